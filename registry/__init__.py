@@ -1,0 +1,59 @@
+"""The information-sharing-agreement registry: `create_app` builds the Flask app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, send_from_directory
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    from .config import load_config
+    from .database import configure_engine
+    from .extensions import csrf, db, login_manager, migrate
+
+    app = Flask(__name__, static_folder="static", template_folder=str(ROOT / "templates"))
+    settings = load_config()
+    if config:
+        settings.update(config)
+    app.config.update(settings)
+    app.instance_path = app.config["INSTANCE_PATH"]
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(ROOT / "templates")),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    app.jinja_env.undefined = ChainableUndefined
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from . import models  # noqa: F401  (the schema must be known before any query)
+    from .cli import register_cli
+    from .web import register_web
+
+    register_web(app)
+    register_cli(app)
+
+    govuk_assets = Path(app.static_folder) / "govuk" / "assets"
+
+    @app.get("/assets/<path:filename>")
+    def govuk_asset(filename: str):
+        return send_from_directory(govuk_assets, filename, max_age=86400)
+
+    govuk_asset._permission = "public"  # type: ignore[attr-defined]
+    return app

@@ -1,0 +1,84 @@
+"""`flask --app registry …` commands; each calls one service and exits non-zero on failure."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from .clock import system_now
+from .domain.errors import RegistryError
+from .extensions import db
+
+
+def _fail(exc: RegistryError) -> None:
+    detail = "".join(f"\n  {name}: {message}" for name, message in exc.fields.items())
+    raise click.ClickException(f"{exc.message}{detail}")
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--password", required=True)
+    @click.option("--role", "roles", multiple=True, required=True,
+                  help="admin, ig_lead, signatory or practitioner; repeat for several")
+    @click.option("--agency-id", type=int, default=None)
+    @click.option("--job-title", default="")
+    def create_user_command(email, name, password, roles, agency_id, job_title):
+        """Create a user and print its id."""
+        from .services.users import create_user
+
+        try:
+            user = create_user(db.session, None, email=email, name=name, password=password,
+                               roles=roles, agency_id=agency_id, job_title=job_title,
+                               now=system_now())
+        except RegistryError as exc:
+            _fail(exc)
+        click.echo(user.id)
+
+    @app.cli.command("create-token")
+    @click.option("--email", required=True)
+    def create_token_command(email):
+        """Print a new API bearer token for the user, alone on one line."""
+        from .services.users import find_by_email, issue_token
+
+        user = find_by_email(db.session, email)
+        if user is None or not user.active:
+            raise click.ClickException(f"No active user has the email {email}")
+        click.echo(issue_token(db.session, user, now=system_now()))
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when agencies already exist")
+    def seed_demo_command(if_empty):
+        """Load the fictional Northshire partnership and a demo user for each role."""
+        from .models import Agency
+        from .services.demo import DEMO_PASSWORD, seed_demo
+
+        if if_empty and db.session.scalar(select(func.count(Agency.id))):
+            click.echo("The database already holds agencies: demo data not loaded.")
+            return
+        users = seed_demo(db.session, now=system_now())
+        click.echo("Demo partnership loaded. Sign in with any of these "
+                   f"(password: {DEMO_PASSWORD}):")
+        for email, roles in users:
+            click.echo(f"  {email:45} {roles}")
+
+    @app.cli.command("demo-logins")
+    def demo_logins_command():
+        """Print the demo accounts."""
+        from .services.demo import DEMO_PASSWORD, demo_accounts
+
+        click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
+        for email, roles in demo_accounts(db.session):
+            click.echo(f"  {email:45} {roles}")
+
+    @app.cli.command("verify-audit")
+    def verify_audit_command():
+        """Check the audit trail's hash chain; exit 1 naming the first broken entry."""
+        from .services.audit import verify
+
+        broken = verify(db.session)
+        if broken is not None:
+            raise click.ClickException(f"The audit trail is broken at entry {broken}")
+        click.echo("The audit trail is intact.")

@@ -1,0 +1,72 @@
+"""Configuration, read from the environment when the app is created (never at import)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable registry."""
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _secret_key(env: dict[str, str], instance: Path, production: bool) -> str:
+    if env.get("SECRET_KEY"):
+        return env["SECRET_KEY"]
+    if production:
+        raise ConfigError("SECRET_KEY must be set in production (REGISTRY_ENV=production)")
+    # Development: make one once and keep it, so sessions survive a restart.
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def load_config(env: dict[str, str] | None = None, instance: Path | None = None) -> dict[str, Any]:
+    """Build the app's settings from environment variables, with first-run defaults."""
+    env = dict(os.environ if env is None else env)
+    instance = instance or Path(env.get("REGISTRY_INSTANCE_PATH", DEFAULT_INSTANCE))
+    production = env.get("REGISTRY_ENV", "development") == "production"
+    database_url = env.get("REGISTRY_DATABASE_URL") or f"sqlite:///{instance / 'registry.db'}"
+    two_factor = env.get("TWO_FACTOR_ROLES", "admin,ig_lead,signatory")
+    return {
+        "ENV_NAME": "production" if production else "development",
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": _secret_key(env, instance, production),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PARTNERSHIP_NAME": env.get("PARTNERSHIP_NAME", "Northshire Safeguarding Partnership"),
+        "REVIEW_NOTICE_DAYS": _int(env, "REVIEW_NOTICE_DAYS", 90),
+        "REVIEW_GRACE_DAYS": _int(env, "REVIEW_GRACE_DAYS", 90),
+        "TIMEZONE": "Europe/London",
+        "TWO_FACTOR_ROLES": [r.strip() for r in two_factor.split(",") if r.strip()],
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_DURATION": 0,
+        "SEAL_CERT": env.get("SEAL_CERT"),
+        "SEAL_KEY": env.get("SEAL_KEY"),
+        "MAIL_SERVER": env.get("MAIL_SERVER"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "DEMO_MODE": env.get("REGISTRY_DEMO", "") == "1",
+    }

@@ -1,0 +1,297 @@
+"""An agreement version's content, the tier rules of SPEC §2, its canonical hash and diffs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .dates import add_months, long_date
+from .vocab import LawfulBasisKind
+
+DEFAULT_REVIEW_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class PartyTerms:
+    agency_id: int
+    may_disclose: bool
+    may_receive: bool
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Content:
+    """What one version of an agreement says. Codes and ids only: names may change later."""
+
+    title: str
+    tier: int
+    owner_agency_id: int
+    effective_from: date
+    review_date: date
+    parties: tuple[PartyTerms, ...]
+    purposes: tuple[str, ...] = ()
+    data_categories: tuple[str, ...] = ()
+    lawful_bases: tuple[str, ...] = ()
+    parent_id: int | None = None
+    data_subjects: str = ""
+    retention: str = ""
+    security: str = ""
+    review_period_months: int = DEFAULT_REVIEW_MONTHS
+    end_date: date | None = None
+
+    def party_ids(self) -> set[int]:
+        return {p.agency_id for p in self.parties}
+
+
+@dataclass(frozen=True)
+class Category:
+    label: str
+    special: bool = False
+    criminal: bool = False
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    purposes: dict[str, str] = field(default_factory=dict)
+    data_categories: dict[str, Category] = field(default_factory=dict)
+    lawful_bases: dict[str, tuple[str, LawfulBasisKind]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParentView:
+    """What a child's rules need to know of its parent agreement's current version."""
+
+    reference: str
+    tier: int
+    party_ids: frozenset[int]
+    purposes: frozenset[str]
+    data_categories: frozenset[str]
+    usable: bool = True  # not terminated or superseded
+
+
+def default_review_date(effective_from: date, months: int | None) -> date:
+    return add_months(effective_from, months or DEFAULT_REVIEW_MONTHS)
+
+
+def _names(codes, labels: dict[str, str]) -> str:
+    return ", ".join(labels.get(c, c) for c in sorted(codes))
+
+
+def check_content(content: Content, *, vocabulary: Vocabulary, parent: ParentView | None,
+                  agency_names: dict[int, str]) -> dict[str, str]:
+    """Every tier rule of SPEC §2; answers {field: message}, empty when all hold."""
+    errors: dict[str, str] = {}
+    purpose_labels = vocabulary.purposes
+    category_labels = {c: v.label for c, v in vocabulary.data_categories.items()}
+    basis_labels = {c: v[0] for c, v in vocabulary.lawful_bases.items()}
+
+    if not content.title.strip():
+        errors["title"] = "Enter a title"
+    elif len(content.title) > 200:
+        errors["title"] = "Title must be 200 characters or fewer"
+
+    if content.tier not in (1, 2, 3):
+        errors["tier"] = "Tier must be 1, 2 or 3"
+        return errors
+
+    _check_parent(content, parent, errors)
+    _check_parties(content, parent, agency_names, errors)
+
+    unknown = [c for c in content.purposes if c not in purpose_labels]
+    if unknown:
+        errors["purposes"] = f"Unknown purpose: {', '.join(sorted(unknown))}"
+    unknown = [c for c in content.data_categories if c not in category_labels]
+    if unknown:
+        errors["data_categories"] = f"Unknown data category: {', '.join(sorted(unknown))}"
+    unknown = [c for c in content.lawful_bases if c not in basis_labels]
+    if unknown:
+        errors["lawful_bases"] = f"Unknown lawful basis: {', '.join(sorted(unknown))}"
+
+    if content.tier in (2, 3):
+        if not content.purposes:
+            errors.setdefault("purposes", "Choose at least one purpose")
+        if not content.data_categories:
+            errors.setdefault("data_categories", "Choose at least one data category")
+        kinds = {vocabulary.lawful_bases[c][1] for c in content.lawful_bases
+                 if c in vocabulary.lawful_bases}
+        if LawfulBasisKind.ART6 not in kinds:
+            errors.setdefault("lawful_bases",
+                              "Choose at least one UK GDPR Article 6 lawful basis")
+    if "lawful_bases" not in errors:
+        _check_conditions(content, vocabulary, errors)
+
+    if content.tier == 3 and parent is not None and "parent_id" not in errors:
+        extra = set(content.purposes) - parent.purposes
+        if extra:
+            errors.setdefault("purposes", f"{_names(extra, purpose_labels)} "
+                              f"{'is' if len(extra) == 1 else 'are'} not among the purposes "
+                              f"of {parent.reference}")
+        extra = set(content.data_categories) - parent.data_categories
+        if extra:
+            errors.setdefault("data_categories", f"{_names(extra, category_labels)} "
+                              f"{'is' if len(extra) == 1 else 'are'} not among the data "
+                              f"categories of {parent.reference}")
+
+    _check_dates(content, errors)
+    return errors
+
+
+def _check_parent(content: Content, parent: ParentView | None, errors: dict[str, str]) -> None:
+    if content.tier == 1:
+        if content.parent_id is not None:
+            errors["parent_id"] = "A tier 1 protocol has no parent agreement"
+        return
+    wanted = content.tier - 1
+    kind = "tier 1 protocol" if wanted == 1 else "tier 2 agreement"
+    if content.parent_id is None or parent is None:
+        errors["parent_id"] = f"Choose the {kind} this agreement sits under"
+    elif parent.tier != wanted:
+        errors["parent_id"] = (f"{parent.reference} is a tier {parent.tier} agreement: "
+                               f"a tier {content.tier} agreement's parent must be a {kind}")
+    elif not parent.usable:
+        errors["parent_id"] = f"{parent.reference} has ended and cannot take new agreements"
+
+
+def _check_parties(content: Content, parent: ParentView | None, names: dict[int, str],
+                   errors: dict[str, str]) -> None:
+    ids = [p.agency_id for p in content.parties]
+    unknown = [i for i in ids if i not in names]
+    if unknown:
+        errors["parties"] = f"Unknown agency id: {', '.join(str(i) for i in unknown)}"
+        return
+    dupes = sorted({names[i] for i in ids if ids.count(i) > 1})
+    if dupes:
+        errors["parties"] = f"{', '.join(dupes)} is listed more than once"
+        return
+    neither = [names[p.agency_id] for p in content.parties
+               if not (p.may_disclose or p.may_receive)]
+    if neither:
+        errors["parties"] = (f"{', '.join(neither)} must be allowed to disclose, "
+                             "to receive, or both")
+        return
+    minimum = 2 if content.tier in (2, 3) else 1
+    if len(ids) < minimum:
+        errors["parties"] = (f"A tier {content.tier} agreement needs at least {minimum} "
+                             f"part{'ies' if minimum > 1 else 'y'}")
+        return
+    if content.owner_agency_id not in ids:
+        errors["parties"] = (f"{names.get(content.owner_agency_id, 'The owning agency')} "
+                             "owns this agreement and must be one of its parties")
+        return
+    if parent is not None and content.tier in (2, 3) and parent.tier == content.tier - 1:
+        outside = sorted(names[i] for i in ids if i not in parent.party_ids)
+        if outside:
+            errors["parties"] = (f"{', '.join(outside)} "
+                                 f"{'is' if len(outside) == 1 else 'are'} not a party to "
+                                 f"{parent.reference}")
+
+
+def _check_conditions(content: Content, vocabulary: Vocabulary, errors: dict[str, str]) -> None:
+    kinds = {vocabulary.lawful_bases[c][1] for c in content.lawful_bases
+             if c in vocabulary.lawful_bases}
+    cats = [vocabulary.data_categories[c] for c in content.data_categories
+            if c in vocabulary.data_categories]
+    special = sorted(c.label for c in cats if c.special)
+    criminal = sorted(c.label for c in cats if c.criminal)
+    if special and LawfulBasisKind.ART9 not in kinds:
+        errors["lawful_bases"] = (f"{', '.join(special)} "
+                                  f"{'is' if len(special) == 1 else 'are'} special category "
+                                  "data: choose an Article 9 condition")
+    elif criminal and LawfulBasisKind.SCH1 not in kinds:
+        errors["lawful_bases"] = (f"{', '.join(criminal)} "
+                                  f"{'is' if len(criminal) == 1 else 'are'} criminal offence "
+                                  "data: choose an Article 10 / DPA 2018 Schedule 1 condition")
+
+
+def _check_dates(content: Content, errors: dict[str, str]) -> None:
+    if not 1 <= content.review_period_months <= 60:
+        errors["review_period_months"] = "Review period must be between 1 and 60 months"
+    if content.review_date <= content.effective_from:
+        errors["review_date"] = (f"Review date must be after the effective date "
+                                 f"({long_date(content.effective_from)})")
+    if content.end_date is not None:
+        if content.end_date <= content.effective_from:
+            errors["end_date"] = (f"End date must be after the effective date "
+                                  f"({long_date(content.effective_from)})")
+        elif content.end_date <= content.review_date:
+            errors["end_date"] = (f"End date must be after the review date "
+                                  f"({long_date(content.review_date)})")
+
+
+def canonical(content: Content, *, reference: str, version: int) -> dict[str, Any]:
+    """The version's content as plain, ordered values: what a signature binds to.
+
+    The review date is left out: a review moves it on a signed version without new
+    signatures (SPEC §4), so it is governance data, not signed content."""
+    return {
+        "reference": reference,
+        "version": version,
+        "title": content.title,
+        "tier": content.tier,
+        "parent_id": content.parent_id,
+        "owner_agency_id": content.owner_agency_id,
+        "purposes": sorted(content.purposes),
+        "data_categories": sorted(content.data_categories),
+        "lawful_bases": sorted(content.lawful_bases),
+        "data_subjects": content.data_subjects,
+        "retention": content.retention,
+        "security": content.security,
+        "effective_from": content.effective_from.isoformat(),
+        "review_period_months": content.review_period_months,
+        "end_date": content.end_date.isoformat() if content.end_date else None,
+        "parties": [
+            {"agency_id": p.agency_id, "may_disclose": p.may_disclose,
+             "may_receive": p.may_receive, "role": p.role}
+            for p in sorted(content.parties, key=lambda p: p.agency_id)
+        ],
+    }
+
+
+def content_sha256(content: Content, *, reference: str, version: int) -> str:
+    data = json.dumps(canonical(content, reference=reference, version=version),
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: Any = None
+    after: Any = None
+    added: tuple = ()
+    removed: tuple = ()
+
+
+_SCALARS = ("title", "parent_id", "data_subjects", "retention", "security", "effective_from",
+            "review_date", "review_period_months", "end_date")
+_LISTS = ("purposes", "data_categories", "lawful_bases")
+
+
+def diff(before: Content, after: Content) -> list[Change]:
+    """What `after` changes against `before`, field by field ("show amendments")."""
+    changes: list[Change] = []
+    for name in _SCALARS:
+        a, b = getattr(before, name), getattr(after, name)
+        if a != b:
+            changes.append(Change(name, before=a, after=b))
+    for name in _LISTS:
+        a, b = set(getattr(before, name)), set(getattr(after, name))
+        if a != b:
+            changes.append(Change(name, added=tuple(sorted(b - a)), removed=tuple(sorted(a - b))))
+    old = {p.agency_id: p for p in before.parties}
+    new = {p.agency_id: p for p in after.parties}
+    added = tuple(sorted(set(new) - set(old)))
+    removed = tuple(sorted(set(old) - set(new)))
+    if added or removed:
+        changes.append(Change("parties", added=added, removed=removed))
+    for agency_id in sorted(set(old) & set(new)):
+        if old[agency_id] != new[agency_id]:
+            changes.append(Change("party_terms", before=old[agency_id], after=new[agency_id]))
+    return changes
+
+
+def reference_for(year: int, number: int) -> str:
+    return f"ISA-{year}-{number:04d}"

@@ -1,0 +1,24 @@
+"""Every model, imported so that Alembic and the app see the whole schema."""
+
+from .agency import Agency, Officer
+from .agreement import (
+    Agreement,
+    AgreementVersion,
+    Decline,
+    Party,
+    Review,
+    Signature,
+    VersionBasis,
+    VersionCategory,
+    VersionPurpose,
+    Withdrawal,
+)
+from .audit import AuditEntry
+from .user import ApiToken, User, UserRole
+from .vocabulary import DataCategory, LawfulBasis, Purpose
+
+__all__ = [
+    "Agency", "Agreement", "AgreementVersion", "ApiToken", "AuditEntry", "DataCategory",
+    "Decline", "LawfulBasis", "Officer", "Party", "Purpose", "Review", "Signature", "User",
+    "UserRole", "VersionBasis", "VersionCategory", "VersionPurpose", "Withdrawal",
+]

@@ -1,0 +1,61 @@
+"""Agencies and their information-governance officers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain.vocab import AgencyKind, OfficerRole
+from ..extensions import db
+from .types import UTCDateTime, enum_column, utcnow
+
+
+class Agency(db.Model):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[AgencyKind] = mapped_column(enum_column(AgencyKind, "agency_kind"))
+    ico_registration: Mapped[str] = mapped_column(String(8), unique=True)
+    ods_code: Mapped[str | None] = mapped_column(String(6))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    officers: Mapped[list[Officer]] = relationship(back_populates="agency",
+                                                   order_by="Officer.started_on")
+
+    __table_args__ = (
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        Index("ix_agencies_kind_name", "kind", "name"),
+    )
+
+    def current_officers(self) -> list[Officer]:
+        return [o for o in self.officers if o.ended_on is None]
+
+
+class Officer(db.Model):
+    """A named officer; ended (ended_on set) rather than erased, so history stays."""
+
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    role: Mapped[OfficerRole] = mapped_column(enum_column(OfficerRole, "officer_role"))
+    name: Mapped[str] = mapped_column(String(200))
+    job_title: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    started_on: Mapped[date]
+    ended_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agency: Mapped[Agency] = relationship(back_populates="officers")
+
+    __table_args__ = (
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ended_after_start"),
+    )

@@ -1,0 +1,264 @@
+"""Agencies and their officers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ..database import writes
+from ..domain import policy
+from ..domain.actor import Actor
+from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.fields import email_error, ico_error, normalise_ico, normalise_ods, ods_error
+from ..domain.vocab import AgencyKind, OfficerRole
+from ..models import Agency, Officer
+from . import audit
+from .paging import Page, paginate
+
+AGENCY_FIELDS = ("name", "kind", "ico_registration", "ods_code", "email", "phone", "address")
+OFFICER_FIELDS = ("role", "name", "job_title", "email", "phone")
+GAP_ROLES_BY_KIND = {AgencyKind.HEALTH, AgencyKind.LOCAL_AUTHORITY}
+
+
+def agency_snapshot(agency: Agency) -> dict[str, Any]:
+    return {f: (getattr(agency, f).value if f == "kind" else getattr(agency, f))
+            for f in AGENCY_FIELDS}
+
+
+def officer_snapshot(officer: Officer) -> dict[str, Any]:
+    data = {f: getattr(officer, f) for f in OFFICER_FIELDS}
+    data["role"] = officer.role.value
+    data.update(agency_id=officer.agency_id, started_on=officer.started_on.isoformat(),
+                ended_on=officer.ended_on.isoformat() if officer.ended_on else None)
+    return data
+
+
+def _clean_agency(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Normalise and check agency fields (only those present in `data`)."""
+    clean: dict[str, Any] = {}
+    fields: dict[str, str] = {}
+    if "name" in data:
+        clean["name"] = (data["name"] or "").strip()
+        if not clean["name"]:
+            fields["name"] = "Enter the agency's name"
+        elif len(clean["name"]) > 200:
+            fields["name"] = "Name must be 200 characters or fewer"
+    if "kind" in data:
+        try:
+            clean["kind"] = AgencyKind(data["kind"])
+        except ValueError:
+            fields["kind"] = ("Choose the kind of agency: " +
+                              ", ".join(k.value for k in AgencyKind))
+    if "ico_registration" in data:
+        clean["ico_registration"] = normalise_ico(data["ico_registration"] or "")
+        if error := ico_error(clean["ico_registration"]):
+            fields["ico_registration"] = error
+    if "ods_code" in data:
+        clean["ods_code"] = normalise_ods(data["ods_code"] or "") or None
+        if clean["ods_code"] and (error := ods_error(clean["ods_code"])):
+            fields["ods_code"] = error
+    if "email" in data:
+        clean["email"] = (data["email"] or "").strip().lower() or None
+        if clean["email"] and (error := email_error(clean["email"])):
+            fields["email"] = error
+    for name, limit in (("phone", 40), ("address", 2000)):
+        if name in data:
+            clean[name] = (data[name] or "").strip() or None
+            if clean[name] and len(clean[name]) > limit:
+                fields[name] = f"{name.capitalize()} must be {limit} characters or fewer"
+    return clean, fields
+
+
+def _check_unique(session: Session, clean: dict[str, Any], agency_id: int | None) -> None:
+    for column, label in ((Agency.ico_registration, "ICO registration number"),
+                          (Agency.name, "name")):
+        value = clean.get(column.key)
+        if value is None:
+            continue
+        other = session.scalar(select(Agency).where(column == value, Agency.id != (agency_id or 0)))
+        if other is not None:
+            message = f"{other.name} already has the {label} {value}"
+            raise Conflict(message, code="duplicate", fields={column.key: message})
+
+
+@writes
+def create_agency(session: Session, actor: Actor, data: dict[str, Any], *,
+                  now: datetime) -> Agency:
+    policy.require(policy.may_create_agency(actor), "Only the administrator adds agencies")
+    data = {**{"name": "", "kind": "", "ico_registration": ""}, **data}
+    clean, fields = _clean_agency(data)
+    if fields:
+        raise ValidationFailed(fields)
+    _check_unique(session, clean, None)
+    agency = Agency(**clean, created_at=now, updated_at=now)
+    session.add(agency)
+    session.flush()
+    audit.record(session, actor=actor, action="agency.create", entity_type="agency",
+                 entity_id=agency.id, before=None, after=agency_snapshot(agency), now=now)
+    session.commit()
+    return agency
+
+
+@writes
+def update_agency(session: Session, actor: Actor, agency_id: int, data: dict[str, Any], *,
+                  now: datetime) -> Agency:
+    agency = get_agency(session, agency_id)
+    policy.require(policy.may_edit_agency(actor, agency.id),
+                   f"You cannot change {agency.name}: it is not your agency")
+    clean, fields = _clean_agency({k: v for k, v in data.items() if k in AGENCY_FIELDS})
+    if fields:
+        raise ValidationFailed(fields)
+    _check_unique(session, clean, agency.id)
+    before = agency_snapshot(agency)
+    for key, value in clean.items():
+        setattr(agency, key, value)
+    agency.updated_at = now
+    after = agency_snapshot(agency)
+    if after != before:
+        audit.record(session, actor=actor, action="agency.update", entity_type="agency",
+                     entity_id=agency.id, before=before, after=after, now=now)
+    session.commit()
+    return agency
+
+
+def get_agency(session: Session, agency_id: int) -> Agency:
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound(f"There is no agency with id {agency_id}")
+    return agency
+
+
+def list_agencies(session: Session, *, search: str = "", kind: str | None = None,
+                  page: int = 1, per_page: int = 50) -> Page:
+    query = select(Agency).order_by(Agency.name)
+    if search.strip():
+        like = f"%{search.strip().lower()}%"
+        query = query.where(or_(func.lower(Agency.name).like(like),
+                                func.lower(Agency.ico_registration).like(like),
+                                func.lower(Agency.ods_code).like(like)))
+    if kind:
+        query = query.where(Agency.kind == AgencyKind(kind))
+    return paginate(session, query, page=page, per_page=per_page)
+
+
+def all_agency_names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Agency.id, Agency.name).order_by(Agency.name)).all())
+
+
+# Officers ---------------------------------------------------------------------------
+
+def _clean_officer(data: dict[str, Any], partial: bool) -> tuple[dict[str, Any], dict[str, str]]:
+    clean: dict[str, Any] = {}
+    fields: dict[str, str] = {}
+    if "role" in data or not partial:
+        try:
+            clean["role"] = OfficerRole(data.get("role"))
+        except ValueError:
+            fields["role"] = "Choose the officer's role"
+    for name, label in (("name", "name"), ("job_title", "job title")):
+        if name in data or not partial:
+            clean[name] = (data.get(name) or "").strip()
+            if not clean[name]:
+                fields[name] = f"Enter the officer's {label}"
+            elif len(clean[name]) > 200:
+                fields[name] = f"The {label} must be 200 characters or fewer"
+    if "email" in data or not partial:
+        clean["email"] = (data.get("email") or "").strip().lower()
+        if error := email_error(clean["email"]):
+            fields["email"] = error
+    if "phone" in data:
+        clean["phone"] = (data.get("phone") or "").strip() or None
+    return clean, fields
+
+
+def get_officer(session: Session, agency_id: int, officer_id: int) -> Officer:
+    officer = session.get(Officer, officer_id)
+    if officer is None or officer.agency_id != agency_id:
+        raise NotFound(f"There is no officer with id {officer_id} in agency {agency_id}")
+    return officer
+
+
+@writes
+def add_officer(session: Session, actor: Actor, agency_id: int, data: dict[str, Any], *,
+                today: date, now: datetime, started_on: date | None = None) -> Officer:
+    """Add an officer in post from `started_on` (default today)."""
+    agency = get_agency(session, agency_id)
+    policy.require(policy.may_edit_agency(actor, agency.id),
+                   f"You cannot change {agency.name}'s officers: it is not your agency")
+    clean, fields = _clean_officer(data, partial=False)
+    if fields:
+        raise ValidationFailed(fields)
+    officer = Officer(agency_id=agency.id, started_on=started_on or today, created_at=now,
+                      **clean)
+    session.add(officer)
+    session.flush()
+    audit.record(session, actor=actor, action="officer.create", entity_type="officer",
+                 entity_id=officer.id, before=None, after=officer_snapshot(officer), now=now)
+    session.commit()
+    return officer
+
+
+@writes
+def update_officer(session: Session, actor: Actor, agency_id: int, officer_id: int,
+                   data: dict[str, Any], *, now: datetime) -> Officer:
+    officer = get_officer(session, agency_id, officer_id)
+    policy.require(policy.may_edit_agency(actor, agency_id),
+                   f"You cannot change {officer.agency.name}'s officers: it is not your agency")
+    if officer.ended_on is not None:
+        raise Conflict(f"{officer.name} stopped being an officer on {officer.ended_on}: "
+                       "add a new officer instead", code="wrong_state")
+    clean, fields = _clean_officer({k: v for k, v in data.items() if k in OFFICER_FIELDS},
+                                   partial=True)
+    if fields:
+        raise ValidationFailed(fields)
+    before = officer_snapshot(officer)
+    for key, value in clean.items():
+        setattr(officer, key, value)
+    after = officer_snapshot(officer)
+    if after != before:
+        audit.record(session, actor=actor, action="officer.update", entity_type="officer",
+                     entity_id=officer.id, before=before, after=after, now=now)
+    session.commit()
+    return officer
+
+
+@writes
+def end_officer(session: Session, actor: Actor, agency_id: int, officer_id: int, *,
+                today: date, now: datetime) -> Officer:
+    """Mark the officer as no longer in post; the record stays in the agency's history."""
+    officer = get_officer(session, agency_id, officer_id)
+    policy.require(policy.may_edit_agency(actor, agency_id),
+                   f"You cannot change {officer.agency.name}'s officers: it is not your agency")
+    if officer.ended_on is not None:
+        raise Conflict(f"{officer.name} already stopped being an officer on "
+                       f"{officer.ended_on}", code="wrong_state")
+    before = officer_snapshot(officer)
+    officer.ended_on = max(today, officer.started_on)
+    audit.record(session, actor=actor, action="officer.end", entity_type="officer",
+                 entity_id=officer.id, before=before, after=officer_snapshot(officer), now=now)
+    session.commit()
+    return officer
+
+
+def list_officers(session: Session, agency_id: int, *, include_ended: bool = False) -> list[Officer]:
+    get_agency(session, agency_id)
+    query = select(Officer).where(Officer.agency_id == agency_id)
+    if not include_ended:
+        query = query.where(Officer.ended_on.is_(None))
+    return list(session.scalars(query.order_by(Officer.ended_on.is_not(None), Officer.role,
+                                               Officer.name)))
+
+
+def officer_gaps(agency: Agency) -> list[str]:
+    """Posts the agency must fill: a lead information officer always; a Caldicott Guardian
+    for health and local-authority agencies."""
+    held = {o.role for o in agency.current_officers()}
+    gaps = []
+    if OfficerRole.LEAD_INFORMATION_OFFICER not in held:
+        gaps.append(f"{agency.name} has no lead information officer")
+    if agency.kind in GAP_ROLES_BY_KIND and OfficerRole.CALDICOTT_GUARDIAN not in held:
+        gaps.append(f"{agency.name} has no Caldicott Guardian")
+    return gaps

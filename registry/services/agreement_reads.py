@@ -1,0 +1,187 @@
+"""Reading agreements: the version shown, effective status, search and filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from ..domain.agreements import Content, PartyTerms
+from ..domain.errors import NotFound
+from ..domain.lifecycle import StatusSettings, effective_status
+from ..domain.vocab import IN_FORCE, EffectiveStatus, VersionStatus
+from ..models import Agreement, AgreementVersion, Party, VersionPurpose
+from .paging import Page, paginate
+
+
+def get_agreement(session: Session, agreement_id: int, *, lock: bool = False) -> Agreement:
+    agreement = session.get(Agreement, agreement_id, with_for_update=lock or None)
+    if agreement is None:
+        raise NotFound(f"There is no agreement with id {agreement_id}")
+    return agreement
+
+
+def get_version(agreement: Agreement, number: int) -> AgreementVersion:
+    for version in agreement.versions:
+        if version.number == number:
+            return version
+    raise NotFound(f"{agreement.reference} has no version {number}")
+
+
+def content_of(version: AgreementVersion) -> Content:
+    agreement = version.agreement
+    return Content(
+        title=version.title, tier=agreement.tier, owner_agency_id=agreement.owner_agency_id,
+        parent_id=agreement.parent_id, effective_from=version.effective_from,
+        review_date=version.review_date, review_period_months=version.review_period_months,
+        end_date=version.end_date, data_subjects=version.data_subjects,
+        retention=version.retention, security=version.security,
+        purposes=tuple(version.purposes), data_categories=tuple(version.data_categories),
+        lawful_bases=tuple(version.lawful_bases),
+        parties=tuple(PartyTerms(p.agency_id, p.may_disclose, p.may_receive, p.role)
+                      for p in version.parties),
+    )
+
+
+def version_status(version: AgreementVersion, today: date,
+                   settings: StatusSettings) -> EffectiveStatus:
+    return effective_status(version.status, effective_from=version.effective_from,
+                            review_date=version.review_date, end_date=version.end_date,
+                            today=today, settings=settings,
+                            terminates_on=version.agreement.terminates_on)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an agreement stands today: the version shown and its effective status."""
+
+    shown: AgreementVersion
+    status: EffectiveStatus
+    in_force_version: int | None
+
+
+def standing(agreement: Agreement, today: date, settings: StatusSettings) -> Standing:
+    current = agreement.current
+    shown = current or agreement.latest
+    status = version_status(shown, today, settings)
+    in_force = shown.number if current is not None and status in IN_FORCE else None
+    return Standing(shown=shown, status=status, in_force_version=in_force)
+
+
+def _shown_version_condition(v):
+    """SQL: `v` is the version an agreement is shown by (current, else latest)."""
+    other = aliased(AgreementVersion)
+    has_current = exists().where(other.agreement_id == v.agreement_id,
+                                 other.status.in_([VersionStatus.ACTIVE,
+                                                   VersionStatus.SUSPENDED]))
+    latest = (select(func.max(other.number)).where(other.agreement_id == v.agreement_id)
+              .scalar_subquery())
+    return or_(v.status.in_([VersionStatus.ACTIVE, VersionStatus.SUSPENDED]),
+               and_(~has_current, v.number == latest))
+
+
+def status_condition(v, status: EffectiveStatus, today: date, settings: StatusSettings):
+    """SQL that holds exactly when domain.lifecycle.effective_status gives `status`."""
+    stored = {EffectiveStatus.DRAFT: VersionStatus.DRAFT,
+              EffectiveStatus.AWAITING_SIGNATURES: VersionStatus.AWAITING_SIGNATURES,
+              EffectiveStatus.SUPERSEDED: VersionStatus.SUPERSEDED,
+              EffectiveStatus.SUSPENDED: VersionStatus.SUSPENDED}
+    if status in stored:
+        return v.status == stored[status]
+    terminated_by_date = and_(Agreement.terminates_on.is_not(None),
+                              Agreement.terminates_on <= today)
+    if status == EffectiveStatus.TERMINATED:
+        return or_(v.status == VersionStatus.TERMINATED,
+                   and_(v.status == VersionStatus.ACTIVE, terminated_by_date))
+    live = and_(v.status == VersionStatus.ACTIVE, ~terminated_by_date)
+    expired = and_(v.end_date.is_not(None), v.end_date < today)
+    scheduled = v.effective_from > today
+    lapse_line = today - timedelta(days=settings.grace_days)
+    notice_line = today + timedelta(days=settings.notice_days)
+    started = and_(live, ~expired, ~scheduled)
+    conditions = {
+        EffectiveStatus.EXPIRED: and_(live, expired),
+        EffectiveStatus.SCHEDULED: and_(live, ~expired, scheduled),
+        EffectiveStatus.LAPSED: and_(started, v.review_date < lapse_line),
+        EffectiveStatus.REVIEW_OVERDUE: and_(started, v.review_date < today,
+                                             v.review_date >= lapse_line),
+        EffectiveStatus.REVIEW_DUE: and_(started, v.review_date >= today,
+                                         v.review_date <= notice_line),
+        EffectiveStatus.ACTIVE: and_(started, v.review_date > notice_line),
+    }
+    return conditions.get(status, false())
+
+
+@dataclass
+class AgreementFilters:
+    search: str = ""
+    tier: int | None = None
+    status: EffectiveStatus | None = None
+    agency_id: int | None = None
+    purpose: str | None = None
+    review_due: bool = False
+
+
+def list_agreements(session: Session, filters: AgreementFilters, *, today: date,
+                    settings: StatusSettings, page: int = 1, per_page: int = 50) -> Page:
+    """Agreements matching the filters, each judged by the version it is shown by."""
+    v = aliased(AgreementVersion)
+    query = (select(Agreement).join(v, v.agreement_id == Agreement.id)
+             .where(_shown_version_condition(v)).order_by(Agreement.reference.desc()))
+    if filters.search.strip():
+        like = f"%{filters.search.strip().lower()}%"
+        query = query.where(or_(func.lower(v.title).like(like),
+                                func.lower(Agreement.reference).like(like)))
+    if filters.tier:
+        query = query.where(Agreement.tier == filters.tier)
+    if filters.agency_id:
+        query = query.where(exists().where(Party.version_id == v.id,
+                                           Party.agency_id == filters.agency_id))
+    if filters.purpose:
+        query = query.where(exists().where(VersionPurpose.version_id == v.id,
+                                           VersionPurpose.purpose_code == filters.purpose))
+    if filters.status:
+        query = query.where(status_condition(v, filters.status, today, settings))
+    if filters.review_due:
+        query = query.where(or_(*(status_condition(v, s, today, settings) for s in
+                                  (EffectiveStatus.REVIEW_DUE, EffectiveStatus.REVIEW_OVERDUE,
+                                   EffectiveStatus.LAPSED))))
+    return paginate(session, query, page=page, per_page=per_page)
+
+
+def ancestors(agreement: Agreement) -> list[Agreement]:
+    """Parent, grandparent…: the tier chain above the agreement, nearest first."""
+    chain, seen = [], {agreement.id}
+    parent = agreement.parent
+    while parent is not None and parent.id not in seen:
+        chain.append(parent)
+        seen.add(parent.id)
+        parent = parent.parent
+    return chain
+
+
+def children(session: Session, agreement: Agreement) -> list[Agreement]:
+    return list(session.scalars(select(Agreement).where(Agreement.parent_id == agreement.id)
+                                .order_by(Agreement.reference)))
+
+
+def amendments(agreement: Agreement) -> list[tuple[AgreementVersion, list]]:
+    """Each version after the first with its changes against the one before."""
+    from ..domain.agreements import diff
+
+    versions = agreement.versions
+    return [(later, diff(content_of(earlier), content_of(later)))
+            for earlier, later in zip(versions, versions[1:], strict=False)]
+
+
+def parents_for(session: Session, tier: int, today: date,
+                settings: StatusSettings) -> list[Agreement]:
+    """Agreements a new agreement of `tier` may sit under: one tier up, not ended."""
+    if tier not in (2, 3):
+        return []
+    found = list(session.scalars(select(Agreement).where(Agreement.tier == tier - 1)
+                                 .order_by(Agreement.reference)))
+    ended = {EffectiveStatus.TERMINATED, EffectiveStatus.SUPERSEDED, EffectiveStatus.EXPIRED}
+    return [a for a in found if standing(a, today, settings).status not in ended]

@@ -1,0 +1,203 @@
+"""Drafting agreements: create, edit a draft, and the reference scheme."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..database import writes
+from ..domain import policy
+from ..domain.actor import Actor
+from ..domain.agreements import (
+    DEFAULT_REVIEW_MONTHS,
+    Content,
+    ParentView,
+    PartyTerms,
+    canonical,
+    check_content,
+    default_review_date,
+    reference_for,
+)
+from ..domain.errors import ValidationFailed
+from ..domain.lifecycle import check_can_edit
+from ..domain.vocab import VersionStatus
+from ..models import (
+    Agency,
+    Agreement,
+    AgreementVersion,
+    Party,
+    VersionBasis,
+    VersionCategory,
+    VersionPurpose,
+)
+from . import audit, vocabularies
+from .agencies import all_agency_names
+from .agreement_reads import content_of, get_agreement
+
+CONTENT_FIELDS = ("title", "purposes", "data_categories", "lawful_bases", "data_subjects",
+                  "retention", "security", "effective_from", "review_date",
+                  "review_period_months", "end_date", "parties", "parent_id")
+
+
+def parent_view(session: Session, parent_id: int | None) -> ParentView | None:
+    if parent_id is None:
+        return None
+    parent = session.get(Agreement, parent_id)
+    if parent is None:
+        return None
+    version = parent.current or parent.latest
+    usable = version.status not in (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED)
+    parties = frozenset(p.agency_id for p in version.parties)
+    withdrawn = {w.agency_id for w in parent.withdrawals}
+    return ParentView(reference=parent.reference, tier=parent.tier,
+                      party_ids=parties - withdrawn, purposes=frozenset(version.purposes),
+                      data_categories=frozenset(version.data_categories), usable=usable)
+
+
+def build_content(data: dict[str, Any], *, tier: int, owner_agency_id: int,
+                  base: Content | None = None) -> Content:
+    """Content from plain input, falling back to `base` for fields not given."""
+    def pick(name: str, default: Any) -> Any:
+        if name in data:
+            return data[name]
+        return getattr(base, name) if base is not None else default
+
+    effective_from = pick("effective_from", None)
+    months = pick("review_period_months", None) or DEFAULT_REVIEW_MONTHS
+    review_date = data.get("review_date") or (
+        None if "effective_from" in data or base is None else base.review_date)
+    if review_date is None and isinstance(effective_from, date):
+        review_date = default_review_date(effective_from, months)
+    parties = pick("parties", ())
+    return Content(
+        title=(pick("title", "") or "").strip(), tier=tier, owner_agency_id=owner_agency_id,
+        parent_id=pick("parent_id", None), effective_from=effective_from,
+        review_date=review_date, review_period_months=months, end_date=pick("end_date", None),
+        data_subjects=pick("data_subjects", "") or "", retention=pick("retention", "") or "",
+        security=pick("security", "") or "",
+        purposes=tuple(dict.fromkeys(pick("purposes", ()))),
+        data_categories=tuple(dict.fromkeys(pick("data_categories", ()))),
+        lawful_bases=tuple(dict.fromkeys(pick("lawful_bases", ()))),
+        parties=tuple(p if isinstance(p, PartyTerms) else PartyTerms(
+            agency_id=p["agency_id"], may_disclose=bool(p.get("may_disclose")),
+            may_receive=bool(p.get("may_receive")), role=(p.get("role") or "").strip())
+            for p in parties),
+    )
+
+
+def validate(session: Session, content: Content) -> None:
+    fields: dict[str, str] = {}
+    if content.effective_from is None:
+        fields["effective_from"] = "Enter the date the agreement takes effect"
+        raise ValidationFailed(fields)
+    names = all_agency_names(session)
+    parent = parent_view(session, content.parent_id)
+    if content.parent_id is not None and parent is None:
+        fields["parent_id"] = f"There is no agreement with id {content.parent_id}"
+    fields.update({k: v for k, v in check_content(
+        content, vocabulary=vocabularies.load(session), parent=parent,
+        agency_names=names).items() if k not in fields})
+    if fields:
+        raise ValidationFailed(fields)
+
+
+def _next_reference(session: Session, year: int) -> str:
+    prefix = f"ISA-{year}-"
+    last = session.scalar(select(func.max(Agreement.reference))
+                          .where(Agreement.reference.like(prefix + "%")))
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return reference_for(year, number)
+
+
+def write_content(version: AgreementVersion, content: Content) -> None:
+    version.title = content.title
+    version.data_subjects = content.data_subjects
+    version.retention = content.retention
+    version.security = content.security
+    version.effective_from = content.effective_from
+    version.review_date = content.review_date
+    version.review_period_months = content.review_period_months
+    version.end_date = content.end_date
+    version.purpose_rows = [VersionPurpose(purpose_code=c) for c in content.purposes]
+    version.category_rows = [VersionCategory(category_code=c) for c in content.data_categories]
+    version.basis_rows = [VersionBasis(basis_code=c) for c in content.lawful_bases]
+    existing = {p.agency_id: p for p in version.parties}
+    parties = []
+    for terms in content.parties:
+        party = existing.get(terms.agency_id) or Party(agency_id=terms.agency_id)
+        party.may_disclose, party.may_receive = terms.may_disclose, terms.may_receive
+        party.role = terms.role
+        parties.append(party)
+    version.parties = parties
+
+
+def audit_view(version: AgreementVersion) -> dict[str, Any]:
+    data = canonical(content_of(version), reference=version.agreement.reference,
+                     version=version.number)
+    data.update(status=version.status.value, review_date=version.review_date.isoformat())
+    return data
+
+
+@writes
+def create_draft(session: Session, actor: Actor, data: dict[str, Any], *,
+                 now: datetime) -> Agreement:
+    """A new agreement as version 1, draft. Every tier rule is checked on saving."""
+    tier, owner_id = data.get("tier"), data.get("owner_agency_id")
+    fields: dict[str, str] = {}
+    if tier not in (1, 2, 3):
+        fields["tier"] = "Choose tier 1, 2 or 3"
+    if owner_id is None or session.get(Agency, owner_id) is None:
+        fields["owner_agency_id"] = ("Choose the agency that owns this agreement" if owner_id
+                                     is None else f"There is no agency with id {owner_id}")
+    if fields:
+        raise ValidationFailed(fields)
+    policy.require(policy.may_draft(actor, tier, owner_id),
+                   "Only the owning agency's information governance lead can draft this "
+                   "agreement" + (" (or the administrator, for a tier 1 protocol)"
+                                  if tier == 1 else ""))
+    content = build_content(data, tier=tier, owner_agency_id=owner_id)
+    validate(session, content)
+    agreement = Agreement(reference=_next_reference(session, now.year), tier=tier,
+                          parent_id=content.parent_id, owner_agency_id=owner_id, created_at=now)
+    version = AgreementVersion(number=1, status=VersionStatus.DRAFT, created_at=now)
+    write_content(version, content)
+    agreement.versions.append(version)
+    session.add(agreement)
+    session.flush()
+    audit.record(session, actor=actor, action="agreement.create", entity_type="agreement",
+                 entity_id=agreement.id, before=None, after=audit_view(version), now=now)
+    session.commit()
+    return agreement
+
+
+@writes
+def update_draft(session: Session, actor: Actor, agreement_id: int, data: dict[str, Any], *,
+                 now: datetime) -> Agreement:
+    """Edit the open draft; fields not given keep their values."""
+    agreement = get_agreement(session, agreement_id)
+    policy.require(policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id),
+                   f"Only the owning agency's information governance lead can edit "
+                   f"{agreement.reference}")
+    version = agreement.latest
+    check_can_edit(version.status, agreement.reference, version.number)
+    changes = {k: v for k, v in data.items() if k in CONTENT_FIELDS}
+    if "parent_id" in changes and version.number > 1 and \
+            changes["parent_id"] != agreement.parent_id:
+        raise ValidationFailed({"parent_id": "The parent agreement cannot change in an "
+                                "amendment"})
+    before = audit_view(version)
+    content = build_content(changes, tier=agreement.tier,
+                            owner_agency_id=agreement.owner_agency_id, base=content_of(version))
+    validate(session, content)
+    agreement.parent_id = content.parent_id
+    write_content(version, content)
+    session.flush()
+    after = audit_view(version)
+    if after != before:
+        audit.record(session, actor=actor, action="agreement.edit", entity_type="agreement",
+                     entity_id=agreement.id, before=before, after=after, now=now)
+    session.commit()
+    return agreement

@@ -1,0 +1,63 @@
+"""Append to the audit trail; appends are serialised so the chain never forks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from ..domain.actor import Actor
+from ..domain.chain import GENESIS, entry_hash, first_break
+from ..models import AuditEntry
+
+AUDIT_LOCK_KEY = 7_301_001  # any constant shared by every writer of the audit chain
+
+
+def audit_content(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "sequence": entry.sequence,
+        "recorded_at": entry.recorded_at.isoformat(),
+        "actor_user_id": entry.actor_user_id,
+        "actor_name": entry.actor_name,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "before": entry.before,
+        "after": entry.after,
+    }
+
+
+def record(session: Session, *, actor: Actor, action: str, entity_type: str, entity_id: int,
+           before: dict[str, Any] | None, after: dict[str, Any] | None,
+           now: datetime) -> AuditEntry:
+    """Add one audit entry in the caller's transaction (the caller commits)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
+    last = session.execute(
+        select(AuditEntry.sequence, AuditEntry.entry_hash)
+        .order_by(AuditEntry.sequence.desc()).limit(1)
+    ).first()
+    sequence, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    entry = AuditEntry(sequence=sequence, recorded_at=now, actor_user_id=actor.user_id,
+                       actor_name=actor.name, action=action, entity_type=entity_type,
+                       entity_id=entity_id, before=before, after=after,
+                       previous_hash=previous, entry_hash="")
+    entry.entry_hash = entry_hash(audit_content(entry), previous)
+    session.add(entry)
+    return entry
+
+
+def verify(session: Session) -> int | None:
+    """The sequence of the first entry whose chain is broken, or None when all hold."""
+    rows = session.scalars(select(AuditEntry).order_by(AuditEntry.sequence)).all()
+    return first_break([(e.sequence, audit_content(e), e.previous_hash, e.entry_hash)
+                        for e in rows])
+
+
+def history(session: Session, entity_type: str, entity_id: int) -> list[AuditEntry]:
+    return list(session.scalars(
+        select(AuditEntry).where(AuditEntry.entity_type == entity_type,
+                                 AuditEntry.entity_id == entity_id)
+        .order_by(AuditEntry.sequence)))

@@ -1,0 +1,32 @@
+"""One page of a query's results, with its total."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+MAX_PER_PAGE = 500
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def paginate(session: Session, query: Select, *, page: int = 1, per_page: int = 50) -> Page:
+    page = max(1, page)
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, total=total, page=page, per_page=per_page)

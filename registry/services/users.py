@@ -1,0 +1,216 @@
+"""Users, passwords (argon2id), roles and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ..database import writes
+from ..domain import policy
+from ..domain.actor import Actor
+from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.fields import email_error
+from ..domain.vocab import Role
+from ..models import Agency, ApiToken, User, UserRole
+from . import audit
+from .paging import Page, paginate
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_DUMMY_HASH = _hasher.hash("a password nobody has, for timing")
+MIN_PASSWORD = 12
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_error(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD:
+        return f"Password must be {MIN_PASSWORD} characters or more"
+    if len(password) > 1024:
+        return "Password must be 1,024 characters or fewer"
+    return None
+
+
+def check_password(user: User | None, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and bool(user)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def snapshot(user: User) -> dict:
+    return {"email": user.email, "name": user.name, "job_title": user.job_title,
+            "agency_id": user.agency_id, "roles": sorted(r.value for r in user.roles),
+            "active": user.active}
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user with id {user_id}")
+    return user
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def _check_roles_and_agency(session: Session, roles: set[Role], agency_id: int | None,
+                            fields: dict[str, str]) -> None:
+    if not roles:
+        fields["roles"] = "Choose at least one role"
+    elif Role.ADMIN in roles and agency_id is not None:
+        fields["agency_id"] = "The administrator belongs to no agency: leave the agency empty"
+    elif Role.ADMIN not in roles and agency_id is None:
+        fields["agency_id"] = "Choose the agency this user works for"
+    if agency_id is not None and session.get(Agency, agency_id) is None:
+        fields["agency_id"] = f"There is no agency with id {agency_id}"
+
+
+def _parse_roles(values: Iterable[str], fields: dict[str, str]) -> set[Role]:
+    roles: set[Role] = set()
+    for value in values:
+        try:
+            roles.add(Role(value))
+        except ValueError:
+            fields["roles"] = (f"Unknown role {value!r}: use admin, ig_lead, signatory "
+                               "or practitioner")
+    return roles
+
+
+@writes
+def create_user(session: Session, actor: Actor | None, *, email: str, name: str,
+                password: str, roles: Iterable[str], agency_id: int | None = None,
+                job_title: str = "", active: bool = True, now: datetime) -> User:
+    """Create a user. `actor` None means the command line, which may create the first admin."""
+    if actor is not None:
+        policy.require(policy.may_manage_users(actor), "Only the administrator manages users")
+    email = email.strip().lower()
+    fields: dict[str, str] = {}
+    if error := email_error(email):
+        fields["email"] = error
+    if not name.strip():
+        fields["name"] = "Enter the user's name"
+    if error := password_error(password):
+        fields["password"] = error
+    role_set = _parse_roles(roles, fields)
+    _check_roles_and_agency(session, role_set, agency_id, fields)
+    if fields:
+        raise ValidationFailed(fields)
+    if find_by_email(session, email):
+        raise Conflict(f"A user with the email {email} already exists", code="duplicate",
+                       fields={"email": f"A user with the email {email} already exists"})
+    user = User(email=email, name=name.strip(), job_title=job_title.strip(),
+                password_hash=hash_password(password), agency_id=agency_id, active=active,
+                role_rows=[UserRole(role=r) for r in sorted(role_set)])
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor or Actor(None, "command line"), action="user.create",
+                 entity_type="user", entity_id=user.id, before=None, after=snapshot(user),
+                 now=now)
+    session.commit()
+    return user
+
+
+@writes
+def update_user(session: Session, actor: Actor, user_id: int, *, now: datetime,
+                **changes) -> User:
+    """Change a user's details, roles, agency, password or active flag (admin only)."""
+    policy.require(policy.may_manage_users(actor), "Only the administrator manages users")
+    user = get_user(session, user_id)
+    before = snapshot(user)
+    fields: dict[str, str] = {}
+    if "email" in changes:
+        email = changes["email"].strip().lower()
+        if error := email_error(email):
+            fields["email"] = error
+        elif email != user.email and find_by_email(session, email):
+            raise Conflict(f"A user with the email {email} already exists", code="duplicate",
+                           fields={"email": f"A user with the email {email} already exists"})
+        user.email = email
+    if "name" in changes:
+        if not changes["name"].strip():
+            fields["name"] = "Enter the user's name"
+        user.name = changes["name"].strip()
+    if "job_title" in changes:
+        user.job_title = (changes["job_title"] or "").strip()
+    roles = user.roles
+    if "roles" in changes:
+        roles = frozenset(_parse_roles(changes["roles"], fields))
+    agency_id = changes.get("agency_id", user.agency_id)
+    _check_roles_and_agency(session, set(roles), agency_id, fields)
+    if "password" in changes and changes["password"]:
+        if error := password_error(changes["password"]):
+            fields["password"] = error
+    if user.id == actor.user_id and changes.get("active") is False:
+        fields["active"] = "You cannot disable your own account"
+    if fields:
+        raise ValidationFailed(fields)
+    user.agency_id = agency_id
+    if "roles" in changes and roles != user.roles:
+        user.role_rows = [UserRole(role=r) for r in sorted(roles)]
+    if changes.get("password"):
+        user.password_hash = hash_password(changes["password"])
+        user.session_epoch += 1
+    if "active" in changes and bool(changes["active"]) != user.active:
+        user.active = bool(changes["active"])
+        if not user.active:
+            end_sessions_and_tokens(session, user, now)
+    session.flush()
+    audit.record(session, actor=actor, action="user.update", entity_type="user",
+                 entity_id=user.id, before=before, after=snapshot(user), now=now)
+    session.commit()
+    return user
+
+
+def end_sessions_and_tokens(session: Session, user: User, now: datetime) -> None:
+    user.session_epoch += 1
+    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                        ApiToken.revoked_at.is_(None))):
+        token.revoked_at = now
+
+
+def list_users(session: Session, actor: Actor, *, search: str = "", page: int = 1,
+               per_page: int = 50) -> Page:
+    policy.require(policy.may_manage_users(actor), "Only the administrator manages users")
+    query = select(User).order_by(User.name, User.id)
+    if search.strip():
+        like = f"%{search.strip().lower()}%"
+        query = query.where(or_(func.lower(User.name).like(like), User.email.like(like)))
+    return paginate(session, query, page=page, per_page=per_page)
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@writes
+def issue_token(session: Session, user: User, *, now: datetime) -> str:
+    """A new bearer token for `user`; only its digest is stored, so show it once."""
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_sha256=_token_digest(token), created_at=now))
+    session.commit()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _token_digest(token),
+                                                ApiToken.revoked_at.is_(None)))
+    if row is None or not row.user.active:
+        return None
+    return row.user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = find_by_email(session, email or "")
+    if not check_password(user, password or "") or user is None or not user.active:
+        return None
+    return user

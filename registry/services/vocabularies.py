@@ -1,0 +1,104 @@
+"""The editable vocabularies: purposes, data categories and lawful bases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..database import writes
+from ..domain import policy
+from ..domain.actor import Actor
+from ..domain.agreements import Category, Vocabulary
+from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.fields import code_error
+from ..domain.vocab import LawfulBasisKind
+from ..models import DataCategory, LawfulBasis, Purpose
+from . import audit
+
+KINDS = {"purposes": Purpose, "data_categories": DataCategory, "lawful_bases": LawfulBasis}
+
+
+def load(session: Session) -> Vocabulary:
+    """Every entry, active or not (old agreements still name retired codes)."""
+    return Vocabulary(
+        purposes={p.code: p.label for p in session.scalars(select(Purpose))},
+        data_categories={c.code: Category(c.label, c.special, c.criminal)
+                         for c in session.scalars(select(DataCategory))},
+        lawful_bases={b.code: (b.label, b.kind) for b in session.scalars(select(LawfulBasis))},
+    )
+
+
+def listing(session: Session) -> dict[str, list]:
+    return {
+        "purposes": list(session.scalars(select(Purpose).order_by(Purpose.label))),
+        "data_categories": list(session.scalars(select(DataCategory).order_by(DataCategory.label))),
+        "lawful_bases": list(session.scalars(select(LawfulBasis).order_by(LawfulBasis.kind,
+                                                                          LawfulBasis.code))),
+    }
+
+
+def labels(session: Session) -> dict[str, dict[str, str]]:
+    vocabulary = load(session)
+    return {
+        "purposes": vocabulary.purposes,
+        "data_categories": {c: v.label for c, v in vocabulary.data_categories.items()},
+        "lawful_bases": {c: v[0] for c, v in vocabulary.lawful_bases.items()},
+    }
+
+
+@writes
+def save_entry(session: Session, actor: Actor, kind: str, *, code: str, label: str,
+               special: bool = False, criminal: bool = False, basis_kind: str | None = None,
+               active: bool = True, now: datetime) -> object:
+    """Add an entry or change an existing one's label and flags (codes never change)."""
+    policy.require(policy.may_manage_users(actor), "Only the administrator edits vocabularies")
+    if kind not in KINDS:
+        raise NotFound(f"There is no vocabulary called {kind}")
+    model = KINDS[kind]
+    fields: dict[str, str] = {}
+    code = (code or "").strip()
+    if error := code_error(code):
+        fields["code"] = error
+    if not (label or "").strip():
+        fields["label"] = "Enter a label"
+    if model is LawfulBasis:
+        try:
+            basis = LawfulBasisKind(basis_kind)
+        except ValueError:
+            fields["kind"] = "Choose the kind: art6, art9, sch1 or statute"
+    if fields:
+        raise ValidationFailed(fields)
+    entry = session.get(model, code)
+    before = None
+    if entry is None:
+        entry = model(code=code)
+        session.add(entry)
+    else:
+        before = _snapshot(entry)
+    entry.label = label.strip()
+    entry.active = active
+    if model is DataCategory:
+        if special and criminal:
+            raise Conflict("A data category is special or criminal, not both",
+                           code="invalid", fields={"special": "Choose special or criminal"})
+        entry.special, entry.criminal = special, criminal
+    if model is LawfulBasis:
+        entry.kind = basis
+    session.flush()
+    audit.record(session, actor=actor, action=f"vocabulary.{kind}.save",
+                 entity_type="vocabulary", entity_id=0, before=before,
+                 after=_snapshot(entry), now=now)
+    session.commit()
+    return entry
+
+
+def _snapshot(entry) -> dict:
+    data = {"code": entry.code, "label": entry.label, "active": entry.active}
+    for extra in ("special", "criminal"):
+        if hasattr(entry, extra):
+            data[extra] = getattr(entry, extra)
+    if hasattr(entry, "kind"):
+        data["kind"] = entry.kind.value
+    return data

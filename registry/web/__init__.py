@@ -1,0 +1,113 @@
+"""The web layer: blueprints, sign-in, template helpers and response headers."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from ..clock import LONDON
+from ..domain.dates import long_date
+from ..domain.vocab import (
+    AGENCY_KIND_LABELS,
+    EFFECTIVE_STATUS_LABELS,
+    OFFICER_ROLE_LABELS,
+    ROLE_LABELS,
+    TIER_LABELS,
+    EffectiveStatus,
+    Role,
+)
+from ..extensions import db, login_manager
+from .errors import register_error_handlers
+
+STATUS_TAG_COLOURS = {
+    EffectiveStatus.ACTIVE: "green", EffectiveStatus.REVIEW_DUE: "yellow",
+    EffectiveStatus.REVIEW_OVERDUE: "orange", EffectiveStatus.LAPSED: "red",
+    EffectiveStatus.EXPIRED: "grey", EffectiveStatus.TERMINATED: "grey",
+    EffectiveStatus.SUPERSEDED: "grey", EffectiveStatus.SUSPENDED: "red",
+    EffectiveStatus.DRAFT: "blue", EffectiveStatus.AWAITING_SIGNATURES: "purple",
+    EffectiveStatus.SCHEDULED: "light-blue",
+}
+
+
+def _long_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    return f"{long_date(local.date())} at {local.strftime('%H:%M')}"
+
+
+def _display(value) -> str:
+    """A value as people read it: dates long, nothing as "(none)"."""
+    if value is None or value == "":
+        return "(none)"
+    if isinstance(value, date):
+        return long_date(value)
+    return str(value)
+
+
+def register_web(app: Flask) -> None:
+    from ..models import User
+    from .admin import bp as admin_bp
+    from .agencies import bp as agencies_bp
+    from .agreements import bp as agreements_bp
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .main import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, agencies_bp, agreements_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see that page"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, epoch = session_id.partition(":")
+        if not user_id.isdigit() or not epoch.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_epoch != int(epoch):
+            return None  # disabled, or signed out everywhere since this cookie was made
+        return user
+
+    app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(_long_datetime, "long_datetime")
+    app.add_template_filter(_display, "display")
+
+    @app.before_request
+    def make_nonce():
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.context_processor
+    def template_globals():
+        return {
+            "partnership_name": app.config["PARTNERSHIP_NAME"],
+            "cspNonce": g.get("csp_nonce"),
+            "Role": Role,
+            "AGENCY_KIND_LABELS": AGENCY_KIND_LABELS,
+            "OFFICER_ROLE_LABELS": OFFICER_ROLE_LABELS,
+            "ROLE_LABELS": ROLE_LABELS,
+            "TIER_LABELS": TIER_LABELS,
+            "STATUS_LABELS": EFFECTIVE_STATUS_LABELS,
+            "STATUS_TAG_COLOURS": STATUS_TAG_COLOURS,
+        }
+
+    @app.after_request
+    def security_headers(response):
+        nonce = g.get("csp_nonce", "")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+            "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'none'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.blueprint != "api" and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,140 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ...clock import now
+from ...domain.errors import Conflict, ValidationFailed
+from ...domain.vocab import Role
+from ...extensions import db
+from ...models import AuditEntry
+from ...services import agencies as agency_service
+from ...services import audit, users, vocabularies
+from ...services.paging import paginate
+from ..fields import attach_errors
+from ..forms_util import page_args
+from ..permissions import current_actor, signed_in
+from . import bp
+from .forms import UserForm, VocabularyForm
+
+FLAG_CHOICES = {
+    "data_categories": [("none", "Ordinary personal data"),
+                        ("special", "Special category (UK GDPR Article 9)"),
+                        ("criminal", "Criminal offence data (Article 10)")],
+    "lawful_bases": [("art6", "UK GDPR Article 6 basis"), ("art9", "Article 9 condition"),
+                     ("sch1", "DPA 2018 Schedule 1 condition"),
+                     ("statute", "Statutory gateway")],
+}
+VOCAB_TITLES = {"purposes": "Purposes", "data_categories": "Data categories",
+                "lawful_bases": "Lawful bases"}
+
+
+def _agency_choices(form: UserForm) -> None:
+    form.agency_id.choices = [("", "No agency (administrator)")] + [
+        (str(i), name) for i, name in agency_service.all_agency_names(db.session).items()]
+
+
+def _user_data(form: UserForm, include_password: bool) -> dict:
+    data = {"name": form.name.data or "", "email": form.email.data or "",
+            "job_title": form.job_title.data or "", "roles": form.roles.data or [],
+            "agency_id": int(form.agency_id.data) if form.agency_id.data else None,
+            "active": bool(form.active.data)}
+    if include_password or form.password.data:
+        data["password"] = form.password.data or ""
+    return data
+
+
+@bp.get("/users")
+@signed_in(Role.ADMIN)
+def list_users():
+    search = request.args.get("q", "")[:200]
+    page = users.list_users(db.session, current_actor(), search=search, **page_args())
+    return render_template("admin/users.html", page=page, search=search)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@signed_in(Role.ADMIN)
+def new_user():
+    form = UserForm()
+    _agency_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = users.create_user(db.session, current_actor(), now=now(),
+                                     **_user_data(form, include_password=True))
+        except (ValidationFailed, Conflict) as exc:
+            attach_errors(form, exc.fields or {"email": exc.message})
+        else:
+            flash(f"{user.name} can now sign in.", "success")
+            return redirect(url_for("admin.list_users"))
+    return render_template("admin/user_form.html", form=form, user=None), \
+        422 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@signed_in(Role.ADMIN)
+def edit_user(user_id: int):
+    user = users.get_user(db.session, user_id)
+    form = UserForm(obj=user) if request.method == "GET" else UserForm()
+    if request.method == "GET":
+        form.roles.data = sorted(r.value for r in user.roles)
+        form.agency_id.data = str(user.agency_id or "")
+    _agency_choices(form)
+    if form.validate_on_submit():
+        try:
+            users.update_user(db.session, current_actor(), user.id, now=now(),
+                              **_user_data(form, include_password=False))
+        except (ValidationFailed, Conflict) as exc:
+            attach_errors(form, exc.fields or {"email": exc.message})
+        else:
+            flash(f"{user.name}'s account saved.", "success")
+            return redirect(url_for("admin.list_users"))
+    return render_template("admin/user_form.html", form=form, user=user), \
+        422 if form.errors else 200
+
+
+@bp.get("/audit")
+@signed_in(Role.ADMIN)
+def audit_trail():
+    entity = request.args.get("entity", "")
+    query = select(AuditEntry).order_by(AuditEntry.sequence.desc())
+    if entity in ("agency", "officer", "user", "agreement", "vocabulary"):
+        query = query.where(AuditEntry.entity_type == entity)
+    page = paginate(db.session, query, **page_args())
+    return render_template("admin/audit.html", page=page, entity=entity,
+                           broken=audit.verify(db.session))
+
+
+@bp.get("/vocabularies")
+@signed_in(Role.ADMIN)
+def vocabularies_page():
+    return render_template("admin/vocabularies.html", listing=vocabularies.listing(db.session),
+                           titles=VOCAB_TITLES)
+
+
+@bp.route("/vocabularies/<kind>/edit", methods=["GET", "POST"])
+@signed_in(Role.ADMIN)
+def edit_vocabulary(kind: str):
+    if kind not in VOCAB_TITLES:
+        abort(404)
+    code = request.args.get("code", "")
+    existing = next((e for e in vocabularies.listing(db.session)[kind] if e.code == code), None)
+    form = VocabularyForm(obj=existing) if request.method == "GET" else VocabularyForm()
+    form.flag.choices = FLAG_CHOICES.get(kind, [])
+    if request.method == "GET" and existing is not None and kind in FLAG_CHOICES:
+        form.flag.data = (existing.kind.value if kind == "lawful_bases" else
+                          "special" if existing.special else
+                          "criminal" if existing.criminal else "none")
+    if form.validate_on_submit():
+        flag = form.flag.data or ""
+        try:
+            vocabularies.save_entry(
+                db.session, current_actor(), kind, code=form.code.data, label=form.label.data,
+                special=flag == "special", criminal=flag == "criminal",
+                basis_kind=flag if kind == "lawful_bases" else None,
+                active=bool(form.active.data), now=now())
+        except (ValidationFailed, Conflict) as exc:
+            attach_errors(form, exc.fields, {"kind": "flag", "special": "flag"})
+        else:
+            flash(f"{form.label.data} saved.", "success")
+            return redirect(url_for("admin.vocabularies_page"))
+    return render_template("admin/vocabulary_form.html", form=form, kind=kind,
+                           title=VOCAB_TITLES[kind], existing=existing), \
+        422 if form.errors else 200

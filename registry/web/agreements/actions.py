@@ -1,0 +1,204 @@
+"""Lifecycle actions on an agreement: each page confirms, calls one service and redirects."""
+
+from flask import flash, redirect, render_template, url_for
+
+from ...clock import now, today
+from ...domain import policy
+from ...domain.dates import long_date
+from ...domain.errors import Conflict, ValidationFailed
+from ...domain.vocab import Role
+from ...extensions import db
+from ...services import agreement_lifecycle as lifecycle
+from ...services import vocabularies
+from ...services.agreement_reads import get_agreement, standing
+from ..fields import attach_errors
+from ..permissions import current_actor, signed_in
+from ..settings import status_settings
+from . import bp
+from .forms import ConfirmForm, DeclineForm, ReasonForm, ReviewForm, SignForm, WithdrawForm
+
+
+def _back(agreement_id: int):
+    return redirect(url_for("agreements.show_agreement", agreement_id=agreement_id))
+
+
+def _conflict(agreement_id: int, exc: Conflict):
+    flash(exc.message, "error")
+    return _back(agreement_id)
+
+
+@bp.post("/<int:agreement_id>/submit")
+@signed_in(Role.ADMIN, Role.IG_LEAD)
+def submit_agreement(agreement_id: int):
+    if not ConfirmForm().validate_on_submit():
+        return _back(agreement_id)
+    try:
+        agreement = lifecycle.submit(db.session, current_actor(), agreement_id, now=now())
+    except ValidationFailed as exc:
+        problems = "; ".join(exc.fields.values())
+        flash(f"The draft cannot be submitted yet: {problems}. Edit the draft to fix it.",
+              "error")
+        return _back(agreement_id)
+    except Conflict as exc:
+        return _conflict(agreement_id, exc)
+    flash(f"{agreement.reference} version {agreement.latest.number} has been sent to every "
+          "party's signatories.", "success")
+    return _back(agreement_id)
+
+
+@bp.route("/<int:agreement_id>/sign", methods=["GET", "POST"])
+@signed_in(Role.SIGNATORY)
+def sign_agreement(agreement_id: int):
+    """A confirmation page that restates what is being signed, then the signature."""
+    agreement = get_agreement(db.session, agreement_id)
+    version = agreement.latest
+    actor = current_actor()
+    policy.require(policy.may_sign_for(actor, [p.agency_id for p in version.parties]),
+                   f"Your agency is not a party to {agreement.reference}")
+    form = SignForm()
+    if form.validate_on_submit():
+        try:
+            lifecycle.sign(db.session, actor, agreement.id, now=now())
+        except Conflict as exc:
+            return _conflict(agreement.id, exc)
+        agreement = get_agreement(db.session, agreement_id)
+        done = " It is now in force." if agreement.current is agreement.latest else ""
+        flash(f"You have signed {agreement.reference} version {version.number} for "
+              f"your agency.{done}", "success")
+        return _back(agreement.id)
+    return render_template("agreements/sign.html", form=form, agreement=agreement,
+                           version=version, labels=vocabularies.labels(db.session),
+                           where=standing(agreement, today(), status_settings())), \
+        422 if form.errors else 200
+
+
+@bp.route("/<int:agreement_id>/decline", methods=["GET", "POST"])
+@signed_in(Role.SIGNATORY)
+def decline_agreement(agreement_id: int):
+    agreement = get_agreement(db.session, agreement_id)
+    policy.require(policy.may_sign_for(current_actor(),
+                                       [p.agency_id for p in agreement.latest.parties]),
+                   f"Your agency is not a party to {agreement.reference}")
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            lifecycle.decline(db.session, current_actor(), agreement.id, form.comment.data,
+                              now=now())
+        except Conflict as exc:
+            return _conflict(agreement.id, exc)
+        except ValidationFailed as exc:
+            attach_errors(form, exc.fields)
+        else:
+            flash(f"You declined to sign {agreement.reference}; it has gone back to draft.",
+                  "success")
+            return _back(agreement.id)
+    return _reason_page("agreements/decline.html", form, agreement)
+
+
+@bp.post("/<int:agreement_id>/amend")
+@signed_in(Role.ADMIN, Role.IG_LEAD)
+def amend_agreement(agreement_id: int):
+    if not ConfirmForm().validate_on_submit():
+        return _back(agreement_id)
+    try:
+        version = lifecycle.amend(db.session, current_actor(), agreement_id, now=now())
+    except Conflict as exc:
+        return _conflict(agreement_id, exc)
+    flash(f"Version {version.number} opened as a draft. The version in force stays in force "
+          "until every party signs the new one.", "success")
+    return redirect(url_for("agreements.edit_agreement", agreement_id=agreement_id))
+
+
+@bp.route("/<int:agreement_id>/review", methods=["GET", "POST"])
+@signed_in(Role.ADMIN, Role.IG_LEAD)
+def review_agreement(agreement_id: int):
+    agreement = get_agreement(db.session, agreement_id)
+    policy.require(policy.may_review(current_actor(), agreement.owner_agency_id),
+                   f"Only the owning agency's IG lead can review {agreement.reference}")
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            review = lifecycle.review(db.session, current_actor(), agreement.id,
+                                      outcome=form.outcome.data, notes=form.notes.data,
+                                      today=today(), now=now())
+        except Conflict as exc:
+            return _conflict(agreement.id, exc)
+        except ValidationFailed as exc:
+            attach_errors(form, exc.fields)
+        else:
+            messages = {"continue": "Review recorded. The next review is due on {date}.",
+                        "amend": "Review recorded and a new version opened for amendment.",
+                        "terminate": "Review recorded and the agreement terminated."}
+            flash(messages[review.outcome.value].format(date=long_date(review.new_review_date)),
+                  "success")
+            if review.outcome.value == "amend":
+                return redirect(url_for("agreements.edit_agreement", agreement_id=agreement.id))
+            return _back(agreement.id)
+    return _reason_page("agreements/review.html", form, agreement)
+
+
+@bp.route("/<int:agreement_id>/withdraw", methods=["GET", "POST"])
+@signed_in(Role.IG_LEAD)
+def withdraw_agreement(agreement_id: int):
+    agreement = get_agreement(db.session, agreement_id)
+    actor = current_actor()
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            lifecycle.withdraw(db.session, actor, agreement.id, agency_id=actor.agency_id,
+                               effective_on=form.effective_on.data, today=today(), now=now())
+        except Conflict as exc:
+            return _conflict(agreement.id, exc)
+        except ValidationFailed as exc:
+            attach_errors(form, exc.fields, {"agency_id": "effective_on"})
+        else:
+            flash(f"Notice of withdrawal from {agreement.reference} recorded.", "success")
+            return _back(agreement.id)
+    return _reason_page("agreements/withdraw.html", form, agreement)
+
+
+def _status_action(agreement_id: int, action: str):
+    agreement = get_agreement(db.session, agreement_id)
+    actor = current_actor()
+    allowed = (policy.may_suspend(actor) if action in ("suspend", "resume")
+               else policy.may_terminate(actor, agreement.owner_agency_id))
+    policy.require(allowed, f"You cannot {action} {agreement.reference}")
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            getattr(lifecycle, action)(db.session, actor, agreement.id, form.reason.data,
+                                       now=now())
+        except Conflict as exc:
+            return _conflict(agreement.id, exc)
+        except ValidationFailed as exc:
+            attach_errors(form, exc.fields)
+        else:
+            done = {"suspend": "suspended", "resume": "resumed", "terminate": "terminated"}
+            flash(f"{agreement.reference} {done[action]}.", "success")
+            return _back(agreement.id)
+    return _reason_page("agreements/status_action.html", form, agreement, action=action)
+
+
+@bp.route("/<int:agreement_id>/suspend", methods=["GET", "POST"])
+@signed_in(Role.ADMIN)
+def suspend_agreement(agreement_id: int):
+    return _status_action(agreement_id, "suspend")
+
+
+@bp.route("/<int:agreement_id>/resume", methods=["GET", "POST"])
+@signed_in(Role.ADMIN)
+def resume_agreement(agreement_id: int):
+    return _status_action(agreement_id, "resume")
+
+
+@bp.route("/<int:agreement_id>/terminate", methods=["GET", "POST"])
+@signed_in(Role.ADMIN, Role.IG_LEAD)
+def terminate_agreement(agreement_id: int):
+    return _status_action(agreement_id, "terminate")
+
+
+def _reason_page(template: str, form, agreement, **extra):
+    status = 422 if form.errors else 200
+    return render_template(template, form=form, agreement=agreement,
+                           where=standing(agreement, today(), status_settings()),
+                           **extra), status

@@ -1,0 +1,232 @@
+"""Agreement register, agreement page, drafting and editing."""
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from ...clock import now, today
+from ...domain import policy
+from ...domain.errors import ValidationFailed
+from ...domain.vocab import EffectiveStatus, Role, VersionStatus
+from ...extensions import db
+from ...models import Agency
+from ...services import agencies as agency_service
+from ...services import agreements as service
+from ...services import audit, vocabularies
+from ...services.agreement_reads import list_agreements as find_agreements
+from ...services.agreement_reads import (
+    AgreementFilters,
+    amendments,
+    ancestors,
+    children,
+    get_agreement,
+    parents_for,
+    standing,
+)
+from ..fields import attach_errors
+from ..forms_util import page_args
+from ..permissions import current_actor, signed_in
+from ..settings import status_settings
+from . import bp
+from .forms import AgreementForm, ConfirmForm, StartForm
+
+ALIASES = {"parties": "disclosers", "owner_agency_id": "title", "tier": "title",
+           "parent_id": "title"}
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+@bp.get("")
+@signed_in()
+def list_agreements():
+    settings = status_settings()
+    status = request.args.get("status", "")
+    filters = AgreementFilters(
+        search=request.args.get("q", "")[:200],
+        tier=_int_arg("tier") if _int_arg("tier") in (1, 2, 3) else None,
+        status=EffectiveStatus(status) if status in {s.value for s in EffectiveStatus} else None,
+        agency_id=_int_arg("agency"),
+        purpose=request.args.get("purpose") or None,
+        review_due=request.args.get("review_due") == "1",
+    )
+    page = find_agreements(db.session, filters, today=today(), settings=settings, **page_args())
+    rows = [(a, standing(a, today(), settings)) for a in page.items]
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("agreements/list.html", page=page, rows=rows, filters=filters,
+                           args=args, agencies=agency_service.all_agency_names(db.session),
+                           labels=vocabularies.labels(db.session))
+
+
+@bp.get("/<int:agreement_id>")
+@signed_in()
+def show_agreement(agreement_id: int):
+    agreement = get_agreement(db.session, agreement_id)
+    actor = current_actor()
+    where = standing(agreement, today(), status_settings())
+    latest = agreement.latest
+    party_ids = [p.agency_id for p in latest.parties]
+    may_manage = policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id)
+    return render_template(
+        "agreements/show.html", agreement=agreement, where=where, latest=latest,
+        chain=ancestors(agreement), children=children(db.session, agreement),
+        amendments=amendments(agreement), labels=vocabularies.labels(db.session),
+        agencies=agency_service.all_agency_names(db.session),
+        history=audit.history(db.session, "agreement", agreement.id),
+        may_manage=may_manage,
+        may_sign=(latest.status == VersionStatus.AWAITING_SIGNATURES
+                  and policy.may_sign_for(actor, party_ids)
+                  and latest.signature_for(actor.agency_id) is None),
+        may_review=policy.may_review(actor, agreement.owner_agency_id),
+        may_withdraw=(actor.agency_id in party_ids and policy.may_withdraw(actor, actor.agency_id)
+                      and not any(w.agency_id == actor.agency_id
+                                  for w in agreement.withdrawals)),
+        may_suspend=policy.may_suspend(actor),
+        may_terminate=policy.may_terminate(actor, agreement.owner_agency_id),
+        confirm=ConfirmForm())
+
+
+def _start_choices(form: StartForm, tier: int | None) -> None:
+    actor = current_actor()
+    parents = parents_for(db.session, tier or 2, today(), status_settings()) if tier != 1 else []
+    form.parent_id.choices = [("", "Choose an agreement")] + [
+        (str(a.id), f"{a.reference} {a.latest.title} (tier {a.tier})") for a in parents]
+    if actor.has(Role.ADMIN):
+        form.owner_agency_id.choices = [("", "Choose an agency")] + [
+            (str(i), name) for i, name in agency_service.all_agency_names(db.session).items()]
+
+
+@bp.get("/new")
+@signed_in(Role.ADMIN, Role.IG_LEAD)
+def new_agreement():
+    """Step one (tier, parent, owner), then the details form once those are chosen."""
+    actor = current_actor()
+    start = StartForm(request.args if request.args else None)
+    tier = _int_arg("tier")
+    _start_choices(start, tier)
+    if not request.args or not start.validate():
+        return render_template("agreements/start.html", form=start, is_admin=actor.has(Role.ADMIN))
+    owner_id = _int_arg("owner_agency_id") if actor.has(Role.ADMIN) else actor.agency_id
+    problems = {}
+    if tier in (2, 3) and _int_arg("parent_id") is None:
+        problems["parent_id"] = "Choose the agreement this one sits under"
+    if owner_id is None:
+        problems["owner_agency_id"] = "Choose the agency that owns the agreement"
+    elif not policy.may_draft(actor, tier, owner_id):
+        problems["tier"] = ("The administrator drafts tier 1 protocols only; tier 2 and 3 "
+                            "agreements are drafted by the owning agency's IG lead")
+    if problems:
+        attach_errors(start, problems)
+        return render_template("agreements/start.html", form=start,
+                               is_admin=actor.has(Role.ADMIN)), 422
+    return _details_page(AgreementForm(), tier=tier, parent_id=_int_arg("parent_id"),
+                         owner_id=owner_id)
+
+
+@bp.post("/new")
+@signed_in(Role.ADMIN, Role.IG_LEAD)
+def create_agreement():
+    form = AgreementForm()
+    tier, parent_id = _int_arg("tier"), _int_arg("parent_id")
+    owner_id = _int_arg("owner_agency_id") if current_actor().has(Role.ADMIN) \
+        else current_actor().agency_id
+    _choices(form, tier, parent_id)
+    if form.validate_on_submit():
+        try:
+            agreement = service.create_draft(db.session, current_actor(), {
+                "tier": tier, "parent_id": parent_id, "owner_agency_id": owner_id,
+                **_content(form)}, now=now())
+        except ValidationFailed as exc:
+            attach_errors(form, exc.fields, ALIASES)
+        else:
+            flash(f"Draft {agreement.reference} saved. Check it, then submit it for signature.",
+                  "success")
+            return redirect(url_for("agreements.show_agreement", agreement_id=agreement.id))
+    return _details_page(form, tier=tier, parent_id=parent_id, owner_id=owner_id, status=422)
+
+
+@bp.route("/<int:agreement_id>/edit", methods=["GET", "POST"])
+@signed_in(Role.ADMIN, Role.IG_LEAD)
+def edit_agreement(agreement_id: int):
+    agreement = get_agreement(db.session, agreement_id)
+    policy.require(policy.may_manage_agreement(current_actor(), agreement.tier,
+                                               agreement.owner_agency_id),
+                   f"Only the owning agency's information governance lead can edit "
+                   f"{agreement.reference}")
+    version = agreement.latest
+    if request.method == "GET":
+        form = AgreementForm(formdata=None, obj=version)
+        form.disclosers.data = [str(p.agency_id) for p in version.parties if p.may_disclose]
+        form.receivers.data = [str(p.agency_id) for p in version.parties if p.may_receive]
+    else:
+        form = AgreementForm()
+    _choices(form, agreement.tier, agreement.parent_id)
+    if form.validate_on_submit():
+        try:
+            service.update_draft(db.session, current_actor(), agreement.id, _content(form),
+                                 now=now())
+        except ValidationFailed as exc:
+            attach_errors(form, exc.fields, ALIASES)
+        else:
+            flash("Draft saved.", "success")
+            return redirect(url_for("agreements.show_agreement", agreement_id=agreement.id))
+    return _details_page(form, tier=agreement.tier, parent_id=agreement.parent_id,
+                         owner_id=agreement.owner_agency_id, agreement=agreement,
+                         status=422 if form.errors else 200)
+
+
+def _content(form: AgreementForm) -> dict:
+    disclosers = {int(i) for i in form.disclosers.data or [] if str(i).isdigit()}
+    receivers = {int(i) for i in form.receivers.data or [] if str(i).isdigit()}
+    return {
+        "title": form.title.data or "", "purposes": form.purposes.data or [],
+        "data_categories": form.data_categories.data or [],
+        "lawful_bases": form.lawful_bases.data or [],
+        "data_subjects": form.data_subjects.data or "", "retention": form.retention.data or "",
+        "security": form.security.data or "", "effective_from": form.effective_from.data,
+        "review_date": form.review_date.data, "end_date": form.end_date.data,
+        "review_period_months": form.review_period_months.data,
+        "parties": [{"agency_id": i, "may_disclose": i in disclosers,
+                     "may_receive": i in receivers}
+                    for i in sorted(disclosers | receivers)],
+    }
+
+
+def _choices(form: AgreementForm, tier: int | None, parent_id: int | None) -> None:
+    """Offer what the tier rules allow: under a parent, only its parties (and for tier 3,
+    only its purposes and categories); retired vocabulary only where already chosen."""
+    listing = vocabularies.listing(db.session)
+    parent_view = service.parent_view(db.session, parent_id)
+    names = agency_service.all_agency_names(db.session)
+    agency_ids = list(names) if parent_view is None else [
+        i for i in names if i in parent_view.party_ids]
+
+    def chosen(field):
+        return set(field.data or [])
+
+    def allowed(entries, field, within=None):
+        return [(e.code, e.label) for e in entries
+                if (e.active or e.code in chosen(field))
+                and (within is None or e.code in within)]
+
+    narrow = parent_view if tier == 3 else None
+    form.purposes.choices = allowed(listing["purposes"], form.purposes,
+                                    narrow.purposes if narrow else None)
+    form.data_categories.choices = allowed(listing["data_categories"], form.data_categories,
+                                           narrow.data_categories if narrow else None)
+    form.lawful_bases.choices = allowed(listing["lawful_bases"], form.lawful_bases)
+    party_choices = [(str(i), names[i]) for i in agency_ids]
+    form.disclosers.choices = party_choices
+    form.receivers.choices = party_choices
+
+
+def _details_page(form, *, tier, parent_id, owner_id, agreement=None, status=200):
+    if agreement is None:
+        _choices(form, tier, parent_id)
+    parent = get_agreement(db.session, parent_id) if parent_id else None
+    owner = db.session.get(Agency, owner_id) if owner_id else None
+    return render_template("agreements/form.html", form=form, tier=tier, parent=parent,
+                           owner=owner, agreement=agreement,
+                           query={"tier": tier, "parent_id": parent_id or "",
+                                  "owner_agency_id": owner_id or ""}), status

@@ -1,0 +1,54 @@
+"""Errors as pages for people and as SPEC §9's shape for the API; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..domain.errors import RegistryError
+from .permissions import is_api_request
+
+log = logging.getLogger(__name__)
+
+_TITLES = {400: "The request could not be read", 401: "Sign in to continue",
+           403: "You do not have permission", 404: "Page not found",
+           405: "That action is not allowed here", 409: "That cannot be done now",
+           413: "The upload is too large", 422: "Some of the information is not valid",
+           429: "Too many requests", 500: "Sorry, there is a problem with the service"}
+
+
+def api_error(status: int, code: str, message: str, fields: dict | None = None):
+    return jsonify(error={"code": code, "message": message, "fields": fields or {}}), status
+
+
+def _answer(status: int, code: str, message: str, fields: dict | None = None):
+    if is_api_request() or request.path.startswith("/api/"):
+        return api_error(status, code, message, fields)
+    return render_template("errors/error.html", status=status,
+                           title=_TITLES.get(status, "Something went wrong"),
+                           message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(RegistryError)
+    def registry_error(exc: RegistryError):
+        return _answer(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return _answer(400, "csrf_failed", "The form had expired or was not sent by this site. "
+                       "Go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return _answer(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return _answer(500, "server_error", "Something went wrong on our side and it has been logged. "
+                       "Please try again; if it happens again, contact the registry team.")

@@ -1,0 +1,45 @@
+"""Copy GOV.UK Frontend's compiled CSS and JS out of node_modules into registry/static/govuk.
+
+The registry is not a GOV.UK service, so the GDS Transport font is removed from
+the stylesheet (the text falls back to Arial) and the crown images are not copied.
+"""
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+TARGET = ROOT / "registry" / "static" / "govuk"
+
+
+def strip_gds_transport(css: str) -> str:
+    css = re.sub(r"@font-face\{font-family:GDS Transport;[^}]*\}", "", css)
+    return css.replace("font-family:GDS Transport,arial,", "font-family:arial,")
+
+
+def main() -> int:
+    css_path = SOURCE / "govuk-frontend.min.css"
+    if not css_path.exists():
+        print(f"GOV.UK Frontend is not installed at {SOURCE}: run `npm ci` first.", file=sys.stderr)
+        return 1
+    if TARGET.exists():
+        shutil.rmtree(TARGET)
+    TARGET.mkdir(parents=True)
+    css = strip_gds_transport(css_path.read_text(encoding="utf-8"))
+    if "GDS Transport" in css:
+        print("The stylesheet still names GDS Transport; its layout has changed.", file=sys.stderr)
+        return 1
+    (TARGET / "govuk-frontend.min.css").write_text(css, encoding="utf-8")
+    shutil.copy2(SOURCE / "govuk-frontend.min.js", TARGET / "govuk-frontend.min.js")
+    images = TARGET / "assets" / "images"
+    images.mkdir(parents=True)
+    # The stylesheet refers to the crest for one component; nothing of ours uses it.
+    shutil.copy2(SOURCE / "assets" / "images" / "govuk-crest.svg", images / "govuk-crest.svg")
+    print(f"GOV.UK Frontend assets copied to {TARGET.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
