@@ -1,7 +1,7 @@
 """Copy GOV.UK Frontend's compiled CSS and JS out of node_modules into registry/static/govuk.
 
 The registry is not a GOV.UK service, so the GDS Transport font is removed from
-the stylesheet (the text falls back to Arial) and the crown images are not copied.
+the stylesheet (the text falls back to Arial) and no crown or crest images are copied.
 """
 
 import re
@@ -33,10 +33,7 @@ def main() -> int:
         return 1
     (TARGET / "govuk-frontend.min.css").write_text(css, encoding="utf-8")
     shutil.copy2(SOURCE / "govuk-frontend.min.js", TARGET / "govuk-frontend.min.js")
-    images = TARGET / "assets" / "images"
-    images.mkdir(parents=True)
-    # The stylesheet refers to the crest for one component; nothing of ours uses it.
-    shutil.copy2(SOURCE / "assets" / "images" / "govuk-crest.svg", images / "govuk-crest.svg")
+    # No images or fonts are copied: the crown, crest and GDS Transport are GOV.UK's own.
     print(f"GOV.UK Frontend assets copied to {TARGET.relative_to(ROOT)}")
     return 0
 

@@ -29,8 +29,8 @@ class Content:
     title: str
     tier: int
     owner_agency_id: int
-    effective_from: date
-    review_date: date
+    effective_from: date | None
+    review_date: date | None
     parties: tuple[PartyTerms, ...]
     purposes: tuple[str, ...] = ()
     data_categories: tuple[str, ...] = ()
@@ -209,6 +209,12 @@ def _check_conditions(content: Content, vocabulary: Vocabulary, errors: dict[str
 def _check_dates(content: Content, errors: dict[str, str]) -> None:
     if not 1 <= content.review_period_months <= 60:
         errors["review_period_months"] = "Review period must be between 1 and 60 months"
+    if content.effective_from is None:
+        errors["effective_from"] = "Enter the date the agreement takes effect"
+        return
+    if content.review_date is None:
+        errors["review_date"] = "Enter the review date"
+        return
     if content.review_date <= content.effective_from:
         errors["review_date"] = (f"Review date must be after the effective date "
                                  f"({long_date(content.effective_from)})")
@@ -239,7 +245,7 @@ def canonical(content: Content, *, reference: str, version: int) -> dict[str, An
         "data_subjects": content.data_subjects,
         "retention": content.retention,
         "security": content.security,
-        "effective_from": content.effective_from.isoformat(),
+        "effective_from": content.effective_from.isoformat() if content.effective_from else None,
         "review_period_months": content.review_period_months,
         "end_date": content.end_date.isoformat() if content.end_date else None,
         "parties": [

@@ -88,11 +88,9 @@ def build_content(data: dict[str, Any], *, tier: int, owner_agency_id: int,
     )
 
 
-def validate(session: Session, content: Content) -> None:
+def problems(session: Session, content: Content) -> dict[str, str]:
+    """Every rule the content breaks, by field (empty when it may be saved)."""
     fields: dict[str, str] = {}
-    if content.effective_from is None:
-        fields["effective_from"] = "Enter the date the agreement takes effect"
-        raise ValidationFailed(fields)
     names = all_agency_names(session)
     parent = parent_view(session, content.parent_id)
     if content.parent_id is not None and parent is None:
@@ -100,7 +98,11 @@ def validate(session: Session, content: Content) -> None:
     fields.update({k: v for k, v in check_content(
         content, vocabulary=vocabularies.load(session), parent=parent,
         agency_names=names).items() if k not in fields})
-    if fields:
+    return fields
+
+
+def validate(session: Session, content: Content) -> None:
+    if fields := problems(session, content):
         raise ValidationFailed(fields)
 
 

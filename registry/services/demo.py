@@ -50,6 +50,14 @@ KEY_ACCOUNTS = [
      "Named nurse for safeguarding"),
 ]
 
+JOB_TITLES = {
+    "lead_information_officer": "Head of Information Governance",
+    "dpo": "Data Protection Officer",
+    "signatory": "Director",
+    "siro": "Senior Information Risk Owner",
+    "caldicott_guardian": "Medical Director and Caldicott Guardian",
+}
+
 FIRST = ["Alex", "Morgan", "Chris", "Hannah", "Imran", "Lucy", "Owen", "Ruth", "Tom", "Zara",
          "Ben", "Grace", "Kiran", "Nadia", "Peter"]
 LAST = ["Adams", "Brooks", "Clarke", "Dunn", "Evans", "Fraser", "Green", "Hughes", "Iqbal",
@@ -112,7 +120,7 @@ def _officers(session: Session, agency: Agency, index: int, today: date,
     for offset, role in enumerate(roles):
         agencies.add_officer(session, editor, agency.id, {
             "role": role, "name": _name(index, offset),
-            "job_title": role.replace("_", " ").capitalize(),
+            "job_title": JOB_TITLES[role],
             "email": f"{role.replace('_', '.')}@{slug}.{DOMAIN}"},
             today=today, now=now, started_on=today - timedelta(days=400 + index))
     if slug == "police":

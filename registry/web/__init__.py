@@ -79,6 +79,17 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(_long_datetime, "long_datetime")
     app.add_template_filter(_display, "display")
 
+    def demo_logins():
+        """The demo accounts, for the welcome and sign-in pages when REGISTRY_DEMO=1."""
+        from ..services.demo import demo_accounts
+
+        return demo_accounts(db.session)
+
+    from ..services.demo import DEMO_PASSWORD
+
+    app.add_template_global(demo_logins, "demo_logins")
+    app.add_template_global(DEMO_PASSWORD, "demo_password")
+
     @app.before_request
     def make_nonce():
         g.csp_nonce = secrets.token_urlsafe(16)

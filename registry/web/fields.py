@@ -32,9 +32,11 @@ class DateField(Field):
 
     widget = SafeGovDateInput()
 
-    def __init__(self, label=None, validators=None, required: bool = True, **kwargs):
+    def __init__(self, label=None, validators=None, required: bool = True,
+                 required_message: str | None = None, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.required = required
+        self.required_message = required_message
         self._problem: str | None = None
 
     def _value(self):
@@ -67,7 +69,7 @@ class DateField(Field):
         if self._problem:
             raise StopValidation(self._problem)
         if self.data is None and self.required:
-            raise StopValidation(f"Enter {self.label.text.lower()}")
+            raise StopValidation(self.required_message or f"Enter {self.label.text.lower()}")
 
 
 def attach_errors(form, fields: dict[str, str], aliases: dict[str, str] | None = None) -> None:

@@ -38,15 +38,19 @@ class StartForm(FlaskForm):
     parent_id = SelectField("Which agreement does it sit under?", widget=GovSelect(),
                             description="Tier 2 agreements sit under a tier 1 protocol; "
                                         "tier 3 agreements under a tier 2 agreement",
-                            validators=[Optional()])
+                            validators=[Optional()], choices=[], validate_choice=False)
     owner_agency_id = SelectField("Which agency owns it?", widget=GovSelect(),
-                                  validators=[Optional()])
+                                  validators=[Optional()], choices=[], validate_choice=False)
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
 class AgreementForm(FlaskForm):
     title = StringField("Title", widget=GovTextInput(),
                         validators=[InputRequired("Enter a title"), Length(max=200)])
+    disclosers = SelectMultipleField("Agencies that may disclose", widget=GovCheckboxesInput(),
+                                     choices=[], validate_choice=False)
+    receivers = SelectMultipleField("Agencies that may receive", widget=GovCheckboxesInput(),
+                                    choices=[], validate_choice=False)
     purposes = SelectMultipleField("Purposes", widget=GovCheckboxesInput(), choices=[],
                                    validate_choice=False)
     data_categories = SelectMultipleField("Data categories", widget=GovCheckboxesInput(),
@@ -55,17 +59,14 @@ class AgreementForm(FlaskForm):
         "Lawful bases", widget=GovCheckboxesInput(), choices=[], validate_choice=False,
         description="At least one Article 6 basis; an Article 9 condition for special category "
                     "data; a Schedule 1 condition for criminal offence data")
-    disclosers = SelectMultipleField("Agencies that may disclose", widget=GovCheckboxesInput(),
-                                     choices=[], validate_choice=False)
-    receivers = SelectMultipleField("Agencies that may receive", widget=GovCheckboxesInput(),
-                                    choices=[], validate_choice=False)
     data_subjects = TextAreaField("Whose information (data subjects)", widget=GovTextArea(),
                                   validators=[Optional(), Length(max=5000)])
     retention = TextAreaField("How long information is kept", widget=GovTextArea(),
                               validators=[Optional(), Length(max=5000)])
     security = TextAreaField("How information is kept and sent securely", widget=GovTextArea(),
                              validators=[Optional(), Length(max=5000)])
-    effective_from = DateField("Date it takes effect", description="For example, 1 4 2027")
+    effective_from = DateField("Date it takes effect", description="For example, 1 4 2027",
+                               required_message="Enter the date the agreement takes effect")
     review_period_months = IntegerField(
         "Review period in months", widget=GovTextInput(), default=12,
         validators=[InputRequired("Enter the review period in months"),
@@ -114,6 +115,7 @@ class ReviewForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     effective_on = DateField("From which date does your agency withdraw?",
+                             required_message="Enter the date your agency withdraws from",
                              description="Today or later. From that date the agreement no "
                                          "longer covers your agency.")
     submit = SubmitField("Give notice of withdrawal", widget=GovSubmitInput())

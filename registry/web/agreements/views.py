@@ -19,6 +19,7 @@ from ...services.agreement_reads import (
     ancestors,
     children,
     get_agreement,
+    get_version,
     parents_for,
     standing,
 )
@@ -66,10 +67,12 @@ def show_agreement(agreement_id: int):
     actor = current_actor()
     where = standing(agreement, today(), status_settings())
     latest = agreement.latest
+    number = _int_arg("version")
+    shown = get_version(agreement, number) if number else latest
     party_ids = [p.agency_id for p in latest.parties]
     may_manage = policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id)
     return render_template(
-        "agreements/show.html", agreement=agreement, where=where, latest=latest,
+        "agreements/show.html", agreement=agreement, where=where, latest=latest, shown=shown,
         chain=ancestors(agreement), children=children(db.session, agreement),
         amendments=amendments(agreement), labels=vocabularies.labels(db.session),
         agencies=agency_service.all_agency_names(db.session),
@@ -88,8 +91,10 @@ def show_agreement(agreement_id: int):
 
 
 def _start_choices(form: StartForm, tier: int | None) -> None:
+    """Parents for the chosen tier; before a tier is chosen, both kinds, labelled."""
     actor = current_actor()
-    parents = parents_for(db.session, tier or 2, today(), status_settings()) if tier != 1 else []
+    tiers = [tier] if tier in (2, 3) else [] if tier == 1 else [2, 3]
+    parents = [a for t in tiers for a in parents_for(db.session, t, today(), status_settings())]
     form.parent_id.choices = [("", "Choose an agreement")] + [
         (str(a.id), f"{a.reference} {a.latest.title} (tier {a.tier})") for a in parents]
     if actor.has(Role.ADMIN):
@@ -109,8 +114,14 @@ def new_agreement():
         return render_template("agreements/start.html", form=start, is_admin=actor.has(Role.ADMIN))
     owner_id = _int_arg("owner_agency_id") if actor.has(Role.ADMIN) else actor.agency_id
     problems = {}
-    if tier in (2, 3) and _int_arg("parent_id") is None:
+    parent = service.parent_view(db.session, _int_arg("parent_id"))
+    if tier in (2, 3) and parent is None:
         problems["parent_id"] = "Choose the agreement this one sits under"
+    elif tier in (2, 3) and parent.tier != tier - 1:
+        problems["parent_id"] = (f"{parent.reference} is a tier {parent.tier} agreement: a tier "
+                                 f"{tier} agreement sits under a tier {tier - 1} one")
+    elif tier == 1 and parent is not None:
+        problems["parent_id"] = "A tier 1 protocol sits under no other agreement: leave it empty"
     if owner_id is None:
         problems["owner_agency_id"] = "Choose the agency that owns the agreement"
     elif not policy.may_draft(actor, tier, owner_id):
@@ -143,6 +154,8 @@ def create_agreement():
             flash(f"Draft {agreement.reference} saved. Check it, then submit it for signature.",
                   "success")
             return redirect(url_for("agreements.show_agreement", agreement_id=agreement.id))
+    elif request.method == "POST" and tier in (1, 2, 3) and owner_id:
+        _add_rule_problems(form, tier, owner_id, parent_id)
     return _details_page(form, tier=tier, parent_id=parent_id, owner_id=owner_id, status=422)
 
 
@@ -171,9 +184,22 @@ def edit_agreement(agreement_id: int):
         else:
             flash("Draft saved.", "success")
             return redirect(url_for("agreements.show_agreement", agreement_id=agreement.id))
+    elif request.method == "POST":
+        _add_rule_problems(form, agreement.tier, agreement.owner_agency_id, agreement.parent_id)
     return _details_page(form, tier=agreement.tier, parent_id=agreement.parent_id,
                          owner_id=agreement.owner_agency_id, agreement=agreement,
                          status=422 if form.errors else 200)
+
+
+def _add_rule_problems(form: AgreementForm, tier: int, owner_id: int,
+                       parent_id: int | None) -> None:
+    """The form stopped at its own checks; add what the tier rules say too, so the user
+    sees every problem at once."""
+    content = service.build_content({**_content(form), "parent_id": parent_id}, tier=tier,
+                                    owner_agency_id=owner_id)
+    found = service.problems(db.session, content)
+    attach_errors(form, {k: v for k, v in found.items()
+                         if not getattr(form, ALIASES.get(k, k)).errors}, ALIASES)
 
 
 def _content(form: AgreementForm) -> dict:
