@@ -37,11 +37,17 @@ def configure_engine(engine: Engine) -> None:
 
 
 def begin_write(session: Session) -> None:
-    """Open the session's transaction as a writer (SQLite takes the write lock up front,
-    so two writers never deadlock upgrading read locks). Call before the first query."""
+    """Open the session's transaction as a writer: SQLite takes the write lock up front,
+    so two writers never deadlock upgrading read locks."""
     real = session() if isinstance(session, scoped_session) else session
     if real.in_transaction():
-        return
+        connection = real.connection()
+        if connection.dialect.name != "sqlite" or \
+                connection.get_execution_options().get("registry_write"):
+            return  # PostgreSQL needs nothing more; or already the writer (nested service)
+        # A read snapshot taken earlier in the request cannot safely become a writer in
+        # SQLite (it fails at once if another writer committed meanwhile): end it first.
+        real.commit()
     real.connection(execution_options=WRITE)
 
 

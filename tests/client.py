@@ -9,6 +9,13 @@ from flask.testing import FlaskClient
 class RegistryClient(FlaskClient):
     password = "correct horse battery staple"
 
+    def open(self, *args, **kwargs):
+        # The tests hold an app context for their own database work; Flask would reuse it
+        # for the request, sharing `g` (and the session) between requests. Give every
+        # request its own context, as a real server does.
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
     def page(self, url: str, status: int = 200) -> BeautifulSoup:
         response = self.get(url)
         assert response.status_code == status, (url, response.status_code)

@@ -6,6 +6,7 @@ from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import Field
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
 _PARTS = ("day", "month", "year")
@@ -75,9 +76,14 @@ class DateField(Field):
 def attach_errors(form, fields: dict[str, str], aliases: dict[str, str] | None = None) -> None:
     """Show a service's field errors on the form's fields (or on the form when unmatched)."""
     aliases = aliases or {}
-    for name, message in fields.items():
+    for name, message in (fields or {"": "That cannot be saved"}).items():
         field = getattr(form, aliases.get(name, name), None)
         if field is not None and hasattr(field, "errors"):
             field.errors = list(field.errors or []) + [message]
         else:
             form.form_errors.append(message)
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(str(value), label) for value, label in pairs]

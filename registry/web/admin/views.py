@@ -9,7 +9,7 @@ from ...models import AuditEntry
 from ...services import agencies as agency_service
 from ...services import audit, users, vocabularies
 from ...services.paging import paginate
-from ..fields import attach_errors
+from ..fields import attach_errors, choices
 from ..forms_util import page_args
 from ..permissions import current_actor, signed_in
 from . import bp
@@ -28,8 +28,8 @@ VOCAB_TITLES = {"purposes": "Purposes", "data_categories": "Data categories",
 
 
 def _agency_choices(form: UserForm) -> None:
-    form.agency_id.choices = [("", "No agency (administrator)")] + [
-        (str(i), name) for i, name in agency_service.all_agency_names(db.session).items()]
+    form.agency_id.choices = choices([("", "No agency (administrator)")] + [
+        (i, name) for i, name in agency_service.all_agency_names(db.session).items()])
 
 
 def _user_data(form: UserForm, include_password: bool) -> dict:
@@ -117,7 +117,7 @@ def edit_vocabulary(kind: str):
     code = request.args.get("code", "")
     existing = next((e for e in vocabularies.listing(db.session)[kind] if e.code == code), None)
     form = VocabularyForm(obj=existing) if request.method == "GET" else VocabularyForm()
-    form.flag.choices = FLAG_CHOICES.get(kind, [])
+    form.flag.choices = choices(FLAG_CHOICES.get(kind, []))
     if request.method == "GET" and existing is not None and kind in FLAG_CHOICES:
         form.flag.data = (existing.kind.value if kind == "lawful_bases" else
                           "special" if existing.special else

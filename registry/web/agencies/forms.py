@@ -10,8 +10,9 @@ from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaF
 from wtforms.validators import InputRequired, Length, Optional
 
 from ...domain.vocab import AGENCY_KIND_LABELS, OFFICER_ROLE_LABELS
+from ..fields import choices
 
-KIND_CHOICES = [(k.value, label) for k, label in AGENCY_KIND_LABELS.items()]
+KIND_CHOICES = choices((k.value, label) for k, label in AGENCY_KIND_LABELS.items())
 
 
 class AgencyForm(FlaskForm):
@@ -34,8 +35,8 @@ class AgencyForm(FlaskForm):
 
 
 class OfficerForm(FlaskForm):
-    role = SelectField("Role", choices=[("", "Choose a role")] +
-                       [(r.value, label) for r, label in OFFICER_ROLE_LABELS.items()],
+    role = SelectField("Role", choices=choices([("", "Choose a role")] +
+                       [(r.value, label) for r, label in OFFICER_ROLE_LABELS.items()]),
                        widget=GovSelect(), validators=[InputRequired("Choose the officer's role")])
     name = StringField("Full name", widget=GovTextInput(),
                        validators=[InputRequired("Enter the officer's name")])

@@ -2,7 +2,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ...clock import now, today
 from ...domain import policy
-from ...domain.errors import ValidationFailed
+from ...domain.errors import Conflict, ValidationFailed
 from ...domain.vocab import AgencyKind, Role
 from ...extensions import db
 from ...services import agencies as service
@@ -14,6 +14,11 @@ from ..permissions import current_actor, signed_in
 from ..settings import status_settings
 from . import bp
 from .forms import AgencyForm, ConfirmForm, OfficerForm
+
+
+def _status(form) -> int:
+    """A form shown again with its errors answers 422, as the API does."""
+    return 422 if form.errors else 200
 
 
 @bp.get("")
@@ -36,12 +41,12 @@ def new_agency():
         try:
             agency = service.create_agency(db.session, current_actor(), form_data(form),
                                            now=now())
-        except ValidationFailed as exc:
+        except (ValidationFailed, Conflict) as exc:
             attach_errors(form, exc.fields)
         else:
             flash(f"{agency.name} added.", "success")
             return redirect(url_for("agencies.show_agency", agency_id=agency.id))
-    return render_template("agencies/form.html", form=form, agency=None)
+    return render_template("agencies/form.html", form=form, agency=None), _status(form)
 
 
 @bp.get("/<int:agency_id>")
@@ -75,12 +80,12 @@ def edit_agency(agency_id: int):
         try:
             service.update_agency(db.session, current_actor(), agency.id, form_data(form),
                                   now=now())
-        except ValidationFailed as exc:
+        except (ValidationFailed, Conflict) as exc:
             attach_errors(form, exc.fields)
         else:
             flash("Agency details saved.", "success")
             return redirect(url_for("agencies.show_agency", agency_id=agency.id))
-    return render_template("agencies/form.html", form=form, agency=agency)
+    return render_template("agencies/form.html", form=form, agency=agency), _status(form)
 
 
 @bp.route("/<int:agency_id>/officers/new", methods=["GET", "POST"])
@@ -94,12 +99,13 @@ def new_officer(agency_id: int):
         try:
             officer = service.add_officer(db.session, current_actor(), agency.id,
                                           form_data(form), today=today(), now=now())
-        except ValidationFailed as exc:
+        except (ValidationFailed, Conflict) as exc:
             attach_errors(form, exc.fields)
         else:
             flash(f"{officer.name} added as an officer.", "success")
             return redirect(url_for("agencies.show_agency", agency_id=agency.id))
-    return render_template("agencies/officer_form.html", form=form, agency=agency, officer=None)
+    return render_template("agencies/officer_form.html", form=form, agency=agency,
+                           officer=None), _status(form)
 
 
 @bp.route("/<int:agency_id>/officers/<int:officer_id>/edit", methods=["GET", "POST"])
@@ -115,13 +121,13 @@ def edit_officer(agency_id: int, officer_id: int):
         try:
             service.update_officer(db.session, current_actor(), agency_id, officer.id,
                                    form_data(form), now=now())
-        except ValidationFailed as exc:
+        except (ValidationFailed, Conflict) as exc:
             attach_errors(form, exc.fields)
         else:
             flash(f"{officer.name}'s details saved.", "success")
             return redirect(url_for("agencies.show_agency", agency_id=agency_id))
     return render_template("agencies/officer_form.html", form=form, agency=officer.agency,
-                           officer=officer)
+                           officer=officer), _status(form)
 
 
 @bp.post("/<int:agency_id>/officers/<int:officer_id>/end")

@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..fields import DateField
+from ..fields import DateField, choices
 
 
 class StartForm(FlaskForm):
@@ -31,9 +31,10 @@ class StartForm(FlaskForm):
         csrf = False  # a GET form that changes nothing
 
     tier = RadioField("Which tier is this agreement?", widget=GovRadioInput(),
-                      choices=[("1", "Tier 1: an overarching protocol for the partnership"),
-                               ("2", "Tier 2: an agreement for one purpose, like MASH or MARAC"),
-                               ("3", "Tier 3: one operational flow between named agencies")],
+                      choices=choices([
+                          ("1", "Tier 1: an overarching protocol for the partnership"),
+                          ("2", "Tier 2: an agreement for one purpose, like MASH or MARAC"),
+                          ("3", "Tier 3: one operational flow between named agencies")]),
                       validators=[InputRequired("Choose the tier")])
     parent_id = SelectField("Which agreement does it sit under?", widget=GovSelect(),
                             description="Tier 2 agreements sit under a tier 1 protocol; "
@@ -102,10 +103,11 @@ class DeclineForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     outcome = RadioField("What is the outcome of the review?", widget=GovRadioInput(),
-                         choices=[("continue", "Continue: the agreement stays as it is and the "
-                                               "review date moves on"),
-                                  ("amend", "Amend: open a new version to change it"),
-                                  ("terminate", "Terminate: the agreement ends")],
+                         choices=choices([
+                             ("continue", "Continue: the agreement stays as it is and the "
+                                          "review date moves on"),
+                             ("amend", "Amend: open a new version to change it"),
+                             ("terminate", "Terminate: the agreement ends")]),
                          validators=[InputRequired("Choose the outcome of the review")])
     notes = TextAreaField("What did the review find?", widget=GovTextArea(),
                           validators=[InputRequired("Say what the review found"),

@@ -23,7 +23,7 @@ from ...services.agreement_reads import (
     parents_for,
     standing,
 )
-from ..fields import attach_errors
+from ..fields import attach_errors, choices
 from ..forms_util import page_args
 from ..permissions import current_actor, signed_in
 from ..settings import status_settings
@@ -95,11 +95,11 @@ def _start_choices(form: StartForm, tier: int | None) -> None:
     actor = current_actor()
     tiers = [tier] if tier in (2, 3) else [] if tier == 1 else [2, 3]
     parents = [a for t in tiers for a in parents_for(db.session, t, today(), status_settings())]
-    form.parent_id.choices = [("", "Choose an agreement")] + [
-        (str(a.id), f"{a.reference} {a.latest.title} (tier {a.tier})") for a in parents]
+    form.parent_id.choices = choices([("", "Choose an agreement")] + [
+        (a.id, f"{a.reference} {a.latest.title} (tier {a.tier})") for a in parents])
     if actor.has(Role.ADMIN):
-        form.owner_agency_id.choices = [("", "Choose an agency")] + [
-            (str(i), name) for i, name in agency_service.all_agency_names(db.session).items()]
+        form.owner_agency_id.choices = choices([("", "Choose an agency")] + [
+            (i, name) for i, name in agency_service.all_agency_names(db.session).items()])
 
 
 @bp.get("/new")
@@ -232,9 +232,9 @@ def _choices(form: AgreementForm, tier: int | None, parent_id: int | None) -> No
         return set(field.data or [])
 
     def allowed(entries, field, within=None):
-        return [(e.code, e.label) for e in entries
-                if (e.active or e.code in chosen(field))
-                and (within is None or e.code in within)]
+        return choices((e.code, e.label) for e in entries
+                       if (e.active or e.code in chosen(field))
+                       and (within is None or e.code in within))
 
     narrow = parent_view if tier == 3 else None
     form.purposes.choices = allowed(listing["purposes"], form.purposes,
@@ -242,7 +242,7 @@ def _choices(form: AgreementForm, tier: int | None, parent_id: int | None) -> No
     form.data_categories.choices = allowed(listing["data_categories"], form.data_categories,
                                            narrow.data_categories if narrow else None)
     form.lawful_bases.choices = allowed(listing["lawful_bases"], form.lawful_bases)
-    party_choices = [(str(i), names[i]) for i in agency_ids]
+    party_choices = choices((i, names[i]) for i in agency_ids)
     form.disclosers.choices = party_choices
     form.receivers.choices = party_choices
 

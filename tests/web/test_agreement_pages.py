@@ -1,0 +1,153 @@
+"""Drafting, submitting, signing and reviewing through the pages, as people do."""
+
+from bs4 import BeautifulSoup
+
+from registry.domain.vocab import VersionStatus
+from registry.models import Agreement
+
+from ..factories import activate, chain, make_agency, make_draft, make_user, party
+
+
+def errors(response):
+    soup = BeautifulSoup(response.data, "html.parser")
+    summary = soup.select_one(".govuk-error-summary")
+    return summary.get_text(" ", strip=True) if summary else ""
+
+
+def test_ig_lead_drafts_submits_and_signatories_sign(client, session):
+    council = make_agency(session, name="Council")
+    police = make_agency(session, name="Police", kind="police")
+    protocol = activate(session, make_draft(session, tier=1, owner=council,
+                                            parties=[party(council), party(police)]))
+    lead = make_user(session, roles=("ig_lead",), agency=council)
+    client.sign_in(lead)
+    start = client.page(f"/agreements/new?tier=2&parent_id={protocol.id}&submit=y")
+    assert start.find("input", attrs={"name": "title"}) is not None
+    url = f"/agreements/new?tier=2&parent_id={protocol.id}&owner_agency_id={council.id}"
+    response = client.post(url, data={
+        "title": "MASH", "csrf_token": client.csrf_token("/"),
+        "disclosers": [str(council.id), str(police.id)], "receivers": [str(council.id)],
+        "purposes": ["mash_triage"], "data_categories": ["identity_contact", "health"],
+        "lawful_bases": ["art6_1_e"], "effective_from": ["1", "6", "2026"],
+        "review_period_months": "12"})
+    assert "Physical and mental health is special category data" in errors(response)
+    soup = BeautifulSoup(response.data, "html.parser")
+    assert soup.find("input", attrs={"name": "title"})["value"] == "MASH"  # kept
+    response = client.post(url, data={
+        "title": "MASH", "csrf_token": client.csrf_token("/"),
+        "disclosers": [str(council.id), str(police.id)], "receivers": [str(council.id)],
+        "purposes": ["mash_triage"], "data_categories": ["identity_contact", "health"],
+        "lawful_bases": ["art6_1_e", "art9_2_h"], "effective_from": ["1", "6", "2026"],
+        "review_period_months": "12"})
+    assert response.status_code == 302, errors(response)
+    session.rollback()
+    agreement = session.query(Agreement).filter_by(tier=2).one()
+    page = client.page(response.headers["Location"])
+    assert "Draft" in page.select_one(".govuk-tag").get_text()
+    client.submit(f"/agreements/{agreement.id}/submit", token_from=f"/agreements/{agreement.id}")
+    session.rollback()  # end the read snapshot: see what the request wrote
+    assert agreement.latest.status == VersionStatus.AWAITING_SIGNATURES
+    client.submit("/sign-out", token_from="/")
+
+    for agency in (council, police):
+        signer = make_user(session, roles=("signatory",), agency=agency, job_title="Director")
+        client.sign_in(signer)
+        confirm = client.page(f"/agreements/{agreement.id}/sign")
+        text = confirm.select_one("main").get_text(" ", strip=True)
+        assert "You are signing MASH for " + agency.name in text
+        assert agreement.latest.content_sha256 in text
+        refused = client.submit(f"/agreements/{agreement.id}/sign", {})
+        assert "Confirm that you are authorised" in errors(refused)
+        done = client.submit(f"/agreements/{agreement.id}/sign", {"declaration": "y"})
+        assert done.status_code == 302
+        client.submit("/sign-out", token_from="/")
+    session.rollback()  # end the read snapshot: see what the request wrote
+    assert agreement.latest.status == VersionStatus.ACTIVE
+    assert agreement.latest.review_date.isoformat() == "2027-06-01"
+
+
+def test_a_user_of_another_agency_is_refused_each_step(client, session):
+    a, b, outsider = (make_agency(session, name=n) for n in ("A", "B", "Outsider"))
+    _, tier2 = chain(session, a, b)
+    lead = make_user(session, roles=("ig_lead",), agency=outsider)
+    client.sign_in(lead)
+    for url in (f"/agreements/{tier2.id}/edit", f"/agreements/{tier2.id}/review",
+                f"/agreements/{tier2.id}/terminate"):
+        assert client.get(url).status_code == 403, url
+    assert client.submit(f"/agreements/{tier2.id}/amend", token_from="/").status_code == 403
+    session.rollback()  # end the read snapshot: see what the request wrote
+    assert len(tier2.versions) == 1
+    signer = make_user(session, roles=("signatory",), agency=outsider)
+    client.submit("/sign-out", token_from="/")
+    client.sign_in(signer)
+    assert client.get(f"/agreements/{tier2.id}/sign").status_code == 403
+
+
+def test_review_moves_the_date_and_is_listed(client, session):
+    a, b = make_agency(session, name="A"), make_agency(session, name="B")
+    _, tier2 = chain(session, a, b)
+    client.sign_in(make_user(session, roles=("ig_lead",), agency=a))
+    missing = client.submit(f"/agreements/{tier2.id}/review", {"outcome": "continue"})
+    assert "Say what the review found" in errors(missing)
+    response = client.submit(f"/agreements/{tier2.id}/review",
+                             {"outcome": "continue", "notes": "Still needed"})
+    assert response.status_code == 302
+    page = client.page(f"/agreements/{tier2.id}")
+    assert "Review date moved from" in page.get_text()
+    assert "15 June 2027" in page.get_text()
+
+
+def test_amendment_shows_changes_against_the_version_before(client, session):
+    a, b = make_agency(session, name="A"), make_agency(session, name="B")
+    _, tier2 = chain(session, a, b)
+    client.sign_in(make_user(session, roles=("ig_lead",), agency=a))
+    response = client.submit(f"/agreements/{tier2.id}/amend", token_from=f"/agreements/{tier2.id}")
+    assert response.headers["Location"].endswith(f"/agreements/{tier2.id}/edit")
+    form = client.page(f"/agreements/{tier2.id}/edit")
+    assert form.find("input", attrs={"name": "title"})["value"] == "MASH"
+    response = client.submit(f"/agreements/{tier2.id}/edit", {
+        "title": "MASH (revised)", "disclosers": [str(a.id), str(b.id)],
+        "receivers": [str(a.id), str(b.id)], "purposes": ["mash_triage", "early_help"],
+        "data_categories": ["identity_contact"], "lawful_bases": ["art6_1_e"],
+        "effective_from": ["16", "5", "2026"], "review_period_months": "12"})
+    assert response.status_code == 302, errors(response)
+    page = client.page(f"/agreements/{tier2.id}")
+    amendments = page.find("summary", string=lambda s: s and "Show amendments" in s)
+    text = amendments.find_parent("details").get_text(" ", strip=True)
+    assert "MASH → MASH (revised)" in text
+    assert "added Early help" in text
+    assert "Version 1 is in force" in page.get_text()
+    old = client.page(f"/agreements/{tier2.id}?version=1")
+    assert "You are looking at version 1" in old.get_text()
+
+
+def test_odd_input_never_gives_a_server_error(client, session):
+    a, b = make_agency(session, name="A"), make_agency(session, name="B")
+    _, tier2 = chain(session, a, b)
+    client.sign_in(make_user(session, roles=("ig_lead",), agency=a))
+    assert client.get("/agreements/999999").status_code == 404
+    assert client.get(f"/agreements/{tier2.id}?version=99").status_code == 404
+    assert client.get("/agreements?tier=9&status=bogus&agency=x&page=-1").status_code == 200
+    assert client.get("/agreements/new?tier=7&parent_id=abc").status_code in (200, 422)
+    # A date with missing parts, or none of its keys at all, is a message, not a 500.
+    for date_parts in ({"effective_on": ["1"]}, {}):
+        response = client.submit(f"/agreements/{tier2.id}/withdraw", date_parts)
+        assert response.status_code == 422
+        assert errors(response)
+
+
+def test_register_filters(client, session):
+    a, b = make_agency(session, name="A"), make_agency(session, name="B")
+    protocol, tier2 = chain(session, a, b)
+    make_draft(session, owner=a, parent=protocol, parties=[party(a), party(b)],
+               title="Early help")
+    client.sign_in(make_user(session, agency=a))
+    page = client.page("/agreements?status=draft")
+    titles = [r.find_all("td")[1].get_text(strip=True) for r in page.select("tbody tr")]
+    assert titles == ["Early help"]
+    page = client.page("/agreements?tier=1")
+    assert [r.find_all("td")[1].get_text(strip=True) for r in page.select("tbody tr")] == [
+        "Protocol"]
+    page = client.page("/agreements?q=mash")
+    assert [r.find_all("td")[1].get_text(strip=True) for r in page.select("tbody tr")] == [
+        "MASH"]

@@ -1,0 +1,70 @@
+from ..factories import make_user
+
+
+def test_sign_in_and_out(client, session):
+    user = make_user(session, name="Pat Practitioner")
+    soup = client.page("/sign-in")
+    assert soup.find("input", attrs={"name": "email"}) is not None
+    client.sign_in(user)
+    home = client.page("/")
+    assert "Hello, Pat Practitioner" in home.find("h1").get_text()
+    response = client.submit("/sign-out", token_from="/")
+    assert response.status_code == 302
+    assert client.get("/agreements").status_code == 302  # back to signing in
+
+
+def test_a_wrong_password_gives_one_generic_message(client, session):
+    user = make_user(session)
+    token = client.csrf_token("/sign-in")
+    response = client.post("/sign-in", data={"email": user.email, "password": "not the one!!",
+                                             "csrf_token": token})
+    assert response.status_code == 422
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup(response.data, "html.parser")
+    summary = soup.select_one(".govuk-error-summary").get_text()
+    assert "The email address or password is not right" in summary
+    assert soup.find("input", attrs={"name": "email"})["value"] == user.email  # kept
+    unknown = client.post("/sign-in", data={"email": "nobody@example.org",
+                                            "password": "not the one!!", "csrf_token": token})
+    assert b"The email address or password is not right" in unknown.data
+
+
+def test_next_is_followed_only_to_a_path_on_this_site(client, session):
+    user = make_user(session)
+    for target, expected in [("/agencies", "/agencies"), ("https://evil.example/x", "/"),
+                             ("//evil.example/x", "/"), ("/\\evil.example", "/")]:
+        token = client.csrf_token("/sign-in")
+        response = client.post("/sign-in", query_string={"next": target},
+                               data={"email": user.email, "password": client.password,
+                                     "csrf_token": token})
+        assert response.headers["Location"] == expected, target
+        client.submit("/sign-out", token_from="/")
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, session):
+    user = make_user(session)
+    response = client.post("/sign-in", data={"email": user.email, "password": client.password})
+    assert response.status_code == 400
+    assert client.get("/agreements").status_code == 302  # not signed in
+
+
+def test_disabling_a_user_ends_its_session(client, session, now):
+    from registry.services.users import update_user
+
+    from ..factories import make_admin
+
+    user = make_user(session)
+    client.sign_in(user)
+    assert client.get("/agreements").status_code == 200
+    update_user(session, make_admin(session).actor(), user.id, active=False, now=now)
+    assert client.get("/agreements").status_code == 302
+
+
+def test_signed_in_pages_are_not_cached_and_carry_security_headers(client, session):
+    client.sign_in(make_user(session))
+    response = client.get("/agreements")
+    assert response.headers["Cache-Control"] == "no-store"
+    csp = response.headers["Content-Security-Policy"]
+    assert "object-src 'none'" in csp and "base-uri 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/nowhere").headers["Content-Security-Policy"]
