@@ -174,6 +174,15 @@ def _clean_officer(data: dict[str, Any], partial: bool) -> tuple[dict[str, Any],
     return clean, fields
 
 
+def agency_field_errors(data: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with the agency fields given (for reporting every problem at once)."""
+    return _clean_agency(data)[1]
+
+
+def officer_field_errors(data: dict[str, Any], *, partial: bool) -> dict[str, str]:
+    return _clean_officer(data, partial=partial)[1]
+
+
 def get_officer(session: Session, agency_id: int, officer_id: int) -> Officer:
     officer = session.get(Officer, officer_id)
     if officer is None or officer.agency_id != agency_id:

@@ -63,6 +63,20 @@ def find_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
+def user_field_errors(data: dict) -> dict[str, str]:
+    """What is wrong with the user fields given, before anything is looked up."""
+    fields: dict[str, str] = {}
+    if "email" in data and (error := email_error((data["email"] or "").strip().lower())):
+        fields["email"] = error
+    if "name" in data and not (data["name"] or "").strip():
+        fields["name"] = "Enter the user's name"
+    if data.get("password") and (error := password_error(data["password"])):
+        fields["password"] = error
+    if "roles" in data:
+        _parse_roles(data["roles"] or [], fields)
+    return fields
+
+
 def _check_roles_and_agency(session: Session, roles: set[Role], agency_id: int | None,
                             fields: dict[str, str]) -> None:
     if not roles:

@@ -25,8 +25,9 @@ def _agency_fields(body: Body, *, creating: bool) -> dict:
         "phone": body.string("phone", max_length=40),
         "address": body.string("address", max_length=2000),
     }
-    body.check()
-    return {k: v for k, v in fields.items() if body.has(k)}
+    given = {k: v for k, v in fields.items() if body.has(k)}
+    body.check(given, service.agency_field_errors)
+    return given
 
 
 @api(bp, "/agencies", "GET", "List agencies, with search and kind filter",
@@ -90,8 +91,9 @@ def _require_editor(agency_id: int) -> None:
 def _officer_fields(body: Body, *, creating: bool) -> dict:
     fields = {name: body.string(name, required=creating and name != "phone", max_length=254)
               for name in ("role", "name", "job_title", "email", "phone")}
-    body.check()
-    return {k: v for k, v in fields.items() if body.has(k)}
+    given = {k: v for k, v in fields.items() if body.has(k)}
+    body.check(given, lambda typed: service.officer_field_errors(typed, partial=True))
+    return given
 
 
 @api(bp, "/agencies/<int:agency_id>/officers", "POST", "Add an officer",

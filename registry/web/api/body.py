@@ -111,9 +111,15 @@ class Body:
                             "role": (item.get("role") or "")[:200]})
         return parties
 
-    def check(self) -> None:
-        if self.errors:
-            raise ValidationFailed(self.errors)
+    def check(self, values: dict[str, Any] | None = None, rules=None) -> None:
+        """Raise 422 naming every bad field: wrong types here, and, when `rules` is given,
+        what the service's own field rules say of the values that had the right type."""
+        errors = dict(self.errors)
+        if rules is not None and values is not None:
+            typed = {k: v for k, v in values.items() if k not in errors}
+            errors.update({k: v for k, v in rules(typed).items() if k not in errors})
+        if errors:
+            raise ValidationFailed(errors)
 
 
 def query_int(name: str, default: int, *, low: int = 1, high: int = 10**9) -> int:

@@ -22,8 +22,9 @@ def _user_fields(body: Body, *, creating: bool) -> dict:
         "roles": body.codes("roles", required=creating),
         "active": body.boolean("active"),
     }
-    body.check()
-    return {k: v for k, v in fields.items() if body.has(k) and (v is not None or k == "agency_id")}
+    given = {k: v for k, v in fields.items() if body.has(k) and (v is not None or k == "agency_id")}
+    body.check(given, service.user_field_errors)
+    return given
 
 
 @api(bp, "/users", "GET", "List users (administrator)", response="UserList",
