@@ -155,7 +155,7 @@ def _clean_officer(data: dict[str, Any], partial: bool) -> tuple[dict[str, Any],
     fields: dict[str, str] = {}
     if "role" in data or not partial:
         try:
-            clean["role"] = OfficerRole(data.get("role"))
+            clean["role"] = OfficerRole(str(data.get("role")))
         except ValueError:
             fields["role"] = "Choose the officer's role"
     for name, label in (("name", "name"), ("job_title", "job title")):
@@ -252,7 +252,8 @@ def end_officer(session: Session, actor: Actor, agency_id: int, officer_id: int,
     return officer
 
 
-def list_officers(session: Session, agency_id: int, *, include_ended: bool = False) -> list[Officer]:
+def list_officers(session: Session, agency_id: int, *,
+                  include_ended: bool = False) -> list[Officer]:
     get_agency(session, agency_id)
     query = select(Officer).where(Officer.agency_id == agency_id)
     if not include_ended:

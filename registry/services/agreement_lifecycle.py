@@ -12,7 +12,7 @@ from ..domain import lifecycle, policy
 from ..domain.actor import Actor
 from ..domain.agreements import content_sha256
 from ..domain.dates import add_months, long_date
-from ..domain.errors import Conflict, ValidationFailed
+from ..domain.errors import Conflict, Forbidden, ValidationFailed
 from ..domain.vocab import ReviewOutcome, VersionStatus
 from ..models import Agreement, AgreementVersion, Decline, Review, Signature, User, Withdrawal
 from . import audit
@@ -34,6 +34,14 @@ def _record(session: Session, actor: Actor, action: str, agreement: Agreement,
 def _load(session: Session, agreement_id: int) -> Agreement:
     """The agreement, locked for this transaction: concurrent signers queue, not race."""
     return get_agreement(session, agreement_id, lock=True)
+
+
+def _user(session: Session, actor: Actor) -> User:
+    """The signed-in user behind the actor: signatures and reviews name a real person."""
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None:
+        raise Forbidden("Sign in as a registry user to do that")
+    return user
 
 
 def _reason(reason: str | None, what: str) -> str:
@@ -76,17 +84,17 @@ def sign(session: Session, actor: Actor, agreement_id: int, *, now: datetime) ->
     """The actor signs for its agency; the last party's signature makes the version active."""
     agreement = _load(session, agreement_id)
     version = _awaiting(agreement, actor)
-    assert actor.agency_id is not None and actor.user_id is not None
-    if version.signature_for(actor.agency_id):
-        raise Conflict(f"{version.signature_for(actor.agency_id).agency_name} has already "
-                       f"signed {agreement.reference} version {version.number}",
-                       code="already_signed")
+    user = _user(session, actor)
+    agency_id = user.agency_id
+    existing = version.signature_for(agency_id) if agency_id is not None else None
+    if existing is not None:
+        raise Conflict(f"{existing.agency_name} has already signed {agreement.reference} "
+                       f"version {version.number}", code="already_signed")
     if _hash(version) != version.content_sha256:
         raise Conflict(f"{agreement.reference} version {version.number} no longer matches "
                        "the content submitted for signature", code="content_changed")
-    user = session.get(User, actor.user_id)
-    party = next(p for p in version.parties if p.agency_id == actor.agency_id)
-    signature = Signature(version_id=version.id, agency_id=actor.agency_id, user_id=user.id,
+    party = next(p for p in version.parties if p.agency_id == agency_id)
+    signature = Signature(version_id=version.id, agency_id=party.agency_id, user_id=user.id,
                           signatory_name=user.name, job_title=user.job_title or "",
                           agency_name=party.agency.name,
                           content_sha256=version.content_sha256, signed_at=now)
@@ -94,7 +102,7 @@ def sign(session: Session, actor: Actor, agreement_id: int, *, now: datetime) ->
     version.signatures.append(signature)
     session.flush()
     _record(session, actor, "sign", agreement, None,
-            {"version": version.number, "agency_id": actor.agency_id,
+            {"version": version.number, "agency_id": party.agency_id,
              "content_sha256": version.content_sha256}, now)
     if version.all_signed():
         _activate(session, actor, agreement, version, now)
@@ -125,8 +133,8 @@ def decline(session: Session, actor: Actor, agreement_id: int, comment: str | No
         raise ValidationFailed({"comment": "Say why you are declining to sign"})
     agreement = _load(session, agreement_id)
     version = _awaiting(agreement, actor)
-    user = session.get(User, actor.user_id)
-    row = Decline(version_id=version.id, agency_id=actor.agency_id, user_id=user.id,
+    user = _user(session, actor)
+    row = Decline(version_id=version.id, agency_id=user.agency_id, user_id=user.id,
                   signatory_name=user.name, comment=comment, declined_at=now)
     session.add(row)
     before = audit_view(version)
@@ -151,6 +159,8 @@ def amend(session: Session, actor: Actor, agreement_id: int, *, now: datetime,
                               agreement.reference,
                               (current or agreement.latest).number,
                               open_version.number if open_version else None)
+    if current is None:  # check_can_amend refused already; this tells the type checker
+        raise Conflict(f"{agreement.reference} has no version in force", code="wrong_state")
     withdrawn = {w.agency_id for w in agreement.withdrawals}
     content = content_of(current)
     content = content.__class__(**{**content.__dict__, "parties": tuple(
@@ -186,7 +196,7 @@ def review(session: Session, actor: Actor, agreement_id: int, *, outcome: str,
         raise Conflict(f"{agreement.reference} has no version in force to review",
                        code="wrong_state")
     lifecycle.check_can_review(current.status, agreement.reference, current.number)
-    user = session.get(User, actor.user_id)
+    user = _user(session, actor)
     row = Review(agreement_id=agreement.id, version_number=current.number,
                  outcome=outcome_value, notes=notes, reviewed_on=today,
                  previous_review_date=current.review_date, new_review_date=None,
@@ -222,7 +232,7 @@ def withdraw(session: Session, actor: Actor, agreement_id: int, *, agency_id: in
         fields["effective_on"] = "Enter the date the withdrawal takes effect"
     elif effective_on < today:
         fields["effective_on"] = f"The date must be today ({long_date(today)}) or later"
-    if fields:
+    if fields or agency_id is None or effective_on is None:
         raise ValidationFailed(fields)
     agreement = _load(session, agreement_id)
     policy.require(policy.may_withdraw(actor, agency_id),
@@ -238,7 +248,7 @@ def withdraw(session: Session, actor: Actor, agreement_id: int, *, agency_id: in
     if version.status in (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED):
         raise Conflict(f"{agreement.reference} has ended", code="wrong_state")
     row = Withdrawal(agreement_id=agreement.id, agency_id=agency_id, effective_on=effective_on,
-                     given_by_id=actor.user_id, given_at=now)
+                     given_by_id=_user(session, actor).id, given_at=now)
     session.add(row)
     agreement.withdrawals.append(row)
     session.flush()

@@ -115,6 +115,9 @@ def _next_reference(session: Session, year: int) -> str:
 
 
 def write_content(version: AgreementVersion, content: Content) -> None:
+    """Store validated content on a draft version (dates are known by then)."""
+    if content.effective_from is None or content.review_date is None:
+        raise ValidationFailed({"effective_from": "Enter the date the agreement takes effect"})
     version.title = content.title
     version.data_subjects = content.data_subjects
     version.retention = content.retention
@@ -149,12 +152,13 @@ def create_draft(session: Session, actor: Actor, data: dict[str, Any], *,
     """A new agreement as version 1, draft. Every tier rule is checked on saving."""
     tier, owner_id = data.get("tier"), data.get("owner_agency_id")
     fields: dict[str, str] = {}
-    if tier not in (1, 2, 3):
+    if not isinstance(tier, int) or tier not in (1, 2, 3):
         fields["tier"] = "Choose tier 1, 2 or 3"
-    if owner_id is None or session.get(Agency, owner_id) is None:
-        fields["owner_agency_id"] = ("Choose the agency that owns this agreement" if owner_id
-                                     is None else f"There is no agency with id {owner_id}")
-    if fields:
+    if not isinstance(owner_id, int):
+        fields["owner_agency_id"] = "Choose the agency that owns this agreement"
+    elif session.get(Agency, owner_id) is None:
+        fields["owner_agency_id"] = f"There is no agency with id {owner_id}"
+    if fields or not isinstance(tier, int) or not isinstance(owner_id, int):
         raise ValidationFailed(fields)
     policy.require(policy.may_draft(actor, tier, owner_id),
                    "Only the owning agency's information governance lead can draft this "

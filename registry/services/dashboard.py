@@ -61,7 +61,7 @@ def build(session: Session, actor: Actor, *, today: date,
             board.reviews.append((agreement, where))
     if actor.has(Role.IG_LEAD):
         agency = session.get(Agency, actor.agency_id)
-        board.gaps = officer_gaps(agency)
+        board.gaps = officer_gaps(agency) if agency is not None else []
         board.officer_changes = _partner_officer_changes(session, actor.agency_id, agreements,
                                                          today)
     return board

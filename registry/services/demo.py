@@ -92,10 +92,10 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
             "phone": f"01632 96{index:04d}"}, now=now)
         ids[slug] = agency.id
         _officers(session, agency, index, today, now)
-    for local, slug, roles, name, job in KEY_ACCOUNTS:
+    for local, home, roles, name, job in KEY_ACCOUNTS:
         users.create_user(session, None, email=email(local), name=name, job_title=job,
                           password=DEMO_PASSWORD, roles=roles,
-                          agency_id=ids[slug] if slug else None, now=now)
+                          agency_id=ids[home] if home else None, now=now)
     for index, (slug, *_rest) in enumerate(AGENCIES):
         if slug != "council":
             users.create_user(session, None, email=email(f"signatory.{slug}"),
@@ -135,9 +135,10 @@ def _officers(session: Session, agency: Agency, index: int, today: date,
 
 
 def _signatory(session: Session, agency_id: int) -> Actor:
-    user = session.scalar(select(User).join(User.role_rows)
-                          .where(User.agency_id == agency_id,
-                                 User.role_rows.any(role="signatory")))
+    user = session.scalar(select(User).where(User.agency_id == agency_id,
+                                             User.role_rows.any(role=Role.SIGNATORY)))
+    if user is None:
+        raise LookupError(f"the demo has no signatory for agency {agency_id}")
     return user.actor()
 
 

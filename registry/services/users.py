@@ -161,9 +161,8 @@ def update_user(session: Session, actor: Actor, user_id: int, *, now: datetime,
         roles = frozenset(_parse_roles(changes["roles"], fields))
     agency_id = changes.get("agency_id", user.agency_id)
     _check_roles_and_agency(session, set(roles), agency_id, fields)
-    if "password" in changes and changes["password"]:
-        if error := password_error(changes["password"]):
-            fields["password"] = error
+    if changes.get("password") and (error := password_error(changes["password"])):
+        fields["password"] = error
     if user.id == actor.user_id and changes.get("active") is False:
         fields["active"] = "You cannot disable your own account"
     if fields:

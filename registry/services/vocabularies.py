@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,13 +52,14 @@ def labels(session: Session) -> dict[str, dict[str, str]]:
 @writes
 def save_entry(session: Session, actor: Actor, kind: str, *, code: str, label: str,
                special: bool = False, criminal: bool = False, basis_kind: str | None = None,
-               active: bool = True, now: datetime) -> object:
+               active: bool = True, now: datetime) -> Any:
     """Add an entry or change an existing one's label and flags (codes never change)."""
     policy.require(policy.may_manage_users(actor), "Only the administrator edits vocabularies")
     if kind not in KINDS:
         raise NotFound(f"There is no vocabulary called {kind}")
-    model = KINDS[kind]
+    model: Any = KINDS[kind]
     fields: dict[str, str] = {}
+    basis: LawfulBasisKind | None = None
     code = (code or "").strip()
     if error := code_error(code):
         fields["code"] = error
@@ -65,7 +67,7 @@ def save_entry(session: Session, actor: Actor, kind: str, *, code: str, label: s
         fields["label"] = "Enter a label"
     if model is LawfulBasis:
         try:
-            basis = LawfulBasisKind(basis_kind)
+            basis = LawfulBasisKind(str(basis_kind))
         except ValueError:
             fields["kind"] = "Choose the kind: art6, art9, sch1 or statute"
     if fields:

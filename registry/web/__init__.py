@@ -45,6 +45,12 @@ def _display(value) -> str:
         return "(none)"
     if isinstance(value, date):
         return long_date(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_display(v) for v in value) or "(none)"
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')} {_display(v)}" for k, v in value.items())
     return str(value)
 
 

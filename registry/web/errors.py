@@ -50,5 +50,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("Unhandled error on %s %s", request.method, request.path)
-        return _answer(500, "server_error", "Something went wrong on our side and it has been logged. "
-                       "Please try again; if it happens again, contact the registry team.")
+        return _answer(500, "server_error", "Something went wrong on our side and it has been "
+                       "logged. Please try again; if it happens again, contact the registry "
+                       "team.")

@@ -33,7 +33,7 @@ class UserForm(FlaskForm):
     agency_id = SelectField("Agency", widget=GovSelect(), validators=[Optional()],
                             description="Leave empty only for the administrator")
     roles = SelectMultipleField("Roles", widget=GovCheckboxesInput(),
-                                choices=choices((r.value, label) for r, label in ROLE_LABELS.items()),
+                                choices=choices(ROLE_LABELS.items()),
                                 validators=[InputRequired("Choose at least one role")])
     password = PasswordField("Password", widget=GovPasswordInput(),
                              description="At least 12 characters. Leave empty to keep the "

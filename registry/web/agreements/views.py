@@ -1,7 +1,6 @@
 """Agreement register, agreement page, drafting and editing."""
 
 from flask import flash, redirect, render_template, request, url_for
-from werkzeug.datastructures import MultiDict
 
 from ...clock import now, today
 from ...domain import policy
@@ -12,7 +11,6 @@ from ...models import Agency
 from ...services import agencies as agency_service
 from ...services import agreements as service
 from ...services import audit, vocabularies
-from ...services.agreement_reads import list_agreements as find_agreements
 from ...services.agreement_reads import (
     AgreementFilters,
     amendments,
@@ -23,6 +21,7 @@ from ...services.agreement_reads import (
     parents_for,
     standing,
 )
+from ...services.agreement_reads import list_agreements as find_agreements
 from ..fields import attach_errors, choices
 from ..forms_util import page_args
 from ..permissions import current_actor, signed_in

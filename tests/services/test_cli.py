@@ -1,0 +1,62 @@
+"""The command line: exit codes and what it prints."""
+
+from sqlalchemy import text
+
+from registry.models import User
+
+from ..factories import make_agency, make_user
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_create_user_prints_the_new_id(app, session):
+    agency = make_agency(session)
+    result = run(app, "create-user", "--email", "Lead@Example.org", "--name", "Lee Lead",
+                 "--password", "a long password", "--role", "ig_lead", "--role", "signatory",
+                 "--agency-id", str(agency.id))
+    assert result.exit_code == 0, result.output
+    user = session.get(User, int(result.output.strip()))
+    assert user.email == "lead@example.org"
+    assert {r.value for r in user.roles} == {"ig_lead", "signatory"}
+
+
+def test_create_user_names_each_bad_field_and_exits_non_zero(app, session):
+    result = run(app, "create-user", "--email", "nope", "--name", "X", "--password", "short",
+                 "--role", "wizard")
+    assert result.exit_code != 0
+    assert "email:" in result.output and "password:" in result.output
+    assert "roles:" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_create_token_prints_the_token_alone(app, session, client):
+    user = make_user(session)
+    result = run(app, "create-token", "--email", user.email)
+    assert result.exit_code == 0
+    token = result.output.strip()
+    assert "\n" not in token and len(token) > 30
+    assert client.get("/api/v1/agencies",
+                      headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    missing = run(app, "create-token", "--email", "nobody@example.org")
+    assert missing.exit_code != 0 and "No active user" in missing.output
+
+
+def test_verify_audit_names_the_first_broken_entry(app, session):
+    make_agency(session, name="One")
+    make_agency(session, name="Two")
+    assert run(app, "verify-audit").exit_code == 0
+    session.execute(text("UPDATE audit_entries SET actor_name = 'someone else' "
+                         "WHERE sequence = 2"))
+    session.commit()
+    result = run(app, "verify-audit")
+    assert result.exit_code != 0
+    assert "entry 2" in result.output
+
+
+def test_seed_demo_if_empty_loads_once(app, session):
+    first = run(app, "seed-demo", "--if-empty")
+    assert first.exit_code == 0 and "admin@northshire.example" in first.output
+    second = run(app, "seed-demo", "--if-empty")
+    assert second.exit_code == 0 and "already holds agencies" in second.output

@@ -1,0 +1,58 @@
+"""Every page and API route, as every kind of user, with real, unknown and odd ids:
+an answer for people (2xx, 3xx, 4xx), never a server error."""
+
+import re
+
+import pytest
+
+from ..factories import chain, make_admin, make_agency, make_officer, make_user
+
+
+@pytest.fixture
+def world(session):
+    a, b = make_agency(session, name="A"), make_agency(session, name="B")
+    officer = make_officer(session, a)
+    _, tier2 = chain(session, a, b)
+    users = {
+        "anonymous": None,
+        "admin": make_admin(session),
+        "ig_lead": make_user(session, roles=("ig_lead",), agency=a),
+        "signatory": make_user(session, roles=("signatory",), agency=b),
+        "practitioner": make_user(session, roles=("practitioner",), agency=a),
+    }
+    ids = {"agency_id": a.id, "officer_id": officer.id, "agreement_id": tier2.id,
+           "user_id": users["ig_lead"].id, "kind": "purposes", "filename": "x.css"}
+    return users, ids
+
+
+def urls(app, ids, unknown: bool):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        url = rule.rule
+        for name in re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", url):
+            value = 987654 if unknown and name.endswith("_id") else ids[name]
+            url = re.sub(rf"<(?:[a-z]+:)?{name}>", str(value), url)
+        yield url, rule.methods - {"HEAD", "OPTIONS"}
+
+
+@pytest.mark.parametrize("role", ["anonymous", "admin", "ig_lead", "signatory", "practitioner"])
+def test_no_route_answers_500(app, client, session, world, role):
+    users, ids = world
+    if users[role]:
+        client.sign_in(users[role])
+    token = client.csrf_token("/") if users[role] else client.csrf_token("/sign-in")
+    for unknown in (False, True):
+        for url, methods in urls(app, ids, unknown):
+            if url == "/sign-out":
+                continue
+            for method in methods:
+                if method == "GET":
+                    response = client.get(url + "?page=x&version=0&tier=9")
+                else:
+                    response = client.open(url, method=method,
+                                           data={"csrf_token": token, "title": "<b>x</b>",
+                                                 "effective_from": ["31", "2", "2026"],
+                                                 "outcome": "continue", "notes": "n",
+                                                 "reason": "r", "comment": "c"})
+                assert response.status_code < 500, (role, method, url, response.status_code)
