@@ -59,10 +59,11 @@ def register_cli(app: Flask) -> None:
             click.echo("The database already holds agencies: demo data not loaded.")
             return
         users = seed_demo(db.session, now=system_now())
-        click.echo("Demo partnership loaded. Sign in with any of these "
-                   f"(password: {DEMO_PASSWORD}):")
-        for email, roles in users:
-            click.echo(f"  {email:45} {roles}")
+        click.echo("Demo partnership loaded.")
+        if not if_empty:  # `make run` prints the logins itself
+            click.echo(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
+            for email, roles in users:
+                click.echo(f"  {email:45} {roles}")
 
     @app.cli.command("demo-logins")
     def demo_logins_command():

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..database import writes
+from ..domain import agencies as rules
 from ..domain import policy
 from ..domain.actor import Actor
 from ..domain.errors import Conflict, NotFound, ValidationFailed
@@ -20,7 +21,6 @@ from .paging import Page, paginate
 
 AGENCY_FIELDS = ("name", "kind", "ico_registration", "ods_code", "email", "phone", "address")
 OFFICER_FIELDS = ("role", "name", "job_title", "email", "phone")
-GAP_ROLES_BY_KIND = {AgencyKind.HEALTH, AgencyKind.LOCAL_AUTHORITY}
 
 
 def agency_snapshot(agency: Agency) -> dict[str, Any]:
@@ -263,12 +263,6 @@ def list_officers(session: Session, agency_id: int, *,
 
 
 def officer_gaps(agency: Agency) -> list[str]:
-    """Posts the agency must fill: a lead information officer always; a Caldicott Guardian
-    for health and local-authority agencies."""
-    held = {o.role for o in agency.current_officers()}
-    gaps = []
-    if OfficerRole.LEAD_INFORMATION_OFFICER not in held:
-        gaps.append(f"{agency.name} has no lead information officer")
-    if agency.kind in GAP_ROLES_BY_KIND and OfficerRole.CALDICOTT_GUARDIAN not in held:
-        gaps.append(f"{agency.name} has no Caldicott Guardian")
-    return gaps
+    """The posts this agency has left unfilled (the rule is domain.agencies.officer_gaps)."""
+    return rules.officer_gaps(agency.name, agency.kind,
+                              (o.role for o in agency.current_officers()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ..database import writes
@@ -106,7 +106,14 @@ def validate(session: Session, content: Content) -> None:
         raise ValidationFailed(fields)
 
 
+REFERENCE_LOCK_KEY = 7_301_002
+
+
 def _next_reference(session: Session, year: int) -> str:
+    """The next ISA-YYYY-NNNN. Writers queue for it: on PostgreSQL behind an advisory lock
+    held to the end of the transaction, on SQLite behind BEGIN IMMEDIATE."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REFERENCE_LOCK_KEY})
     prefix = f"ISA-{year}-"
     last = session.scalar(select(func.max(Agreement.reference))
                           .where(Agreement.reference.like(prefix + "%")))

@@ -57,3 +57,16 @@ def test_ico_numbers_are_normalised_before_checking():
                                            ("ABCDEFG", False), ("rx1", False)])
 def test_ods_codes(value, ok):
     assert (ods_error(value) is None) is ok
+
+
+def test_officer_gaps_by_kind():
+    from registry.domain.agencies import officer_gaps
+    from registry.domain.vocab import AgencyKind, OfficerRole
+
+    assert officer_gaps("Trust", AgencyKind.HEALTH, []) == [
+        "Trust has no lead information officer", "Trust has no Caldicott Guardian"]
+    assert officer_gaps("School", AgencyKind.EDUCATION, [OfficerRole.DPO]) == [
+        "School has no lead information officer"]
+    assert officer_gaps("Council", AgencyKind.LOCAL_AUTHORITY,
+                        [OfficerRole.LEAD_INFORMATION_OFFICER,
+                         OfficerRole.CALDICOTT_GUARDIAN]) == []

@@ -57,6 +57,8 @@ def test_verify_audit_names_the_first_broken_entry(app, session):
 
 def test_seed_demo_if_empty_loads_once(app, session):
     first = run(app, "seed-demo", "--if-empty")
-    assert first.exit_code == 0 and "admin@northshire.example" in first.output
+    assert first.exit_code == 0 and "Demo partnership loaded" in first.output
+    logins = run(app, "demo-logins")
+    assert "admin@northshire.example" in logins.output
     second = run(app, "seed-demo", "--if-empty")
     assert second.exit_code == 0 and "already holds agencies" in second.output
