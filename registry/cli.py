@@ -76,10 +76,15 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("verify-audit")
     def verify_audit_command():
-        """Check the audit trail's hash chain; exit 1 naming the first broken entry."""
+        """Check both hash chains (audit trail, decisions); exit 1 naming the first break."""
         from .services.audit import verify
+        from .services.decisions import verify as verify_decisions
 
         broken = verify(db.session)
         if broken is not None:
             raise click.ClickException(f"The audit trail is broken at entry {broken}")
-        click.echo("The audit trail is intact.")
+        broken = verify_decisions(db.session)
+        if broken is not None:
+            raise click.ClickException(f"The decision records are broken at decision "
+                                       f"{broken}")
+        click.echo("The audit trail and the decision records are intact.")

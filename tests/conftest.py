@@ -81,6 +81,9 @@ _POSTGRES_VOCAB: dict[str, list[dict]] = {}
 def _empty_postgres(app) -> None:
     with app.app_context():
         tables = [t.name for t in db.metadata.sorted_tables]
+        # The append-only triggers refuse TRUNCATE; replica mode skips them for this
+        # clean-up only (the tests run as the superuser that may do so).
+        db.session.execute(text("SET LOCAL session_replication_role = replica"))
         db.session.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
         for table, rows in _POSTGRES_VOCAB.items():
             for row in rows:

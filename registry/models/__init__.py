@@ -14,11 +14,13 @@ from .agreement import (
     Withdrawal,
 )
 from .audit import AuditEntry
+from .decision import CoverageCheck, DecisionRecord
 from .user import ApiToken, User, UserRole
 from .vocabulary import DataCategory, LawfulBasis, Purpose
 
 __all__ = [
-    "Agency", "Agreement", "AgreementVersion", "ApiToken", "AuditEntry", "DataCategory",
+    "Agency", "Agreement", "AgreementVersion", "ApiToken", "AuditEntry", "CoverageCheck",
+    "DataCategory", "DecisionRecord",
     "Decline", "LawfulBasis", "Officer", "Party", "Purpose", "Review", "Signature", "User",
     "UserRole", "VersionBasis", "VersionCategory", "VersionPurpose", "Withdrawal",
 ]

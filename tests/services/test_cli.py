@@ -1,10 +1,9 @@
 """The command line: exit codes and what it prints."""
 
-from sqlalchemy import text
-
 from registry.models import User
 
 from ..factories import make_agency, make_user
+from ..tamper import tamper
 
 
 def run(app, *args):
@@ -47,9 +46,8 @@ def test_verify_audit_names_the_first_broken_entry(app, session):
     make_agency(session, name="One")
     make_agency(session, name="Two")
     assert run(app, "verify-audit").exit_code == 0
-    session.execute(text("UPDATE audit_entries SET actor_name = 'someone else' "
-                         "WHERE sequence = 2"))
-    session.commit()
+    tamper(session, "audit_entries",
+           "UPDATE audit_entries SET actor_name = 'someone else' WHERE sequence = 2")
     result = run(app, "verify-audit")
     assert result.exit_code != 0
     assert "entry 2" in result.output

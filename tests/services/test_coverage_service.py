@@ -1,0 +1,139 @@
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from registry.domain.errors import ValidationFailed
+from registry.domain.lifecycle import StatusSettings
+from registry.extensions import db
+from registry.models import CoverageCheck
+from registry.services import agreement_lifecycle
+from registry.services.coverage import CheckInput, run_check
+
+from ..factories import (
+    FIXED_NOW,
+    TODAY,
+    activate,
+    chain,
+    ig_lead_actor,
+    make_agency,
+    make_draft,
+    make_officer,
+    make_user,
+    party,
+)
+
+SETTINGS = StatusSettings()
+
+
+def ask(session, user, frm, to, purpose="mash_triage", categories=("identity_contact",),
+        on=None):
+    return run_check(session, user.actor(), CheckInput(frm.id, to.id, purpose, list(categories),
+                                                       on), today=TODAY, now=FIXED_NOW,
+                     settings=SETTINGS)
+
+
+def test_a_covered_share_is_answered_and_stored(session):
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    make_officer(session, council, role="caldicott_guardian", name="Cal Guard")
+    protocol, mash = chain(session, council, police)
+    user = make_user(session, agency=council)
+    row, answer = ask(session, user, council, police)
+    assert answer.outcome.value == "covered"
+    assert answer.agreement.reference == mash.reference
+    assert row.answer["chain"] == [protocol.reference, mash.reference]
+    assert row.answer["advice"]["contacts"][0]["name"] == "Cal Guard"
+    session.rollback()
+    stored = session.get(CoverageCheck, row.id)
+    assert stored.outcome.value == "covered" and stored.agreement_id == mash.id
+    assert stored.answer["check_id"] == row.id
+
+
+def test_not_covered_names_each_reason(session):
+    council, police, school = (make_agency(session, name=n) for n in ("Council", "Police",
+                                                                       "School"))
+    chain(session, council, police, school)
+    user = make_user(session, agency=school)
+    _, answer = ask(session, user, school, police, categories=["health", "identity_contact"])
+    assert answer.outcome.value == "not_covered"
+    assert [r.code for r in answer.reasons] == ["category_not_covered"]
+    assert "Physical and mental health" in answer.reasons[0].message
+    assert "significant harm" in answer.message
+
+
+def test_an_amendment_adding_a_party_gives_not_signed_until_signed(session):
+    council, police, school = (make_agency(session, name=n) for n in ("Council", "Police",
+                                                                       "School"))
+    protocol = activate(session, make_draft(session, tier=1, owner=council,
+                                            parties=[party(council), party(police),
+                                                     party(school)]))
+    mash = activate(session, make_draft(session, owner=council, parent=protocol,
+                                        parties=[party(council), party(police)]))
+    agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
+    from registry.services import agreements
+
+    agreements.update_draft(session, ig_lead_actor(council), mash.id, {"parties": [
+        party(council), party(police), party(school)]}, now=FIXED_NOW)
+    user = make_user(session, agency=school)
+    _, answer = ask(session, user, school, police)
+    assert [r.code for r in answer.reasons] == ["not_signed"]
+    activate(session, mash)
+    _, answer = ask(session, user, school, police)
+    assert answer.outcome.value == "covered" and answer.version == 2
+
+
+def test_a_date_in_the_future_uses_the_dates(session):
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    chain(session, council, police)
+    user = make_user(session, agency=council)
+    _, answer = ask(session, user, council, police, on=TODAY + timedelta(days=500))
+    assert [r.code for r in answer.reasons] == ["lapsed"]
+
+
+def test_bad_input_names_each_field(session):
+    council = make_agency(session)
+    user = make_user(session, agency=council)
+    with pytest.raises(ValidationFailed) as caught:
+        run_check(session, user.actor(), CheckInput(council.id, 999, "nonsense", [], None),
+                  today=TODAY, now=FIXED_NOW, settings=SETTINGS)
+    assert set(caught.value.fields) == {"to_agency_id", "purpose", "data_categories"}
+
+
+def _count_queries(session, fn):
+    statements = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return [s for s in statements if not s.startswith(("BEGIN", "PRAGMA", "SELECT pg_"))]
+
+
+def test_the_number_of_queries_does_not_grow_with_the_registry(session):
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    others = [make_agency(session, name=f"Other {i}") for i in range(4)]
+    protocol, _ = chain(session, council, police, *others)
+    user = make_user(session, agency=council)
+
+    def unrelated(count):
+        for i in range(count):
+            make_draft(session, owner=others[0], parent=protocol,
+                       parties=[party(others[0]), party(others[1 + i % 3])],
+                       title=f"Unrelated {i}")
+
+    def check():
+        ask(session, user, council, police)
+
+    unrelated(3)
+    session.rollback()
+    small = _count_queries(session, check)
+    unrelated(30)
+    session.rollback()
+    large = _count_queries(session, check)
+    assert len(large) == len(small), (small, large)
+    assert len(small) <= 20
