@@ -113,9 +113,10 @@ def _validate(session: Session, data: CheckInput, today: date) -> tuple[Agency, 
         unknown = sorted(set(data.data_categories) - set(categories))
         if unknown:
             fields["data_categories"] = f"Unknown data category: {', '.join(unknown)}"
-    if fields:
+    source, target = agencies["from_agency_id"], agencies["to_agency_id"]
+    if fields or source is None or target is None:
         raise ValidationFailed(fields)
-    return agencies["from_agency_id"], agencies["to_agency_id"], {
+    return source, target, {
         "purposes": purposes, "categories": categories}
 
 
