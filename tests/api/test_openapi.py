@@ -56,6 +56,22 @@ def test_answers_match_the_documented_schemas(api_as, session):
         ("/agreements/{agreement_id}/reviews", "post",
          api.post(f"/agreements/{tier2.id}/reviews", {"outcome": "continue", "notes": "ok"})),
     ]
+    practitioner = api_as(make_user(session, agency=a))
+    answer = practitioner.post("/coverage", {"from_agency_id": a.id, "to_agency_id": b.id,
+                                             "purpose": "mash_triage",
+                                             "data_categories": ["identity_contact"]})
+    uncovered = practitioner.post("/coverage", {"from_agency_id": a.id, "to_agency_id": b.id,
+                                                "purpose": "marac",
+                                                "data_categories": ["identity_contact"]})
+    decision = practitioner.post("/decisions", {
+        "check_id": answer.get_json()["check_id"], "from_agency_id": a.id, "to_agency_id": b.id,
+        "purpose": "mash_triage", "data_categories": ["identity_contact"], "decision": "share",
+        "consent": "given", "reasons": "r"})
+    checks += [("/coverage", "post", answer), ("/coverage", "post", uncovered),
+               ("/decisions", "post", decision),
+               ("/decisions", "get", practitioner.get("/decisions")),
+               ("/decisions/{decision_id}", "get",
+                practitioner.get(f"/decisions/{decision.get_json()['id']}"))]
     for path, method, response in checks:
         _validate(doc, path, method, response)
 

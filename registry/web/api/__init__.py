@@ -18,4 +18,4 @@ def authenticate_bearer():
         g.api_user = user_for_token(db.session, token.strip())
 
 
-from . import agencies, agreements, auth, openapi, users  # noqa: E402,F401
+from . import agencies, agreements, auth, coverage, openapi, users  # noqa: E402,F401

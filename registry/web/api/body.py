@@ -87,6 +87,18 @@ class Body:
             return None
         return value
 
+    def mapping(self, name: str) -> dict[str, str] | None:
+        """An object of short strings (the key questions' answers)."""
+        if self._missing(name, False):
+            return None
+        value = self.data[name]
+        if not isinstance(value, dict) or len(value) > 50 or not all(
+                isinstance(k, str) and isinstance(v, str) and len(v) <= 100
+                for k, v in value.items()):
+            self.errors[name] = f"{name} must be an object of short text answers"
+            return None
+        return value
+
     def parties(self, name: str = "parties", *, required: bool = False) -> list[dict] | None:
         if self._missing(name, required):
             return None
