@@ -61,9 +61,12 @@ def register_web(app: Flask) -> None:
     from .agreements import bp as agreements_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .coverage import bp as coverage_bp
+    from .decisions import bp as decisions_bp
     from .main import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, agencies_bp, agreements_bp, admin_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, agencies_bp, agreements_bp, coverage_bp, decisions_bp,
+                      admin_bp, api_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
 

@@ -5,7 +5,19 @@ import re
 
 import pytest
 
-from ..factories import chain, make_admin, make_agency, make_officer, make_user
+from registry.domain.lifecycle import StatusSettings
+from registry.services.coverage import CheckInput, run_check
+from registry.services.decisions import DecisionInput, record_decision
+
+from ..factories import (
+    FIXED_NOW,
+    TODAY,
+    chain,
+    make_admin,
+    make_agency,
+    make_officer,
+    make_user,
+)
 
 
 @pytest.fixture
@@ -22,6 +34,14 @@ def world(session):
     }
     ids = {"agency_id": a.id, "officer_id": officer.id, "agreement_id": tier2.id,
            "user_id": users["ig_lead"].id, "kind": "purposes", "filename": "x.css"}
+    check, _ = run_check(session, users["practitioner"].actor(), CheckInput(
+        a.id, b.id, "mash_triage", ["identity_contact"], None), today=TODAY, now=FIXED_NOW,
+        settings=StatusSettings())
+    record, _ = record_decision(session, users["practitioner"].actor(), DecisionInput(
+        from_agency_id=a.id, to_agency_id=b.id, purpose="mash_triage",
+        data_categories=["identity_contact"], decision="share", consent="given",
+        reasons="r", check_id=check.id), idempotency_key=None, today=TODAY, now=FIXED_NOW)
+    ids.update(check_id=check.id, decision_id=record.id)
     return users, ids
 
 

@@ -1,0 +1,25 @@
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSelect, GovSubmitInput
+from wtforms import SelectField, SelectMultipleField, SubmitField
+from wtforms.validators import InputRequired
+
+from ..fields import DateField
+
+
+class CoverageForm(FlaskForm):
+    from_agency_id = SelectField("Sharing from", widget=GovSelect(), choices=[],
+                                 validate_choice=False,
+                                 validators=[InputRequired("Choose the agency sharing")])
+    to_agency_id = SelectField("Who do you want to share with?", widget=GovSelect(),
+                               choices=[], validate_choice=False,
+                               validators=[InputRequired("Choose who you want to share with")])
+    purpose = SelectField("What is the share for?", widget=GovSelect(), choices=[],
+                          validate_choice=False,
+                          validators=[InputRequired("Choose what the share is for")])
+    data_categories = SelectMultipleField(
+        "What kinds of information?", widget=GovCheckboxesInput(), choices=[],
+        validate_choice=False, description="Tick every kind you would share",
+        validators=[InputRequired("Choose at least one kind of information")])
+    on_date = DateField("On which date? (optional)", required=False,
+                        description="Leave blank for today")
+    submit = SubmitField("Check", widget=GovSubmitInput())
