@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..domain.actor import Actor
 from ..domain.lifecycle import StatusSettings
 from ..domain.vocab import EffectiveStatus, OfficerRole, Role, VersionStatus
-from ..models import Agency, Agreement, AgreementVersion, Officer, Party
+from ..models import Agency, Agreement, AgreementVersion, DecisionRecord, Officer, Party
 from .agencies import officer_gaps
 from .agreement_reads import Standing, standing
 
@@ -27,6 +27,7 @@ class Dashboard:
     awaiting: list[tuple[Agreement, AgreementVersion]] = field(default_factory=list)
     to_sign: list[tuple[Agreement, AgreementVersion]] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
+    my_decisions: list[DecisionRecord] = field(default_factory=list)
     officer_changes: list[Officer] = field(default_factory=list)
 
 
@@ -43,6 +44,10 @@ def build(session: Session, actor: Actor, *, today: date,
     board = Dashboard()
     if actor.agency_id is None:
         return board
+    if actor.has(Role.PRACTITIONER):
+        board.my_decisions = list(session.scalars(
+            select(DecisionRecord).where(DecisionRecord.user_id == actor.user_id)
+            .order_by(DecisionRecord.sequence.desc()).limit(5)))
     agreements = _agency_agreements(session, actor.agency_id)
     for agreement in agreements:
         where = standing(agreement, today, settings)

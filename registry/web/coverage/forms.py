@@ -1,15 +1,15 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSelect, GovSubmitInput
 from wtforms import SelectField, SelectMultipleField, SubmitField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Optional
 
 from ..fields import DateField
 
 
 class CoverageForm(FlaskForm):
+    # Only the administrator chooses; everyone else shares from their own agency.
     from_agency_id = SelectField("Sharing from", widget=GovSelect(), choices=[],
-                                 validate_choice=False,
-                                 validators=[InputRequired("Choose the agency sharing")])
+                                 validate_choice=False, validators=[Optional()])
     to_agency_id = SelectField("Who do you want to share with?", widget=GovSelect(),
                                choices=[], validate_choice=False,
                                validators=[InputRequired("Choose who you want to share with")])

@@ -42,8 +42,11 @@ def check_coverage():
         form.from_agency_id.data = str(own)  # from is always one's own agency
     if form.validate_on_submit():
         try:
+            source = own if own is not None else (
+                int(form.from_agency_id.data) if (form.from_agency_id.data or "").isdigit()
+                else None)
             row, _ = run_check(db.session, actor, CheckInput(
-                from_agency_id=int(form.from_agency_id.data),
+                from_agency_id=source,
                 to_agency_id=int(form.to_agency_id.data) if form.to_agency_id.data.isdigit()
                 else None,
                 purpose=form.purpose.data, data_categories=form.data_categories.data,

@@ -1,0 +1,136 @@
+from bs4 import BeautifulSoup
+from sqlalchemy import event
+
+from registry.extensions import db
+from registry.models import DecisionRecord
+
+from ..factories import activate, chain, make_agency, make_draft, make_officer, make_user, party
+
+
+def test_practitioner_checks_a_covered_share_and_records_a_decision(client, session):
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    make_officer(session, council, role="lead_information_officer", name="Lia Lead")
+    protocol, mash = chain(session, council, police)
+    client.sign_in(make_user(session, agency=council))
+    form = client.page("/coverage")
+    assert "Council (your agency)" in form.get_text()
+    response = client.submit("/coverage", {"from_agency_id": police.id,  # ignored: own agency
+                                           "to_agency_id": police.id,
+                                           "purpose": "mash_triage",
+                                           "data_categories": ["identity_contact"]})
+    assert response.status_code == 302
+    answer = client.page(response.headers["Location"])
+    text = answer.select_one("main").get_text(" ", strip=True)
+    assert "Covered" in answer.find("h1").get_text()
+    assert f"{mash.reference} covers sharing from Council to Police" in text
+    assert [li.get_text() for li in answer.select("ol li")] == [protocol.reference,
+                                                                mash.reference]
+    assert "Lia Lead" in text
+    record = answer.find("a", string="Record your decision")["href"]
+    decision_form = client.page(record)
+    assert decision_form.find("select", attrs={"name": "to_agency_id"}).find(
+        "option", selected=True)["value"] == str(police.id)
+    response = client.submit(record, {"to_agency_id": police.id, "purpose": "mash_triage",
+                                      "data_categories": ["identity_contact"],
+                                      "decision": "share", "consent": "given",
+                                      "reasons": "Strategy discussion tomorrow",
+                                      "q_legitimate_purpose": "yes",
+                                      "case_reference": "CS-1"})
+    assert response.status_code == 302
+    session.rollback()
+    saved = session.query(DecisionRecord).one()
+    assert saved.check_id and saved.key_questions == {"legitimate_purpose": "yes"}
+    shown = client.page(response.headers["Location"])
+    assert "cannot be changed" in shown.get_text()
+
+
+def test_not_covered_shows_reasons_and_the_safeguarding_reminder(client, session):
+    council, police, school = (make_agency(session, name=n) for n in ("Council", "Police",
+                                                                       "School"))
+    chain(session, council, police)
+    client.sign_in(make_user(session, agency=school))
+    response = client.submit("/coverage", {"to_agency_id": police.id, "purpose": "marac",
+                                           "data_categories": ["identity_contact"]})
+    answer = client.page(response.headers["Location"])
+    assert "Not covered" in answer.find("h1").get_text()
+    reminder = answer.select_one(".govuk-inset-text").get_text()
+    assert "significant harm" in reminder and "record your decision" in reminder
+    assert "No tier 2 or tier 3 agreement has both School and Police" in answer.get_text()
+
+
+def test_check_form_errors_keep_what_was_typed(client, session):
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    client.sign_in(make_user(session, agency=council))
+    response = client.submit("/coverage", {"to_agency_id": police.id, "purpose": "",
+                                           "on_date": ["31", "2", "2026"]})
+    assert response.status_code == 422
+    soup = BeautifulSoup(response.data, "html.parser")
+    summary = soup.select_one(".govuk-error-summary").get_text()
+    assert "Choose what the share is for" in summary
+    assert "Choose at least one kind of information" in summary
+    assert "must be a real date" in summary
+    assert soup.find("select", attrs={"name": "to_agency_id"}).find(
+        "option", selected=True)["value"] == str(police.id)
+
+
+def test_someone_elses_check_and_decision_are_refused(client, session):
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    chain(session, council, police)
+    owner = make_user(session, agency=council)
+    client.sign_in(owner)
+    response = client.submit("/coverage", {"to_agency_id": police.id, "purpose": "mash_triage",
+                                           "data_categories": ["identity_contact"]})
+    check_url = response.headers["Location"]
+    check_id = check_url.rsplit("/", 1)[1]
+    client.submit("/sign-out", token_from="/")
+    client.sign_in(make_user(session, agency=council))
+    assert client.get(check_url).status_code == 403
+    assert client.get(f"/decisions/new?check_id={check_id}").status_code == 403
+    assert client.get("/coverage/checks/nonsense").status_code == 404
+
+
+def test_ig_lead_lists_and_downloads_decisions(client, session):
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    practitioner = make_user(session, agency=council)
+    client.sign_in(practitioner)
+    client.submit("/decisions/new", {"to_agency_id": police.id, "purpose": "marac",
+                                     "data_categories": ["housing"], "decision": "not_share",
+                                     "consent": "refused", "reasons": "Not proportionate"})
+    client.submit("/sign-out", token_from="/")
+    client.sign_in(make_user(session, roles=("ig_lead",), agency=council))
+    listing = client.page("/decisions")
+    assert "Your agency's decisions" in listing.find("h1").get_text()
+    assert len(listing.select("tbody tr")) == 1
+    csv_response = client.get("/decisions/export.csv")
+    assert csv_response.mimetype == "text/csv"
+    assert "Not proportionate" in csv_response.get_data(as_text=True)
+    client.submit("/sign-out", token_from="/")
+    client.sign_in(practitioner)
+    assert client.get("/decisions/export.csv").status_code == 403
+
+
+def test_the_coverage_map_for_sixty_agencies_from_a_handful_of_queries(client, session):
+    agencies = [make_agency(session, name=f"Agency {n:02d}") for n in range(60)]
+    protocol = activate(session, make_draft(session, tier=1, owner=agencies[0],
+                                            parties=[party(a) for a in agencies]))
+    for start in range(0, 60, 10):
+        group = agencies[start:start + 10]
+        activate(session, make_draft(session, owner=group[0], parent=protocol,
+                                     parties=[party(a) for a in group], title=f"Group {start}"))
+    client.sign_in(make_user(session, agency=agencies[0]))
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.page("/coverage/map?purpose=mash_triage")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")
+               and "pg_advisory" not in s]
+    assert len(selects) <= 25, len(selects)
+    rows = page.select("table.registry-map tbody tr")
+    assert len(rows) == 60
+    covered = page.select("td.registry-map__cell--yes")
+    assert len(covered) == 6 * 10 * 9  # each group of ten shares among itself
+    first = rows[0].find_all("td")
+    assert first[1].find("a") is not None and first[10].find("a") is None
