@@ -3,6 +3,7 @@ agencies are parties to (through the party index), never the whole registry."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -10,8 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ..database import begin_write
 from ..domain import coverage as rules
@@ -20,19 +20,9 @@ from ..domain.errors import NotFound, ValidationFailed
 from ..domain.lifecycle import StatusSettings
 from ..domain.vocab import OfficerRole, VersionStatus
 from ..models import (
-    Agency,
-    Agreement,
-    AgreementVersion,
     CoverageCheck,
-    DataCategory,
-    Officer,
-    Party,
-    Purpose,
-    Signature,
-    VersionCategory,
-    VersionPurpose,
-    Withdrawal,
 )
+from . import hotpath
 
 
 @dataclass(frozen=True)
@@ -44,165 +34,207 @@ class CheckInput:
     on_date: date | None
 
 
-def candidate_ids(session: Session, a: int, b: int) -> list[int]:
-    """Agreements where both agencies are parties of some version (two index look-ups)."""
-    pa, pb = aliased(Party), aliased(Party)
-    query = (select(AgreementVersion.agreement_id).distinct()
-             .join(pa, pa.version_id == AgreementVersion.id)
-             .join(pb, pb.version_id == AgreementVersion.id)
-             .where(pa.agency_id == a, pb.agency_id == b))
-    return list(session.scalars(query))
+# The check's queries. Each reads only through indexes: the party index on
+# (agency_id, version_id), primary keys, and the versions' agreement_id.
+_CANDIDATES = """
+    SELECT DISTINCT a.id, p.id, g.id
+    FROM agreement_parties pa
+    JOIN agreement_parties pb ON pb.version_id = pa.version_id AND pb.agency_id = {p}
+    JOIN agreement_versions v ON v.id = pa.version_id
+    JOIN agreements a ON a.id = v.agreement_id
+    LEFT JOIN agreements p ON p.id = a.parent_id
+    LEFT JOIN agreements g ON g.id = p.parent_id
+    WHERE pa.agency_id = {p}"""
+_ANCESTORS = """
+    SELECT a.id, p.id, g.id FROM agreements a
+    LEFT JOIN agreements p ON p.id = a.parent_id
+    LEFT JOIN agreements g ON g.id = p.parent_id
+    WHERE a.id IN {list}"""
+_VERSIONS = """
+    SELECT a.id, a.reference, a.tier, a.parent_id, a.terminates_on, v.id, v.number, v.status,
+           v.title, v.effective_from, v.review_date, v.end_date
+    FROM agreements a JOIN agreement_versions v ON v.agreement_id = a.id
+    WHERE a.id IN {list} ORDER BY a.id, v.number"""
+_PARTIES = """
+    SELECT pt.version_id, pt.agency_id, pt.may_disclose, pt.may_receive, s.id
+    FROM agreement_parties pt
+    JOIN agreement_versions v ON v.id = pt.version_id
+    LEFT JOIN signatures s ON s.version_id = pt.version_id AND s.agency_id = pt.agency_id
+                          AND s.content_sha256 = v.content_sha256
+    WHERE pt.version_id IN {list}"""
+_PARTIES_OF = _PARTIES + " AND pt.agency_id IN {list}"
+_CODES = """
+    SELECT version_id, purpose_code, 'p' FROM agreement_purposes WHERE version_id IN {list}
+    UNION ALL
+    SELECT version_id, category_code, 'c' FROM agreement_data_categories
+    WHERE version_id IN {list}"""
+_WITHDRAWALS = """
+    SELECT agreement_id, agency_id, effective_on FROM withdrawals WHERE agreement_id IN {list}"""
+_WITHDRAWALS_OF = _WITHDRAWALS + " AND agency_id IN {list}"
+_LABELS = """
+    SELECT 'a', CAST(id AS VARCHAR(20)), name FROM agencies WHERE id IN {list}
+    UNION ALL SELECT 'p', code, label FROM purposes WHERE code = {p}
+    UNION ALL SELECT 'c', code, label FROM data_categories WHERE code IN {list}"""
+_INSERT_CHECK = """
+    INSERT INTO coverage_checks (id, checked_at, user_id, from_agency_id, to_agency_id,
+        purpose, data_categories, on_date, outcome, agreement_id, agreement_version, answer)
+    VALUES ({p}, {time}, {p}, {p}, {p}, {p}, {json}, {p}, {p}, {p}, {p}, {json})"""
+_CONTACTS = """
+    SELECT role, name, job_title, email FROM officers
+    WHERE agency_id = {p} AND ended_on IS NULL AND role IN {list} ORDER BY name"""
 
 
-def with_ancestors(session: Session, ids: Iterable[int]) -> set[int]:
-    """The agreements and every agreement above them (tiers are at most three deep)."""
-    parent, grandparent = aliased(Agreement), aliased(Agreement)
-    found: set[int] = set(ids)
-    if not found:
-        return found
-    rows = session.execute(
-        select(Agreement.id, parent.id, grandparent.id)
-        .outerjoin(parent, parent.id == Agreement.parent_id)
-        .outerjoin(grandparent, grandparent.id == parent.parent_id)
-        .where(Agreement.id.in_(found)))
-    for row in rows:
+def candidate_ids(session: Session, a: int, b: int) -> set[int]:
+    """Agreements where both agencies are parties of some version, with everything above
+    them in the tier chain: two look-ups in the party index."""
+    found: set[int] = set()
+    for row in hotpath.run(session, _CANDIDATES, b, a):
         found.update(i for i in row if i is not None)
     return found
 
 
-def facts_for(session: Session, ids: Iterable[int],
-              agencies: Iterable[int] | None = None) -> dict[int, rules.AgreementFacts]:
-    """The agreements and all their ancestors, as the rules' plain facts, in a fixed
-    number of queries. With `agencies`, only those agencies' party rows are read: the
-    rules need nothing else, and a protocol may have hundreds of parties."""
-    every = with_ancestors(session, ids)
+def with_ancestors(session: Session, ids: Iterable[int]) -> set[int]:
+    """The agreements and every agreement above them (tiers are at most three deep)."""
+    found: set[int] = set(ids)
+    if found:
+        for row in hotpath.run(session, _ANCESTORS, sorted(found)):
+            found.update(i for i in row if i is not None)
+    return found
+
+
+def facts_for(session: Session, ids: Iterable[int], agencies: Iterable[int] | None = None,
+              *, ancestors_included: bool = False) -> dict[int, rules.AgreementFacts]:
+    """The agreements and all their ancestors, as the rules' plain facts, in four queries.
+    With `agencies`, only those agencies' party and withdrawal rows are kept: the rules
+    need nothing else."""
+    every = sorted(set(ids) if ancestors_included else with_ancestors(session, ids))
     if not every:
         return {}
     only = set(agencies) if agencies is not None else None
-    head = session.execute(select(Agreement.id, Agreement.reference, Agreement.tier,
-                                  Agreement.parent_id, Agreement.terminates_on)
-                           .where(Agreement.id.in_(every))).all()
-    versions = session.execute(
-        select(AgreementVersion.id, AgreementVersion.agreement_id, AgreementVersion.number,
-               AgreementVersion.status, AgreementVersion.title,
-               AgreementVersion.effective_from, AgreementVersion.review_date,
-               AgreementVersion.end_date)
-        .where(AgreementVersion.agreement_id.in_(every))
-        .order_by(AgreementVersion.agreement_id, AgreementVersion.number)).all()
-    version_ids = [v.id for v in versions]
-    party_query = select(Party.version_id, Party.agency_id, Party.may_disclose,
-                         Party.may_receive).where(Party.version_id.in_(version_ids))
-    signed_query = (select(Signature.version_id, Signature.agency_id)
-                    .join(AgreementVersion, AgreementVersion.id == Signature.version_id)
-                    .where(Signature.version_id.in_(version_ids),
-                           Signature.content_sha256 == AgreementVersion.content_sha256))
-    withdrawal_query = select(Withdrawal.agreement_id, Withdrawal.agency_id,
-                              Withdrawal.effective_on).where(Withdrawal.agreement_id.in_(every))
-    if only is not None:
-        party_query = party_query.where(Party.agency_id.in_(only))
-        signed_query = signed_query.where(Signature.agency_id.in_(only))
-        withdrawal_query = withdrawal_query.where(Withdrawal.agency_id.in_(only))
-    parties: dict[int, dict[int, rules.PartyTerms]] = defaultdict(dict)
-    for version_id, agency_id, may_disclose, may_receive in session.execute(party_query):
-        parties[version_id][agency_id] = rules.PartyTerms(may_disclose, may_receive)
-    signed: dict[int, set[int]] = defaultdict(set)
-    for version_id, agency_id in session.execute(signed_query):
-        signed[version_id].add(agency_id)
-    purposes: dict[int, set[str]] = defaultdict(set)
-    for version_id, code in session.execute(
-            select(VersionPurpose.version_id, VersionPurpose.purpose_code)
-            .where(VersionPurpose.version_id.in_(version_ids))):
-        purposes[version_id].add(code)
-    categories: dict[int, set[str]] = defaultdict(set)
-    for version_id, code in session.execute(
-            select(VersionCategory.version_id, VersionCategory.category_code)
-            .where(VersionCategory.version_id.in_(version_ids))):
-        categories[version_id].add(code)
-    withdrawals: dict[int, dict[int, date]] = defaultdict(dict)
-    for agreement_id, agency_id, effective_on in session.execute(withdrawal_query):
-        withdrawals[agreement_id][agency_id] = effective_on
+    heads: dict[int, tuple] = {}
     by_agreement: dict[int, list] = defaultdict(list)
-    for v in versions:
-        by_agreement[v.agreement_id].append(v)
+    for row in hotpath.run(session, _VERSIONS, every):
+        heads[row[0]] = row
+        by_agreement[row[0]].append(row)
+    version_ids = [row[5] for rows in by_agreement.values() for row in rows]
+    parties: dict[int, dict[int, rules.PartyTerms]] = defaultdict(dict)
+    signed: dict[int, set[int]] = defaultdict(set)
+    party_rows = (hotpath.run(session, _PARTIES, version_ids) if only is None else
+                  hotpath.run(session, _PARTIES_OF, version_ids, sorted(only)))
+    for version_id, agency_id, may_disclose, may_receive, signature in party_rows:
+        parties[version_id][agency_id] = rules.PartyTerms(bool(may_disclose), bool(may_receive))
+        if signature is not None:
+            signed[version_id].add(agency_id)
+    purposes: dict[int, set[str]] = defaultdict(set)
+    categories: dict[int, set[str]] = defaultdict(set)
+    for version_id, code, kind in hotpath.run(session, _CODES, version_ids, version_ids):
+        (purposes if kind == "p" else categories)[version_id].add(code)
+    withdrawals: dict[int, dict[int, date]] = defaultdict(dict)
+    withdrawal_rows = (hotpath.run(session, _WITHDRAWALS, every) if only is None else
+                       hotpath.run(session, _WITHDRAWALS_OF, every, sorted(only)))
+    for agreement_id, agency_id, effective_on in withdrawal_rows:
+        withdrawals[agreement_id][agency_id] = hotpath.to_day(effective_on)
+    day, maybe = hotpath.to_day, hotpath.to_date
     facts = {}
-    for a in head:
-        own = by_agreement[a.id]
-        facts[a.id] = rules.AgreementFacts(
-            id=a.id, reference=a.reference, title=own[-1].title if own else "", tier=a.tier,
-            parent_id=a.parent_id, terminates_on=a.terminates_on,
-            withdrawals=withdrawals[a.id],
+    for agreement_id, head in heads.items():
+        own = by_agreement[agreement_id]
+        facts[agreement_id] = rules.AgreementFacts(
+            id=agreement_id, reference=head[1], title=own[-1][8], tier=head[2],
+            parent_id=head[3], terminates_on=maybe(head[4]),
+            withdrawals=withdrawals[agreement_id],
             versions=tuple(rules.VersionFacts(
-                number=v.number, status=VersionStatus(v.status),
-                effective_from=v.effective_from, review_date=v.review_date,
-                end_date=v.end_date, parties=parties[v.id], purposes=frozenset(purposes[v.id]),
-                data_categories=frozenset(categories[v.id]), signed=frozenset(signed[v.id]))
+                number=v[6], status=VersionStatus(v[7]), effective_from=day(v[9]),
+                review_date=day(v[10]), end_date=maybe(v[11]), parties=parties[v[5]],
+                purposes=frozenset(purposes[v[5]]),
+                data_categories=frozenset(categories[v[5]]), signed=frozenset(signed[v[5]]))
                 for v in own))
     return facts
 
 
-def advice_contacts(session: Session, agency: Agency) -> list[rules.Contact]:
-    officers = session.scalars(select(Officer).where(
-        Officer.agency_id == agency.id, Officer.ended_on.is_(None),
-        Officer.role.in_(rules.ADVICE_ROLES)).order_by(Officer.name))
-    return [rules.Contact(OfficerRole(o.role), o.name, o.job_title, o.email, agency.name)
-            for o in officers]
+def advice_contacts(session: Session, agency_id: int, agency_name: str) -> list[rules.Contact]:
+    rows = hotpath.run(session, _CONTACTS, agency_id, [r.value for r in rules.ADVICE_ROLES])
+    return [rules.Contact(OfficerRole(role), name, job_title, email, agency_name)
+            for role, name, job_title, email in rows]
 
 
-def _validate(session: Session, data: CheckInput, today: date) -> tuple[Agency, Agency, dict]:
+def _validate(session: Session, data: CheckInput) -> rules.Names:
+    """Check the question; answer the names its sentences need."""
+    names: dict[int, str] = {}
+    purposes: dict[str, str] = {}
+    categories: dict[str, str] = {}
+    # One query for the agencies', purpose's and categories' names (absent ones are unknown).
+    for kind, key, label in hotpath.run(
+            session, _LABELS,
+            [i for i in (data.from_agency_id, data.to_agency_id) if i is not None],
+            data.purpose or "", list(data.data_categories or [])):
+        if kind == "a":
+            names[int(key)] = label
+        elif kind == "p":
+            purposes[key] = label
+        else:
+            categories[key] = label
     fields: dict[str, str] = {}
-    agencies = {}
-    for name in ("from_agency_id", "to_agency_id"):
-        value = getattr(data, name)
-        agency = session.get(Agency, value) if value is not None else None
-        if agency is None:
-            fields[name] = ("Choose an agency" if value is None
-                            else f"There is no agency with id {value}")
-        agencies[name] = agency
-    purposes = {p.code: p.label for p in session.scalars(select(Purpose))}
+    for field in ("from_agency_id", "to_agency_id"):
+        value = getattr(data, field)
+        if value is None:
+            fields[field] = "Choose an agency"
+        elif value not in names:
+            fields[field] = f"There is no agency with id {value}"
     if not data.purpose:
         fields["purpose"] = "Choose the purpose of the share"
-    elif data.purpose not in purposes:
+    elif not purposes:
         fields["purpose"] = f"Unknown purpose: {data.purpose}"
-    categories = {c.code: c.label for c in session.scalars(select(DataCategory))}
     if not data.data_categories:
         fields["data_categories"] = "Choose at least one category of information"
-    else:
-        unknown = sorted(set(data.data_categories) - set(categories))
-        if unknown:
-            fields["data_categories"] = f"Unknown data category: {', '.join(unknown)}"
-    source, target = agencies["from_agency_id"], agencies["to_agency_id"]
-    if fields or source is None or target is None:
+    elif unknown := sorted(set(data.data_categories) - set(categories)):
+        fields["data_categories"] = f"Unknown data category: {', '.join(unknown)}"
+    if fields:
         raise ValidationFailed(fields)
-    return source, target, {
-        "purposes": purposes, "categories": categories}
+    return rules.Names(agencies=names, purposes=purposes, categories=categories)
+
+
+@dataclass(frozen=True)
+class StoredCheck:
+    id: str
+    answer: dict[str, Any]
 
 
 def run_check(session: Session, actor: Actor, data: CheckInput, *, today: date, now: datetime,
-              settings: StatusSettings) -> tuple[CoverageCheck, rules.Answer]:
+              settings: StatusSettings) -> tuple[StoredCheck, rules.Answer]:
     """Answer the question and store it (the stored check is what a decision cites)."""
-    source, target, labels = _validate(session, data, today)
+    if session.get_bind().dialect.name == "postgresql":
+        # For this transaction only: the check's statements are fixed texts that psycopg
+        # prepares, and a generic plan saves planning each afresh (most of their cost);
+        # and a stored check records a question asked, not the legal record (decisions
+        # commit durably), so its commit need not wait for the WAL flush.
+        hotpath.run(session, "SELECT set_config('plan_cache_mode', 'force_generic_plan', "
+                             "true), set_config('synchronous_commit', 'off', true)")
+    names = _validate(session, data)
+    source, target = int(data.from_agency_id or 0), int(data.to_agency_id or 0)
     on = data.on_date or today
-    ids = candidate_ids(session, source.id, target.id)
-    agreements = facts_for(session, ids, agencies=(source.id, target.id)) if ids else {}
-    names = rules.Names(agencies={source.id: source.name, target.id: target.name},
-                        purposes=labels["purposes"], categories=labels["categories"])
-    request = rules.Request(source.id, target.id, str(data.purpose),
+    ids = candidate_ids(session, source, target)
+    agreements = facts_for(session, ids, agencies=(source, target),
+                           ancestors_included=True) if ids else {}
+    request = rules.Request(source, target, str(data.purpose),
                             frozenset(data.data_categories or ()), on)
-    answer = rules.check(request, agreements, advice_contacts(session, source),
+    answer = rules.check(request, agreements,
+                         advice_contacts(session, source, names.agency(source)),
                          settings=settings, names=names)
     check_id = uuid.uuid4().hex
-    stored = answer_json(answer, check_id, source.name, target.name)
+    stored = answer_json(answer, check_id, names.agency(source), names.agency(target))
     # Everything above only read; take the write lock just for the insert.
     begin_write(session)
-    row = CoverageCheck(
-        id=check_id, checked_at=now, user_id=actor.user_id,
-        from_agency_id=source.id, to_agency_id=target.id, purpose=request.purpose,
-        data_categories=sorted(request.data_categories), on_date=on, outcome=answer.outcome,
-        agreement_id=answer.agreement.id if answer.agreement else None,
-        agreement_version=answer.version, answer=stored)
-    session.add(row)
-    session.commit()
-    return row, answer
+    try:
+        hotpath.execute(
+            session, _INSERT_CHECK, check_id, now, actor.user_id, source, target,
+            request.purpose, json.dumps(sorted(request.data_categories)), on.isoformat(),
+            answer.outcome.value, answer.agreement.id if answer.agreement else None,
+            answer.version, stored)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return StoredCheck(check_id, stored), answer
 
 
 def answer_json(answer: rules.Answer, check_id: str, source: str, target: str) -> dict[str, Any]:

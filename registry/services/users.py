@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -19,7 +20,7 @@ from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.fields import email_error
 from ..domain.vocab import Role
 from ..models import Agency, ApiToken, User, UserRole
-from . import audit
+from . import audit, hotpath
 from .paging import Page, paginate
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -214,12 +215,41 @@ def issue_token(session: Session, user: User, *, now: datetime) -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _token_digest(token),
-                                                ApiToken.revoked_at.is_(None)))
-    if row is None or not row.user.active:
+@dataclass(frozen=True)
+class TokenAccount:
+    """The user behind a bearer token, read in one query: the API asks for it on every
+    request, and needs only who it is and what roles it holds."""
+
+    id: int
+    name: str
+    agency_id: int | None
+    job_title: str
+    roles: frozenset[Role]
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+    def actor(self) -> Actor:
+        return Actor(user_id=self.id, name=self.name, agency_id=self.agency_id,
+                     roles=self.roles, job_title=self.job_title)
+
+
+def user_for_token(session: Session, token: str) -> TokenAccount | None:
+    """The active user a live token belongs to, or None."""
+    rows = hotpath.run(session, _TOKEN_ACCOUNT, _token_digest(token))
+    if not rows:
         return None
-    return row.user
+    user_id, name, agency_id, job_title, _ = rows[0]
+    return TokenAccount(id=user_id, name=name, agency_id=agency_id, job_title=job_title or "",
+                        roles=frozenset(Role(r[4]) for r in rows if r[4]))
+
+
+# Every API request asks this, so it runs as fixed SQL (see services/hotpath.py).
+_TOKEN_ACCOUNT = """
+    SELECT u.id, u.name, u.agency_id, u.job_title, r.role
+    FROM api_tokens t JOIN users u ON u.id = t.user_id
+    LEFT JOIN user_roles r ON r.user_id = u.id
+    WHERE t.token_sha256 = {p} AND t.revoked_at IS NULL AND u.active"""
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

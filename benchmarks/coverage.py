@@ -1,0 +1,186 @@
+"""Coverage check at national scale: in process and over HTTP through gunicorn.
+
+    .venv/bin/python benchmarks/coverage.py                     # both engines, 1,000 and 100,000
+    .venv/bin/python benchmarks/coverage.py --engines sqlite --sizes 1000,10000 --http-seconds 5
+
+For each engine it loads 5,000 agencies, then tops the registry up to each size and prints
+(a) the in-process check's p50 and p95, and (b) through gunicorn with 2 workers, coverage
+checks per second and p95 next to GET /healthz, measured in the same run. Targets (issue 3):
+in-process p95 <= 5 ms at 100,000; p95 at 100,000 <= 1.5 x p95 at 1,000; coverage checks
+per second >= 50% of /healthz requests per second."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from http.client import HTTPConnection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._registry import Loader, fresh_database, make_app, percentile  # noqa: E402
+from registry.clock import system_now  # noqa: E402
+from registry.domain.lifecycle import StatusSettings  # noqa: E402
+from registry.extensions import db  # noqa: E402
+from registry.services.coverage import CheckInput, run_check  # noqa: E402
+from registry.services.users import create_user, issue_token  # noqa: E402
+
+
+def in_process(app, loader: Loader, checks: int) -> tuple[float, float]:
+    from registry.models import User
+
+    with app.app_context():
+        actor = db.session.get(User, 1).actor()
+        questions = loader.sample_questions(checks + 50)
+        timings = []
+        for n, q in enumerate(questions):
+            started = time.perf_counter()
+            run_check(db.session, actor, CheckInput(q["from_agency_id"], q["to_agency_id"],
+                                                    q["purpose"], q["data_categories"], None),
+                      today=loader_today(), now=system_now(), settings=StatusSettings())
+            if n >= 50:  # the first fifty warm the caches
+                timings.append((time.perf_counter() - started) * 1000)
+            db.session.remove()
+    return percentile(timings, 50), percentile(timings, 95)
+
+
+def loader_today():
+    from benchmarks._registry import today
+
+    return today()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _client(args) -> tuple[int, list[float]]:
+    port, path, bodies, token, seconds = args
+    timings, done, errors = [], 0, 0
+    deadline = time.perf_counter() + seconds
+    i = 0
+    while time.perf_counter() < deadline:
+        body = bodies[i % len(bodies)] if bodies else None
+        i += 1
+        started = time.perf_counter()
+        conn = HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            conn.request("POST", path, body=json.dumps(body), headers=headers)
+        else:
+            conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        if response.status != 200:
+            errors += 1
+        timings.append((time.perf_counter() - started) * 1000)
+        done += 1
+    return errors, timings
+
+
+def load(port: int, path: str, bodies, token, seconds: float, clients: int):
+    with multiprocessing.Pool(clients) as pool:
+        results = pool.map(_client, [(port, path, bodies, token, seconds)] * clients)
+    timings = [t for _, ts in results for t in ts]
+    errors = sum(e for e, _ in results)
+    return len(timings) / seconds, percentile(timings, 95), errors
+
+
+def over_http(url: str, instance: str, loader: Loader, token: str, seconds: float,
+              clients: int) -> dict:
+    port = free_port()
+    env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_INSTANCE_PATH": instance,
+           "SECRET_KEY": "benchmark"}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        bodies = loader.sample_questions(500)
+        load(port, "/healthz", None, None, 2, clients)  # warm both workers
+        healthz = load(port, "/healthz", None, None, seconds, clients)
+        load(port, "/api/v1/coverage", bodies, token, 2, clients)
+        coverage = load(port, "/api/v1/coverage", bodies, token, seconds, clients)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    return {"healthz": healthz, "coverage": coverage}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--agencies", type=int, default=5000)
+    parser.add_argument("--checks", type=int, default=1000)
+    parser.add_argument("--http-seconds", type=float, default=15)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--pg-admin-url",
+                        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    workdir = tempfile.mkdtemp(prefix="registry-bench-")
+    print(f"coverage benchmark: {args.agencies:,} agencies, sizes {sizes}, "
+          f"{args.checks} in-process checks, {args.http_seconds:.0f} s of HTTP per target, "
+          f"{args.clients} client processes, gunicorn 2 workers, {os.cpu_count()} cores")
+    failed = False
+    for engine in args.engines.split(","):
+        url = fresh_database(engine, workdir, args.pg_admin_url)
+        app = make_app(url, workdir)
+        loader = Loader(args.agencies)
+        with app.app_context():
+            loader.load_agencies()
+            user = create_user(db.session, None, email="bench@example.org", name="Bench",
+                               password="benchmark password", roles=["practitioner"],
+                               agency_id=1, now=system_now())
+            token = issue_token(db.session, user, now=system_now())
+        results = {}
+        for size in sizes:
+            with app.app_context():
+                loader.top_up(size)
+            p50, p95 = in_process(app, loader, args.checks)
+            http = over_http(url, workdir, loader, token, args.http_seconds, args.clients)
+            results[size] = (p50, p95, http)
+            h_rps, h_p95, h_err = http["healthz"]
+            c_rps, c_p95, c_err = http["coverage"]
+            print(f"{engine:10} {size:>7,} agreements | in-process p50 {p50:5.2f} ms "
+                  f"p95 {p95:5.2f} ms | HTTP coverage {c_rps:6.0f}/s p95 {c_p95:6.1f} ms "
+                  f"(errors {c_err}) | /healthz {h_rps:6.0f}/s p95 {h_p95:6.1f} ms "
+                  f"(errors {h_err}) | ratio {c_rps / h_rps:4.0%}")
+        with app.app_context():
+            db.engine.dispose()
+        small, large = min(sizes), max(sizes)
+        p95_large, p95_small = results[large][1], results[small][1]
+        ratio = results[large][2]["coverage"][0] / results[large][2]["healthz"][0]
+        checks = [(f"in-process p95 at {large:,} <= 5 ms", p95_large <= 5),
+                  (f"p95 at {large:,} <= 1.5 x p95 at {small:,} "
+                   f"({p95_large / p95_small:.2f}x)", p95_large <= 1.5 * p95_small),
+                  (f"coverage/s >= 50% of /healthz/s at {large:,} ({ratio:.0%})", ratio >= 0.5)]
+        for label, ok in checks:
+            print(f"{engine:10} target: {label}: {'met' if ok else 'NOT MET'}")
+            failed |= not ok
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
