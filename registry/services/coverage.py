@@ -57,22 +57,25 @@ _VERSIONS = """
            v.title, v.effective_from, v.review_date, v.end_date
     FROM agreements a JOIN agreement_versions v ON v.agreement_id = a.id
     WHERE a.id IN {list} ORDER BY a.id, v.number"""
-_PARTIES = """
-    SELECT pt.version_id, pt.agency_id, pt.may_disclose, pt.may_receive, s.id
+# The versions' party rows (with whether each party's signature binds the version's
+# content), purposes, categories and the agreements' withdrawals, in one round trip.
+_DETAILS = """
+    SELECT 'p', pt.version_id, pt.agency_id, pt.may_disclose, pt.may_receive, s.id, NULL
     FROM agreement_parties pt
     JOIN agreement_versions v ON v.id = pt.version_id
     LEFT JOIN signatures s ON s.version_id = pt.version_id AND s.agency_id = pt.agency_id
                           AND s.content_sha256 = v.content_sha256
-    WHERE pt.version_id IN {list}"""
-_PARTIES_OF = _PARTIES + " AND pt.agency_id IN {list}"
-_CODES = """
-    SELECT version_id, purpose_code, 'p' FROM agreement_purposes WHERE version_id IN {list}
-    UNION ALL
-    SELECT version_id, category_code, 'c' FROM agreement_data_categories
-    WHERE version_id IN {list}"""
-_WITHDRAWALS = """
-    SELECT agreement_id, agency_id, effective_on FROM withdrawals WHERE agreement_id IN {list}"""
-_WITHDRAWALS_OF = _WITHDRAWALS + " AND agency_id IN {list}"
+    WHERE pt.version_id IN {list} {parties_of}
+    UNION ALL SELECT 'u', version_id, NULL, NULL, NULL, NULL, purpose_code
+    FROM agreement_purposes WHERE version_id IN {list}
+    UNION ALL SELECT 'c', version_id, NULL, NULL, NULL, NULL, category_code
+    FROM agreement_data_categories WHERE version_id IN {list}
+    UNION ALL SELECT 'w', agreement_id, agency_id, NULL, NULL, NULL,
+                     CAST(effective_on AS VARCHAR(10))
+    FROM withdrawals WHERE agreement_id IN {list} {withdrawals_of}"""
+_DETAILS_ALL = _DETAILS.replace("{parties_of}", "").replace("{withdrawals_of}", "")
+_DETAILS_OF = (_DETAILS.replace("{parties_of}", "AND pt.agency_id IN {list}")
+               .replace("{withdrawals_of}", "AND agency_id IN {list}"))
 _LABELS = """
     SELECT 'a', CAST(id AS VARCHAR(20)), name, NULL, NULL FROM agencies WHERE id IN {list}
     UNION ALL SELECT 'p', code, label, NULL, NULL FROM purposes WHERE code = {p}
@@ -104,7 +107,7 @@ def facts_for(session: Session, ids: Iterable[int],
 def _facts(session: Session, version_rows: Sequence[Any],
            agencies: Iterable[int] | None) -> dict[int, rules.AgreementFacts]:
     """Facts from the agreements' version rows, reading their parties, codes and
-    withdrawals in three queries. With `agencies`, only those agencies' party and
+    withdrawals in one query. With `agencies`, only those agencies' party and
     withdrawal rows are read: the rules need nothing else."""
     only = sorted(set(agencies)) if agencies is not None else None
     heads: dict[int, tuple] = {}
@@ -118,21 +121,24 @@ def _facts(session: Session, version_rows: Sequence[Any],
     version_ids = [row[5] for rows in by_agreement.values() for row in rows]
     parties: dict[int, dict[int, rules.PartyTerms]] = defaultdict(dict)
     signed: dict[int, set[int]] = defaultdict(set)
-    party_rows = (hotpath.run(session, _PARTIES, version_ids) if only is None else
-                  hotpath.run(session, _PARTIES_OF, version_ids, only))
-    for version_id, agency_id, may_disclose, may_receive, signature in party_rows:
-        parties[version_id][agency_id] = rules.PartyTerms(bool(may_disclose), bool(may_receive))
-        if signature is not None:
-            signed[version_id].add(agency_id)
     purposes: dict[int, set[str]] = defaultdict(set)
     categories: dict[int, set[str]] = defaultdict(set)
-    for version_id, code, kind in hotpath.run(session, _CODES, version_ids, version_ids):
-        (purposes if kind == "p" else categories)[version_id].add(code)
     withdrawals: dict[int, dict[int, date]] = defaultdict(dict)
-    withdrawal_rows = (hotpath.run(session, _WITHDRAWALS, every) if only is None else
-                       hotpath.run(session, _WITHDRAWALS_OF, every, only))
-    for agreement_id, agency_id, effective_on in withdrawal_rows:
-        withdrawals[agreement_id][agency_id] = hotpath.to_day(effective_on)
+    rows = (hotpath.run(session, _DETAILS_ALL, version_ids, version_ids, version_ids, every)
+            if only is None else
+            hotpath.run(session, _DETAILS_OF, version_ids, only, version_ids, version_ids,
+                        every, only))
+    for kind, key, agency_id, may_disclose, may_receive, signature, text in rows:
+        if kind == "p":
+            parties[key][agency_id] = rules.PartyTerms(bool(may_disclose), bool(may_receive))
+            if signature is not None:
+                signed[key].add(agency_id)
+        elif kind == "u":
+            purposes[key].add(text)
+        elif kind == "c":
+            categories[key].add(text)
+        else:
+            withdrawals[key][agency_id] = hotpath.to_day(text)
     day, maybe = hotpath.to_day, hotpath.to_date
     facts = {}
     for agreement_id, head in heads.items():
