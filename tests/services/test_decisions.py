@@ -1,5 +1,3 @@
-import threading
-
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
@@ -11,6 +9,7 @@ from registry.services import decisions
 from registry.services.decisions import DecisionInput, decisions_csv, record_decision
 
 from ..factories import FIXED_NOW, TODAY, make_agency, make_user
+from ..racing import race
 from ..tamper import tamper
 
 
@@ -120,30 +119,16 @@ def test_concurrent_writers_never_fork_the_chain(app, session, pair):
     council, police = pair
     users = [make_user(session, agency=council) for _ in range(4)]
     ids = [u.id for u in users]
-    errors: list[Exception] = []
-    barrier = threading.Barrier(len(ids))
 
     def write(user_id):
-        with app.app_context():
-            try:
-                from registry.models import User
+        from registry.models import User
 
-                actor = db.session.get(User, user_id).actor()
-                barrier.wait()
-                for n in range(5):
-                    record_decision(db.session, actor, decision_input(council, police),
-                                    idempotency_key=f"{user_id}-{n}", today=TODAY,
-                                    now=FIXED_NOW)
-            except Exception as exc:  # noqa: BLE001 (asserted on below)
-                errors.append(exc)
-            finally:
-                db.session.remove()
+        actor = db.session.get(User, user_id).actor()
+        for n in range(5):
+            record_decision(db.session, actor, decision_input(council, police),
+                            idempotency_key=f"{user_id}-{n}", today=TODAY, now=FIXED_NOW)
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = race(app, write, ids)
     assert errors == []
     session.rollback()
     sequences = [r.sequence for r in session.query(DecisionRecord).order_by("sequence")]

@@ -29,17 +29,13 @@ def check_coverage():
     return jsonify(row.answer)
 
 
-def decision_json(r) -> dict:
-    return {"id": r.id, "sequence": r.sequence, "recorded_at": r.recorded_at.isoformat(),
-            "recorded_by": r.recorded_by, "entry_hash": r.entry_hash,
-            "previous_hash": r.previous_hash, "check_id": r.check_id,
-            "from_agency_id": r.from_agency_id, "to_agency_id": r.to_agency_id,
-            "purpose": r.purpose, "data_categories": r.data_categories,
-            "decision": r.decision.value, "consent": r.consent.value,
-            "consent_reason": r.consent_reason, "reasons": r.reasons,
-            "case_reference": r.case_reference, "key_questions": r.key_questions,
-            "method": r.method, "expected_action": r.expected_action,
-            "follow_up_on": r.follow_up_on.isoformat() if r.follow_up_on else None}
+def decision_json(record) -> dict:
+    """The decision as the API shows it: its hashed content (less who and which key
+    asked), with its id and the chain's two hashes."""
+    shown = {k: v for k, v in decision_service.content(record).items()
+             if k not in ("user_id", "agency_id", "idempotency_key")}
+    return {"id": record.id, **shown, "entry_hash": record.entry_hash,
+            "previous_hash": record.previous_hash}
 
 
 @api(bp, "/decisions", "GET", "Decisions you may read: your own; an IG lead its agency's",
