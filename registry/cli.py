@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from .clock import system_now
+from .clock import LONDON, system_now
 from .domain.errors import RegistryError
 from .extensions import db
 
@@ -73,6 +75,51 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
         for email, roles in demo_accounts(db.session):
             click.echo(f"  {email:45} {roles}")
+
+    @app.cli.command("import-agencies")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def import_agencies_command(path):
+        """Add agencies from a CSV file (name, kind, ico_registration, ods_code, email, phone,
+        address): all rows or none; each bad row is named by line and field."""
+        from .domain.actor import Actor
+        from .domain.vocab import Role
+        from .services.agency_import import import_agencies, read_rows
+
+        actor = Actor(user_id=None, name="command line import", roles=frozenset({Role.ADMIN}))
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                rows = read_rows(handle.read())
+            with click.progressbar(length=len(rows), label="Checking and importing",
+                                   file=sys.stderr) as bar:
+                count = import_agencies(db.session, actor, rows, now=system_now(),
+                                        progress=bar.update)
+        except UnicodeDecodeError as exc:
+            raise click.ClickException(f"{path} is not UTF-8 text: {exc.reason}") from exc
+        except RegistryError as exc:
+            _fail(exc)
+        click.echo(f"Imported {count} agencies.")
+
+    @app.cli.command("export")
+    @click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
+                  help="Write to this file instead of standard output")
+    def export_command(output):
+        """Write the public register (agreements in force) as CSV."""
+        from .domain.lifecycle import StatusSettings
+        from .services import register
+
+        settings = StatusSettings(notice_days=app.config["REVIEW_NOTICE_DAYS"],
+                                  grace_days=app.config["REVIEW_GRACE_DAYS"])
+        today = system_now().astimezone(LONDON).date()
+        page = register.in_force(db.session, today=today, settings=settings, page=1,
+                                 per_page=10**9)
+        text = register.as_csv(register.entries(db.session, page, today=today,
+                                                settings=settings))
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            click.echo(f"Wrote {page.total} agreements to {output}", err=True)
+        else:
+            click.echo(text, nl=False)
 
     @app.cli.command("verify-audit")
     def verify_audit_command():

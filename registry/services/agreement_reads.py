@@ -70,7 +70,7 @@ def standing(agreement: Agreement, today: date, settings: StatusSettings) -> Sta
     return Standing(shown=shown, status=status, in_force_version=in_force)
 
 
-def _shown_version_condition(v):
+def shown_version_condition(v):
     """SQL: `v` is the version an agreement is shown by (current, else latest)."""
     other = aliased(AgreementVersion)
     has_current = exists().where(other.agreement_id == v.agreement_id,
@@ -129,7 +129,7 @@ def list_agreements(session: Session, filters: AgreementFilters, *, today: date,
     """Agreements matching the filters, each judged by the version it is shown by."""
     v = aliased(AgreementVersion)
     query = (select(Agreement).join(v, v.agreement_id == Agreement.id)
-             .where(_shown_version_condition(v)).order_by(Agreement.reference.desc()))
+             .where(shown_version_condition(v)).order_by(Agreement.reference.desc()))
     if filters.search.strip():
         like = f"%{filters.search.strip().lower()}%"
         query = query.where(or_(func.lower(v.title).like(like),

@@ -20,6 +20,7 @@ from ..domain.errors import Forbidden, NotFound, ValidationFailed
 from ..domain.vocab import Role
 from ..models import Agency, CoverageCheck, DataCategory, DecisionRecord, Purpose, User
 from .paging import Page, paginate
+from .spreadsheet import safe_cell
 
 DECISION_LOCK_KEY = 7_301_003
 
@@ -191,14 +192,6 @@ CSV_COLUMNS = ("sequence", "recorded_at", "recorded_by", "from_agency", "to_agen
                "entry_hash")
 
 
-def _cell(value: Any) -> str:
-    """Text for a spreadsheet; a leading = + - @ is escaped so no cell runs as a formula."""
-    text_value = "" if value is None else str(value)
-    if text_value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text_value = "'" + text_value
-    return text_value
-
-
 def decisions_csv(session: Session, actor: Actor) -> str:
     policy.require(actor.has(Role.IG_LEAD) or actor.has(Role.ADMIN),
                    "Only an information governance lead downloads the agency's decisions")
@@ -211,7 +204,7 @@ def decisions_csv(session: Session, actor: Actor) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for r in session.scalars(query):
-        writer.writerow([_cell(v) for v in (
+        writer.writerow([safe_cell(v) for v in (
             r.sequence, r.recorded_at.isoformat(), r.recorded_by, names.get(r.from_agency_id),
             names.get(r.to_agency_id), r.purpose, " ".join(r.data_categories),
             r.decision.value, r.consent.value, r.consent_reason, r.reasons, r.case_reference,

@@ -64,9 +64,10 @@ def register_web(app: Flask) -> None:
     from .coverage import bp as coverage_bp
     from .decisions import bp as decisions_bp
     from .main import bp as main_bp
+    from .public import bp as public_bp
 
     for blueprint in (main_bp, auth_bp, agencies_bp, agreements_bp, coverage_bp, decisions_bp,
-                      admin_bp, api_bp):
+                      admin_bp, public_bp, api_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
 
@@ -87,6 +88,7 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(_long_datetime, "long_datetime")
     app.add_template_filter(_display, "display")
+    app.add_template_filter(lambda iso: long_date(date.fromisoformat(iso)), "iso_long_date")
 
     def demo_logins():
         """The demo accounts, for the welcome and sign-in pages when REGISTRY_DEMO=1."""

@@ -60,3 +60,53 @@ def test_seed_demo_if_empty_loads_once(app, session):
     assert "admin@northshire.example" in logins.output
     second = run(app, "seed-demo", "--if-empty")
     assert second.exit_code == 0 and "already holds agencies" in second.output
+
+
+def test_import_agencies_all_or_nothing_naming_line_and_field(app, session, tmp_path):
+    from registry.models import Agency
+
+    make_agency(session, name="Existing", ico="Z7000001")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,kind,ico_registration,ods_code\n"
+                   "Good Agency,police,Z7000002,\n"
+                   "Bad Kind,bank,Z7000003,\n"
+                   "Copy,health,Z7000001,rx1\n"
+                   "Twice,health,Z7000002,\n", encoding="utf-8")
+    result = run(app, "import-agencies", str(bad))
+    assert result.exit_code != 0
+    assert "line 3: kind" in result.output
+    assert "line 4: ico_registration: Z7000001 is already registered" in result.output
+    assert "line 5: ico_registration: Z7000002 is also on line 2" in result.output
+    assert "Traceback" not in result.output
+    session.rollback()
+    assert session.query(Agency).count() == 1  # nothing half-imported
+    good = tmp_path / "good.csv"
+    good.write_text("name,kind,ico_registration,ods_code,email\n"
+                    "Good Agency,police,Z7000002,,info@good.example\n"
+                    "Riverside Practice,health,za 123456,n81001,\n", encoding="utf-8")
+    result = run(app, "import-agencies", str(good))
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 agencies" in result.output
+    session.rollback()
+    imported = session.query(Agency).filter_by(name="Riverside Practice").one()
+    assert (imported.ico_registration, imported.ods_code) == ("ZA123456", "N81001")
+
+
+def test_import_agencies_refuses_a_file_without_the_columns(app, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("title,type\nA,B\n", encoding="utf-8")
+    result = run(app, "import-agencies", str(path))
+    assert result.exit_code != 0 and "line 1" in result.output
+
+
+def test_export_writes_the_register(app, session, tmp_path):
+    from ..factories import chain
+
+    a, b = make_agency(session, name="A"), make_agency(session, name="B")
+    protocol, mash = chain(session, a, b)
+    out = tmp_path / "register.csv"
+    result = run(app, "export", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("reference,title,tier")
+    assert any(mash.reference in line for line in lines)

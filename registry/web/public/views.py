@@ -1,0 +1,49 @@
+"""The public register: open to anyone, holding nothing private."""
+
+from flask import Response, jsonify, render_template, request
+
+from ...clock import today
+from ...extensions import db
+from ...services import register
+from ..forms_util import page_args
+from ..permissions import public
+from ..settings import status_settings
+from . import bp
+
+
+def _tier() -> int | None:
+    raw = request.args.get("tier", "")
+    return int(raw) if raw in ("1", "2", "3") else None
+
+
+def _everything():
+    page = register.in_force(db.session, today=today(), settings=status_settings(),
+                             search=request.args.get("q", "")[:200], tier=_tier(),
+                             page=1, per_page=10**9)
+    return page, register.entries(db.session, page, today=today(), settings=status_settings())
+
+
+@bp.get("/register")
+@public
+def show_register():
+    search = request.args.get("q", "")[:200]
+    page = register.in_force(db.session, today=today(), settings=status_settings(),
+                             search=search, tier=_tier(), **page_args())
+    items = register.entries(db.session, page, today=today(), settings=status_settings())
+    return render_template("public/register.html", page=page, items=items, search=search,
+                           tier=_tier())
+
+
+@bp.get("/register.json")
+@public
+def register_json():
+    page, items = _everything()
+    return jsonify(items=items, total=page.total)
+
+
+@bp.get("/register.csv")
+@public
+def register_csv():
+    _, items = _everything()
+    return Response(register.as_csv(items), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=register.csv"})

@@ -1,0 +1,82 @@
+import csv
+import io
+
+from registry.services import agreement_lifecycle
+
+from ..factories import (
+    ADMIN,
+    FIXED_NOW,
+    activate,
+    chain,
+    make_agency,
+    make_draft,
+    make_officer,
+    party,
+)
+
+
+def world(session):
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    make_officer(session, council, name="Secret Officer Name")
+    protocol, mash = chain(session, council, police)
+    flow = activate(session, make_draft(session, tier=3, owner=council, parent=mash,
+                                        parties=[party(council, True, False),
+                                                 party(police, False, True)],
+                                        title="=cmd|' /C calc'!A0"))
+    make_draft(session, owner=council, parent=protocol, parties=[party(council), party(police)],
+               title="Unsigned draft")
+    ended = activate(session, make_draft(session, owner=council, parent=protocol,
+                                         parties=[party(council), party(police)],
+                                         title="Ended agreement"))
+    agreement_lifecycle.terminate(session, ADMIN, ended.id, "replaced", now=FIXED_NOW)
+    return protocol, mash, flow
+
+
+def test_anyone_reads_the_agreements_in_force_and_nothing_private(client, session):
+    protocol, mash, flow = world(session)
+    page = client.page("/register")
+    text = page.select_one("main").get_text(" ", strip=True)
+    rows = page.select("tbody tr")
+    assert len(rows) == 3
+    assert protocol.reference in text and mash.reference in text
+    assert flow.reference not in text  # tier-3 detail withheld
+    assert "Unsigned draft" not in text and "Ended agreement" not in text
+    assert "Secret Officer Name" not in page.get_text()
+    assert "Sign out" not in page.get_text()
+
+
+def test_register_json_has_the_spec_shape(client, session):
+    protocol, mash, flow = world(session)
+    body = client.get("/register.json").get_json()
+    assert set(body) == {"items", "total"} and body["total"] == 3
+    keys = {"reference", "title", "tier", "purposes", "parties", "review_date",
+            "effective_status"}
+    assert all(set(item) == keys for item in body["items"])
+    by_tier = {item["tier"]: item for item in body["items"]}
+    assert by_tier[2]["reference"] == mash.reference
+    assert by_tier[2]["parties"] == ["Council", "Police"]
+    assert by_tier[2]["purposes"] == ["MASH triage of contacts and referrals"]
+    assert by_tier[2]["effective_status"] == "active"
+    assert by_tier[3]["reference"] is None and by_tier[3]["review_date"] is None
+    assert by_tier[3]["parties"] == ["Council", "Police"]
+
+
+def test_register_csv_has_the_same_columns_and_no_formulas(client, session):
+    world(session)
+    response = client.get("/register.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["reference", "title", "tier", "purposes", "parties", "review_date",
+                       "effective_status"]
+    assert len(rows) == 4
+    titles = [r[1] for r in rows[1:]]
+    assert "'=cmd|' /C calc'!A0" in titles  # escaped: a spreadsheet shows it as text
+
+
+def test_the_register_filters_by_tier_and_title(client, session):
+    world(session)
+    page = client.page("/register?tier=1")
+    assert len(page.select("tbody tr")) == 1
+    page = client.page("/register?q=mash")
+    assert len(page.select("tbody tr")) == 1
+    assert client.get("/register?tier=x&page=-4").status_code == 200
