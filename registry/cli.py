@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from .clock import LONDON, system_now
+from .clock import LONDON, now
 from .domain.errors import RegistryError
 from .extensions import db
 
@@ -34,7 +34,7 @@ def register_cli(app: Flask) -> None:
         try:
             user = create_user(db.session, None, email=email, name=name, password=password,
                                roles=roles, agency_id=agency_id, job_title=job_title,
-                               now=system_now())
+                               now=now())
         except RegistryError as exc:
             _fail(exc)
         click.echo(user.id)
@@ -48,7 +48,7 @@ def register_cli(app: Flask) -> None:
         user = find_by_email(db.session, email)
         if user is None or not user.active:
             raise click.ClickException(f"No active user has the email {email}")
-        click.echo(issue_token(db.session, user, now=system_now()))
+        click.echo(issue_token(db.session, user, now=now()))
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when agencies already exist")
@@ -60,7 +60,7 @@ def register_cli(app: Flask) -> None:
         if if_empty and db.session.scalar(select(func.count(Agency.id))):
             click.echo("The database already holds agencies: demo data not loaded.")
             return
-        users = seed_demo(db.session, now=system_now())
+        users = seed_demo(db.session, now=now())
         click.echo("Demo partnership loaded.")
         if not if_empty:  # `make run` prints the logins itself
             click.echo(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
@@ -91,7 +91,7 @@ def register_cli(app: Flask) -> None:
                 rows = read_rows(handle.read())
             with click.progressbar(length=len(rows), label="Checking and importing",
                                    file=sys.stderr) as bar:
-                count = import_agencies(db.session, actor, rows, now=system_now(),
+                count = import_agencies(db.session, actor, rows, now=now(),
                                         progress=bar.update)
         except UnicodeDecodeError as exc:
             raise click.ClickException(f"{path} is not UTF-8 text: {exc.reason}") from exc
@@ -109,7 +109,7 @@ def register_cli(app: Flask) -> None:
 
         settings = StatusSettings(notice_days=app.config["REVIEW_NOTICE_DAYS"],
                                   grace_days=app.config["REVIEW_GRACE_DAYS"])
-        today = system_now().astimezone(LONDON).date()
+        today = now().astimezone(LONDON).date()
         page = register.in_force(db.session, today=today, settings=settings, page=1,
                                  per_page=10**9)
         text = register.as_csv(register.entries(db.session, page, today=today,
@@ -120,6 +120,31 @@ def register_cli(app: Flask) -> None:
             click.echo(f"Wrote {page.total} agreements to {output}", err=True)
         else:
             click.echo(text, nl=False)
+
+    @app.cli.command("send-reminders")
+    @click.option("--days", type=click.IntRange(0, 3650), default=None,
+                  help="Remind of reviews due within this many days (default: the notice "
+                       "period, REVIEW_NOTICE_DAYS)")
+    @click.option("--dry-run", is_flag=True, help="Say what would be sent; send nothing")
+    def send_reminders_command(days, dry_run):
+        """Remind the IG leads concerned of reviews due, overdue or lapsed (once per stage)."""
+        from .domain.lifecycle import StatusSettings
+        from .services import reviews
+
+        settings = StatusSettings(notice_days=app.config["REVIEW_NOTICE_DAYS"],
+                                  grace_days=app.config["REVIEW_GRACE_DAYS"])
+        moment = now()
+        due = reviews.pending(db.session, today=moment.astimezone(LONDON).date(),
+                              settings=settings, days=days)
+        for reminder in due:
+            to = ", ".join(reminder.recipients) or "(no one: no IG lead or lead officer)"
+            click.echo(f"{'Would send' if dry_run else 'Sending'}: {reminder.subject} -> {to}")
+        if dry_run:
+            click.echo(f"{len(due)} reminder(s) would be sent; nothing was sent.")
+            return
+        sent = reviews.send(db.session, due, now=moment, mail=app.config)
+        where = "" if app.config.get("MAIL_SERVER") else " to the log (MAIL_SERVER is not set)"
+        click.echo(f"Sent {sent} reminder(s){where}.")
 
     @app.cli.command("verify-audit")
     def verify_audit_command():

@@ -15,12 +15,13 @@ from .agreement import (
 )
 from .audit import AuditEntry
 from .decision import CoverageCheck, DecisionRecord
+from .reminder import ReminderSent
 from .user import ApiToken, User, UserRole
 from .vocabulary import DataCategory, LawfulBasis, Purpose
 
 __all__ = [
     "Agency", "Agreement", "AgreementVersion", "ApiToken", "AuditEntry", "CoverageCheck",
-    "DataCategory", "DecisionRecord",
-    "Decline", "LawfulBasis", "Officer", "Party", "Purpose", "Review", "Signature", "User",
-    "UserRole", "VersionBasis", "VersionCategory", "VersionPurpose", "Withdrawal",
+    "DataCategory", "DecisionRecord", "Decline", "LawfulBasis", "Officer", "Party", "Purpose",
+    "ReminderSent", "Review", "Signature", "User", "UserRole", "VersionBasis",
+    "VersionCategory", "VersionPurpose", "Withdrawal",
 ]

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from registry.domain.lifecycle import StatusSettings
+from registry.services import reviews
 from registry.services.coverage import CheckInput, run_check
 from registry.services.decisions import DecisionInput, record_decision
 
@@ -33,7 +34,8 @@ def world(session):
         "practitioner": make_user(session, roles=("practitioner",), agency=a),
     }
     ids = {"agency_id": a.id, "officer_id": officer.id, "agreement_id": tier2.id,
-           "user_id": users["ig_lead"].id, "kind": "purposes", "filename": "x.css"}
+           "user_id": users["ig_lead"].id, "kind": "purposes", "filename": "x.css",
+           "token": reviews.calendar_token(session, a.id)}
     check, _ = run_check(session, users["practitioner"].actor(), CheckInput(
         a.id, b.id, "mash_triage", ["identity_contact"], None), today=TODAY, now=FIXED_NOW,
         settings=StatusSettings())

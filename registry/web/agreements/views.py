@@ -10,7 +10,7 @@ from ...extensions import db
 from ...models import Agency
 from ...services import agencies as agency_service
 from ...services import agreements as service
-from ...services import audit, vocabularies
+from ...services import audit, reviews, vocabularies
 from ...services.agreement_reads import (
     AgreementFilters,
     amendments,
@@ -255,3 +255,27 @@ def _details_page(form, *, tier, parent_id, owner_id, agreement=None, status=200
                            owner=owner, agreement=agreement,
                            query={"tier": tier, "parent_id": parent_id or "",
                                   "owner_agency_id": owner_id or ""}), status
+
+
+@bp.get("/reviews")
+@signed_in()
+def review_calendar():
+    """Review dates month by month: the agency's agreements (all, for the administrator)."""
+    actor = current_actor()
+    items = reviews.upcoming(db.session, actor.agency_id, today=today(),
+                             settings=status_settings())
+    feed = None
+    if actor.has(Role.IG_LEAD) and actor.agency_id is not None:
+        token = reviews.calendar_token(db.session, actor.agency_id)
+        feed = url_for("public.review_feed", token=token, _external=True)
+    return render_template("agreements/reviews.html", items=items, feed=feed,
+                           confirm=ConfirmForm())
+
+
+@bp.post("/reviews/new-calendar-link")
+@signed_in(Role.IG_LEAD)
+def renew_calendar_link():
+    if ConfirmForm().validate_on_submit():
+        reviews.calendar_token(db.session, current_actor().agency_id, renew=True)
+        flash("A new calendar link was made; the old one no longer works.", "success")
+    return redirect(url_for("agreements.review_calendar"))

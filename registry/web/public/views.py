@@ -1,10 +1,10 @@
 """The public register: open to anyone, holding nothing private."""
 
-from flask import Response, jsonify, render_template, request
+from flask import Response, abort, jsonify, render_template, request
 
-from ...clock import today
+from ...clock import now, today
 from ...extensions import db
-from ...services import register
+from ...services import register, reviews
 from ..forms_util import page_args
 from ..permissions import public
 from ..settings import status_settings
@@ -21,6 +21,18 @@ def _everything():
                              search=request.args.get("q", "")[:200], tier=_tier(),
                              page=1, per_page=10**9)
     return page, register.entries(db.session, page, today=today(), settings=status_settings())
+
+
+@bp.get("/calendar/<token>.ics")
+@public
+def review_feed(token: str):
+    """An agency's review dates as iCalendar; the secret token in the address is the key."""
+    agency = reviews.agency_for_token(db.session, token)
+    if agency is None:
+        abort(404)
+    items = reviews.upcoming(db.session, agency.id, today=today(), settings=status_settings())
+    return Response(reviews.ical(agency, items, now=now()), mimetype="text/calendar",
+                    headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/register")

@@ -1,0 +1,201 @@
+"""Reviews coming up: reminders to the IG leads concerned, and each agency's calendar feed."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from ..database import writes
+from ..domain.dates import long_date
+from ..domain.lifecycle import StatusSettings
+from ..domain.vocab import EffectiveStatus, OfficerRole, Role
+from ..models import (
+    Agency,
+    Agreement,
+    AgreementVersion,
+    Officer,
+    Party,
+    ReminderSent,
+    User,
+    UserRole,
+)
+from .agreement_reads import shown_version_condition, standing, status_condition
+
+log = logging.getLogger("registry.mail")
+STAGES = (EffectiveStatus.REVIEW_DUE, EffectiveStatus.REVIEW_OVERDUE, EffectiveStatus.LAPSED)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    agreement: Agreement
+    stage: EffectiveStatus
+    review_date: date
+    recipients: tuple[str, ...]
+    subject: str
+    body: str
+
+
+def _recipients(session: Session, agency_id: int) -> tuple[str, ...]:
+    """The owning agency's IG leads; failing those, its lead information officer."""
+    leads = session.scalars(select(User.email).where(
+        User.agency_id == agency_id, User.active.is_(True),
+        exists().where(UserRole.user_id == User.id, UserRole.role == Role.IG_LEAD)))
+    found = tuple(sorted(leads))
+    if found:
+        return found
+    return tuple(sorted(session.scalars(select(Officer.email).where(
+        Officer.agency_id == agency_id, Officer.ended_on.is_(None),
+        Officer.role == OfficerRole.LEAD_INFORMATION_OFFICER))))
+
+
+def pending(session: Session, *, today: date, settings: StatusSettings,
+            days: int | None = None) -> list[Reminder]:
+    """Reviews due within `days` (default: the notice period), overdue or lapsed, that have
+    not yet had a reminder at that stage for that review date."""
+    window = StatusSettings(notice_days=settings.notice_days if days is None else days,
+                            grace_days=settings.grace_days)
+    v = aliased(AgreementVersion)
+    agreements = session.scalars(
+        select(Agreement).join(v, v.agreement_id == Agreement.id)
+        .where(shown_version_condition(v),
+               or_(*(status_condition(v, s, today, window) for s in STAGES)))
+        .order_by(Agreement.reference))
+    reminders = []
+    for agreement in agreements:
+        where = standing(agreement, today, window)
+        review_date = where.shown.review_date
+        already = session.scalar(select(ReminderSent.id).where(
+            ReminderSent.agreement_id == agreement.id, ReminderSent.review_date == review_date,
+            ReminderSent.stage == where.status.value))
+        if already is not None:
+            continue
+        recipients = _recipients(session, agreement.owner_agency_id)
+        reminders.append(Reminder(agreement, where.status, review_date, recipients,
+                                  *_message(agreement, where.status, review_date, today)))
+    return reminders
+
+
+def _message(agreement: Agreement, stage: EffectiveStatus, review_date: date,
+             today: date) -> tuple[str, str]:
+    title = agreement.latest.title
+    when = long_date(review_date)
+    if stage == EffectiveStatus.REVIEW_DUE:
+        subject = f"Review due by {when}: {agreement.reference} {title}"
+        lead = f"{agreement.reference} {title} is due for review by {when}."
+    elif stage == EffectiveStatus.REVIEW_OVERDUE:
+        subject = f"Review overdue since {when}: {agreement.reference} {title}"
+        lead = (f"{agreement.reference} {title} was due for review on {when}. It still "
+                "applies, but practitioners are warned that its review is overdue.")
+    else:
+        subject = f"Lapsed: {agreement.reference} {title}"
+        lead = (f"{agreement.reference} {title} has lapsed: its review was due on {when} and "
+                "none was recorded. It no longer covers any share until it is reviewed.")
+    body = (f"{lead}\n\nRecord the review in the agreement registry: continue it, amend it "
+            "or terminate it.\n\nThis reminder is sent once at each stage.")
+    return subject, body
+
+
+@writes
+def send(session: Session, reminders: list[Reminder], *, now: datetime,
+         mail: dict[str, Any]) -> int:
+    """Send each reminder (SMTP when MAIL_SERVER is set, the log otherwise) and record it."""
+    sent = 0
+    for reminder in reminders:
+        if not reminder.recipients:
+            log.warning("No one to remind about %s: the owning agency has no IG lead or lead "
+                        "information officer", reminder.agreement.reference)
+            continue
+        message = EmailMessage()
+        message["Subject"] = reminder.subject
+        message["From"] = mail.get("MAIL_FROM") or "registry@localhost"
+        message["To"] = ", ".join(reminder.recipients)
+        message.set_content(reminder.body)
+        if mail.get("MAIL_SERVER"):
+            with smtplib.SMTP(mail["MAIL_SERVER"], int(mail.get("MAIL_PORT") or 25),
+                              timeout=30) as smtp:
+                smtp.send_message(message)
+        else:
+            log.info("Reminder to %s: %s", message["To"], reminder.subject)
+        session.add(ReminderSent(agreement_id=reminder.agreement.id,
+                                 review_date=reminder.review_date, stage=reminder.stage.value,
+                                 recipients=message["To"][:2000], sent_at=now))
+        session.commit()  # one at a time: a later failure does not resend earlier ones
+        sent += 1
+    return sent
+
+
+@writes
+def calendar_token(session: Session, agency_id: int, *, renew: bool = False) -> str:
+    """The agency's calendar feed secret, made on first use (or anew to revoke old links)."""
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise LookupError(agency_id)
+    if renew or not agency.calendar_token:
+        agency.calendar_token = secrets.token_urlsafe(32)
+        session.commit()
+    return agency.calendar_token
+
+
+def agency_for_token(session: Session, token: str) -> Agency | None:
+    if not token or len(token) > 64:
+        return None
+    return session.scalar(select(Agency).where(Agency.calendar_token == token))
+
+
+def upcoming(session: Session, agency_id: int | None, *, today: date,
+             settings: StatusSettings) -> list[tuple[Agreement, Any]]:
+    """Agreements (the agency's, or all) with their standing, by review date."""
+    query = select(Agreement).order_by(Agreement.reference)
+    if agency_id is not None:
+        query = query.where(exists().where(Party.agency_id == agency_id,
+                                           Party.version_id == AgreementVersion.id,
+                                           AgreementVersion.agreement_id == Agreement.id))
+    rows = [(a, standing(a, today, settings)) for a in session.scalars(query)]
+    live = {EffectiveStatus.ACTIVE, EffectiveStatus.REVIEW_DUE, EffectiveStatus.REVIEW_OVERDUE,
+            EffectiveStatus.LAPSED, EffectiveStatus.SCHEDULED, EffectiveStatus.SUSPENDED}
+    return sorted(((a, w) for a, w in rows if w.status in live),
+                  key=lambda item: item[1].shown.review_date)
+
+
+def ical(agency: Agency, items: list[tuple[Agreement, Any]], *, now: datetime) -> str:
+    """An iCalendar (RFC 5545) feed of the agency's review dates, as all-day events."""
+    def text(value: str) -> str:
+        return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+                .replace("\n", "\\n"))
+
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Agreement registry//Reviews//EN",
+             "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{text('Agreement reviews: ' + agency.name)}"]
+    for agreement, where in items:
+        day = where.shown.review_date
+        lines += ["BEGIN:VEVENT", f"UID:{agreement.reference}-{day.isoformat()}@registry",
+                  f"DTSTAMP:{stamp}", f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
+                  f"DTEND;VALUE=DATE:{(day + timedelta(days=1)).strftime('%Y%m%d')}",
+                  f"SUMMARY:{text('Review ' + agreement.reference + ' ' + where.shown.title)}",
+                  "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def _fold(line: str) -> str:
+    """Lines longer than 75 octets continue on the next line after a space (RFC 5545)."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    parts: list[str] = []
+    start = 0
+    while start < len(data):
+        end = min(start + (75 if not parts else 74), len(data))
+        while end < len(data) and (data[end] & 0xC0) == 0x80:  # never split a character
+            end -= 1
+        parts.append(data[start:end].decode("utf-8"))
+        start = end
+    return "\r\n ".join(parts)
