@@ -79,13 +79,14 @@ def pending(session: Session, *, today: date, settings: StatusSettings,
             continue
         recipients = _recipients(session, agreement.owner_agency_id)
         reminders.append(Reminder(agreement, where.status, review_date, recipients,
-                                  *_message(agreement, where.status, review_date, today)))
+                                  *_message(agreement, where.shown.title, where.status,
+                                            review_date)))
     return reminders
 
 
-def _message(agreement: Agreement, stage: EffectiveStatus, review_date: date,
-             today: date) -> tuple[str, str]:
-    title = agreement.latest.title
+def _message(agreement: Agreement, title: str, stage: EffectiveStatus,
+             review_date: date) -> tuple[str, str]:
+    """The title is the version under review (the one in force), not an open amendment's."""
     when = long_date(review_date)
     if stage == EffectiveStatus.REVIEW_DUE:
         subject = f"Review due by {when}: {agreement.reference} {title}"
