@@ -133,3 +133,14 @@ def test_write_methods_not_routed_answer_405(api_as, session):
     api = api_as(make_user(session))
     response = api.put("/agencies", {})
     assert_error(response, 405)
+
+
+def test_pdf_download(api_as, session):
+    a, b = make_agency(session, name="A"), make_agency(session, name="B")
+    _, tier2 = chain(session, a, b)
+    api = api_as(make_user(session, agency=a))
+    response = api.get(f"/agreements/{tier2.id}/pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-")
+    assert_error(api.get(f"/agreements/{tier2.id}/pdf?version=7"), 404)
+    assert_error(api.get(f"/agreements/{tier2.id}/pdf?version=x"), 422, "version")

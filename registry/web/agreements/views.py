@@ -1,6 +1,6 @@
 """Agreement register, agreement page, drafting and editing."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 
 from ...clock import now, today
 from ...domain import policy
@@ -8,6 +8,8 @@ from ...domain.errors import ValidationFailed
 from ...domain.vocab import EffectiveStatus, Role, VersionStatus
 from ...extensions import db
 from ...models import Agency
+from ...pdf import context as pdf_context
+from ...pdf.render import render_pdf
 from ...services import agencies as agency_service
 from ...services import agreements as service
 from ...services import audit, reviews, vocabularies
@@ -255,6 +257,18 @@ def _details_page(form, *, tier, parent_id, owner_id, agreement=None, status=200
                            owner=owner, agreement=agreement,
                            query={"tier": tier, "parent_id": parent_id or "",
                                   "owner_agency_id": owner_id or ""}), status
+
+
+@bp.get("/<int:agreement_id>/pdf")
+@signed_in()
+def download_pdf(agreement_id: int):
+    """The agreement as a PDF: the latest version, or ?version=N."""
+    agreement = get_agreement(db.session, agreement_id)
+    number = _int_arg("version")
+    body = render_pdf(pdf_context.build(db.session, agreement, number))
+    shown = number or agreement.latest.number
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename={agreement.reference}-v{shown}.pdf"})
 
 
 @bp.get("/reviews")

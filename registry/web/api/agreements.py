@@ -1,10 +1,12 @@
-from flask import jsonify, request
+from flask import Response, jsonify, request
 
 from ...clock import now, today
 from ...domain import policy
 from ...domain.errors import ValidationFailed
 from ...domain.vocab import EffectiveStatus, Role
 from ...extensions import db
+from ...pdf import context as pdf_context
+from ...pdf.render import render_pdf
 from ...services import agreement_lifecycle as lifecycle
 from ...services import agreements as service
 from ...services.agreement_reads import AgreementFilters, get_agreement
@@ -101,6 +103,17 @@ def list_versions(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
     return jsonify(items=[serialise.version(v) for v in agreement.versions],
                    total=len(agreement.versions))
+
+
+@api(bp, "/agreements/<int:agreement_id>/pdf", "GET",
+     "The agreement as a PDF: the latest version, or ?version=N", response="Pdf",
+     content_type="application/pdf", query=[("version", "integer")], errors=(401, 404, 422))
+@signed_in()
+def agreement_pdf(agreement_id: int):
+    agreement = get_agreement(db.session, agreement_id)
+    number = query_int("version", 0) or None
+    body = render_pdf(pdf_context.build(db.session, agreement, number))
+    return Response(body, mimetype="application/pdf")
 
 
 @api(bp, "/agreements/<int:agreement_id>/submit", "POST",

@@ -139,6 +139,7 @@ SCHEMAS: dict[str, dict] = {
                                  "job_title": {"type": "string"}, "signed_at": DATETIME,
                                  "content_sha256": {"type": "string"}}},
     "Empty": {"type": "object"},
+    "Pdf": {"type": "string", "format": "binary"},
     "DeclineInput": {"type": "object", "required": ["comment"],
                      "properties": {"comment": {"type": "string"}}},
     "ReviewInput": {"type": "object", "required": ["outcome", "notes"],

@@ -1,0 +1,1 @@
+"""Agreement PDFs: plain values (context.py) rendered by WeasyPrint (render.py)."""

@@ -1,0 +1,153 @@
+"""Agreement PDFs, read back as text (pypdf): sections, footer, DRAFT, nothing fetched."""
+
+import io
+import socket
+import threading
+
+import pypdf
+
+from registry.pdf import context as pdf_context
+from registry.pdf.render import render_pdf
+
+from ..factories import activate, make_agency, make_draft, make_user, party
+
+
+def text_of(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_an_active_agreement_has_every_section_and_the_footer_on_every_page(client, session):
+    council = make_agency(session, name="Council")
+    police = make_agency(session, name="Police", kind="police")
+    protocol = activate(session, make_draft(
+        session, tier=1, owner=council, parties=[party(council), party(police)],
+        title="Northshire Protocol", retention="Six years"))
+    client.sign_in(make_user(session, agency=council))
+    response = client.get(f"/agreements/{protocol.id}/pdf")
+    assert response.mimetype == "application/pdf"
+    pages = text_of(response.data)
+    whole = "\n".join(pages)
+    for heading in ("1. Parties", "2. Purposes", "3. Data categories", "4. Data subjects",
+                    "5. Lawful bases", "6. Retention", "7. Security",
+                    "8. Subject rights and complaints", "9. Review and termination",
+                    "10. Amendment history", "11. Signatures", "Signature evidence"):
+        assert heading in whole, heading
+    assert "Signed by Signer for Police, Director" in whole
+    assert protocol.latest.content_sha256 in whole.replace("\n", "")
+    for number, page in enumerate(pages, start=1):
+        assert f"{protocol.reference} version 1" in page
+        assert "Review date: 16 May 2027" in page
+        assert f"Page {number} of {len(pages)}" in page
+    assert "DRAFT" not in whole
+
+
+def test_a_version_not_signed_by_every_party_says_draft(client, session):
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    draft = make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    client.sign_in(make_user(session, agency=council))
+    whole = "\n".join(text_of(client.get(f"/agreements/{draft.id}/pdf").data))
+    assert "DRAFT" in whole and "Not yet signed." in whole
+    assert client.get(f"/agreements/{draft.id}/pdf?version=9").status_code == 404
+
+
+def test_the_renderer_fetches_nothing_and_shows_the_text_literally(app, session):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    connections = []
+
+    def watch():
+        for _ in range(40):  # about eight seconds, then stop by itself
+            try:
+                conn, _ = listener.accept()
+                connections.append(conn)
+            except OSError:
+                continue
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    hostile = (f'<img src="http://127.0.0.1:{port}/x"> <a href="file:///etc/hostname" '
+               f'rel="attachment">f</a> <link rel="stylesheet" href="http://127.0.0.1:{port}/s">')
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    agreement = make_draft(session, tier=1, owner=council, parties=[party(council), party(police)],
+                           title="Hostile " + hostile[:150], data_subjects=hostile,
+                           security=f"<style>@import url(http://127.0.0.1:{port}/i);</style>")
+    with app.test_request_context():
+        pdf = render_pdf(pdf_context.build(session, agreement))
+    watcher.join()
+    listener.close()
+    assert connections == []
+    whole = "\n".join(text_of(pdf)).replace("\n", " ")
+    assert f"http://127.0.0.1:{port}/x" in whole  # shown as text, not fetched
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert "/EmbeddedFiles" not in str(reader.trailer["/Root"].get("/Names", {}))
+    assert not any(_images(page) for page in reader.pages)
+
+
+def _images(node, seen=None) -> bool:
+    """Whether any XObject under this page (or inside its forms) is an image."""
+    seen = seen if seen is not None else set()
+    resources = node.get("/Resources") or {}
+    for ref in (resources.get("/XObject") or {}).values():
+        obj = ref.get_object()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if obj.get("/Subtype") == "/Image" or _images(obj, seen):
+            return True
+    return False
+
+
+class Listener:
+    """A loopback socket that counts the connections made to it, for a bounded time."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.hits = 0
+
+    def drain(self, rounds=10):
+        for _ in range(rounds):
+            try:
+                conn, _ = self.sock.accept()
+                self.hits += 1
+                conn.close()
+            except OSError:
+                continue
+        return self.hits
+
+
+def test_the_locked_fetcher_refuses_what_the_default_fetcher_would_fetch(app, tmp_path):
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    from registry.pdf.render import LockedFetcher
+
+    listener = Listener()
+    html = (f'<img src="http://127.0.0.1:{listener.port}/x">'
+            f'<link rel="stylesheet" href="http://127.0.0.1:{listener.port}/s">')
+    fetcher = LockedFetcher(app.static_folder)
+    threading.Thread(target=HTML(string=html, url_fetcher=fetcher).write_pdf).start()
+    assert listener.drain() == 0
+    # The same document with WeasyPrint's own fetcher does reach out: the test can fail.
+    opened = threading.Thread(target=HTML(string=html, url_fetcher=URLFetcher(timeout=1))
+                              .write_pdf)
+    opened.start()
+    assert listener.drain(30) >= 1
+    opened.join()
+    listener.sock.close()
+    for url in ("file:///etc/hostname", f"http://127.0.0.1:{listener.port}/",
+                "data:text/plain,hi", "file:///" + app.static_folder + "/../../pyproject.toml"):
+        try:
+            fetcher.fetch(url)
+            raise AssertionError(f"fetched {url}")
+        except ValueError:
+            pass
+    allowed = fetcher.fetch("file://" + app.static_folder + "/registry.css")
+    assert b".registry-" in allowed.read()  # the app's own static files are allowed
+    allowed.close()
