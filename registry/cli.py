@@ -146,6 +146,18 @@ def register_cli(app: Flask) -> None:
         where = "" if app.config.get("MAIL_SERVER") else " to the log (MAIL_SERVER is not set)"
         click.echo(f"Sent {sent} reminder(s){where}.")
 
+    @app.cli.command("verify-pdf")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def verify_pdf_command(path):
+        """Check an agreement PDF's seal; exit 1 unless it is intact and the registry's."""
+        from .pdf import seal
+
+        with open(path, "rb") as handle:
+            verdict = seal.verify(handle.read(), seal.keys_from_config(app.config))
+        if not verdict.ok:
+            raise click.ClickException(verdict.message)
+        click.echo(verdict.message)
+
     @app.cli.command("verify-audit")
     def verify_audit_command():
         """Check both hash chains (audit trail, decisions); exit 1 naming the first break."""

@@ -66,6 +66,7 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         "REMEMBER_COOKIE_DURATION": 0,
         "SEAL_CERT": env.get("SEAL_CERT"),
         "SEAL_KEY": env.get("SEAL_KEY"),
+        "SEAL_CA": env.get("SEAL_CA"),
         "MAIL_SERVER": env.get("MAIL_SERVER"),
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_FROM": env.get("MAIL_FROM", "registry@localhost"),

@@ -1,14 +1,16 @@
 """The public register: open to anyone, holding nothing private."""
 
-from flask import Response, abort, jsonify, render_template, request
+from flask import Response, abort, current_app, jsonify, render_template, request
 
 from ...clock import now, today
 from ...extensions import db
+from ...pdf import seal
 from ...services import register, reviews
 from ..forms_util import page_args
 from ..permissions import public
 from ..settings import status_settings
 from . import bp
+from .forms import VerifyForm
 
 
 def _tier() -> int | None:
@@ -33,6 +35,18 @@ def review_feed(token: str):
     items = reviews.upcoming(db.session, agency.id, today=today(), settings=status_settings())
     return Response(reviews.ical(agency, items, now=now()), mimetype="text/calendar",
                     headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@public
+def verify_pdf():
+    """Anyone can check that an agreement PDF came from the registry unchanged."""
+    form = VerifyForm()
+    verdict = None
+    if form.validate_on_submit():
+        verdict = seal.verify(form.pdf.data.read(), seal.keys_from_config(current_app.config))
+    return render_template("public/verify.html", form=form, verdict=verdict), \
+        422 if form.errors else 200
 
 
 @bp.get("/register")
