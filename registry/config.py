@@ -67,6 +67,7 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         "SEAL_CERT": env.get("SEAL_CERT"),
         "SEAL_KEY": env.get("SEAL_KEY"),
         "SEAL_CA": env.get("SEAL_CA"),
+        "SEAL_ON_ACTIVATION": True,
         "MAIL_SERVER": env.get("MAIL_SERVER"),
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_FROM": env.get("MAIL_FROM", "registry@localhost"),

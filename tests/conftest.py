@@ -33,6 +33,8 @@ user_service._DUMMY_HASH = user_service._hasher.hash("dummy")
 def _config(url: str, instance: Path) -> dict:
     return {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance),
             "SECRET_KEY": "test-secret-key", "TESTING": True, "SERVER_NAME": "localhost",
+            # Sealing a PDF at every activation would slow every test; tests/pdf turn it on.
+            "SEAL_ON_ACTIVATION": False,
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}}
 
 

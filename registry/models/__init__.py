@@ -15,13 +15,15 @@ from .agreement import (
 )
 from .audit import AuditEntry
 from .decision import CoverageCheck, DecisionRecord
+from .issued_pdf import IssuedPdf
 from .reminder import ReminderSent
 from .user import ApiToken, User, UserRole
 from .vocabulary import DataCategory, LawfulBasis, Purpose
 
 __all__ = [
     "Agency", "Agreement", "AgreementVersion", "ApiToken", "AuditEntry", "CoverageCheck",
-    "DataCategory", "DecisionRecord", "Decline", "LawfulBasis", "Officer", "Party", "Purpose",
+    "DataCategory", "DecisionRecord", "Decline", "IssuedPdf", "LawfulBasis", "Officer", "Party",
+    "Purpose",
     "ReminderSent", "Review", "Signature", "User", "UserRole", "VersionBasis",
     "VersionCategory", "VersionPurpose", "Withdrawal",
 ]

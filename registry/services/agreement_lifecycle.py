@@ -15,6 +15,7 @@ from ..domain.dates import add_months, long_date
 from ..domain.errors import Conflict, Forbidden, ValidationFailed
 from ..domain.vocab import ReviewOutcome, VersionStatus
 from ..models import Agreement, AgreementVersion, Decline, Review, Signature, User, Withdrawal
+from ..pdf.issue import issue_sealed
 from . import audit
 from .agreement_reads import content_of, get_agreement
 from .agreements import audit_view, validate, write_content
@@ -120,8 +121,10 @@ def _activate(session: Session, actor: Actor, agreement: Agreement,
         session.flush()  # one current version at a time (a partial unique index holds it)
     version.status = VersionStatus.ACTIVE
     version.activated_at = now
+    issued = issue_sealed(session, agreement, version, now=now)
     _record(session, actor, "activate", agreement, None,
-            {"version": version.number, "status": "active"}, now)
+            {"version": version.number, "status": "active",
+             "sealed_pdf_sha256": issued.sha256 if issued else None}, now)
 
 
 @writes
@@ -206,6 +209,9 @@ def review(session: Session, actor: Actor, agreement_id: int, *, outcome: str,
         if new_date <= current.effective_from:
             new_date = add_months(current.effective_from, current.review_period_months)
         row.new_review_date = current.review_date = new_date
+        # The review date is printed on every page: re-issue the sealed PDF (the earlier
+        # one stays downloadable).
+        issue_sealed(session, agreement, current, now=now)
     session.add(row)
     session.flush()
     _record(session, actor, "review", agreement, {"review_date": row.previous_review_date

@@ -1,6 +1,6 @@
 """Agreement register, agreement page, drafting and editing."""
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from ...clock import now, today
 from ...domain import policy
@@ -9,6 +9,7 @@ from ...domain.vocab import EffectiveStatus, Role, VersionStatus
 from ...extensions import db
 from ...models import Agency
 from ...pdf import context as pdf_context
+from ...pdf import issue as pdf_issue
 from ...pdf.render import render_pdf
 from ...services import agencies as agency_service
 from ...services import agreements as service
@@ -78,6 +79,7 @@ def show_agreement(agreement_id: int):
         amendments=amendments(agreement), labels=vocabularies.labels(db.session),
         agencies=agency_service.all_agency_names(db.session),
         history=audit.history(db.session, "agreement", agreement.id),
+        issued=pdf_issue.issued(db.session, agreement.id),
         may_manage=may_manage,
         may_sign=(latest.status == VersionStatus.AWAITING_SIGNATURES
                   and policy.may_sign_for(actor, party_ids)
@@ -264,11 +266,24 @@ def _details_page(form, *, tier, parent_id, owner_id, agreement=None, status=200
 def download_pdf(agreement_id: int):
     """The agreement as a PDF: the latest version, or ?version=N."""
     agreement = get_agreement(db.session, agreement_id)
-    number = _int_arg("version")
-    body = render_pdf(pdf_context.build(db.session, agreement, number))
-    shown = number or agreement.latest.number
+    shown = _int_arg("version") or agreement.latest.number
+    get_version(agreement, shown)  # 404 for a version that does not exist
+    stored = pdf_issue.latest_for(db.session, agreement.id, shown)
+    body = stored.pdf if stored else render_pdf(pdf_context.build(db.session, agreement, shown))
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename={agreement.reference}-v{shown}.pdf"})
+
+
+@bp.get("/<int:agreement_id>/issued/<int:pdf_id>.pdf")
+@signed_in()
+def download_issued_pdf(agreement_id: int, pdf_id: int):
+    """A sealed PDF exactly as it was issued (earlier issues stay downloadable)."""
+    found = next((p for p in pdf_issue.issued(db.session, agreement_id) if p.id == pdf_id),
+                 None)
+    if found is None:
+        abort(404)
+    return Response(found.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename={found.sha256[:12]}.pdf"})
 
 
 @bp.get("/reviews")

@@ -1,0 +1,54 @@
+"""Sealed PDFs are issued when a version becomes active and re-issued by a review."""
+
+import hashlib
+import io
+
+import pypdf
+
+from registry.models import IssuedPdf
+from registry.pdf import seal
+from registry.services import agreement_lifecycle
+
+from ..factories import FIXED_NOW, TODAY, activate, make_agency, make_draft, make_user, party
+
+
+def text(pdf: bytes) -> str:
+    return "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_activation_issues_a_sealed_pdf_that_downloads_unchanged(app, client, session):
+    app.config["SEAL_ON_ACTIVATION"] = True
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol = activate(session, make_draft(session, tier=1, owner=council,
+                                            parties=[party(council), party(police)]))
+    copies = session.query(IssuedPdf).all()
+    assert len(copies) == 1
+    stored = copies[0]
+    assert stored.sha256 == hashlib.sha256(stored.pdf).hexdigest()
+    verdict = seal.verify(stored.pdf, seal.keys_from_config(app.config))
+    assert verdict.ok and verdict.agreement == f"{protocol.reference} version 1"
+    client.sign_in(make_user(session, agency=council))
+    first = client.get(f"/agreements/{protocol.id}/pdf").data
+    assert first == stored.pdf == client.get(f"/agreements/{protocol.id}/pdf").data
+    assert "DRAFT" not in text(first)
+
+
+def test_a_review_reissues_and_the_earlier_copy_stays(app, client, session):
+    app.config["SEAL_ON_ACTIVATION"] = True
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol = activate(session, make_draft(session, tier=1, owner=council,
+                                            parties=[party(council), party(police)]))
+    lead = make_user(session, roles=("ig_lead",), agency=council)
+    agreement_lifecycle.review(session, lead.actor(), protocol.id, outcome="continue",
+                               notes="Fine", today=TODAY, now=FIXED_NOW)
+    copies = session.query(IssuedPdf).order_by(IssuedPdf.id).all()
+    assert [c.review_date.isoformat() for c in copies] == ["2027-05-16", "2027-06-15"]
+    assert "Review date: 15 June 2027" in text(copies[1].pdf)
+    client.sign_in(lead)
+    assert client.get(f"/agreements/{protocol.id}/pdf").data == copies[1].pdf
+    earlier = client.get(f"/agreements/{protocol.id}/issued/{copies[0].id}.pdf")
+    assert earlier.data == copies[0].pdf
+    assert "Review date: 16 May 2027" in text(earlier.data)
+    page = client.page(f"/agreements/{protocol.id}")
+    assert "Sealed copies issued (2)" in page.get_text()
+    assert client.get(f"/agreements/{protocol.id}/issued/999.pdf").status_code == 404
