@@ -35,7 +35,7 @@ def world(session):
     }
     ids = {"agency_id": a.id, "officer_id": officer.id, "agreement_id": tier2.id,
            "user_id": users["ig_lead"].id, "kind": "purposes", "filename": "x.css",
-           "token": reviews.calendar_token(session, a.id)}
+           "token": reviews.calendar_token(session, a.id), "pdf_id": 1}
     check, _ = run_check(session, users["practitioner"].actor(), CheckInput(
         a.id, b.id, "mash_triage", ["identity_contact"], None), today=TODAY, now=FIXED_NOW,
         settings=StatusSettings())
