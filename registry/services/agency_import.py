@@ -35,28 +35,27 @@ def import_agencies(session: Session, actor: Actor, rows: list[tuple[int, dict[s
                     now: datetime, progress: Callable[[int], None] = lambda n: None) -> int:
     """Check every row, then add them all in one transaction; answer how many."""
     policy.require(policy.may_create_agency(actor), "Only the administrator adds agencies")
-    existing_ico = set(session.scalars(select(Agency.ico_registration)))
-    existing_names = set(session.scalars(select(Agency.name)))
+    # Each unique column: the values already registered, and where each appeared in the file.
+    unique: dict[str, tuple[set[str], str, dict[str, int]]] = {
+        "ico_registration": (set(session.scalars(select(Agency.ico_registration))),
+                             "{} is already registered", {}),
+        "name": (set(session.scalars(select(Agency.name))),
+                 "an agency called {} already exists", {}),
+    }
     problems: dict[str, str] = {}
     cleaned = []
-    seen_ico: dict[str, int] = {}
-    seen_name: dict[str, int] = {}
     for line, row in rows:
         data = {k: (row.get(k) or "") for k in AGENCY_FIELDS if k in row}
         clean, fields = _clean_agency(data)
-        ico, name = clean.get("ico_registration"), clean.get("name")
-        if ico and "ico_registration" not in fields:
-            if ico in existing_ico:
-                fields["ico_registration"] = f"{ico} is already registered"
-            elif ico in seen_ico:
-                fields["ico_registration"] = f"{ico} is also on line {seen_ico[ico]}"
-            seen_ico.setdefault(ico, line)
-        if name and "name" not in fields:
-            if name in existing_names:
-                fields["name"] = f"an agency called {name} already exists"
-            elif name in seen_name:
-                fields["name"] = f"{name} is also on line {seen_name[name]}"
-            seen_name.setdefault(name, line)
+        for field, (existing, taken, seen) in unique.items():
+            value = clean.get(field)
+            if not value or field in fields:
+                continue
+            if value in existing:
+                fields[field] = taken.format(value)
+            elif value in seen:
+                fields[field] = f"{value} is also on line {seen[value]}"
+            seen.setdefault(value, line)
         for field, message in fields.items():
             problems[f"line {line}: {field}"] = message
         cleaned.append(clean)
