@@ -8,8 +8,9 @@ import pypdf
 
 from registry.pdf import context as pdf_context
 from registry.pdf.render import render_pdf
+from registry.services import vocabularies
 
-from ..factories import activate, make_agency, make_draft, make_user, party
+from ..factories import ADMIN, FIXED_NOW, activate, make_agency, make_draft, make_user, party
 
 
 def text_of(pdf: bytes) -> list[str]:
@@ -71,8 +72,12 @@ def test_the_renderer_fetches_nothing_and_shows_the_text_literally(app, session)
     hostile = (f'<img src="http://127.0.0.1:{port}/x"> <a href="file:///etc/hostname" '
                f'rel="attachment">f</a> <link rel="stylesheet" href="http://127.0.0.1:{port}/s">')
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    # A purpose whose label (an administrator's words) holds the markup too.
+    vocabularies.save_entry(session, ADMIN, "purposes", code="hostile_purpose",
+                            label="Purpose " + hostile[:250], now=FIXED_NOW)
     agreement = make_draft(session, tier=1, owner=council, parties=[party(council), party(police)],
                            title="Hostile " + hostile[:150], data_subjects=hostile,
+                           purposes=["hostile_purpose"],
                            security=f"<style>@import url(http://127.0.0.1:{port}/i);</style>")
     with app.test_request_context():
         pdf = render_pdf(pdf_context.build(session, agreement))
@@ -81,6 +86,7 @@ def test_the_renderer_fetches_nothing_and_shows_the_text_literally(app, session)
     assert connections == []
     whole = "\n".join(text_of(pdf)).replace("\n", " ")
     assert f"http://127.0.0.1:{port}/x" in whole  # shown as text, not fetched
+    assert "Purpose <img" in whole and "file:///etc/hostname" in whole
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     assert "/EmbeddedFiles" not in str(reader.trailer["/Root"].get("/Names", {}))
     assert not any(_images(page) for page in reader.pages)
