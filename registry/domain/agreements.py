@@ -139,20 +139,25 @@ def check_content(content: Content, *, vocabulary: Vocabulary, parent: ParentVie
     return errors
 
 
-def _check_parent(content: Content, parent: ParentView | None, errors: dict[str, str]) -> None:
-    if content.tier == 1:
-        if content.parent_id is not None:
-            errors["parent_id"] = "A tier 1 protocol has no parent agreement"
-        return
-    wanted = content.tier - 1
+def parent_error(tier: int, parent_id: int | None, parent: ParentView | None) -> str | None:
+    """What is wrong with the parent chosen for an agreement of `tier`, if anything."""
+    if tier == 1:
+        return "A tier 1 protocol has no parent agreement" if parent_id is not None else None
+    wanted = tier - 1
     kind = "tier 1 protocol" if wanted == 1 else "tier 2 agreement"
-    if content.parent_id is None or parent is None:
-        errors["parent_id"] = f"Choose the {kind} this agreement sits under"
-    elif parent.tier != wanted:
-        errors["parent_id"] = (f"{parent.reference} is a tier {parent.tier} agreement: "
-                               f"a tier {content.tier} agreement's parent must be a {kind}")
-    elif not parent.usable:
-        errors["parent_id"] = f"{parent.reference} has ended and cannot take new agreements"
+    if parent_id is None or parent is None:
+        return f"Choose the {kind} this agreement sits under"
+    if parent.tier != wanted:
+        return (f"{parent.reference} is a tier {parent.tier} agreement: "
+                f"a tier {tier} agreement's parent must be a {kind}")
+    if not parent.usable:
+        return f"{parent.reference} has ended and cannot take new agreements"
+    return None
+
+
+def _check_parent(content: Content, parent: ParentView | None, errors: dict[str, str]) -> None:
+    if error := parent_error(content.tier, content.parent_id, parent):
+        errors["parent_id"] = error
 
 
 def _check_parties(content: Content, parent: ParentView | None, names: dict[int, str],

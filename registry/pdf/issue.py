@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Agreement, AgreementVersion, IssuedPdf
+from ..services.agreement_reads import get_version
 from . import context, seal
 from .render import render_pdf
 
@@ -36,6 +37,14 @@ def issued(session: Session, agreement_id: int) -> list[IssuedPdf]:
     """Every sealed PDF issued for the agreement, newest first (bytes not loaded)."""
     return list(session.scalars(select(IssuedPdf).where(IssuedPdf.agreement_id == agreement_id)
                                 .order_by(IssuedPdf.id.desc())))
+
+
+def pdf_for(session: Session, agreement: Agreement, number: int) -> bytes:
+    """A version's PDF: the sealed copy as last issued, or (for a version never issued,
+    such as a draft) rendered now. An unknown version is NotFound."""
+    version = get_version(agreement, number)
+    stored = latest_for(session, agreement.id, version.number)
+    return stored.pdf if stored else render_pdf(context.build(session, agreement, number))
 
 
 def latest_for(session: Session, agreement_id: int, number: int) -> IssuedPdf | None:

@@ -4,13 +4,12 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 
 from ...clock import now, today
 from ...domain import policy
+from ...domain.agreements import parent_error
 from ...domain.errors import ValidationFailed
 from ...domain.vocab import EffectiveStatus, Role, VersionStatus
 from ...extensions import db
 from ...models import Agency
-from ...pdf import context as pdf_context
 from ...pdf import issue as pdf_issue
-from ...pdf.render import render_pdf
 from ...services import agencies as agency_service
 from ...services import agreements as service
 from ...services import audit, reviews, vocabularies
@@ -117,14 +116,9 @@ def new_agreement():
         return render_template("agreements/start.html", form=start, is_admin=actor.has(Role.ADMIN))
     owner_id = _int_arg("owner_agency_id") if actor.has(Role.ADMIN) else actor.agency_id
     problems = {}
-    parent = service.parent_view(db.session, _int_arg("parent_id"))
-    if tier in (2, 3) and parent is None:
-        problems["parent_id"] = "Choose the agreement this one sits under"
-    elif tier in (2, 3) and parent.tier != tier - 1:
-        problems["parent_id"] = (f"{parent.reference} is a tier {parent.tier} agreement: a tier "
-                                 f"{tier} agreement sits under a tier {tier - 1} one")
-    elif tier == 1 and parent is not None:
-        problems["parent_id"] = "A tier 1 protocol sits under no other agreement: leave it empty"
+    parent_id = _int_arg("parent_id")
+    if error := parent_error(tier, parent_id, service.parent_view(db.session, parent_id)):
+        problems["parent_id"] = error
     if owner_id is None:
         problems["owner_agency_id"] = "Choose the agency that owns the agreement"
     elif not policy.may_draft(actor, tier, owner_id):
@@ -267,9 +261,7 @@ def download_pdf(agreement_id: int):
     """The agreement as a PDF: the latest version, or ?version=N."""
     agreement = get_agreement(db.session, agreement_id)
     shown = _int_arg("version") or agreement.latest.number
-    get_version(agreement, shown)  # 404 for a version that does not exist
-    stored = pdf_issue.latest_for(db.session, agreement.id, shown)
-    body = stored.pdf if stored else render_pdf(pdf_context.build(db.session, agreement, shown))
+    body = pdf_issue.pdf_for(db.session, agreement, shown)
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename={agreement.reference}-v{shown}.pdf"})
 

@@ -5,12 +5,10 @@ from ...domain import policy
 from ...domain.errors import ValidationFailed
 from ...domain.vocab import EffectiveStatus, Role
 from ...extensions import db
-from ...pdf import context as pdf_context
 from ...pdf import issue as pdf_issue
-from ...pdf.render import render_pdf
 from ...services import agreement_lifecycle as lifecycle
 from ...services import agreements as service
-from ...services.agreement_reads import AgreementFilters, get_agreement, get_version
+from ...services.agreement_reads import AgreementFilters, get_agreement
 from ...services.agreement_reads import list_agreements as find_agreements
 from ..permissions import current_actor, signed_in
 from ..settings import status_settings
@@ -113,10 +111,8 @@ def list_versions(agreement_id: int):
 def agreement_pdf(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
     number = query_int("version", 0) or agreement.latest.number
-    get_version(agreement, number)
-    stored = pdf_issue.latest_for(db.session, agreement.id, number)
-    body = stored.pdf if stored else render_pdf(pdf_context.build(db.session, agreement, number))
-    return Response(body, mimetype="application/pdf")
+    return Response(pdf_issue.pdf_for(db.session, agreement, number),
+                    mimetype="application/pdf")
 
 
 @api(bp, "/agreements/<int:agreement_id>/submit", "POST",
