@@ -85,6 +85,17 @@ def _check_unique(session: Session, clean: dict[str, Any], agency_id: int | None
 
 
 @writes
+def add_checked(session: Session, actor: Actor, clean: dict[str, Any], *, action: str,
+                now: datetime) -> Agency:
+    """Add an agency from already-checked fields, with its audit entry (caller commits)."""
+    agency = Agency(**clean, created_at=now, updated_at=now)
+    session.add(agency)
+    session.flush()
+    audit.record(session, actor=actor, action=action, entity_type="agency",
+                 entity_id=agency.id, before=None, after=agency_snapshot(agency), now=now)
+    return agency
+
+
 def create_agency(session: Session, actor: Actor, data: dict[str, Any], *,
                   now: datetime) -> Agency:
     policy.require(policy.may_create_agency(actor), "Only the administrator adds agencies")
@@ -93,11 +104,7 @@ def create_agency(session: Session, actor: Actor, data: dict[str, Any], *,
     if fields:
         raise ValidationFailed(fields)
     _check_unique(session, clean, None)
-    agency = Agency(**clean, created_at=now, updated_at=now)
-    session.add(agency)
-    session.flush()
-    audit.record(session, actor=actor, action="agency.create", entity_type="agency",
-                 entity_id=agency.id, before=None, after=agency_snapshot(agency), now=now)
+    agency = add_checked(session, actor, clean, action="agency.create", now=now)
     session.commit()
     return agency
 

@@ -15,8 +15,7 @@ from ..domain import policy
 from ..domain.actor import Actor
 from ..domain.errors import ValidationFailed
 from ..models import Agency
-from . import audit
-from .agencies import AGENCY_FIELDS, _clean_agency, agency_snapshot
+from .agencies import AGENCY_FIELDS, _clean_agency, add_checked
 
 REQUIRED = ("name", "kind", "ico_registration")
 
@@ -64,10 +63,6 @@ def import_agencies(session: Session, actor: Actor, rows: list[tuple[int, dict[s
         raise ValidationFailed(problems, f"{len({k.split(':')[0] for k in problems})} row(s) "
                                "have problems; nothing was imported")
     for clean in cleaned:
-        agency = Agency(**clean, created_at=now, updated_at=now)
-        session.add(agency)
-        session.flush()
-        audit.record(session, actor=actor, action="agency.import", entity_type="agency",
-                     entity_id=agency.id, before=None, after=agency_snapshot(agency), now=now)
+        add_checked(session, actor, clean, action="agency.import", now=now)
     session.commit()
     return len(cleaned)

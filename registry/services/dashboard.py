@@ -24,7 +24,8 @@ OFFICER_CHANGE_WINDOW = timedelta(days=90)
 class Dashboard:
     agreements: list[tuple[Agreement, Standing]] = field(default_factory=list)
     reviews: list[tuple[Agreement, Standing]] = field(default_factory=list)
-    awaiting: list[tuple[Agreement, AgreementVersion]] = field(default_factory=list)
+    # (agreement, version awaiting signatures, parties whose signature binds its content)
+    awaiting: list[tuple[Agreement, AgreementVersion, int]] = field(default_factory=list)
     to_sign: list[tuple[Agreement, AgreementVersion]] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
     my_decisions: list[DecisionRecord] = field(default_factory=list)
@@ -59,7 +60,8 @@ def build(session: Session, actor: Actor, *, today: date,
                     and not latest.signature_for(actor.agency_id):
                 board.to_sign.append((agreement, latest))
             if agreement.owner_agency_id == actor.agency_id:
-                board.awaiting.append((agreement, latest))
+                signed = sum(1 for p in latest.parties if latest.signature_for(p.agency_id))
+                board.awaiting.append((agreement, latest, signed))
         if agreement.owner_agency_id == actor.agency_id and where.status in (
                 EffectiveStatus.REVIEW_DUE, EffectiveStatus.REVIEW_OVERDUE,
                 EffectiveStatus.LAPSED):
