@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import wraps
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
@@ -15,6 +16,11 @@ def configure_engine(engine: Engine) -> None:
     """SQLite: foreign keys on, WAL, wait for locks, and BEGIN IMMEDIATE for writers."""
     if engine.dialect.name != "sqlite":
         return
+    _sqlite_connections(engine)
+    _sqlite_transactions(engine)
+
+
+def _sqlite_connections(engine: Engine) -> None:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -28,12 +34,36 @@ def configure_engine(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+
+def _sqlite_transactions(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         if connection.get_execution_options().get("registry_write"):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+_HOT: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def hot_engine(engine: Engine) -> Engine:
+    """A second pool on the same database for the hot path (services/hotpath.py): its
+    connections are in autocommit mode, so a single read needs no BEGIN and COMMIT, and
+    on PostgreSQL they are set up once for the check's fixed statements (generic plans,
+    and a stored check's commit not waiting for the WAL flush: decisions use the main
+    pool and commit durably). Disposed with the main engine."""
+    hot = _HOT.get(engine)
+    if hot is None:
+        options: dict = {"isolation_level": "AUTOCOMMIT"}
+        if engine.dialect.name == "postgresql":
+            options["connect_args"] = {"options": "-c plan_cache_mode=force_generic_plan "
+                                                  "-c synchronous_commit=off"}
+        hot = _HOT[engine] = create_engine(engine.url, **options)
+        if hot.dialect.name == "sqlite":
+            _sqlite_connections(hot)
+        event.listen(engine, "engine_disposed", lambda _engine: hot.dispose())
+    return hot
 
 
 def begin_write(session: Session) -> None:

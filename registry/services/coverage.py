@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..database import begin_write
 from ..domain import coverage as rules
 from ..domain.actor import Actor
 from ..domain.errors import NotFound, ValidationFailed
@@ -82,6 +81,33 @@ _LABELS = """
     UNION ALL SELECT 'c', code, label, NULL, NULL FROM data_categories WHERE code IN {list}
     UNION ALL SELECT 'o', role, name, job_title, email FROM officers
               WHERE agency_id = {p} AND ended_on IS NULL AND role IN {list}"""
+
+def _pair_facts_pg() -> str:
+    """_CANDIDATES, _VERSIONS and _DETAILS_OF as one PostgreSQL statement: the lists
+    they take become the rows found before them. It answers one row: the version rows
+    and the detail rows, each as a JSON array of arrays (decoded in one call each)."""
+    versions = _VERSIONS.replace("IN {list}", "IN (SELECT id FROM ids)").replace(
+        "ORDER BY a.id, v.number", "")
+    details = _DETAILS_OF
+    # _DETAILS_OF's lists in order: versions, agencies, versions, versions, agreements,
+    # agencies. The agencies stay parameters.
+    for found in ("(SELECT c5 FROM ver)", "{agencies}", "(SELECT c5 FROM ver)",
+                  "(SELECT c5 FROM ver)", "(SELECT c0 FROM ver)", "{agencies}"):
+        details = details.replace("IN {list}", "IN " + found, 1)
+    details = details.replace("{agencies}", "{list}")
+    return f"""
+    WITH cand(a, p, g) AS ({_CANDIDATES}),
+    ids(id) AS (SELECT a FROM cand UNION SELECT p FROM cand WHERE p IS NOT NULL
+                UNION SELECT g FROM cand WHERE g IS NOT NULL),
+    ver(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11) AS ({versions})
+    SELECT (SELECT json_agg(json_build_array(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10,
+                                             c11)) FROM ver),
+           (SELECT json_agg(json_build_array(kind, key, agency, disclose, receive, signed,
+                                             text))
+            FROM ({details}) AS d(kind, key, agency, disclose, receive, signed, text))"""
+
+
+_PAIR_FACTS_PG = _pair_facts_pg()
 _INSERT_CHECK = """
     INSERT INTO coverage_checks (id, checked_at, user_id, from_agency_id, to_agency_id,
         purpose, data_categories, on_date, outcome, agreement_id, agreement_version, answer)
@@ -101,34 +127,56 @@ def facts_for(session: Session, ids: Iterable[int],
     every = sorted(with_ancestors(session, ids))
     if not every:
         return {}
-    return _facts(session, hotpath.run(session, _VERSIONS, every), agencies)
+    raw = hotpath.Raw.of(session)
+    return _facts(raw, raw.run(_VERSIONS, every), agencies)
 
 
-def _facts(session: Session, version_rows: Sequence[Any],
+def _facts(raw: hotpath.Raw, version_rows: Sequence[Any],
            agencies: Iterable[int] | None) -> dict[int, rules.AgreementFacts]:
     """Facts from the agreements' version rows, reading their parties, codes and
     withdrawals in one query. With `agencies`, only those agencies' party and
     withdrawal rows are read: the rules need nothing else."""
+    if not version_rows:
+        return {}
     only = sorted(set(agencies)) if agencies is not None else None
+    every = sorted({row[0] for row in version_rows})
+    version_ids = [row[5] for row in version_rows]
+    rows = (raw.run(_DETAILS_ALL, version_ids, version_ids, version_ids, every)
+            if only is None else
+            raw.run(_DETAILS_OF, version_ids, only, version_ids, version_ids, every, only))
+    return _assemble(version_rows, rows)
+
+
+def _pair_facts(raw: hotpath.Transaction, source: int,
+                target: int) -> dict[int, rules.AgreementFacts]:
+    """The facts of the agreements both agencies are parties to and those above them,
+    as far as the rules need them for these two agencies. SQLite answers each query in
+    process, so it runs them in turn; PostgreSQL answers all of it in one statement (a
+    round trip costs more there than the queries)."""
+    if raw.dialect == "postgresql":
+        [(versions, details)] = raw.run(_PAIR_FACTS_PG, target, source, [source, target],
+                                        [source, target])
+        return _assemble(sorted(versions or (), key=lambda v: (v[0], v[6])), details or ())
+    chain = sorted({i for row in raw.run(_CANDIDATES, target, source)
+                    for i in row if i is not None})
+    return _facts(raw, raw.run(_VERSIONS, chain), agencies=(source, target)) if chain else {}
+
+
+def _assemble(version_rows: Sequence[Any],
+              detail_rows: Sequence[Any]) -> dict[int, rules.AgreementFacts]:
+    """The rules' facts from the version rows (ordered by agreement and number) and the
+    detail rows (_DETAILS' shape)."""
     heads: dict[int, tuple] = {}
     by_agreement: dict[int, list] = defaultdict(list)
     for row in version_rows:
         heads[row[0]] = row
         by_agreement[row[0]].append(row)
-    if not heads:
-        return {}
-    every = sorted(heads)
-    version_ids = [row[5] for rows in by_agreement.values() for row in rows]
     parties: dict[int, dict[int, rules.PartyTerms]] = defaultdict(dict)
     signed: dict[int, set[int]] = defaultdict(set)
     purposes: dict[int, set[str]] = defaultdict(set)
     categories: dict[int, set[str]] = defaultdict(set)
     withdrawals: dict[int, dict[int, date]] = defaultdict(dict)
-    rows = (hotpath.run(session, _DETAILS_ALL, version_ids, version_ids, version_ids, every)
-            if only is None else
-            hotpath.run(session, _DETAILS_OF, version_ids, only, version_ids, version_ids,
-                        every, only))
-    for kind, key, agency_id, may_disclose, may_receive, signature, text in rows:
+    for kind, key, agency_id, may_disclose, may_receive, signature, text in detail_rows:
         if kind == "p":
             parties[key][agency_id] = rules.PartyTerms(bool(may_disclose), bool(may_receive))
             if signature is not None:
@@ -156,19 +204,23 @@ def _facts(session: Session, version_rows: Sequence[Any],
     return facts
 
 
-def _validate(session: Session,
-              data: CheckInput) -> tuple[rules.Names, list[tuple[str, str, str, str]]]:
-    """Check the question; answer the names its sentences need and the disclosing agency's
+def _labels(raw: hotpath.Transaction, data: CheckInput) -> Any:
+    """Start reading the names the answer's sentences need and the disclosing agency's
     advice officers (one query: absent names are unknown)."""
+    return raw.start(_LABELS,
+                     [i for i in (data.from_agency_id, data.to_agency_id) if i is not None],
+                     data.purpose or "", list(data.data_categories or []),
+                     data.from_agency_id or 0, [r.value for r in rules.ADVICE_ROLES])
+
+
+def _validate(rows: Sequence[Any],
+              data: CheckInput) -> tuple[rules.Names, list[tuple[str, str, str, str]]]:
+    """Check the question against the names read: answer them and the officers."""
     names: dict[int, str] = {}
     purposes: dict[str, str] = {}
     categories: dict[str, str] = {}
     officers = []
-    for kind, key, label, job_title, email in hotpath.run(
-            session, _LABELS,
-            [i for i in (data.from_agency_id, data.to_agency_id) if i is not None],
-            data.purpose or "", list(data.data_categories or []),
-            data.from_agency_id or 0, [r.value for r in rules.ADVICE_ROLES]):
+    for kind, key, label, job_title, email in rows:
         if kind == "a":
             names[int(key)] = label
         elif kind == "p":
@@ -206,41 +258,31 @@ class StoredCheck:
 def run_check(session: Session, actor: Actor, data: CheckInput, *, today: date, now: datetime,
               settings: StatusSettings) -> tuple[StoredCheck, rules.Answer]:
     """Answer the question and store it (the stored check is what a decision cites)."""
-    if session.get_bind().dialect.name == "postgresql":
-        # For this transaction only: the check's statements are fixed texts that psycopg
-        # prepares, and a generic plan saves planning each afresh (most of their cost);
-        # and a stored check records a question asked, not the legal record (decisions
-        # commit durably), so its commit need not wait for the WAL flush.
-        hotpath.run(session, "SELECT set_config('plan_cache_mode', 'force_generic_plan', "
-                             "true), set_config('synchronous_commit', 'off', true)")
-    names, officers = _validate(session, data)
-    source, target = int(data.from_agency_id or 0), int(data.to_agency_id or 0)
-    on = data.on_date or today
-    # The agreements both agencies are parties to, and those above them: two look-ups in
-    # the party index, whatever the size of the registry.
-    chain = sorted({i for row in hotpath.run(session, _CANDIDATES, target, source)
-                    for i in row if i is not None})
-    agreements = _facts(session, hotpath.run(session, _VERSIONS, chain),
-                        agencies=(source, target)) if chain else {}
-    request = rules.Request(source, target, str(data.purpose),
-                            frozenset(data.data_categories or ()), on)
-    contacts = [rules.Contact(OfficerRole(role), name, job_title, email, names.agency(source))
-                for role, name, job_title, email in sorted(officers, key=lambda o: o[1])]
-    answer = rules.check(request, agreements, contacts, settings=settings, names=names)
-    check_id = uuid.uuid4().hex
-    stored = answer_json(answer, check_id, names.agency(source), names.agency(target))
-    # Everything above only read; take the write lock just for the insert.
-    begin_write(session)
-    try:
-        hotpath.execute(
-            session, _INSERT_CHECK, check_id, now, actor.user_id, source, target,
-            request.purpose, json.dumps(sorted(request.data_categories)), on.isoformat(),
+    # Its own short transaction on the hot path's pool, not the session's: the ORM's
+    # bookkeeping would cost more than the check's queries (docs/PERFORMANCE.md).
+    with hotpath.Transaction(session) as raw:
+        source, target = int(data.from_agency_id or 0), int(data.to_agency_id or 0)
+        labels = _labels(raw, data)
+        # The agreements both agencies are parties to, and those above them: two look-ups
+        # in the party index, whatever the size of the registry (sent with the names).
+        agreements = _pair_facts(raw, source, target)
+        names, officers = _validate(labels.fetchall(), data)
+        on = data.on_date or today
+        request = rules.Request(source, target, str(data.purpose),
+                                frozenset(data.data_categories or ()), on)
+        contacts = [rules.Contact(OfficerRole(role), name, job_title, email,
+                                  names.agency(source))
+                    for role, name, job_title, email in sorted(officers, key=lambda o: o[1])]
+        answer = rules.check(request, agreements, contacts, settings=settings, names=names)
+        check_id = uuid.uuid4().hex
+        stored = answer_json(answer, check_id, names.agency(source), names.agency(target))
+        # Everything above only read; take the write lock just for the insert.
+        raw.write()
+        raw.execute(
+            _INSERT_CHECK, check_id, now, actor.user_id, source, target, request.purpose,
+            json.dumps(sorted(request.data_categories)), on.isoformat(),
             answer.outcome.value, answer.agreement.id if answer.agreement else None,
             answer.version, stored)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return StoredCheck(check_id, stored), answer
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..database import hot_engine
+
 
 @cache
 def _sql(dialect: str, template: str) -> str:
@@ -35,15 +37,114 @@ def timestamp(dialect: str, value: datetime) -> Any:
     return utc.replace(tzinfo=None).isoformat(sep=" ")
 
 
-def execute(session: Session, template: str, *params: Any) -> None:
-    """Run a statement that answers no rows (an insert)."""
-    connection = session.connection()
-    dialect = connection.dialect.name
-    args = tuple(_list(dialect, p) if isinstance(p, list | tuple) else
-                 timestamp(dialect, p) if isinstance(p, datetime) else
-                 json.dumps(p, separators=(",", ":")) if isinstance(p, dict) else p
-                 for p in params)
-    connection.exec_driver_sql(_sql(dialect, template), args)
+class Raw:
+    """A connection spoken to through the driver's own cursor: no SQLAlchemy result
+    objects, which cost more than these indexed look-ups."""
+
+    __slots__ = ("dialect", "cursor")
+
+    def __init__(self, dialect: str, cursor: Any):
+        self.dialect = dialect
+        self.cursor = cursor
+
+    @classmethod
+    def of(cls, session: Session) -> Raw:
+        """The session's own connection: what runs here is part of the session's
+        transaction, so its commit or rollback covers it."""
+        connection = session.connection()
+        return cls(connection.dialect.name, connection.connection.cursor())
+
+    def _args(self, params: tuple[Any, ...]) -> tuple[Any, ...]:
+        dialect = self.dialect
+        return tuple(_list(dialect, p) if isinstance(p, list | tuple) else
+                     timestamp(dialect, p) if isinstance(p, datetime) else
+                     json.dumps(p, separators=(",", ":")) if isinstance(p, dict) else p
+                     for p in params)
+
+    def run(self, template: str, *params: Any) -> Sequence[Any]:
+        """Run `template` with positional `params` (lists for `IN {list}`), answer all rows."""
+        self.cursor.execute(_sql(self.dialect, template), self._args(params))
+        return self.cursor.fetchall()
+
+    def execute(self, template: str, *params: Any) -> None:
+        """Run a statement that answers no rows (an insert)."""
+        self.cursor.execute(_sql(self.dialect, template), self._args(params))
+
+
+class Transaction(Raw):
+    """A transaction on the hot path's own pool (database.hot_engine), without the ORM
+    session's bookkeeping, which costs more than a coverage check's queries. It starts as
+    a reader; `write()` turns it into the writer. On PostgreSQL it runs in pipeline mode:
+    statements whose rows are not yet asked for travel with the next one that is, so
+    BEGIN goes with the first query and the insert and COMMIT go together."""
+
+    __slots__ = ("connection", "pipeline")
+
+    def __init__(self, session: Session):
+        engine = hot_engine(session.get_bind())
+        self.connection = engine.raw_connection()
+        super().__init__(engine.dialect.name, self.connection.cursor())
+        self.pipeline = None
+        if self.dialect == "postgresql":
+            self.pipeline = self.connection.driver_connection.pipeline()
+            self.pipeline.__enter__()
+        self.cursor.execute("BEGIN")
+
+    def start(self, template: str, *params: Any) -> Any:
+        """Send a query now and fetch its rows later (`.fetchall()` on the answer): on
+        PostgreSQL, queries started together share one round trip."""
+        cursor = self.connection.cursor()
+        cursor.execute(_sql(self.dialect, template), self._args(params))
+        return cursor
+
+    def write(self) -> None:
+        """SQLite: a read snapshot cannot safely become a writer (it fails at once if
+        another writer committed meanwhile), so end it and take the write lock up front,
+        as every writer does. PostgreSQL needs nothing."""
+        if self.dialect == "sqlite":
+            self.cursor.execute("COMMIT")
+            self.cursor.execute("BEGIN IMMEDIATE")
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        connection = self.connection
+        try:
+            if kind is None:
+                self.cursor.execute("COMMIT")
+            if self.pipeline is not None:
+                pipeline, self.pipeline = self.pipeline, None
+                pipeline.__exit__(kind, error, traceback)  # sends what waits; raises its errors
+        except BaseException:
+            kind = kind or Exception
+            raise
+        finally:
+            try:
+                if kind is not None and not _broken(connection):
+                    connection.rollback()
+            finally:
+                if _broken(connection):
+                    connection.invalidate()  # a lost server: the next checkout connects anew
+                connection.close()  # back to the pool
+
+
+def _broken(connection: Any) -> bool:
+    driver = connection.driver_connection
+    return bool(getattr(driver, "broken", False) or getattr(driver, "closed", False))
+
+
+def read(session: Session, template: str, *params: Any) -> Sequence[Any]:
+    """One read on the hot path's pool: a single statement needs no transaction."""
+    connection = hot_engine(session.get_bind()).raw_connection()
+    try:
+        return Raw(session.get_bind().dialect.name, connection.cursor()).run(template, *params)
+    except BaseException:
+        if _broken(connection):
+            connection.invalidate()
+        raise
+    finally:
+        connection.close()
 
 
 def _list(dialect: str, values: Sequence[Any]) -> Any:
@@ -51,11 +152,13 @@ def _list(dialect: str, values: Sequence[Any]) -> Any:
 
 
 def run(session: Session, template: str, *params: Any) -> Sequence[Any]:
-    """Run `template` with positional `params` (lists for `IN {list}`), answer all rows."""
-    connection = session.connection()
-    dialect = connection.dialect.name
-    args = tuple(_list(dialect, p) if isinstance(p, list | tuple) else p for p in params)
-    return connection.exec_driver_sql(_sql(dialect, template), args).fetchall()
+    """One statement on the session's connection (see Raw.run)."""
+    return Raw.of(session).run(template, *params)
+
+
+def execute(session: Session, template: str, *params: Any) -> None:
+    """One row-less statement on the session's connection (see Raw.execute)."""
+    Raw.of(session).execute(template, *params)
 
 
 def to_date(value: Any) -> date | None:

@@ -236,7 +236,10 @@ class TokenAccount:
 
 def user_for_token(session: Session, token: str) -> TokenAccount | None:
     """The active user a live token belongs to, or None."""
-    rows = hotpath.run(session, _TOKEN_ACCOUNT, _token_digest(token))
+    # On the hot path's pool, not the session's: one statement, no transaction to open
+    # (and a session left holding a read snapshot would keep SQLite from checkpointing
+    # its log while the coverage check writes through the other pool).
+    rows = hotpath.read(session, _TOKEN_ACCOUNT, _token_digest(token))
     if not rows:
         return None
     user_id, name, agency_id, job_title, _ = rows[0]
