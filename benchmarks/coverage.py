@@ -35,22 +35,36 @@ from registry.services.coverage import CheckInput, run_check  # noqa: E402
 from registry.services.users import create_user, issue_token  # noqa: E402
 
 
-def in_process(app, loader: Loader, checks: int) -> tuple[float, float]:
+BANDS = ((0, 0), (1, 1), (2, 3), (4, 6), (7, 10**6))
+
+
+def in_process(app, loader: Loader, checks: int) -> tuple[float, float, dict]:
+    """p50 and p95 of the check in process, and p50 by how many agreements the pair
+    shares (the answer's size), so growth with the registry can be told apart from
+    growth with the answer."""
     from registry.models import User
 
     with app.app_context():
         actor = db.session.get(User, 1).actor()
         questions = loader.sample_questions(checks + 50)
         timings = []
+        by_band: dict[str, list[float]] = {}
         for n, q in enumerate(questions):
             started = time.perf_counter()
-            run_check(db.session, actor, CheckInput(q["from_agency_id"], q["to_agency_id"],
-                                                    q["purpose"], q["data_categories"], None),
-                      today=loader_today(), now=system_now(), settings=StatusSettings())
+            _, answer = run_check(
+                db.session, actor, CheckInput(q["from_agency_id"], q["to_agency_id"],
+                                              q["purpose"], q["data_categories"], None),
+                today=loader_today(), now=system_now(), settings=StatusSettings())
             if n >= 50:  # the first fifty warm the caches
-                timings.append((time.perf_counter() - started) * 1000)
+                elapsed = (time.perf_counter() - started) * 1000
+                timings.append(elapsed)
+                judged = len(answer.reasons) + (answer.agreement is not None)
+                low, high = next(b for b in BANDS if b[0] <= judged <= b[1])
+                label = f"{low}" if low == high else f"{low}+" if high > 99 else f"{low}-{high}"
+                by_band.setdefault(label, []).append(elapsed)
             db.session.remove()
-    return percentile(timings, 50), percentile(timings, 95)
+    bands = {label: (percentile(ts, 50), len(ts)) for label, ts in by_band.items()}
+    return percentile(timings, 50), percentile(timings, 95), bands
 
 
 def loader_today():
@@ -158,7 +172,7 @@ def main() -> int:
         for size in sizes:
             with app.app_context():
                 loader.top_up(size)
-            p50, p95 = in_process(app, loader, args.checks)
+            p50, p95, bands = in_process(app, loader, args.checks)
             http = over_http(url, workdir, loader, token, args.http_seconds, args.clients)
             results[size] = (p50, p95, http)
             h_rps, h_p95, h_err = http["healthz"]
@@ -167,6 +181,9 @@ def main() -> int:
                   f"p95 {p95:5.2f} ms | HTTP coverage {c_rps:6.0f}/s p95 {c_p95:6.1f} ms "
                   f"(errors {c_err}) | /healthz {h_rps:6.0f}/s p95 {h_p95:6.1f} ms "
                   f"(errors {h_err}) | ratio {c_rps / h_rps:4.0%}")
+            print(f"{engine:10} {size:>7,} in-process p50 by agreements judged: " + ", ".join(
+                f"{label}: {p:.2f} ms (n={n})" for label, (p, n) in
+                sorted(bands.items(), key=lambda item: int(item[0].rstrip("+").split("-")[0]))))
         with app.app_context():
             db.engine.dispose()
         small, large = min(sizes), max(sizes)

@@ -32,6 +32,11 @@ def _sqlite_connections(engine: Engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Read the file through memory mapping and keep more pages per connection:
+            # a registry of 100,000 agreements is hundreds of megabytes, and SQLite's
+            # default 2 MB cache made every check read pages through system calls.
+            cursor.execute("PRAGMA mmap_size=1073741824")
+            cursor.execute("PRAGMA cache_size=-32768")
         cursor.close()
 
 
