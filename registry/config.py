@@ -63,6 +63,12 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
+        # __Host-: the browser keeps it only if Secure, for this host alone, path /.
+        "SESSION_COOKIE_NAME": "__Host-registry" if production else "registry",
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_MAX_HOURS": 12,
+        "SIGN_IN_RATE_LIMIT": env.get("SIGN_IN_RATE_LIMIT", "20 per minute; 200 per hour"),
         "REMEMBER_COOKIE_DURATION": 0,
         "SEAL_CERT": env.get("SEAL_CERT"),
         "SEAL_KEY": env.get("SEAL_KEY"),

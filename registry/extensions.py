@@ -1,5 +1,7 @@
 """Extensions, created unbound here and bound to the app in create_app."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,3 +26,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Storage from RATELIMIT_STORAGE_URI: memory by default, Redis when several app servers
+# must share their counts. Limits are set on the sign-in and token routes only.
+limiter = Limiter(key_func=get_remote_address)

@@ -29,12 +29,14 @@ def make_agency(session, *, name: str | None = None, kind: str = "local_authorit
 
 def make_user(session, *, roles=("practitioner",), agency: Agency | None = None,
               name: str | None = None, email: str | None = None,
-              job_title: str = "Officer", active: bool = True) -> User:
+              job_title: str = "Officer", active: bool = True,
+              password: str | None = None) -> User:
     n = next(_counter)
     if agency is None and "admin" not in roles:
         agency = make_agency(session)
     return users.create_user(session, None, email=email or f"user{n}@example.org",
-                             name=name or f"User {n}", password=RegistryClient.password,
+                             name=name or f"User {n}",
+                             password=password or RegistryClient.password,
                              roles=list(roles), agency_id=agency.id if agency else None,
                              job_title=job_title, active=active, now=FIXED_NOW)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.actor import Actor
@@ -27,6 +27,14 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped when the user is disabled or changes password: older sessions stop working.
     session_epoch: Mapped[int] = mapped_column(default=0)
+    # Two-factor sign-in (services/two_factor.py): the shared secret once set up, and the
+    # time step of the last code used (each code works once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Failed sign-ins since the last success; at 10 the account locks until `locked_until`.
+    # Kept here, not in a worker's memory, so every worker and app server sees them.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agency: Mapped[Agency | None] = relationship()

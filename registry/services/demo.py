@@ -68,6 +68,12 @@ def email(local: str) -> str:
     return f"{local}@{DOMAIN}"
 
 
+def is_demo_account(user: User) -> bool:
+    """A user the demo made (its fictional email domain). The demo settings
+    (REGISTRY_DEMO=1) let these sign in without two-factor; nothing else does."""
+    return user.email.endswith("@" + DOMAIN)
+
+
 def demo_accounts(session: Session) -> list[tuple[str, str]]:
     rows = []
     for local, _, roles, _, _ in KEY_ACCOUNTS:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
-from ..database import writes
+from ..database import begin_write, writes
 from ..domain import policy
 from ..domain.actor import Actor
 from ..domain.errors import Conflict, NotFound, ValidationFailed
@@ -32,12 +35,32 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def password_error(password: str) -> str | None:
+MAX_PASSWORD = 1024
+# zxcvbn estimates how many guesses a password would take, knowing common passwords,
+# names, words, keyboard patterns and dates. Score 3 means about 10^8 guesses or more.
+MIN_GUESS_SCORE = 3
+GUESS_CHECK_LENGTH = 72  # zxcvbn reads no further; the whole password is still hashed
+
+
+def password_error(password: str, *, about: Iterable[str] = ()) -> str | None:
+    """Why a new password is refused, or None. `about`: the user's own details (email,
+    name), which make a password easy to guess. No composition rules (NCSC advice)."""
     if len(password) < MIN_PASSWORD:
         return f"Password must be {MIN_PASSWORD} characters or more"
-    if len(password) > 1024:
+    if len(password) > MAX_PASSWORD:
         return "Password must be 1,024 characters or fewer"
+    hints = [w for item in about for w in re.split(r"[^a-z0-9]+", (item or "").lower())
+             if len(w) > 2]
+    estimate = zxcvbn(password[:GUESS_CHECK_LENGTH], user_inputs=hints + _REGISTRY_WORDS)
+    if estimate["score"] < MIN_GUESS_SCORE:
+        warning = estimate["feedback"].get("warning") or ""
+        return ("This password is too easy to guess" + (f": {warning.rstrip('.')}"
+                                                        if warning else "")
+                + ". Try three or four unrelated words together")
     return None
+
+
+_REGISTRY_WORDS = ["registry", "safeguarding", "agreement", "sharing", "partnership"]
 
 
 def check_password(user: User | None, password: str) -> bool:
@@ -71,7 +94,8 @@ def user_field_errors(data: dict) -> dict[str, str]:
         fields["email"] = error
     if "name" in data and not (data["name"] or "").strip():
         fields["name"] = "Enter the user's name"
-    if data.get("password") and (error := password_error(data["password"])):
+    if data.get("password") and (error := password_error(
+            data["password"], about=(data.get("email") or "", data.get("name") or ""))):
         fields["password"] = error
     if "roles" in data:
         _parse_roles(data["roles"] or [], fields)
@@ -114,7 +138,7 @@ def create_user(session: Session, actor: Actor | None, *, email: str, name: str,
         fields["email"] = error
     if not name.strip():
         fields["name"] = "Enter the user's name"
-    if error := password_error(password):
+    if error := password_error(password, about=(email, name)):
         fields["password"] = error
     role_set = _parse_roles(roles, fields)
     _check_roles_and_agency(session, role_set, agency_id, fields)
@@ -162,7 +186,8 @@ def update_user(session: Session, actor: Actor, user_id: int, *, now: datetime,
         roles = frozenset(_parse_roles(changes["roles"], fields))
     agency_id = changes.get("agency_id", user.agency_id)
     _check_roles_and_agency(session, set(roles), agency_id, fields)
-    if changes.get("password") and (error := password_error(changes["password"])):
+    if changes.get("password") and (error := password_error(
+            changes["password"], about=(user.email, user.name))):
         fields["password"] = error
     if user.id == actor.user_id and changes.get("active") is False:
         fields["active"] = "You cannot disable your own account"
@@ -255,8 +280,100 @@ _TOKEN_ACCOUNT = """
     WHERE t.token_sha256 = {p} AND t.revoked_at IS NULL AND u.active"""
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+LOCK_AFTER = 10
+LOCK_FOR = timedelta(minutes=15)
+log = logging.getLogger("registry.security")
+
+
+def is_locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def authenticate(session: Session, email: str, password: str, *,
+                 now: datetime) -> User | None:
+    """The active user with this email and password, or None, which the caller answers
+    with one message whatever the reason. A locked account is refused without looking
+    at the password; a wrong password counts towards the lock."""
     user = find_by_email(session, email or "")
+    if user is not None and is_locked(user, now):
+        check_password(None, password or "")  # the same work as any other attempt
+        log.warning("sign-in refused: user %s is locked until %s", user.id, user.locked_until)
+        return None
     if not check_password(user, password or "") or user is None or not user.active:
+        if user is not None:
+            record_failure(session, user, now=now)
+        else:
+            log.info("sign-in failed for an unknown email address")
         return None
     return user
+
+
+def record_failure(session: Session, user: User, *, now: datetime) -> None:
+    """Count a failed sign-in (a wrong password or two-factor code) in the database,
+    where every worker and app server sees it; the tenth locks the account."""
+    begin_write(session)
+    try:
+        count = session.execute(
+            update(User).where(User.id == user.id)
+            .values(failed_sign_ins=User.failed_sign_ins + 1)
+            .returning(User.failed_sign_ins)
+            .execution_options(synchronize_session=False)).scalar_one()
+        if count >= LOCK_AFTER:
+            session.execute(update(User).where(User.id == user.id)
+                            .values(failed_sign_ins=0, locked_until=now + LOCK_FOR)
+                            .execution_options(synchronize_session=False))
+            log.warning("user %s locked for %s after %s failed sign-ins", user.id,
+                        LOCK_FOR, count)
+        else:
+            log.info("failed sign-in %s for user %s", count, user.id)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    session.expire(user)
+
+
+def record_success(session: Session, user: User) -> None:
+    """A complete sign-in clears the count of failures."""
+    if user.failed_sign_ins or user.locked_until is not None:
+        begin_write(session)
+        try:
+            session.execute(update(User).where(User.id == user.id)
+                            .values(failed_sign_ins=0, locked_until=None)
+                            .execution_options(synchronize_session=False))
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        session.expire(user)
+
+
+@writes
+def change_password(session: Session, user: User, *, current: str, new: str, confirm: str,
+                    now: datetime) -> None:
+    """The user changes their own password; every session of theirs ends (the caller
+    starts a new one for the browser that asked)."""
+    fields: dict[str, str] = {}
+    if not check_password(user, current or ""):
+        fields["current_password"] = "Your current password is not right"
+    if error := password_error(new or "", about=(user.email, user.name)):
+        fields["new_password"] = error
+    elif new != confirm:
+        fields["confirm_password"] = "The two new passwords are not the same"
+    elif new == current:
+        fields["new_password"] = "Choose a password different from your current one"
+    if fields:
+        raise ValidationFailed(fields)
+    user.password_hash = hash_password(new)
+    user.session_epoch += 1
+    audit.record(session, actor=user.actor(), action="user.password_changed",
+                 entity_type="user", entity_id=user.id, before=None,
+                 after={"password": "changed"}, now=now)
+    session.commit()
+
+
+@writes
+def end_sessions(session: Session, user: User) -> None:
+    """Sign the user out everywhere: a session cookie made before now stops working."""
+    user.session_epoch += 1
+    session.commit()

@@ -105,6 +105,10 @@ def register_web(app: Flask) -> None:
     def make_nonce():
         g.csp_nonce = secrets.token_urlsafe(16)
 
+    from .sessions import enforce_limits
+
+    app.before_request(enforce_limits)
+
     @app.context_processor
     def template_globals():
         return {
@@ -130,6 +134,9 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        # Browsers heed HSTS only over HTTPS, so it is safe to send on every response.
+        response.headers.setdefault("Strict-Transport-Security",
+                                    "max-age=31536000; includeSubDomains")
         if request.blueprint != "api" and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response

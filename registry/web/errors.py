@@ -42,6 +42,11 @@ def register_error_handlers(app: Flask) -> None:
         return _answer(400, "csrf_failed", "The form had expired or was not sent by this site. "
                        "Go back, reload the page and try again.")
 
+    @app.errorhandler(429)
+    def too_many(exc: HTTPException):
+        return _answer(429, "too_many_requests", "There have been too many attempts from "
+                       "your network. Wait a minute, then try again.")
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")

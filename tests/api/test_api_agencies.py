@@ -113,6 +113,11 @@ def test_users_are_managed_by_the_admin(api_as, session):
     assert user["email"] == "new@example.org"
     assert user["roles"] == ["practitioner", "signatory"]
     assert "password" not in user and "password_hash" not in user
+    # A signatory must set up two-factor sign-in (on the website) before the API gives a
+    # token; as a practitioner alone, the password is enough.
+    assert_error(admin.client.post("/api/v1/auth/token", json={
+        "email": "new@example.org", "password": "a long enough password"}), 403)
+    assert admin.patch(f"/users/{user['id']}", {"roles": ["practitioner"]}).status_code == 200
     token = admin.client.post("/api/v1/auth/token", json={
         "email": "new@example.org", "password": "a long enough password"}).get_json()["token"]
     headers = {"Authorization": f"Bearer {token}"}

@@ -9,10 +9,12 @@ from ..factories import FIXED_NOW, make_admin, make_agency, make_user
 def test_passwords_are_argon2id_and_checked(session):
     user = make_user(session)
     assert user.password_hash.startswith("$argon2id$")
-    assert users.authenticate(session, user.email, "correct horse battery staple") == user
-    assert users.authenticate(session, user.email.upper(), "correct horse battery staple") == user
-    assert users.authenticate(session, user.email, "wrong password!!") is None
-    assert users.authenticate(session, "nobody@example.org", "anything at all") is None
+    right = "correct horse battery staple"
+    assert users.authenticate(session, user.email, right, now=FIXED_NOW) == user
+    assert users.authenticate(session, user.email.upper(), right, now=FIXED_NOW) == user
+    assert users.authenticate(session, user.email, "wrong password!!", now=FIXED_NOW) is None
+    assert users.authenticate(session, "nobody@example.org", "anything at all",
+                              now=FIXED_NOW) is None
 
 
 def test_roles_and_agency_must_agree(session):
@@ -55,7 +57,8 @@ def test_disabling_ends_sessions_and_tokens(session):
     users.update_user(session, admin.actor(), user.id, active=False, now=FIXED_NOW)
     assert users.user_for_token(session, token) is None
     assert user.session_epoch == epoch + 1
-    assert users.authenticate(session, user.email, "correct horse battery staple") is None
+    assert users.authenticate(session, user.email, "correct horse battery staple",
+                              now=FIXED_NOW) is None
 
 
 def test_an_admin_cannot_disable_itself(session):

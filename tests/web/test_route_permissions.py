@@ -18,4 +18,5 @@ def test_only_a_few_routes_are_public(app):
                     and getattr(app.view_functions[rule.endpoint], "_permission", None) == "public")
     assert public == ["/", "/api/v1/auth/token", "/api/v1/openapi.json", "/assets/<path:filename>",
                       "/calendar/<token>.ics", "/healthz", "/register", "/register.csv",
-                      "/register.json", "/sign-in", "/verify"]
+                      "/register.json", "/sign-in", "/sign-in/two-factor",
+                      "/sign-in/two-factor/set-up", "/verify"]

@@ -7,7 +7,7 @@ from ...domain.vocab import Role
 from ...extensions import db
 from ...models import AuditEntry
 from ...services import agencies as agency_service
-from ...services import audit, users, vocabularies
+from ...services import audit, two_factor, users, vocabularies
 from ...services.paging import paginate
 from ..fields import attach_errors, choices
 from ..forms_util import page_args
@@ -86,8 +86,8 @@ def edit_user(user_id: int):
         else:
             flash(f"{user.name}'s account saved.", "success")
             return redirect(url_for("admin.list_users"))
-    return render_template("admin/user_form.html", form=form, user=user), \
-        422 if form.errors else 200
+    return render_template("admin/user_form.html", form=form, user=user,
+                           locked=users.is_locked(user, now())), 422 if form.errors else 200
 
 
 @bp.get("/audit")
@@ -138,3 +138,13 @@ def edit_vocabulary(kind: str):
     return render_template("admin/vocabulary_form.html", form=form, kind=kind,
                            title=VOCAB_TITLES[kind], existing=existing), \
         422 if form.errors else 200
+
+
+@bp.post("/users/<int:user_id>/reset-two-factor")
+@signed_in(Role.ADMIN)
+def reset_two_factor(user_id: int):
+    user = users.get_user(db.session, user_id)
+    two_factor.reset(db.session, current_actor(), user, now=now())
+    flash(f"{user.name}'s two-factor sign-in was reset and their sessions ended. They set it "
+          "up again with a new code at their next sign-in.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))

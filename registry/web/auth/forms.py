@@ -10,3 +10,20 @@ class SignInForm(FlaskForm):
     password = PasswordField("Password", widget=GovPasswordInput(),
                              validators=[InputRequired("Enter your password")])
     submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code", widget=GovTextInput(),
+                       validators=[InputRequired("Enter the 6-digit code from your "
+                                                 "authenticator app")])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", widget=GovPasswordInput(),
+                                     validators=[InputRequired("Enter your current password")])
+    new_password = PasswordField("New password", widget=GovPasswordInput(),
+                                 validators=[InputRequired("Enter a new password")])
+    confirm_password = PasswordField("Confirm new password", widget=GovPasswordInput(),
+                                     validators=[InputRequired("Enter the new password again")])
+    submit = SubmitField("Change password", widget=GovSubmitInput())

@@ -1,13 +1,27 @@
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
 
-from ...extensions import db
-from ...services.users import authenticate
+from ...clock import now
+from ...domain.errors import ValidationFailed
+from ...extensions import db, limiter
+from ...services import two_factor as totp
+from ...services.users import (
+    authenticate,
+    change_password,
+    end_sessions,
+    is_locked,
+    record_failure,
+    record_success,
+)
+from .. import sessions
+from ..fields import attach_errors
 from ..permissions import public, signed_in
 from . import bp
-from .forms import SignInForm
+from .forms import CodeForm, PasswordChangeForm, SignInForm
+
+GENERIC_FAILURE = "The email address or password is not right"
 
 
 def safe_next(target: str | None) -> str | None:
@@ -21,28 +35,127 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _sign_in_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+def _finish(user):
+    """The last step of signing in: a new session, failures forgotten, on to `next`."""
+    record_success(db.session, user)
+    sessions.start(user)
+    return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+
+
+def _status(form) -> int:
+    return 200 if request.method == "GET" or not form.errors else 422
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
 @public
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data)
+        user = authenticate(db.session, form.email.data, form.password.data, now=now())
         if user is not None:
-            session.clear()  # a new session at sign-in, never the one from before
-            login_user(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
-        form.password.errors = ["The email address or password is not right"]
+            if not sessions.two_factor_needed(user):
+                return _finish(user)
+            sessions.begin_pending(user)
+            step = "auth.two_factor" if user.totp_secret else "auth.two_factor_setup"
+            return redirect(url_for(step, next=safe_next(request.args.get("next"))))
+        form.password.errors = [GENERIC_FAILURE]
         form.email.errors = []
-    return render_template("auth/sign_in.html", form=form), 200 if request.method == "GET" \
-        or not form.errors else 422
+    return render_template("auth/sign_in.html", form=form), _status(form)
+
+
+def _restart():
+    flash("Sign in again: the sign-in took longer than 5 minutes or was not started here.",
+          "info")
+    return redirect(url_for("auth.sign_in", next=safe_next(request.args.get("next"))))
+
+
+@bp.route("/sign-in/two-factor", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+@public
+def two_factor():
+    user = sessions.pending_user()
+    if user is None:
+        return _restart()
+    if not user.totp_secret:
+        return redirect(url_for("auth.two_factor_setup", next=request.args.get("next")))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if is_locked(user, now()):
+            session.clear()
+            flash(GENERIC_FAILURE, "info")
+            return redirect(url_for("auth.sign_in"))
+        if error := totp.code_error(form.code.data):
+            form.code.errors = [error]
+        elif totp.use_code(db.session, user, form.code.data, now=now()):
+            return _finish(user)
+        else:
+            record_failure(db.session, user, now=now())
+            form.code.errors = ["That code is not right, or was used already. Enter the "
+                                "newest code from your app"]
+    return render_template("auth/two_factor.html", form=form), _status(form)
+
+
+@bp.route("/sign-in/two-factor/set-up", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+@public
+def two_factor_setup():
+    user = sessions.pending_user()
+    if user is None:
+        return _restart()
+    if user.totp_secret:
+        return redirect(url_for("auth.two_factor", next=request.args.get("next")))
+    secret = session.get("pending_secret")
+    if not isinstance(secret, str) or len(secret) != 32:
+        secret = session["pending_secret"] = totp.new_secret()
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            totp.enrol(db.session, user, secret, form.code.data, now=now())
+        except ValidationFailed as exc:
+            attach_errors(form, exc.fields)
+        else:
+            response = _finish(user)
+            flash("Two-factor sign-in is set up. Next time, you will be asked for a code "
+                  "from your app after your password.", "success")
+            return response
+    uri = totp.setup_uri(secret, user.email,
+                               f"{current_app.config['PARTNERSHIP_NAME']} registry")
+    return render_template("auth/two_factor_setup.html", form=form,
+                           qr_svg=totp.qr_svg(uri),
+                           secret=totp.grouped(secret)), _status(form)
 
 
 @bp.post("/sign-out")
 @signed_in()
 def sign_out():
-    logout_user()
-    session.clear()
+    end_sessions(db.session, current_user._get_current_object())  # every browser of theirs
+    sessions.end()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in()
+def password():
+    user = current_user._get_current_object()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            change_password(db.session, user, current=form.current_password.data,
+                            new=form.new_password.data, confirm=form.confirm_password.data,
+                            now=now())
+        except ValidationFailed as exc:
+            attach_errors(form, exc.fields)
+        else:
+            sessions.start(user)  # this browser carries on; every other session has ended
+            flash("Your password has been changed. You have been signed out everywhere "
+                  "else.", "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/password.html", form=form), _status(form)

@@ -1,0 +1,288 @@
+"""Two-factor sign-in, sessions, lockout, rate limits and passwords (issue 5, points 1-4)."""
+
+from datetime import timedelta
+
+import pyotp
+import pytest
+from bs4 import BeautifulSoup
+
+from registry import create_app
+from registry.extensions import db
+from registry.models import User
+from registry.services import users as user_service
+
+from ..client import RegistryClient
+from ..factories import FIXED_NOW, make_admin, make_agency, make_user
+
+GENERIC = b"The email address or password is not right"
+
+
+def _post_password(client, user, password=None):
+    return client.post("/sign-in", data={"email": user.email,
+                                         "password": password or client.password,
+                                         "csrf_token": client.csrf_token("/sign-in")})
+
+
+def _client(app) -> RegistryClient:
+    app.test_client_class = RegistryClient
+    return app.test_client()
+
+
+def _at(app, moment):
+    app.extensions["clock"] = lambda: moment
+
+
+def _fresh(session, user) -> User:
+    session.rollback()
+    return session.get(User, user.id)
+
+
+def test_an_ig_lead_sets_up_two_factor_then_needs_a_code_every_time(client, session, app):
+    lead = make_user(session, roles=("ig_lead",), agency=make_agency(session))
+    response = _post_password(client, lead)
+    assert response.headers["Location"].startswith("/sign-in/two-factor/set-up")
+    # Half-way through, nothing is open yet.
+    assert client.get("/agreements").status_code == 302
+    page = client.page("/sign-in/two-factor/set-up")
+    assert page.select_one(".registry-qr svg") is not None
+    secret = page.select_one(".registry-secret").get_text().replace(" ", "")
+    wrong = client.submit("/sign-in/two-factor/set-up", {"code": "000000"})
+    assert wrong.status_code == 422
+    assert "not right" in BeautifulSoup(wrong.data, "html.parser").select_one(
+        ".govuk-error-summary").get_text()
+    assert _fresh(session, lead).totp_secret is None
+    code = pyotp.TOTP(secret).at(FIXED_NOW)
+    done = client.submit("/sign-in/two-factor/set-up", {"code": code})
+    assert done.status_code == 302 and done.headers["Location"] == "/"
+    assert client.get("/agreements").status_code == 200
+    assert _fresh(session, lead).totp_secret == secret
+
+    other = _client(app)
+    response = _post_password(other, lead)
+    assert response.headers["Location"].startswith("/sign-in/two-factor")
+    again = other.submit("/sign-in/two-factor", {"code": code})  # already used
+    assert again.status_code == 422 and b"used already" in again.data
+    later = pyotp.TOTP(secret).at(FIXED_NOW + timedelta(seconds=30))
+    assert other.submit("/sign-in/two-factor", {"code": later}).status_code == 302
+    assert other.get("/agreements").status_code == 200
+
+
+def test_a_pending_sign_in_expires_and_grants_nothing(client, session, app):
+    lead = make_user(session, roles=("signatory",), agency=make_agency(session))
+    _post_password(client, lead)
+    _at(app, FIXED_NOW + timedelta(minutes=6))
+    response = client.get("/sign-in/two-factor/set-up")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+    assert client.get("/sign-in/two-factor").status_code == 302
+
+
+def test_practitioners_need_a_code_only_when_the_setting_says(session, app):
+    practitioner = make_user(session, agency=make_agency(session))
+    client = _client(app)
+    assert _post_password(client, practitioner).headers["Location"] == "/"
+    app.config["TWO_FACTOR_ROLES"] = ["admin", "ig_lead", "signatory", "practitioner"]
+    client = _client(app)
+    assert _post_password(client, practitioner).headers["Location"].startswith(
+        "/sign-in/two-factor/set-up")
+
+
+def test_demo_accounts_skip_the_code_only_under_the_demo_settings(session, app):
+    demo = make_user(session, roles=("ig_lead",), agency=make_agency(session),
+                     email="ig.lead@northshire.example")
+    client = _client(app)
+    assert b"demo settings" not in client.get("/sign-in").data
+    assert _post_password(client, demo).headers["Location"].startswith("/sign-in/two-factor")
+    app.config["DEMO_MODE"] = True
+    client = _client(app)
+    assert b"demo settings" in client.get("/sign-in").data
+    assert _post_password(client, demo).headers["Location"] == "/"
+    # The exemption is for the demo's accounts, not for anyone while the demo runs.
+    real = make_user(session, roles=("ig_lead",), agency=make_agency(session))
+    assert _post_password(_client(app), real).headers["Location"].startswith(
+        "/sign-in/two-factor")
+
+
+def test_the_token_route_needs_the_code_once_enrolled(client, session, app):
+    signatory = make_user(session, roles=("signatory",), agency=make_agency(session))
+    body = {"email": signatory.email, "password": client.password}
+    refused = client.post("/api/v1/auth/token", json=body)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "two_factor_setup_needed"
+    client.sign_in(signatory)  # sets two-factor up through the pages
+    secret = _fresh(session, signatory).totp_secret
+    missing = client.post("/api/v1/auth/token", json=body)
+    assert missing.status_code == 401 and "totp" in missing.get_json()["error"]["fields"]
+    code = pyotp.TOTP(secret).at(FIXED_NOW + timedelta(seconds=30))
+    token = client.post("/api/v1/auth/token", json={**body, "totp": code})
+    assert token.status_code == 200 and token.get_json()["token"]
+    reused = client.post("/api/v1/auth/token", json={**body, "totp": code})
+    assert reused.status_code == 401
+
+
+def test_a_new_session_at_sign_in_and_sign_out_ends_every_copy(client, session, app):
+    user = make_user(session, agency=make_agency(session))
+    client.get("/sign-in")
+    with client.session_transaction() as before:
+        before["planted"] = "by someone else"
+    client.sign_in(user)
+    with client.session_transaction() as after:
+        assert "planted" not in after and after.get("sid")
+        copied = dict(after)
+    thief = _client(app)
+    with thief.session_transaction() as stolen:
+        stolen.update(copied)
+    assert thief.get("/agreements").status_code == 200
+    client.submit("/sign-out", token_from="/")
+    assert thief.get("/agreements").status_code == 302
+
+
+def test_a_password_change_ends_the_other_sessions(client, session, app):
+    user = make_user(session, agency=make_agency(session))
+    client.sign_in(user)
+    other = _client(app)
+    other.sign_in(user)
+    wrong = client.submit("/account/password", {
+        "current_password": "not my password", "new_password": "password1234",
+        "confirm_password": "password1234"})
+    assert wrong.status_code == 422
+    soup = BeautifulSoup(wrong.data, "html.parser")
+    summary = soup.select_one(".govuk-error-summary").get_text()
+    assert "current password is not right" in summary and "too easy to guess" in summary
+    new = "lantern orchard velvet quarry"
+    done = client.submit("/account/password", {
+        "current_password": client.password, "new_password": new, "confirm_password": new})
+    assert done.status_code == 302
+    assert client.get("/agreements").status_code == 200  # this browser carries on
+    assert other.get("/agreements").status_code == 302  # every other one has ended
+    session.rollback()
+    assert user_service.authenticate(session, user.email, new, now=FIXED_NOW) is not None
+
+
+def test_sessions_end_after_30_idle_minutes_and_after_12_hours(client, session, app):
+    user = make_user(session, agency=make_agency(session))
+    client.sign_in(user)
+    _at(app, FIXED_NOW + timedelta(minutes=29))
+    assert client.get("/agreements").status_code == 200
+    _at(app, FIXED_NOW + timedelta(minutes=29 + 31))
+    response = client.get("/agreements")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in?next=/agreements")
+    assert b"You were signed out" in client.get("/sign-in").data
+
+    _at(app, FIXED_NOW)
+    client.sign_in(user)
+    moment = FIXED_NOW
+    for _ in range(12 * 3):  # busy all day, a page every 20 minutes
+        moment += timedelta(minutes=20)
+        _at(app, moment)
+        status = client.get("/agreements").status_code
+        if moment - FIXED_NOW > timedelta(hours=12):
+            assert status == 302
+            break
+        assert status == 200
+
+
+def test_cookies_in_production_are_host_only_and_secure(tmp_path, monkeypatch, app):
+    monkeypatch.setenv("REGISTRY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a production secret")
+    production = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                             "INSTANCE_PATH": str(tmp_path)})
+    response = production.test_client().get("/sign-in")  # the form's CSRF token: a session
+    [cookie] = response.headers.getlist("Set-Cookie")
+    assert cookie.startswith("__Host-registry=")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "Path=/" in cookie
+    assert "SameSite=Lax" in cookie and "Domain" not in cookie and "Expires" not in cookie
+    with production.app_context():
+        db.engine.dispose()
+
+
+def test_ten_failures_lock_the_account_for_15_minutes_in_the_database(client, session, app):
+    user = make_user(session, agency=make_agency(session))
+    for _ in range(9):
+        assert GENERIC in _post_password(client, user, "not the password").data
+    assert _fresh(session, user).failed_sign_ins == 9
+    # The tenth failure arrives at another app server sharing the database.
+    second = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                         "INSTANCE_PATH": app.config["INSTANCE_PATH"],
+                         "SECRET_KEY": "test-secret-key", "TESTING": True,
+                         "SERVER_NAME": "localhost"})
+    second.extensions["clock"] = lambda: FIXED_NOW
+    second.test_client_class = RegistryClient
+    other = second.test_client()
+    assert GENERIC in _post_password(other, user, "not the password").data
+    with second.app_context():
+        db.engine.dispose()
+    locked = _fresh(session, user)
+    assert locked.locked_until == FIXED_NOW + timedelta(minutes=15)
+    right = _post_password(client, user)
+    assert right.status_code == 422 and GENERIC in right.data  # the same message
+    api = client.post("/api/v1/auth/token", json={"email": user.email,
+                                                  "password": client.password})
+    assert api.status_code == 401
+    _at(app, FIXED_NOW + timedelta(minutes=16))
+    assert _post_password(client, user).status_code == 302
+    assert _fresh(session, user).failed_sign_ins == 0
+
+
+def test_wrong_two_factor_codes_count_towards_the_lock(client, session, app):
+    lead = make_user(session, roles=("ig_lead",), agency=make_agency(session))
+    client.sign_in(lead)
+    other = _client(app)
+    _post_password(other, lead)
+    for _ in range(10):
+        other.submit("/sign-in/two-factor", {"code": "123456"})
+    assert _fresh(session, lead).locked_until is not None
+
+
+def test_sign_in_and_token_routes_are_rate_limited(session, app):
+    app.config["SIGN_IN_RATE_LIMIT"] = "3 per minute"
+    user = make_user(session, agency=make_agency(session))
+    client = _client(app)
+    statuses = [_post_password(client, user, "not the password").status_code
+                for _ in range(4)]
+    assert statuses == [422, 422, 422, 429]
+    page = BeautifulSoup(_post_password(client, user).data, "html.parser")
+    assert "too many attempts" in page.get_text().lower()
+    body = {"email": user.email, "password": "not the password"}
+    answers = [client.post("/api/v1/auth/token", json=body) for _ in range(4)]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+    assert answers[-1].get_json()["error"]["code"] == "too_many_requests"
+
+
+@pytest.mark.parametrize("password, accepted", [
+    ("elevenchars", False),
+    ("password1234", False),
+    ("qwertyuiop12", False),
+    ("aaaaaaaaaaaaaaaaaaaa", False),
+    ("lantern orchard velvet quarry", True),
+    ("x" * 1025, False),
+])
+def test_password_rules(session, password, accepted):
+    error = user_service.password_error(password, about=("pat@example.org", "Pat Smith"))
+    assert (error is None) == accepted, error
+
+
+def test_a_password_is_never_truncated(session):
+    first = ("the quiet heron watched seven copper lanterns drift past the old mill "
+             "while rain kept falling down A")
+    second = first[:-1] + "B"
+    assert len(first) == len(second) == 100
+    user = make_user(session, agency=make_agency(session), password=first)
+    assert user_service.authenticate(session, user.email, first, now=FIXED_NOW) is not None
+    assert user_service.authenticate(session, user.email, second, now=FIXED_NOW) is None
+
+
+def test_the_administrator_resets_a_lost_two_factor(client, session, app):
+    lead = make_user(session, roles=("ig_lead",), agency=make_agency(session))
+    client.sign_in(lead)
+    assert _fresh(session, lead).totp_secret
+    admin_client = _client(app)
+    admin = make_admin(session)
+    admin_client.sign_in(admin)
+    response = admin_client.submit(f"/admin/users/{lead.id}/reset-two-factor",
+                                   token_from=f"/admin/users/{lead.id}/edit")
+    assert response.status_code == 302
+    assert _fresh(session, lead).totp_secret is None
+    assert client.get("/agreements").status_code == 302  # their sessions ended too
+    assert _post_password(_client(app), lead).headers["Location"].startswith(
+        "/sign-in/two-factor/set-up")
