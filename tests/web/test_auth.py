@@ -68,3 +68,33 @@ def test_signed_in_pages_are_not_cached_and_carry_security_headers(client, sessi
     assert "object-src 'none'" in csp and "base-uri 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get("/nowhere").headers["Content-Security-Policy"]
+
+
+def test_every_kind_of_answer_carries_the_browser_protections(client, session):
+    """Pages, redirects, errors, signed-in or not: CSP with a fresh nonce, HSTS, nosniff,
+    a Referrer-Policy; signed-in pages are never stored."""
+    user = make_user(session)
+    answers = {"page": client.get("/sign-in"), "redirect": client.get("/agreements"),
+               "not found": client.get("/nowhere"),
+               "refused": client.post("/sign-in", data={"email": "x"})}
+    client.sign_in(user)
+    answers["signed-in page"] = client.get("/agreements")
+    answers["signed-in redirect"] = client.get("/sign-in")
+    nonces = set()
+    for name, response in answers.items():
+        headers = response.headers
+        csp = headers["Content-Security-Policy"]
+        assert "object-src 'none'" in csp and "base-uri 'none'" in csp, name
+        assert "script-src 'self' 'nonce-" in csp, name
+        nonces.add(csp.split("'nonce-")[1].split("'")[0])
+        assert headers["Strict-Transport-Security"].startswith("max-age="), name
+        assert headers["X-Content-Type-Options"] == "nosniff", name
+        assert headers["Referrer-Policy"] == "same-origin", name
+        if name.startswith("signed-in"):
+            assert headers["Cache-Control"] == "no-store", name
+    assert len(nonces) == len(answers)  # a new nonce every time
+
+
+def test_a_request_too_large_is_refused(client, session):
+    response = client.post("/sign-in", data={"email": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413

@@ -142,6 +142,9 @@ def review_agreement(agreement_id: int):
 def withdraw_agreement(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
     actor = current_actor()
+    version = agreement.current or agreement.latest
+    policy.require(actor.agency_id in {p.agency_id for p in version.parties},
+                   f"Your agency is not a party to {agreement.reference}")
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
