@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..database import writes
 from ..domain import policy
@@ -21,7 +22,7 @@ from ..domain.agreements import (
     default_review_date,
     reference_for,
 )
-from ..domain.errors import ValidationFailed
+from ..domain.errors import Conflict, ValidationFailed
 from ..domain.lifecycle import check_can_edit
 from ..domain.vocab import VersionStatus
 from ..models import (
@@ -188,9 +189,15 @@ def create_draft(session: Session, actor: Actor, data: dict[str, Any], *,
 
 @writes
 def update_draft(session: Session, actor: Actor, agreement_id: int, data: dict[str, Any], *,
-                 now: datetime) -> Agreement:
-    """Edit the open draft; fields not given keep their values."""
-    agreement = get_agreement(session, agreement_id)
+                 now: datetime, lock_version: int | None = None) -> Agreement:
+    """Edit the open draft; fields not given keep their values. With `lock_version` (what
+    the editor was shown), an edit saved by someone else since then is a conflict, not
+    silently overwritten."""
+    agreement = get_agreement(session, agreement_id, lock=True)
+    if lock_version is not None and lock_version != agreement.lock_version:
+        raise Conflict(f"Someone else saved changes to {agreement.reference} after you "
+                       "opened it. Your changes are not saved yet: check them against the "
+                       "draft as it is now, then save again.", code="edit_conflict")
     policy.require(policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id),
                    f"Only the owning agency's information governance lead can edit "
                    f"{agreement.reference}")
@@ -207,6 +214,7 @@ def update_draft(session: Session, actor: Actor, agreement_id: int, data: dict[s
     validate(session, content)
     agreement.parent_id = content.parent_id
     write_content(version, content)
+    flag_modified(agreement, "parent_id")  # every edit moves lock_version on
     session.flush()
     after = audit_view(version)
     if after != before:

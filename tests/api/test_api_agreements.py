@@ -144,3 +144,24 @@ def test_pdf_download(api_as, session):
     assert response.data.startswith(b"%PDF-")
     assert_error(api.get(f"/agreements/{tier2.id}/pdf?version=7"), 404)
     assert_error(api.get(f"/agreements/{tier2.id}/pdf?version=x"), 422, "version")
+
+
+def test_an_edit_over_someone_elses_later_save_is_a_conflict(api_as, session):
+    from ..factories import chain, make_agency, make_draft, make_user, party
+
+    council, police = make_agency(session, name="C"), make_agency(session, name="P")
+    protocol, _ = chain(session, council, police)
+    draft = make_draft(session, owner=council, parent=protocol,
+                       parties=[party(council), party(police)])
+    first = api_as(make_user(session, roles=("ig_lead",), agency=council))
+    second = api_as(make_user(session, roles=("ig_lead",), agency=council))
+    seen = first.get(f"/agreements/{draft.id}").get_json()["lock_version"]
+    assert second.get(f"/agreements/{draft.id}").get_json()["lock_version"] == seen
+    saved = second.patch(f"/agreements/{draft.id}", {"title": "Second's title",
+                                                    "lock_version": seen})
+    assert saved.status_code == 200 and saved.get_json()["lock_version"] == seen + 1
+    stale = first.patch(f"/agreements/{draft.id}", {"title": "First's title",
+                                                   "lock_version": seen})
+    assert stale.status_code == 409
+    assert stale.get_json()["error"]["code"] == "edit_conflict"
+    assert first.get(f"/agreements/{draft.id}").get_json()["title"] == "Second's title"

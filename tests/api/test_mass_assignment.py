@@ -8,7 +8,7 @@ from ..factories import TODAY, chain, make_agency, make_draft, make_user, party
 EXTRA = {"agency_id": None, "status": "active", "roles": ["admin"], "version": 99,
          "id": 4242, "owner_agency_id": None, "reference": "ISA-1999-0001",
          "user_id": None, "active": False, "session_epoch": 7, "sequence": 1,
-         "entry_hash": "0" * 64, "lock_version": 50, "tier": 1}
+         "entry_hash": "0" * 64, "content_sha256": "0" * 64, "tier": 1}
 
 
 def _extra(**override):

@@ -151,3 +151,55 @@ def test_register_filters(client, session):
     page = client.page("/agreements?q=mash")
     assert [r.find_all("td")[1].get_text(strip=True) for r in page.select("tbody tr")] == [
         "MASH"]
+
+
+def test_two_leads_editing_one_draft_do_not_overwrite_each_other(app, client, session):
+    from bs4 import BeautifulSoup
+
+    from ..client import RegistryClient
+    from ..factories import chain, make_agency, make_draft, make_user, party
+
+    council, police = make_agency(session, name="C"), make_agency(session, name="P")
+    protocol, _ = chain(session, council, police)
+    draft = make_draft(session, owner=council, parent=protocol,
+                       parties=[party(council), party(police)], title="Original")
+    url = f"/agreements/{draft.id}/edit"
+    client.sign_in(make_user(session, roles=("ig_lead",), agency=council))
+    app.test_client_class = RegistryClient
+    other = app.test_client()
+    other.sign_in(make_user(session, roles=("ig_lead",), agency=council))
+
+    def form_of(c):
+        page = c.page(url)
+        data = {}
+        for field in page.select("form input, form textarea"):
+            name = field.get("name")
+            if not name or field.get("type") in ("submit",):
+                continue
+            if field.get("type") in ("checkbox", "radio"):
+                if field.has_attr("checked"):
+                    data.setdefault(name, []).append(field.get("value"))
+                continue
+            value = field.get("value") if field.name == "input" else field.get_text()
+            data.setdefault(name, []).append(value or "")
+        for select in page.select("form select"):
+            chosen = select.find("option", selected=True)
+            data[select["name"]] = chosen.get("value", "") if chosen else ""
+        return data
+
+    mine, theirs = form_of(client), form_of(other)
+    assert mine["lock_version"] == theirs["lock_version"]
+    saved = other.post(url, data={**theirs, "title": "Their title"})
+    assert saved.status_code == 302, BeautifulSoup(saved.data, "html.parser").select_one(
+        ".govuk-error-summary").get_text()
+    refused = client.post(url, data={**mine, "title": "My title"})
+    assert refused.status_code == 409
+    soup = BeautifulSoup(refused.data, "html.parser")
+    assert "Someone else saved changes" in soup.select_one(".govuk-error-summary").get_text()
+    assert soup.find("input", attrs={"name": "title"})["value"] == "My title"  # kept
+    session.rollback()
+    assert session.get(type(draft), draft.id).latest.title == "Their title"
+    # Warned, they save again on purpose: it goes through.
+    again = {field["name"]: field.get("value") for field in soup.select("form input")
+             if field.get("name") == "lock_version"}
+    assert client.post(url, data={**mine, **again, "title": "My title"}).status_code == 302

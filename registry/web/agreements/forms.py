@@ -11,6 +11,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -46,6 +47,9 @@ class StartForm(FlaskForm):
 
 
 class AgreementForm(FlaskForm):
+    # The agreement's lock_version when the form was opened: a save over someone else's
+    # later save is refused (services/agreements.update_draft).
+    lock_version = HiddenField()
     title = StringField("Title", widget=GovTextInput(),
                         validators=[InputRequired("Enter a title"), Length(max=200)])
     disclosers = SelectMultipleField("Agencies that may disclose", widget=GovCheckboxesInput(),

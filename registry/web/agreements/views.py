@@ -5,7 +5,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from ...clock import now, today
 from ...domain import policy
 from ...domain.agreements import parent_error
-from ...domain.errors import ValidationFailed
+from ...domain.errors import Conflict, ValidationFailed
 from ...domain.vocab import EffectiveStatus, Role, VersionStatus
 from ...extensions import db
 from ...models import Agency
@@ -169,15 +169,24 @@ def edit_agreement(agreement_id: int):
         form = AgreementForm(formdata=None, obj=version)
         form.disclosers.data = [str(p.agency_id) for p in version.parties if p.may_disclose]
         form.receivers.data = [str(p.agency_id) for p in version.parties if p.may_receive]
+        form.lock_version.data = str(agreement.lock_version)
     else:
         form = AgreementForm()
     _choices(form, agreement.tier, agreement.parent_id)
+    conflict = False
     if form.validate_on_submit():
+        shown = form.lock_version.data
         try:
             service.update_draft(db.session, current_actor(), agreement.id, _content(form),
-                                 now=now())
+                                 now=now(), lock_version=int(shown) if shown and
+                                 shown.isdigit() else None)
         except ValidationFailed as exc:
             attach_errors(form, exc.fields, ALIASES)
+        except Conflict as exc:
+            # What they typed stays on the page; saving again now overwrites knowingly.
+            form.form_errors.append(exc.message)
+            form.lock_version.data = str(get_agreement(db.session, agreement.id).lock_version)
+            conflict = True
         else:
             flash("Draft saved.", "success")
             return redirect(url_for("agreements.show_agreement", agreement_id=agreement.id))
@@ -185,7 +194,7 @@ def edit_agreement(agreement_id: int):
         _add_rule_problems(form, agreement.tier, agreement.owner_agency_id, agreement.parent_id)
     return _details_page(form, tier=agreement.tier, parent_id=agreement.parent_id,
                          owner_id=agreement.owner_agency_id, agreement=agreement,
-                         status=422 if form.errors else 200)
+                         status=409 if conflict else 422 if form.errors else 200)
 
 
 def _add_rule_problems(form: AgreementForm, tier: int, owner_id: int,

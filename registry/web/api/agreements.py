@@ -90,8 +90,11 @@ def update_agreement(agreement_id: int):
     policy.require(policy.may_manage_agreement(current_actor(), agreement.tier,
                                                agreement.owner_agency_id),
                    f"Only the owning agency's IG lead can edit {agreement.reference}")
+    body = Body()
+    lock_version = body.integer("lock_version")
     agreement = service.update_draft(db.session, current_actor(), agreement_id,
-                                     _content_fields(Body(), creating=False), now=now())
+                                     _content_fields(body, creating=False), now=now(),
+                                     lock_version=lock_version)
     return jsonify(serialise.agreement(agreement))
 
 

@@ -104,7 +104,9 @@ SCHEMAS: dict[str, dict] = {
         "security": {"type": "string"}, "effective_from": DATE, "review_date": DATE,
         "review_period_months": {"type": "integer", "minimum": 1, "maximum": 60},
         "end_date": NULLABLE_DATE,
-        "parties": {"type": "array", "items": ref("PartyInput")}}},
+        "parties": {"type": "array", "items": ref("PartyInput")},
+        "lock_version": {"type": "integer", "description": "On PATCH: the lock_version you "
+                         "read; if someone has saved since, the answer is 409"}}},
     "Agreement": {"type": "object",
                   "required": ["id", "reference", "tier", "parent_id", "owner_agency_id",
                                "version", "status", "effective_status", "in_force_version",
@@ -113,6 +115,7 @@ SCHEMAS: dict[str, dict] = {
                                "end_date", "parties", "content_sha256"],
                   "properties": {
                       "id": {"type": "integer"}, "reference": {"type": "string"},
+                      "lock_version": {"type": "integer"},
                       "tier": {"enum": [1, 2, 3]}, "parent_id": {"type": ["integer", "null"]},
                       "owner_agency_id": {"type": "integer"}, "version": {"type": "integer"},
                       "status": {"enum": [s.value for s in VersionStatus]},

@@ -38,7 +38,8 @@ def agreement(a: Agreement) -> dict[str, Any]:
     v = a.latest
     withdrawn = {w.agency_id: w.effective_on for w in a.withdrawals}
     return {
-        "id": a.id, "reference": a.reference, "tier": a.tier, "parent_id": a.parent_id,
+        "id": a.id, "reference": a.reference, "lock_version": a.lock_version,
+        "tier": a.tier, "parent_id": a.parent_id,
         "owner_agency_id": a.owner_agency_id, "version": v.number, "status": v.status.value,
         "effective_status": where.status.value, "in_force_version": where.in_force_version,
         "title": v.title, "purposes": v.purposes, "data_categories": v.data_categories,
