@@ -158,6 +158,43 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(verdict.message)
         click.echo(verdict.message)
 
+    @app.cli.command("backup")
+    @click.argument("file", type=click.Path(dir_okay=False, writable=True))
+    def backup_command(file):
+        """Write a consistent copy of the database to FILE while the registry runs
+        (SQLite's online backup; pg_dump for PostgreSQL)."""
+        from pathlib import Path
+
+        from .services.backup import backup
+
+        click.echo(f"Backing up to {file} ...", err=True)
+        try:
+            summary = backup(db.engine, Path(file))
+        except RegistryError as exc:
+            _fail(exc)
+        except RuntimeError as exc:
+            raise click.ClickException(f"The backup failed: {exc}") from exc
+        click.echo(f"Backed up to {summary.path} ({summary.size:,} bytes): "
+                   f"{summary.agreements:,} agreements, {summary.decisions:,} decisions.")
+
+    @app.cli.command("restore")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    def restore_command(file):
+        """Load a backup FILE into the configured database, which must be empty; then run
+        verify-audit there."""
+        from pathlib import Path
+
+        from .services.backup import restore
+
+        try:
+            summary = restore(db.engine, Path(file))
+        except RegistryError as exc:
+            _fail(exc)
+        except RuntimeError as exc:
+            raise click.ClickException(f"The restore failed: {exc}") from exc
+        click.echo(f"Restored {summary.path}: {summary.agreements:,} agreements, "
+                   f"{summary.decisions:,} decisions. Now run verify-audit.")
+
     @app.cli.command("verify-audit")
     def verify_audit_command():
         """Check both hash chains (audit trail, decisions); exit 1 naming the first break."""
