@@ -7,8 +7,17 @@ from typing import Any
 
 from flask import Flask, send_from_directory
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.routing import IntegerConverter
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in routes: 0 to 2^31 - 1, the range of an id column."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -17,6 +26,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     app = Flask(__name__, static_folder="static", template_folder=str(ROOT / "templates"))
+    # An id in a path beyond what the database's integer columns hold is simply not found
+    # (Werkzeug's own converter accepts any number of digits, and the database refuses).
+    app.url_map.converters["int"] = DatabaseId
     settings = load_config()
     if config:
         settings.update(config)

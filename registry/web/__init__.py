@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask import Flask, g, request
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict
 
 from ..clock import LONDON
 from ..domain.dates import long_date
@@ -104,6 +105,19 @@ def register_web(app: Flask) -> None:
     @app.before_request
     def make_nonce():
         g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.before_request
+    def drop_nul_characters():
+        """NUL characters in a form or query string are never typed by a person, and
+        PostgreSQL's text cannot hold them: drop them before anything reads the input."""
+        for source in ("args", "form"):
+            if source == "form" and request.method in ("GET", "HEAD"):
+                continue
+            data = getattr(request, source)
+            if any("\x00" in key or "\x00" in value for key, value in data.items(multi=True)):
+                request.__dict__[source] = ImmutableMultiDict(
+                    (key.replace("\x00", ""), value.replace("\x00", ""))
+                    for key, value in data.items(multi=True))
 
     from .sessions import enforce_limits
 

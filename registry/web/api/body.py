@@ -24,6 +24,10 @@ class Body:
             raise Malformed("Send a JSON object with Content-Type: application/json")
         self.data = data
         self.errors: dict[str, str] = {}
+        for name, value in data.items():
+            if _has_nul(name) or _has_nul(value):
+                self.errors[str(name).replace("\x00", "")] = (
+                    "must not contain NUL characters (\\u0000)")
 
     def has(self, name: str) -> bool:
         return name in self.data
@@ -51,7 +55,7 @@ class Body:
         if self._missing(name, required):
             return None
         value = self.data[name]
-        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**31:
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**31:
             self.errors[name] = f"{name} must be a whole number"
             return None
         return value
@@ -149,3 +153,15 @@ def paging() -> dict[str, int]:
 
 def listing(page, serialise) -> dict[str, Any]:
     return {"items": [serialise(item) for item in page.items], "total": page.total}
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a NUL character hides anywhere in a JSON value (PostgreSQL's text cannot
+    hold one, and no person means one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
