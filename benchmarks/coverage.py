@@ -34,7 +34,6 @@ from registry.extensions import db  # noqa: E402
 from registry.services.coverage import CheckInput, run_check  # noqa: E402
 from registry.services.users import create_user, issue_token  # noqa: E402
 
-
 BANDS = ((0, 0), (1, 1), (2, 3), (4, 6), (7, 10**6))
 
 
