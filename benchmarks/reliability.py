@@ -87,7 +87,9 @@ class Postgres:
                   "-c max_connections=200", "start")
 
     def restart(self) -> None:
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.dir), "-w", "-m", "fast", "-o",
+        # With -l, the new server does not hold this process's pipes open.
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.dir), "-w", "-m", "fast", "-l",
+                  str(self.dir / "log"), "-o",
                   f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
                   "-c max_connections=200", "restart")
 
@@ -194,6 +196,7 @@ def _client(args) -> dict:
                     acknowledged.append(answer["id"])
                 break
             if status < 500 and status != 429:
+                errors += 1  # refused outright: counted, not retried
                 break
             time.sleep(0.05 * (attempt + 1))
         if ok:

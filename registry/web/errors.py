@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
+import psycopg
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import RegistryError
@@ -17,7 +20,8 @@ _TITLES = {400: "The request could not be read", 401: "Sign in to continue",
            403: "You do not have permission", 404: "Page not found",
            405: "That action is not allowed here", 409: "That cannot be done now",
            413: "The upload is too large", 422: "Some of the information is not valid",
-           429: "Too many requests", 500: "Sorry, there is a problem with the service"}
+           429: "Too many requests", 503: "The registry is not answering for a moment",
+           500: "Sorry, there is a problem with the service"}
 
 
 def api_error(status: int, code: str, message: str, fields: dict | None = None):
@@ -30,6 +34,15 @@ def _answer(status: int, code: str, message: str, fields: dict | None = None):
     return render_template("errors/error.html", status=status,
                            title=_TITLES.get(status, "Something went wrong"),
                            message=message), status
+
+
+def _unavailable(exc: Exception) -> bool:
+    """A database that cannot be reached or stayed locked, not a mistake in a query."""
+    cause = getattr(exc, "orig", None) or exc
+    if isinstance(cause, psycopg.OperationalError):
+        return True
+    return isinstance(cause, sqlite3.OperationalError) and (
+        "locked" in str(cause) or "busy" in str(cause))
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -51,6 +64,23 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
         return _answer(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(SQLAlchemyOperationalError)
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(sqlite3.OperationalError)
+    def database_unavailable(exc: Exception):
+        # The database went away (a restart, a failover) or stayed locked too long: the
+        # request changed nothing, and the same request a moment later will work.
+        if not _unavailable(exc):
+            return unexpected(exc)
+        log.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        response, status = _answer(503, "database_unavailable", "The registry's database "
+                                   "is not answering for a moment. Nothing was saved: try "
+                                   "again in a few seconds.")
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

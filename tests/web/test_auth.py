@@ -98,3 +98,37 @@ def test_every_kind_of_answer_carries_the_browser_protections(client, session):
 def test_a_request_too_large_is_refused(client, session):
     response = client.post("/sign-in", data={"email": "x" * (3 * 1024 * 1024)})
     assert response.status_code == 413
+
+
+def test_a_database_that_is_not_answering_gives_503_not_500(app, client, session,
+                                                            monkeypatch):
+    import psycopg
+
+    from registry.services.users import issue_token
+    from registry.web.api import coverage as api_coverage
+
+    from ..factories import FIXED_NOW, make_agency
+
+    token = issue_token(session, make_user(session, agency=make_agency(session)),
+                        now=FIXED_NOW)
+    question = {"from_agency_id": 1, "to_agency_id": 2, "purpose": "mash_triage",
+                "data_categories": ["identity_contact"]}
+
+    def fails_with(error):
+        def run_check(*args, **kwargs):
+            raise error
+        return run_check
+
+    monkeypatch.setattr(api_coverage, "run_check", fails_with(
+        psycopg.OperationalError("terminating connection due to administrator command")))
+    response = client.post("/api/v1/coverage", json=question,
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    assert response.get_json()["error"]["code"] == "database_unavailable"
+    # A mistake in a query is not "unavailable": it stays a logged 500.
+    monkeypatch.setattr(api_coverage, "run_check", fails_with(
+        psycopg.ProgrammingError("a mistake in a query")))
+    response = client.post("/api/v1/coverage", json=question,
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 500
