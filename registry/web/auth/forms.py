@@ -13,7 +13,7 @@ class SignInForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Code", widget=GovTextInput(),
+    code = StringField("Code from your authenticator app", widget=GovTextInput(),
                        validators=[InputRequired("Enter the 6-digit code from your "
                                                  "authenticator app")])
     submit = SubmitField("Continue", widget=GovSubmitInput())
