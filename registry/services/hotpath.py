@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..database import hot_engine
@@ -81,12 +82,13 @@ class Transaction(Raw):
     __slots__ = ("connection", "pipeline")
 
     def __init__(self, session: Session):
-        engine = hot_engine(session.get_bind())
+        engine = hot_engine(_engine(session))
         self.connection = engine.raw_connection()
         super().__init__(engine.dialect.name, self.connection.cursor())
         self.pipeline = None
         if self.dialect == "postgresql":
-            self.pipeline = self.connection.driver_connection.pipeline()
+            driver: Any = self.connection.driver_connection
+            self.pipeline = driver.pipeline()
             self.pipeline.__enter__()
         self.cursor.execute("BEGIN")
 
@@ -129,6 +131,11 @@ class Transaction(Raw):
                 connection.close()  # back to the pool
 
 
+def _engine(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
 def _broken(connection: Any) -> bool:
     driver = connection.driver_connection
     return bool(getattr(driver, "broken", False) or getattr(driver, "closed", False))
@@ -136,7 +143,7 @@ def _broken(connection: Any) -> bool:
 
 def read(session: Session, template: str, *params: Any) -> Sequence[Any]:
     """One read on the hot path's pool: a single statement needs no transaction."""
-    connection = hot_engine(session.get_bind()).raw_connection()
+    connection = hot_engine(_engine(session)).raw_connection()
     try:
         return Raw(session.get_bind().dialect.name, connection.cursor()).run(template, *params)
     except BaseException:

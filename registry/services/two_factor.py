@@ -88,7 +88,7 @@ def use_code(session: Session, user: User, code: str | None, *, now: datetime) -
         session.rollback()
         return False
     # One statement decides, so two requests racing with the same code cannot both win.
-    claimed = session.execute(
+    claimed = session.execute(  # type: ignore[attr-defined]
         update(User).where(User.id == user.id,
                            or_(User.totp_step.is_(None), User.totp_step < step))
         .values(totp_step=step).execution_options(synchronize_session=False)).rowcount
