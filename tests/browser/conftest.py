@@ -45,8 +45,10 @@ def live_app(tmp_path, instance_dir, sqlite_template):
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    # Module scope: Playwright's sync API keeps an event loop running while it is open,
+    # and other tests (pyHanko's sealing) call asyncio.run, which refuses to nest.
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
