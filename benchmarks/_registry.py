@@ -202,3 +202,18 @@ def percentile(values: list[float], pct: float) -> float:
 
 def today() -> date:
     return TODAY
+
+
+def wait_until_serving(port: int, seconds: float = 30) -> None:
+    """Wait for the app on `port` to answer /healthz; stop the benchmark if it never does."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the app on port {port} did not start")

@@ -20,14 +20,19 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from http.client import HTTPConnection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._registry import Loader, fresh_database, make_app, percentile  # noqa: E402
+from benchmarks._registry import (  # noqa: E402
+    Loader,
+    fresh_database,
+    make_app,
+    percentile,
+    wait_until_serving,
+)
 from registry.clock import system_now  # noqa: E402
 from registry.domain.lifecycle import StatusSettings  # noqa: E402
 from registry.extensions import db  # noqa: E402
@@ -122,12 +127,7 @@ def over_http(url: str, instance: str, loader: Loader, token: str, seconds: floa
          f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
         cwd=ROOT, env=env)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_serving(port)
         bodies = loader.sample_questions(500)
         load(port, "/healthz", None, None, 2, clients)  # warm both workers
         healthz = load(port, "/healthz", None, None, seconds, clients)

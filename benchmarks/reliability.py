@@ -32,7 +32,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from http.client import HTTPConnection
 from pathlib import Path
@@ -40,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._registry import make_app, percentile  # noqa: E402
+from benchmarks._registry import make_app, percentile, wait_until_serving  # noqa: E402
 from registry.clock import system_now  # noqa: E402
 from registry.extensions import db  # noqa: E402
 
@@ -110,13 +109,7 @@ class Server:
             cwd=ROOT, env={**os.environ, "REGISTRY_DATABASE_URL": url,
                            "REGISTRY_INSTANCE_PATH": instance, "SECRET_KEY": "benchmark",
                            **env})
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise SystemExit("gunicorn did not start")
+        wait_until_serving(self.port)
 
     def workers(self) -> list[int]:
         found = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True,

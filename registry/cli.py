@@ -18,6 +18,16 @@ def _fail(exc: RegistryError) -> None:
     raise click.ClickException(f"{exc.message}{detail}")
 
 
+def _database_copy(name: str, work, path):
+    """Run backup or restore, turning a refusal or a failed tool into the command's error."""
+    try:
+        return work(db.engine, path)
+    except RegistryError as exc:
+        _fail(exc)
+    except RuntimeError as exc:
+        raise click.ClickException(f"The {name} failed: {exc}") from exc
+
+
 def register_cli(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.option("--email", required=True)
@@ -168,12 +178,7 @@ def register_cli(app: Flask) -> None:
         from .services.backup import backup
 
         click.echo(f"Backing up to {file} ...", err=True)
-        try:
-            summary = backup(db.engine, Path(file))
-        except RegistryError as exc:
-            _fail(exc)
-        except RuntimeError as exc:
-            raise click.ClickException(f"The backup failed: {exc}") from exc
+        summary = _database_copy("backup", backup, Path(file))
         click.echo(f"Backed up to {summary.path} ({summary.size:,} bytes): "
                    f"{summary.agreements:,} agreements, {summary.decisions:,} decisions.")
 
@@ -186,12 +191,7 @@ def register_cli(app: Flask) -> None:
 
         from .services.backup import restore
 
-        try:
-            summary = restore(db.engine, Path(file))
-        except RegistryError as exc:
-            _fail(exc)
-        except RuntimeError as exc:
-            raise click.ClickException(f"The restore failed: {exc}") from exc
+        summary = _database_copy("restore", restore, Path(file))
         click.echo(f"Restored {summary.path}: {summary.agreements:,} agreements, "
                    f"{summary.decisions:,} decisions. Now run verify-audit.")
 

@@ -58,6 +58,13 @@ def may_withdraw(actor: Actor, agency_id: int) -> bool:
     return is_ig_lead_of(actor, agency_id)
 
 
+def may_give_notice(actor: Actor, party_ids: Iterable[int]) -> bool:
+    """An IG lead gives notice of withdrawal only for its own agency, and only from an
+    agreement that agency is a party to."""
+    return actor.agency_id is not None and actor.agency_id in set(party_ids) \
+        and may_withdraw(actor, actor.agency_id)
+
+
 def require(allowed: bool, message: str = "You do not have permission to do that") -> None:
     if not allowed:
         raise Forbidden(message)

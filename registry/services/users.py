@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from ..database import begin_write, writes
+from ..database import writes
 from ..domain import policy
 from ..domain.actor import Actor
 from ..domain.errors import Conflict, NotFound, ValidationFailed
@@ -308,44 +308,38 @@ def authenticate(session: Session, email: str, password: str, *,
     return user
 
 
+@writes
 def record_failure(session: Session, user: User, *, now: datetime) -> None:
     """Count a failed sign-in (a wrong password or two-factor code) in the database,
     where every worker and app server sees it; the tenth locks the account."""
-    begin_write(session)
-    try:
-        count = session.execute(
-            update(User).where(User.id == user.id)
-            .values(failed_sign_ins=User.failed_sign_ins + 1)
-            .returning(User.failed_sign_ins)
-            .execution_options(synchronize_session=False)).scalar_one()
-        if count >= LOCK_AFTER:
-            session.execute(update(User).where(User.id == user.id)
-                            .values(failed_sign_ins=0, locked_until=now + LOCK_FOR)
-                            .execution_options(synchronize_session=False))
-            log.warning("user %s locked for %s after %s failed sign-ins", user.id,
-                        LOCK_FOR, count)
-        else:
-            log.info("failed sign-in %s for user %s", count, user.id)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    session.expire(user)
+    count = session.execute(
+        update(User).where(User.id == user.id)
+        .values(failed_sign_ins=User.failed_sign_ins + 1)
+        .returning(User.failed_sign_ins)
+        .execution_options(synchronize_session=False)).scalar_one()
+    if count >= LOCK_AFTER:
+        session.execute(update(User).where(User.id == user.id)
+                        .values(failed_sign_ins=0, locked_until=now + LOCK_FOR)
+                        .execution_options(synchronize_session=False))
+        log.warning("user %s locked for %s after %s failed sign-ins", user.id, LOCK_FOR,
+                    count)
+    else:
+        log.info("failed sign-in %s for user %s", count, user.id)
+    session.commit()
 
 
 def record_success(session: Session, user: User) -> None:
     """A complete sign-in clears the count of failures."""
     if user.failed_sign_ins or user.locked_until is not None:
-        begin_write(session)
-        try:
-            session.execute(update(User).where(User.id == user.id)
-                            .values(failed_sign_ins=0, locked_until=None)
-                            .execution_options(synchronize_session=False))
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        session.expire(user)
+        _clear_failures(session, user)
+
+
+@writes
+def _clear_failures(session: Session, user: User) -> None:
+    session.execute(update(User).where(User.id == user.id)
+                    .values(failed_sign_ins=0, locked_until=None)
+                    .execution_options(synchronize_session=False))
+    session.commit()
 
 
 @writes

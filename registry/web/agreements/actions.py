@@ -143,7 +143,7 @@ def withdraw_agreement(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
     actor = current_actor()
     version = agreement.current or agreement.latest
-    policy.require(actor.agency_id in {p.agency_id for p in version.parties},
+    policy.require(policy.may_give_notice(actor, [p.agency_id for p in version.parties]),
                    f"Your agency is not a party to {agreement.reference}")
     form = WithdrawForm()
     if form.validate_on_submit():

@@ -3,10 +3,10 @@ from flask import current_app, jsonify
 from ...clock import now
 from ...extensions import db, limiter
 from ...services import two_factor
-from ...services.demo import is_demo_account
 from ...services.users import authenticate, issue_token, record_failure, record_success
 from ..errors import api_error
 from ..permissions import public
+from ..sessions import two_factor_exempt, two_factor_needed
 from . import bp
 from .body import Body
 from .spec import api
@@ -32,15 +32,13 @@ def create_token():
     user = authenticate(db.session, email, password, now=now())
     if user is None:
         return api_error(401, "invalid_credentials", GENERIC_FAILURE)
-    config = current_app.config
-    exempt = config["DEMO_MODE"] and is_demo_account(user)
-    if user.totp_secret and not exempt:
+    if user.totp_secret and not two_factor_exempt(user):
         if not two_factor.use_code(db.session, user, code, now=now()):
             record_failure(db.session, user, now=now())
             return api_error(401, "invalid_credentials", GENERIC_FAILURE,
                              {"totp": "Send the current code from your authenticator app"}
                              if not code else None)
-    elif two_factor.required(user, config["TWO_FACTOR_ROLES"], exempt=exempt):
+    elif two_factor_needed(user):
         return api_error(403, "two_factor_setup_needed",
                          "Your role needs two-factor sign-in: sign in on the website once "
                          "to set it up, then ask for a token with its code")
