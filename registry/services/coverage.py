@@ -58,6 +58,7 @@ _VERSIONS = """
     WHERE a.id IN {list} ORDER BY a.id, v.number"""
 # The versions' party rows (with whether each party's signature binds the version's
 # content), purposes, categories and the agreements' withdrawals, in one round trip.
+# The check reads them narrowed (rules.narrowed): the pair's rows and the request's codes.
 _DETAILS = """
     SELECT 'p', pt.version_id, pt.agency_id, pt.may_disclose, pt.may_receive, s.id, NULL
     FROM agreement_parties pt
@@ -66,15 +67,18 @@ _DETAILS = """
                           AND s.content_sha256 = v.content_sha256
     WHERE pt.version_id IN {list} {parties_of}
     UNION ALL SELECT 'u', version_id, NULL, NULL, NULL, NULL, purpose_code
-    FROM agreement_purposes WHERE version_id IN {list}
+    FROM agreement_purposes WHERE version_id IN {list} {purpose_is}
     UNION ALL SELECT 'c', version_id, NULL, NULL, NULL, NULL, category_code
-    FROM agreement_data_categories WHERE version_id IN {list}
+    FROM agreement_data_categories WHERE version_id IN {list} {categories_in}
     UNION ALL SELECT 'w', agreement_id, agency_id, NULL, NULL, NULL,
                      CAST(effective_on AS VARCHAR(10))
     FROM withdrawals WHERE agreement_id IN {list} {withdrawals_of}"""
-_DETAILS_ALL = _DETAILS.replace("{parties_of}", "").replace("{withdrawals_of}", "")
-_DETAILS_OF = (_DETAILS.replace("{parties_of}", "AND pt.agency_id IN {list}")
-               .replace("{withdrawals_of}", "AND agency_id IN {list}"))
+_DETAILS_ALL = (_DETAILS.replace("{parties_of}", "").replace("{withdrawals_of}", "")
+                .replace("{purpose_is}", "").replace("{categories_in}", ""))
+_DETAILS_NARROWED = (_DETAILS.replace("{parties_of}", "AND pt.agency_id IN {list}")
+                     .replace("{withdrawals_of}", "AND agency_id IN {list}")
+                     .replace("{purpose_is}", "AND purpose_code = {p}")
+                     .replace("{categories_in}", "AND category_code IN {list}"))
 _LABELS = """
     SELECT 'a', CAST(id AS VARCHAR(20)), name, NULL, NULL FROM agencies WHERE id IN {list}
     UNION ALL SELECT 'p', code, label, NULL, NULL FROM purposes WHERE code = {p}
@@ -83,18 +87,18 @@ _LABELS = """
               WHERE agency_id = {p} AND ended_on IS NULL AND role IN {list}"""
 
 def _pair_facts_pg() -> str:
-    """_CANDIDATES, _VERSIONS and _DETAILS_OF as one PostgreSQL statement: the lists
+    """_CANDIDATES, _VERSIONS and _DETAILS_NARROWED as one PostgreSQL statement: the lists
     they take become the rows found before them. It answers one row: the version rows
     and the detail rows, each as a JSON array of arrays (decoded in one call each)."""
     versions = _VERSIONS.replace("IN {list}", "IN (SELECT id FROM ids)").replace(
         "ORDER BY a.id, v.number", "")
-    details = _DETAILS_OF
-    # _DETAILS_OF's lists in order: versions, agencies, versions, versions, agreements,
-    # agencies. The agencies stay parameters.
-    for found in ("(SELECT c5 FROM ver)", "{agencies}", "(SELECT c5 FROM ver)",
-                  "(SELECT c5 FROM ver)", "(SELECT c0 FROM ver)", "{agencies}"):
+    details = _DETAILS_NARROWED
+    # _DETAILS_NARROWED's lists in order: versions, agencies, versions, versions,
+    # categories, agreements, agencies. The agencies and categories stay parameters.
+    for found in ("(SELECT c5 FROM ver)", "{given}", "(SELECT c5 FROM ver)",
+                  "(SELECT c5 FROM ver)", "{given}", "(SELECT c0 FROM ver)", "{given}"):
         details = details.replace("IN {list}", "IN " + found, 1)
-    details = details.replace("{agencies}", "{list}")
+    details = details.replace("{given}", "{list}")
     return f"""
     WITH cand(a, p, g) AS ({_CANDIDATES}),
     ids(id) AS (SELECT a FROM cand UNION SELECT p FROM cand WHERE p IS NOT NULL
@@ -121,45 +125,39 @@ def with_ancestors(session: Session, ids: Iterable[int]) -> set[int]:
     return found
 
 
-def facts_for(session: Session, ids: Iterable[int],
-              agencies: Iterable[int] | None = None) -> dict[int, rules.AgreementFacts]:
-    """The agreements and all their ancestors, as the rules' plain facts."""
+def facts_for(session: Session, ids: Iterable[int]) -> dict[int, rules.AgreementFacts]:
+    """The agreements and all their ancestors, as the rules' plain facts (all of them)."""
     every = sorted(with_ancestors(session, ids))
     if not every:
         return {}
     raw = hotpath.Raw.of(session)
-    return _facts(raw, raw.run(_VERSIONS, every), agencies)
-
-
-def _facts(raw: hotpath.Raw, version_rows: Sequence[Any],
-           agencies: Iterable[int] | None) -> dict[int, rules.AgreementFacts]:
-    """Facts from the agreements' version rows, reading their parties, codes and
-    withdrawals in one query. With `agencies`, only those agencies' party and
-    withdrawal rows are read: the rules need nothing else."""
-    if not version_rows:
-        return {}
-    only = sorted(set(agencies)) if agencies is not None else None
-    every = sorted({row[0] for row in version_rows})
+    version_rows = raw.run(_VERSIONS, every)
     version_ids = [row[5] for row in version_rows]
-    rows = (raw.run(_DETAILS_ALL, version_ids, version_ids, version_ids, every)
-            if only is None else
-            raw.run(_DETAILS_OF, version_ids, only, version_ids, version_ids, every, only))
-    return _assemble(version_rows, rows)
+    return _assemble(version_rows, raw.run(_DETAILS_ALL, version_ids, version_ids,
+                                           version_ids, every))
 
 
-def _pair_facts(raw: hotpath.Transaction, source: int,
-                target: int) -> dict[int, rules.AgreementFacts]:
-    """The facts of the agreements both agencies are parties to and those above them,
-    as far as the rules need them for these two agencies. SQLite answers each query in
+def _pair_facts(raw: hotpath.Transaction,
+                request: rules.Request) -> dict[int, rules.AgreementFacts]:
+    """The agreements both agencies are parties to and those above them, narrowed to
+    what checking `request` looks at (rules.narrowed). SQLite answers each query in
     process, so it runs them in turn; PostgreSQL answers all of it in one statement (a
     round trip costs more there than the queries)."""
+    source, target = request.from_agency_id, request.to_agency_id
+    pair, categories = [source, target], sorted(request.data_categories)
     if raw.dialect == "postgresql":
-        [(versions, details)] = raw.run(_PAIR_FACTS_PG, target, source, [source, target],
-                                        [source, target])
+        [(versions, details)] = raw.run(_PAIR_FACTS_PG, target, source, pair,
+                                        request.purpose, categories, pair)
         return _assemble(sorted(versions or (), key=lambda v: (v[0], v[6])), details or ())
     chain = sorted({i for row in raw.run(_CANDIDATES, target, source)
                     for i in row if i is not None})
-    return _facts(raw, raw.run(_VERSIONS, chain), agencies=(source, target)) if chain else {}
+    if not chain:
+        return {}
+    version_rows = raw.run(_VERSIONS, chain)
+    version_ids = [row[5] for row in version_rows]
+    return _assemble(version_rows, raw.run(
+        _DETAILS_NARROWED, version_ids, pair, version_ids, request.purpose, version_ids,
+        categories, chain, pair))
 
 
 def _assemble(version_rows: Sequence[Any],
@@ -262,14 +260,13 @@ def run_check(session: Session, actor: Actor, data: CheckInput, *, today: date, 
     # bookkeeping would cost more than the check's queries (docs/PERFORMANCE.md).
     with hotpath.Transaction(session) as raw:
         source, target = int(data.from_agency_id or 0), int(data.to_agency_id or 0)
+        request = rules.Request(source, target, str(data.purpose or ""),
+                                frozenset(data.data_categories or ()), data.on_date or today)
         labels = _labels(raw, data)
         # The agreements both agencies are parties to, and those above them: two look-ups
         # in the party index, whatever the size of the registry (sent with the names).
-        agreements = _pair_facts(raw, source, target)
+        agreements = _pair_facts(raw, request)
         names, officers = _validate(labels.fetchall(), data)
-        on = data.on_date or today
-        request = rules.Request(source, target, str(data.purpose),
-                                frozenset(data.data_categories or ()), on)
         contacts = [rules.Contact(OfficerRole(role), name, job_title, email,
                                   names.agency(source))
                     for role, name, job_title, email in sorted(officers, key=lambda o: o[1])]
@@ -280,7 +277,7 @@ def run_check(session: Session, actor: Actor, data: CheckInput, *, today: date, 
         raw.write()
         raw.execute(
             _INSERT_CHECK, check_id, now, actor.user_id, source, target, request.purpose,
-            json.dumps(sorted(request.data_categories)), on.isoformat(),
+            json.dumps(sorted(request.data_categories)), request.on_date.isoformat(),
             answer.outcome.value, answer.agreement.id if answer.agreement else None,
             answer.version, stored)
     return StoredCheck(check_id, stored), answer

@@ -17,6 +17,7 @@ from registry.domain.coverage import (
     Request,
     VersionFacts,
     check,
+    narrowed,
 )
 from registry.domain.lifecycle import StatusSettings
 from registry.domain.vocab import VersionStatus as V
@@ -47,11 +48,15 @@ def make_versions(rnd, steady: bool = False) -> tuple[VersionFacts, ...]:
     opened = rnd.choice([None, None, None, V.DRAFT, V.AWAITING_SIGNATURES])
     if opened or not statuses:
         statuses.append(opened or V.DRAFT)
+    # Terminating ends the open version too (an agreement never in force can be
+    # terminated), and nothing is opened after it.
+    ended = current == V.TERMINATED or (current is None and rnd.random() < 0.1)
     made = []
     for number, status in enumerate(statuses, start=1):
         parties = {agency: rnd.choice(TERMS) for agency in AGENCIES
                    if rnd.random() < (0.95 if steady else 0.85)}
         if status in (V.DRAFT, V.AWAITING_SIGNATURES):
+            status = V.TERMINATED if ended else status
             signed = frozenset(a for a in parties if rnd.random() < 0.5)
         else:
             signed = frozenset(parties)
@@ -213,6 +218,18 @@ def test_removing_a_signature_or_a_party_never_turns_not_covered_into_covered(
     versions_ = target.versions[:index] + (changed,) + target.versions[index + 1:]
     smaller = {**registry, target.id: replace(target, versions=versions_)}
     assert check(req, smaller, []).outcome == Outcome.NOT_COVERED
+
+
+@RUNS
+@given(registries, requests)
+def test_the_narrowed_facts_give_the_same_answer(registry, req):
+    """The service reads only the pair's rows and the request's codes (narrowed): the
+    answer must be the one the whole registry gives, reasons and warnings included."""
+    def said(answer):  # everything the answer says (its agreement by id)
+        return replace(answer, agreement=answer.agreement and answer.agreement.id)
+
+    narrow = {i: narrowed(x, req) for i, x in registry.items()}
+    assert said(check(req, narrow, [])) == said(check(req, registry, []))
 
 
 def test_the_generated_registries_exercise_every_outcome():

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
+from registry.domain import coverage as rules
 from registry.domain.errors import ValidationFailed
 from registry.domain.lifecycle import StatusSettings
 from registry.extensions import db
@@ -178,12 +179,21 @@ def test_the_checks_own_read_gives_the_same_facts_as_the_general_one(session):
                                  agency_id=school.id, effective_on=TODAY + timedelta(days=30),
                                  today=TODAY, now=FIXED_NOW)
     session.rollback()
+    def asking(source, target):
+        return rules.Request(source.id, target.id, "mash_triage",
+                             frozenset({"identity_contact", "education"}), TODAY)
+
     for source, target in ((council, police), (police, council), (school, health)):
+        request = asking(source, target)
         with hotpath.Transaction(session) as raw:
-            own = coverage._pair_facts(raw, source.id, target.id)
-        general = coverage.facts_for(session, own, agencies=(source.id, target.id))
+            own = coverage._pair_facts(raw, request)
+        general = {i: rules.narrowed(x, request)
+                   for i, x in coverage.facts_for(session, own).items()}
         assert own == general
         assert own  # the pair shares agreements: the comparison is not of two empty maps
+        # and the narrowing kept something of each kind to compare
+        versions = [v for x in own.values() for v in x.versions]
+        assert any(v.purposes for v in versions) and any(v.data_categories for v in versions)
     with hotpath.Transaction(session) as raw:
-        shared = coverage._pair_facts(raw, council.id, police.id)
+        shared = coverage._pair_facts(raw, asking(council, police))
     assert set(shared) == {protocol.id, mash.id, conferences.id}
