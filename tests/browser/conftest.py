@@ -7,6 +7,7 @@ Every page a journey reaches is checked with axe-core (from the npm registry, in
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -17,7 +18,9 @@ from werkzeug.serving import make_server
 from registry import create_app
 from registry.extensions import db
 
+from ..client import RegistryClient
 from ..conftest import FIXED_NOW, _config
+from .drivers import DRIVERS, totp_now
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("REGISTRY_CHROMIUM", "/usr/bin/chromium")
@@ -66,11 +69,39 @@ def chromium():
 class Journey:
     """One person's browser tab, with the accessibility check after every page."""
 
-    def __init__(self, browser, base: str):
+    def __init__(self, browser, base: str, driver: str = "mouse"):
         # axe is injected as a script; the registry's CSP (rightly) refuses inline scripts.
-        self.context = browser.new_context(base_url=base, bypass_csp=True)
+        self.context = browser.new_context(base_url=base, bypass_csp=True,
+                                           accept_downloads=True)
         self.page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.act = DRIVERS[driver](self.page)
         self.checked: list[str] = []
+
+    def visit(self, path: str) -> int:
+        """Open `path` as a typed address; answer the HTTP status."""
+        status = self.page.goto(path).status
+        self.axe()
+        return status
+
+    def sign_in(self, user, password: str = RegistryClient.password) -> None:
+        """Through the real sign-in page, setting up two-factor sign-in when the role
+        needs it, with the code an authenticator app would show."""
+        page, act = self.page, self.act
+        self.visit("/sign-in")
+        act.fill("input[name=email]", user.email)
+        act.fill("input[name=password]", password)
+        act.go(page.get_by_role("button", name="Sign in"))
+        if "/two-factor" in page.url:
+            self.axe()
+            if "/set-up" in page.url:
+                act.press(page.locator("summary", has_text="I cannot scan the QR code"))
+                secret = "".join(page.locator(".registry-secret").inner_text().split())
+                self.secret = secret
+            act.fill("input[name=code]", totp_now(self.secret))
+            act.go(page.get_by_role("button", name="Continue"))
+        assert re.search(r"/$", page.url), page.url
+        self.axe()
 
     def axe(self) -> None:
         page = self.page
@@ -90,8 +121,8 @@ class Journey:
 def journey(chromium, live_app):
     opened = []
 
-    def open_tab() -> Journey:
-        tab = Journey(chromium, live_app.config["LIVE_URL"])
+    def open_tab(driver: str = "mouse") -> Journey:
+        tab = Journey(chromium, live_app.config["LIVE_URL"], driver)
         opened.append(tab)
         return tab
 

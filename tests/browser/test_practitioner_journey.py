@@ -10,57 +10,48 @@ from ..factories import chain, make_agency, make_officer, make_user
 pytestmark = pytest.mark.browser
 
 
-def _sign_in(tab, user, password="correct horse battery staple"):
-    page = tab.page
-    page.goto("/sign-in")
-    tab.axe()
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", password)
-    page.click("button:has-text('Sign in'), input[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
-    tab.axe()
+@pytest.fixture(params=["mouse", "keyboard"])
+def driver(request):
+    return request.param
 
 
 def _check(tab, to_agency, categories):
-    page = tab.page
-    page.goto("/coverage")
-    tab.axe()
-    page.select_option("select[name=to_agency_id]", str(to_agency.id))
-    page.select_option("select[name=purpose]", "mash_triage")
+    page, act = tab.page, tab.act
+    tab.visit("/coverage")
+    act.choose("select[name=to_agency_id]", str(to_agency.id))
+    act.choose("select[name=purpose]", "mash_triage")
     for code in categories:
-        page.check(f"input[name=data_categories][value={code}]")
-    page.click("button:has-text('Check'), input[type=submit][value=Check]")
-    page.wait_for_url(re.compile(r"/coverage/checks/"))
+        act.tick(f"input[name=data_categories][value={code}]")
+    act.go(page.get_by_role("button", name="Check"))
+    assert re.search(r"/coverage/checks/", page.url), page.inner_text("main")
     tab.axe()
     return page.inner_text("main")
 
 
 def _record(tab, decision, reasons):
-    page = tab.page
-    page.get_by_role("link", name="Record your decision").click()
-    page.wait_for_url(re.compile(r"/decisions/new"))
+    page, act = tab.page, tab.act
+    act.go(page.get_by_role("link", name="Record your decision"))
+    assert "/decisions/new" in page.url
     tab.axe()
-    page.check(f"input[name=decision][value={decision}]")
-    page.check("input[name=consent][value=not_sought]")
-    if page.locator("textarea[name=consent_reason]").count():
-        page.fill("textarea[name=consent_reason]", "Seeking consent would place the child "
-                                                   "at risk")
-    page.fill("textarea[name=reasons]", reasons)
-    page.click("button:has-text('Record'), input[type=submit]")
-    page.wait_for_url(re.compile(r"/decisions/\d+$"))
+    act.tick(f"input[name=decision][value={decision}]")
+    act.tick("input[name=consent][value=not_sought]")
+    act.fill("textarea[name=consent_reason]", "Seeking consent would place the child at risk")
+    act.fill("textarea[name=reasons]", reasons)
+    act.go(page.get_by_role("button", name=re.compile("Record")))
+    assert re.search(r"/decisions/\d+$", page.url), page.inner_text("main")
     tab.axe()
     return page.inner_text("main")
 
 
-def test_a_practitioner_checks_two_shares_and_records_both(journey, live_session):
+def test_a_practitioner_checks_two_shares_and_records_both(journey, live_session, driver):
     council, police = make_agency(live_session, name="Northshire Council"), make_agency(
         live_session, name="Northshire Police")
     school = make_agency(live_session, name="Eastmoor School")
     make_officer(live_session, council, role="caldicott_guardian", name="Cal Guardian")
     chain(live_session, council, police)
     practitioner = make_user(live_session, agency=council, name="Pat Practitioner")
-    tab = journey()
-    _sign_in(tab, practitioner)
+    tab = journey(driver)
+    tab.sign_in(practitioner)
 
     covered = _check(tab, police, ["identity_contact"])
     assert "covered" in covered.lower() and "not covered" not in covered.lower()

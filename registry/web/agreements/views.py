@@ -283,8 +283,11 @@ def download_issued_pdf(agreement_id: int, pdf_id: int):
                  None)
     if found is None:
         abort(404)
+    # A file to keep or send on, named so that it can be told apart from other issues.
+    agreement = get_agreement(db.session, agreement_id)
+    name = f"{agreement.reference}-v{found.version_number}-sealed-{found.sha256[:8]}.pdf"
     return Response(found.pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f"inline; filename={found.sha256[:12]}.pdf"})
+        "Content-Disposition": f"attachment; filename={name}"})
 
 
 @bp.get("/reviews")

@@ -1,0 +1,145 @@
+"""An agreement from draft to sealed PDF to review, in Chromium, with the mouse and with
+the keyboard alone: an IG lead drafts a tier-2 agreement with three parties and submits
+it; each party's signatory signs on a page that restates what is signed; the agreement
+comes into force and its sealed PDF downloads; the IG lead records a review and the
+review date moves. People of an agency that is not a party are refused at each step.
+Everyone signs in through the real sign-in page with a two-factor code."""
+
+import re
+
+import pytest
+
+from ..factories import activate, make_agency, make_draft, make_user, party
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(params=["mouse", "keyboard"])
+def driver(request):
+    return request.param
+
+
+def _refused(tab, path: str) -> None:
+    """`tab`'s person opens `path` and is told it is not theirs; nothing else happens."""
+    assert tab.visit(path) == 403, path
+    assert tab.page.get_by_role("heading", level=1).inner_text() == \
+        "You do not have permission"
+
+
+def _draft(tab, protocol, agencies, title: str) -> str:
+    """Draft a tier-2 agreement under `protocol` with `agencies` as parties; answer
+    its page's address."""
+    page, act = tab.page, tab.act
+    tab.visit("/agreements")
+    act.go(page.get_by_role("link", name="Draft an agreement"))
+    tab.axe()
+    act.tick("input[name=tier][value='2']")
+    act.choose("select[name=parent_id]", str(protocol.id))
+    act.go(page.get_by_role("button", name="Continue"))
+    tab.axe()
+    act.fill("input[name=title]", title)
+    for agency in agencies:
+        act.tick(f"input[name=disclosers][value='{agency.id}']")
+        act.tick(f"input[name=receivers][value='{agency.id}']")
+    act.tick("input[name=purposes][value=mash_triage]")
+    act.tick("input[name=data_categories][value=identity_contact]")
+    act.tick("input[name=lawful_bases][value=art6_1_e]")
+    act.fill("textarea[name=data_subjects]", "Children referred to the MASH")
+    act.fill("#effective_from-day", "1")
+    act.fill("#effective_from-month", "6")
+    act.fill("#effective_from-year", "2026")
+    act.go(page.get_by_role("button", name="Save draft"))
+    assert re.search(r"/agreements/\d+$", page.url), page.inner_text("main")
+    tab.axe()
+    return page.url
+
+
+def _submit(tab, address: str) -> None:
+    page = tab.page
+    tab.visit(address)
+    tab.act.go(page.get_by_role("button", name="Submit for signature"))
+    tab.axe()
+    assert "Awaiting signatures" in page.inner_text("main")
+
+
+def _sign(tab, address: str, title: str, agencies) -> None:
+    page, act = tab.page, tab.act
+    tab.visit(address)
+    act.go(page.get_by_role("link", name=re.compile("Read and sign")))
+    tab.axe()
+    restated = page.inner_text("main")
+    assert title in restated and all(a.name in restated for a in agencies)
+    assert "Children referred to the MASH" in restated
+    act.tick("input[name=declaration]")
+    act.go(page.get_by_role("button", name="Sign this agreement"))
+    assert re.search(r"/agreements/\d+$", page.url), page.inner_text("main")
+    tab.axe()
+
+
+def test_an_agreement_is_drafted_signed_sealed_and_reviewed(journey, live_app, live_session,
+                                                             driver, tmp_path):
+    council, police, health = (make_agency(live_session, name=n) for n in (
+        "Northshire Council", "Northshire Police", "Northshire Health"))
+    outsider = make_agency(live_session, name="Westfield Academy")
+    protocol = activate(live_session, make_draft(live_session, tier=1, owner=council, parties=[
+        party(council), party(police), party(health), party(outsider)],
+        title="Northshire information sharing protocol"))
+    lead = make_user(live_session, roles=("ig_lead",), agency=council, name="Iris Lead")
+    signers = [make_user(live_session, roles=("signatory",), agency=a, name=f"{a.name} signer",
+                         job_title="Director") for a in (council, police, health)]
+    other_lead = make_user(live_session, roles=("ig_lead",), agency=outsider, name="Olu Other")
+    other_signer = make_user(live_session, roles=("signatory",), agency=outsider,
+                             name="Sam Other")
+    title = "MASH referrals between council, police and health"
+    # Sealed when it comes into force (on the server's thread: the test's own thread runs
+    # Playwright's event loop, in which pyHanko cannot run).
+    live_app.config["SEAL_ON_ACTIVATION"] = True
+
+    tab = journey(driver)
+    tab.sign_in(lead)
+    address = _draft(tab, protocol, (council, police, health), title)
+    path = address.removeprefix(live_app.config["LIVE_URL"])
+
+    outsiders = journey(driver)
+    outsiders.sign_in(other_lead)
+    _refused(outsiders, path + "/edit")
+
+    _submit(tab, address)
+    other = journey(driver)
+    other.sign_in(other_signer)
+    _refused(other, path + "/sign")
+
+    for signer in signers:
+        signing = journey(driver)
+        signing.sign_in(signer)
+        _sign(signing, address, title, (council, police, health))
+        signing.close()
+
+    tab.visit(address)
+    shown = tab.page.inner_text("main")
+    assert "Active" in shown, shown
+    tab.act.press(tab.page.locator("summary", has_text="Sealed copies issued"))
+    copy = tab.page.get_by_role("link", name=re.compile(r"Version 1, review date"))
+    with tab.page.expect_download() as download:
+        tab.act.press(copy)
+    saved = tmp_path / "sealed.pdf"
+    assert re.fullmatch(r"ISA-\d{4}-\d{4}-v1-sealed-[0-9a-f]{8}\.pdf",
+                        download.value.suggested_filename)
+    download.value.save_as(saved)
+    body = saved.read_bytes()
+    assert body.startswith(b"%PDF") and b"/ByteRange" in body  # sealed: a signature
+    assert "1 June 2027" in shown  # the review date, 12 months on
+
+    _refused(outsiders, path + "/review")
+    page, act = tab.page, tab.act
+    act.go(page.get_by_role("link", name="Record a review"))
+    tab.axe()
+    act.tick("input[name=outcome][value=continue]")
+    act.fill("textarea[name=notes]", "Still needed; contacts checked")
+    act.go(page.get_by_role("button", name="Record review"))
+    assert re.search(r"/agreements/\d+$", page.url), page.inner_text("main")
+    tab.axe()
+    reviewed = page.inner_text("main")
+    assert "Still needed; contacts checked" in reviewed
+    assert re.search(r"Review date moved from 1 June 2027 to \d+ \w+ 2027", reviewed), reviewed
+    assert len(tab.checked) >= 12
