@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app registry
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run test lint assets db seed install clean
+.PHONY: help run test lint assets db seed install clean screenshots
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ run: assets seed  ## Set everything up, then serve on http://127.0.0.1:5000 with
 
 test: assets  ## Run the whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+screenshots: assets  ## Retake the README's screenshots (docs/screenshots/) from the demo data
+	$(PY) tools/screenshots.py
 
 lint: install  ## Ruff and mypy
 	$(VENV)/bin/ruff check registry tests tools benchmarks

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..domain.actor import Actor
 from ..domain.chain import GENESIS, entry_hash, first_break
 from ..models import AuditEntry
+from .paging import Page, paginate
 
 AUDIT_LOCK_KEY = 7_301_001  # any constant shared by every writer of the audit chain
 
@@ -61,3 +62,20 @@ def history(session: Session, entity_type: str, entity_id: int) -> list[AuditEnt
         select(AuditEntry).where(AuditEntry.entity_type == entity_type,
                                  AuditEntry.entity_id == entity_id)
         .order_by(AuditEntry.sequence)))
+
+
+ENTITY_TYPES = ("agency", "officer", "user", "agreement", "vocabulary")
+
+
+def entries(session: Session, *, entity: str = "", search: str = "", page: int = 1,
+            per_page: int = 50) -> Page:
+    """The trail, newest first: of one kind of thing, and/or whose actor or action
+    contains `search` (any case)."""
+    query = select(AuditEntry).order_by(AuditEntry.sequence.desc())
+    if entity in ENTITY_TYPES:
+        query = query.where(AuditEntry.entity_type == entity)
+    if search.strip():
+        wanted = search.strip().lower()
+        query = query.where(or_(func.lower(AuditEntry.actor_name).contains(wanted, autoescape=True),
+                                func.lower(AuditEntry.action).contains(wanted, autoescape=True)))
+    return paginate(session, query, page=page, per_page=per_page)

@@ -151,19 +151,27 @@ def agency_for_token(session: Session, token: str) -> Agency | None:
     return session.scalar(select(Agency).where(Agency.calendar_token == token))
 
 
+# The standings that have a review date to keep.
+LIVE = (EffectiveStatus.REVIEW_OVERDUE, EffectiveStatus.LAPSED, EffectiveStatus.REVIEW_DUE,
+        EffectiveStatus.ACTIVE, EffectiveStatus.SCHEDULED, EffectiveStatus.SUSPENDED)
+
+
 def upcoming(session: Session, agency_id: int | None, *, today: date,
-             settings: StatusSettings) -> list[tuple[Agreement, Any]]:
-    """Agreements (the agency's, or all) with their standing, by review date."""
+             settings: StatusSettings, search: str = "",
+             status: EffectiveStatus | None = None) -> list[tuple[Agreement, Any]]:
+    """Agreements (the agency's, or all) with their standing, by review date; only
+    those whose reference or title contains `search`, and only of `status`, if given."""
     query = select(Agreement).order_by(Agreement.reference)
     if agency_id is not None:
         query = query.where(exists().where(Party.agency_id == agency_id,
                                            Party.version_id == AgreementVersion.id,
                                            AgreementVersion.agreement_id == Agreement.id))
+    wanted = search.strip().lower()
     rows = [(a, standing(a, today, settings)) for a in session.scalars(query)]
-    live = {EffectiveStatus.ACTIVE, EffectiveStatus.REVIEW_DUE, EffectiveStatus.REVIEW_OVERDUE,
-            EffectiveStatus.LAPSED, EffectiveStatus.SCHEDULED, EffectiveStatus.SUSPENDED}
-    return sorted(((a, w) for a, w in rows if w.status in live),
-                  key=lambda item: item[1].shown.review_date)
+    return sorted(((a, w) for a, w in rows
+                   if w.status in LIVE and (status is None or w.status == status)
+                   and (wanted in a.reference.lower() or wanted in w.shown.title.lower())),
+                  key=lambda item: (item[1].shown.review_date, item[0].reference))
 
 
 def ical(agency: Agency, items: list[tuple[Agreement, Any]], *, now: datetime) -> str:

@@ -1,14 +1,11 @@
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from ...clock import now
 from ...domain.errors import Conflict, ValidationFailed
 from ...domain.vocab import Role
 from ...extensions import db
-from ...models import AuditEntry
 from ...services import agencies as agency_service
 from ...services import audit, two_factor, users, vocabularies
-from ...services.paging import paginate
 from ..fields import attach_errors, choices
 from ..forms_util import page_args
 from ..permissions import current_actor, signed_in
@@ -94,12 +91,10 @@ def edit_user(user_id: int):
 @signed_in(Role.ADMIN)
 def audit_trail():
     entity = request.args.get("entity", "")
-    query = select(AuditEntry).order_by(AuditEntry.sequence.desc())
-    if entity in ("agency", "officer", "user", "agreement", "vocabulary"):
-        query = query.where(AuditEntry.entity_type == entity)
-    page = paginate(db.session, query, **page_args())
-    return render_template("admin/audit.html", page=page, entity=entity,
-                           broken=audit.verify(db.session))
+    search = request.args.get("q", "").strip()[:200]
+    page = audit.entries(db.session, entity=entity, search=search, **page_args())
+    return render_template("admin/audit.html", page=page, entity=entity, search=search,
+                           entity_types=audit.ENTITY_TYPES, broken=audit.verify(db.session))
 
 
 @bp.get("/vocabularies")

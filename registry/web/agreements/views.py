@@ -24,6 +24,7 @@ from ...services.agreement_reads import (
     standing,
 )
 from ...services.agreement_reads import list_agreements as find_agreements
+from ...services.paging import page_of
 from ..fields import attach_errors, choices
 from ..forms_util import page_args
 from ..permissions import current_actor, signed_in
@@ -295,14 +296,17 @@ def download_issued_pdf(agreement_id: int, pdf_id: int):
 def review_calendar():
     """Review dates month by month: the agency's agreements (all, for the administrator)."""
     actor = current_actor()
+    search = request.args.get("q", "").strip()[:200]
+    status = next((s for s in reviews.LIVE if s.value == request.args.get("status")), None)
     items = reviews.upcoming(db.session, actor.agency_id, today=today(),
-                             settings=status_settings())
+                             settings=status_settings(), search=search, status=status)
+    page = page_of(items, **page_args())
     feed = None
     if actor.has(Role.IG_LEAD) and actor.agency_id is not None:
         token = reviews.calendar_token(db.session, actor.agency_id)
         feed = url_for("public.review_feed", token=token, _external=True)
-    return render_template("agreements/reviews.html", items=items, feed=feed,
-                           confirm=ConfirmForm())
+    return render_template("agreements/reviews.html", page=page, feed=feed, search=search,
+                           status=status, statuses=reviews.LIVE, confirm=ConfirmForm())
 
 
 @bp.post("/reviews/new-calendar-link")
