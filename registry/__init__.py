@@ -34,6 +34,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         settings.update(config)
     app.config.update(settings)
     app.instance_path = app.config["INSTANCE_PATH"]
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(ROOT / "templates")),

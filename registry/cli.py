@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -155,6 +156,16 @@ def register_cli(app: Flask) -> None:
         sent = reviews.send(db.session, due, now=moment, mail=app.config)
         where = "" if app.config.get("MAIL_SERVER") else " to the log (MAIL_SERVER is not set)"
         click.echo(f"Sent {sent} reminder(s){where}.")
+
+    @app.cli.command("seal-keys")
+    @click.argument("folder", type=click.Path(file_okay=False))
+    def seal_keys_command(folder):
+        """Make a CA and a seal certificate in FOLDER (for a trial: a real deployment seals
+        with the partnership's own certificate). Every app server needs the same three."""
+        from .pdf.seal import development_keys
+
+        keys = development_keys(Path(folder).resolve(), app.config["PARTNERSHIP_NAME"])
+        click.echo(f"SEAL_CERT={keys.cert}\nSEAL_KEY={keys.key}\nSEAL_CA={keys.ca}")
 
     @app.cli.command("verify-pdf")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))

@@ -46,6 +46,12 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
     production = env.get("REGISTRY_ENV", "development") == "production"
     database_url = env.get("REGISTRY_DATABASE_URL") or f"sqlite:///{instance / 'registry.db'}"
     two_factor = env.get("TWO_FACTOR_ROLES", "admin,ig_lead,signatory")
+    if production and not (env.get("SEAL_CERT") and env.get("SEAL_KEY")):
+        # Without them each server would make its own development CA, and a PDF sealed by
+        # one would fail verification on another.
+        raise ConfigError("SEAL_CERT and SEAL_KEY must be set in production "
+                          "(REGISTRY_ENV=production); `flask --app registry seal-keys DIR` "
+                          "makes a pair for a trial")
     return {
         "ENV_NAME": "production" if production else "development",
         "INSTANCE_PATH": str(instance),
@@ -79,4 +85,8 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         "MAIL_FROM": env.get("MAIL_FROM", "registry@localhost"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "DEMO_MODE": env.get("REGISTRY_DEMO", "") == "1",
+        # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host. Left at 0,
+        # those headers are ignored: a client cannot choose its own address for the rate
+        # limits. Behind one load balancer or reverse proxy, set 1.
+        "TRUSTED_PROXIES": _int(env, "REGISTRY_TRUSTED_PROXIES", 0),
     }

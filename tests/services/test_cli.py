@@ -1,5 +1,7 @@
 """The command line: exit codes and what it prints."""
 
+from pathlib import Path
+
 from registry.extensions import db
 from registry.models import User
 
@@ -198,3 +200,16 @@ def test_a_backup_taken_under_write_load_restores_with_an_intact_chain(app, sess
     finally:
         with restored.app_context():
             db.engine.dispose()
+
+
+def test_seal_keys_makes_a_ca_and_a_seal_certificate_it_signed(app, tmp_path):
+    from cryptography import x509
+
+    result = run(app, "seal-keys", str(tmp_path / "seal"))
+    assert result.exit_code == 0, result.output
+    paths = dict(line.split("=", 1) for line in result.output.split())
+    assert set(paths) == {"SEAL_CERT", "SEAL_KEY", "SEAL_CA"}
+    cert = x509.load_pem_x509_certificate(Path(paths["SEAL_CERT"]).read_bytes())
+    ca = x509.load_pem_x509_certificate(Path(paths["SEAL_CA"]).read_bytes())
+    assert cert.issuer == ca.subject and cert.subject != ca.subject
+    assert b"PRIVATE KEY" in Path(paths["SEAL_KEY"]).read_bytes()

@@ -185,6 +185,8 @@ def test_sessions_end_after_30_idle_minutes_and_after_12_hours(client, session, 
 def test_cookies_in_production_are_host_only_and_secure(tmp_path, monkeypatch, app):
     monkeypatch.setenv("REGISTRY_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a production secret")
+    monkeypatch.setenv("SEAL_CERT", str(tmp_path / "seal-cert.pem"))
+    monkeypatch.setenv("SEAL_KEY", str(tmp_path / "seal-key.pem"))
     production = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                              "INSTANCE_PATH": str(tmp_path)})
     response = production.test_client().get("/sign-in")  # the form's CSRF token: a session
@@ -247,6 +249,34 @@ def test_sign_in_and_token_routes_are_rate_limited(session, app):
     answers = [client.post("/api/v1/auth/token", json=body) for _ in range(4)]
     assert [a.status_code for a in answers] == [401, 401, 401, 429]
     assert answers[-1].get_json()["error"]["code"] == "too_many_requests"
+
+
+def test_behind_a_trusted_proxy_each_person_has_their_own_limit(session, app):
+    """Behind a load balancer every request comes from its address: with
+    REGISTRY_TRUSTED_PROXIES=1 the limit counts the address it forwards; without it, a
+    forwarded address is ignored (a client cannot pick a new one to dodge the limit)."""
+    user = make_user(session, agency=make_agency(session))
+
+    def tries(trusted: int, addresses: list[str]) -> list[int]:
+        served = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                             "INSTANCE_PATH": app.config["INSTANCE_PATH"],
+                             "SECRET_KEY": "test-secret-key", "WTF_CSRF_ENABLED": False,
+                             "SIGN_IN_RATE_LIMIT": "2 per minute",
+                             "TRUSTED_PROXIES": trusted})
+        client = served.test_client()
+        body = {"email": user.email, "password": "not the password"}
+        statuses = [client.post("/api/v1/auth/token", json=body,
+                                headers={"X-Forwarded-For": address}).status_code
+                    for address in addresses]
+        with served.app_context():
+            db.engine.dispose()
+        return statuses
+
+    people = ["203.0.113.7", "203.0.113.7", "198.51.100.9", "198.51.100.9"]
+    assert tries(1, people) == [401, 401, 401, 401]
+    assert tries(0, people) == [401, 401, 429, 429]
+    forwarded = tries(1, ["203.0.113.7"] * 3)
+    assert forwarded == [401, 401, 429]
 
 
 @pytest.mark.parametrize("password, accepted", [
