@@ -55,8 +55,16 @@ def test_a_practitioner_checks_two_shares_and_records_both(journey, live_session
 
     covered = _check(tab, police, ["identity_contact"])
     assert "covered" in covered.lower() and "not covered" not in covered.lower()
+    answer_page = tab.page.url
     recorded = _record(tab, "share", "Police need the address for the strategy meeting")
     assert "Police need the address" in recorded
+    # Someone at another agency cannot read the answer or the decision.
+    other = journey(driver)
+    other.sign_in(make_user(live_session, agency=school, name="Sid School"))
+    for address in (answer_page, tab.page.url):
+        assert other.visit(address) == 403, address
+        assert other.page.get_by_role("heading", level=1).inner_text() == \
+            "You do not have permission"
 
     refused = _check(tab, school, ["identity_contact"])
     assert "not covered" in refused.lower()
