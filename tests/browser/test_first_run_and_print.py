@@ -35,7 +35,8 @@ def test_a_page_prints_its_content_without_the_controls(journey, live_session):
     tab.sign_in(make_user(live_session, roles=("ig_lead",), agency=council))
     tab.visit(f"/agreements/{agreement.id}")
     page = tab.page
-    controls = ".govuk-service-navigation, .govuk-back-link, .govuk-footer, .govuk-button"
+    controls = (".govuk-service-navigation, .govuk-back-link, .govuk-footer, .govuk-button, "
+                ".registry-actions")
     assert page.locator(controls).first.is_visible()
     page.emulate_media(media="print")
     assert all(not c.is_visible() for c in page.locator(controls).all())
