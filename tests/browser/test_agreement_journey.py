@@ -112,6 +112,7 @@ def test_an_agreement_is_drafted_signed_sealed_and_reviewed(journey, live_app, l
     for signer in signers:
         signing = journey(driver)
         signing.sign_in(signer)
+        assert signing.gave_a_code
         _sign(signing, address, title, (council, police, health))
         signing.close()
 
