@@ -31,13 +31,18 @@ def load(session: Session) -> Vocabulary:
     )
 
 
-def listing(session: Session) -> dict[str, list]:
-    return {
+def listing(session: Session, search: str = "") -> dict[str, list]:
+    """Every entry of each vocabulary; with `search`, those whose code or label contains
+    it (any case). The lists are short: filtering them here is simplest."""
+    found = {
         "purposes": list(session.scalars(select(Purpose).order_by(Purpose.label))),
         "data_categories": list(session.scalars(select(DataCategory).order_by(DataCategory.label))),
         "lawful_bases": list(session.scalars(select(LawfulBasis).order_by(LawfulBasis.kind,
                                                                           LawfulBasis.code))),
     }
+    wanted = search.strip().lower()
+    return {kind: [e for e in entries if wanted in e.code.lower() or wanted in e.label.lower()]
+            for kind, entries in found.items()}
 
 
 def labels(session: Session) -> dict[str, dict[str, str]]:

@@ -91,3 +91,12 @@ def test_status_tags_say_their_status_in_words(client, crowded):
         assert tags, path
         assert all(tag.get_text(strip=True) for tag in tags), path
         assert LONG_DATE.search(client.page(path).get_text(" ")) or path == "/agreements"
+
+
+def test_the_vocabularies_search_codes_and_labels(client, session):
+    client.sign_in(make_admin(session))
+    found = client.page("/admin/vocabularies?q=MASH")
+    rows = [row.get_text(" ", strip=True) for row in found.select("tbody tr")]
+    assert rows and all("mash" in row.lower() for row in rows), rows
+    assert found.find("a", string=re.compile("clear the search"))  # lawful bases: none
+    assert len(client.page("/admin/vocabularies").select("tbody tr")) > len(rows)

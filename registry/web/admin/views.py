@@ -100,8 +100,9 @@ def audit_trail():
 @bp.get("/vocabularies")
 @signed_in(Role.ADMIN)
 def vocabularies_page():
-    return render_template("admin/vocabularies.html", listing=vocabularies.listing(db.session),
-                           titles=VOCAB_TITLES)
+    search = request.args.get("q", "").strip()[:200]
+    return render_template("admin/vocabularies.html", search=search, titles=VOCAB_TITLES,
+                           listing=vocabularies.listing(db.session, search))
 
 
 @bp.route("/vocabularies/<kind>/edit", methods=["GET", "POST"])
