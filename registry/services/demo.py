@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import LONDON
 from ..domain.actor import Actor
-from ..domain.vocab import Role
+from ..domain.vocab import ROLE_LABELS, Role
 from ..models import Agency, User
 from . import agencies, agreement_lifecycle, agreements, users
 
@@ -79,8 +79,9 @@ def demo_accounts(session: Session) -> list[tuple[str, str]]:
     for local, _, roles, _, _ in KEY_ACCOUNTS:
         user = session.scalar(select(User).where(User.email == email(local)))
         if user is not None:
-            where = user.agency.name if user.agency else "no agency"
-            rows.append((user.email, f"{', '.join(roles)} – {where}"))
+            where = user.agency.name if user.agency else "the whole partnership"
+            said = ", ".join(ROLE_LABELS[Role(r)].lower() for r in roles)
+            rows.append((user.email, f"{said[0].upper()}{said[1:]} – {where}"))
     return rows
 
 

@@ -61,6 +61,9 @@ def test_seed_demo_if_empty_loads_once(app, session):
     assert first.exit_code == 0 and "Demo partnership loaded" in first.output
     logins = run(app, "demo-logins")
     assert "admin@northshire.example" in logins.output
+    # roles in words a new user understands, not their codes
+    assert "Information governance lead – Northshire County Council" in logins.output
+    assert "ig_lead" not in logins.output
     second = run(app, "seed-demo", "--if-empty")
     assert second.exit_code == 0 and "already holds agencies" in second.output
 
