@@ -173,6 +173,9 @@ def test_the_checks_own_read_gives_the_same_facts_as_the_general_one(session):
                                                title="Case conferences"))
     activate(session, make_draft(session, owner=school, parent=protocol, parties=[
         party(school), party(health)], title="Not the pair's"))
+    # Signed by one of the pair only, so each agency's signature is told apart.
+    half = activate(session, make_draft(session, owner=council, parent=protocol, parties=[
+        party(council), party(police)], title="Half signed"), skip=(police,))
     agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
     school_lead = make_user(session, roles=("ig_lead",), agency=school)
     agreement_lifecycle.withdraw(session, school_lead.actor(), mash.id,
@@ -196,4 +199,5 @@ def test_the_checks_own_read_gives_the_same_facts_as_the_general_one(session):
         assert any(v.purposes for v in versions) and any(v.data_categories for v in versions)
     with hotpath.Transaction(session) as raw:
         shared = coverage._pair_facts(raw, asking(council, police))
-    assert set(shared) == {protocol.id, mash.id, conferences.id}
+    assert set(shared) == {protocol.id, mash.id, conferences.id, half.id}
+    assert shared[half.id].versions[-1].signed == {council.id}
