@@ -100,3 +100,22 @@ def test_the_vocabularies_search_codes_and_labels(client, session):
     assert rows and all("mash" in row.lower() for row in rows), rows
     assert found.find("a", string=re.compile("clear the search"))  # lawful bases: none
     assert len(client.page("/admin/vocabularies").select("tbody tr")) > len(rows)
+
+
+@pytest.mark.parametrize("path,query", [
+    ("/agencies", {"q": "Academy", "kind": "local_authority"}),
+    ("/agreements", {"q": "Sharing", "tier": "2", "status": "active", "purpose": "mash_triage"}),
+    ("/agreements/reviews", {"q": "Sharing", "status": "active"}),
+    ("/decisions", {"q": "CASE", "decision": "share"}),
+    ("/admin/audit", {"q": "admin", "entity": "agreement"}),
+    ("/register", {"q": "Sharing", "tier": "2"}),
+])
+def test_a_filtered_list_keeps_what_was_chosen(client, crowded, path, query):
+    client.sign_in(crowded)
+    shown = client.page(path + "?" + "&".join(f"{k}={v}" for k, v in query.items()))
+    form = shown.select_one("form[role=search]")
+    assert form.find("input", attrs={"name": "q"})["value"] == query["q"]
+    for name, value in query.items():
+        if name != "q":
+            chosen = form.select_one(f"select[name={name}] option[selected]")
+            assert chosen is not None and chosen["value"] == value, (path, name)

@@ -94,7 +94,8 @@ def audit_trail():
     search = request.args.get("q", "").strip()[:200]
     page = audit.entries(db.session, entity=entity, search=search, **page_args())
     return render_template("admin/audit.html", page=page, entity=entity, search=search,
-                           entity_types=audit.ENTITY_TYPES, broken=audit.verify(db.session))
+                           entity_types=[(e, e.capitalize()) for e in audit.ENTITY_TYPES],
+                           broken=audit.verify(db.session))
 
 
 @bp.get("/vocabularies")

@@ -6,7 +6,7 @@ from ...clock import now, today
 from ...domain import policy
 from ...domain.agreements import parent_error
 from ...domain.errors import Conflict, ValidationFailed
-from ...domain.vocab import EffectiveStatus, Role, VersionStatus
+from ...domain.vocab import EFFECTIVE_STATUS_LABELS, EffectiveStatus, Role, VersionStatus
 from ...extensions import db
 from ...models import Agency
 from ...pdf import issue as pdf_issue
@@ -306,7 +306,8 @@ def review_calendar():
         token = reviews.calendar_token(db.session, actor.agency_id)
         feed = url_for("public.review_feed", token=token, _external=True)
     return render_template("agreements/reviews.html", page=page, feed=feed, search=search,
-                           status=status, statuses=reviews.LIVE, confirm=ConfirmForm())
+                           status=status, confirm=ConfirmForm(),
+                           statuses=[(s.value, EFFECTIVE_STATUS_LABELS[s]) for s in reviews.LIVE])
 
 
 @bp.post("/reviews/new-calendar-link")
