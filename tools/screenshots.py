@@ -99,7 +99,8 @@ def main() -> int:
         lead = person("ig.lead.council")
         lead.goto("/agreements?q=MASH")
         with lead.expect_navigation():
-            lead.locator("tbody a").first.click()
+            lead.locator("tbody tr", has_text="Multi-Agency Safeguarding Hub (MASH)") \
+                .locator("a").first.click()
         shot(lead, "agreement")
         shot(lead, "agreements", "/agreements")
         shot(lead, "reviews", "/agreements/reviews")
