@@ -88,6 +88,9 @@ def enforce_limits():
               f"{config['SESSION_MAX_HOURS']} hours. Sign in again to carry on.", "info")
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.sign_in", next=target))
-    if stamp - seen > SEEN_EVERY:
+    # A page asking whether its session is still open (registry.js, at the end of its
+    # idle time) must not keep it open by asking.
+    only_asking = request.endpoint == "auth.session_alive" and "check" in request.args
+    if stamp - seen > SEEN_EVERY and not only_asking:
         session["seen_at"] = stamp
     return None

@@ -182,6 +182,32 @@ def test_sessions_end_after_30_idle_minutes_and_after_12_hours(client, session, 
         assert status == 200
 
 
+def test_a_page_being_typed_on_keeps_its_session_open(client, session, app):
+    """The page asks /session/alive while its user types (registry.js): someone writing
+    a long decision for 50 minutes is not signed out and does not lose it."""
+    assert client.get("/session/alive").status_code == 302  # not signed in: sign in
+    user = make_user(session, agency=make_agency(session))
+    client.sign_in(user)
+    page = client.page("/decisions/new")
+    warning = page.select_one(".registry-timeout")
+    assert warning.has_attr("hidden") and warning["data-idle-seconds"] == "1800"
+    assert warning["data-alive-url"] == "/session/alive"
+    for minutes in (20, 40):
+        _at(app, FIXED_NOW + timedelta(minutes=minutes))
+        answer = client.get("/session/alive")
+        assert answer.status_code == 204 and answer.data == b""
+    _at(app, FIXED_NOW + timedelta(minutes=65))  # 25 minutes after the last ask
+    # A page only asking whether the session is open does not keep it open.
+    assert client.get("/session/alive?check=1").status_code == 204
+    _at(app, FIXED_NOW + timedelta(minutes=71))
+    assert client.get("/session/alive?check=1").status_code == 302
+    client.sign_in(user)  # at minute 71
+    _at(app, FIXED_NOW + timedelta(minutes=71 + 25))
+    assert client.get("/decisions/new").status_code == 200
+    _at(app, FIXED_NOW + timedelta(minutes=71 + 25 + 31))
+    assert client.get("/session/alive").status_code == 302
+
+
 def test_cookies_in_production_are_host_only_and_secure(tmp_path, monkeypatch, app):
     monkeypatch.setenv("REGISTRY_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a production secret")

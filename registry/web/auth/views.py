@@ -141,6 +141,14 @@ def sign_out():
     return redirect(url_for("auth.sign_in"))
 
 
+@bp.get("/session/alive")
+@signed_in()
+def session_alive():
+    """Asked by the page while its user types (registry.js): the request itself keeps the
+    session from going idle (sessions.enforce_limits). 204: nothing to say."""
+    return "", 204
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in()
 def password():
