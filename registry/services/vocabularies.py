@@ -34,7 +34,7 @@ def load(session: Session) -> Vocabulary:
 def listing(session: Session, search: str = "") -> dict[str, list]:
     """Every entry of each vocabulary; with `search`, those whose code or label contains
     it (any case). The lists are short: filtering them here is simplest."""
-    found = {
+    found: dict[str, list[Any]] = {
         "purposes": list(session.scalars(select(Purpose).order_by(Purpose.label))),
         "data_categories": list(session.scalars(select(DataCategory).order_by(DataCategory.label))),
         "lawful_bases": list(session.scalars(select(LawfulBasis).order_by(LawfulBasis.kind,
