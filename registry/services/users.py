@@ -23,7 +23,7 @@ from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.fields import email_error
 from ..domain.vocab import Role
 from ..models import Agency, ApiToken, User, UserRole
-from . import audit, hotpath
+from . import audit, hotpath, two_factor
 from .paging import Page, paginate
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -306,6 +306,16 @@ def authenticate(session: Session, email: str, password: str, *,
             log.info("sign-in failed for an unknown email address")
         return None
     return user
+
+
+def second_factor_ok(session: Session, user: User, code: str | None, *,
+                     now: datetime) -> bool:
+    """Whether `code` is the user's current, unused two-factor code; a wrong one counts
+    as a failed sign-in (web and API alike)."""
+    if two_factor.use_code(session, user, code, now=now):
+        return True
+    record_failure(session, user, now=now)
+    return False
 
 
 @writes

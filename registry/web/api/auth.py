@@ -2,8 +2,7 @@ from flask import current_app, jsonify
 
 from ...clock import now
 from ...extensions import db, limiter
-from ...services import two_factor
-from ...services.users import authenticate, issue_token, record_failure, record_success
+from ...services.users import authenticate, issue_token, record_success, second_factor_ok
 from ..errors import api_error
 from ..permissions import public
 from ..sessions import two_factor_exempt, two_factor_needed
@@ -33,8 +32,7 @@ def create_token():
     if user is None:
         return api_error(401, "invalid_credentials", GENERIC_FAILURE)
     if user.totp_secret and not two_factor_exempt(user):
-        if not two_factor.use_code(db.session, user, code, now=now()):
-            record_failure(db.session, user, now=now())
+        if not second_factor_ok(db.session, user, code, now=now()):
             return api_error(401, "invalid_credentials", GENERIC_FAILURE,
                              {"totp": "Send the current code from your authenticator app"}
                              if not code else None)

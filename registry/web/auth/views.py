@@ -12,8 +12,8 @@ from ...services.users import (
     change_password,
     end_sessions,
     is_locked,
-    record_failure,
     record_success,
+    second_factor_ok,
 )
 from .. import sessions
 from ..fields import attach_errors
@@ -93,10 +93,9 @@ def two_factor():
             return redirect(url_for("auth.sign_in"))
         if error := totp.code_error(form.code.data):
             form.code.errors = [error]
-        elif totp.use_code(db.session, user, form.code.data, now=now()):
+        elif second_factor_ok(db.session, user, form.code.data, now=now()):
             return _finish(user)
         else:
-            record_failure(db.session, user, now=now())
             form.code.errors = ["That code is not right, or was used already. Enter the "
                                 "newest code from your app"]
     return render_template("auth/two_factor.html", form=form), _status(form)
