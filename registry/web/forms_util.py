@@ -14,3 +14,9 @@ def page_args() -> dict[str, int]:
     raw = request.args.get("page", "1")
     page = int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
     return {"page": max(1, page), "per_page": 25}
+
+
+def search_arg() -> str:
+    """The list pages' search (`q`) from the query string, at most 200 characters (the
+    services trim it)."""
+    return request.args.get("q", "")[:200]

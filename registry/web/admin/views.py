@@ -7,7 +7,7 @@ from ...extensions import db
 from ...services import agencies as agency_service
 from ...services import audit, two_factor, users, vocabularies
 from ..fields import attach_errors, choices
-from ..forms_util import page_args
+from ..forms_util import page_args, search_arg
 from ..permissions import current_actor, signed_in
 from . import bp
 from .forms import UserForm, VocabularyForm
@@ -42,7 +42,7 @@ def _user_data(form: UserForm, include_password: bool) -> dict:
 @bp.get("/users")
 @signed_in(Role.ADMIN)
 def list_users():
-    search = request.args.get("q", "")[:200]
+    search = search_arg()
     page = users.list_users(db.session, current_actor(), search=search, **page_args())
     return render_template("admin/users.html", page=page, search=search)
 
@@ -91,7 +91,7 @@ def edit_user(user_id: int):
 @signed_in(Role.ADMIN)
 def audit_trail():
     entity = request.args.get("entity", "")
-    search = request.args.get("q", "").strip()[:200]
+    search = search_arg()
     page = audit.entries(db.session, entity=entity, search=search, **page_args())
     return render_template("admin/audit.html", page=page, entity=entity, search=search,
                            entity_types=[(e, e.capitalize()) for e in audit.ENTITY_TYPES],
@@ -101,7 +101,7 @@ def audit_trail():
 @bp.get("/vocabularies")
 @signed_in(Role.ADMIN)
 def vocabularies_page():
-    search = request.args.get("q", "").strip()[:200]
+    search = search_arg()
     return render_template("admin/vocabularies.html", search=search, titles=VOCAB_TITLES,
                            listing=vocabularies.listing(db.session, search))
 

@@ -9,7 +9,7 @@ from ...services import agencies as service
 from ...services import audit
 from ...services.agreement_reads import AgreementFilters, list_agreements, standing
 from ..fields import attach_errors
-from ..forms_util import form_data, page_args
+from ..forms_util import form_data, page_args, search_arg
 from ..permissions import current_actor, signed_in
 from ..settings import status_settings
 from . import bp
@@ -24,7 +24,7 @@ def _status(form) -> int:
 @bp.get("")
 @signed_in()
 def list_agencies():
-    search = request.args.get("q", "")[:200]
+    search = search_arg()
     kind = request.args.get("kind", "")
     if kind not in {k.value for k in AgencyKind}:
         kind = ""

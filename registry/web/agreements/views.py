@@ -26,7 +26,7 @@ from ...services.agreement_reads import (
 from ...services.agreement_reads import list_agreements as find_agreements
 from ...services.paging import page_of
 from ..fields import attach_errors, choices
-from ..forms_util import page_args
+from ..forms_util import page_args, search_arg
 from ..permissions import current_actor, signed_in
 from ..settings import status_settings
 from . import bp
@@ -47,7 +47,7 @@ def list_agreements():
     settings = status_settings()
     status = request.args.get("status", "")
     filters = AgreementFilters(
-        search=request.args.get("q", "")[:200],
+        search=search_arg(),
         tier=_int_arg("tier") if _int_arg("tier") in (1, 2, 3) else None,
         status=EffectiveStatus(status) if status in {s.value for s in EffectiveStatus} else None,
         agency_id=_int_arg("agency"),
@@ -296,7 +296,7 @@ def download_issued_pdf(agreement_id: int, pdf_id: int):
 def review_calendar():
     """Review dates month by month: the agency's agreements (all, for the administrator)."""
     actor = current_actor()
-    search = request.args.get("q", "").strip()[:200]
+    search = search_arg()
     status = next((s for s in reviews.LIVE if s.value == request.args.get("status")), None)
     items = reviews.upcoming(db.session, actor.agency_id, today=today(),
                              settings=status_settings(), search=search, status=status)

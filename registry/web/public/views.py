@@ -6,7 +6,7 @@ from ...clock import now, today
 from ...extensions import db
 from ...pdf import seal
 from ...services import register, reviews
-from ..forms_util import page_args
+from ..forms_util import page_args, search_arg
 from ..permissions import public
 from ..settings import status_settings
 from . import bp
@@ -20,7 +20,7 @@ def _tier() -> int | None:
 
 def _everything():
     page = register.in_force(db.session, today=today(), settings=status_settings(),
-                             search=request.args.get("q", "")[:200], tier=_tier(),
+                             search=search_arg(), tier=_tier(),
                              page=1, per_page=10**9)
     return page, register.entries(db.session, page, today=today(), settings=status_settings())
 
@@ -52,7 +52,7 @@ def verify_pdf():
 @bp.get("/register")
 @public
 def show_register():
-    search = request.args.get("q", "")[:200]
+    search = search_arg()
     page = register.in_force(db.session, today=today(), settings=status_settings(),
                              search=search, tier=_tier(), **page_args())
     items = register.entries(db.session, page, today=today(), settings=status_settings())
