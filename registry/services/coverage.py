@@ -34,7 +34,8 @@ class CheckInput:
 
 
 # The check's queries. Each reads only through indexes: the party index on
-# (agency_id, version_id), primary keys, and the versions' agreement_id.
+# (agency_id, version_id), primary keys, the versions' agreement_id, and the unique keys
+# of signatures, purposes, categories and withdrawals.
 # Agreements both agencies are parties to, with the ones above them: two look-ups in the
 # party index. (One CTE joining this to the versions was 200 times slower on SQLite.)
 _CANDIDATES = """
