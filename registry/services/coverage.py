@@ -298,6 +298,7 @@ def _validate(rows: Sequence[Any],
 class StoredCheck:
     id: str
     answer: dict[str, Any]
+    answer_json: str  # the answer as stored, for the API to send as it is
 
 
 def run_check(session: Session, actor: Actor, data: CheckInput, *, today: date, now: datetime,
@@ -320,14 +321,15 @@ def run_check(session: Session, actor: Actor, data: CheckInput, *, today: date, 
         answer = rules.check(request, agreements, contacts, settings=settings, names=names)
         check_id = uuid.uuid4().hex
         stored = answer_json(answer, check_id, names.agency(source), names.agency(target))
+        text = json.dumps(stored, separators=(",", ":"))
         # Everything above only read; take the write lock just for the insert.
         raw.write()
         raw.execute(
             _INSERT_CHECK, check_id, now, actor.user_id, source, target, request.purpose,
             json.dumps(sorted(request.data_categories)), request.on_date.isoformat(),
             answer.outcome.value, answer.agreement.id if answer.agreement else None,
-            answer.version, stored)
-    return StoredCheck(check_id, stored), answer
+            answer.version, text)
+    return StoredCheck(check_id, stored, text), answer
 
 
 def answer_json(answer: rules.Answer, check_id: str, source: str, target: str) -> dict[str, Any]:

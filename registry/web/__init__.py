@@ -23,6 +23,9 @@ from ..domain.vocab import (
 from ..extensions import db, login_manager
 from .errors import register_error_handlers
 
+# The bodies werkzeug parses into request.form; any other body leaves it empty.
+_FORM_TYPES = frozenset(("application/x-www-form-urlencoded", "multipart/form-data"))
+
 STATUS_TAG_COLOURS = {
     EffectiveStatus.ACTIVE: "green", EffectiveStatus.REVIEW_DUE: "yellow",
     EffectiveStatus.REVIEW_OVERDUE: "orange", EffectiveStatus.LAPSED: "red",
@@ -111,8 +114,8 @@ def register_web(app: Flask) -> None:
         """NUL characters in a form or query string are never typed by a person, and
         PostgreSQL's text cannot hold them: drop them before anything reads the input."""
         for source in ("args", "form"):
-            if source == "form" and request.method in ("GET", "HEAD"):
-                continue
+            if source == "form" and request.mimetype not in _FORM_TYPES:
+                continue  # never form fields: do not set up a parse (JSON bodies refuse NUL)
             data = getattr(request, source)
             if any("\x00" in key or "\x00" in value for key, value in data.items(multi=True)):
                 request.__dict__[source] = ImmutableMultiDict(
