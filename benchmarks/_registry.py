@@ -55,6 +55,33 @@ def fresh_database(engine: str, workdir: str, pg_admin_url: str) -> str:
     return pg_admin_url.rsplit("/", 1)[0] + "/registry_bench"
 
 
+def snapshot(engine, workdir: str, size: int, pg_admin_url: str) -> str:
+    """A copy of the benchmark's database as it stands, for measuring this size beside the
+    others; answers its URL. SQLite: the file (its log checkpointed into it first);
+    PostgreSQL: a new database made from it as a template."""
+    if engine.dialect.name == "sqlite":
+        import os
+        import shutil
+
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        path = os.path.join(workdir, f"registry-bench-{size}.db")
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        shutil.copyfile(engine.url.database, path)
+        return f"sqlite:///{path}"
+    engine.dispose()  # a template database must have no other connections
+    name = f"registry_bench_{size}"
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {engine.url.database}"))
+    admin.dispose()
+    return engine.url.set(database=name).render_as_string(hide_password=False)
+
+
 def make_app(url: str, instance: str):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance,
                       "SECRET_KEY": "benchmark"})
