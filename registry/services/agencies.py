@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..database import writes
@@ -17,7 +17,7 @@ from ..domain.fields import email_error, ico_error, normalise_ico, normalise_ods
 from ..domain.vocab import AgencyKind, OfficerRole
 from ..models import Agency, Officer
 from . import audit
-from .paging import Page, paginate
+from .paging import Page, containing, paginate
 
 AGENCY_FIELDS = ("name", "kind", "ico_registration", "ods_code", "email", "phone", "address")
 OFFICER_FIELDS = ("role", "name", "job_title", "email", "phone")
@@ -142,10 +142,8 @@ def list_agencies(session: Session, *, search: str = "", kind: str | None = None
                   page: int = 1, per_page: int = 50) -> Page:
     query = select(Agency).order_by(Agency.name)
     if search.strip():
-        like = f"%{search.strip().lower()}%"
-        query = query.where(or_(func.lower(Agency.name).like(like),
-                                func.lower(Agency.ico_registration).like(like),
-                                func.lower(Agency.ods_code).like(like)))
+        query = query.where(containing(search, Agency.name, Agency.ico_registration,
+                                       Agency.ods_code))
     if kind:
         query = query.where(Agency.kind == AgencyKind(kind))
     return paginate(session, query, page=page, per_page=per_page)

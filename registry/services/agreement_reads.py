@@ -13,7 +13,7 @@ from ..domain.errors import NotFound
 from ..domain.lifecycle import StatusSettings, effective_status
 from ..domain.vocab import IN_FORCE, EffectiveStatus, VersionStatus
 from ..models import Agreement, AgreementVersion, Party, VersionPurpose
-from .paging import Page, paginate
+from .paging import Page, containing, paginate
 
 
 def get_agreement(session: Session, agreement_id: int, *, lock: bool = False) -> Agreement:
@@ -131,9 +131,7 @@ def list_agreements(session: Session, filters: AgreementFilters, *, today: date,
     query = (select(Agreement).join(v, v.agreement_id == Agreement.id)
              .where(shown_version_condition(v)).order_by(Agreement.reference.desc()))
     if filters.search.strip():
-        like = f"%{filters.search.strip().lower()}%"
-        query = query.where(or_(func.lower(v.title).like(like),
-                                func.lower(Agreement.reference).like(like)))
+        query = query.where(containing(filters.search, v.title, Agreement.reference))
     if filters.tier:
         query = query.where(Agreement.tier == filters.tier)
     if filters.agency_id:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..domain.actor import Actor
 from ..domain.chain import GENESIS, entry_hash, first_break
 from ..models import AuditEntry
-from .paging import Page, paginate
+from .paging import Page, containing, paginate
 
 AUDIT_LOCK_KEY = 7_301_001  # any constant shared by every writer of the audit chain
 
@@ -75,7 +75,5 @@ def entries(session: Session, *, entity: str = "", search: str = "", page: int =
     if entity in ENTITY_TYPES:
         query = query.where(AuditEntry.entity_type == entity)
     if search.strip():
-        wanted = search.strip().lower()
-        query = query.where(or_(func.lower(AuditEntry.actor_name).contains(wanted, autoescape=True),
-                                func.lower(AuditEntry.action).contains(wanted, autoescape=True)))
+        query = query.where(containing(search, AuditEntry.actor_name, AuditEntry.action))
     return paginate(session, query, page=page, per_page=per_page)

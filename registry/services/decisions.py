@@ -19,7 +19,7 @@ from ..domain.decisions import Consent, Decision, check_decision
 from ..domain.errors import Forbidden, NotFound, ValidationFailed
 from ..domain.vocab import Role
 from ..models import Agency, CoverageCheck, DataCategory, DecisionRecord, Purpose, User
-from .paging import Page, paginate
+from .paging import Page, containing, paginate
 from .spreadsheet import safe_cell
 
 DECISION_LOCK_KEY = 7_301_003
@@ -163,7 +163,7 @@ def list_decisions(session: Session, actor: Actor, *, search: str = "",
     if scope is not None:
         query = query.where(scope)
     if search.strip():
-        query = query.where(DecisionRecord.case_reference.ilike(f"%{search.strip()}%"))
+        query = query.where(containing(search, DecisionRecord.case_reference))
     if decision in ("share", "not_share"):
         query = query.where(DecisionRecord.decision == decision)
     return paginate(session, query, page=page, per_page=per_page)

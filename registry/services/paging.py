@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 MAX_PER_PAGE = 500
@@ -22,6 +22,13 @@ class Page:
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
+
+
+def containing(search: str, *columns: Any) -> ColumnElement[bool]:
+    """Rows where any of `columns` contains `search`, in any case. A % or _ typed into a
+    search box means itself, not "anything" (escaped, as LIKE would read it)."""
+    wanted = search.strip().lower()
+    return or_(*(func.lower(column).contains(wanted, autoescape=True) for column in columns))
 
 
 def paginate(session: Session, query: Select, *, page: int = 1, per_page: int = 50) -> Page:

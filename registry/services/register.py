@@ -17,7 +17,7 @@ from ..domain.lifecycle import StatusSettings
 from ..domain.vocab import IN_FORCE
 from ..models import Agreement, AgreementVersion
 from .agreement_reads import shown_version_condition, standing, status_condition
-from .paging import Page, paginate
+from .paging import Page, containing, paginate
 from .spreadsheet import safe_cell
 from .vocabularies import labels
 
@@ -33,7 +33,7 @@ def in_force(session: Session, *, today: date, settings: StatusSettings, search:
                     or_(*(status_condition(v, s, today, settings) for s in IN_FORCE)))
              .order_by(Agreement.tier, Agreement.reference))
     if search.strip():
-        query = query.where(v.title.ilike(f"%{search.strip()}%"))
+        query = query.where(containing(search, v.title))
     if tier in (1, 2, 3):
         query = query.where(Agreement.tier == tier)
     return paginate(session, query, page=page, per_page=per_page)

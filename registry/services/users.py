@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
@@ -24,7 +24,7 @@ from ..domain.fields import email_error
 from ..domain.vocab import Role
 from ..models import Agency, ApiToken, User, UserRole
 from . import audit, hotpath, two_factor
-from .paging import Page, paginate
+from .paging import Page, containing, paginate
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _DUMMY_HASH = _hasher.hash("a password nobody has, for timing")
@@ -222,8 +222,7 @@ def list_users(session: Session, actor: Actor, *, search: str = "", page: int = 
     policy.require(policy.may_manage_users(actor), "Only the administrator manages users")
     query = select(User).order_by(User.name, User.id)
     if search.strip():
-        like = f"%{search.strip().lower()}%"
-        query = query.where(or_(func.lower(User.name).like(like), User.email.like(like)))
+        query = query.where(containing(search, User.name, User.email))
     return paginate(session, query, page=page, per_page=per_page)
 
 

@@ -119,3 +119,18 @@ def test_a_filtered_list_keeps_what_was_chosen(client, crowded, path, query):
         if name != "q":
             chosen = form.select_one(f"select[name={name}] option[selected]")
             assert chosen is not None and chosen["value"] == value, (path, name)
+
+
+@pytest.mark.parametrize("path", [p for p, _, _ in LISTS])
+def test_a_percent_sign_searches_for_itself_not_for_everything(client, crowded, path):
+    client.sign_in(crowded)
+    said = " ".join(client.page(f"{path}?q=%25").select_one("main").get_text(" ").split())
+    assert re.search(r"No \w+ .*match", said), f"{path}: {said[-300:]}"
+
+
+def test_an_underscore_searches_for_itself(client, crowded, session):
+    make_agency(session, name="Health_Visitors Service")
+    client.sign_in(crowded)
+    rows = [row.get_text(" ", strip=True)
+            for row in client.page("/agencies?q=_").select("tbody tr")]
+    assert len(rows) == 1 and "Health_Visitors" in rows[0], rows
