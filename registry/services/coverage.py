@@ -113,18 +113,16 @@ _LABELS = """
               WHERE agency_id = {p} AND ended_on IS NULL AND role IN {list}"""
 
 def _pair_facts_pg() -> str:
-    """_CANDIDATES and _PAIR_ROWS as one PostgreSQL statement (the agreements' list
-    becomes the rows found by the first), answering the rows as one JSON array of
-    arrays, decoded in one call."""
+    """_CANDIDATES and _PAIR_ROWS as one PostgreSQL statement: the agreements' list
+    becomes the rows found by the first. (Plain rows: wrapping them in one JSON array,
+    as before, cost more per row than psycopg's own decoding.)"""
     rows = (_PAIR_ROWS.replace("{concat}", "string_agg")
             .replace("a.id IN {list}", "a.id IN (SELECT id FROM ids)"))
-    columns = ", ".join(f"c{i}" for i in range(22))
     return f"""
     WITH cand(a, p, g) AS ({_CANDIDATES}),
     ids(id) AS (SELECT a FROM cand UNION SELECT p FROM cand WHERE p IS NOT NULL
                 UNION SELECT g FROM cand WHERE g IS NOT NULL)
-    SELECT json_agg(json_build_array({columns}) ORDER BY c0, c6)
-    FROM ({rows}) AS r({columns})"""
+    SELECT * FROM ({rows}) AS r ORDER BY 1, 7"""
 
 
 _PAIR_FACTS_PG = _pair_facts_pg()
@@ -163,8 +161,7 @@ def _pair_facts(raw: hotpath.Transaction,
     asked = (source, target, request.purpose, sorted(request.data_categories), source,
              target, source, target)
     if raw.dialect == "postgresql":
-        [(rows,)] = raw.run(_PAIR_FACTS_PG, target, source, *asked)
-        return _assemble_pair(rows or (), source, target)
+        return _assemble_pair(raw.run(_PAIR_FACTS_PG, target, source, *asked), source, target)
     chain = sorted({i for row in raw.run(_CANDIDATES, target, source)
                     for i in row if i is not None})
     if not chain:
