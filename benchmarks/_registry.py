@@ -1,8 +1,11 @@
 """Shared by the benchmarks: a throwaway database, and a synthetic registry loaded fast.
 
-The registry is national in shape: agencies in regions of 100, one tier-1 protocol per
-region with every agency of the region as a party, and tier-2 and tier-3 agreements of
-about six parties each inside a region, all active and signed."""
+The registry is national in shape: agencies in regions (partnerships) of 100 unless told
+otherwise, one tier-1 protocol per region with every agency of the region as a party, and
+tier-2 and tier-3 agreements of about six parties each inside a region, all active and
+signed. The smaller the regions, the more agreements two agencies of one region share as
+the registry grows (at 100,000 agreements: about five in regions of 100, about two in
+regions of 500), and a check judges each of them."""
 
 from __future__ import annotations
 
@@ -105,8 +108,9 @@ def _insert(table, rows, bar=None):
 class Loader:
     """Loads agencies once, then tops the agreements up to each size asked for."""
 
-    def __init__(self, agencies: int, seed: int = 7):
+    def __init__(self, agencies: int, seed: int = 7, region: int = REGION):
         self.agencies = agencies
+        self.region = region  # agencies per partnership: tier-2 and -3 parties come from one
         self.rnd = random.Random(seed)
         self.next_id = 1
         self.regional: dict[int, int] = {}  # region → protocol id
@@ -164,22 +168,23 @@ class Loader:
         """Add tier-2 and tier-3 agreements until the registry holds `total` agreements."""
         rows: dict[str, list] = {k: [] for k in ("agreements", "versions", "parties",
                                                  "signatures", "purposes", "categories")}
-        regions = max(1, self.agencies // REGION)
+        size = self.region
+        regions = max(1, self.agencies // size)
         for region in range(regions):
             if region not in self.regional:
-                members = list(range(region * REGION + 1,
-                                     min((region + 1) * REGION, self.agencies) + 1))
+                members = list(range(region * size + 1,
+                                     min((region + 1) * size, self.agencies) + 1))
                 self.regional[region] = self._agreement(1, None, members[0], members, rows)
                 self.tier2[region] = []
         while self.next_id <= total:
             region = self.rnd.randrange(regions)
-            base = region * REGION
+            base = region * size
             if self.tier2[region] and self.rnd.random() < 0.3:
                 parent, parent_parties = self.rnd.choice(self.tier2[region])
                 parties = self.rnd.sample(parent_parties, self.rnd.randint(2, 3))
                 self._agreement(3, parent, parties[0], parties, rows)
             else:
-                parties = self.rnd.sample(range(base + 1, base + REGION + 1), 6)
+                parties = self.rnd.sample(range(base + 1, base + size + 1), 6)
                 n = self._agreement(2, self.regional[region], parties[0], parties, rows)
                 self.tier2[region].append((n, parties))
                 self.pairs.append((parties[0], parties[1]))

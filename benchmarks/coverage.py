@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._registry import (  # noqa: E402
+    REGION,
     Loader,
     fresh_database,
     make_app,
@@ -170,6 +171,8 @@ def main() -> int:
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--agencies", type=int, default=5000)
+    parser.add_argument("--region", type=int, default=REGION,
+                        help="agencies per partnership (tier-2 and -3 parties come from one)")
     parser.add_argument("--checks", type=int, default=1000)
     parser.add_argument("--http-seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=4)
@@ -181,7 +184,8 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     workdir = tempfile.mkdtemp(prefix="registry-bench-")
-    print(f"coverage benchmark: {args.agencies:,} agencies, sizes {sizes}, "
+    print(f"coverage benchmark: {args.agencies:,} agencies in regions of {args.region}, "
+          f"sizes {sizes}, "
           f"{args.checks} in-process checks per size, {args.http_seconds:.0f} s of HTTP per "
           f"target, both in {args.rounds} interleaved rounds, "
           f"{args.clients} client processes, gunicorn 2 workers, {os.cpu_count()} cores")
@@ -189,7 +193,7 @@ def main() -> int:
     for engine in args.engines.split(","):
         url = fresh_database(engine, workdir, args.pg_admin_url)
         app = make_app(url, workdir)
-        loader = Loader(args.agencies)
+        loader = Loader(args.agencies, region=args.region)
         with app.app_context():
             loader.load_agencies()
             user = create_user(db.session, None, email="bench@example.org", name="Bench",
