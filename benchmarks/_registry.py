@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 import click
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, insert, text
+from sqlalchemy.exc import OperationalError
 
 from registry import create_app
 from registry.extensions import db
@@ -56,6 +57,21 @@ def fresh_database(engine: str, workdir: str, pg_admin_url: str) -> str:
         conn.execute(text("CREATE DATABASE registry_bench"))
     admin.dispose()
     return pg_admin_url.rsplit("/", 1)[0] + "/registry_bench"
+
+
+def drop_databases(pg_admin_url: str) -> None:
+    """Drop the PostgreSQL databases a run made (registry_bench and its copies), if the
+    server answers."""
+    try:
+        admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            names = conn.execute(text("SELECT datname FROM pg_database "
+                                      "WHERE datname LIKE 'registry\\_bench%'")).scalars()
+            for name in list(names):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    except OperationalError:
+        pass  # no PostgreSQL here: a SQLite-only run made none
 
 
 def snapshot(engine, workdir: str, size: int, pg_admin_url: str) -> str:

@@ -20,6 +20,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -34,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks._registry import (  # noqa: E402
     REGION,
     Loader,
+    drop_databases,
     fresh_database,
     make_app,
     percentile,
@@ -190,55 +192,59 @@ def main() -> int:
           f"target, both in {args.rounds} interleaved rounds, "
           f"{args.clients} client processes, gunicorn 2 workers, {os.cpu_count()} cores")
     failed = False
-    for engine in args.engines.split(","):
-        url = fresh_database(engine, workdir, args.pg_admin_url)
-        app = make_app(url, workdir)
-        loader = Loader(args.agencies, region=args.region)
-        with app.app_context():
-            loader.load_agencies()
-            user = create_user(db.session, None, email="bench@example.org", name="Bench",
-                               password="benchmark password", roles=["practitioner"],
-                               agency_id=1, now=system_now())
-            token = issue_token(db.session, user, now=system_now())
-        copies, questions = {}, {}
-        for size in sizes:
+    try:
+        for engine in args.engines.split(","):
+            url = fresh_database(engine, workdir, args.pg_admin_url)
+            app = make_app(url, workdir)
+            loader = Loader(args.agencies, region=args.region)
             with app.app_context():
-                loader.top_up(size)
-                questions[size] = loader.sample_questions(args.checks + 50 + 500)
-                copies[size] = snapshot(db.engine, workdir, size, args.pg_admin_url)
-        with app.app_context():
-            db.engine.dispose()
-        apps = {size: make_app(copy, workdir) for size, copy in copies.items()}
-        measured = in_process(apps, questions, args.checks, args.rounds)
-        for size_app in apps.values():
-            with size_app.app_context():
+                loader.load_agencies()
+                user = create_user(db.session, None, email="bench@example.org", name="Bench",
+                                   password="benchmark password", roles=["practitioner"],
+                                   agency_id=1, now=system_now())
+                token = issue_token(db.session, user, now=system_now())
+            copies, questions = {}, {}
+            for size in sizes:
+                with app.app_context():
+                    loader.top_up(size)
+                    questions[size] = loader.sample_questions(args.checks + 50 + 500)
+                    copies[size] = snapshot(db.engine, workdir, size, args.pg_admin_url)
+            with app.app_context():
                 db.engine.dispose()
-        results = {}
-        for size in sizes:
-            p50, p95, bands = measured[size]
-            bodies = questions[size][args.checks + 50:]  # not the in-process ones
-            http = over_http(copies[size], workdir, bodies, token,
-                             args.http_seconds, args.clients, args.rounds)
-            results[size] = (p50, p95, http)
-            h_rps, h_p95, h_err = http["healthz"]
-            c_rps, c_p95, c_err = http["coverage"]
-            print(f"{engine:10} {size:>7,} agreements | in-process p50 {p50:5.2f} ms "
-                  f"p95 {p95:5.2f} ms | HTTP coverage {c_rps:6.0f}/s p95 {c_p95:6.1f} ms "
-                  f"(errors {c_err}) | /healthz {h_rps:6.0f}/s p95 {h_p95:6.1f} ms "
-                  f"(errors {h_err}) | ratio {c_rps / h_rps:4.0%}")
-            print(f"{engine:10} {size:>7,} in-process p50 by agreements judged: " + ", ".join(
-                f"{label}: {p:.2f} ms (n={n})" for label, (p, n) in
-                sorted(bands.items(), key=lambda item: int(item[0].rstrip("+").split("-")[0]))))
-        small, large = min(sizes), max(sizes)
-        p95_large, p95_small = results[large][1], results[small][1]
-        ratio = results[large][2]["coverage"][0] / results[large][2]["healthz"][0]
-        checks = [(f"in-process p95 at {large:,} <= 5 ms", p95_large <= 5),
-                  (f"p95 at {large:,} <= 1.5 x p95 at {small:,} "
-                   f"({p95_large / p95_small:.2f}x)", p95_large <= 1.5 * p95_small),
-                  (f"coverage/s >= 50% of /healthz/s at {large:,} ({ratio:.0%})", ratio >= 0.5)]
-        for label, ok in checks:
-            print(f"{engine:10} target: {label}: {'met' if ok else 'NOT MET'}")
-            failed |= not ok
+            apps = {size: make_app(copy, workdir) for size, copy in copies.items()}
+            measured = in_process(apps, questions, args.checks, args.rounds)
+            for size_app in apps.values():
+                with size_app.app_context():
+                    db.engine.dispose()
+            results = {}
+            for size in sizes:
+                p50, p95, bands = measured[size]
+                bodies = questions[size][args.checks + 50:]  # not the in-process ones
+                http = over_http(copies[size], workdir, bodies, token,
+                                 args.http_seconds, args.clients, args.rounds)
+                results[size] = (p50, p95, http)
+                h_rps, h_p95, h_err = http["healthz"]
+                c_rps, c_p95, c_err = http["coverage"]
+                print(f"{engine:10} {size:>7,} agreements | in-process p50 {p50:5.2f} ms "
+                      f"p95 {p95:5.2f} ms | HTTP coverage {c_rps:6.0f}/s p95 {c_p95:6.1f} ms "
+                      f"(errors {c_err}) | /healthz {h_rps:6.0f}/s p95 {h_p95:6.1f} ms "
+                      f"(errors {h_err}) | ratio {c_rps / h_rps:4.0%}")
+                print(f"{engine:10} {size:>7,} in-process p50 by agreements judged: " + ", ".join(
+                    f"{label}: {p:.2f} ms (n={n})" for label, (p, n) in
+                    sorted(bands.items(), key=lambda item: int(item[0].rstrip("+").split("-")[0]))))
+            small, large = min(sizes), max(sizes)
+            p95_large, p95_small = results[large][1], results[small][1]
+            ratio = results[large][2]["coverage"][0] / results[large][2]["healthz"][0]
+            checks = [(f"in-process p95 at {large:,} <= 5 ms", p95_large <= 5),
+                      (f"p95 at {large:,} <= 1.5 x p95 at {small:,} "
+                       f"({p95_large / p95_small:.2f}x)", p95_large <= 1.5 * p95_small),
+                      (f"coverage/s >= 50% of /healthz/s at {large:,} ({ratio:.0%})", ratio >= 0.5)]
+            for label, ok in checks:
+                print(f"{engine:10} target: {label}: {'met' if ok else 'NOT MET'}")
+                failed |= not ok
+    finally:  # hundreds of megabytes per size: keep nothing once measured
+        drop_databases(args.pg_admin_url)
+        shutil.rmtree(workdir, ignore_errors=True)
     return 1 if failed else 0
 
 
