@@ -10,7 +10,9 @@ regions of 500), and a check judges each of them."""
 from __future__ import annotations
 
 import hashlib
+import os
 import random
+import shutil
 import sys
 from datetime import UTC, date, datetime, timedelta
 
@@ -44,8 +46,6 @@ CATEGORIES = ["identity_contact", "family_household", "education", "social_care"
 def fresh_database(engine: str, workdir: str, pg_admin_url: str) -> str:
     """A new, empty database for this run; answers its URL."""
     if engine == "sqlite":
-        import os
-
         path = os.path.join(workdir, "registry-bench.db")
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(path + suffix):
@@ -79,9 +79,6 @@ def snapshot(engine, workdir: str, size: int, pg_admin_url: str) -> str:
     others; answers its URL. SQLite: the file (its log checkpointed into it first);
     PostgreSQL: a new database made from it as a template."""
     if engine.dialect.name == "sqlite":
-        import os
-        import shutil
-
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()

@@ -295,7 +295,7 @@ def _validate(rows: Sequence[Any],
 class StoredCheck:
     id: str
     answer: dict[str, Any]
-    answer_json: str  # the answer as stored, for the API to send as it is
+    answer_text: str  # the answer as stored (JSON text), for the API to send as it is
 
 
 def run_check(session: Session, actor: Actor, data: CheckInput, *, today: date, now: datetime,
