@@ -291,6 +291,19 @@ def _validate(rows: Sequence[Any],
     return rules.Names(agencies=names, purposes=purposes, categories=categories), officers
 
 
+def question_errors(session: Session, data: CheckInput) -> dict[str, str]:
+    """What is wrong with the question's names (unknown agency, purpose or category,
+    nothing chosen), without answering it: for a caller that has found other faults in
+    the question first, so that one answer names them all."""
+    with hotpath.Transaction(session) as raw:
+        rows = _labels(raw, data).fetchall()
+    try:
+        _validate(rows, data)
+    except ValidationFailed as exc:
+        return exc.fields
+    return {}
+
+
 @dataclass(frozen=True)
 class StoredCheck:
     id: str

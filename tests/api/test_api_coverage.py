@@ -28,8 +28,19 @@ def test_coverage_bad_input_is_422_naming_the_field(api_as, session):
                                                 "to_agency_id": 424242, "purpose": "x",
                                                 "data_categories": [],
                                                 "on_date": "2026-02-31"}),
-                         422, "on_date")
+                         422, "on_date", "to_agency_id", "purpose", "data_categories")
     assert "YYYY-MM-DD" in error["fields"]["on_date"]
+    # one answer names every fault, whether of shape or of an unknown name
+    assert error["fields"]["to_agency_id"] == "There is no agency with id 424242"
+    assert error["fields"]["purpose"] == "Unknown purpose: x"
+    error = assert_error(api.post("/coverage", {"from_agency_id": "one",
+                                                "to_agency_id": council.id,
+                                                "purpose": "mash_triage",
+                                                "data_categories": ["nonsense"]}),
+                         422, "from_agency_id", "data_categories")
+    assert error["fields"]["from_agency_id"] == "from_agency_id must be a whole number"
+    assert error["fields"]["data_categories"] == "Unknown data category: nonsense"
+    assert set(error["fields"]) == {"from_agency_id", "data_categories"}
     error = assert_error(api.post("/coverage", {"from_agency_id": council.id,
                                                 "to_agency_id": 424242, "purpose": "x",
                                                 "data_categories": []}),

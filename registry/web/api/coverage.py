@@ -4,7 +4,7 @@ from ...clock import now, today
 from ...domain.vocab import Role
 from ...extensions import db
 from ...services import decisions as decision_service
-from ...services.coverage import CheckInput, run_check
+from ...services.coverage import CheckInput, question_errors, run_check
 from ...services.decisions import DecisionInput
 from ..permissions import current_actor, signed_in
 from ..settings import status_settings
@@ -23,7 +23,9 @@ def check_coverage():
                       purpose=body.string("purpose", required=True, max_length=64),
                       data_categories=body.codes("data_categories", required=True),
                       on_date=body.date("on_date"))
-    body.check()
+    if body.errors:  # name the unknown agency, purpose or category in the same answer
+        body.check(vars(data), lambda typed: question_errors(
+            db.session, CheckInput(**{**dict.fromkeys(vars(data)), **typed})))
     row, _ = run_check(db.session, current_actor(), data, today=today(), now=now(),
                        settings=status_settings())
     # Sent as it was stored: serialising the answer once is a measurable part of a check.
