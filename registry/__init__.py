@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ class DatabaseId(IntegerConverter):
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    from .config import load_config
+    from .config import ConfigError, load_config
     from .database import configure_engine
     from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -29,7 +31,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # An id in a path beyond what the database's integer columns hold is simply not found
     # (Werkzeug's own converter accepts any number of digits, and the database refuses).
     app.url_map.converters["int"] = DatabaseId
-    settings = load_config()
+    try:
+        settings = load_config()
+    except ConfigError as exc:
+        # Said once, plainly, wherever the app is started (flask, gunicorn): no traceback.
+        # Status 4 is what gunicorn's master takes for "the app cannot load": it stops
+        # instead of starting worker after worker.
+        print(f"registry: {exc}", file=sys.stderr)
+        raise SystemExit(4) from None
     if config:
         settings.update(config)
     app.config.update(settings)

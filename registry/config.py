@@ -52,6 +52,13 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         raise ConfigError("SEAL_CERT and SEAL_KEY must be set in production "
                           "(REGISTRY_ENV=production); `flask --app registry seal-keys DIR` "
                           "makes a pair for a trial")
+    totp_key = env.get("REGISTRY_TOTP_KEY") or None
+    if production and (totp_key is None or len(totp_key) < 32):
+        # It seals the two-factor secrets: made up per server, or from SECRET_KEY (which
+        # may be changed after a leak), a server could not read the secrets it holds.
+        raise ConfigError("REGISTRY_TOTP_KEY must be set in production (REGISTRY_ENV="
+                          "production), at least 32 characters, the same on every server "
+                          "and kept apart from the database and its backups")
     return {
         "ENV_NAME": "production" if production else "development",
         "INSTANCE_PATH": str(instance),
@@ -62,6 +69,7 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         "REVIEW_NOTICE_DAYS": _int(env, "REVIEW_NOTICE_DAYS", 90),
         "REVIEW_GRACE_DAYS": _int(env, "REVIEW_GRACE_DAYS", 90),
         "TIMEZONE": "Europe/London",
+        "TOTP_KEY": totp_key,
         "TWO_FACTOR_ROLES": [r.strip() for r in two_factor.split(",") if r.strip()],
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_ENABLED": True,

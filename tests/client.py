@@ -59,10 +59,13 @@ class RegistryClient(FlaskClient):
         from registry.clock import now
         from registry.extensions import db
         from registry.models import User
+        from registry.services.two_factor import unseal
+        from registry.web.settings import totp_key
 
         with self.application.app_context():
-            saved, last = db.session.execute(select(User.totp_secret, User.totp_step)
-                                             .where(User.id == user.id)).one()
+            stored, last = db.session.execute(select(User.totp_secret, User.totp_step)
+                                              .where(User.id == user.id)).one()
+            saved = unseal(stored, user.id, totp_key()) if stored else None
             current = int(now().timestamp()) // 30
         step = current - 1 if last is None else max(current - 1, last + 1)
         assert step <= current + 1, "signed in too often within one 30-second step"

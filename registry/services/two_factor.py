@@ -2,28 +2,87 @@
 
 A code is accepted for the 30-second step before and after the server's (phones drift),
 and each step once only: the step a user last signed in with is kept, and only a later
-one is accepted, so a code seen over someone's shoulder cannot be used again."""
+one is accepted, so a code seen over someone's shoulder cannot be used again.
+
+The secret is kept sealed (AES-256-GCM, bound to its user) under a key that is not in the
+database (REGISTRY_TOTP_KEY), so a copy of the database or a backup does not give away
+anyone's second factor."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import io
+import logging
+import os
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import pyotp
 import qrcode
 import qrcode.image.svg
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from ..database import writes
 from ..domain.actor import Actor
-from ..domain.errors import ValidationFailed
+from ..domain.errors import RegistryError, ValidationFailed
 from ..models import User
 from . import audit
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1
+
+log = logging.getLogger(__name__)
+
+
+class SecretUnreadable(RegistryError):
+    """The stored secret does not open with this server's key: a configuration fault,
+    not the user's, so it must not count as a failed sign-in."""
+
+    status = 503
+    code = "two_factor_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("Two-factor sign-in cannot be checked on this server at the moment. "
+                         "Nothing is wrong with your code: tell your registry administrator.")
+
+
+def key_from_config(config: Mapping[str, Any]) -> bytes:
+    """The 256-bit key that seals secrets: from REGISTRY_TOTP_KEY (config TOTP_KEY), or in
+    development, where that is unset, from the secret key."""
+    configured = config.get("TOTP_KEY") or "secret key: " + config["SECRET_KEY"]
+    return hashlib.sha256(b"registry two-factor secrets\x00" + configured.encode()).digest()
+
+
+def seal(secret: str, user_id: int, key: bytes) -> str:
+    """The secret as stored, readable only with `key` and only as this user's: a random
+    nonce and the sealed 20 bytes of the 32-character secret, 64 characters in all."""
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, base64.b32decode(secret), _bound(user_id))
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def unseal(stored: str, user_id: int, key: bytes) -> str:
+    """The secret from what `seal` stored; SecretUnreadable if it does not open."""
+    try:
+        raw = base64.urlsafe_b64decode(stored.encode()) if len(stored) == 64 else b""
+        if len(raw) != 48:
+            raise ValueError("not a sealed secret")
+        return base64.b32encode(AESGCM(key).decrypt(raw[:12], raw[12:], _bound(user_id))
+                                ).decode()
+    except (InvalidTag, ValueError) as exc:
+        log.error("user %s: the two-factor secret does not open with this server's "
+                  "REGISTRY_TOTP_KEY (%s)", user_id, type(exc).__name__)
+        raise SecretUnreadable() from exc
+
+
+def _bound(user_id: int) -> bytes:
+    return f"two-factor secret of user {user_id}".encode()
 
 
 def required(user: User, roles: list[str], *, exempt: bool = False) -> bool:
@@ -79,11 +138,12 @@ def code_error(code: str | None) -> str | None:
 
 
 @writes
-def use_code(session: Session, user: User, code: str | None, *, now: datetime) -> bool:
+def use_code(session: Session, user: User, code: str | None, *, now: datetime,
+             key: bytes) -> bool:
     """Accept a code once: true when it matches a step later than the last one used."""
     if not user.totp_secret:
         return False
-    step = matching_step(user.totp_secret, code, now)
+    step = matching_step(unseal(user.totp_secret, user.id, key), code, now)
     if step is None:
         session.rollback()
         return False
@@ -98,7 +158,7 @@ def use_code(session: Session, user: User, code: str | None, *, now: datetime) -
 
 @writes
 def enrol(session: Session, user: User, secret: str, code: str | None, *,
-          now: datetime) -> None:
+          now: datetime, key: bytes) -> None:
     """Keep `secret` for the user once they have shown a code made from it."""
     if error := code_error(code):
         raise ValidationFailed({"code": error})
@@ -106,7 +166,7 @@ def enrol(session: Session, user: User, secret: str, code: str | None, *,
     if step is None:
         raise ValidationFailed({"code": "That code is not right: check the time on your "
                                         "phone and enter the newest code"})
-    user.totp_secret = secret
+    user.totp_secret = seal(secret, user.id, key)
     user.totp_step = step
     audit.record(session, actor=Actor(user.id, user.name), action="user.two_factor_on",
                  entity_type="user", entity_id=user.id, before=None,

@@ -308,10 +308,10 @@ def authenticate(session: Session, email: str, password: str, *,
 
 
 def second_factor_ok(session: Session, user: User, code: str | None, *,
-                     now: datetime) -> bool:
+                     now: datetime, key: bytes) -> bool:
     """Whether `code` is the user's current, unused two-factor code; a wrong one counts
-    as a failed sign-in (web and API alike)."""
-    if two_factor.use_code(session, user, code, now=now):
+    as a failed sign-in (web and API alike). `key` opens the stored secret."""
+    if two_factor.use_code(session, user, code, now=now, key=key):
         return True
     record_failure(session, user, now=now)
     return False

@@ -82,3 +82,35 @@ def test_a_signature_must_come_from_a_party(session):
 def test_sqlite_enforces_foreign_keys(app, session):
     if db.engine.dialect.name == "sqlite":
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_the_migration_seals_secrets_kept_before_it_and_back(tmp_path, instance_dir):
+    """Two-factor secrets stored as they were, before secrets were sealed, are sealed by
+    the upgrade (and opened again by the downgrade), so nobody has to enrol again."""
+    from flask_migrate import downgrade, upgrade
+
+    from registry import create_app
+    from registry.services.two_factor import unseal
+    from registry.web.settings import totp_key
+
+    from ..conftest import _config
+
+    app = create_app(_config(f"sqlite:///{tmp_path / 'old.db'}", instance_dir))
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    with app.app_context():
+        upgrade(revision="b479781e6c98")
+        db.session.execute(text(
+            "INSERT INTO users (id, email, name, job_title, password_hash, active, "
+            "session_epoch, created_at, totp_secret, failed_sign_ins) VALUES "
+            f"(5, 'old@example.org', 'Old', '', 'x', 1, 0, '2026-01-01', '{secret}', 0)"))
+        db.session.commit()
+        stored = lambda: db.session.execute(  # noqa: E731
+            text("SELECT totp_secret FROM users WHERE id = 5")).scalar_one()
+        upgrade()
+        sealed = stored()
+        assert secret not in sealed and unseal(sealed, 5, totp_key()) == secret
+        db.session.remove()
+        downgrade(revision="b479781e6c98")
+        assert stored() == secret
+        db.session.remove()
+        db.engine.dispose()

@@ -10,6 +10,8 @@ from registry import create_app
 from registry.extensions import db
 from registry.models import User
 from registry.services import users as user_service
+from registry.services.two_factor import unseal
+from registry.web.settings import totp_key
 
 from ..client import RegistryClient
 from ..factories import FIXED_NOW, make_admin, make_agency, make_user
@@ -37,6 +39,14 @@ def _fresh(session, user) -> User:
     return session.get(User, user.id)
 
 
+def _secret(app, user) -> str:
+    """The user's two-factor secret, opened as the server opens it."""
+    with app.app_context():
+        stored = db.session.get(User, user.id).totp_secret
+        db.session.remove()
+        return unseal(stored, user.id, totp_key())
+
+
 def test_an_ig_lead_sets_up_two_factor_then_needs_a_code_every_time(client, session, app):
     lead = make_user(session, roles=("ig_lead",), agency=make_agency(session))
     response = _post_password(client, lead)
@@ -55,7 +65,10 @@ def test_an_ig_lead_sets_up_two_factor_then_needs_a_code_every_time(client, sess
     done = client.submit("/sign-in/two-factor/set-up", {"code": code})
     assert done.status_code == 302 and done.headers["Location"] == "/"
     assert client.get("/agreements").status_code == 200
-    assert _fresh(session, lead).totp_secret == secret
+    # Kept sealed: the database holds neither the secret nor anything it can be read from.
+    stored = _fresh(session, lead).totp_secret
+    assert secret not in stored and len(stored) == 64
+    assert _secret(app, lead) == secret
 
     other = _client(app)
     response = _post_password(other, lead)
@@ -109,7 +122,7 @@ def test_the_token_route_needs_the_code_once_enrolled(client, session, app):
     assert refused.status_code == 403
     assert refused.get_json()["error"]["code"] == "two_factor_setup_needed"
     client.sign_in(signatory)  # sets two-factor up through the pages
-    secret = _fresh(session, signatory).totp_secret
+    secret = _secret(app, signatory)
     missing = client.post("/api/v1/auth/token", json=body)
     assert missing.status_code == 401 and "totp" in missing.get_json()["error"]["fields"]
     code = pyotp.TOTP(secret).at(FIXED_NOW + timedelta(seconds=30))
@@ -213,6 +226,7 @@ def test_cookies_in_production_are_host_only_and_secure(tmp_path, monkeypatch, a
     monkeypatch.setenv("SECRET_KEY", "a production secret")
     monkeypatch.setenv("SEAL_CERT", str(tmp_path / "seal-cert.pem"))
     monkeypatch.setenv("SEAL_KEY", str(tmp_path / "seal-key.pem"))
+    monkeypatch.setenv("REGISTRY_TOTP_KEY", "a production key for two-factor secrets")
     production = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                              "INSTANCE_PATH": str(tmp_path)})
     response = production.test_client().get("/sign-in")  # the form's CSRF token: a session
@@ -342,3 +356,40 @@ def test_the_administrator_resets_a_lost_two_factor(client, session, app):
     assert client.get("/agreements").status_code == 302  # their sessions ended too
     assert _post_password(_client(app), lead).headers["Location"].startswith(
         "/sign-in/two-factor/set-up")
+
+
+def test_a_server_with_the_wrong_two_factor_key_says_so_and_counts_no_failure(
+        client, session, app):
+    lead = make_user(session, roles=("ig_lead",), agency=make_agency(session))
+    client.sign_in(lead)  # sets two-factor up, sealed with this server's key
+    secret = _secret(app, lead)
+    other = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "INSTANCE_PATH": app.config["INSTANCE_PATH"],
+                        "SECRET_KEY": "test-secret-key", "TESTING": True,
+                        "SERVER_NAME": "localhost", "TOTP_KEY": "another server's key " * 2})
+    other.extensions["clock"] = lambda: FIXED_NOW
+    browser = _client(other)
+    assert _post_password(browser, lead).headers["Location"].startswith("/sign-in/two-factor")
+    code = pyotp.TOTP(secret).at(FIXED_NOW + timedelta(seconds=30))
+    page = browser.submit("/sign-in/two-factor", {"code": code})
+    assert page.status_code == 503
+    assert b"tell your registry administrator" in page.data
+    api = other.test_client().post("/api/v1/auth/token", json={
+        "email": lead.email, "password": client.password, "totp": code})
+    assert api.status_code == 503
+    assert api.get_json()["error"]["code"] == "two_factor_unavailable"
+    assert _fresh(session, lead).failed_sign_ins == 0  # not the user's fault
+    with other.app_context():
+        db.engine.dispose()
+
+
+def test_a_user_s_sealed_secret_does_not_open_as_another_user_s(app):
+    with app.app_context():
+        sealed = totp_key()
+    from registry.services.two_factor import SecretUnreadable, seal
+    stored = seal("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", 7, sealed)
+    assert unseal(stored, 7, sealed) == "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    with pytest.raises(SecretUnreadable):
+        unseal(stored, 8, sealed)  # copied onto another user's row
+    with pytest.raises(SecretUnreadable):
+        unseal("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", 7, sealed)  # never sealed

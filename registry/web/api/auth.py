@@ -6,6 +6,7 @@ from ...services.users import authenticate, issue_token, record_success, second_
 from ..errors import api_error
 from ..permissions import public
 from ..sessions import two_factor_exempt, two_factor_needed
+from ..settings import totp_key
 from . import bp
 from .body import Body
 from .spec import api
@@ -32,7 +33,7 @@ def create_token():
     if user is None:
         return api_error(401, "invalid_credentials", GENERIC_FAILURE)
     if user.totp_secret and not two_factor_exempt(user):
-        if not second_factor_ok(db.session, user, code, now=now()):
+        if not second_factor_ok(db.session, user, code, now=now(), key=totp_key()):
             return api_error(401, "invalid_credentials", GENERIC_FAILURE,
                              {"totp": "Send the current code from your authenticator app"}
                              if not code else None)

@@ -18,6 +18,7 @@ from ...services.users import (
 from .. import sessions
 from ..fields import attach_errors
 from ..permissions import public, signed_in
+from ..settings import totp_key
 from . import bp
 from .forms import CodeForm, PasswordChangeForm, SignInForm
 
@@ -93,7 +94,8 @@ def two_factor():
             return redirect(url_for("auth.sign_in"))
         if error := totp.code_error(form.code.data):
             form.code.errors = [error]
-        elif second_factor_ok(db.session, user, form.code.data, now=now()):
+        elif second_factor_ok(db.session, user, form.code.data, now=now(),
+                                  key=totp_key()):
             return _finish(user)
         else:
             form.code.errors = ["That code is not right, or was used already. Enter the "
@@ -116,7 +118,8 @@ def two_factor_setup():
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            totp.enrol(db.session, user, secret, form.code.data, now=now())
+            totp.enrol(db.session, user, secret, form.code.data, now=now(),
+                       key=totp_key())
         except ValidationFailed as exc:
             attach_errors(form, exc.fields)
         else:
