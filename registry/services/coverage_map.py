@@ -1,7 +1,8 @@
 """For one purpose: which ordered pairs of agencies can share, and under which agreement.
 
-Built from a handful of queries (the agreements with that purpose, their ancestors, the
-agency names), then answered pair by pair by the same rules as the coverage check."""
+Built from a handful of queries (the agencies shown, their agreements with that purpose
+and those above them), then answered pair by pair by the same rules as the coverage
+check."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..domain import coverage as rules
 from ..domain.lifecycle import StatusSettings
-from ..models import Agency, Agreement, AgreementVersion, VersionPurpose
+from ..models import Agency, Agreement, AgreementVersion, Party, VersionPurpose
 from .coverage import facts_for
+from .paging import containing
 
 
 @dataclass(frozen=True)
@@ -25,34 +27,61 @@ class Cell:
     warning: bool
 
 
+MAX_AGENCIES = 60  # what a readable grid holds; more are narrowed by name
+
+
 @dataclass(frozen=True)
 class Grid:
     purpose: str
-    agencies: list[tuple[int, str]]  # (id, name), in order
+    agencies: list[tuple[int, str]]  # (id, name), in order: those shown
     cells: dict[tuple[int, int], Cell]  # (from, to) → covering agreement
+    total: int = 0  # agencies that would be shown without the limit
 
     def covered(self, a: int, b: int) -> Cell | None:
         return self.cells.get((a, b))
 
+    @property
+    def cut(self) -> bool:
+        return self.total > len(self.agencies)
 
-def build(session: Session, purpose: str, *, today: date, settings: StatusSettings) -> Grid:
+
+def build(session: Session, purpose: str, *, today: date, settings: StatusSettings,
+          search: str = "", limit: int = MAX_AGENCIES) -> Grid:
+    """The grid for the first `limit` agencies by name that are parties to a tier 2 or 3
+    agreement for `purpose`; with `search`, for the agencies whose name contains it and
+    those they share such an agreement with. It reads only the agreements of the agencies
+    shown, however large the registry."""
+    # The versions for the purpose (of the searched agencies, found by name first).
+    versions = (select(Party.version_id).distinct()
+                .join(VersionPurpose, VersionPurpose.version_id == Party.version_id)
+                .join(AgreementVersion, AgreementVersion.id == Party.version_id)
+                .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+                .where(VersionPurpose.purpose_code == purpose, Agreement.tier.in_((2, 3))))
+    if search.strip():
+        versions = versions.join(Agency, Agency.id == Party.agency_id).where(
+            containing(search, Agency.name))
+    taking_part = select(Agency.id, Agency.name).where(Agency.id.in_(
+        select(Party.agency_id).where(Party.version_id.in_(versions))))
+    total = session.scalar(select(func.count()).select_from(taking_part.subquery())) or 0
+    agencies = [(i, n) for i, n in session.execute(
+        taking_part.order_by(Agency.name, Agency.id).limit(limit)).all()]
+    shown = [i for i, _ in agencies]
     ids = list(session.scalars(
         select(AgreementVersion.agreement_id).distinct()
         .join(VersionPurpose, VersionPurpose.version_id == AgreementVersion.id)
+        .join(Party, Party.version_id == AgreementVersion.id)
         .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
-        .where(VersionPurpose.purpose_code == purpose, Agreement.tier.in_((2, 3)))))
+        .where(VersionPurpose.purpose_code == purpose, Agreement.tier.in_((2, 3)),
+               Party.agency_id.in_(shown)))) if shown else []
     facts = facts_for(session, ids) if ids else {}
     members: dict[int, set[int]] = defaultdict(set)  # agency → candidate agreements
     for agreement_id in ids:
         for version in facts[agreement_id].versions:
             for agency_id in version.parties:
                 members[agency_id].add(agreement_id)
-    names = dict(session.execute(select(Agency.id, Agency.name)
-                                 .where(Agency.id.in_(members))).all()) if members else {}
-    agencies = sorted(names.items(), key=lambda item: item[1])
     cells: dict[tuple[int, int], Cell] = {}
-    for a, _ in agencies:
-        for b, _ in agencies:
+    for a in shown:
+        for b in shown:
             shared = members[a] & members[b]
             if a == b or not shared:
                 continue
@@ -62,7 +91,7 @@ def build(session: Session, purpose: str, *, today: date, settings: StatusSettin
             if answer.agreement is not None:
                 cells[(a, b)] = Cell(answer.agreement.reference, answer.agreement.id,
                                      bool(answer.warnings))
-    return Grid(purpose=purpose, agencies=agencies, cells=cells)
+    return Grid(purpose=purpose, agencies=agencies, cells=cells, total=total)
 
 
 def _with_ancestors(ids: set[int], facts: dict[int, rules.AgreementFacts]) -> set[int]:

@@ -109,14 +109,21 @@ def test_ig_lead_lists_and_downloads_decisions(client, session):
     assert client.get("/decisions/export.csv").status_code == 403
 
 
-def test_the_coverage_map_for_sixty_agencies_from_a_handful_of_queries(client, session):
-    agencies = [make_agency(session, name=f"Agency {n:02d}") for n in range(60)]
+def _partnership_in_groups(session, count: int):
+    """`count` agencies ("Agency 00", …) under one protocol, with a MASH agreement for
+    each ten of them in turn."""
+    agencies = [make_agency(session, name=f"Agency {n:02d}") for n in range(count)]
     protocol = activate(session, make_draft(session, tier=1, owner=agencies[0],
                                             parties=[party(a) for a in agencies]))
-    for start in range(0, 60, 10):
+    for start in range(0, count, 10):
         group = agencies[start:start + 10]
         activate(session, make_draft(session, owner=group[0], parent=protocol,
                                      parties=[party(a) for a in group], title=f"Group {start}"))
+    return agencies
+
+
+def test_the_coverage_map_for_sixty_agencies_from_a_handful_of_queries(client, session):
+    agencies = _partnership_in_groups(session, 60)
     client.sign_in(make_user(session, agency=agencies[0]))
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
@@ -134,3 +141,25 @@ def test_the_coverage_map_for_sixty_agencies_from_a_handful_of_queries(client, s
     assert len(covered) == 6 * 10 * 9  # each group of ten shares among itself
     first = rows[0].find_all("td")
     assert first[1].find("a") is not None and first[10].find("a") is None
+
+
+def test_the_coverage_map_shows_sixty_agencies_at_most_and_finds_others_by_name(
+        client, session):
+    agencies = _partnership_in_groups(session, 65)
+    client.sign_in(make_user(session, agency=agencies[0]))
+    page = client.page("/coverage/map?purpose=mash_triage")
+    assert len(page.select("table.registry-map tbody tr")) == 60
+    assert "first 60 of 65 agencies" in page.select_one(".govuk-inset-text").get_text()
+    # Agency 64 and those it shares with (its group: 60 to 64), not its whole protocol.
+    found = client.page("/coverage/map?purpose=mash_triage&q=agency+64")
+    rows = found.select("table.registry-map tbody tr")
+    assert [r.th.get_text(strip=True) for r in rows] == [
+        f"{i}. Agency {n}" for i, n in enumerate(range(60, 65), start=1)]
+    assert len(found.select("td.registry-map__cell--yes")) == 5 * 4
+    assert found.select_one(".govuk-inset-text") is None
+    assert found.select_one("#q")["value"] == "agency 64"  # the search stays in its box
+    # A name found in several groups shows each with its partners, 60 at most.
+    many = client.page("/coverage/map?purpose=mash_triage&q=agency+0")  # Agency 00 to 09
+    assert len(many.select("table.registry-map tbody tr")) == 10
+    none = client.page("/coverage/map?purpose=mash_triage&q=nobody")
+    assert "No agency whose name contains “nobody”" in none.get_text()

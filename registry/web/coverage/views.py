@@ -8,6 +8,7 @@ from ...services import agencies as agency_service
 from ...services import coverage_map, vocabularies
 from ...services.coverage import CheckInput, get_check, run_check
 from ..fields import attach_errors, choices
+from ..forms_util import search_arg
 from ..permissions import current_actor, signed_in
 from ..settings import status_settings
 from . import bp
@@ -82,7 +83,9 @@ def show_map():
     listing = vocabularies.listing(db.session)
     purpose = request.args.get("purpose") or ""
     known = {p.code for p in listing["purposes"]}
-    grid = coverage_map.build(db.session, purpose, today=today(),
-                              settings=status_settings()) if purpose in known else None
+    search = search_arg()
+    grid = coverage_map.build(db.session, purpose, today=today(), settings=status_settings(),
+                              search=search) if purpose in known else None
     return render_template("coverage/map.html", purposes=listing["purposes"],
-                           purpose=purpose, grid=grid)
+                           purpose_options=[(p.code, p.label) for p in listing["purposes"]],
+                           purpose=purpose, grid=grid, search=search)
