@@ -1,6 +1,7 @@
 """Seals: made under the registry's certificate, checked by page and command."""
 
 import io
+import re
 
 from weasyprint import HTML
 
@@ -15,9 +16,14 @@ def sealed_pdf(app) -> bytes:
     return seal.seal(pdf, keys, reference="ISA-2026-0007", version=2, location="Northshire")
 
 
-def one_byte_changed(data: bytes) -> bytes:
+def one_byte_changed(data: bytes, at: int | None = None) -> bytes:
+    """`data` with one byte changed: by default inside the first stream of the document
+    (its page's content), where the change leaves the file readable and the seal present;
+    elsewhere, a change can also break the file or the seal's own dictionary."""
+    if at is None:
+        at = data.index(b"stream", data.index(b"/Length")) + len(b"stream") + 8
     changed = bytearray(data)
-    changed[len(data) // 2] ^= 0x20
+    changed[at] ^= 0x01
     return bytes(changed)
 
 
@@ -27,7 +33,16 @@ def test_a_sealed_pdf_verifies_and_a_changed_one_does_not(app):
     verdict = seal.verify(good, keys)
     assert verdict.ok and verdict.agreement == "ISA-2026-0007 version 2"
     changed = seal.verify(one_byte_changed(good), keys)
-    assert not changed.ok and "changed" in changed.message
+    assert not changed.ok and "changed since the registry sealed it" in changed.message
+    # Wherever else a byte changes, never ok: all but the seal's own value (the gap in its
+    # /ByteRange, which the seal cannot cover and whose zero padding means nothing).
+    _, gap_start, gap_end, _ = map(int, re.search(
+        rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", good).groups())
+    tried = [at for at in range(0, len(good), max(1, len(good) // 60))
+             if not gap_start <= at < gap_end]
+    assert len(tried) >= 20
+    for at in tried:
+        assert not seal.verify(one_byte_changed(good, at), keys).ok, at
     assert not seal.verify(HTML(string="<p>x</p>").write_pdf(), keys).ok
     assert not seal.verify(b"not a pdf", keys).ok
 
