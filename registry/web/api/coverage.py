@@ -23,9 +23,8 @@ def check_coverage():
                       purpose=body.string("purpose", required=True, max_length=64),
                       data_categories=body.codes("data_categories", required=True),
                       on_date=body.date("on_date"))
-    if body.errors:  # name the unknown agency, purpose or category in the same answer
-        body.check(vars(data), lambda typed: question_errors(
-            db.session, CheckInput(**{**dict.fromkeys(vars(data)), **typed})))
+    if body.errors:  # name an unknown agency, purpose or category in the same answer
+        body.check(vars(data), lambda _typed: question_errors(db.session, data))
     row, _ = run_check(db.session, current_actor(), data, today=today(), now=now(),
                        settings=status_settings())
     # Sent as it was stored: serialising the answer once is a measurable part of a check.
