@@ -209,14 +209,20 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("verify-audit")
     def verify_audit_command():
         """Check both hash chains (audit trail, decisions); exit 1 naming the first break."""
-        from .services.audit import verify
-        from .services.decisions import verify as verify_decisions
+        from .models import DecisionRecord
+        from .services import audit, decisions
 
-        broken = verify(db.session)
+        entries, records = audit.length(db.session), audit.length(db.session, DecisionRecord)
+        with click.progressbar(length=entries, label=f"Audit trail ({entries:,} entries)",
+                               file=sys.stderr) as bar:
+            broken = audit.verify(db.session, progress=bar.update)
         if broken is not None:
             raise click.ClickException(f"The audit trail is broken at entry {broken}")
-        broken = verify_decisions(db.session)
+        with click.progressbar(length=records, label=f"Decision records ({records:,})",
+                               file=sys.stderr) as bar:
+            broken = decisions.verify(db.session, progress=bar.update)
         if broken is not None:
             raise click.ClickException(f"The decision records are broken at decision "
                                        f"{broken}")
-        click.echo("The audit trail and the decision records are intact.")
+        click.echo(f"The audit trail ({entries:,} entries) and the decision records "
+                   f"({records:,}) are intact.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 GENESIS = "0" * 64
@@ -15,7 +16,7 @@ def entry_hash(content: dict[str, Any], previous_hash: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def first_break(entries: list[tuple[int, dict[str, Any], str, str]]) -> int | None:
+def first_break(entries: Iterable[tuple[int, dict[str, Any], str, str]]) -> int | None:
     """Given (sequence, content, previous_hash, entry_hash) in order, the first bad sequence."""
     expected_previous = GENESIS
     expected_sequence = 1

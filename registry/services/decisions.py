@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -14,11 +15,12 @@ from sqlalchemy.orm import Session
 from ..database import writes
 from ..domain import policy
 from ..domain.actor import Actor
-from ..domain.chain import GENESIS, entry_hash, first_break
+from ..domain.chain import GENESIS, entry_hash
 from ..domain.decisions import Consent, Decision, check_decision
 from ..domain.errors import Forbidden, NotFound, ValidationFailed
 from ..domain.vocab import Role
 from ..models import Agency, CoverageCheck, DataCategory, DecisionRecord, Purpose, User
+from . import audit
 from .paging import Page, containing, paginate
 from .spreadsheet import safe_cell
 
@@ -180,10 +182,9 @@ def get_decision(session: Session, actor: Actor, decision_id: int) -> DecisionRe
     return record
 
 
-def verify(session: Session) -> int | None:
+def verify(session: Session, progress: Callable[[int], None] | None = None) -> int | None:
     """The sequence of the first decision whose chain is broken, or None."""
-    rows = session.scalars(select(DecisionRecord).order_by(DecisionRecord.sequence)).all()
-    return first_break([(r.sequence, content(r), r.previous_hash, r.entry_hash) for r in rows])
+    return audit.first_break_in(session, DecisionRecord, content, progress)
 
 
 CSV_COLUMNS = ("sequence", "recorded_at", "recorded_by", "from_agency", "to_agency", "purpose",

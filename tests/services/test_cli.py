@@ -4,6 +4,7 @@ from pathlib import Path
 
 from registry.extensions import db
 from registry.models import User
+from registry.services import audit
 
 from ..factories import FIXED_NOW, make_agency, make_user
 from ..tamper import tamper
@@ -48,7 +49,10 @@ def test_create_token_prints_the_token_alone(app, session, client):
 def test_verify_audit_names_the_first_broken_entry(app, session):
     make_agency(session, name="One")
     make_agency(session, name="Two")
-    assert run(app, "verify-audit").exit_code == 0
+    intact = run(app, "verify-audit")
+    assert intact.exit_code == 0 and "(2 entries)" in intact.output
+    heard = []
+    assert audit.verify(session, progress=heard.append) is None and sum(heard) == 2
     tamper(session, "audit_entries",
            "UPDATE audit_entries SET actor_name = 'someone else' WHERE sequence = 2")
     result = run(app, "verify-audit")

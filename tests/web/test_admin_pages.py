@@ -51,3 +51,17 @@ def test_admin_edits_a_vocabulary_and_the_audit_shows_it(client, session):
     assert "vocabulary.data_categories.save" in audit.select_one("tbody").get_text()
     assert "Integrity checked" in audit.get_text()
     assert client.get("/admin/vocabularies/nonsense/edit").status_code == 404
+
+
+def test_a_trail_too_long_to_check_while_waiting_is_left_to_verify_audit(
+        client, session, monkeypatch):
+    from registry.services import audit as audit_service
+
+    client.sign_in(make_admin(session))  # its user's creation is entry 1
+    monkeypatch.setattr(audit_service, "CHECK_ON_PAGE", 0)
+    checks = []
+    monkeypatch.setattr(audit_service, "verify", lambda *a, **k: checks.append(1))
+    page = client.page("/admin/audit")
+    assert "Integrity checked" not in page.get_text() and not checks
+    assert "too many to check while you wait" in page.select_one(".govuk-inset-text").get_text()
+    assert "verify-audit" in page.select_one(".govuk-inset-text").get_text()
