@@ -174,12 +174,31 @@ def amendments(agreement: Agreement) -> list[tuple[AgreementVersion, list]]:
             for earlier, later in zip(versions, versions[1:], strict=False)]
 
 
-def parents_for(session: Session, tier: int, today: date,
-                settings: StatusSettings) -> list[Agreement]:
-    """Agreements a new agreement of `tier` may sit under: one tier up, not ended."""
+def parents_for(session: Session, tier: int, today: date, settings: StatusSettings,
+                agency_id: int | None = None) -> list[tuple[int, str, str, int]]:
+    """Agreements a new agreement of `tier` may sit under: one tier up, not ended, and,
+    given an agency, one it is a party to (an agreement covers its parties only where
+    they are parties of every agreement above it). As (id, reference, title, tier), by
+    reference, read in one query however large the registry."""
     if tier not in (2, 3):
         return []
-    found = list(session.scalars(select(Agreement).where(Agreement.tier == tier - 1)
-                                 .order_by(Agreement.reference)))
-    ended = {EffectiveStatus.TERMINATED, EffectiveStatus.SUPERSEDED, EffectiveStatus.EXPIRED}
-    return [a for a in found if standing(a, today, settings).status not in ended]
+    v = aliased(AgreementVersion)
+    ended = or_(*(status_condition(v, s, today, settings) for s in
+                  (EffectiveStatus.TERMINATED, EffectiveStatus.SUPERSEDED,
+                   EffectiveStatus.EXPIRED)))
+    query = (select(Agreement.id, Agreement.reference, v.title, Agreement.tier)
+             .join(v, v.agreement_id == Agreement.id)
+             .where(Agreement.tier == tier - 1, shown_version_condition(v), ~ended)
+             .order_by(Agreement.reference))
+    if agency_id is not None:
+        query = query.where(party_to(agency_id))
+    return [(i, reference, title, parent_tier)
+            for i, reference, title, parent_tier in session.execute(query)]
+
+
+def party_to(agency_id: int):
+    """SQL: the agreement has a version the agency is a party to (read from the party
+    index, so only that agency's agreements are visited)."""
+    return Agreement.id.in_(select(AgreementVersion.agreement_id)
+                            .join(Party, Party.version_id == AgreementVersion.id)
+                            .where(Party.agency_id == agency_id))

@@ -37,13 +37,3 @@ def paginate(session: Session, query: Select, *, page: int = 1, per_page: int = 
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, total=total, page=page, per_page=per_page)
-
-
-def page_of(items: list[Any], *, page: int = 1, per_page: int = 50) -> Page:
-    """One page of a list already in memory (the review calendar sorts by a computed
-    standing, which the database cannot order by)."""
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    page = max(1, min(page, math.ceil(len(items) / per_page) or 1))
-    start = (page - 1) * per_page
-    return Page(items=items[start:start + per_page], total=len(items), page=page,
-                per_page=per_page)

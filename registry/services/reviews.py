@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import smtplib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -22,12 +22,12 @@ from ..models import (
     Agreement,
     AgreementVersion,
     Officer,
-    Party,
     ReminderSent,
     User,
     UserRole,
 )
-from .agreement_reads import shown_version_condition, standing, status_condition
+from .agreement_reads import party_to, shown_version_condition, standing, status_condition
+from .paging import Page, containing, paginate
 
 log = logging.getLogger("registry.mail")
 STAGES = (EffectiveStatus.REVIEW_DUE, EffectiveStatus.REVIEW_OVERDUE, EffectiveStatus.LAPSED)
@@ -156,22 +156,42 @@ LIVE = (EffectiveStatus.REVIEW_OVERDUE, EffectiveStatus.LAPSED, EffectiveStatus.
         EffectiveStatus.ACTIVE, EffectiveStatus.SCHEDULED, EffectiveStatus.SUSPENDED)
 
 
+def _upcoming(agency_id: int | None, *, today: date, settings: StatusSettings, search: str,
+              status: EffectiveStatus | None):
+    """SQL for the agreements (the agency's, or all) whose shown version has a review date
+    to keep (LIVE, or only `status`), by review date: filtered and ordered in the database,
+    so that a page of the calendar reads one page of agreements."""
+    v = aliased(AgreementVersion)
+    query = (select(Agreement).join(v, v.agreement_id == Agreement.id)
+             .where(shown_version_condition(v),
+                    or_(*(status_condition(v, s, today, settings)
+                          for s in ((status,) if status in LIVE else LIVE))))
+             .order_by(v.review_date, Agreement.reference))
+    if agency_id is not None:
+        query = query.where(party_to(agency_id))
+    if search.strip():
+        query = query.where(containing(search, Agreement.reference, v.title))
+    return query
+
+
 def upcoming(session: Session, agency_id: int | None, *, today: date,
              settings: StatusSettings, search: str = "",
              status: EffectiveStatus | None = None) -> list[tuple[Agreement, Any]]:
     """Agreements (the agency's, or all) with their standing, by review date; only
     those whose reference or title contains `search`, and only of `status`, if given."""
-    query = select(Agreement).order_by(Agreement.reference)
-    if agency_id is not None:
-        query = query.where(exists().where(Party.agency_id == agency_id,
-                                           Party.version_id == AgreementVersion.id,
-                                           AgreementVersion.agreement_id == Agreement.id))
-    wanted = search.strip().lower()
-    rows = [(a, standing(a, today, settings)) for a in session.scalars(query)]
-    return sorted(((a, w) for a, w in rows
-                   if w.status in LIVE and (status is None or w.status == status)
-                   and (wanted in a.reference.lower() or wanted in w.shown.title.lower())),
-                  key=lambda item: (item[1].shown.review_date, item[0].reference))
+    query = _upcoming(agency_id, today=today, settings=settings, search=search, status=status)
+    return [(a, standing(a, today, settings)) for a in session.scalars(query)]
+
+
+def upcoming_page(session: Session, agency_id: int | None, *, today: date,
+                  settings: StatusSettings, search: str = "",
+                  status: EffectiveStatus | None = None, page: int = 1,
+                  per_page: int = 50) -> Page:
+    """One page of `upcoming`."""
+    found = paginate(session, _upcoming(agency_id, today=today, settings=settings,
+                                        search=search, status=status),
+                     page=page, per_page=per_page)
+    return replace(found, items=[(a, standing(a, today, settings)) for a in found.items])
 
 
 def ical(agency: Agency, items: list[tuple[Agreement, Any]], *, now: datetime) -> str:

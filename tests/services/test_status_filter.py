@@ -42,3 +42,26 @@ def test_sql_filter_equals_the_domain_rule(session, spread, days):
         found = list_agreements(session, AgreementFilters(status=status), today=day,
                                 settings=SETTINGS, per_page=500)
         assert {a.id for a in found.items} == expected.get(status, set()), (status, day)
+
+
+@pytest.mark.parametrize("days", [-400, 0, 300])
+def test_the_review_calendar_pages_what_the_domain_rule_lists(session, spread, days):
+    """The calendar filters and orders in the database (a page reads one page of
+    agreements); it lists what the domain's standing says, in review-date order."""
+    from registry.services import reviews
+
+    day = TODAY + timedelta(days=days)
+    live = sorted(((standing(a, day, SETTINGS), a) for a in spread
+                   if standing(a, day, SETTINGS).status in reviews.LIVE),
+                  key=lambda item: (item[0].shown.review_date, item[1].reference))
+    expected = [a.id for _, a in live]
+    assert expected, "the spread has agreements with a review date to keep"
+    listed = reviews.upcoming(session, None, today=day, settings=SETTINGS)
+    assert [a.id for a, _ in listed] == expected
+    pages = [reviews.upcoming_page(session, None, today=day, settings=SETTINGS, page=n,
+                                   per_page=2) for n in range(1, 7)]
+    assert [a.id for p in pages for a, _ in p.items] == expected
+    assert pages[0].total == len(expected) and len(pages[0].items) == min(2, len(expected))
+    for status in reviews.LIVE:
+        only = reviews.upcoming(session, None, today=day, settings=SETTINGS, status=status)
+        assert [a.id for a, _ in only] == [a.id for w, a in live if w.status == status]

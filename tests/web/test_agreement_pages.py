@@ -203,3 +203,27 @@ def test_two_leads_editing_one_draft_do_not_overwrite_each_other(app, client, se
     again = {field["name"]: field.get("value") for field in soup.select("form input")
              if field.get("name") == "lock_version"}
     assert client.post(url, data={**mine, **again, "title": "My title"}).status_code == 302
+
+
+def test_an_ig_lead_chooses_a_parent_from_those_its_agency_is_a_party_to(client, session):
+    from registry.services import agreement_lifecycle
+
+    from ..factories import ADMIN, FIXED_NOW
+
+    council, police, other = (make_agency(session, name=n) for n in ("Council", "Police",
+                                                                        "Elsewhere"))
+    ours = activate(session, make_draft(session, tier=1, owner=council, title="Ours",
+                                        parties=[party(council), party(police)]))
+    theirs = activate(session, make_draft(session, tier=1, owner=other, title="Theirs",
+                                          parties=[party(other), party(police)]))
+    ended = activate(session, make_draft(session, tier=1, owner=council, title="Ended",
+                                         parties=[party(council), party(police)]))
+    agreement_lifecycle.terminate(session, ADMIN, ended.id, "replaced", now=FIXED_NOW)
+    client.sign_in(make_user(session, roles=("ig_lead",), agency=council))
+    response = client.get("/agreements/new?tier=2")  # no parent yet: asks for one
+    assert response.status_code == 422
+    page = BeautifulSoup(response.data, "html.parser")
+    offered = [o["value"] for o in page.select("select[name=parent_id] option") if o["value"]]
+    assert offered == [str(ours.id)]
+    assert "Ours (tier 1)" in page.select_one("select[name=parent_id]").get_text()
+    assert str(theirs.id) not in offered and str(ended.id) not in offered

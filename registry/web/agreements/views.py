@@ -24,7 +24,6 @@ from ...services.agreement_reads import (
     standing,
 )
 from ...services.agreement_reads import list_agreements as find_agreements
-from ...services.paging import page_of
 from ..fields import attach_errors, choices
 from ..forms_util import page_args, search_arg
 from ..permissions import current_actor, signed_in
@@ -97,9 +96,13 @@ def _start_choices(form: StartForm, tier: int | None) -> None:
     """Parents for the chosen tier; before a tier is chosen, both kinds, labelled."""
     actor = current_actor()
     tiers = [tier] if tier in (2, 3) else [] if tier == 1 else [2, 3]
-    parents = [a for t in tiers for a in parents_for(db.session, t, today(), status_settings())]
+    if not actor.has(Role.IG_LEAD):
+        tiers = []  # tiers 2 and 3 are drafted by the owning agency's IG lead only
+    parents = [row for t in tiers for row in parents_for(db.session, t, today(),
+                                                          status_settings(), actor.agency_id)]
     form.parent_id.choices = choices([("", "Choose an agreement")] + [
-        (a.id, f"{a.reference} {a.latest.title} (tier {a.tier})") for a in parents])
+        (i, f"{reference} {title} (tier {parent_tier})")
+        for i, reference, title, parent_tier in parents])
     if actor.has(Role.ADMIN):
         form.owner_agency_id.choices = choices([("", "Choose an agency")] + [
             (i, name) for i, name in agency_service.all_agency_names(db.session).items()])
@@ -298,9 +301,9 @@ def review_calendar():
     actor = current_actor()
     search = search_arg()
     status = next((s for s in reviews.LIVE if s.value == request.args.get("status")), None)
-    items = reviews.upcoming(db.session, actor.agency_id, today=today(),
-                             settings=status_settings(), search=search, status=status)
-    page = page_of(items, **page_args())
+    page = reviews.upcoming_page(db.session, actor.agency_id, today=today(),
+                                 settings=status_settings(), search=search, status=status,
+                                 **page_args())
     feed = None
     if actor.has(Role.IG_LEAD) and actor.agency_id is not None:
         token = reviews.calendar_token(db.session, actor.agency_id)
