@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from ..domain.actor import Actor
 from ..domain.lifecycle import StatusSettings
 from ..domain.vocab import EffectiveStatus, OfficerRole, Role, VersionStatus
-from ..models import Agency, Agreement, AgreementVersion, DecisionRecord, Officer, Party
+from ..models import Agency, Agreement, AgreementVersion, DecisionRecord, Officer
 from .agencies import officer_gaps
-from .agreement_reads import Standing, standing
+from .agreement_reads import Standing, party_to, standing
 
 WATCHED_OFFICERS = (OfficerRole.LEAD_INFORMATION_OFFICER, OfficerRole.CALDICOTT_GUARDIAN,
                     OfficerRole.SIRO, OfficerRole.DPO)
@@ -33,11 +33,13 @@ class Dashboard:
 
 
 def _agency_agreements(session: Session, agency_id: int) -> list[Agreement]:
-    has_party = exists().where(Party.agency_id == agency_id,
-                               Party.version_id == AgreementVersion.id,
-                               AgreementVersion.agreement_id == Agreement.id)
-    return list(session.scalars(select(Agreement).where(has_party)
-                                .order_by(Agreement.reference)))
+    """The agency's agreements with the versions, parties and signatures the board looks
+    at, in three queries rather than a few per agreement."""
+    versions = selectinload(Agreement.versions)
+    return list(session.scalars(
+        select(Agreement).where(party_to(agency_id)).order_by(Agreement.reference)
+        .options(versions.selectinload(AgreementVersion.parties),
+                 versions.selectinload(AgreementVersion.signatures))))
 
 
 def build(session: Session, actor: Actor, *, today: date,

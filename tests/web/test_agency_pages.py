@@ -100,3 +100,26 @@ def test_a_practitioner_sees_no_gaps_or_edit_links(client, session):
     assert "Dee Pio" in page.get_text()
     assert page.select(".govuk-warning-text") == []
     assert page.find("a", string="Edit agency details") is None
+
+
+def test_the_home_page_shows_what_waits_for_each_agency(client, session):
+    from ..factories import activate, make_draft, party
+
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol = activate(session, make_draft(session, tier=1, owner=council,
+                                            parties=[party(council), party(police)]))
+    waiting = activate(session, make_draft(session, owner=council, parent=protocol,
+                                           title="MASH", parties=[party(council),
+                                                                  party(police)]),
+                       skip=(police,))
+    client.sign_in(make_user(session, roles=("signatory",), agency=police))
+    home = client.page("/")
+    listed = home.find("h2", string="Waiting for your signature").find_next("ul").get_text()
+    assert waiting.reference in listed and "MASH" in listed
+    client.submit("/sign-out", token_from="/")
+    client.sign_in(make_user(session, roles=("ig_lead",), agency=council))
+    home = client.page("/")
+    awaited = home.find("h2", string="Signatures awaited").find_next("ul").get_text()
+    assert "MASH: 1 of 2 parties have signed version 1" in " ".join(awaited.split())
+    agreements = home.find("h2", string="Your agency's agreements").find_next("table")
+    assert protocol.reference in agreements.get_text()
