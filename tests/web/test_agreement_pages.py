@@ -227,3 +227,11 @@ def test_an_ig_lead_chooses_a_parent_from_those_its_agency_is_a_party_to(client,
     assert offered == [str(ours.id)]
     assert "Ours (tier 1)" in page.select_one("select[name=parent_id]").get_text()
     assert str(theirs.id) not in offered and str(ended.id) not in offered
+
+    # An agency in no protocol is told why nothing is offered, and what to do.
+    stranger = make_agency(session, name="Newcomer")
+    client.submit("/sign-out", token_from="/")
+    client.sign_in(make_user(session, roles=("ig_lead",), agency=stranger))
+    page = BeautifulSoup(client.get("/agreements/new?tier=2").data, "html.parser")
+    assert not [o for o in page.select("select[name=parent_id] option") if o["value"]]
+    assert "ask that agreement's owner to add your agency" in page.get_text()

@@ -103,6 +103,12 @@ def _start_choices(form: StartForm, tier: int | None) -> None:
     form.parent_id.choices = choices([("", "Choose an agreement")] + [
         (i, f"{reference} {title} (tier {parent_tier})")
         for i, reference, title, parent_tier in parents])
+    if tiers and not parents:
+        form.parent_id.description = (
+            "Your agency is not a party to any agreement in force that this one could sit "
+            "under (a tier 1 protocol for tier 2; a tier 2 agreement for tier 3). An "
+            "agreement covers only agencies that are parties of every agreement above it: "
+            "ask that agreement's owner to add your agency first.")
     if actor.has(Role.ADMIN):
         form.owner_agency_id.choices = choices([("", "Choose an agency")] + [
             (i, name) for i, name in agency_service.all_agency_names(db.session).items()])
