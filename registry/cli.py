@@ -210,9 +210,9 @@ def register_cli(app: Flask) -> None:
     def verify_audit_command():
         """Check both hash chains (audit trail, decisions); exit 1 naming the first break."""
         from .models import DecisionRecord
-        from .services import audit, decisions
+        from .services import audit, chains, decisions
 
-        entries, records = audit.length(db.session), audit.length(db.session, DecisionRecord)
+        entries, records = audit.length(db.session), chains.length(db.session, DecisionRecord)
         with click.progressbar(length=entries, label=f"Audit trail ({entries:,} entries)",
                                file=sys.stderr) as bar:
             broken = audit.verify(db.session, progress=bar.update)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from contextlib import closing
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..domain.actor import Actor
-from ..domain.chain import GENESIS, entry_hash, first_break
+from ..domain.chain import GENESIS, entry_hash
 from ..models import AuditEntry
+from . import chains
 from .paging import Page, containing, paginate
 
 AUDIT_LOCK_KEY = 7_301_001  # any constant shared by every writer of the audit chain
@@ -59,37 +59,11 @@ CHECK_ON_PAGE = 20_000
 
 def verify(session: Session, progress: Callable[[int], None] | None = None) -> int | None:
     """The sequence of the first entry whose chain is broken, or None when all hold."""
-    return first_break_in(session, AuditEntry, audit_content, progress)
+    return chains.first_break_in(session, AuditEntry, audit_content, progress)
 
 
-def chain_rows(session: Session, model: Any, content: Callable[[Any], dict[str, Any]],
-               progress: Callable[[int], None] | None = None) -> Generator[tuple, None, None]:
-    """A chain's entries in order, as the chain check takes them, read a batch at a time
-    (however long the chain, memory stays flat); `progress(n)` hears of every n read."""
-    batch = 2000
-    rows = session.scalars(select(model).order_by(model.sequence)
-                           .execution_options(yield_per=batch))
-    count = 0
-    try:  # a check that stops at a break leaves rows unread: their cursor closes here
-        for count, entry in enumerate(rows, start=1):
-            yield entry.sequence, content(entry), entry.previous_hash, entry.entry_hash
-            if progress is not None and count % batch == 0:
-                progress(batch)
-        if progress is not None and count % batch:
-            progress(count % batch)
-    finally:
-        rows.close()
-
-
-def first_break_in(session: Session, model: Any, content: Callable[[Any], dict[str, Any]],
-                   progress: Callable[[int], None] | None = None) -> int | None:
-    """The sequence of the first entry of `model`'s chain that is broken, or None."""
-    with closing(chain_rows(session, model, content, progress)) as rows:
-        return first_break(rows)
-
-
-def length(session: Session, model: Any = AuditEntry) -> int:
-    return session.scalar(select(func.count()).select_from(model)) or 0
+def length(session: Session) -> int:
+    return chains.length(session, AuditEntry)
 
 
 def history(session: Session, entity_type: str, entity_id: int) -> list[AuditEntry]:

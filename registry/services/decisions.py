@@ -20,7 +20,7 @@ from ..domain.decisions import Consent, Decision, check_decision
 from ..domain.errors import Forbidden, NotFound, ValidationFailed
 from ..domain.vocab import Role
 from ..models import Agency, CoverageCheck, DataCategory, DecisionRecord, Purpose, User
-from . import audit
+from . import chains
 from .paging import Page, containing, paginate
 from .spreadsheet import safe_cell
 
@@ -184,7 +184,7 @@ def get_decision(session: Session, actor: Actor, decision_id: int) -> DecisionRe
 
 def verify(session: Session, progress: Callable[[int], None] | None = None) -> int | None:
     """The sequence of the first decision whose chain is broken, or None."""
-    return audit.first_break_in(session, DecisionRecord, content, progress)
+    return chains.first_break_in(session, DecisionRecord, content, progress)
 
 
 CSV_COLUMNS = ("sequence", "recorded_at", "recorded_by", "from_agency", "to_agency", "purpose",

@@ -1,0 +1,46 @@
+"""Reading an append-only hash chain (the audit trail, the decision records) to check it:
+in order, a batch at a time, so that however long the chain, memory stays flat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from contextlib import closing
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..domain.chain import first_break
+
+BATCH = 2000
+
+
+def chain_rows(session: Session, model: Any, content: Callable[[Any], dict[str, Any]],
+               progress: Callable[[int], None] | None = None) -> Generator[tuple, None, None]:
+    """A chain's entries in order, as the chain check takes them, read a batch at a time
+    (however long the chain, memory stays flat); `progress(n)` hears of every n read."""
+    batch = BATCH
+    rows = session.scalars(select(model).order_by(model.sequence)
+                           .execution_options(yield_per=batch))
+    count = 0
+    try:  # a check that stops at a break leaves rows unread: their cursor closes here
+        for count, entry in enumerate(rows, start=1):
+            yield entry.sequence, content(entry), entry.previous_hash, entry.entry_hash
+            if progress is not None and count % batch == 0:
+                progress(batch)
+        if progress is not None and count % batch:
+            progress(count % batch)
+    finally:
+        rows.close()
+
+
+def first_break_in(session: Session, model: Any, content: Callable[[Any], dict[str, Any]],
+                   progress: Callable[[int], None] | None = None) -> int | None:
+    """The sequence of the first entry of `model`'s chain that is broken, or None."""
+    with closing(chain_rows(session, model, content, progress)) as rows:
+        return first_break(rows)
+
+
+def length(session: Session, model: Any) -> int:
+    """How many entries the chain holds."""
+    return session.scalar(select(func.count()).select_from(model)) or 0
