@@ -19,17 +19,16 @@ def chain_rows(session: Session, model: Any, content: Callable[[Any], dict[str, 
                progress: Callable[[int], None] | None = None) -> Generator[tuple, None, None]:
     """A chain's entries in order, as the chain check takes them, read a batch at a time
     (however long the chain, memory stays flat); `progress(n)` hears of every n read."""
-    batch = BATCH
     rows = session.scalars(select(model).order_by(model.sequence)
-                           .execution_options(yield_per=batch))
+                           .execution_options(yield_per=BATCH))
     count = 0
     try:  # a check that stops at a break leaves rows unread: their cursor closes here
         for count, entry in enumerate(rows, start=1):
             yield entry.sequence, content(entry), entry.previous_hash, entry.entry_hash
-            if progress is not None and count % batch == 0:
-                progress(batch)
-        if progress is not None and count % batch:
-            progress(count % batch)
+            if progress is not None and count % BATCH == 0:
+                progress(BATCH)
+        if progress is not None and count % BATCH:
+            progress(count % BATCH)
     finally:
         rows.close()
 

@@ -51,12 +51,14 @@ def build(session: Session, purpose: str, *, today: date, settings: StatusSettin
     agreement for `purpose`; with `search`, for the agencies whose name contains it and
     those they share such an agreement with. It reads only the agreements of the agencies
     shown, however large the registry."""
-    # The versions for the purpose (of the searched agencies, found by name first).
-    versions = (select(Party.version_id).distinct()
-                .join(VersionPurpose, VersionPurpose.version_id == Party.version_id)
-                .join(AgreementVersion, AgreementVersion.id == Party.version_id)
-                .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
-                .where(VersionPurpose.purpose_code == purpose, Agreement.tier.in_((2, 3))))
+    # The tier 2 and 3 versions for the purpose; with a search, those of the agencies
+    # found by name (read from the name first: the other way round took 13 s on 100,000).
+    for_purpose = (select(Party.version_id).distinct()
+                   .join(VersionPurpose, VersionPurpose.version_id == Party.version_id)
+                   .join(AgreementVersion, AgreementVersion.id == Party.version_id)
+                   .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+                   .where(VersionPurpose.purpose_code == purpose, Agreement.tier.in_((2, 3))))
+    versions = for_purpose
     if search.strip():
         versions = versions.join(Agency, Agency.id == Party.agency_id).where(
             containing(search, Agency.name))
@@ -68,11 +70,8 @@ def build(session: Session, purpose: str, *, today: date, settings: StatusSettin
     shown = [i for i, _ in agencies]
     ids = list(session.scalars(
         select(AgreementVersion.agreement_id).distinct()
-        .join(VersionPurpose, VersionPurpose.version_id == AgreementVersion.id)
-        .join(Party, Party.version_id == AgreementVersion.id)
-        .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
-        .where(VersionPurpose.purpose_code == purpose, Agreement.tier.in_((2, 3)),
-               Party.agency_id.in_(shown)))) if shown else []
+        .where(AgreementVersion.id.in_(for_purpose.where(Party.agency_id.in_(shown)))))
+    ) if shown else []
     facts = facts_for(session, ids) if ids else {}
     members: dict[int, set[int]] = defaultdict(set)  # agency → candidate agreements
     for agreement_id in ids:
