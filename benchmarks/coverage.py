@@ -1,13 +1,21 @@
 """Coverage check at national scale: in process and over HTTP through gunicorn.
 
-    .venv/bin/python benchmarks/coverage.py                     # both engines, 1,000 and 100,000
-    .venv/bin/python benchmarks/coverage.py --engines sqlite --sizes 1000,10000 --http-seconds 5
+    .venv/bin/python benchmarks/coverage.py          # both engines and shapes, 1,000 and 100,000
+    .venv/bin/python benchmarks/coverage.py --engines sqlite --regions all --sizes 1000,10000 \
+        --http-seconds 5
 
-For each engine it loads 5,000 agencies, then tops the registry up to each size, keeping a
-copy of the database at each size, and prints (a) the in-process check's p50 and p95 at each
-size, and (b) through gunicorn with 2 workers, coverage checks per second and p95 next to
-GET /healthz. Targets (issue 3): in-process p95 <= 5 ms at 100,000; p95 at 100,000 <= 1.5 x
-p95 at 1,000; coverage checks per second >= 50% of /healthz requests per second.
+For each engine and each registry shape it loads 5,000 agencies, then tops the registry up
+to each size, keeping a copy of the database at each size, and prints (a) the in-process
+check's p50 and p95 at each size, and (b) through gunicorn with 2 workers, coverage checks
+per second and p95 next to GET /healthz. Targets (issue 3): in-process p95 <= 5 ms at
+100,000; p95 at 100,000 <= 1.5 x p95 at 1,000; coverage checks per second >= 50% of
+/healthz requests per second.
+
+The shapes (--regions): first the issue's registry, agreements of about six parties drawn
+from all 5,000 agencies, on which the targets are judged; then, reported beside it,
+partnerships of 100, where two agencies of one partnership share about five agreements at
+100,000 against one at 1,000, and the check must judge each (SPEC section 5), so its time
+grows with the answer, not with the registry: the lines "by agreements judged" show that.
 
 Both comparisons are ratios, and this machine is shared: its speed drifts by more than the
 targets' margins within minutes. So what is compared is measured interleaved: the sizes'
@@ -167,14 +175,84 @@ def _merge(turns: list, seconds: float) -> tuple[float, float, int]:
     return len(timings) / seconds, percentile(timings, 95), sum(e for _, _, e in turns)
 
 
+def _shapes(text: str, agencies: int) -> list[int]:
+    """--regions: "all" is one partnership of every agency (the issue's registry)."""
+    return [agencies if part.strip() == "all" else int(part) for part in text.split(",")]
+
+
+def measure_shape(engine: str, region: int, sizes: list[int], args, workdir: str) -> dict:
+    """One engine, one registry shape: load each size, time it in process and over HTTP,
+    print each size's line; answers {size: (p50, p95, http)}."""
+    url = fresh_database(engine, workdir, args.pg_admin_url)
+    app = make_app(url, workdir)
+    loader = Loader(args.agencies, region=region)
+    with app.app_context():
+        loader.load_agencies()
+        user = create_user(db.session, None, email="bench@example.org", name="Bench",
+                           password="benchmark password", roles=["practitioner"],
+                           agency_id=1, now=system_now())
+        token = issue_token(db.session, user, now=system_now())
+    copies, questions = {}, {}
+    for size in sizes:
+        with app.app_context():
+            loader.top_up(size)
+            questions[size] = loader.sample_questions(args.checks + 50 + 500)
+            copies[size] = snapshot(db.engine, workdir, size, args.pg_admin_url)
+    with app.app_context():
+        db.engine.dispose()
+    apps = {size: make_app(copy, workdir) for size, copy in copies.items()}
+    measured = in_process(apps, questions, args.checks, args.rounds)
+    for size_app in apps.values():
+        with size_app.app_context():
+            db.engine.dispose()
+    results = {}
+    shape = _shape_label(region, args.agencies)
+    for size in sizes:
+        p50, p95, bands = measured[size]
+        bodies = questions[size][args.checks + 50:]  # not the in-process ones
+        http = over_http(copies[size], workdir, bodies, token,
+                         args.http_seconds, args.clients, args.rounds)
+        results[size] = (p50, p95, http)
+        h_rps, h_p95, h_err = http["healthz"]
+        c_rps, c_p95, c_err = http["coverage"]
+        print(f"{engine:10} {shape} {size:>7,} agreements | in-process p50 {p50:5.2f} ms "
+              f"p95 {p95:5.2f} ms | HTTP coverage {c_rps:6.0f}/s p95 {c_p95:6.1f} ms "
+              f"(errors {c_err}) | /healthz {h_rps:6.0f}/s p95 {h_p95:6.1f} ms "
+              f"(errors {h_err}) | ratio {c_rps / h_rps:4.0%}")
+        print(f"{engine:10} {shape} {size:>7,} in-process p50 by agreements judged: " +
+              ", ".join(f"{label}: {p:.2f} ms (n={n})" for label, (p, n) in
+                        sorted(bands.items(),
+                               key=lambda item: int(item[0].rstrip("+").split("-")[0]))))
+    drop_databases(args.pg_admin_url)
+    return results
+
+
+def _shape_label(region: int, agencies: int) -> str:
+    return "[all agencies]" if region >= agencies else f"[partnerships of {region}]"
+
+
+def targets(results: dict, sizes: list[int]) -> list[tuple[str, bool]]:
+    """Issue 3's three targets, judged on one engine's figures for one shape."""
+    small, large = min(sizes), max(sizes)
+    p95_large, p95_small = results[large][1], results[small][1]
+    ratio = results[large][2]["coverage"][0] / results[large][2]["healthz"][0]
+    return [(f"in-process p95 at {large:,} <= 5 ms", p95_large <= 5),
+            (f"p95 at {large:,} <= 1.5 x p95 at {small:,} ({p95_large / p95_small:.2f}x)",
+             p95_large <= 1.5 * p95_small),
+            (f"coverage/s >= 50% of /healthz/s at {large:,} ({ratio:.0%})", ratio >= 0.5)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--agencies", type=int, default=5000)
-    parser.add_argument("--region", type=int, default=REGION,
-                        help="agencies per partnership (tier-2 and -3 parties come from one)")
+    parser.add_argument("--regions", default=f"all,{REGION}",
+                        help="registry shapes, agencies per partnership (tier-2 and -3 "
+                             "parties come from one); 'all' is the issue's registry, whose "
+                             "figures the targets are judged on; any others are reported "
+                             "beside it")
     parser.add_argument("--checks", type=int, default=1000)
     parser.add_argument("--http-seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=4)
@@ -185,63 +263,26 @@ def main() -> int:
                         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    regions = _shapes(args.regions, args.agencies)
     workdir = tempfile.mkdtemp(prefix="registry-bench-")
-    print(f"coverage benchmark: {args.agencies:,} agencies in regions of {args.region}, "
-          f"sizes {sizes}, "
+    print(f"coverage benchmark: {args.agencies:,} agencies, shapes "
+          f"{', '.join(_shape_label(r, args.agencies) for r in regions)}, sizes {sizes}, "
           f"{args.checks} in-process checks per size, {args.http_seconds:.0f} s of HTTP per "
           f"target, both in {args.rounds} interleaved rounds, "
           f"{args.clients} client processes, gunicorn 2 workers, {os.cpu_count()} cores")
     failed = False
     try:
         for engine in args.engines.split(","):
-            url = fresh_database(engine, workdir, args.pg_admin_url)
-            app = make_app(url, workdir)
-            loader = Loader(args.agencies, region=args.region)
-            with app.app_context():
-                loader.load_agencies()
-                user = create_user(db.session, None, email="bench@example.org", name="Bench",
-                                   password="benchmark password", roles=["practitioner"],
-                                   agency_id=1, now=system_now())
-                token = issue_token(db.session, user, now=system_now())
-            copies, questions = {}, {}
-            for size in sizes:
-                with app.app_context():
-                    loader.top_up(size)
-                    questions[size] = loader.sample_questions(args.checks + 50 + 500)
-                    copies[size] = snapshot(db.engine, workdir, size, args.pg_admin_url)
-            with app.app_context():
-                db.engine.dispose()
-            apps = {size: make_app(copy, workdir) for size, copy in copies.items()}
-            measured = in_process(apps, questions, args.checks, args.rounds)
-            for size_app in apps.values():
-                with size_app.app_context():
-                    db.engine.dispose()
-            results = {}
-            for size in sizes:
-                p50, p95, bands = measured[size]
-                bodies = questions[size][args.checks + 50:]  # not the in-process ones
-                http = over_http(copies[size], workdir, bodies, token,
-                                 args.http_seconds, args.clients, args.rounds)
-                results[size] = (p50, p95, http)
-                h_rps, h_p95, h_err = http["healthz"]
-                c_rps, c_p95, c_err = http["coverage"]
-                print(f"{engine:10} {size:>7,} agreements | in-process p50 {p50:5.2f} ms "
-                      f"p95 {p95:5.2f} ms | HTTP coverage {c_rps:6.0f}/s p95 {c_p95:6.1f} ms "
-                      f"(errors {c_err}) | /healthz {h_rps:6.0f}/s p95 {h_p95:6.1f} ms "
-                      f"(errors {h_err}) | ratio {c_rps / h_rps:4.0%}")
-                print(f"{engine:10} {size:>7,} in-process p50 by agreements judged: " + ", ".join(
-                    f"{label}: {p:.2f} ms (n={n})" for label, (p, n) in
-                    sorted(bands.items(), key=lambda item: int(item[0].rstrip("+").split("-")[0]))))
-            small, large = min(sizes), max(sizes)
-            p95_large, p95_small = results[large][1], results[small][1]
-            ratio = results[large][2]["coverage"][0] / results[large][2]["healthz"][0]
-            checks = [(f"in-process p95 at {large:,} <= 5 ms", p95_large <= 5),
-                      (f"p95 at {large:,} <= 1.5 x p95 at {small:,} "
-                       f"({p95_large / p95_small:.2f}x)", p95_large <= 1.5 * p95_small),
-                      (f"coverage/s >= 50% of /healthz/s at {large:,} ({ratio:.0%})", ratio >= 0.5)]
-            for label, ok in checks:
-                print(f"{engine:10} target: {label}: {'met' if ok else 'NOT MET'}")
-                failed |= not ok
+            for n, region in enumerate(regions):
+                results = measure_shape(engine, region, sizes, args, workdir)
+                judged = n == 0
+                for label, ok in targets(results, sizes):
+                    verdict = ("met" if ok else "NOT MET") if judged else \
+                        ("would be met" if ok else "would not be met") + \
+                        " (shape reported beside the issue's; not judged)"
+                    print(f"{engine:10} {_shape_label(region, args.agencies)} target: "
+                          f"{label}: {verdict}")
+                    failed |= judged and not ok
     finally:  # hundreds of megabytes per size: keep nothing once measured
         drop_databases(args.pg_admin_url)
         shutil.rmtree(workdir, ignore_errors=True)
