@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -167,7 +168,7 @@ def _check_parties(content: Content, parent: ParentView | None, names: dict[int,
     if unknown:
         errors["parties"] = f"Unknown agency id: {', '.join(str(i) for i in unknown)}"
         return
-    dupes = sorted({names[i] for i in ids if ids.count(i) > 1})
+    dupes = sorted(names[i] for i, n in Counter(ids).items() if n > 1)
     if dupes:
         errors["parties"] = f"{', '.join(dupes)} is listed more than once"
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -150,7 +151,21 @@ def list_agencies(session: Session, *, search: str = "", kind: str | None = None
 
 
 def all_agency_names(session: Session) -> dict[int, str]:
+    """Every agency's name, by name: for the lists a form offers (thousands nationally)."""
     return dict(session.execute(select(Agency.id, Agency.name).order_by(Agency.name)).all())
+
+
+def agency_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """The names of these agencies only (unknown ids are left out): for pages that show a
+    few, so they need not read the whole registry's."""
+    # Only whole numbers within 64 bits can be an agency's (SQLite refuses to compare a
+    # larger one); anything else sent as an id is simply not found.
+    wanted = sorted({i for i in ids if type(i) is int and -2**63 <= i < 2**63})
+    names: dict[int, str] = {}
+    for start in range(0, len(wanted), 1000):  # within every engine's limit on parameters
+        names.update((i, name) for i, name in session.execute(
+            select(Agency.id, Agency.name).where(Agency.id.in_(wanted[start:start + 1000]))))
+    return names
 
 
 # Officers ---------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from ..models import (
     VersionPurpose,
 )
 from . import audit, vocabularies
-from .agencies import all_agency_names
+from .agencies import agency_names
 from .agreement_reads import content_of, get_agreement
 
 CONTENT_FIELDS = ("title", "purposes", "data_categories", "lawful_bases", "data_subjects",
@@ -92,7 +92,8 @@ def build_content(data: dict[str, Any], *, tier: int, owner_agency_id: int,
 def problems(session: Session, content: Content) -> dict[str, str]:
     """Every rule the content breaks, by field (empty when it may be saved)."""
     fields: dict[str, str] = {}
-    names = all_agency_names(session)
+    names = agency_names(session, [p.agency_id for p in content.parties] +
+                         [content.owner_agency_id])
     parent = parent_view(session, content.parent_id)
     if content.parent_id is not None and parent is None:
         fields["parent_id"] = f"There is no agreement with id {content.parent_id}"

@@ -92,3 +92,16 @@ def test_officer_gaps(session):
     make_officer(session, council, role="caldicott_guardian")
     session.refresh(council)
     assert agencies.officer_gaps(council) == []
+
+
+def test_agency_names_reads_only_the_agencies_asked_for(session):
+    council = make_agency(session, name="Council")
+    police = make_agency(session, name="Police")
+    make_agency(session, name="School")
+    assert agencies.agency_names(session, [police.id, council.id, None, police.id, 10**30,
+                                           "3", True]) \
+        == {police.id: "Police", council.id: "Council"}
+    assert agencies.agency_names(session, []) == {}
+    # Past one statement's share of parameters, every name still comes back.
+    many = [*range(-2500, 0), council.id, police.id]  # read third, after 2,500 unknown
+    assert agencies.agency_names(session, many) == {council.id: "Council", police.id: "Police"}

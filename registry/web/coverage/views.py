@@ -71,7 +71,7 @@ def show_check(check_id: str):
     row = get_check(db.session, check_id)
     if row.user_id != actor.user_id and not actor.has(Role.ADMIN):
         abort(403)
-    names = agency_service.all_agency_names(db.session)
+    names = agency_service.agency_names(db.session, (row.from_agency_id, row.to_agency_id))
     labels = vocabularies.labels(db.session)
     return render_template("coverage/answer.html", check=row, answer=row.answer, names=names,
                            labels=labels)

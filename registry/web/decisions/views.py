@@ -80,7 +80,8 @@ def list_decisions():
     page = service.list_decisions(db.session, actor, search=search,
                                   decision=decision or None, **page_args())
     return render_template("decisions/list.html", page=page, search=search, decision=decision,
-                           names=agency_service.all_agency_names(db.session),
+                           names=agency_service.agency_names(
+                               db.session, (r.to_agency_id for r in page.items)),
                            labels=vocabularies.labels(db.session))
 
 
@@ -89,7 +90,8 @@ def list_decisions():
 def show_decision(decision_id: int):
     record = service.get_decision(db.session, current_actor(), decision_id)
     return render_template("decisions/show.html", record=record, questions=KEY_QUESTIONS,
-                           names=agency_service.all_agency_names(db.session),
+                           names=agency_service.agency_names(
+                               db.session, (record.from_agency_id, record.to_agency_id)),
                            labels=vocabularies.labels(db.session))
 
 
