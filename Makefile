@@ -22,10 +22,13 @@ install: $(VENV)/.installed  ## Create .venv and install the project with its te
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-registry/static/govuk/govuk-frontend.min.css: node_modules/.package-lock.json tools/build_assets.py
+ASSETS := registry/static/govuk/govuk-frontend.min.css \
+          registry/static/autocomplete/accessible-autocomplete.min.js
+
+$(ASSETS) &: node_modules/.package-lock.json tools/build_assets.py
 	$(PY) tools/build_assets.py
 
-assets: install registry/static/govuk/govuk-frontend.min.css  ## Fetch GOV.UK Frontend (pinned) and copy its compiled assets
+assets: install $(ASSETS)  ## Fetch GOV.UK Frontend and accessible-autocomplete (pinned) and copy their compiled assets
 
 db: install  ## Upgrade the database to the latest migration
 	$(FLASK) db upgrade
@@ -51,4 +54,4 @@ lint: install  ## Ruff and mypy
 	$(VENV)/bin/mypy
 
 clean:  ## Remove the virtualenv, node_modules and copied assets (not instance/)
-	rm -rf $(VENV) node_modules registry/static/govuk
+	rm -rf $(VENV) node_modules registry/static/govuk registry/static/autocomplete

@@ -28,6 +28,12 @@ class Mouse:
     def choose(self, selector: str, value: str) -> None:
         self.page.select_option(selector, value)
 
+    def pick(self, field: str, typed: str, name: str) -> None:
+        """In an agency's box (registry.js), type `typed` and choose `name` from the
+        matches listed."""
+        self.page.fill(f"input#{field}", typed)
+        self.page.locator(".autocomplete__option", has_text=name).first.click()
+
     def press(self, locator) -> None:
         """Press a button or open a summary."""
         locator.click()
@@ -85,6 +91,21 @@ class Keyboard(Mouse):
                 return
             self.page.keyboard.press("ArrowDown")
         assert select.input_value() == value, f"no option {value} in {selector}"
+
+    def pick(self, field: str, typed: str, name: str) -> None:
+        box = self.page.locator(f"input#{field}")
+        self._reach(box)
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.type(typed)
+        options = self.page.locator(".autocomplete__option")
+        options.first.wait_for()
+        highlighted = self.page.locator(".autocomplete__option--focused")
+        for _ in range(options.count()):  # the first match starts highlighted
+            if highlighted.count() and highlighted.inner_text() == name:
+                self.page.keyboard.press("Enter")
+                return
+            self.page.keyboard.press("ArrowDown")
+        raise AssertionError(f"no {name} among the matches for {typed!r} in {field}")
 
     def press(self, locator) -> None:
         self._reach(locator)

@@ -144,3 +144,53 @@ def test_an_agreement_is_drafted_signed_sealed_and_reviewed(journey, live_app, l
     assert "Still needed; contacts checked" in reviewed
     assert re.search(r"Review date moved from 1 June 2027 to \d+ \w+ 2027", reviewed), reviewed
     assert len(tab.checked) >= 12
+
+
+SHOWN = ("[...document.querySelectorAll('input[name=disclosers]')]"
+         ".filter(i => !i.closest('.govuk-checkboxes__item').hidden)")
+
+
+def test_a_long_list_of_parties_is_narrowed_by_name(journey, live_session):
+    """Drafting under a protocol of many agencies: a box above the two lists shows only
+    the agencies whose name contains what is typed, and a ticked agency that the box hides
+    is still one of the parties saved."""
+    council = make_agency(live_session, name="Northshire Council")
+    police = make_agency(live_session, name="Northshire Police")
+    schools = [make_agency(live_session, name=f"Eastmoor School {n:02d}") for n in range(16)]
+    protocol = activate(live_session, make_draft(
+        live_session, tier=1, owner=council,
+        parties=[party(a) for a in (council, police, *schools)]))
+    tab = journey()
+    tab.sign_in(make_user(live_session, roles=("ig_lead",), agency=council))
+    page = tab.page
+    tab.visit(f"/agreements/new?tier=2&parent_id={protocol.id}")
+    assert page.locator("#party-filter").is_visible()
+
+    page.fill("#party-filter", "northshire")
+    page.wait_for_function(f"{SHOWN}.length === 2")
+    assert page.evaluate(f"{SHOWN}.map(i => i.labels[0].innerText.trim())") == [
+        "Northshire Council", "Northshire Police"]
+    assert page.inner_text("[data-party-filter-count]") == "2 of 18 agencies match"
+    for agency in (council, police):
+        page.check(f"input[name=disclosers][value='{agency.id}']")
+        page.check(f"input[name=receivers][value='{agency.id}']")
+    page.keyboard.press("Enter")  # in the box: narrows, does not send the form
+    assert "/agreements/new?" in page.url
+
+    page.fill("#party-filter", "school 07")
+    page.wait_for_function(f"{SHOWN}.length === 1")
+    assert not page.is_visible(f"input[name=disclosers][value='{police.id}']")
+    tab.axe()
+    page.fill("input[name=title]", "Police and council only")
+    page.check("input[name=purposes][value=mash_triage]")
+    page.check("input[name=data_categories][value=identity_contact]")
+    page.check("input[name=lawful_bases][value=art6_1_e]")
+    page.fill("#effective_from-day", "1")
+    page.fill("#effective_from-month", "6")
+    page.fill("#effective_from-year", "2026")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save draft").click()
+    assert re.search(r"/agreements/\d+$", page.url), page.inner_text("main")
+    parties = page.locator("table", has_text="May disclose").first.inner_text()
+    assert "Northshire Council" in parties and "Northshire Police" in parties
+    assert "Eastmoor School" not in parties

@@ -46,9 +46,10 @@ def test_error_summaries_take_the_focus_and_keep_what_was_typed(journey, live_se
 
     tab.sign_in(practitioner)
     tab.visit("/coverage")
-    tab.act.choose("select[name=to_agency_id]", str(police.id))
+    tab.act.pick("to_agency_id", "Pol", "Police")
     _sent_with_mistakes(tab, "Check")  # no purpose, no category
     assert tab.page.input_value("select[name=to_agency_id]") == str(police.id)
+    assert tab.page.input_value("input#to_agency_id") == "Police"
     _first_link_focuses_its_field(tab)
 
     tab.visit("/decisions/new")

@@ -33,6 +33,12 @@ def test_ig_lead_drafts_submits_and_signatories_sign(client, session):
     assert "Physical and mental health is special category data" in errors(response)
     soup = BeautifulSoup(response.data, "html.parser")
     assert soup.find("input", attrs={"name": "title"})["value"] == "MASH"  # kept
+    ticked = {(box["name"], box["value"]) for box in soup.select("input[type=checkbox]")
+              if box.has_attr("checked") and box["name"] in ("disclosers", "receivers")}
+    assert ticked == {("disclosers", str(council.id)), ("disclosers", str(police.id)),
+                      ("receivers", str(council.id))}  # kept, each under its own list
+    for box in soup.select("input[name=receivers]"):  # each tick has its own label
+        assert soup.find("label", attrs={"for": box["id"]}).get_text() in ("Council", "Police")
     response = client.post(url, data={
         "title": "MASH", "csrf_token": client.csrf_token("/"),
         "disclosers": [str(council.id), str(police.id)], "receivers": [str(council.id)],

@@ -73,6 +73,33 @@ def test_check_form_errors_keep_what_was_typed(client, session):
         "option", selected=True)["value"] == str(police.id)
 
 
+
+def test_the_list_of_agencies_is_gov_uk_markup_with_names_escaped(client, session):
+    council = make_agency(session, name="Council")
+    odd = make_agency(session, name='Women\'s Aid <b>& "Friends"</b>')
+    client.sign_in(make_user(session, agency=council))
+    soup = client.page("/coverage")
+    box = soup.find("select", attrs={"name": "to_agency_id"})
+    assert box["class"] == ["govuk-select"] and box["data-registry-autocomplete"] == "agency"
+    assert soup.find("label", attrs={"for": box["id"]}).get_text(strip=True) == \
+        "Who do you want to share with?"
+    assert [o.get_text() for o in box.find_all("option")] == [
+        "Choose an agency", "Council", 'Women\'s Aid <b>& "Friends"</b>']
+    assert box.find("b") is None  # the name is text, not markup
+
+    response = client.submit("/coverage", {"to_agency_id": "", "purpose": "mash_triage",
+                                           "data_categories": ["identity_contact"]})
+    soup = BeautifulSoup(response.data, "html.parser")
+    box = soup.find("select", attrs={"name": "to_agency_id"})
+    assert box["class"] == ["govuk-select", "govuk-select--error"]
+    error = soup.find(id=box["aria-describedby"])
+    assert error.get_text(" ", strip=True) == "Error: Choose who you want to share with"
+    assert "govuk-form-group--error" in box.parent["class"]
+    response = client.submit("/coverage", {"to_agency_id": str(odd.id), "purpose": ""})
+    box = BeautifulSoup(response.data, "html.parser").find("select",
+                                                          attrs={"name": "to_agency_id"})
+    assert box.find("option", selected=True)["value"] == str(odd.id)
+
 def test_someone_elses_check_and_decision_are_refused(client, session):
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     chain(session, council, police)

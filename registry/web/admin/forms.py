@@ -4,7 +4,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovPasswordInput,
     GovRadioInput,
-    GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
@@ -20,7 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from ...domain.vocab import ROLE_LABELS
-from ..fields import choices
+from ..fields import ListOfAgencies, choices
 
 
 class UserForm(FlaskForm):
@@ -30,7 +29,7 @@ class UserForm(FlaskForm):
                         validators=[InputRequired("Enter the user's email address")])
     job_title = StringField("Job title", widget=GovTextInput(), validators=[Optional()],
                             description="Shown on the agreements a signatory signs")
-    agency_id = SelectField("Agency", widget=GovSelect(), validators=[Optional()],
+    agency_id = SelectField("Agency", widget=ListOfAgencies(), validators=[Optional()],
                             description="Leave empty only for the administrator")
     roles = SelectMultipleField("Roles", widget=GovCheckboxesInput(),
                                 choices=choices(ROLE_LABELS.items()),

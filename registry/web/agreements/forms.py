@@ -22,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..fields import DateField, choices
+from ..fields import DateField, ListOfAgencies, TicksOfAgencies, choices
 
 
 class StartForm(FlaskForm):
@@ -41,7 +41,7 @@ class StartForm(FlaskForm):
                             description="Tier 2 agreements sit under a tier 1 protocol; "
                                         "tier 3 agreements under a tier 2 agreement",
                             validators=[Optional()], choices=[], validate_choice=False)
-    owner_agency_id = SelectField("Which agency owns it?", widget=GovSelect(),
+    owner_agency_id = SelectField("Which agency owns it?", widget=ListOfAgencies(),
                                   validators=[Optional()], choices=[], validate_choice=False)
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
@@ -52,9 +52,9 @@ class AgreementForm(FlaskForm):
     lock_version = HiddenField()
     title = StringField("Title", widget=GovTextInput(),
                         validators=[InputRequired("Enter a title"), Length(max=200)])
-    disclosers = SelectMultipleField("Agencies that may disclose", widget=GovCheckboxesInput(),
+    disclosers = SelectMultipleField("Agencies that may disclose", widget=TicksOfAgencies(),
                                      choices=[], validate_choice=False)
-    receivers = SelectMultipleField("Agencies that may receive", widget=GovCheckboxesInput(),
+    receivers = SelectMultipleField("Agencies that may receive", widget=TicksOfAgencies(),
                                     choices=[], validate_choice=False)
     purposes = SelectMultipleField("Purposes", widget=GovCheckboxesInput(), choices=[],
                                    validate_choice=False)

@@ -3,14 +3,14 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSelect, Go
 from wtforms import SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import InputRequired, Optional
 
-from ..fields import DateField
+from ..fields import DateField, ListOfAgencies
 
 
 class CoverageForm(FlaskForm):
     # Only the administrator chooses; everyone else shares from their own agency.
-    from_agency_id = SelectField("Sharing from", widget=GovSelect(), choices=[],
+    from_agency_id = SelectField("Sharing from", widget=ListOfAgencies(), choices=[],
                                  validate_choice=False, validators=[Optional()])
-    to_agency_id = SelectField("Who do you want to share with?", widget=GovSelect(),
+    to_agency_id = SelectField("Who do you want to share with?", widget=ListOfAgencies(),
                                choices=[], validate_choice=False,
                                validators=[InputRequired("Choose who you want to share with")])
     purpose = SelectField("What is the share for?", widget=GovSelect(), choices=[],

@@ -22,7 +22,7 @@ from ...domain.decisions import (
     DECISION_LABELS,
     KEY_QUESTIONS,
 )
-from ..fields import DateField, choices
+from ..fields import DateField, ListOfAgencies, choices
 
 ANSWER_CHOICES = choices([("yes", "Yes"), ("no", "No"), ("not_sure", "Not sure"),
                           ("not_applicable", "Not applicable")])
@@ -34,7 +34,7 @@ METHOD_CHOICES = choices([("", "Not shared, or not yet"), ("secure_email", "Secu
 
 
 class DecisionForm(FlaskForm):
-    to_agency_id = SelectField("Sharing with", widget=GovSelect(), choices=[],
+    to_agency_id = SelectField("Sharing with", widget=ListOfAgencies(), choices=[],
                                validate_choice=False,
                                validators=[InputRequired("Choose who the share is with")])
     purpose = SelectField("Purpose", widget=GovSelect(), choices=[], validate_choice=False,
