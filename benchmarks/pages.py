@@ -8,7 +8,8 @@ tier-2 and tier-3 agreements of a few parties each, all active and signed), appe
 audit trail of --audit entries, then times, each --repeat times (the median and the
 slowest are printed), the reads behind the pages that are not about one agreement: the
 coverage map, the review calendar, an agency's home page, the parents offered when
-drafting, and the audit page's chain check. Each read must depend on what the page shows,
+drafting, the audit page's chain check, and the whole public register as CSV (what
+register.csv, register.json and `flask export` read). Each read must depend on what the page shows,
 not on how large the registry is (issue 3's rule for the coverage check, applied to them)."""
 
 from __future__ import annotations
@@ -38,7 +39,13 @@ from registry.domain.actor import Actor  # noqa: E402
 from registry.domain.lifecycle import StatusSettings  # noqa: E402
 from registry.domain.vocab import Role  # noqa: E402
 from registry.extensions import db  # noqa: E402
-from registry.services import audit, coverage_map, dashboard, reviews  # noqa: E402
+from registry.services import (  # noqa: E402
+    audit,
+    coverage_map,
+    dashboard,
+    register,
+    reviews,
+)
 from registry.services.agreement_reads import parents_for  # noqa: E402
 from registry.services.users import create_user  # noqa: E402
 
@@ -52,6 +59,16 @@ def append_audit(entries: int) -> None:
         if n % 1000 == 999:
             db.session.commit()
     db.session.commit()
+
+
+def whole_register(settings: StatusSettings) -> str:
+    lines = register.csv_lines(register.every_entry(db.engine, today=today(),
+                                                    settings=settings))
+    rows, size = -1, 0  # the header is not an agreement
+    for line in lines:
+        rows += line.count("\n")
+        size += len(line)
+    return f"{rows:,} agreements, {size / 2**20:.1f} MiB"
 
 
 def timed(label: str, read, repeat: int) -> None:
@@ -115,6 +132,8 @@ def main() -> int:
                  lambda: len(parents_for(db.session, 3, today(), settings, agency))),
                 (f"audit chain check ({args.audit:,} entries)",
                  lambda: audit.verify(db.session) or "intact"),
+                ("the whole public register as CSV (register.csv, flask export)",
+                 lambda: whole_register(settings)),
             ]
             for label, read in reads:
                 timed(label, read, args.repeat)

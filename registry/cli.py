@@ -121,16 +121,22 @@ def register_cli(app: Flask) -> None:
         settings = StatusSettings(notice_days=app.config["REVIEW_NOTICE_DAYS"],
                                   grace_days=app.config["REVIEW_GRACE_DAYS"])
         today = now().astimezone(LONDON).date()
-        page = register.in_force(db.session, today=today, settings=settings, page=1,
-                                 per_page=10**9)
-        text = register.as_csv(register.entries(db.session, page, today=today,
-                                                settings=settings))
+        written = 0
+
+        def counted():
+            nonlocal written
+            for item in register.every_entry(db.engine, today=today, settings=settings):
+                written += 1
+                yield item
+
+        lines = register.csv_lines(counted())
         if output:
             with open(output, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-            click.echo(f"Wrote {page.total} agreements to {output}", err=True)
+                handle.writelines(lines)
+            click.echo(f"Wrote {written} agreements to {output}", err=True)
         else:
-            click.echo(text, nl=False)
+            for line in lines:
+                click.echo(line, nl=False)
 
     @app.cli.command("send-reminders")
     @click.option("--days", type=click.IntRange(0, 3650), default=None,

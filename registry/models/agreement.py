@@ -51,6 +51,8 @@ class Agreement(db.Model):
         CheckConstraint("(tier = 1 AND parent_id IS NULL) OR (tier > 1 AND parent_id IS NOT NULL)",
                         name="parent_by_tier"),
         CheckConstraint("reference LIKE 'ISA-____-%'", name="reference_format"),
+        # The public register's order: its downloads read it in batches from a key.
+        Index("ix_agreements_tier_reference", "tier", "reference"),
     )
 
     @property

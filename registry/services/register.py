@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Engine, Select, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
-from ..domain.lifecycle import StatusSettings
-from ..domain.vocab import IN_FORCE
-from ..models import Agreement, AgreementVersion
+from ..domain.lifecycle import StatusSettings, effective_status
+from ..domain.vocab import IN_FORCE, EffectiveStatus
+from ..models import Agency, Agreement, AgreementVersion, Party, Purpose, VersionPurpose
 from .agreement_reads import shown_version_condition, standing, status_condition
 from .paging import Page, containing, paginate
 from .spreadsheet import safe_cell
@@ -25,10 +28,11 @@ COLUMNS = ("reference", "title", "tier", "purposes", "parties", "review_date",
            "effective_status")
 
 
-def in_force(session: Session, *, today: date, settings: StatusSettings, search: str = "",
-             tier: int | None = None, page: int = 1, per_page: int = 50) -> Page:
-    v = aliased(AgreementVersion)
-    query = (select(Agreement).join(v, v.agreement_id == Agreement.id)
+def _in_force_query(v, columns, *, today: date, settings: StatusSettings, search: str,
+                    tier: int | None) -> Select:
+    """`columns` of the agreements in force, each joined to `v`, the version it is shown
+    by, in the register's order (tier, then reference)."""
+    query = (select(*columns).join(v, v.agreement_id == Agreement.id)
              .where(shown_version_condition(v),
                     or_(*(status_condition(v, s, today, settings) for s in IN_FORCE)))
              .order_by(Agreement.tier, Agreement.reference))
@@ -36,24 +40,84 @@ def in_force(session: Session, *, today: date, settings: StatusSettings, search:
         query = query.where(containing(search, v.title))
     if tier in (1, 2, 3):
         query = query.where(Agreement.tier == tier)
+    return query
+
+
+def in_force(session: Session, *, today: date, settings: StatusSettings, search: str = "",
+             tier: int | None = None, page: int = 1, per_page: int = 50) -> Page:
+    """One page of the agreements in force (a page is at most paging.MAX_PER_PAGE)."""
+    query = _in_force_query(aliased(AgreementVersion), (Agreement,), today=today,
+                            settings=settings, search=search, tier=tier)
     return paginate(session, query, page=page, per_page=per_page)
+
+
+def _public(*, reference: str, title: str, tier: int, purposes: list[str],
+            parties: list[str], review_date: date, status: EffectiveStatus) -> dict[str, Any]:
+    """One agreement as the public sees it."""
+    item: dict[str, Any] = {
+        "reference": reference, "title": title, "tier": tier, "purposes": purposes,
+        "parties": sorted(parties), "review_date": review_date.isoformat(),
+        "effective_status": status.value,
+    }
+    if tier == 3:  # operational detail is withheld
+        item.update(reference=None, review_date=None, effective_status=None)
+    return item
 
 
 def entry(agreement: Agreement, *, today: date, settings: StatusSettings,
           purpose_labels: dict[str, str]) -> dict[str, Any]:
-    """One agreement as the public sees it."""
     where = standing(agreement, today, settings)
     version = where.shown
-    item: dict[str, Any] = {
-        "reference": agreement.reference, "title": version.title, "tier": agreement.tier,
-        "purposes": [purpose_labels.get(c, c) for c in version.purposes],
-        "parties": sorted(p.agency.name for p in version.parties),
-        "review_date": version.review_date.isoformat(),
-        "effective_status": where.status.value,
-    }
-    if agreement.tier == 3:  # operational detail is withheld
-        item.update(reference=None, review_date=None, effective_status=None)
-    return item
+    return _public(reference=agreement.reference, title=version.title, tier=agreement.tier,
+                   purposes=[purpose_labels.get(c, c) for c in version.purposes],
+                   parties=[p.agency.name for p in version.parties],
+                   review_date=version.review_date, status=where.status)
+
+
+BATCH = 1000  # agreements read at a time for the downloads
+
+
+def every_entry(engine: Engine, *, today: date, settings: StatusSettings, search: str = "",
+                tier: int | None = None) -> Iterator[dict[str, Any]]:
+    """The whole register, every agreement in force as an entry, however many there are:
+    read BATCH at a time, each batch after the last one's tier and reference, as plain
+    rows (the ORM's objects cost ten times the reading), so the memory is one batch's."""
+    v = aliased(AgreementVersion)
+    query = _in_force_query(v, (Agreement.tier, Agreement.reference, Agreement.terminates_on,
+                                v.id, v.title, v.status, v.effective_from, v.review_date,
+                                v.end_date), today=today, settings=settings, search=search,
+                            tier=tier)
+    with engine.connect() as conn:
+        purpose_labels = {code: label for code, label in conn.execute(
+            select(Purpose.code, Purpose.label))}
+        after: tuple[int, str] | None = None
+        while True:
+            batch = query if after is None else query.where(
+                tuple_(Agreement.tier, Agreement.reference) > after)
+            rows = conn.execute(batch.limit(BATCH)).all()
+            versions = [row[3] for row in rows]
+            purposes, parties = defaultdict(list), defaultdict(list)
+            if versions:
+                for version, code in conn.execute(
+                        select(VersionPurpose.version_id, VersionPurpose.purpose_code)
+                        .where(VersionPurpose.version_id.in_(versions))
+                        .order_by(VersionPurpose.purpose_code)):
+                    purposes[version].append(purpose_labels.get(code, code))
+                for version, name in conn.execute(
+                        select(Party.version_id, Agency.name).join(Agency)
+                        .where(Party.version_id.in_(versions))):
+                    parties[version].append(name)
+            for (tier_, reference, terminates_on, version, title, status, effective_from,
+                 review_date, end_date) in rows:
+                yield _public(reference=reference, title=title, tier=tier_,
+                              purposes=purposes[version], parties=parties[version],
+                              review_date=review_date, status=effective_status(
+                                  status, effective_from=effective_from,
+                                  review_date=review_date, end_date=end_date, today=today,
+                                  settings=settings, terminates_on=terminates_on))
+            if len(rows) < BATCH:
+                return
+            after = (rows[-1][0], rows[-1][1])
 
 
 def entries(session: Session, page: Page, *, today: date,
@@ -63,11 +127,26 @@ def entries(session: Session, page: Page, *, today: date,
             for a in page.items]
 
 
-def as_csv(items: list[dict[str, Any]]) -> str:
+def csv_lines(items: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The register as CSV, a line at a time (the header first), for streaming."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for item in items:
         writer.writerow([safe_cell("; ".join(item[c]) if isinstance(item[c], list)
                                    else item[c]) for c in COLUMNS])
-    return out.getvalue()
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    yield out.getvalue()  # the header alone, when nothing is in force
+
+
+def json_chunks(items: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """{"items": [...], "total": n} as JSON, an entry at a time, for streaming."""
+    yield '{"items": ['
+    total = 0
+    for item in items:
+        yield ("," if total else "") + json.dumps(item, sort_keys=True)
+        total += 1
+    yield f'], "total": {total}}}'
+

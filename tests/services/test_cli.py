@@ -120,6 +120,9 @@ def test_export_writes_the_register(app, session, tmp_path):
     lines = out.read_text().splitlines()
     assert lines[0].startswith("reference,title,tier")
     assert any(mash.reference in line for line in lines)
+    assert "Wrote 2 agreements" in result.output
+    result = run(app, "export")  # to standard output
+    assert result.exit_code == 0 and result.output.splitlines() == lines
 
 
 def _fresh_database_url(app, tmp_path) -> str:

@@ -80,3 +80,49 @@ def test_the_register_filters_by_tier_and_title(client, session):
     page = client.page("/register?q=mash")
     assert len(page.select("tbody tr")) == 1
     assert client.get("/register?tier=x&page=-4").status_code == 200
+
+
+def test_the_downloads_hold_every_agreement_in_force_however_many_pages(client, session,
+                                                                        monkeypatch):
+    """A page of the register holds at most MAX_PER_PAGE agreements; the downloads (and
+    `flask export`) are the whole register, read a batch at a time. Shrunk here to pages
+    of two and batches of two, with five agreements in force."""
+    from registry.services import paging, register
+
+    monkeypatch.setattr(paging, "MAX_PER_PAGE", 2)
+    monkeypatch.setattr(register, "BATCH", 2)
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol, mash = chain(session, council, police)
+    more = [activate(session, make_draft(session, owner=council, parent=protocol,
+                                         parties=[party(council), party(police)],
+                                         title=f"Agreement {n}")).reference
+            for n in range(3)]
+    expected = {protocol.reference, mash.reference, *more}
+
+    body = client.get("/register.json").get_json()
+    assert body["total"] == 5
+    assert {item["reference"] for item in body["items"]} == expected
+    rows = list(csv.reader(io.StringIO(client.get("/register.csv").get_data(as_text=True))))
+    assert {row[0] for row in rows[1:]} == expected and len(rows) == 6
+    only_tier_2 = client.get("/register.json?tier=2").get_json()
+    assert only_tier_2["total"] == 4
+
+
+def test_an_empty_register_downloads_as_its_header_and_no_items(client, session):
+    assert client.get("/register.json").get_json() == {"items": [], "total": 0}
+    assert client.get("/register.csv").get_data(as_text=True).splitlines() == [
+        "reference,title,tier,purposes,parties,review_date,effective_status"]
+
+
+def test_the_downloads_say_what_the_register_page_says(app, session):
+    """The page reads through the ORM, the downloads as plain rows: the same entries."""
+    from registry.domain.lifecycle import StatusSettings
+    from registry.extensions import db
+    from registry.services import register
+
+    world(session)
+    today, settings = FIXED_NOW.date(), StatusSettings()
+    page = register.in_force(session, today=today, settings=settings, per_page=100)
+    assert list(register.every_entry(db.engine, today=today, settings=settings)) == \
+        register.entries(session, page, today=today, settings=settings)
+    assert page.total == 3

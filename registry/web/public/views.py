@@ -1,6 +1,6 @@
 """The public register: open to anyone, holding nothing private."""
 
-from flask import Response, abort, current_app, jsonify, render_template, request
+from flask import Response, abort, current_app, render_template, request
 
 from ...clock import now, today
 from ...extensions import db
@@ -19,10 +19,12 @@ def _tier() -> int | None:
 
 
 def _everything():
-    page = register.in_force(db.session, today=today(), settings=status_settings(),
-                             search=search_arg(), tier=_tier(),
-                             page=1, per_page=10**9)
-    return page, register.entries(db.session, page, today=today(), settings=status_settings())
+    """Every agreement in force that the filters select: the whole register, streamed (a
+    page of the register is at most paging.MAX_PER_PAGE, which a download must not be).
+    Everything taken from the request is read now: the rows are read as the response is
+    sent, on a connection of their own, outside the request's context."""
+    return register.every_entry(db.engine, today=today(), settings=status_settings(),
+                                search=search_arg(), tier=_tier())
 
 
 @bp.get("/calendar/<token>.ics")
@@ -63,13 +65,13 @@ def show_register():
 @bp.get("/register.json")
 @public
 def register_json():
-    page, items = _everything()
-    return jsonify(items=items, total=page.total)
+    return Response(register.json_chunks(_everything()),
+                    mimetype="application/json")
 
 
 @bp.get("/register.csv")
 @public
 def register_csv():
-    _, items = _everything()
-    return Response(register.as_csv(items), mimetype="text/csv",
+    return Response(register.csv_lines(_everything()),
+                    mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=register.csv"})
