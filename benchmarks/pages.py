@@ -8,9 +8,10 @@ tier-2 and tier-3 agreements of a few parties each, all active and signed), appe
 audit trail of --audit entries, then times, each --repeat times (the median and the
 slowest are printed), the reads behind the pages that are not about one agreement: the
 coverage map, the review calendar, an agency's home page, the parents offered when
-drafting, the audit page's chain check, and the whole public register as CSV (what
-register.csv, register.json and `flask export` read). Each read must depend on what the page shows,
-not on how large the registry is (issue 3's rule for the coverage check, applied to them)."""
+drafting, the audit page's chain check, the public register's pages, and the whole
+public register as CSV (what register.csv, register.json and `flask export` read). Each
+read but the last must depend on what the page shows, not on how large the registry is
+(issue 3's rule for the coverage check, applied to them)."""
 
 from __future__ import annotations
 
@@ -132,6 +133,11 @@ def main() -> int:
                  lambda: len(parents_for(db.session, 3, today(), settings, agency))),
                 (f"audit chain check ({args.audit:,} entries)",
                  lambda: audit.verify(db.session) or "intact"),
+                ("public register, first page of 50",
+                 lambda: register.in_force(db.session, today=today(), settings=settings).total),
+                ("public register, page 150",
+                 lambda: register.in_force(db.session, today=today(), settings=settings,
+                                           page=150).total),
                 ("the whole public register as CSV (register.csv, flask export)",
                  lambda: whole_register(settings)),
             ]

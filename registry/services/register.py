@@ -9,20 +9,19 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, Select, or_, select, tuple_
+from sqlalchemy import Connection, Engine, Row, Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from ..domain.lifecycle import StatusSettings, effective_status
 from ..domain.vocab import IN_FORCE, EffectiveStatus
 from ..models import Agency, Agreement, AgreementVersion, Party, Purpose, VersionPurpose
-from .agreement_reads import shown_version_condition, standing, status_condition
-from .paging import Page, containing, paginate
+from .agreement_reads import shown_version_condition, status_condition
+from .paging import MAX_PER_PAGE, Page, containing
 from .spreadsheet import safe_cell
-from .vocabularies import labels
 
 COLUMNS = ("reference", "title", "tier", "purposes", "parties", "review_date",
            "effective_status")
@@ -43,14 +42,6 @@ def _in_force_query(v, columns, *, today: date, settings: StatusSettings, search
     return query
 
 
-def in_force(session: Session, *, today: date, settings: StatusSettings, search: str = "",
-             tier: int | None = None, page: int = 1, per_page: int = 50) -> Page:
-    """One page of the agreements in force (a page is at most paging.MAX_PER_PAGE)."""
-    query = _in_force_query(aliased(AgreementVersion), (Agreement,), today=today,
-                            settings=settings, search=search, tier=tier)
-    return paginate(session, query, page=page, per_page=per_page)
-
-
 def _public(*, reference: str, title: str, tier: int, purposes: list[str],
             parties: list[str], review_date: date, status: EffectiveStatus) -> dict[str, Any]:
     """One agreement as the public sees it."""
@@ -64,14 +55,56 @@ def _public(*, reference: str, title: str, tier: int, purposes: list[str],
     return item
 
 
-def entry(agreement: Agreement, *, today: date, settings: StatusSettings,
-          purpose_labels: dict[str, str]) -> dict[str, Any]:
-    where = standing(agreement, today, settings)
-    version = where.shown
-    return _public(reference=agreement.reference, title=version.title, tier=agreement.tier,
-                   purposes=[purpose_labels.get(c, c) for c in version.purposes],
-                   parties=[p.agency.name for p in version.parties],
-                   review_date=version.review_date, status=where.status)
+def _rows_query(*, today: date, settings: StatusSettings, search: str,
+                tier: int | None) -> Select:
+    """What the register shows of each agreement in force, as plain rows (the ORM's
+    objects, with each party's agency, cost ten times the reading)."""
+    v = aliased(AgreementVersion)
+    return _in_force_query(v, (Agreement.tier, Agreement.reference, Agreement.terminates_on,
+                               v.id, v.title, v.status, v.effective_from, v.review_date,
+                               v.end_date), today=today, settings=settings, search=search,
+                           tier=tier)
+
+
+def _entries(conn: Connection, rows: Sequence[Row], *, today: date,
+             settings: StatusSettings) -> list[dict[str, Any]]:
+    """_rows_query's rows as entries: their purposes and parties in two more reads."""
+    purpose_labels = {code: label for code, label in conn.execute(
+        select(Purpose.code, Purpose.label))}
+    versions = [row[3] for row in rows]
+    purposes: dict[int, list[str]] = defaultdict(list)
+    parties: dict[int, list[str]] = defaultdict(list)
+    if versions:
+        for version, code in conn.execute(
+                select(VersionPurpose.version_id, VersionPurpose.purpose_code)
+                .where(VersionPurpose.version_id.in_(versions))
+                .order_by(VersionPurpose.purpose_code)):
+            purposes[version].append(purpose_labels.get(code, code))
+        for version, name in conn.execute(
+                select(Party.version_id, Agency.name).join(Agency)
+                .where(Party.version_id.in_(versions))):
+            parties[version].append(name)
+    return [_public(reference=reference, title=title, tier=tier, purposes=purposes[version],
+                    parties=parties[version], review_date=review_date,
+                    status=effective_status(status, effective_from=effective_from,
+                                            review_date=review_date, end_date=end_date,
+                                            today=today, settings=settings,
+                                            terminates_on=terminates_on))
+            for (tier, reference, terminates_on, version, title, status, effective_from,
+                 review_date, end_date) in rows]
+
+
+def in_force(session: Session, *, today: date, settings: StatusSettings, search: str = "",
+             tier: int | None = None, page: int = 1, per_page: int = 50) -> Page:
+    """One page of the register: its entries, and how many agreements are in force."""
+    page, per_page = max(1, page), max(1, min(per_page, MAX_PER_PAGE))
+    query = _rows_query(today=today, settings=settings, search=search, tier=tier)
+    total = session.scalar(select(func.count()).select_from(
+        query.order_by(None).subquery())) or 0
+    conn = session.connection()
+    rows = conn.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=_entries(conn, rows, today=today, settings=settings), total=total,
+                page=page, per_page=per_page)
 
 
 BATCH = 1000  # agreements read at a time for the downloads
@@ -80,51 +113,19 @@ BATCH = 1000  # agreements read at a time for the downloads
 def every_entry(engine: Engine, *, today: date, settings: StatusSettings, search: str = "",
                 tier: int | None = None) -> Iterator[dict[str, Any]]:
     """The whole register, every agreement in force as an entry, however many there are:
-    read BATCH at a time, each batch after the last one's tier and reference, as plain
-    rows (the ORM's objects cost ten times the reading), so the memory is one batch's."""
-    v = aliased(AgreementVersion)
-    query = _in_force_query(v, (Agreement.tier, Agreement.reference, Agreement.terminates_on,
-                                v.id, v.title, v.status, v.effective_from, v.review_date,
-                                v.end_date), today=today, settings=settings, search=search,
-                            tier=tier)
+    read BATCH at a time, each batch after the last one's tier and reference, on a
+    connection of its own, so the memory is one batch's."""
+    query = _rows_query(today=today, settings=settings, search=search, tier=tier)
     with engine.connect() as conn:
-        purpose_labels = {code: label for code, label in conn.execute(
-            select(Purpose.code, Purpose.label))}
         after: tuple[int, str] | None = None
         while True:
             batch = query if after is None else query.where(
                 tuple_(Agreement.tier, Agreement.reference) > after)
             rows = conn.execute(batch.limit(BATCH)).all()
-            versions = [row[3] for row in rows]
-            purposes, parties = defaultdict(list), defaultdict(list)
-            if versions:
-                for version, code in conn.execute(
-                        select(VersionPurpose.version_id, VersionPurpose.purpose_code)
-                        .where(VersionPurpose.version_id.in_(versions))
-                        .order_by(VersionPurpose.purpose_code)):
-                    purposes[version].append(purpose_labels.get(code, code))
-                for version, name in conn.execute(
-                        select(Party.version_id, Agency.name).join(Agency)
-                        .where(Party.version_id.in_(versions))):
-                    parties[version].append(name)
-            for (tier_, reference, terminates_on, version, title, status, effective_from,
-                 review_date, end_date) in rows:
-                yield _public(reference=reference, title=title, tier=tier_,
-                              purposes=purposes[version], parties=parties[version],
-                              review_date=review_date, status=effective_status(
-                                  status, effective_from=effective_from,
-                                  review_date=review_date, end_date=end_date, today=today,
-                                  settings=settings, terminates_on=terminates_on))
+            yield from _entries(conn, rows, today=today, settings=settings)
             if len(rows) < BATCH:
                 return
             after = (rows[-1][0], rows[-1][1])
-
-
-def entries(session: Session, page: Page, *, today: date,
-            settings: StatusSettings) -> list[dict[str, Any]]:
-    purpose_labels = labels(session)["purposes"]
-    return [entry(a, today=today, settings=settings, purpose_labels=purpose_labels)
-            for a in page.items]
 
 
 def csv_lines(items: Iterable[dict[str, Any]]) -> Iterator[str]:

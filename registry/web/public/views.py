@@ -57,8 +57,7 @@ def show_register():
     search = search_arg()
     page = register.in_force(db.session, today=today(), settings=status_settings(),
                              search=search, tier=_tier(), **page_args())
-    items = register.entries(db.session, page, today=today(), settings=status_settings())
-    return render_template("public/register.html", page=page, items=items, search=search,
+    return render_template("public/register.html", page=page, items=page.items, search=search,
                            tier=_tier())
 
 
