@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import and_, exists, false, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..domain.agreements import Content, PartyTerms
 from ..domain.errors import NotFound
@@ -18,6 +18,22 @@ from .paging import Page, containing, paginate
 
 def get_agreement(session: Session, agreement_id: int, *, lock: bool = False) -> Agreement:
     agreement = session.get(Agreement, agreement_id, with_for_update=lock or None)
+    if agreement is None:
+        raise NotFound(f"There is no agreement with id {agreement_id}")
+    return agreement
+
+
+def agreement_to_show(session: Session, agreement_id: int) -> Agreement:
+    """An agreement with all that its page shows, read up front: a protocol's page names
+    every party of every version (hundreds), which read one by one took a query each."""
+    version = selectinload(Agreement.versions)
+    agreement = session.scalar(select(Agreement).where(Agreement.id == agreement_id).options(
+        version.selectinload(AgreementVersion.parties).joinedload(Party.agency),
+        version.selectinload(AgreementVersion.signatures),
+        version.selectinload(AgreementVersion.purpose_rows),
+        version.selectinload(AgreementVersion.category_rows),
+        version.selectinload(AgreementVersion.basis_rows),
+        selectinload(Agreement.withdrawals)))
     if agreement is None:
         raise NotFound(f"There is no agreement with id {agreement_id}")
     return agreement
@@ -162,7 +178,8 @@ def ancestors(agreement: Agreement) -> list[Agreement]:
 
 def children(session: Session, agreement: Agreement) -> list[Agreement]:
     return list(session.scalars(select(Agreement).where(Agreement.parent_id == agreement.id)
-                                .order_by(Agreement.reference)))
+                                .order_by(Agreement.reference)
+                                .options(selectinload(Agreement.versions))))
 
 
 def amendments(agreement: Agreement) -> list[tuple[AgreementVersion, list]]:

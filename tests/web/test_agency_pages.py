@@ -2,7 +2,7 @@ from bs4 import BeautifulSoup
 
 from registry.models import Agency, Officer
 
-from ..factories import make_admin, make_agency, make_officer, make_user
+from ..factories import chain, make_admin, make_agency, make_officer, make_user
 
 
 def rows(soup):
@@ -123,3 +123,21 @@ def test_the_home_page_shows_what_waits_for_each_agency(client, session):
     assert "MASH: 1 of 2 parties have signed version 1" in " ".join(awaited.split())
     agreements = home.find("h2", string="Your agency's agreements").find_next("table")
     assert protocol.reference in agreements.get_text()
+
+
+def test_an_agency_in_many_agreements_shows_the_first_and_says_where_the_rest_are(
+        client, session, monkeypatch):
+    from registry.web.agencies import views
+
+    monkeypatch.setattr(views, "AGREEMENTS_SHOWN", 1)
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    chain(session, council, police)  # a protocol and an agreement under it
+    client.sign_in(make_user(session, agency=council))
+    page = client.page(f"/agencies/{council.id}")
+    assert len(page.select("tbody tr")) == 1
+    text = page.select_one("main").get_text(" ", strip=True)
+    assert "Council is a party to 2 agreements; the first 1 are below" in text
+    link = page.find("a", string="See all 2 in the agreements list")
+    assert link["href"] == f"/agreements?agency={council.id}"
+    listed = client.page(link["href"])
+    assert len(listed.select("tbody tr")) == 2

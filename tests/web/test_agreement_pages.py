@@ -241,3 +241,37 @@ def test_an_ig_lead_chooses_a_parent_from_those_its_agency_is_a_party_to(client,
     page = BeautifulSoup(client.get("/agreements/new?tier=2").data, "html.parser")
     assert not [o for o in page.select("select[name=parent_id] option") if o["value"]]
     assert "ask that agreement's owner to add your agency" in page.get_text()
+
+
+def _selects_to_show(client, address: str) -> int:
+    from sqlalchemy import event
+
+    from registry.extensions import db
+
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        client.page(address)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
+
+
+def test_a_protocols_page_costs_the_same_reads_for_three_parties_or_twelve(client, session):
+    """Each party (and each agreement under it) is read up front, not one query apiece."""
+    small = [make_agency(session, name=f"Small {n}") for n in range(3)]
+    large = [make_agency(session, name=f"Large {n:02d}") for n in range(12)]
+    pages = []
+    for agencies in (small, large):
+        protocol = activate(session, make_draft(session, tier=1, owner=agencies[0],
+                                                parties=[party(a) for a in agencies]))
+        for _ in range(len(agencies) // 3):  # one, then four, agreements under it
+            make_draft(session, owner=agencies[0], parent=protocol,
+                       parties=[party(agencies[0]), party(agencies[1])])
+        pages.append(f"/agreements/{protocol.id}")
+    client.sign_in(make_user(session, agency=make_agency(session, name="Elsewhere")))
+    client.page(pages[0])  # the first request reads what every later one has cached
+    assert _selects_to_show(client, pages[0]) == _selects_to_show(client, pages[1])
+    shown = client.page(pages[1]).select_one("main").get_text(" ", strip=True)
+    assert all(a.name in shown for a in large)

@@ -49,6 +49,9 @@ def new_agency():
     return render_template("agencies/form.html", form=form, agency=None), _status(form)
 
 
+AGREEMENTS_SHOWN = 50  # on an agency's page; the agreements list has the rest
+
+
 @bp.get("/<int:agency_id>")
 @signed_in()
 def show_agency(agency_id: int):
@@ -56,12 +59,13 @@ def show_agency(agency_id: int):
     actor = current_actor()
     settings = status_settings()
     found = list_agreements(db.session, AgreementFilters(agency_id=agency.id), today=today(),
-                            settings=settings, per_page=500)
+                            settings=settings, per_page=AGREEMENTS_SHOWN)
     rows = [(a, standing(a, today(), settings)) for a in found.items]
     officers = service.list_officers(db.session, agency.id, include_ended=True)
     may_edit = policy.may_edit_agency(actor, agency.id)
     return render_template(
-        "agencies/show.html", agency=agency, agreements=rows, officers=officers,
+        "agencies/show.html", agency=agency, agreements=rows, agreements_total=found.total,
+        officers=officers,
         may_edit=may_edit, gaps=service.officer_gaps(agency) if may_edit else [],
         history=audit.history(db.session, "agency", agency.id) if may_edit else [],
         confirm=ConfirmForm())

@@ -15,6 +15,7 @@ from ...services import agreements as service
 from ...services import audit, reviews, vocabularies
 from ...services.agreement_reads import (
     AgreementFilters,
+    agreement_to_show,
     amendments,
     ancestors,
     children,
@@ -64,7 +65,7 @@ def list_agreements():
 @bp.get("/<int:agreement_id>")
 @signed_in()
 def show_agreement(agreement_id: int):
-    agreement = get_agreement(db.session, agreement_id)
+    agreement = agreement_to_show(db.session, agreement_id)
     actor = current_actor()
     where = standing(agreement, today(), status_settings())
     latest = agreement.latest
