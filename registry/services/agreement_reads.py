@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from ..domain.agreements import Content, PartyTerms
 from ..domain.errors import NotFound
@@ -16,8 +18,10 @@ from ..models import Agreement, AgreementVersion, Party, VersionPurpose
 from .paging import Page, containing, paginate
 
 
-def get_agreement(session: Session, agreement_id: int, *, lock: bool = False) -> Agreement:
-    agreement = session.get(Agreement, agreement_id, with_for_update=lock or None)
+def get_agreement(session: Session, agreement_id: int, *, lock: bool = False,
+                  options: Sequence[ORMOption] = ()) -> Agreement:
+    agreement = session.get(Agreement, agreement_id, with_for_update=lock or None,
+                            options=options)
     if agreement is None:
         raise NotFound(f"There is no agreement with id {agreement_id}")
     return agreement
@@ -27,16 +31,13 @@ def agreement_to_show(session: Session, agreement_id: int) -> Agreement:
     """An agreement with all that its page shows, read up front: a protocol's page names
     every party of every version (hundreds), which read one by one took a query each."""
     version = selectinload(Agreement.versions)
-    agreement = session.scalar(select(Agreement).where(Agreement.id == agreement_id).options(
+    return get_agreement(session, agreement_id, options=(
         version.selectinload(AgreementVersion.parties).joinedload(Party.agency),
         version.selectinload(AgreementVersion.signatures),
         version.selectinload(AgreementVersion.purpose_rows),
         version.selectinload(AgreementVersion.category_rows),
         version.selectinload(AgreementVersion.basis_rows),
         selectinload(Agreement.withdrawals)))
-    if agreement is None:
-        raise NotFound(f"There is no agreement with id {agreement_id}")
-    return agreement
 
 
 def get_version(agreement: Agreement, number: int) -> AgreementVersion:

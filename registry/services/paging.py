@@ -31,9 +31,12 @@ def containing(search: str, *columns: Any) -> ColumnElement[bool]:
     return or_(*(func.lower(column).contains(wanted, autoescape=True) for column in columns))
 
 
-def paginate(session: Session, query: Select, *, page: int = 1, per_page: int = 50) -> Page:
+def paginate(session: Session, query: Select, *, page: int = 1, per_page: int = 50,
+             rows: bool = False) -> Page:
+    """One page of `query`: its first column's values, or with `rows`, whole rows."""
     page = max(1, page)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    one_page = query.limit(per_page).offset((page - 1) * per_page)
+    items = list(session.execute(one_page).all() if rows else session.scalars(one_page))
     return Page(items=items, total=total, page=page, per_page=per_page)

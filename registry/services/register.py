@@ -10,18 +10,20 @@ import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Select, func, or_, select, tuple_
+from sqlalchemy import Connection, Engine, Row, Select, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from ..domain.lifecycle import StatusSettings, effective_status
 from ..domain.vocab import IN_FORCE, EffectiveStatus
-from ..models import Agency, Agreement, AgreementVersion, Party, Purpose, VersionPurpose
+from ..models import Agency, Agreement, AgreementVersion, Party, VersionPurpose
 from .agreement_reads import shown_version_condition, status_condition
-from .paging import MAX_PER_PAGE, Page, containing
+from .paging import Page, containing, paginate
 from .spreadsheet import safe_cell
+from .vocabularies import labels
 
 COLUMNS = ("reference", "title", "tier", "purposes", "parties", "review_date",
            "effective_status")
@@ -66,11 +68,9 @@ def _rows_query(*, today: date, settings: StatusSettings, search: str,
                            tier=tier)
 
 
-def _entries(conn: Connection, rows: Sequence[Row], *, today: date,
-             settings: StatusSettings) -> list[dict[str, Any]]:
+def _entries(conn: Connection, rows: Sequence[Row], *, today: date, settings: StatusSettings,
+             purpose_labels: dict[str, str]) -> list[dict[str, Any]]:
     """_rows_query's rows as entries: their purposes and parties in two more reads."""
-    purpose_labels = {code: label for code, label in conn.execute(
-        select(Purpose.code, Purpose.label))}
     versions = [row[3] for row in rows]
     purposes: dict[int, list[str]] = defaultdict(list)
     parties: dict[int, list[str]] = defaultdict(list)
@@ -97,14 +97,11 @@ def _entries(conn: Connection, rows: Sequence[Row], *, today: date,
 def in_force(session: Session, *, today: date, settings: StatusSettings, search: str = "",
              tier: int | None = None, page: int = 1, per_page: int = 50) -> Page:
     """One page of the register: its entries, and how many agreements are in force."""
-    page, per_page = max(1, page), max(1, min(per_page, MAX_PER_PAGE))
-    query = _rows_query(today=today, settings=settings, search=search, tier=tier)
-    total = session.scalar(select(func.count()).select_from(
-        query.order_by(None).subquery())) or 0
-    conn = session.connection()
-    rows = conn.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=_entries(conn, rows, today=today, settings=settings), total=total,
-                page=page, per_page=per_page)
+    found = paginate(session, _rows_query(today=today, settings=settings, search=search,
+                                          tier=tier), page=page, per_page=per_page, rows=True)
+    return replace(found, items=_entries(session.connection(), found.items, today=today,
+                                         settings=settings,
+                                         purpose_labels=labels(session)["purposes"]))
 
 
 BATCH = 1000  # agreements read at a time for the downloads
@@ -116,13 +113,16 @@ def every_entry(engine: Engine, *, today: date, settings: StatusSettings, search
     read BATCH at a time, each batch after the last one's tier and reference, on a
     connection of its own, so the memory is one batch's."""
     query = _rows_query(today=today, settings=settings, search=search, tier=tier)
-    with engine.connect() as conn:
+    with Session(engine) as session:
+        purpose_labels = labels(session)["purposes"]
+        conn = session.connection()
         after: tuple[int, str] | None = None
         while True:
             batch = query if after is None else query.where(
                 tuple_(Agreement.tier, Agreement.reference) > after)
             rows = conn.execute(batch.limit(BATCH)).all()
-            yield from _entries(conn, rows, today=today, settings=settings)
+            yield from _entries(conn, rows, today=today, settings=settings,
+                                purpose_labels=purpose_labels)
             if len(rows) < BATCH:
                 return
             after = (rows[-1][0], rows[-1][1])

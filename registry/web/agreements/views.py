@@ -77,8 +77,7 @@ def show_agreement(agreement_id: int):
         "agreements/show.html", agreement=agreement, where=where, latest=latest, shown=shown,
         chain=ancestors(agreement), children=children(db.session, agreement),
         amendments=amendments(agreement), labels=vocabularies.labels(db.session),
-        agencies=agency_service.agency_names(
-            db.session, (p.agency_id for v in agreement.versions for p in v.parties)),
+        agencies={p.agency_id: p.agency.name for v in agreement.versions for p in v.parties},
         history=audit.history(db.session, "agreement", agreement.id),
         issued=pdf_issue.issued(db.session, agreement.id),
         may_manage=may_manage,
