@@ -37,10 +37,24 @@ from registry.models import (
 REGION = 100
 NOW = datetime.now(UTC)
 TODAY = NOW.date()
-PURPOSES = ["child_protection_s47", "child_in_need_s17", "early_help", "mash_triage", "marac",
-            "missing_children", "education_attendance", "adult_safeguarding_s42"]
-CATEGORIES = ["identity_contact", "family_household", "education", "social_care", "housing",
-              "financial"]
+PURPOSES = [
+    "child_protection_s47",
+    "child_in_need_s17",
+    "early_help",
+    "mash_triage",
+    "marac",
+    "missing_children",
+    "education_attendance",
+    "adult_safeguarding_s42",
+]
+CATEGORIES = [
+    "identity_contact",
+    "family_household",
+    "education",
+    "social_care",
+    "housing",
+    "financial",
+]
 
 
 def fresh_database(engine: str, workdir: str, pg_admin_url: str) -> str:
@@ -65,8 +79,9 @@ def drop_databases(pg_admin_url: str) -> None:
     try:
         admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            names = conn.execute(text("SELECT datname FROM pg_database "
-                                      "WHERE datname LIKE 'registry\\_bench%'")).scalars()
+            names = conn.execute(
+                text("SELECT datname FROM pg_database WHERE datname LIKE 'registry\\_bench%'")
+            ).scalars()
             for name in list(names):
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -99,8 +114,9 @@ def snapshot(engine, workdir: str, size: int, pg_admin_url: str) -> str:
 
 
 def make_app(url: str, instance: str):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance,
-                      "SECRET_KEY": "benchmark"})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance, "SECRET_KEY": "benchmark"}
+    )
     with app.app_context():
         upgrade()
     return app
@@ -108,7 +124,7 @@ def make_app(url: str, instance: str):
 
 def _batches(rows, size=5000):
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
 def _insert(table, rows, bar=None):
@@ -131,22 +147,40 @@ class Loader:
         self.pairs: list[tuple[int, int]] = []  # agencies that share an agreement
 
     def load_agencies(self) -> None:
-        rows = [{"id": i, "name": f"Agency {i:05d}", "kind": "local_authority",
-                 "ico_registration": f"Z{i:07d}", "created_at": NOW, "updated_at": NOW}
-                for i in range(1, self.agencies + 1)]
-        officers = [{"agency_id": i, "role": role, "name": f"{role} {i}", "job_title": "Officer",
-                     "email": f"{role}@agency{i}.example", "started_on": TODAY - timedelta(365),
-                     "created_at": NOW}
-                    for i in range(1, self.agencies + 1)
-                    for role in ("lead_information_officer", "caldicott_guardian", "dpo")]
-        with click.progressbar(length=len(rows) + len(officers), label="agencies and officers",
-                               file=sys.stderr) as bar:
+        rows = [
+            {
+                "id": i,
+                "name": f"Agency {i:05d}",
+                "kind": "local_authority",
+                "ico_registration": f"Z{i:07d}",
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+            for i in range(1, self.agencies + 1)
+        ]
+        officers = [
+            {
+                "agency_id": i,
+                "role": role,
+                "name": f"{role} {i}",
+                "job_title": "Officer",
+                "email": f"{role}@agency{i}.example",
+                "started_on": TODAY - timedelta(365),
+                "created_at": NOW,
+            }
+            for i in range(1, self.agencies + 1)
+            for role in ("lead_information_officer", "caldicott_guardian", "dpo")
+        ]
+        with click.progressbar(
+            length=len(rows) + len(officers), label="agencies and officers", file=sys.stderr
+        ) as bar:
             _insert(Agency.__table__, rows, bar)
             _insert(Officer.__table__, officers, bar)
         db.session.commit()
 
-    def _agreement(self, tier: int, parent: int | None, owner: int, parties: list[int],
-                   rows: dict[str, list]) -> int:
+    def _agreement(
+        self, tier: int, parent: int | None, owner: int, parties: list[int], rows: dict[str, list]
+    ) -> int:
         n = self.next_id
         self.next_id += 1
         digest = hashlib.sha256(str(n).encode()).hexdigest()
@@ -154,22 +188,57 @@ class Loader:
         review = TODAY + timedelta(days=self.rnd.randint(-60, 400))
         if review <= effective:
             review = effective + timedelta(days=400)
-        rows["agreements"].append({"id": n, "reference": f"ISA-2026-{n:06d}", "tier": tier,
-                                   "parent_id": parent, "owner_agency_id": owner,
-                                   "created_at": NOW, "lock_version": 1})
-        rows["versions"].append({"id": n, "agreement_id": n, "number": 1, "status": "active",
-                                 "title": f"Agreement {n}", "data_subjects": "",
-                                 "retention": "", "security": "", "effective_from": effective,
-                                 "review_date": review, "review_period_months": 12,
-                                 "content_sha256": digest, "status_reason": "",
-                                 "created_at": NOW})
+        rows["agreements"].append(
+            {
+                "id": n,
+                "reference": f"ISA-2026-{n:06d}",
+                "tier": tier,
+                "parent_id": parent,
+                "owner_agency_id": owner,
+                "created_at": NOW,
+                "lock_version": 1,
+            }
+        )
+        rows["versions"].append(
+            {
+                "id": n,
+                "agreement_id": n,
+                "number": 1,
+                "status": "active",
+                "title": f"Agreement {n}",
+                "data_subjects": "",
+                "retention": "",
+                "security": "",
+                "effective_from": effective,
+                "review_date": review,
+                "review_period_months": 12,
+                "content_sha256": digest,
+                "status_reason": "",
+                "created_at": NOW,
+            }
+        )
         for agency in parties:
-            rows["parties"].append({"version_id": n, "agency_id": agency, "may_disclose": True,
-                                    "may_receive": True, "role": ""})
-            rows["signatures"].append({"version_id": n, "agency_id": agency, "user_id": 1,
-                                       "signatory_name": "Signer", "job_title": "Director",
-                                       "agency_name": f"Agency {agency:05d}",
-                                       "content_sha256": digest, "signed_at": NOW})
+            rows["parties"].append(
+                {
+                    "version_id": n,
+                    "agency_id": agency,
+                    "may_disclose": True,
+                    "may_receive": True,
+                    "role": "",
+                }
+            )
+            rows["signatures"].append(
+                {
+                    "version_id": n,
+                    "agency_id": agency,
+                    "user_id": 1,
+                    "signatory_name": "Signer",
+                    "job_title": "Director",
+                    "agency_name": f"Agency {agency:05d}",
+                    "content_sha256": digest,
+                    "signed_at": NOW,
+                }
+            )
         if tier > 1:
             for code in self.rnd.sample(PURPOSES, self.rnd.randint(1, 3)):
                 rows["purposes"].append({"version_id": n, "purpose_code": code})
@@ -179,14 +248,17 @@ class Loader:
 
     def top_up(self, total: int) -> None:
         """Add tier-2 and tier-3 agreements until the registry holds `total` agreements."""
-        rows: dict[str, list] = {k: [] for k in ("agreements", "versions", "parties",
-                                                 "signatures", "purposes", "categories")}
+        rows: dict[str, list] = {
+            k: []
+            for k in ("agreements", "versions", "parties", "signatures", "purposes", "categories")
+        }
         size = self.region
         regions = max(1, self.agencies // size)
         for region in range(regions):
             if region not in self.regional:
-                members = list(range(region * size + 1,
-                                     min((region + 1) * size, self.agencies) + 1))
+                members = list(
+                    range(region * size + 1, min((region + 1) * size, self.agencies) + 1)
+                )
                 self.regional[region] = self._agreement(1, None, members[0], members, rows)
                 self.tier2[region] = []
         while self.next_id <= total:
@@ -202,8 +274,9 @@ class Loader:
                 self.tier2[region].append((n, parties))
                 self.pairs.append((parties[0], parties[1]))
         count = sum(len(v) for v in rows.values())
-        with click.progressbar(length=count, label=f"agreements up to {total:,}",
-                               file=sys.stderr) as bar:
+        with click.progressbar(
+            length=count, label=f"agreements up to {total:,}", file=sys.stderr
+        ) as bar:
             _insert(Agreement.__table__, rows["agreements"], bar)
             _insert(AgreementVersion.__table__, rows["versions"], bar)
             _insert(Party.__table__, rows["parties"], bar)
@@ -212,11 +285,20 @@ class Loader:
             _insert(VersionCategory.__table__, rows["categories"], bar)
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
-            for table in ("agencies", "officers", "agreements", "agreement_versions",
-                          "signatures", "users"):
-                db.session.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT coalesce(max(id), 1) FROM {table}))"))
+            for table in (
+                "agencies",
+                "officers",
+                "agreements",
+                "agreement_versions",
+                "signatures",
+                "users",
+            ):
+                db.session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                    )
+                )
             db.session.commit()
             # What autovacuum would do to freshly loaded tables: statistics and a visibility
             # map (so the party index answers index-only).
@@ -234,9 +316,14 @@ class Loader:
                 a, b = self.rnd.choice(self.pairs)
             else:
                 a, b = self.rnd.sample(range(1, self.agencies + 1), 2)
-            questions.append({"from_agency_id": a, "to_agency_id": b,
-                              "purpose": self.rnd.choice(PURPOSES),
-                              "data_categories": self.rnd.sample(CATEGORIES, 2)})
+            questions.append(
+                {
+                    "from_agency_id": a,
+                    "to_agency_id": b,
+                    "purpose": self.rnd.choice(PURPOSES),
+                    "data_categories": self.rnd.sample(CATEGORIES, 2),
+                }
+            )
         return questions
 
 

@@ -76,17 +76,26 @@ def in_process(apps: dict, questions: dict, checks: int, rounds: int) -> dict:
             for q in batch:
                 started = time.perf_counter()
                 _, answer = run_check(
-                    db.session, actor, CheckInput(q["from_agency_id"], q["to_agency_id"],
-                                                  q["purpose"], q["data_categories"], None),
-                    today=loader_today(), now=system_now(), settings=StatusSettings())
+                    db.session,
+                    actor,
+                    CheckInput(
+                        q["from_agency_id"],
+                        q["to_agency_id"],
+                        q["purpose"],
+                        q["data_categories"],
+                        None,
+                    ),
+                    today=loader_today(),
+                    now=system_now(),
+                    settings=StatusSettings(),
+                )
                 elapsed = (time.perf_counter() - started) * 1000
                 db.session.remove()
                 if keep:
                     timings[size].append(elapsed)
                     judged = len(answer.reasons) + (answer.agreement is not None)
                     low, high = next(b for b in BANDS if b[0] <= judged <= b[1])
-                    label = (f"{low}" if low == high else f"{low}+" if high > 99
-                             else f"{low}-{high}")
+                    label = f"{low}" if low == high else f"{low}+" if high > 99 else f"{low}-{high}"
                     by_band[size].setdefault(label, []).append(elapsed)
 
     for size in apps:  # the first fifty warm each database's caches
@@ -94,10 +103,15 @@ def in_process(apps: dict, questions: dict, checks: int, rounds: int) -> dict:
     share = max(1, checks // rounds)
     for turn in range(rounds):
         for size in apps:
-            run(size, questions[size][50 + turn * share:50 + (turn + 1) * share], keep=True)
-    return {size: (percentile(timings[size], 50), percentile(timings[size], 95),
-                   {label: (percentile(ts, 50), len(ts)) for label, ts in by_band[size].items()})
-            for size in apps}
+            run(size, questions[size][50 + turn * share : 50 + (turn + 1) * share], keep=True)
+    return {
+        size: (
+            percentile(timings[size], 50),
+            percentile(timings[size], 95),
+            {label: (percentile(ts, 50), len(ts)) for label, ts in by_band[size].items()},
+        )
+        for size in apps
+    }
 
 
 def loader_today():
@@ -146,15 +160,36 @@ def load(port: int, path: str, bodies, token, seconds: float, clients: int):
     return len(timings) / seconds, timings, errors
 
 
-def over_http(url: str, instance: str, bodies: list[dict], token: str, seconds: float,
-              clients: int, rounds: int) -> dict:
+def over_http(
+    url: str,
+    instance: str,
+    bodies: list[dict],
+    token: str,
+    seconds: float,
+    clients: int,
+    rounds: int,
+) -> dict:
     port = free_port()
-    env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_INSTANCE_PATH": instance,
-           "SECRET_KEY": "benchmark"}
+    env = {
+        **os.environ,
+        "REGISTRY_DATABASE_URL": url,
+        "REGISTRY_INSTANCE_PATH": instance,
+        "SECRET_KEY": "benchmark",
+    }
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env)
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         wait_until_serving(port)
         load(port, "/healthz", None, None, 2, clients)  # warm both workers
@@ -162,8 +197,9 @@ def over_http(url: str, instance: str, bodies: list[dict], token: str, seconds: 
         healthz, coverage = [], []
         for _ in range(rounds):  # in turns, so a drift in the machine's speed hits both
             healthz.append(load(port, "/healthz", None, None, seconds / rounds, clients))
-            coverage.append(load(port, "/api/v1/coverage", bodies, token, seconds / rounds,
-                                 clients))
+            coverage.append(
+                load(port, "/api/v1/coverage", bodies, token, seconds / rounds, clients)
+            )
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -188,9 +224,16 @@ def measure_shape(engine: str, region: int, sizes: list[int], args, workdir: str
     loader = Loader(args.agencies, region=region)
     with app.app_context():
         loader.load_agencies()
-        user = create_user(db.session, None, email="bench@example.org", name="Bench",
-                           password="benchmark password", roles=["practitioner"],
-                           agency_id=1, now=system_now())
+        user = create_user(
+            db.session,
+            None,
+            email="bench@example.org",
+            name="Bench",
+            password="benchmark password",
+            roles=["practitioner"],
+            agency_id=1,
+            now=system_now(),
+        )
         token = issue_token(db.session, user, now=system_now())
     copies, questions = {}, {}
     for size in sizes:
@@ -209,20 +252,28 @@ def measure_shape(engine: str, region: int, sizes: list[int], args, workdir: str
     shape = _shape_label(region, args.agencies)
     for size in sizes:
         p50, p95, bands = measured[size]
-        bodies = questions[size][args.checks + 50:]  # not the in-process ones
-        http = over_http(copies[size], workdir, bodies, token,
-                         args.http_seconds, args.clients, args.rounds)
+        bodies = questions[size][args.checks + 50 :]  # not the in-process ones
+        http = over_http(
+            copies[size], workdir, bodies, token, args.http_seconds, args.clients, args.rounds
+        )
         results[size] = (p50, p95, http)
         h_rps, h_p95, h_err = http["healthz"]
         c_rps, c_p95, c_err = http["coverage"]
-        print(f"{engine:10} {shape} {size:>7,} agreements | in-process p50 {p50:5.2f} ms "
-              f"p95 {p95:5.2f} ms | HTTP coverage {c_rps:6.0f}/s p95 {c_p95:6.1f} ms "
-              f"(errors {c_err}) | /healthz {h_rps:6.0f}/s p95 {h_p95:6.1f} ms "
-              f"(errors {h_err}) | ratio {c_rps / h_rps:4.0%}")
-        print(f"{engine:10} {shape} {size:>7,} in-process p50 by agreements judged: " +
-              ", ".join(f"{label}: {p:.2f} ms (n={n})" for label, (p, n) in
-                        sorted(bands.items(),
-                               key=lambda item: int(item[0].rstrip("+").split("-")[0]))))
+        print(
+            f"{engine:10} {shape} {size:>7,} agreements | in-process p50 {p50:5.2f} ms "
+            f"p95 {p95:5.2f} ms | HTTP coverage {c_rps:6.0f}/s p95 {c_p95:6.1f} ms "
+            f"(errors {c_err}) | /healthz {h_rps:6.0f}/s p95 {h_p95:6.1f} ms "
+            f"(errors {h_err}) | ratio {c_rps / h_rps:4.0%}"
+        )
+        print(
+            f"{engine:10} {shape} {size:>7,} in-process p50 by agreements judged: "
+            + ", ".join(
+                f"{label}: {p:.2f} ms (n={n})"
+                for label, (p, n) in sorted(
+                    bands.items(), key=lambda item: int(item[0].rstrip("+").split("-")[0])
+                )
+            )
+        )
     drop_databases(args.pg_admin_url)
     return results
 
@@ -236,40 +287,54 @@ def targets(results: dict, sizes: list[int]) -> list[tuple[str, bool]]:
     small, large = min(sizes), max(sizes)
     p95_large, p95_small = results[large][1], results[small][1]
     ratio = results[large][2]["coverage"][0] / results[large][2]["healthz"][0]
-    return [(f"in-process p95 at {large:,} <= 5 ms", p95_large <= 5),
-            (f"p95 at {large:,} <= 1.5 x p95 at {small:,} ({p95_large / p95_small:.2f}x)",
-             p95_large <= 1.5 * p95_small),
-            (f"coverage/s >= 50% of /healthz/s at {large:,} ({ratio:.0%})", ratio >= 0.5)]
+    return [
+        (f"in-process p95 at {large:,} <= 5 ms", p95_large <= 5),
+        (
+            f"p95 at {large:,} <= 1.5 x p95 at {small:,} ({p95_large / p95_small:.2f}x)",
+            p95_large <= 1.5 * p95_small,
+        ),
+        (f"coverage/s >= 50% of /healthz/s at {large:,} ({ratio:.0%})", ratio >= 0.5),
+    ]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--agencies", type=int, default=5000)
-    parser.add_argument("--regions", default=f"all,{REGION}",
-                        help="registry shapes, agencies per partnership (tier-2 and -3 "
-                             "parties come from one); 'all' is the issue's registry, whose "
-                             "figures the targets are judged on; any others are reported "
-                             "beside it")
+    parser.add_argument(
+        "--regions",
+        default=f"all,{REGION}",
+        help="registry shapes, agencies per partnership (tier-2 and -3 "
+        "parties come from one); 'all' is the issue's registry, whose "
+        "figures the targets are judged on; any others are reported "
+        "beside it",
+    )
     parser.add_argument("--checks", type=int, default=1000)
     parser.add_argument("--http-seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="turns taken by the sizes in process, and by /healthz and "
-                             "coverage over HTTP")
-    parser.add_argument("--pg-admin-url",
-                        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="turns taken by the sizes in process, and by /healthz and coverage over HTTP",
+    )
+    parser.add_argument(
+        "--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     regions = _shapes(args.regions, args.agencies)
     workdir = tempfile.mkdtemp(prefix="registry-bench-")
-    print(f"coverage benchmark: {args.agencies:,} agencies, shapes "
-          f"{', '.join(_shape_label(r, args.agencies) for r in regions)}, sizes {sizes}, "
-          f"{args.checks} in-process checks per size, {args.http_seconds:.0f} s of HTTP per "
-          f"target, both in {args.rounds} interleaved rounds, "
-          f"{args.clients} client processes, gunicorn 2 workers, {os.cpu_count()} cores")
+    print(
+        f"coverage benchmark: {args.agencies:,} agencies, shapes "
+        f"{', '.join(_shape_label(r, args.agencies) for r in regions)}, sizes {sizes}, "
+        f"{args.checks} in-process checks per size, {args.http_seconds:.0f} s of HTTP per "
+        f"target, both in {args.rounds} interleaved rounds, "
+        f"{args.clients} client processes, gunicorn 2 workers, {os.cpu_count()} cores"
+    )
     failed = False
     try:
         for engine in args.engines.split(","):
@@ -277,11 +342,16 @@ def main() -> int:
                 results = measure_shape(engine, region, sizes, args, workdir)
                 judged = n == 0
                 for label, ok in targets(results, sizes):
-                    verdict = ("met" if ok else "NOT MET") if judged else \
-                        ("would be met" if ok else "would not be met") + \
-                        " (shape reported beside the issue's; not judged)"
-                    print(f"{engine:10} {_shape_label(region, args.agencies)} target: "
-                          f"{label}: {verdict}")
+                    verdict = (
+                        ("met" if ok else "NOT MET")
+                        if judged
+                        else ("would be met" if ok else "would not be met")
+                        + " (shape reported beside the issue's; not judged)"
+                    )
+                    print(
+                        f"{engine:10} {_shape_label(region, args.agencies)} target: "
+                        f"{label}: {verdict}"
+                    )
                     failed |= judged and not ok
     finally:  # hundreds of megabytes per size: keep nothing once measured
         drop_databases(args.pg_admin_url)

@@ -30,10 +30,12 @@ from registry.extensions import db  # noqa: E402
 from registry.services.users import create_user  # noqa: E402
 
 PASSWORD = "benchmark password"
-PAGES = (("practitioner", "/coverage", "check a share"),
-         ("practitioner", "/decisions/new", "record a decision"),
-         ("admin", "/coverage", "check a share, choosing both agencies"),
-         ("admin", "/agreements/new?tier=1&owner_agency_id=1", "draft a tier 1 protocol"))
+PAGES = (
+    ("practitioner", "/coverage", "check a share"),
+    ("practitioner", "/decisions/new", "record a decision"),
+    ("admin", "/coverage", "check a share, choosing both agencies"),
+    ("admin", "/agreements/new?tier=1&owner_agency_id=1", "draft a tier 1 protocol"),
+)
 
 
 def measure(engine: str, agencies: int, repeat: int, pg_admin_url: str) -> None:
@@ -45,14 +47,22 @@ def measure(engine: str, agencies: int, repeat: int, pg_admin_url: str) -> None:
         with app.app_context():
             Loader(agencies).load_agencies()
             for role in ("practitioner", "admin"):
-                create_user(db.session, None, email=f"{role}@example.org", name=role,
-                            password=PASSWORD, roles=[role],
-                            agency_id=None if role == "admin" else 1, now=system_now())
+                create_user(
+                    db.session,
+                    None,
+                    email=f"{role}@example.org",
+                    name=role,
+                    password=PASSWORD,
+                    roles=[role],
+                    agency_id=None if role == "admin" else 1,
+                    now=system_now(),
+                )
         clients = {}
         for role in ("practitioner", "admin"):
             clients[role] = app.test_client()
-            answer = clients[role].post("/sign-in", data={"email": f"{role}@example.org",
-                                                          "password": PASSWORD})
+            answer = clients[role].post(
+                "/sign-in", data={"email": f"{role}@example.org", "password": PASSWORD}
+            )
             assert answer.status_code == 302, f"{role} could not sign in"
         for role, path, label in PAGES:
             times = []
@@ -62,9 +72,11 @@ def measure(engine: str, agencies: int, repeat: int, pg_admin_url: str) -> None:
                 if n:  # the first warms the caches
                     times.append(time.perf_counter() - started)
                 assert answer.status_code == 200, (path, answer.status_code)
-            print(f"{engine:10} {agencies:>7,} agencies | {label:40} | median "
-                  f"{statistics.median(times) * 1000:6.0f} ms, slowest "
-                  f"{max(times) * 1000:6.0f} ms | {len(answer.data) / 1024:6.0f} KiB")
+            print(
+                f"{engine:10} {agencies:>7,} agencies | {label:40} | median "
+                f"{statistics.median(times) * 1000:6.0f} ms, slowest "
+                f"{max(times) * 1000:6.0f} ms | {len(answer.data) / 1024:6.0f} KiB"
+            )
         with app.app_context():
             db.engine.dispose()
     finally:
@@ -74,13 +86,15 @@ def measure(engine: str, agencies: int, repeat: int, pg_admin_url: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--engine", default="sqlite", choices=("sqlite", "postgresql"))
     parser.add_argument("--agencies", default="500,5000")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--pg-admin-url",
-                        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
     args = parser.parse_args()
     for agencies in (int(n) for n in args.agencies.split(",")):
         measure(args.engine, agencies, args.repeat, args.pg_admin_url)

@@ -54,17 +54,23 @@ from registry.services.users import create_user  # noqa: E402
 def append_audit(entries: int) -> None:
     actor = Actor(user_id=None, name="Benchmark")
     for n in range(entries):
-        audit.record(db.session, actor=actor, action="agency.save", entity_type="agency",
-                     entity_id=n % 5000 + 1, before={"name": f"Agency {n}"},
-                     after={"name": f"Agency {n}", "ico_registration": "Z1234567"}, now=NOW)
+        audit.record(
+            db.session,
+            actor=actor,
+            action="agency.save",
+            entity_type="agency",
+            entity_id=n % 5000 + 1,
+            before={"name": f"Agency {n}"},
+            after={"name": f"Agency {n}", "ico_registration": "Z1234567"},
+            now=NOW,
+        )
         if n % 1000 == 999:
             db.session.commit()
     db.session.commit()
 
 
 def whole_register(settings: StatusSettings) -> str:
-    lines = register.csv_lines(register.every_entry(db.engine, today=today(),
-                                                    settings=settings))
+    lines = register.csv_lines(register.every_entry(db.engine, today=today(), settings=settings))
     rows, size = -1, 0  # the header is not an agreement
     for line in lines:
         rows += line.count("\n")
@@ -79,21 +85,25 @@ def timed(label: str, read, repeat: int) -> None:
         shown = read()
         times.append(time.perf_counter() - started)
         db.session.remove()
-    print(f"{label:58} median {statistics.median(times) * 1000:7.0f} ms   "
-          f"slowest {max(times) * 1000:7.0f} ms   ({shown})")
+    print(
+        f"{label:58} median {statistics.median(times) * 1000:7.0f} ms   "
+        f"slowest {max(times) * 1000:7.0f} ms   ({shown})"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--engine", default="sqlite", choices=("sqlite", "postgresql"))
     parser.add_argument("--size", type=int, default=100_000, help="agreements")
     parser.add_argument("--agencies", type=int, default=5000)
     parser.add_argument("--region", type=int, default=REGION)
     parser.add_argument("--audit", type=int, default=20_000, help="audit entries")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--pg-admin-url",
-                        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="registry-pages-")
     try:
@@ -102,44 +112,99 @@ def main() -> int:
         settings = StatusSettings()
         with app.app_context():
             loader.load_agencies()
-            create_user(db.session, None, email="bench@example.org", name="Bench",  # signs
-                        password="benchmark password", roles=["signatory"], agency_id=1,
-                        now=system_now())
+            create_user(
+                db.session,
+                None,
+                email="bench@example.org",
+                name="Bench",  # signs
+                password="benchmark password",
+                roles=["signatory"],
+                agency_id=1,
+                now=system_now(),
+            )
             loader.top_up(args.size)
             append_audit(args.audit)
             agency = loader.pairs[0][0]
-            lead = Actor(user_id=None, name="IG lead", agency_id=agency,
-                         roles=frozenset({Role.IG_LEAD, Role.SIGNATORY}))
-            print(f"{args.engine}: {args.agencies:,} agencies, {args.size:,} agreements, "
-                  f"{args.audit:,} audit entries; agency {agency} is a party to "
-                  f"{len(reviews.upcoming(db.session, agency, today=today(), settings=settings))}")
+            lead = Actor(
+                user_id=None,
+                name="IG lead",
+                agency_id=agency,
+                roles=frozenset({Role.IG_LEAD, Role.SIGNATORY}),
+            )
+            print(
+                f"{args.engine}: {args.agencies:,} agencies, {args.size:,} agreements, "
+                f"{args.audit:,} audit entries; agency {agency} is a party to "
+                f"{len(reviews.upcoming(db.session, agency, today=today(), settings=settings))}"
+            )
             reads = [
-                ("coverage map, one purpose, first 60 agencies",
-                 lambda: coverage_map.build(db.session, "mash_triage", today=today(),
-                                            settings=settings).total),
-                ("coverage map, agencies named 'Agency 01…' and partners",
-                 lambda: coverage_map.build(db.session, "mash_triage", today=today(),
-                                            settings=settings, search="Agency 01").total),
-                ("review calendar, administrator, first page",
-                 lambda: reviews.upcoming_page(db.session, None, today=today(),
-                                               settings=settings).total),
-                ("review calendar, one agency, first page",
-                 lambda: reviews.upcoming_page(db.session, agency, today=today(),
-                                               settings=settings).total),
-                ("home page of one agency's IG lead",
-                 lambda: len(dashboard.build(db.session, lead, today=today(),
-                                             settings=settings).agreements)),
-                ("parents offered to that IG lead for a tier 3",
-                 lambda: len(parents_for(db.session, 3, today(), settings, agency))),
-                (f"audit chain check ({args.audit:,} entries)",
-                 lambda: audit.verify(db.session) or "intact"),
-                ("public register, first page of 50",
-                 lambda: register.in_force(db.session, today=today(), settings=settings).total),
-                ("public register, page 150",
-                 lambda: register.in_force(db.session, today=today(), settings=settings,
-                                           page=150).total),
-                ("the whole public register as CSV (register.csv, flask export)",
-                 lambda: whole_register(settings)),
+                (
+                    "coverage map, one purpose, first 60 agencies",
+                    lambda: (
+                        coverage_map.build(
+                            db.session, "mash_triage", today=today(), settings=settings
+                        ).total
+                    ),
+                ),
+                (
+                    "coverage map, agencies named 'Agency 01…' and partners",
+                    lambda: (
+                        coverage_map.build(
+                            db.session,
+                            "mash_triage",
+                            today=today(),
+                            settings=settings,
+                            search="Agency 01",
+                        ).total
+                    ),
+                ),
+                (
+                    "review calendar, administrator, first page",
+                    lambda: (
+                        reviews.upcoming_page(
+                            db.session, None, today=today(), settings=settings
+                        ).total
+                    ),
+                ),
+                (
+                    "review calendar, one agency, first page",
+                    lambda: (
+                        reviews.upcoming_page(
+                            db.session, agency, today=today(), settings=settings
+                        ).total
+                    ),
+                ),
+                (
+                    "home page of one agency's IG lead",
+                    lambda: len(
+                        dashboard.build(
+                            db.session, lead, today=today(), settings=settings
+                        ).agreements
+                    ),
+                ),
+                (
+                    "parents offered to that IG lead for a tier 3",
+                    lambda: len(parents_for(db.session, 3, today(), settings, agency)),
+                ),
+                (
+                    f"audit chain check ({args.audit:,} entries)",
+                    lambda: audit.verify(db.session) or "intact",
+                ),
+                (
+                    "public register, first page of 50",
+                    lambda: register.in_force(db.session, today=today(), settings=settings).total,
+                ),
+                (
+                    "public register, page 150",
+                    lambda: (
+                        register.in_force(
+                            db.session, today=today(), settings=settings, page=150
+                        ).total
+                    ),
+                ),
+                (
+                    "the whole public register as CSV (register.csv, flask export)",
+                    lambda: whole_register(settings),
+                ),
             ]
             for label, read in reads:
                 timed(label, read, args.repeat)

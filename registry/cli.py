@@ -34,8 +34,13 @@ def register_cli(app: Flask) -> None:
     @click.option("--email", required=True)
     @click.option("--name", required=True)
     @click.option("--password", required=True)
-    @click.option("--role", "roles", multiple=True, required=True,
-                  help="admin, ig_lead, signatory or practitioner; repeat for several")
+    @click.option(
+        "--role",
+        "roles",
+        multiple=True,
+        required=True,
+        help="admin, ig_lead, signatory or practitioner; repeat for several",
+    )
     @click.option("--agency-id", type=int, default=None)
     @click.option("--job-title", default="")
     def create_user_command(email, name, password, roles, agency_id, job_title):
@@ -43,9 +48,17 @@ def register_cli(app: Flask) -> None:
         from .services.users import create_user
 
         try:
-            user = create_user(db.session, None, email=email, name=name, password=password,
-                               roles=roles, agency_id=agency_id, job_title=job_title,
-                               now=now())
+            user = create_user(
+                db.session,
+                None,
+                email=email,
+                name=name,
+                password=password,
+                roles=roles,
+                agency_id=agency_id,
+                job_title=job_title,
+                now=now(),
+            )
         except RegistryError as exc:
             _fail(exc)
         click.echo(user.id)
@@ -100,10 +113,10 @@ def register_cli(app: Flask) -> None:
         try:
             with open(path, encoding="utf-8-sig", newline="") as handle:
                 rows = read_rows(handle.read())
-            with click.progressbar(length=len(rows), label="Checking and importing",
-                                   file=sys.stderr) as bar:
-                count = import_agencies(db.session, actor, rows, now=now(),
-                                        progress=bar.update)
+            with click.progressbar(
+                length=len(rows), label="Checking and importing", file=sys.stderr
+            ) as bar:
+                count = import_agencies(db.session, actor, rows, now=now(), progress=bar.update)
         except UnicodeDecodeError as exc:
             raise click.ClickException(f"{path} is not UTF-8 text: {exc.reason}") from exc
         except RegistryError as exc:
@@ -111,15 +124,20 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Imported {count} agencies.")
 
     @app.cli.command("export")
-    @click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
-                  help="Write to this file instead of standard output")
+    @click.option(
+        "--output",
+        type=click.Path(dir_okay=False, writable=True),
+        default=None,
+        help="Write to this file instead of standard output",
+    )
     def export_command(output):
         """Write the public register (agreements in force) as CSV."""
         from .domain.lifecycle import StatusSettings
         from .services import register
 
-        settings = StatusSettings(notice_days=app.config["REVIEW_NOTICE_DAYS"],
-                                  grace_days=app.config["REVIEW_GRACE_DAYS"])
+        settings = StatusSettings(
+            notice_days=app.config["REVIEW_NOTICE_DAYS"], grace_days=app.config["REVIEW_GRACE_DAYS"]
+        )
         today = now().astimezone(LONDON).date()
         written = 0
 
@@ -139,20 +157,26 @@ def register_cli(app: Flask) -> None:
                 click.echo(line, nl=False)
 
     @app.cli.command("send-reminders")
-    @click.option("--days", type=click.IntRange(0, 3650), default=None,
-                  help="Remind of reviews due within this many days (default: the notice "
-                       "period, REVIEW_NOTICE_DAYS)")
+    @click.option(
+        "--days",
+        type=click.IntRange(0, 3650),
+        default=None,
+        help="Remind of reviews due within this many days (default: the notice "
+        "period, REVIEW_NOTICE_DAYS)",
+    )
     @click.option("--dry-run", is_flag=True, help="Say what would be sent; send nothing")
     def send_reminders_command(days, dry_run):
         """Remind the IG leads concerned of reviews due, overdue or lapsed (once per stage)."""
         from .domain.lifecycle import StatusSettings
         from .services import reviews
 
-        settings = StatusSettings(notice_days=app.config["REVIEW_NOTICE_DAYS"],
-                                  grace_days=app.config["REVIEW_GRACE_DAYS"])
+        settings = StatusSettings(
+            notice_days=app.config["REVIEW_NOTICE_DAYS"], grace_days=app.config["REVIEW_GRACE_DAYS"]
+        )
         moment = now()
-        due = reviews.pending(db.session, today=moment.astimezone(LONDON).date(),
-                              settings=settings, days=days)
+        due = reviews.pending(
+            db.session, today=moment.astimezone(LONDON).date(), settings=settings, days=days
+        )
         for reminder in due:
             to = ", ".join(reminder.recipients) or "(no one: no IG lead or lead officer)"
             click.echo(f"{'Would send' if dry_run else 'Sending'}: {reminder.subject} -> {to}")
@@ -196,8 +220,10 @@ def register_cli(app: Flask) -> None:
 
         click.echo(f"Backing up to {file} ...", err=True)
         summary = _database_copy("backup", backup, Path(file))
-        click.echo(f"Backed up to {summary.path} ({summary.size:,} bytes): "
-                   f"{summary.agreements:,} agreements, {summary.decisions:,} decisions.")
+        click.echo(
+            f"Backed up to {summary.path} ({summary.size:,} bytes): "
+            f"{summary.agreements:,} agreements, {summary.decisions:,} decisions."
+        )
 
     @app.cli.command("restore")
     @click.argument("file", type=click.Path(dir_okay=False))
@@ -209,8 +235,10 @@ def register_cli(app: Flask) -> None:
         from .services.backup import restore
 
         summary = _database_copy("restore", restore, Path(file))
-        click.echo(f"Restored {summary.path}: {summary.agreements:,} agreements, "
-                   f"{summary.decisions:,} decisions. Now run verify-audit.")
+        click.echo(
+            f"Restored {summary.path}: {summary.agreements:,} agreements, "
+            f"{summary.decisions:,} decisions. Now run verify-audit."
+        )
 
     @app.cli.command("verify-audit")
     def verify_audit_command():
@@ -219,16 +247,19 @@ def register_cli(app: Flask) -> None:
         from .services import audit, chains, decisions
 
         entries, records = audit.length(db.session), chains.length(db.session, DecisionRecord)
-        with click.progressbar(length=entries, label=f"Audit trail ({entries:,} entries)",
-                               file=sys.stderr) as bar:
+        with click.progressbar(
+            length=entries, label=f"Audit trail ({entries:,} entries)", file=sys.stderr
+        ) as bar:
             broken = audit.verify(db.session, progress=bar.update)
         if broken is not None:
             raise click.ClickException(f"The audit trail is broken at entry {broken}")
-        with click.progressbar(length=records, label=f"Decision records ({records:,})",
-                               file=sys.stderr) as bar:
+        with click.progressbar(
+            length=records, label=f"Decision records ({records:,})", file=sys.stderr
+        ) as bar:
             broken = decisions.verify(db.session, progress=bar.update)
         if broken is not None:
-            raise click.ClickException(f"The decision records are broken at decision "
-                                       f"{broken}")
-        click.echo(f"The audit trail ({entries:,} entries) and the decision records "
-                   f"({records:,}) are intact.")
+            raise click.ClickException(f"The decision records are broken at decision {broken}")
+        click.echo(
+            f"The audit trail ({entries:,} entries) and the decision records "
+            f"({records:,}) are intact."
+        )

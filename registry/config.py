@@ -49,16 +49,20 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
     if production and not (env.get("SEAL_CERT") and env.get("SEAL_KEY")):
         # Without them each server would make its own development CA, and a PDF sealed by
         # one would fail verification on another.
-        raise ConfigError("SEAL_CERT and SEAL_KEY must be set in production "
-                          "(REGISTRY_ENV=production); `flask --app registry seal-keys DIR` "
-                          "makes a pair for a trial")
+        raise ConfigError(
+            "SEAL_CERT and SEAL_KEY must be set in production "
+            "(REGISTRY_ENV=production); `flask --app registry seal-keys DIR` "
+            "makes a pair for a trial"
+        )
     totp_key = env.get("REGISTRY_TOTP_KEY") or None
     if production and (totp_key is None or len(totp_key) < 32):
         # It seals the two-factor secrets: made up per server, or from SECRET_KEY (which
         # may be changed after a leak), a server could not read the secrets it holds.
-        raise ConfigError("REGISTRY_TOTP_KEY must be set in production (REGISTRY_ENV="
-                          "production), at least 32 characters, the same on every server "
-                          "and kept apart from the database and its backups")
+        raise ConfigError(
+            "REGISTRY_TOTP_KEY must be set in production (REGISTRY_ENV="
+            "production), at least 32 characters, the same on every server "
+            "and kept apart from the database and its backups"
+        )
     return {
         "ENV_NAME": "production" if production else "development",
         "INSTANCE_PATH": str(instance),

@@ -62,8 +62,9 @@ def hot_engine(engine: Engine) -> Engine:
     if hot is None:
         options: dict = {"isolation_level": "AUTOCOMMIT"}
         if engine.dialect.name == "postgresql":
-            options["connect_args"] = {"options": "-c plan_cache_mode=force_generic_plan "
-                                                  "-c synchronous_commit=off"}
+            options["connect_args"] = {
+                "options": "-c plan_cache_mode=force_generic_plan -c synchronous_commit=off"
+            }
         hot = _HOT[engine] = create_engine(engine.url, **options)
         if hot.dialect.name == "sqlite":
             _sqlite_connections(hot)
@@ -77,8 +78,9 @@ def begin_write(session: Session) -> None:
     real = session() if isinstance(session, scoped_session) else session
     if real.in_transaction():
         connection = real.connection()
-        if connection.dialect.name != "sqlite" or \
-                connection.get_execution_options().get("registry_write"):
+        if connection.dialect.name != "sqlite" or connection.get_execution_options().get(
+            "registry_write"
+        ):
             return  # PostgreSQL needs nothing more; or already the writer (nested service)
         # A read snapshot taken earlier in the request cannot safely become a writer in
         # SQLite (it fails at once if another writer committed meanwhile): end it first.

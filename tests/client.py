@@ -34,9 +34,10 @@ class RegistryClient(FlaskClient):
         """Sign in through the real pages: the password, then (for the roles that need it)
         setting up two-factor from the set-up page's key, or a code from the saved key."""
         token = self.csrf_token("/sign-in")
-        response = self.post("/sign-in", data={"email": user.email,
-                                               "password": password or self.password,
-                                               "csrf_token": token})
+        response = self.post(
+            "/sign-in",
+            data={"email": user.email, "password": password or self.password, "csrf_token": token},
+        )
         assert response.status_code == 302, "sign-in failed"
         location = response.headers["Location"]
         path = urlsplit(location).path
@@ -47,7 +48,8 @@ class RegistryClient(FlaskClient):
         elif path == "/sign-in/two-factor":
             response = self.submit(location, {"code": self.totp_code(user)})
         assert response.status_code == 302 and not urlsplit(
-            response.headers["Location"]).path.startswith("/sign-in"), "two-factor failed"
+            response.headers["Location"]
+        ).path.startswith("/sign-in"), "two-factor failed"
         self.get(response.headers["Location"])  # as a browser would (and shows any message)
         return response
 
@@ -63,16 +65,16 @@ class RegistryClient(FlaskClient):
         from registry.web.settings import totp_key
 
         with self.application.app_context():
-            stored, last = db.session.execute(select(User.totp_secret, User.totp_step)
-                                              .where(User.id == user.id)).one()
+            stored, last = db.session.execute(
+                select(User.totp_secret, User.totp_step).where(User.id == user.id)
+            ).one()
             saved = unseal(stored, user.id, totp_key()) if stored else None
             current = int(now().timestamp()) // 30
         step = current - 1 if last is None else max(current - 1, last + 1)
         assert step <= current + 1, "signed in too often within one 30-second step"
         return pyotp.TOTP(secret or saved).at(step * 30)
 
-    def submit(self, url: str, data: dict | None = None, token_from: str | None = None,
-               **kwargs):
+    def submit(self, url: str, data: dict | None = None, token_from: str | None = None, **kwargs):
         """POST a form as a browser would: with the CSRF token of the page it came from."""
         payload = dict(data or {})
         payload.setdefault("csrf_token", self.csrf_token(token_from or url))

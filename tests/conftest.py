@@ -31,11 +31,16 @@ user_service._DUMMY_HASH = user_service._hasher.hash("dummy")
 
 
 def _config(url: str, instance: Path) -> dict:
-    return {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance),
-            "SECRET_KEY": "test-secret-key", "TESTING": True, "SERVER_NAME": "localhost",
-            # Sealing a PDF at every activation would slow every test; tests/pdf turn it on.
-            "SEAL_ON_ACTIVATION": False,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}}
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "test-secret-key",
+        "TESTING": True,
+        "SERVER_NAME": "localhost",
+        # Sealing a PDF at every activation would slow every test; tests/pdf turn it on.
+        "SEAL_ON_ACTIVATION": False,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
 
 
 @pytest.fixture(scope="session")
@@ -69,8 +74,10 @@ def postgres_url(instance_dir) -> str:
     app = create_app(_config(url, instance_dir))
     with app.app_context():
         upgrade()
-        vocab = {t: [dict(r._mapping) for r in db.session.execute(text(f"SELECT * FROM {t}"))]
-                 for t in VOCABULARY_TABLES}
+        vocab = {
+            t: [dict(r._mapping) for r in db.session.execute(text(f"SELECT * FROM {t}"))]
+            for t in VOCABULARY_TABLES
+        }
         db.session.remove()
         db.engine.dispose()
     _POSTGRES_VOCAB.update(vocab)
@@ -91,8 +98,7 @@ def _empty_postgres(app) -> None:
             for row in rows:
                 columns = ", ".join(row)
                 values = ", ".join(f":{c}" for c in row)
-                db.session.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({values})"),
-                                   row)
+                db.session.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({values})"), row)
         db.session.commit()
 
 

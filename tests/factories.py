@@ -19,69 +19,138 @@ ADMIN = Actor(user_id=None, name="test admin", roles=frozenset({Role.ADMIN}))
 TODAY = FIXED_NOW.date()
 
 
-def make_agency(session, *, name: str | None = None, kind: str = "local_authority",
-                ico: str | None = None, **extra) -> Agency:
+def make_agency(
+    session,
+    *,
+    name: str | None = None,
+    kind: str = "local_authority",
+    ico: str | None = None,
+    **extra,
+) -> Agency:
     n = next(_counter)
-    return agencies.create_agency(session, ADMIN, {
-        "name": name or f"Agency {n}", "kind": kind,
-        "ico_registration": ico or f"Z{n:07d}", **extra}, now=FIXED_NOW)
+    return agencies.create_agency(
+        session,
+        ADMIN,
+        {
+            "name": name or f"Agency {n}",
+            "kind": kind,
+            "ico_registration": ico or f"Z{n:07d}",
+            **extra,
+        },
+        now=FIXED_NOW,
+    )
 
 
-def make_user(session, *, roles=("practitioner",), agency: Agency | None = None,
-              name: str | None = None, email: str | None = None,
-              job_title: str = "Officer", active: bool = True,
-              password: str | None = None) -> User:
+def make_user(
+    session,
+    *,
+    roles=("practitioner",),
+    agency: Agency | None = None,
+    name: str | None = None,
+    email: str | None = None,
+    job_title: str = "Officer",
+    active: bool = True,
+    password: str | None = None,
+) -> User:
     n = next(_counter)
     if agency is None and "admin" not in roles:
         agency = make_agency(session)
-    return users.create_user(session, None, email=email or f"user{n}@example.org",
-                             name=name or f"User {n}",
-                             password=password or RegistryClient.password,
-                             roles=list(roles), agency_id=agency.id if agency else None,
-                             job_title=job_title, active=active, now=FIXED_NOW)
+    return users.create_user(
+        session,
+        None,
+        email=email or f"user{n}@example.org",
+        name=name or f"User {n}",
+        password=password or RegistryClient.password,
+        roles=list(roles),
+        agency_id=agency.id if agency else None,
+        job_title=job_title,
+        active=active,
+        now=FIXED_NOW,
+    )
 
 
 def make_admin(session) -> User:
     return make_user(session, roles=("admin",), name="Ada Admin")
 
 
-def make_officer(session, agency: Agency, *, role: str = "lead_information_officer",
-                 name: str = "Olive Officer", email: str = "olive@example.org", **extra):
-    return agencies.add_officer(session, ADMIN, agency.id, {
-        "role": role, "name": name, "job_title": extra.pop("job_title", "Officer"),
-        "email": email, **extra}, today=TODAY, now=FIXED_NOW)
+def make_officer(
+    session,
+    agency: Agency,
+    *,
+    role: str = "lead_information_officer",
+    name: str = "Olive Officer",
+    email: str = "olive@example.org",
+    **extra,
+):
+    return agencies.add_officer(
+        session,
+        ADMIN,
+        agency.id,
+        {
+            "role": role,
+            "name": name,
+            "job_title": extra.pop("job_title", "Officer"),
+            "email": email,
+            **extra,
+        },
+        today=TODAY,
+        now=FIXED_NOW,
+    )
 
 
 def ig_lead_actor(agency: Agency) -> Actor:
-    return Actor(user_id=None, name=f"IG lead of {agency.name}", agency_id=agency.id,
-                 roles=frozenset({Role.IG_LEAD}))
+    return Actor(
+        user_id=None,
+        name=f"IG lead of {agency.name}",
+        agency_id=agency.id,
+        roles=frozenset({Role.IG_LEAD}),
+    )
 
 
 def party(agency: Agency, disclose: bool = True, receive: bool = True) -> dict:
     return {"agency_id": agency.id, "may_disclose": disclose, "may_receive": receive}
 
 
-def make_draft(session, *, tier: int = 2, owner: Agency, parties: list[dict],
-               parent: Agreement | None = None, **content) -> Agreement:
+def make_draft(
+    session,
+    *,
+    tier: int = 2,
+    owner: Agency,
+    parties: list[dict],
+    parent: Agreement | None = None,
+    **content,
+) -> Agreement:
     data = {
         "title": content.pop("title", f"Agreement {next(_counter)}"),
-        "tier": tier, "owner_agency_id": owner.id,
+        "tier": tier,
+        "owner_agency_id": owner.id,
         "parent_id": parent.id if parent else None,
         "purposes": ["mash_triage"] if tier > 1 else [],
         "data_categories": ["identity_contact"] if tier > 1 else [],
         "lawful_bases": ["art6_1_e"],
         "effective_from": TODAY - timedelta(days=30),
-        "parties": parties, **content}
+        "parties": parties,
+        **content,
+    }
     actor = ADMIN if tier == 1 else ig_lead_actor(owner)
     return agreements.create_draft(session, actor, data, now=FIXED_NOW)
 
 
 def signatory_for(session, agency: Agency) -> User:
-    existing = [u for u in session.query(User).filter_by(agency_id=agency.id)
-                if u.has(Role.SIGNATORY)]
-    return existing[0] if existing else make_user(session, roles=("signatory",), agency=agency,
-                                                  name=f"Signer for {agency.name}",
-                                                  job_title="Director")
+    existing = [
+        u for u in session.query(User).filter_by(agency_id=agency.id) if u.has(Role.SIGNATORY)
+    ]
+    return (
+        existing[0]
+        if existing
+        else make_user(
+            session,
+            roles=("signatory",),
+            agency=agency,
+            name=f"Signer for {agency.name}",
+            job_title="Director",
+        )
+    )
 
 
 def activate(session, agreement: Agreement, *, skip: tuple[Agency, ...] = ()) -> Agreement:
@@ -101,10 +170,27 @@ def chain(session, *agencies_: Agency, effective_from: date | None = None):
     """An active tier-1 protocol and a tier-2 agreement under it, between these agencies."""
     owner = agencies_[0]
     dates = {"effective_from": effective_from} if effective_from else {}
-    protocol = activate(session, make_draft(session, tier=1, owner=owner,
-                                            parties=[party(a) for a in agencies_],
-                                            title="Protocol", **dates))
-    tier2 = activate(session, make_draft(session, tier=2, owner=owner, parent=protocol,
-                                         parties=[party(a) for a in agencies_],
-                                         title="MASH", **dates))
+    protocol = activate(
+        session,
+        make_draft(
+            session,
+            tier=1,
+            owner=owner,
+            parties=[party(a) for a in agencies_],
+            title="Protocol",
+            **dates,
+        ),
+    )
+    tier2 = activate(
+        session,
+        make_draft(
+            session,
+            tier=2,
+            owner=owner,
+            parent=protocol,
+            parties=[party(a) for a in agencies_],
+            title="MASH",
+            **dates,
+        ),
+    )
     return protocol, tier2

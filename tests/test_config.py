@@ -5,9 +5,13 @@ import pytest
 
 from registry.config import ConfigError, load_config
 
-PRODUCTION = {"REGISTRY_ENV": "production", "SECRET_KEY": "shared secret",
-              "SEAL_CERT": "/etc/registry/seal-cert.pem", "SEAL_KEY": "/etc/registry/seal-key.pem",
-              "REGISTRY_TOTP_KEY": "k" * 32}
+PRODUCTION = {
+    "REGISTRY_ENV": "production",
+    "SECRET_KEY": "shared secret",
+    "SEAL_CERT": "/etc/registry/seal-cert.pem",
+    "SEAL_KEY": "/etc/registry/seal-key.pem",
+    "REGISTRY_TOTP_KEY": "k" * 32,
+}
 
 
 def test_production_starts_with_the_shared_settings(tmp_path):
@@ -15,10 +19,15 @@ def test_production_starts_with_the_shared_settings(tmp_path):
     assert settings["SESSION_COOKIE_SECURE"] and settings["TRUSTED_PROXIES"] == 0
 
 
-@pytest.mark.parametrize("missing, named", [("SECRET_KEY", "SECRET_KEY"),
-                                            ("SEAL_CERT", "seal-keys"),
-                                            ("SEAL_KEY", "seal-keys"),
-                                            ("REGISTRY_TOTP_KEY", "REGISTRY_TOTP_KEY")])
+@pytest.mark.parametrize(
+    "missing, named",
+    [
+        ("SECRET_KEY", "SECRET_KEY"),
+        ("SEAL_CERT", "seal-keys"),
+        ("SEAL_KEY", "seal-keys"),
+        ("REGISTRY_TOTP_KEY", "REGISTRY_TOTP_KEY"),
+    ],
+)
 def test_production_without_a_shared_setting_says_which(tmp_path, missing, named):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     with pytest.raises(ConfigError, match=named):
@@ -41,13 +50,21 @@ def test_a_server_started_without_a_setting_says_which_without_a_traceback(tmp_p
     import sys
     from pathlib import Path
 
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("REGISTRY_", "SEAL_"))},
-           **PRODUCTION, "REGISTRY_INSTANCE_PATH": str(tmp_path)}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("REGISTRY_", "SEAL_"))},
+        **PRODUCTION,
+        "REGISTRY_INSTANCE_PATH": str(tmp_path),
+    }
     del env["REGISTRY_TOTP_KEY"]
     flask = Path(sys.executable).with_name("flask")
-    done = subprocess.run([str(flask), "--app", "registry", "routes"], env=env, text=True,
-                          capture_output=True, timeout=60,
-                          cwd=Path(__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [str(flask), "--app", "registry", "routes"],
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert done.returncode != 0
     assert "REGISTRY_TOTP_KEY must be set in production" in done.stderr
     assert "Traceback" not in done.stderr

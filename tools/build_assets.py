@@ -40,8 +40,10 @@ def main() -> int:
     # No images or fonts are copied: the crown, crest and GDS Transport are GOV.UK's own.
     print(f"GOV.UK Frontend assets copied to {TARGET.relative_to(ROOT)}")
     if not (AUTOCOMPLETE / "accessible-autocomplete.min.js").exists():
-        print(f"accessible-autocomplete is not installed at {AUTOCOMPLETE}: run `npm ci` first.",
-              file=sys.stderr)
+        print(
+            f"accessible-autocomplete is not installed at {AUTOCOMPLETE}: run `npm ci` first.",
+            file=sys.stderr,
+        )
         return 1
     if AUTOCOMPLETE_TARGET.exists():
         shutil.rmtree(AUTOCOMPLETE_TARGET)

@@ -32,9 +32,14 @@ WIDTH, TALLEST = 1100, 1500
 
 def serve() -> tuple[str, object]:
     instance = tempfile.mkdtemp(prefix="registry-shots-")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/registry.db",
-                      "INSTANCE_PATH": instance, "SECRET_KEY": "screenshots",
-                      "DEMO_MODE": True})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/registry.db",
+            "INSTANCE_PATH": instance,
+            "SECRET_KEY": "screenshots",
+            "DEMO_MODE": True,
+        }
+    )
     with app.app_context():
         upgrade()
         seed_demo(db.session, now=system_now())
@@ -50,12 +55,12 @@ def main() -> int:
     base, server = serve()
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
 
         def person(local: str | None):
-            context = browser.new_context(base_url=base, viewport={"width": WIDTH,
-                                                                   "height": 900})
+            context = browser.new_context(base_url=base, viewport={"width": WIDTH, "height": 900})
             page = context.new_page()
             if local:
                 page.goto("/sign-in")
@@ -69,9 +74,11 @@ def main() -> int:
             if path:
                 page.goto(path)
             height = min(TALLEST, page.evaluate("document.documentElement.scrollHeight"))
-            page.screenshot(path=OUT / f"{name}.png",
-                            clip={"x": 0, "y": 0, "width": WIDTH, "height": height},
-                            full_page=True)
+            page.screenshot(
+                path=OUT / f"{name}.png",
+                clip={"x": 0, "y": 0, "width": WIDTH, "height": height},
+                full_page=True,
+            )
             print(f"docs/screenshots/{name}.png  {page.url.removeprefix(base)}")
 
         shot(person(None), "welcome", "/")
@@ -99,8 +106,9 @@ def main() -> int:
         lead = person("ig.lead.council")
         lead.goto("/agreements?q=MASH")
         with lead.expect_navigation():
-            lead.locator("tbody tr", has_text="Multi-Agency Safeguarding Hub (MASH)") \
-                .locator("a").first.click()
+            lead.locator("tbody tr", has_text="Multi-Agency Safeguarding Hub (MASH)").locator(
+                "a"
+            ).first.click()
         shot(lead, "agreement")
         shot(lead, "agreements", "/agreements")
         shot(lead, "reviews", "/agreements/reviews")

@@ -9,15 +9,16 @@ Revises: b479781e6c98
 Create Date: 2026-11-21 22:10:00
 
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 from flask import current_app
 
 from registry.services.two_factor import key_from_config, seal, unseal
 
 # revision identifiers, used by Alembic.
-revision = '5e0c1a7b2d94'
-down_revision = 'b479781e6c98'
+revision = "5e0c1a7b2d94"
+down_revision = "b479781e6c98"
 branch_labels = None
 depends_on = None
 
@@ -27,12 +28,16 @@ _users = sa.table("users", sa.column("id", sa.Integer), sa.column("totp_secret",
 def _rewrite(change, keep) -> None:
     connection = op.get_bind()
     key = key_from_config(current_app.config)
-    rows = connection.execute(sa.select(_users.c.id, _users.c.totp_secret)
-                              .where(_users.c.totp_secret.is_not(None))).all()
+    rows = connection.execute(
+        sa.select(_users.c.id, _users.c.totp_secret).where(_users.c.totp_secret.is_not(None))
+    ).all()
     for user_id, stored in rows:
         if not keep(stored):
-            connection.execute(_users.update().where(_users.c.id == user_id)
-                               .values(totp_secret=change(stored, user_id, key)))
+            connection.execute(
+                _users.update()
+                .where(_users.c.id == user_id)
+                .values(totp_secret=change(stored, user_id, key))
+            )
 
 
 def upgrade():

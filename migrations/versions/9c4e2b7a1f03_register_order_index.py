@@ -10,11 +10,12 @@ Revises: 5e0c1a7b2d94
 Create Date: 2026-11-22 01:20:00
 
 """
+
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '9c4e2b7a1f03'
-down_revision = '5e0c1a7b2d94'
+revision = "9c4e2b7a1f03"
+down_revision = "5e0c1a7b2d94"
 branch_labels = None
 depends_on = None
 

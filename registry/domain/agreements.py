@@ -81,8 +81,13 @@ def _names(codes, labels: dict[str, str]) -> str:
     return ", ".join(labels.get(c, c) for c in sorted(codes))
 
 
-def check_content(content: Content, *, vocabulary: Vocabulary, parent: ParentView | None,
-                  agency_names: dict[int, str]) -> dict[str, str]:
+def check_content(
+    content: Content,
+    *,
+    vocabulary: Vocabulary,
+    parent: ParentView | None,
+    agency_names: dict[int, str],
+) -> dict[str, str]:
     """Every tier rule of SPEC §2; answers {field: message}, empty when all hold."""
     errors: dict[str, str] = {}
     purpose_labels = vocabulary.purposes
@@ -116,25 +121,33 @@ def check_content(content: Content, *, vocabulary: Vocabulary, parent: ParentVie
             errors.setdefault("purposes", "Choose at least one purpose")
         if not content.data_categories:
             errors.setdefault("data_categories", "Choose at least one data category")
-        kinds = {vocabulary.lawful_bases[c][1] for c in content.lawful_bases
-                 if c in vocabulary.lawful_bases}
+        kinds = {
+            vocabulary.lawful_bases[c][1]
+            for c in content.lawful_bases
+            if c in vocabulary.lawful_bases
+        }
         if LawfulBasisKind.ART6 not in kinds:
-            errors.setdefault("lawful_bases",
-                              "Choose at least one UK GDPR Article 6 lawful basis")
+            errors.setdefault("lawful_bases", "Choose at least one UK GDPR Article 6 lawful basis")
     if "lawful_bases" not in errors:
         _check_conditions(content, vocabulary, errors)
 
     if content.tier == 3 and parent is not None and "parent_id" not in errors:
         extra = set(content.purposes) - parent.purposes
         if extra:
-            errors.setdefault("purposes", f"{_names(extra, purpose_labels)} "
-                              f"{'is' if len(extra) == 1 else 'are'} not among the purposes "
-                              f"of {parent.reference}")
+            errors.setdefault(
+                "purposes",
+                f"{_names(extra, purpose_labels)} "
+                f"{'is' if len(extra) == 1 else 'are'} not among the purposes "
+                f"of {parent.reference}",
+            )
         extra = set(content.data_categories) - parent.data_categories
         if extra:
-            errors.setdefault("data_categories", f"{_names(extra, category_labels)} "
-                              f"{'is' if len(extra) == 1 else 'are'} not among the data "
-                              f"categories of {parent.reference}")
+            errors.setdefault(
+                "data_categories",
+                f"{_names(extra, category_labels)} "
+                f"{'is' if len(extra) == 1 else 'are'} not among the data "
+                f"categories of {parent.reference}",
+            )
 
     _check_dates(content, errors)
     return errors
@@ -149,8 +162,10 @@ def parent_error(tier: int, parent_id: int | None, parent: ParentView | None) ->
     if parent_id is None or parent is None:
         return f"Choose the {kind} this agreement sits under"
     if parent.tier != wanted:
-        return (f"{parent.reference} is a tier {parent.tier} agreement: "
-                f"a tier {tier} agreement's parent must be a {kind}")
+        return (
+            f"{parent.reference} is a tier {parent.tier} agreement: "
+            f"a tier {tier} agreement's parent must be a {kind}"
+        )
     if not parent.usable:
         return f"{parent.reference} has ended and cannot take new agreements"
     return None
@@ -161,8 +176,9 @@ def _check_parent(content: Content, parent: ParentView | None, errors: dict[str,
         errors["parent_id"] = error
 
 
-def _check_parties(content: Content, parent: ParentView | None, names: dict[int, str],
-                   errors: dict[str, str]) -> None:
+def _check_parties(
+    content: Content, parent: ParentView | None, names: dict[int, str], errors: dict[str, str]
+) -> None:
     ids = [p.agency_id for p in content.parties]
     unknown = [i for i in ids if i not in names]
     if unknown:
@@ -172,44 +188,56 @@ def _check_parties(content: Content, parent: ParentView | None, names: dict[int,
     if dupes:
         errors["parties"] = f"{', '.join(dupes)} is listed more than once"
         return
-    neither = [names[p.agency_id] for p in content.parties
-               if not (p.may_disclose or p.may_receive)]
+    neither = [names[p.agency_id] for p in content.parties if not (p.may_disclose or p.may_receive)]
     if neither:
-        errors["parties"] = (f"{', '.join(neither)} must be allowed to disclose, "
-                             "to receive, or both")
+        errors["parties"] = f"{', '.join(neither)} must be allowed to disclose, to receive, or both"
         return
     minimum = 2 if content.tier in (2, 3) else 1
     if len(ids) < minimum:
-        errors["parties"] = (f"A tier {content.tier} agreement needs at least {minimum} "
-                             f"part{'ies' if minimum > 1 else 'y'}")
+        errors["parties"] = (
+            f"A tier {content.tier} agreement needs at least {minimum} "
+            f"part{'ies' if minimum > 1 else 'y'}"
+        )
         return
     if content.owner_agency_id not in ids:
-        errors["parties"] = (f"{names.get(content.owner_agency_id, 'The owning agency')} "
-                             "owns this agreement and must be one of its parties")
+        errors["parties"] = (
+            f"{names.get(content.owner_agency_id, 'The owning agency')} "
+            "owns this agreement and must be one of its parties"
+        )
         return
     if parent is not None and content.tier in (2, 3) and parent.tier == content.tier - 1:
         outside = sorted(names[i] for i in ids if i not in parent.party_ids)
         if outside:
-            errors["parties"] = (f"{', '.join(outside)} "
-                                 f"{'is' if len(outside) == 1 else 'are'} not a party to "
-                                 f"{parent.reference}")
+            errors["parties"] = (
+                f"{', '.join(outside)} "
+                f"{'is' if len(outside) == 1 else 'are'} not a party to "
+                f"{parent.reference}"
+            )
 
 
 def _check_conditions(content: Content, vocabulary: Vocabulary, errors: dict[str, str]) -> None:
-    kinds = {vocabulary.lawful_bases[c][1] for c in content.lawful_bases
-             if c in vocabulary.lawful_bases}
-    cats = [vocabulary.data_categories[c] for c in content.data_categories
-            if c in vocabulary.data_categories]
+    kinds = {
+        vocabulary.lawful_bases[c][1] for c in content.lawful_bases if c in vocabulary.lawful_bases
+    }
+    cats = [
+        vocabulary.data_categories[c]
+        for c in content.data_categories
+        if c in vocabulary.data_categories
+    ]
     special = sorted(c.label for c in cats if c.special)
     criminal = sorted(c.label for c in cats if c.criminal)
     if special and LawfulBasisKind.ART9 not in kinds:
-        errors["lawful_bases"] = (f"{', '.join(special)} "
-                                  f"{'is' if len(special) == 1 else 'are'} special category "
-                                  "data: choose an Article 9 condition")
+        errors["lawful_bases"] = (
+            f"{', '.join(special)} "
+            f"{'is' if len(special) == 1 else 'are'} special category "
+            "data: choose an Article 9 condition"
+        )
     elif criminal and LawfulBasisKind.SCH1 not in kinds:
-        errors["lawful_bases"] = (f"{', '.join(criminal)} "
-                                  f"{'is' if len(criminal) == 1 else 'are'} criminal offence "
-                                  "data: choose an Article 10 / DPA 2018 Schedule 1 condition")
+        errors["lawful_bases"] = (
+            f"{', '.join(criminal)} "
+            f"{'is' if len(criminal) == 1 else 'are'} criminal offence "
+            "data: choose an Article 10 / DPA 2018 Schedule 1 condition"
+        )
 
 
 def _check_dates(content: Content, errors: dict[str, str]) -> None:
@@ -222,15 +250,18 @@ def _check_dates(content: Content, errors: dict[str, str]) -> None:
         errors["review_date"] = "Enter the review date"
         return
     if content.review_date <= content.effective_from:
-        errors["review_date"] = (f"Review date must be after the effective date "
-                                 f"({long_date(content.effective_from)})")
+        errors["review_date"] = (
+            f"Review date must be after the effective date ({long_date(content.effective_from)})"
+        )
     if content.end_date is not None:
         if content.end_date <= content.effective_from:
-            errors["end_date"] = (f"End date must be after the effective date "
-                                  f"({long_date(content.effective_from)})")
+            errors["end_date"] = (
+                f"End date must be after the effective date ({long_date(content.effective_from)})"
+            )
         elif content.end_date <= content.review_date:
-            errors["end_date"] = (f"End date must be after the review date "
-                                  f"({long_date(content.review_date)})")
+            errors["end_date"] = (
+                f"End date must be after the review date ({long_date(content.review_date)})"
+            )
 
 
 def canonical(content: Content, *, reference: str, version: int) -> dict[str, Any]:
@@ -255,16 +286,24 @@ def canonical(content: Content, *, reference: str, version: int) -> dict[str, An
         "review_period_months": content.review_period_months,
         "end_date": content.end_date.isoformat() if content.end_date else None,
         "parties": [
-            {"agency_id": p.agency_id, "may_disclose": p.may_disclose,
-             "may_receive": p.may_receive, "role": p.role}
+            {
+                "agency_id": p.agency_id,
+                "may_disclose": p.may_disclose,
+                "may_receive": p.may_receive,
+                "role": p.role,
+            }
             for p in sorted(content.parties, key=lambda p: p.agency_id)
         ],
     }
 
 
 def content_sha256(content: Content, *, reference: str, version: int) -> str:
-    data = json.dumps(canonical(content, reference=reference, version=version),
-                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    data = json.dumps(
+        canonical(content, reference=reference, version=version),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
@@ -277,8 +316,17 @@ class Change:
     removed: tuple = ()
 
 
-_SCALARS = ("title", "parent_id", "data_subjects", "retention", "security", "effective_from",
-            "review_date", "review_period_months", "end_date")
+_SCALARS = (
+    "title",
+    "parent_id",
+    "data_subjects",
+    "retention",
+    "security",
+    "effective_from",
+    "review_date",
+    "review_period_months",
+    "end_date",
+)
 _LISTS = ("purposes", "data_categories", "lawful_bases")
 
 

@@ -11,8 +11,13 @@ GENESIS = "0" * 64
 
 
 def entry_hash(content: dict[str, Any], previous_hash: str) -> str:
-    body = json.dumps({"content": content, "previous": previous_hash}, sort_keys=True,
-                      separators=(",", ":"), ensure_ascii=False, default=str)
+    body = json.dumps(
+        {"content": content, "previous": previous_hash},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 

@@ -40,19 +40,27 @@ class Reason(StrEnum):
 
 
 REVIEW_OVERDUE = "review_overdue"
-ADVICE_ROLES = (OfficerRole.LEAD_INFORMATION_OFFICER, OfficerRole.CALDICOTT_GUARDIAN,
-                OfficerRole.DPO)
+ADVICE_ROLES = (
+    OfficerRole.LEAD_INFORMATION_OFFICER,
+    OfficerRole.CALDICOTT_GUARDIAN,
+    OfficerRole.DPO,
+)
 
 SAFEGUARDING_REMINDER = (
     "No agreement covers this share. If a child is at risk of significant harm, or an adult "
     "at risk of serious harm, you may still share what is needed to protect them without an "
     "agreement or consent: seek advice first from the people below if time allows. Whether "
-    "you share or not, record your decision and your reasons.")
-COVERED_MESSAGE = ("Share only what is needed for the purpose, accurately, with the right "
-                   "person and securely, and record your decision and reasons. Ask the people "
-                   "below if you are unsure.")
-NOT_REQUIRED_MESSAGE = ("Sharing within one organisation needs no agreement. Share only what "
-                        "is needed and record your decision.")
+    "you share or not, record your decision and your reasons."
+)
+COVERED_MESSAGE = (
+    "Share only what is needed for the purpose, accurately, with the right "
+    "person and securely, and record your decision and reasons. Ask the people "
+    "below if you are unsure."
+)
+NOT_REQUIRED_MESSAGE = (
+    "Sharing within one organisation needs no agreement. Share only what "
+    "is needed and record your decision."
+)
 
 
 @dataclass(frozen=True)
@@ -157,8 +165,9 @@ class Names:
         return self.categories.get(code, code)
 
 
-def _in_force(agreement: AgreementFacts, on: date,
-              settings: StatusSettings) -> tuple[VersionFacts | None, Finding | None, bool]:
+def _in_force(
+    agreement: AgreementFacts, on: date, settings: StatusSettings
+) -> tuple[VersionFacts | None, Finding | None, bool]:
     """The version in force on `on`, or the reason there is none; and whether its review
     is overdue."""
     ref = agreement.reference
@@ -167,47 +176,97 @@ def _in_force(agreement: AgreementFacts, on: date,
         latest = agreement.versions[-1]
         if latest.status == VersionStatus.TERMINATED:
             return None, Finding(Reason.TERMINATED, f"{ref} has been terminated.", ref), False
-        state = "awaiting signatures" if latest.status == VersionStatus.AWAITING_SIGNATURES \
+        state = (
+            "awaiting signatures"
+            if latest.status == VersionStatus.AWAITING_SIGNATURES
             else latest.status.value.replace("_", " ")
-        return None, Finding(Reason.NOT_ACTIVE, f"{ref} is not yet in force: version "
-                             f"{latest.number} is {state}.", ref), False
-    status = effective_status(version.status, effective_from=version.effective_from,
-                              review_date=version.review_date, end_date=version.end_date,
-                              today=on, settings=settings, terminates_on=agreement.terminates_on)
+        )
+        return (
+            None,
+            Finding(
+                Reason.NOT_ACTIVE,
+                f"{ref} is not yet in force: version {latest.number} is {state}.",
+                ref,
+            ),
+            False,
+        )
+    status = effective_status(
+        version.status,
+        effective_from=version.effective_from,
+        review_date=version.review_date,
+        end_date=version.end_date,
+        today=on,
+        settings=settings,
+        terminates_on=agreement.terminates_on,
+    )
     if status == EffectiveStatus.SUSPENDED:
         return None, Finding(Reason.SUSPENDED, f"{ref} is suspended.", ref), False
     if status == EffectiveStatus.TERMINATED:
         return None, Finding(Reason.TERMINATED, f"{ref} has been terminated.", ref), False
     if status == EffectiveStatus.SCHEDULED:
-        return None, Finding(Reason.NOT_YET_IN_FORCE, f"{ref} takes effect on "
-                             f"{long_date(version.effective_from)}.", ref), False
+        return (
+            None,
+            Finding(
+                Reason.NOT_YET_IN_FORCE,
+                f"{ref} takes effect on {long_date(version.effective_from)}.",
+                ref,
+            ),
+            False,
+        )
     if status == EffectiveStatus.EXPIRED:
-        return None, Finding(Reason.EXPIRED, f"{ref} expired on "
-                             f"{long_date(version.end_date)}.", ref), False
+        return (
+            None,
+            Finding(Reason.EXPIRED, f"{ref} expired on {long_date(version.end_date)}.", ref),
+            False,
+        )
     if status == EffectiveStatus.LAPSED:
-        return None, Finding(Reason.LAPSED, f"{ref} lapsed: its review was due on "
-                             f"{long_date(version.review_date)} and was not recorded.",
-                             ref), False
+        return (
+            None,
+            Finding(
+                Reason.LAPSED,
+                f"{ref} lapsed: its review was due on "
+                f"{long_date(version.review_date)} and was not recorded.",
+                ref,
+            ),
+            False,
+        )
     return version, None, status == EffectiveStatus.REVIEW_OVERDUE
 
 
-def _party_problem(agreement: AgreementFacts, version: VersionFacts, agency_ids: Iterable[int],
-                   on: date, names: Names) -> Finding | None:
+def _party_problem(
+    agreement: AgreementFacts,
+    version: VersionFacts,
+    agency_ids: Iterable[int],
+    on: date,
+    names: Names,
+) -> Finding | None:
     ref = agreement.reference
     for agency_id in agency_ids:
         if agency_id not in version.parties or agency_id not in version.signed:
-            return Finding(Reason.NOT_SIGNED, f"{names.agency(agency_id)} has not signed the "
-                           f"version of {ref} in force (version {version.number}).", ref)
+            return Finding(
+                Reason.NOT_SIGNED,
+                f"{names.agency(agency_id)} has not signed the "
+                f"version of {ref} in force (version {version.number}).",
+                ref,
+            )
     for agency_id in agency_ids:
         withdrawn = agreement.withdrawals.get(agency_id)
         if withdrawn is not None and withdrawn <= on:
-            return Finding(Reason.WITHDRAWN, f"{names.agency(agency_id)} withdrew from {ref} "
-                           f"on {long_date(withdrawn)}.", ref)
+            return Finding(
+                Reason.WITHDRAWN,
+                f"{names.agency(agency_id)} withdrew from {ref} on {long_date(withdrawn)}.",
+                ref,
+            )
     return None
 
 
-def _judge(agreement: AgreementFacts, request: Request, agreements: Mapping[int, AgreementFacts],
-           settings: StatusSettings, names: Names):
+def _judge(
+    agreement: AgreementFacts,
+    request: Request,
+    agreements: Mapping[int, AgreementFacts],
+    settings: StatusSettings,
+    names: Names,
+):
     """(version, warnings) when `agreement` covers the request; else the first failure."""
     a, b, on = request.from_agency_id, request.to_agency_id, request.on_date
     ref = agreement.reference
@@ -218,45 +277,69 @@ def _judge(agreement: AgreementFacts, request: Request, agreements: Mapping[int,
     if problem:
         return None, problem
     if not version.parties[a].may_disclose:
-        return None, Finding(Reason.DIRECTION_NOT_PERMITTED, f"{names.agency(a)} may not "
-                             f"disclose under {ref}.", ref)
+        return None, Finding(
+            Reason.DIRECTION_NOT_PERMITTED, f"{names.agency(a)} may not disclose under {ref}.", ref
+        )
     if not version.parties[b].may_receive:
-        return None, Finding(Reason.DIRECTION_NOT_PERMITTED, f"{names.agency(b)} may not "
-                             f"receive under {ref}.", ref)
+        return None, Finding(
+            Reason.DIRECTION_NOT_PERMITTED, f"{names.agency(b)} may not receive under {ref}.", ref
+        )
     if request.purpose not in version.purposes:
-        return None, Finding(Reason.PURPOSE_NOT_COVERED, f"{ref} does not cover the purpose "
-                             f"{names.purpose(request.purpose)}.", ref)
-    missing = sorted(request.data_categories - version.data_categories,
-                     key=names.category)
+        return None, Finding(
+            Reason.PURPOSE_NOT_COVERED,
+            f"{ref} does not cover the purpose {names.purpose(request.purpose)}.",
+            ref,
+        )
+    missing = sorted(request.data_categories - version.data_categories, key=names.category)
     if missing:
         listed = ", ".join(names.category(c) for c in missing)
         noun = "category" if len(missing) == 1 else "categories"
-        return None, Finding(Reason.CATEGORY_NOT_COVERED, f"{ref} does not cover the data "
-                             f"{noun} {listed}.", ref)
+        return None, Finding(
+            Reason.CATEGORY_NOT_COVERED, f"{ref} does not cover the data {noun} {listed}.", ref
+        )
     warnings = []
     if overdue:
-        warnings.append(Finding(REVIEW_OVERDUE, f"{ref} is past its review date "
-                                f"({long_date(version.review_date)}): it still applies, but ask "
-                                "its owner to review it.", ref))
+        warnings.append(
+            Finding(
+                REVIEW_OVERDUE,
+                f"{ref} is past its review date "
+                f"({long_date(version.review_date)}): it still applies, but ask "
+                "its owner to review it.",
+                ref,
+            )
+        )
     seen = {agreement.id}
     parent_id = agreement.parent_id
     while parent_id is not None and parent_id not in seen:
         seen.add(parent_id)
         parent = agreements.get(parent_id)
         if parent is None:
-            return None, Finding(Reason.PARENT_NOT_IN_FORCE, f"The agreement above {ref} "
-                                 "is missing from the registry.", ref)
+            return None, Finding(
+                Reason.PARENT_NOT_IN_FORCE,
+                f"The agreement above {ref} is missing from the registry.",
+                ref,
+            )
         parent_version, parent_problem, parent_overdue = _in_force(parent, on, settings)
         if parent_version is not None:
             parent_problem = _party_problem(parent, parent_version, (a, b), on, names)
         if parent_problem is not None:
-            return None, Finding(Reason.PARENT_NOT_IN_FORCE, f"{ref} sits under "
-                                 f"{parent.reference}, which does not apply: "
-                                 f"{parent_problem.message}", ref)
+            return None, Finding(
+                Reason.PARENT_NOT_IN_FORCE,
+                f"{ref} sits under "
+                f"{parent.reference}, which does not apply: "
+                f"{parent_problem.message}",
+                ref,
+            )
         if parent_overdue and parent_version is not None:
-            warnings.append(Finding(REVIEW_OVERDUE, f"{parent.reference}, above {ref}, is past "
-                                    f"its review date ({long_date(parent_version.review_date)})"
-                                    ": ask its owner to review it.", parent.reference))
+            warnings.append(
+                Finding(
+                    REVIEW_OVERDUE,
+                    f"{parent.reference}, above {ref}, is past "
+                    f"its review date ({long_date(parent_version.review_date)})"
+                    ": ask its owner to review it.",
+                    parent.reference,
+                )
+            )
         parent_id = parent.parent_id
     return (version, tuple(warnings)), None
 
@@ -270,15 +353,22 @@ def narrowed(agreement: AgreementFacts, request: Request) -> AgreementFacts:
     return replace(
         agreement,
         withdrawals={k: v for k, v in agreement.withdrawals.items() if k in pair},
-        versions=tuple(replace(
-            v, parties={k: t for k, t in v.parties.items() if k in pair},
-            signed=v.signed & pair, purposes=v.purposes & {request.purpose},
-            data_categories=v.data_categories & request.data_categories)
-            for v in agreement.versions))
+        versions=tuple(
+            replace(
+                v,
+                parties={k: t for k, t in v.parties.items() if k in pair},
+                signed=v.signed & pair,
+                purposes=v.purposes & {request.purpose},
+                data_categories=v.data_categories & request.data_categories,
+            )
+            for v in agreement.versions
+        ),
+    )
 
 
-def chain_of(agreement: AgreementFacts,
-             agreements: Mapping[int, AgreementFacts]) -> tuple[str, ...]:
+def chain_of(
+    agreement: AgreementFacts, agreements: Mapping[int, AgreementFacts]
+) -> tuple[str, ...]:
     """References from the top of the tier chain down to `agreement`."""
     chain = [agreement.reference]
     seen = {agreement.id}
@@ -290,16 +380,23 @@ def chain_of(agreement: AgreementFacts,
     return tuple(reversed(chain))
 
 
-def check(request: Request, agreements: Mapping[int, AgreementFacts], contacts: Iterable[Contact],
-          *, settings: StatusSettings = StatusSettings(), names: Names = Names()) -> Answer:
+def check(
+    request: Request,
+    agreements: Mapping[int, AgreementFacts],
+    contacts: Iterable[Contact],
+    *,
+    settings: StatusSettings = StatusSettings(),
+    names: Names = Names(),
+) -> Answer:
     """Answer the request from `agreements` (the candidates and their ancestors)."""
     advice = tuple(c for role in ADVICE_ROLES for c in contacts if c.role == role)
     a, b = request.from_agency_id, request.to_agency_id
     if a == b:
         return Answer(Outcome.NOT_REQUIRED, None, None, (), (), (), advice, NOT_REQUIRED_MESSAGE)
-    candidates = sorted((x for x in agreements.values()
-                         if x.tier in (2, 3) and x.has_party(a) and x.has_party(b)),
-                        key=lambda x: x.reference)
+    candidates = sorted(
+        (x for x in agreements.values() if x.tier in (2, 3) and x.has_party(a) and x.has_party(b)),
+        key=lambda x: x.reference,
+    )
     covering, reasons = [], []
     for candidate in candidates:
         verdict, problem = _judge(candidate, request, agreements, settings, names)
@@ -308,15 +405,30 @@ def check(request: Request, agreements: Mapping[int, AgreementFacts], contacts: 
         else:
             covering.append((candidate, *verdict))
     if not candidates:
-        reasons.append(Finding(Reason.NO_AGREEMENT, f"No tier 2 or tier 3 agreement has both "
-                               f"{names.agency(a)} and {names.agency(b)} as parties."))
+        reasons.append(
+            Finding(
+                Reason.NO_AGREEMENT,
+                f"No tier 2 or tier 3 agreement has both "
+                f"{names.agency(a)} and {names.agency(b)} as parties.",
+            )
+        )
     if not covering:
-        return Answer(Outcome.NOT_COVERED, None, None, (), (), tuple(reasons), advice,
-                      SAFEGUARDING_REMINDER)
+        return Answer(
+            Outcome.NOT_COVERED, None, None, (), (), tuple(reasons), advice, SAFEGUARDING_REMINDER
+        )
     # Prefer no warnings, then tier 3 over tier 2, then the latest effective date.
-    covering.sort(key=lambda c: (bool(c[2]), -c[0].tier, -c[1].effective_from.toordinal(),
-                                 c[0].reference))
+    covering.sort(
+        key=lambda c: (bool(c[2]), -c[0].tier, -c[1].effective_from.toordinal(), c[0].reference)
+    )
     best, version, warnings = covering[0]
     outcome = Outcome.COVERED_WITH_WARNINGS if warnings else Outcome.COVERED
-    return Answer(outcome, best, version.number, chain_of(best, agreements), warnings,
-                  tuple(reasons), advice, COVERED_MESSAGE)
+    return Answer(
+        outcome,
+        best,
+        version.number,
+        chain_of(best, agreements),
+        warnings,
+        tuple(reasons),
+        advice,
+        COVERED_MESSAGE,
+    )

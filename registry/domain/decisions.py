@@ -20,9 +20,12 @@ class Consent(StrEnum):
 
 
 DECISION_LABELS = {Decision.SHARE: "Share", Decision.NOT_SHARE: "Do not share"}
-CONSENT_LABELS = {Consent.GIVEN: "Consent given", Consent.REFUSED: "Consent refused",
-                  Consent.NOT_SOUGHT: "Consent not sought",
-                  Consent.NOT_APPLICABLE: "Consent not applicable"}
+CONSENT_LABELS = {
+    Consent.GIVEN: "Consent given",
+    Consent.REFUSED: "Consent refused",
+    Consent.NOT_SOUGHT: "Consent not sought",
+    Consent.NOT_APPLICABLE: "Consent not applicable",
+}
 
 # The partnership's key questions, asked before every decision and kept with it.
 KEY_QUESTIONS = {
@@ -32,9 +35,9 @@ KEY_QUESTIONS = {
     "consent": "Do you have consent to share? If not, why not?",
     "statutory_duty": "Is there a statutory duty or a court order to share?",
     "public_interest": "If consent was refused or not sought, is there a sufficient public "
-                       "interest to share?",
+    "interest to share?",
     "proportionate": "Is only what is needed being shared, accurately, with the right person, "
-                     "securely?",
+    "securely?",
 }
 ANSWERS = ("yes", "no", "not_sure", "not_applicable")
 METHODS = ("secure_email", "phone", "in_person", "meeting", "case_system", "letter", "other")
@@ -44,29 +47,43 @@ METHODS = ("secure_email", "phone", "in_person", "meeting", "case_system", "lett
 CASE_REFERENCE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$")
 
 
-def check_decision(*, decision: str | None, consent: str | None, consent_reason: str | None,
-                   reasons: str | None, case_reference: str | None,
-                   key_questions: dict | None, method: str | None,
-                   follow_up_on: date | None, today: date) -> dict[str, str]:
+def check_decision(
+    *,
+    decision: str | None,
+    consent: str | None,
+    consent_reason: str | None,
+    reasons: str | None,
+    case_reference: str | None,
+    key_questions: dict | None,
+    method: str | None,
+    follow_up_on: date | None,
+    today: date,
+) -> dict[str, str]:
     """Every rule a decision record must meet, by field."""
     fields: dict[str, str] = {}
     if decision not in set(Decision):
         fields["decision"] = "Choose whether you decided to share or not to share"
     if consent not in set(Consent):
         fields["consent"] = "Say whether consent was given, refused, not sought or not applicable"
-    if decision == Decision.SHARE and consent in (Consent.REFUSED, Consent.NOT_SOUGHT) \
-            and not (consent_reason or "").strip():
-        fields["consent_reason"] = ("You are sharing without consent: say why (for example "
-                                    "the risk of significant harm)")
+    if (
+        decision == Decision.SHARE
+        and consent in (Consent.REFUSED, Consent.NOT_SOUGHT)
+        and not (consent_reason or "").strip()
+    ):
+        fields["consent_reason"] = (
+            "You are sharing without consent: say why (for example the risk of significant harm)"
+        )
     if not (reasons or "").strip():
         fields["reasons"] = "Record the reasons for your decision"
     if case_reference and not CASE_REFERENCE.match(case_reference):
-        fields["case_reference"] = ("Enter only the reference from your case system, like "
-                                    "CS-104233: no names or spaces")
+        fields["case_reference"] = (
+            "Enter only the reference from your case system, like CS-104233: no names or spaces"
+        )
     for key, answer in (key_questions or {}).items():
         if key not in KEY_QUESTIONS or answer not in ANSWERS:
-            fields["key_questions"] = ("Answer each key question with yes, no, not_sure or "
-                                       "not_applicable")
+            fields["key_questions"] = (
+                "Answer each key question with yes, no, not_sure or not_applicable"
+            )
             break
     if method and method not in METHODS:
         fields["method"] = "Choose how the information was shared: " + ", ".join(METHODS)

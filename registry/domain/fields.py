@@ -16,8 +16,10 @@ def normalise_ico(value: str) -> str:
 
 def ico_error(value: str) -> str | None:
     if not ICO_PATTERN.match(value):
-        return ("Enter the ICO registration number as Z and 7 digits, or Z, a letter "
-                "and 6 digits, like Z1234567 or ZA123456")
+        return (
+            "Enter the ICO registration number as Z and 7 digits, or Z, a letter "
+            "and 6 digits, like Z1234567 or ZA123456"
+        )
     return None
 
 

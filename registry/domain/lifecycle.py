@@ -23,10 +23,16 @@ class StatusSettings:
     grace_days: int = 90
 
 
-def effective_status(status: VersionStatus | str, *, effective_from: date, review_date: date,
-                     end_date: date | None, today: date,
-                     settings: StatusSettings = StatusSettings(),
-                     terminates_on: date | None = None) -> EffectiveStatus:
+def effective_status(
+    status: VersionStatus | str,
+    *,
+    effective_from: date,
+    review_date: date,
+    end_date: date | None,
+    today: date,
+    settings: StatusSettings = StatusSettings(),
+    terminates_on: date | None = None,
+) -> EffectiveStatus:
     """What a version is on `today`, from its stored status and its dates (SPEC §4)."""
     status = VersionStatus(status)
     if status in _PASS_THROUGH:
@@ -46,8 +52,9 @@ def effective_status(status: VersionStatus | str, *, effective_from: date, revie
     return EffectiveStatus.ACTIVE
 
 
-def _require(current: VersionStatus, allowed: set[VersionStatus], action: str,
-             reference: str, number: int) -> None:
+def _require(
+    current: VersionStatus, allowed: set[VersionStatus], action: str, reference: str, number: int
+) -> None:
     if current not in allowed:
         names = " or ".join(sorted(s.value.replace("_", " ") for s in allowed))
         raise Conflict(
@@ -69,11 +76,14 @@ def check_can_sign(status: VersionStatus, reference: str, number: int) -> None:
     _require(status, {VersionStatus.AWAITING_SIGNATURES}, "signed or declined", reference, number)
 
 
-def check_can_amend(status: VersionStatus, reference: str, number: int,
-                    open_version: int | None) -> None:
+def check_can_amend(
+    status: VersionStatus, reference: str, number: int, open_version: int | None
+) -> None:
     if open_version is not None:
-        raise Conflict(f"{reference} already has version {open_version} open for amendment",
-                       code="amendment_open")
+        raise Conflict(
+            f"{reference} already has version {open_version} open for amendment",
+            code="amendment_open",
+        )
     _require(status, {VersionStatus.ACTIVE}, "amended", reference, number)
 
 
@@ -86,8 +96,18 @@ def check_can_resume(status: VersionStatus, reference: str, number: int) -> None
 
 
 def check_can_terminate(status: VersionStatus, reference: str, number: int) -> None:
-    _require(status, {VersionStatus.ACTIVE, VersionStatus.SUSPENDED, VersionStatus.DRAFT,
-                      VersionStatus.AWAITING_SIGNATURES}, "terminated", reference, number)
+    _require(
+        status,
+        {
+            VersionStatus.ACTIVE,
+            VersionStatus.SUSPENDED,
+            VersionStatus.DRAFT,
+            VersionStatus.AWAITING_SIGNATURES,
+        },
+        "terminated",
+        reference,
+        number,
+    )
 
 
 def check_can_review(status: VersionStatus, reference: str, number: int) -> None:

@@ -50,8 +50,11 @@ def may_suspend(actor: Actor) -> bool:
 
 def may_sign_for(actor: Actor, party_ids: Iterable[int]) -> bool:
     """A signatory signs only for its own agency, and only if it is a party. Never the admin."""
-    return (actor.has(Role.SIGNATORY) and actor.agency_id is not None
-            and actor.agency_id in set(party_ids))
+    return (
+        actor.has(Role.SIGNATORY)
+        and actor.agency_id is not None
+        and actor.agency_id in set(party_ids)
+    )
 
 
 def may_withdraw(actor: Actor, agency_id: int) -> bool:
@@ -61,8 +64,11 @@ def may_withdraw(actor: Actor, agency_id: int) -> bool:
 def may_give_notice(actor: Actor, party_ids: Iterable[int]) -> bool:
     """An IG lead gives notice of withdrawal only for its own agency, and only from an
     agreement that agency is a party to."""
-    return actor.agency_id is not None and actor.agency_id in set(party_ids) \
+    return (
+        actor.agency_id is not None
+        and actor.agency_id in set(party_ids)
         and may_withdraw(actor, actor.agency_id)
+    )
 
 
 def require(allowed: bool, message: str = "You do not have permission to do that") -> None:

@@ -100,8 +100,9 @@ EFFECTIVE_STATUS_LABELS = {
 }
 
 # In force: the agreement can cover a share (overdue with a warning).
-IN_FORCE = frozenset({EffectiveStatus.ACTIVE, EffectiveStatus.REVIEW_DUE,
-                      EffectiveStatus.REVIEW_OVERDUE})
+IN_FORCE = frozenset(
+    {EffectiveStatus.ACTIVE, EffectiveStatus.REVIEW_DUE, EffectiveStatus.REVIEW_OVERDUE}
+)
 
 
 class ReviewOutcome(StrEnum):
@@ -117,5 +118,8 @@ class LawfulBasisKind(StrEnum):
     STATUTE = "statute"
 
 
-TIER_LABELS = {1: "Tier 1: overarching protocol", 2: "Tier 2: purpose-specific agreement",
-               3: "Tier 3: operational disclosure agreement"}
+TIER_LABELS = {
+    1: "Tier 1: overarching protocol",
+    2: "Tier 2: purpose-specific agreement",
+    3: "Tier 3: operational disclosure agreement",
+}

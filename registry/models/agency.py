@@ -28,8 +28,9 @@ class Agency(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    officers: Mapped[list[Officer]] = relationship(back_populates="agency",
-                                                   order_by="Officer.started_on")
+    officers: Mapped[list[Officer]] = relationship(
+        back_populates="agency", order_by="Officer.started_on"
+    )
 
     __table_args__ = (
         CheckConstraint("length(name) > 0", name="name_not_empty"),

@@ -41,15 +41,18 @@ class Agreement(db.Model):
     parent: Mapped[Agreement | None] = relationship(remote_side=[id])
     owner: Mapped[Agency] = relationship()
     versions: Mapped[list[AgreementVersion]] = relationship(
-        back_populates="agreement", order_by="AgreementVersion.number")
+        back_populates="agreement", order_by="AgreementVersion.number"
+    )
     withdrawals: Mapped[list[Withdrawal]] = relationship(order_by="Withdrawal.id")
     reviews: Mapped[list[Review]] = relationship(order_by="Review.id")
 
     __mapper_args__ = {"version_id_col": lock_version}
     __table_args__ = (
         CheckConstraint("tier IN (1, 2, 3)", name="tier_known"),
-        CheckConstraint("(tier = 1 AND parent_id IS NULL) OR (tier > 1 AND parent_id IS NOT NULL)",
-                        name="parent_by_tier"),
+        CheckConstraint(
+            "(tier = 1 AND parent_id IS NULL) OR (tier > 1 AND parent_id IS NOT NULL)",
+            name="parent_by_tier",
+        ),
         CheckConstraint("reference LIKE 'ISA-____-%'", name="reference_format"),
         # The public register's order: its downloads read it in batches from a key.
         Index("ix_agreements_tier_reference", "tier", "reference"),
@@ -97,8 +100,9 @@ class AgreementVersion(db.Model):
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agreement: Mapped[Agreement] = relationship(back_populates="versions")
-    parties: Mapped[list[Party]] = relationship(cascade="all, delete-orphan",
-                                                order_by="Party.agency_id")
+    parties: Mapped[list[Party]] = relationship(
+        cascade="all, delete-orphan", order_by="Party.agency_id"
+    )
     purpose_rows: Mapped[list[VersionPurpose]] = relationship(cascade="all, delete-orphan")
     category_rows: Mapped[list[VersionCategory]] = relationship(cascade="all, delete-orphan")
     basis_rows: Mapped[list[VersionBasis]] = relationship(cascade="all, delete-orphan")
@@ -109,16 +113,28 @@ class AgreementVersion(db.Model):
         UniqueConstraint("agreement_id", "number"),
         CheckConstraint("number >= 1", name="number_positive"),
         CheckConstraint("review_date > effective_from", name="review_after_effective"),
-        CheckConstraint("end_date IS NULL OR end_date > effective_from",
-                        name="end_after_effective"),
+        CheckConstraint(
+            "end_date IS NULL OR end_date > effective_from", name="end_after_effective"
+        ),
         CheckConstraint("review_period_months BETWEEN 1 AND 60", name="review_period_range"),
-        CheckConstraint("status = 'draft' OR content_sha256 IS NOT NULL",
-                        name="frozen_content_hashed"),
+        CheckConstraint(
+            "status = 'draft' OR content_sha256 IS NOT NULL", name="frozen_content_hashed"
+        ),
         # At most one version in force (or suspended), and at most one open, per agreement.
-        Index("uq_agreement_versions_one_current", "agreement_id", unique=True,
-              sqlite_where=text(_CURRENT), postgresql_where=text(_CURRENT)),
-        Index("uq_agreement_versions_one_open", "agreement_id", unique=True,
-              sqlite_where=text(_OPEN), postgresql_where=text(_OPEN)),
+        Index(
+            "uq_agreement_versions_one_current",
+            "agreement_id",
+            unique=True,
+            sqlite_where=text(_CURRENT),
+            postgresql_where=text(_CURRENT),
+        ),
+        Index(
+            "uq_agreement_versions_one_open",
+            "agreement_id",
+            unique=True,
+            sqlite_where=text(_OPEN),
+            postgresql_where=text(_OPEN),
+        ),
     )
 
     @property
@@ -135,8 +151,14 @@ class AgreementVersion(db.Model):
 
     def signature_for(self, agency_id: int) -> Signature | None:
         """The party's signature of this version's content as it now stands."""
-        return next((s for s in self.signatures if s.agency_id == agency_id
-                     and s.content_sha256 == self.content_sha256), None)
+        return next(
+            (
+                s
+                for s in self.signatures
+                if s.agency_id == agency_id and s.content_sha256 == self.content_sha256
+            ),
+            None,
+        )
 
     def all_signed(self) -> bool:
         return all(self.signature_for(p.agency_id) for p in self.parties)
@@ -145,8 +167,7 @@ class AgreementVersion(db.Model):
 class Party(db.Model):
     __tablename__ = "agreement_parties"
 
-    version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id"),
-                                            primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id"), primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     may_disclose: Mapped[bool]
     may_receive: Mapped[bool]
@@ -164,25 +185,21 @@ class Party(db.Model):
 class VersionPurpose(db.Model):
     __tablename__ = "agreement_purposes"
 
-    version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id"),
-                                            primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id"), primary_key=True)
     purpose_code: Mapped[str] = mapped_column(ForeignKey("purposes.code"), primary_key=True)
 
 
 class VersionCategory(db.Model):
     __tablename__ = "agreement_data_categories"
 
-    version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id"),
-                                            primary_key=True)
-    category_code: Mapped[str] = mapped_column(ForeignKey("data_categories.code"),
-                                               primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id"), primary_key=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("data_categories.code"), primary_key=True)
 
 
 class VersionBasis(db.Model):
     __tablename__ = "agreement_lawful_bases"
 
-    version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id"),
-                                            primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id"), primary_key=True)
     basis_code: Mapped[str] = mapped_column(ForeignKey("lawful_bases.code"), primary_key=True)
 
 
@@ -206,9 +223,11 @@ class Signature(db.Model):
         # content needs that party's signature again.
         UniqueConstraint("version_id", "agency_id", "content_sha256"),
         # Only a party of the version can sign it.
-        ForeignKeyConstraint(["version_id", "agency_id"],
-                             ["agreement_parties.version_id", "agreement_parties.agency_id"],
-                             name="fk_signatures_party"),
+        ForeignKeyConstraint(
+            ["version_id", "agency_id"],
+            ["agreement_parties.version_id", "agreement_parties.agency_id"],
+            name="fk_signatures_party",
+        ),
     )
 
 

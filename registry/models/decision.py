@@ -69,9 +69,11 @@ class DecisionRecord(db.Model):
         UniqueConstraint("user_id", "idempotency_key"),
         CheckConstraint("sequence >= 1", name="sequence_positive"),
         CheckConstraint("length(reasons) > 0", name="reasons_given"),
-        CheckConstraint("NOT (decision = 'share' AND consent IN ('refused', 'not_sought') "
-                        "AND (consent_reason IS NULL OR length(consent_reason) = 0))",
-                        name="consent_reason_when_sharing_without_consent"),
+        CheckConstraint(
+            "NOT (decision = 'share' AND consent IN ('refused', 'not_sought') "
+            "AND (consent_reason IS NULL OR length(consent_reason) = 0))",
+            name="consent_reason_when_sharing_without_consent",
+        ),
         Index("ix_decisions_agency_sequence", "agency_id", "sequence"),
         Index("ix_decisions_user_sequence", "user_id", "sequence"),
     )

@@ -22,5 +22,4 @@ class IssuedPdf(db.Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
 
-    __table_args__ = (Index("ix_issued_pdfs_agreement_version", "agreement_id",
-                            "version_number"),)
+    __table_args__ = (Index("ix_issued_pdfs_agreement_version", "agreement_id", "version_number"),)

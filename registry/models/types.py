@@ -34,6 +34,12 @@ def utcnow() -> datetime:
 
 def enum_column(enum_cls, name: str) -> Enum:
     """A portable enum: VARCHAR plus a named CHECK constraint, storing the values."""
-    return Enum(enum_cls, name=name, native_enum=False, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e], length=32,
-                validate_strings=True)
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        values_callable=lambda e: [m.value for m in e],
+        length=32,
+        validate_strings=True,
+    )

@@ -38,8 +38,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agency: Mapped[Agency | None] = relationship()
-    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan",
-                                                     lazy="selectin")
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
 
@@ -58,8 +57,13 @@ class User(UserMixin, db.Model):
         return role in self.roles
 
     def actor(self) -> Actor:
-        return Actor(user_id=self.id, name=self.name, agency_id=self.agency_id,
-                     roles=self.roles, job_title=self.job_title)
+        return Actor(
+            user_id=self.id,
+            name=self.name,
+            agency_id=self.agency_id,
+            roles=self.roles,
+            job_title=self.job_title,
+        )
 
 
 class UserRole(db.Model):

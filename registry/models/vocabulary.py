@@ -39,8 +39,7 @@ class LawfulBasis(db.Model):
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     label: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[LawfulBasisKind] = mapped_column(enum_column(LawfulBasisKind,
-                                                              "lawful_basis_kind"))
+    kind: Mapped[LawfulBasisKind] = mapped_column(enum_column(LawfulBasisKind, "lawful_basis_kind"))
     active: Mapped[bool] = mapped_column(default=True)
 
     __table_args__ = (CheckConstraint(_CODE_CHECK, name="code_format"),)

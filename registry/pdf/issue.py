@@ -15,8 +15,9 @@ from . import context, seal
 from .render import render_pdf
 
 
-def issue_sealed(session: Session, agreement: Agreement, version: AgreementVersion, *,
-                 now: datetime) -> IssuedPdf | None:
+def issue_sealed(
+    session: Session, agreement: Agreement, version: AgreementVersion, *, now: datetime
+) -> IssuedPdf | None:
     """Render, seal and store the version's PDF (in the caller's transaction). Answers None
     when SEAL_ON_ACTIVATION is off (a setting for test suites that do not look at PDFs)."""
     config = current_app.config
@@ -24,19 +25,34 @@ def issue_sealed(session: Session, agreement: Agreement, version: AgreementVersi
         return None
     session.flush()
     body = render_pdf(context.build(session, agreement, version.number))
-    sealed = seal.seal(body, seal.keys_from_config(config), reference=agreement.reference,
-                       version=version.number, location=config["PARTNERSHIP_NAME"])
-    row = IssuedPdf(agreement_id=agreement.id, version_number=version.number,
-                    review_date=version.review_date,
-                    sha256=hashlib.sha256(sealed).hexdigest(), issued_at=now, pdf=sealed)
+    sealed = seal.seal(
+        body,
+        seal.keys_from_config(config),
+        reference=agreement.reference,
+        version=version.number,
+        location=config["PARTNERSHIP_NAME"],
+    )
+    row = IssuedPdf(
+        agreement_id=agreement.id,
+        version_number=version.number,
+        review_date=version.review_date,
+        sha256=hashlib.sha256(sealed).hexdigest(),
+        issued_at=now,
+        pdf=sealed,
+    )
     session.add(row)
     return row
 
 
 def issued(session: Session, agreement_id: int) -> list[IssuedPdf]:
     """Every sealed PDF issued for the agreement, newest first (bytes not loaded)."""
-    return list(session.scalars(select(IssuedPdf).where(IssuedPdf.agreement_id == agreement_id)
-                                .order_by(IssuedPdf.id.desc())))
+    return list(
+        session.scalars(
+            select(IssuedPdf)
+            .where(IssuedPdf.agreement_id == agreement_id)
+            .order_by(IssuedPdf.id.desc())
+        )
+    )
 
 
 def pdf_for(session: Session, agreement: Agreement, number: int) -> bytes:
@@ -48,6 +64,9 @@ def pdf_for(session: Session, agreement: Agreement, number: int) -> bytes:
 
 
 def latest_for(session: Session, agreement_id: int, number: int) -> IssuedPdf | None:
-    return session.scalar(select(IssuedPdf).where(IssuedPdf.agreement_id == agreement_id,
-                                                  IssuedPdf.version_number == number)
-                          .order_by(IssuedPdf.id.desc()).limit(1))
+    return session.scalar(
+        select(IssuedPdf)
+        .where(IssuedPdf.agreement_id == agreement_id, IssuedPdf.version_number == number)
+        .order_by(IssuedPdf.id.desc())
+        .limit(1)
+    )

@@ -37,7 +37,9 @@ def render_pdf(context: dict[str, Any]) -> bytes:
     html = render_template("pdf/agreement.html", **context)
     static = current_app.static_folder or str(TEMPLATE_DIR)
     fetcher = LockedFetcher(static)
-    stylesheet = CSS(string=(TEMPLATE_DIR / "agreement.css").read_text(encoding="utf-8"),
-                     url_fetcher=fetcher)
-    return HTML(string=html, base_url=Path(static).as_uri() + "/",
-                url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
+    stylesheet = CSS(
+        string=(TEMPLATE_DIR / "agreement.css").read_text(encoding="utf-8"), url_fetcher=fetcher
+    )
+    return HTML(string=html, base_url=Path(static).as_uri() + "/", url_fetcher=fetcher).write_pdf(
+        stylesheets=[stylesheet]
+    )

@@ -36,10 +36,14 @@ class SealKeys:
 
 def keys_from_config(config: dict) -> SealKeys:
     if config.get("SEAL_CERT") and config.get("SEAL_KEY"):
-        return SealKeys(Path(config["SEAL_CERT"]), Path(config["SEAL_KEY"]),
-                        Path(config.get("SEAL_CA") or config["SEAL_CERT"]))
-    return development_keys(Path(config["INSTANCE_PATH"]) / "seal",
-                            config.get("PARTNERSHIP_NAME", "Agreement registry"))
+        return SealKeys(
+            Path(config["SEAL_CERT"]),
+            Path(config["SEAL_KEY"]),
+            Path(config.get("SEAL_CA") or config["SEAL_CERT"]),
+        )
+    return development_keys(
+        Path(config["INSTANCE_PATH"]) / "seal", config.get("PARTNERSHIP_NAME", "Agreement registry")
+    )
 
 
 def development_keys(folder: Path, name: str) -> SealKeys:
@@ -50,44 +54,61 @@ def development_keys(folder: Path, name: str) -> SealKeys:
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
-                                            f"{name} development seal CA")])
-    ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-               .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now - timedelta(days=1))
-               .not_valid_after(now + timedelta(days=3650))
-               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-               .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
-                                            False), critical=True)
-               .sign(ca_key, hashes.SHA256()))
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name} development seal CA")])
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     seal_key = ec.generate_private_key(ec.SECP256R1())
-    seal_cert = (x509.CertificateBuilder()
-                 .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
-                                                             f"{name} agreement registry seal")]))
-                 .issuer_name(ca_name).public_key(seal_key.public_key())
-                 .serial_number(x509.random_serial_number())
-                 .not_valid_before(now - timedelta(days=1))
-                 .not_valid_after(now + timedelta(days=1825))
-                 .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                 .add_extension(x509.KeyUsage(True, True, False, False, False, False, False,
-                                              False, False), critical=True)
-                 .sign(ca_key, hashes.SHA256()))
+    seal_cert = (
+        x509.CertificateBuilder()
+        .subject_name(
+            x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name} agreement registry seal")])
+        )
+        .issuer_name(ca_name)
+        .public_key(seal_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1825))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     pem = serialization.Encoding.PEM
     keys.ca.write_bytes(ca_cert.public_bytes(pem))
     keys.cert.write_bytes(seal_cert.public_bytes(pem))
-    keys.key.write_bytes(seal_key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                                serialization.NoEncryption()))
+    keys.key.write_bytes(
+        seal_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     keys.key.chmod(0o600)
     return keys
 
 
 def seal(pdf: bytes, keys: SealKeys, *, reference: str, version: int, location: str) -> bytes:
     """The PDF with a PAdES seal over all of it, naming the agreement and version."""
-    signer = signers.SimpleSigner.load(str(keys.key), str(keys.cert),
-                                       ca_chain_files=(str(keys.ca),))
-    meta = signers.PdfSignatureMetadata(field_name=FIELD, subfilter=SigSeedSubFilter.PADES,
-                                        reason=f"{reference} version {version}",
-                                        location=location)
+    signer = signers.SimpleSigner.load(
+        str(keys.key), str(keys.cert), ca_chain_files=(str(keys.ca),)
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD,
+        subfilter=SigSeedSubFilter.PADES,
+        reason=f"{reference} version {version}",
+        location=location,
+    )
     out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer)
     return out.getvalue()
 
@@ -105,11 +126,17 @@ def verify(data: bytes, keys: SealKeys) -> Verdict:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         seals = [s for s in reader.embedded_signatures if s.field_name == FIELD]
     except Exception:  # noqa: BLE001 (any parse failure means the same to the reader)
-        return Verdict(False, "This file could not be read as a sealed PDF: it has been "
-                              "changed or damaged, or it is not a PDF. Do not rely on it.")
+        return Verdict(
+            False,
+            "This file could not be read as a sealed PDF: it has been "
+            "changed or damaged, or it is not a PDF. Do not rely on it.",
+        )
     if not seals:
-        return Verdict(False, "This PDF carries no registry seal, so it is not an issued copy "
-                              "of an agreement from the registry.")
+        return Verdict(
+            False,
+            "This PDF carries no registry seal, so it is not an issued copy "
+            "of an agreement from the registry.",
+        )
     embedded = seals[-1]
     reason = embedded.sig_object.get("/Reason")
     agreement = str(reason) if reason else None
@@ -119,14 +146,24 @@ def verify(data: bytes, keys: SealKeys) -> Verdict:
     except (PathBuildingError, ValueError, KeyError):
         status = None
     if status is None or not status.intact or not status.valid:
-        return Verdict(False, "This PDF has been changed since the registry sealed it. Do not "
-                              "rely on it: download a fresh copy from the registry.", agreement)
+        return Verdict(
+            False,
+            "This PDF has been changed since the registry sealed it. Do not "
+            "rely on it: download a fresh copy from the registry.",
+            agreement,
+        )
     if not status.trusted:
-        return Verdict(False, "This PDF's seal is intact, but it was not made by this "
-                              "registry, so it cannot vouch for the content.", agreement)
+        return Verdict(
+            False,
+            "This PDF's seal is intact, but it was not made by this "
+            "registry, so it cannot vouch for the content.",
+            agreement,
+        )
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-        return Verdict(False, "Something was added to this PDF after the registry sealed it. "
-                              "Do not rely on it: download a fresh copy from the registry.",
-                       agreement)
-    return Verdict(True, f"Sealed by the registry and unchanged since: {agreement}.",
-                   agreement)
+        return Verdict(
+            False,
+            "Something was added to this PDF after the registry sealed it. "
+            "Do not rely on it: download a fresh copy from the registry.",
+            agreement,
+        )
+    return Verdict(True, f"Sealed by the registry and unchanged since: {agreement}.", agreement)

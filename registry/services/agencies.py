@@ -25,15 +25,19 @@ OFFICER_FIELDS = ("role", "name", "job_title", "email", "phone")
 
 
 def agency_snapshot(agency: Agency) -> dict[str, Any]:
-    return {f: (getattr(agency, f).value if f == "kind" else getattr(agency, f))
-            for f in AGENCY_FIELDS}
+    return {
+        f: (getattr(agency, f).value if f == "kind" else getattr(agency, f)) for f in AGENCY_FIELDS
+    }
 
 
 def officer_snapshot(officer: Officer) -> dict[str, Any]:
     data = {f: getattr(officer, f) for f in OFFICER_FIELDS}
     data["role"] = officer.role.value
-    data.update(agency_id=officer.agency_id, started_on=officer.started_on.isoformat(),
-                ended_on=officer.ended_on.isoformat() if officer.ended_on else None)
+    data.update(
+        agency_id=officer.agency_id,
+        started_on=officer.started_on.isoformat(),
+        ended_on=officer.ended_on.isoformat() if officer.ended_on else None,
+    )
     return data
 
 
@@ -51,8 +55,7 @@ def _clean_agency(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
         try:
             clean["kind"] = AgencyKind(data["kind"])
         except ValueError:
-            fields["kind"] = ("Choose the kind of agency: " +
-                              ", ".join(k.value for k in AgencyKind))
+            fields["kind"] = "Choose the kind of agency: " + ", ".join(k.value for k in AgencyKind)
     if "ico_registration" in data:
         clean["ico_registration"] = normalise_ico(data["ico_registration"] or "")
         if error := ico_error(clean["ico_registration"]):
@@ -74,8 +77,10 @@ def _clean_agency(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
 
 
 def _check_unique(session: Session, clean: dict[str, Any], agency_id: int | None) -> None:
-    for column, label in ((Agency.ico_registration, "ICO registration number"),
-                          (Agency.name, "name")):
+    for column, label in (
+        (Agency.ico_registration, "ICO registration number"),
+        (Agency.name, "name"),
+    ):
         value = clean.get(column.key)
         if value is None:
             continue
@@ -86,19 +91,27 @@ def _check_unique(session: Session, clean: dict[str, Any], agency_id: int | None
 
 
 @writes
-def add_checked(session: Session, actor: Actor, clean: dict[str, Any], *, action: str,
-                now: datetime) -> Agency:
+def add_checked(
+    session: Session, actor: Actor, clean: dict[str, Any], *, action: str, now: datetime
+) -> Agency:
     """Add an agency from already-checked fields, with its audit entry (caller commits)."""
     agency = Agency(**clean, created_at=now, updated_at=now)
     session.add(agency)
     session.flush()
-    audit.record(session, actor=actor, action=action, entity_type="agency",
-                 entity_id=agency.id, before=None, after=agency_snapshot(agency), now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="agency",
+        entity_id=agency.id,
+        before=None,
+        after=agency_snapshot(agency),
+        now=now,
+    )
     return agency
 
 
-def create_agency(session: Session, actor: Actor, data: dict[str, Any], *,
-                  now: datetime) -> Agency:
+def create_agency(session: Session, actor: Actor, data: dict[str, Any], *, now: datetime) -> Agency:
     policy.require(policy.may_create_agency(actor), "Only the administrator adds agencies")
     data = {**{"name": "", "kind": "", "ico_registration": ""}, **data}
     clean, fields = _clean_agency(data)
@@ -111,11 +124,14 @@ def create_agency(session: Session, actor: Actor, data: dict[str, Any], *,
 
 
 @writes
-def update_agency(session: Session, actor: Actor, agency_id: int, data: dict[str, Any], *,
-                  now: datetime) -> Agency:
+def update_agency(
+    session: Session, actor: Actor, agency_id: int, data: dict[str, Any], *, now: datetime
+) -> Agency:
     agency = get_agency(session, agency_id)
-    policy.require(policy.may_edit_agency(actor, agency.id),
-                   f"You cannot change {agency.name}: it is not your agency")
+    policy.require(
+        policy.may_edit_agency(actor, agency.id),
+        f"You cannot change {agency.name}: it is not your agency",
+    )
     clean, fields = _clean_agency({k: v for k, v in data.items() if k in AGENCY_FIELDS})
     if fields:
         raise ValidationFailed(fields)
@@ -126,8 +142,16 @@ def update_agency(session: Session, actor: Actor, agency_id: int, data: dict[str
     agency.updated_at = now
     after = agency_snapshot(agency)
     if after != before:
-        audit.record(session, actor=actor, action="agency.update", entity_type="agency",
-                     entity_id=agency.id, before=before, after=after, now=now)
+        audit.record(
+            session,
+            actor=actor,
+            action="agency.update",
+            entity_type="agency",
+            entity_id=agency.id,
+            before=before,
+            after=after,
+            now=now,
+        )
     session.commit()
     return agency
 
@@ -139,12 +163,19 @@ def get_agency(session: Session, agency_id: int) -> Agency:
     return agency
 
 
-def list_agencies(session: Session, *, search: str = "", kind: str | None = None,
-                  page: int = 1, per_page: int = 50) -> Page:
+def list_agencies(
+    session: Session,
+    *,
+    search: str = "",
+    kind: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
     query = select(Agency).order_by(Agency.name)
     if search.strip():
-        query = query.where(containing(search, Agency.name, Agency.ico_registration,
-                                       Agency.ods_code))
+        query = query.where(
+            containing(search, Agency.name, Agency.ico_registration, Agency.ods_code)
+        )
     if kind:
         query = query.where(Agency.kind == AgencyKind(kind))
     return paginate(session, query, page=page, per_page=per_page)
@@ -160,15 +191,20 @@ def agency_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     few, so they need not read the whole registry's."""
     # Only whole numbers within 64 bits can be an agency's (SQLite refuses to compare a
     # larger one); anything else sent as an id is simply not found.
-    wanted = sorted({i for i in ids if type(i) is int and -2**63 <= i < 2**63})
+    wanted = sorted({i for i in ids if type(i) is int and -(2**63) <= i < 2**63})
     names: dict[int, str] = {}
     for start in range(0, len(wanted), 1000):  # within every engine's limit on parameters
-        names.update((i, name) for i, name in session.execute(
-            select(Agency.id, Agency.name).where(Agency.id.in_(wanted[start:start + 1000]))))
+        names.update(
+            (i, name)
+            for i, name in session.execute(
+                select(Agency.id, Agency.name).where(Agency.id.in_(wanted[start : start + 1000]))
+            )
+        )
     return names
 
 
 # Officers ---------------------------------------------------------------------------
+
 
 def _clean_officer(data: dict[str, Any], partial: bool) -> tuple[dict[str, Any], dict[str, str]]:
     clean: dict[str, Any] = {}
@@ -211,36 +247,66 @@ def get_officer(session: Session, agency_id: int, officer_id: int) -> Officer:
 
 
 @writes
-def add_officer(session: Session, actor: Actor, agency_id: int, data: dict[str, Any], *,
-                today: date, now: datetime, started_on: date | None = None) -> Officer:
+def add_officer(
+    session: Session,
+    actor: Actor,
+    agency_id: int,
+    data: dict[str, Any],
+    *,
+    today: date,
+    now: datetime,
+    started_on: date | None = None,
+) -> Officer:
     """Add an officer in post from `started_on` (default today)."""
     agency = get_agency(session, agency_id)
-    policy.require(policy.may_edit_agency(actor, agency.id),
-                   f"You cannot change {agency.name}'s officers: it is not your agency")
+    policy.require(
+        policy.may_edit_agency(actor, agency.id),
+        f"You cannot change {agency.name}'s officers: it is not your agency",
+    )
     clean, fields = _clean_officer(data, partial=False)
     if fields:
         raise ValidationFailed(fields)
-    officer = Officer(agency_id=agency.id, started_on=started_on or today, created_at=now,
-                      **clean)
+    officer = Officer(agency_id=agency.id, started_on=started_on or today, created_at=now, **clean)
     session.add(officer)
     session.flush()
-    audit.record(session, actor=actor, action="officer.create", entity_type="officer",
-                 entity_id=officer.id, before=None, after=officer_snapshot(officer), now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="officer.create",
+        entity_type="officer",
+        entity_id=officer.id,
+        before=None,
+        after=officer_snapshot(officer),
+        now=now,
+    )
     session.commit()
     return officer
 
 
 @writes
-def update_officer(session: Session, actor: Actor, agency_id: int, officer_id: int,
-                   data: dict[str, Any], *, now: datetime) -> Officer:
+def update_officer(
+    session: Session,
+    actor: Actor,
+    agency_id: int,
+    officer_id: int,
+    data: dict[str, Any],
+    *,
+    now: datetime,
+) -> Officer:
     officer = get_officer(session, agency_id, officer_id)
-    policy.require(policy.may_edit_agency(actor, agency_id),
-                   f"You cannot change {officer.agency.name}'s officers: it is not your agency")
+    policy.require(
+        policy.may_edit_agency(actor, agency_id),
+        f"You cannot change {officer.agency.name}'s officers: it is not your agency",
+    )
     if officer.ended_on is not None:
-        raise Conflict(f"{officer.name} stopped being an officer on {officer.ended_on}: "
-                       "add a new officer instead", code="wrong_state")
-    clean, fields = _clean_officer({k: v for k, v in data.items() if k in OFFICER_FIELDS},
-                                   partial=True)
+        raise Conflict(
+            f"{officer.name} stopped being an officer on {officer.ended_on}: "
+            "add a new officer instead",
+            code="wrong_state",
+        )
+    clean, fields = _clean_officer(
+        {k: v for k, v in data.items() if k in OFFICER_FIELDS}, partial=True
+    )
     if fields:
         raise ValidationFailed(fields)
     before = officer_snapshot(officer)
@@ -248,41 +314,63 @@ def update_officer(session: Session, actor: Actor, agency_id: int, officer_id: i
         setattr(officer, key, value)
     after = officer_snapshot(officer)
     if after != before:
-        audit.record(session, actor=actor, action="officer.update", entity_type="officer",
-                     entity_id=officer.id, before=before, after=after, now=now)
+        audit.record(
+            session,
+            actor=actor,
+            action="officer.update",
+            entity_type="officer",
+            entity_id=officer.id,
+            before=before,
+            after=after,
+            now=now,
+        )
     session.commit()
     return officer
 
 
 @writes
-def end_officer(session: Session, actor: Actor, agency_id: int, officer_id: int, *,
-                today: date, now: datetime) -> Officer:
+def end_officer(
+    session: Session, actor: Actor, agency_id: int, officer_id: int, *, today: date, now: datetime
+) -> Officer:
     """Mark the officer as no longer in post; the record stays in the agency's history."""
     officer = get_officer(session, agency_id, officer_id)
-    policy.require(policy.may_edit_agency(actor, agency_id),
-                   f"You cannot change {officer.agency.name}'s officers: it is not your agency")
+    policy.require(
+        policy.may_edit_agency(actor, agency_id),
+        f"You cannot change {officer.agency.name}'s officers: it is not your agency",
+    )
     if officer.ended_on is not None:
-        raise Conflict(f"{officer.name} already stopped being an officer on "
-                       f"{officer.ended_on}", code="wrong_state")
+        raise Conflict(
+            f"{officer.name} already stopped being an officer on {officer.ended_on}",
+            code="wrong_state",
+        )
     before = officer_snapshot(officer)
     officer.ended_on = max(today, officer.started_on)
-    audit.record(session, actor=actor, action="officer.end", entity_type="officer",
-                 entity_id=officer.id, before=before, after=officer_snapshot(officer), now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="officer.end",
+        entity_type="officer",
+        entity_id=officer.id,
+        before=before,
+        after=officer_snapshot(officer),
+        now=now,
+    )
     session.commit()
     return officer
 
 
-def list_officers(session: Session, agency_id: int, *,
-                  include_ended: bool = False) -> list[Officer]:
+def list_officers(
+    session: Session, agency_id: int, *, include_ended: bool = False
+) -> list[Officer]:
     get_agency(session, agency_id)
     query = select(Officer).where(Officer.agency_id == agency_id)
     if not include_ended:
         query = query.where(Officer.ended_on.is_(None))
-    return list(session.scalars(query.order_by(Officer.ended_on.is_not(None), Officer.role,
-                                               Officer.name)))
+    return list(
+        session.scalars(query.order_by(Officer.ended_on.is_not(None), Officer.role, Officer.name))
+    )
 
 
 def officer_gaps(agency: Agency) -> list[str]:
     """The posts this agency has left unfilled (the rule is domain.agencies.officer_gaps)."""
-    return rules.officer_gaps(agency.name, agency.kind,
-                              (o.role for o in agency.current_officers()))
+    return rules.officer_gaps(agency.name, agency.kind, (o.role for o in agency.current_officers()))

@@ -30,16 +30,28 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
 
 
 @writes
-def import_agencies(session: Session, actor: Actor, rows: list[tuple[int, dict[str, str]]], *,
-                    now: datetime, progress: Callable[[int], None] = lambda n: None) -> int:
+def import_agencies(
+    session: Session,
+    actor: Actor,
+    rows: list[tuple[int, dict[str, str]]],
+    *,
+    now: datetime,
+    progress: Callable[[int], None] = lambda n: None,
+) -> int:
     """Check every row, then add them all in one transaction; answer how many."""
     policy.require(policy.may_create_agency(actor), "Only the administrator adds agencies")
     # Each unique column: the values already registered, and where each appeared in the file.
     unique: dict[str, tuple[set[str], str, dict[str, int]]] = {
-        "ico_registration": (set(session.scalars(select(Agency.ico_registration))),
-                             "{} is already registered", {}),
-        "name": (set(session.scalars(select(Agency.name))),
-                 "an agency called {} already exists", {}),
+        "ico_registration": (
+            set(session.scalars(select(Agency.ico_registration))),
+            "{} is already registered",
+            {},
+        ),
+        "name": (
+            set(session.scalars(select(Agency.name))),
+            "an agency called {} already exists",
+            {},
+        ),
     }
     problems: dict[str, str] = {}
     cleaned = []
@@ -60,8 +72,11 @@ def import_agencies(session: Session, actor: Actor, rows: list[tuple[int, dict[s
         cleaned.append(clean)
         progress(1)
     if problems:
-        raise ValidationFailed(problems, f"{len({k.split(':')[0] for k in problems})} row(s) "
-                               "have problems; nothing was imported")
+        raise ValidationFailed(
+            problems,
+            f"{len({k.split(':')[0] for k in problems})} row(s) "
+            "have problems; nothing was imported",
+        )
     for clean in cleaned:
         add_checked(session, actor, clean, action="agency.import", now=now)
     session.commit()

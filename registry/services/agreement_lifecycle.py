@@ -22,14 +22,30 @@ from .agreements import audit_view, validate, write_content
 
 
 def _hash(version: AgreementVersion) -> str:
-    return content_sha256(content_of(version), reference=version.agreement.reference,
-                          version=version.number)
+    return content_sha256(
+        content_of(version), reference=version.agreement.reference, version=version.number
+    )
 
 
-def _record(session: Session, actor: Actor, action: str, agreement: Agreement,
-            before: dict | None, after: dict | None, now: datetime) -> None:
-    audit.record(session, actor=actor, action=f"agreement.{action}", entity_type="agreement",
-                 entity_id=agreement.id, before=before, after=after, now=now)
+def _record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    agreement: Agreement,
+    before: dict | None,
+    after: dict | None,
+    now: datetime,
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action=f"agreement.{action}",
+        entity_type="agreement",
+        entity_id=agreement.id,
+        before=before,
+        after=after,
+        now=now,
+    )
 
 
 def _load(session: Session, agreement_id: int) -> Agreement:
@@ -56,9 +72,10 @@ def _reason(reason: str | None, what: str) -> str:
 def submit(session: Session, actor: Actor, agreement_id: int, *, now: datetime) -> Agreement:
     """Freeze the draft's content and ask every party to sign it."""
     agreement = _load(session, agreement_id)
-    policy.require(policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id),
-                   f"Only the owning agency's information governance lead can submit "
-                   f"{agreement.reference}")
+    policy.require(
+        policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id),
+        f"Only the owning agency's information governance lead can submit {agreement.reference}",
+    )
     version = agreement.latest
     lifecycle.check_can_submit(version.status, agreement.reference, version.number)
     validate(session, content_of(version))  # the parent may have changed since saving
@@ -74,9 +91,11 @@ def submit(session: Session, actor: Actor, agreement_id: int, *, now: datetime) 
 def _awaiting(agreement: Agreement, actor: Actor) -> AgreementVersion:
     version = agreement.latest
     lifecycle.check_can_sign(version.status, agreement.reference, version.number)
-    policy.require(policy.may_sign_for(actor, [p.agency_id for p in version.parties]),
-                   f"Only a signatory of a party agency can sign or decline "
-                   f"{agreement.reference} version {version.number}")
+    policy.require(
+        policy.may_sign_for(actor, [p.agency_id for p in version.parties]),
+        f"Only a signatory of a party agency can sign or decline "
+        f"{agreement.reference} version {version.number}",
+    )
     return version
 
 
@@ -89,47 +108,88 @@ def sign(session: Session, actor: Actor, agreement_id: int, *, now: datetime) ->
     agency_id = user.agency_id
     existing = version.signature_for(agency_id) if agency_id is not None else None
     if existing is not None:
-        raise Conflict(f"{existing.agency_name} has already signed {agreement.reference} "
-                       f"version {version.number}", code="already_signed")
+        raise Conflict(
+            f"{existing.agency_name} has already signed {agreement.reference} "
+            f"version {version.number}",
+            code="already_signed",
+        )
     if _hash(version) != version.content_sha256:
-        raise Conflict(f"{agreement.reference} version {version.number} no longer matches "
-                       "the content submitted for signature", code="content_changed")
+        raise Conflict(
+            f"{agreement.reference} version {version.number} no longer matches "
+            "the content submitted for signature",
+            code="content_changed",
+        )
     party = next(p for p in version.parties if p.agency_id == agency_id)
-    signature = Signature(version_id=version.id, agency_id=party.agency_id, user_id=user.id,
-                          signatory_name=user.name, job_title=user.job_title or "",
-                          agency_name=party.agency.name,
-                          content_sha256=version.content_sha256, signed_at=now)
+    signature = Signature(
+        version_id=version.id,
+        agency_id=party.agency_id,
+        user_id=user.id,
+        signatory_name=user.name,
+        job_title=user.job_title or "",
+        agency_name=party.agency.name,
+        content_sha256=version.content_sha256,
+        signed_at=now,
+    )
     session.add(signature)
     version.signatures.append(signature)
     session.flush()
-    _record(session, actor, "sign", agreement, None,
-            {"version": version.number, "agency_id": party.agency_id,
-             "content_sha256": version.content_sha256}, now)
+    _record(
+        session,
+        actor,
+        "sign",
+        agreement,
+        None,
+        {
+            "version": version.number,
+            "agency_id": party.agency_id,
+            "content_sha256": version.content_sha256,
+        },
+        now,
+    )
     if version.all_signed():
         _activate(session, actor, agreement, version, now)
     session.commit()
     return signature
 
 
-def _activate(session: Session, actor: Actor, agreement: Agreement,
-              version: AgreementVersion, now: datetime) -> None:
+def _activate(
+    session: Session, actor: Actor, agreement: Agreement, version: AgreementVersion, now: datetime
+) -> None:
     previous = agreement.current
     if previous is not None and previous is not version:
         previous.status = VersionStatus.SUPERSEDED
-        _record(session, actor, "supersede", agreement, {"version": previous.number},
-                {"version": previous.number, "status": "superseded"}, now)
+        _record(
+            session,
+            actor,
+            "supersede",
+            agreement,
+            {"version": previous.number},
+            {"version": previous.number, "status": "superseded"},
+            now,
+        )
         session.flush()  # one current version at a time (a partial unique index holds it)
     version.status = VersionStatus.ACTIVE
     version.activated_at = now
     issued = issue_sealed(session, agreement, version, now=now)
-    _record(session, actor, "activate", agreement, None,
-            {"version": version.number, "status": "active",
-             "sealed_pdf_sha256": issued.sha256 if issued else None}, now)
+    _record(
+        session,
+        actor,
+        "activate",
+        agreement,
+        None,
+        {
+            "version": version.number,
+            "status": "active",
+            "sealed_pdf_sha256": issued.sha256 if issued else None,
+        },
+        now,
+    )
 
 
 @writes
-def decline(session: Session, actor: Actor, agreement_id: int, comment: str | None, *,
-            now: datetime) -> Decline:
+def decline(
+    session: Session, actor: Actor, agreement_id: int, comment: str | None, *, now: datetime
+) -> Decline:
     """A party's signatory refuses to sign; the version goes back to draft with the comment."""
     comment = (comment or "").strip()
     if not comment:
@@ -137,39 +197,61 @@ def decline(session: Session, actor: Actor, agreement_id: int, comment: str | No
     agreement = _load(session, agreement_id)
     version = _awaiting(agreement, actor)
     user = _user(session, actor)
-    row = Decline(version_id=version.id, agency_id=user.agency_id, user_id=user.id,
-                  signatory_name=user.name, comment=comment, declined_at=now)
+    row = Decline(
+        version_id=version.id,
+        agency_id=user.agency_id,
+        user_id=user.id,
+        signatory_name=user.name,
+        comment=comment,
+        declined_at=now,
+    )
     session.add(row)
     before = audit_view(version)
     version.status = VersionStatus.DRAFT
-    _record(session, actor, "decline", agreement, before,
-            {**audit_view(version), "comment": comment}, now)
+    _record(
+        session,
+        actor,
+        "decline",
+        agreement,
+        before,
+        {**audit_view(version), "comment": comment},
+        now,
+    )
     session.commit()
     return row
 
 
 @writes
-def amend(session: Session, actor: Actor, agreement_id: int, *, now: datetime,
-          _commit: bool = True) -> AgreementVersion:
+def amend(
+    session: Session, actor: Actor, agreement_id: int, *, now: datetime, _commit: bool = True
+) -> AgreementVersion:
     """Open version N+1 as a draft copy of the active version N, which stays in force."""
     agreement = _load(session, agreement_id)
-    policy.require(policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id),
-                   f"Only the owning agency's information governance lead can amend "
-                   f"{agreement.reference}")
+    policy.require(
+        policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id),
+        f"Only the owning agency's information governance lead can amend {agreement.reference}",
+    )
     current = agreement.current
     open_version = agreement.open_version
-    lifecycle.check_can_amend(current.status if current else agreement.latest.status,
-                              agreement.reference,
-                              (current or agreement.latest).number,
-                              open_version.number if open_version else None)
+    lifecycle.check_can_amend(
+        current.status if current else agreement.latest.status,
+        agreement.reference,
+        (current or agreement.latest).number,
+        open_version.number if open_version else None,
+    )
     if current is None:  # check_can_amend refused already; this tells the type checker
         raise Conflict(f"{agreement.reference} has no version in force", code="wrong_state")
     withdrawn = {w.agency_id for w in agreement.withdrawals}
     content = content_of(current)
-    content = content.__class__(**{**content.__dict__, "parties": tuple(
-        p for p in content.parties if p.agency_id not in withdrawn)})
-    version = AgreementVersion(number=agreement.latest.number + 1, status=VersionStatus.DRAFT,
-                               created_at=now)
+    content = content.__class__(
+        **{
+            **content.__dict__,
+            "parties": tuple(p for p in content.parties if p.agency_id not in withdrawn),
+        }
+    )
+    version = AgreementVersion(
+        number=agreement.latest.number + 1, status=VersionStatus.DRAFT, created_at=now
+    )
     write_content(version, content)
     agreement.versions.append(version)
     session.flush()
@@ -180,8 +262,16 @@ def amend(session: Session, actor: Actor, agreement_id: int, *, now: datetime,
 
 
 @writes
-def review(session: Session, actor: Actor, agreement_id: int, *, outcome: str,
-           notes: str | None, today: date, now: datetime) -> Review:
+def review(
+    session: Session,
+    actor: Actor,
+    agreement_id: int,
+    *,
+    outcome: str,
+    notes: str | None,
+    today: date,
+    now: datetime,
+) -> Review:
     """Record a review of the version in force: continue, amend or terminate."""
     try:
         outcome_value = ReviewOutcome(outcome)
@@ -191,19 +281,29 @@ def review(session: Session, actor: Actor, agreement_id: int, *, outcome: str,
     if not notes:
         raise ValidationFailed({"notes": "Say what the review found"})
     agreement = _load(session, agreement_id)
-    policy.require(policy.may_review(actor, agreement.owner_agency_id),
-                   f"Only the owning agency's information governance lead can review "
-                   f"{agreement.reference}")
+    policy.require(
+        policy.may_review(actor, agreement.owner_agency_id),
+        f"Only the owning agency's information governance lead can review {agreement.reference}",
+    )
     current = agreement.current
     if current is None:
-        raise Conflict(f"{agreement.reference} has no version in force to review",
-                       code="wrong_state")
+        raise Conflict(
+            f"{agreement.reference} has no version in force to review", code="wrong_state"
+        )
     lifecycle.check_can_review(current.status, agreement.reference, current.number)
     user = _user(session, actor)
-    row = Review(agreement_id=agreement.id, version_number=current.number,
-                 outcome=outcome_value, notes=notes, reviewed_on=today,
-                 previous_review_date=current.review_date, new_review_date=None,
-                 reviewer_id=user.id, reviewer_name=user.name, recorded_at=now)
+    row = Review(
+        agreement_id=agreement.id,
+        version_number=current.number,
+        outcome=outcome_value,
+        notes=notes,
+        reviewed_on=today,
+        previous_review_date=current.review_date,
+        new_review_date=None,
+        reviewer_id=user.id,
+        reviewer_name=user.name,
+        recorded_at=now,
+    )
     if outcome_value is ReviewOutcome.CONTINUE:
         new_date = add_months(today, current.review_period_months)
         if new_date <= current.effective_from:
@@ -214,10 +314,20 @@ def review(session: Session, actor: Actor, agreement_id: int, *, outcome: str,
         issue_sealed(session, agreement, current, now=now)
     session.add(row)
     session.flush()
-    _record(session, actor, "review", agreement, {"review_date": row.previous_review_date
-                                                  .isoformat()},
-            {"outcome": outcome_value.value, "notes": notes, "version": current.number,
-             "review_date": current.review_date.isoformat()}, now)
+    _record(
+        session,
+        actor,
+        "review",
+        agreement,
+        {"review_date": row.previous_review_date.isoformat()},
+        {
+            "outcome": outcome_value.value,
+            "notes": notes,
+            "version": current.number,
+            "review_date": current.review_date.isoformat(),
+        },
+        now,
+    )
     if outcome_value is ReviewOutcome.AMEND:
         amend(session, actor, agreement.id, now=now, _commit=False)
     elif outcome_value is ReviewOutcome.TERMINATE:
@@ -227,8 +337,16 @@ def review(session: Session, actor: Actor, agreement_id: int, *, outcome: str,
 
 
 @writes
-def withdraw(session: Session, actor: Actor, agreement_id: int, *, agency_id: int | None,
-             effective_on: date | None, today: date, now: datetime) -> Withdrawal:
+def withdraw(
+    session: Session,
+    actor: Actor,
+    agreement_id: int,
+    *,
+    agency_id: int | None,
+    effective_on: date | None,
+    today: date,
+    now: datetime,
+) -> Withdrawal:
     """A party gives notice; from `effective_on` it is not covered. Fewer than two parties
     left: the agreement terminates (now, or on that date)."""
     fields = {}
@@ -241,75 +359,118 @@ def withdraw(session: Session, actor: Actor, agreement_id: int, *, agency_id: in
     if fields or agency_id is None or effective_on is None:
         raise ValidationFailed(fields)
     agreement = _load(session, agreement_id)
-    policy.require(policy.may_withdraw(actor, agency_id),
-                   "Only the agency's own information governance lead can give its notice")
+    policy.require(
+        policy.may_withdraw(actor, agency_id),
+        "Only the agency's own information governance lead can give its notice",
+    )
     version = agreement.current or agreement.latest
     parties = {p.agency_id for p in version.parties}
     if agency_id not in parties:
-        raise ValidationFailed({"agency_id": f"That agency is not a party to "
-                                f"{agreement.reference}"})
+        raise ValidationFailed(
+            {"agency_id": f"That agency is not a party to {agreement.reference}"}
+        )
     if any(w.agency_id == agency_id for w in agreement.withdrawals):
-        raise Conflict(f"That agency has already given notice on {agreement.reference}",
-                       code="already_withdrawn")
+        raise Conflict(
+            f"That agency has already given notice on {agreement.reference}",
+            code="already_withdrawn",
+        )
     if version.status in (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED):
         raise Conflict(f"{agreement.reference} has ended", code="wrong_state")
-    row = Withdrawal(agreement_id=agreement.id, agency_id=agency_id, effective_on=effective_on,
-                     given_by_id=_user(session, actor).id, given_at=now)
+    row = Withdrawal(
+        agreement_id=agreement.id,
+        agency_id=agency_id,
+        effective_on=effective_on,
+        given_by_id=_user(session, actor).id,
+        given_at=now,
+    )
     session.add(row)
     agreement.withdrawals.append(row)
     session.flush()
-    _record(session, actor, "withdraw", agreement, None,
-            {"agency_id": agency_id, "effective_on": effective_on.isoformat()}, now)
+    _record(
+        session,
+        actor,
+        "withdraw",
+        agreement,
+        None,
+        {"agency_id": agency_id, "effective_on": effective_on.isoformat()},
+        now,
+    )
     remaining = parties - {w.agency_id for w in agreement.withdrawals}
     if len(remaining) < 2:
         if effective_on <= today:
             _terminate(session, actor, agreement, "Fewer than two parties remain", now)
         else:
             agreement.terminates_on = effective_on
-            _record(session, actor, "schedule_termination", agreement, None,
-                    {"terminates_on": effective_on.isoformat()}, now)
+            _record(
+                session,
+                actor,
+                "schedule_termination",
+                agreement,
+                None,
+                {"terminates_on": effective_on.isoformat()},
+                now,
+            )
     session.commit()
     return row
 
 
 @writes
-def suspend(session: Session, actor: Actor, agreement_id: int, reason: str | None, *,
-            now: datetime) -> Agreement:
+def suspend(
+    session: Session, actor: Actor, agreement_id: int, reason: str | None, *, now: datetime
+) -> Agreement:
     reason = _reason(reason, "suspending the agreement")
     agreement = _load(session, agreement_id)
     policy.require(policy.may_suspend(actor), "Only the administrator can suspend an agreement")
     version = agreement.current or agreement.latest
     lifecycle.check_can_suspend(version.status, agreement.reference, version.number)
     version.status, version.status_reason = VersionStatus.SUSPENDED, reason
-    _record(session, actor, "suspend", agreement, {"status": "active"},
-            {"status": "suspended", "reason": reason}, now)
+    _record(
+        session,
+        actor,
+        "suspend",
+        agreement,
+        {"status": "active"},
+        {"status": "suspended", "reason": reason},
+        now,
+    )
     session.commit()
     return agreement
 
 
 @writes
-def resume(session: Session, actor: Actor, agreement_id: int, reason: str | None, *,
-           now: datetime) -> Agreement:
+def resume(
+    session: Session, actor: Actor, agreement_id: int, reason: str | None, *, now: datetime
+) -> Agreement:
     reason = _reason(reason, "resuming the agreement")
     agreement = _load(session, agreement_id)
     policy.require(policy.may_suspend(actor), "Only the administrator can resume an agreement")
     version = agreement.current or agreement.latest
     lifecycle.check_can_resume(version.status, agreement.reference, version.number)
     version.status, version.status_reason = VersionStatus.ACTIVE, reason
-    _record(session, actor, "resume", agreement, {"status": "suspended"},
-            {"status": "active", "reason": reason}, now)
+    _record(
+        session,
+        actor,
+        "resume",
+        agreement,
+        {"status": "suspended"},
+        {"status": "active", "reason": reason},
+        now,
+    )
     session.commit()
     return agreement
 
 
 @writes
-def terminate(session: Session, actor: Actor, agreement_id: int, reason: str | None, *,
-              now: datetime) -> Agreement:
+def terminate(
+    session: Session, actor: Actor, agreement_id: int, reason: str | None, *, now: datetime
+) -> Agreement:
     reason = _reason(reason, "terminating the agreement")
     agreement = _load(session, agreement_id)
-    policy.require(policy.may_terminate(actor, agreement.owner_agency_id),
-                   f"Only the owning agency's information governance lead or the "
-                   f"administrator can terminate {agreement.reference}")
+    policy.require(
+        policy.may_terminate(actor, agreement.owner_agency_id),
+        f"Only the owning agency's information governance lead or the "
+        f"administrator can terminate {agreement.reference}",
+    )
     version = agreement.current or agreement.latest
     lifecycle.check_can_terminate(version.status, agreement.reference, version.number)
     _terminate(session, actor, agreement, reason, now)
@@ -317,16 +478,22 @@ def terminate(session: Session, actor: Actor, agreement_id: int, reason: str | N
     return agreement
 
 
-def _terminate(session: Session, actor: Actor, agreement: Agreement, reason: str,
-               now: datetime) -> None:
+def _terminate(
+    session: Session, actor: Actor, agreement: Agreement, reason: str, now: datetime
+) -> None:
     """End every live version: the one in force and any open amendment."""
     ended = []
     for version in agreement.versions:
-        if version.status in (VersionStatus.ACTIVE, VersionStatus.SUSPENDED,
-                              VersionStatus.DRAFT, VersionStatus.AWAITING_SIGNATURES):
+        if version.status in (
+            VersionStatus.ACTIVE,
+            VersionStatus.SUSPENDED,
+            VersionStatus.DRAFT,
+            VersionStatus.AWAITING_SIGNATURES,
+        ):
             if version.content_sha256 is None:
                 version.content_sha256 = _hash(version)
             version.status, version.status_reason = VersionStatus.TERMINATED, reason
             ended.append(version.number)
-    _record(session, actor, "terminate", agreement, None,
-            {"versions": ended, "reason": reason}, now)
+    _record(
+        session, actor, "terminate", agreement, None, {"versions": ended, "reason": reason}, now
+    )

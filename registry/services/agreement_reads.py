@@ -18,10 +18,10 @@ from ..models import Agreement, AgreementVersion, Party, VersionPurpose
 from .paging import Page, containing, paginate
 
 
-def get_agreement(session: Session, agreement_id: int, *, lock: bool = False,
-                  options: Sequence[ORMOption] = ()) -> Agreement:
-    agreement = session.get(Agreement, agreement_id, with_for_update=lock or None,
-                            options=options)
+def get_agreement(
+    session: Session, agreement_id: int, *, lock: bool = False, options: Sequence[ORMOption] = ()
+) -> Agreement:
+    agreement = session.get(Agreement, agreement_id, with_for_update=lock or None, options=options)
     if agreement is None:
         raise NotFound(f"There is no agreement with id {agreement_id}")
     return agreement
@@ -31,13 +31,18 @@ def agreement_to_show(session: Session, agreement_id: int) -> Agreement:
     """An agreement with all that its page shows, read up front: a protocol's page names
     every party of every version (hundreds), which read one by one took a query each."""
     version = selectinload(Agreement.versions)
-    return get_agreement(session, agreement_id, options=(
-        version.selectinload(AgreementVersion.parties).joinedload(Party.agency),
-        version.selectinload(AgreementVersion.signatures),
-        version.selectinload(AgreementVersion.purpose_rows),
-        version.selectinload(AgreementVersion.category_rows),
-        version.selectinload(AgreementVersion.basis_rows),
-        selectinload(Agreement.withdrawals)))
+    return get_agreement(
+        session,
+        agreement_id,
+        options=(
+            version.selectinload(AgreementVersion.parties).joinedload(Party.agency),
+            version.selectinload(AgreementVersion.signatures),
+            version.selectinload(AgreementVersion.purpose_rows),
+            version.selectinload(AgreementVersion.category_rows),
+            version.selectinload(AgreementVersion.basis_rows),
+            selectinload(Agreement.withdrawals),
+        ),
+    )
 
 
 def get_version(agreement: Agreement, number: int) -> AgreementVersion:
@@ -50,24 +55,38 @@ def get_version(agreement: Agreement, number: int) -> AgreementVersion:
 def content_of(version: AgreementVersion) -> Content:
     agreement = version.agreement
     return Content(
-        title=version.title, tier=agreement.tier, owner_agency_id=agreement.owner_agency_id,
-        parent_id=agreement.parent_id, effective_from=version.effective_from,
-        review_date=version.review_date, review_period_months=version.review_period_months,
-        end_date=version.end_date, data_subjects=version.data_subjects,
-        retention=version.retention, security=version.security,
-        purposes=tuple(version.purposes), data_categories=tuple(version.data_categories),
+        title=version.title,
+        tier=agreement.tier,
+        owner_agency_id=agreement.owner_agency_id,
+        parent_id=agreement.parent_id,
+        effective_from=version.effective_from,
+        review_date=version.review_date,
+        review_period_months=version.review_period_months,
+        end_date=version.end_date,
+        data_subjects=version.data_subjects,
+        retention=version.retention,
+        security=version.security,
+        purposes=tuple(version.purposes),
+        data_categories=tuple(version.data_categories),
         lawful_bases=tuple(version.lawful_bases),
-        parties=tuple(PartyTerms(p.agency_id, p.may_disclose, p.may_receive, p.role)
-                      for p in version.parties),
+        parties=tuple(
+            PartyTerms(p.agency_id, p.may_disclose, p.may_receive, p.role) for p in version.parties
+        ),
     )
 
 
-def version_status(version: AgreementVersion, today: date,
-                   settings: StatusSettings) -> EffectiveStatus:
-    return effective_status(version.status, effective_from=version.effective_from,
-                            review_date=version.review_date, end_date=version.end_date,
-                            today=today, settings=settings,
-                            terminates_on=version.agreement.terminates_on)
+def version_status(
+    version: AgreementVersion, today: date, settings: StatusSettings
+) -> EffectiveStatus:
+    return effective_status(
+        version.status,
+        effective_from=version.effective_from,
+        review_date=version.review_date,
+        end_date=version.end_date,
+        today=today,
+        settings=settings,
+        terminates_on=version.agreement.terminates_on,
+    )
 
 
 @dataclass(frozen=True)
@@ -90,28 +109,37 @@ def standing(agreement: Agreement, today: date, settings: StatusSettings) -> Sta
 def shown_version_condition(v):
     """SQL: `v` is the version an agreement is shown by (current, else latest)."""
     other = aliased(AgreementVersion)
-    has_current = exists().where(other.agreement_id == v.agreement_id,
-                                 other.status.in_([VersionStatus.ACTIVE,
-                                                   VersionStatus.SUSPENDED]))
-    latest = (select(func.max(other.number)).where(other.agreement_id == v.agreement_id)
-              .scalar_subquery())
-    return or_(v.status.in_([VersionStatus.ACTIVE, VersionStatus.SUSPENDED]),
-               and_(~has_current, v.number == latest))
+    has_current = exists().where(
+        other.agreement_id == v.agreement_id,
+        other.status.in_([VersionStatus.ACTIVE, VersionStatus.SUSPENDED]),
+    )
+    latest = (
+        select(func.max(other.number)).where(other.agreement_id == v.agreement_id).scalar_subquery()
+    )
+    return or_(
+        v.status.in_([VersionStatus.ACTIVE, VersionStatus.SUSPENDED]),
+        and_(~has_current, v.number == latest),
+    )
 
 
 def status_condition(v, status: EffectiveStatus, today: date, settings: StatusSettings):
     """SQL that holds exactly when domain.lifecycle.effective_status gives `status`."""
-    stored = {EffectiveStatus.DRAFT: VersionStatus.DRAFT,
-              EffectiveStatus.AWAITING_SIGNATURES: VersionStatus.AWAITING_SIGNATURES,
-              EffectiveStatus.SUPERSEDED: VersionStatus.SUPERSEDED,
-              EffectiveStatus.SUSPENDED: VersionStatus.SUSPENDED}
+    stored = {
+        EffectiveStatus.DRAFT: VersionStatus.DRAFT,
+        EffectiveStatus.AWAITING_SIGNATURES: VersionStatus.AWAITING_SIGNATURES,
+        EffectiveStatus.SUPERSEDED: VersionStatus.SUPERSEDED,
+        EffectiveStatus.SUSPENDED: VersionStatus.SUSPENDED,
+    }
     if status in stored:
         return v.status == stored[status]
-    terminated_by_date = and_(Agreement.terminates_on.is_not(None),
-                              Agreement.terminates_on <= today)
+    terminated_by_date = and_(
+        Agreement.terminates_on.is_not(None), Agreement.terminates_on <= today
+    )
     if status == EffectiveStatus.TERMINATED:
-        return or_(v.status == VersionStatus.TERMINATED,
-                   and_(v.status == VersionStatus.ACTIVE, terminated_by_date))
+        return or_(
+            v.status == VersionStatus.TERMINATED,
+            and_(v.status == VersionStatus.ACTIVE, terminated_by_date),
+        )
     live = and_(v.status == VersionStatus.ACTIVE, ~terminated_by_date)
     expired = and_(v.end_date.is_not(None), v.end_date < today)
     scheduled = v.effective_from > today
@@ -122,10 +150,12 @@ def status_condition(v, status: EffectiveStatus, today: date, settings: StatusSe
         EffectiveStatus.EXPIRED: and_(live, expired),
         EffectiveStatus.SCHEDULED: and_(live, ~expired, scheduled),
         EffectiveStatus.LAPSED: and_(started, v.review_date < lapse_line),
-        EffectiveStatus.REVIEW_OVERDUE: and_(started, v.review_date < today,
-                                             v.review_date >= lapse_line),
-        EffectiveStatus.REVIEW_DUE: and_(started, v.review_date >= today,
-                                         v.review_date <= notice_line),
+        EffectiveStatus.REVIEW_OVERDUE: and_(
+            started, v.review_date < today, v.review_date >= lapse_line
+        ),
+        EffectiveStatus.REVIEW_DUE: and_(
+            started, v.review_date >= today, v.review_date <= notice_line
+        ),
         EffectiveStatus.ACTIVE: and_(started, v.review_date > notice_line),
     }
     return conditions.get(status, false())
@@ -141,28 +171,52 @@ class AgreementFilters:
     review_due: bool = False
 
 
-def list_agreements(session: Session, filters: AgreementFilters, *, today: date,
-                    settings: StatusSettings, page: int = 1, per_page: int = 50) -> Page:
+def list_agreements(
+    session: Session,
+    filters: AgreementFilters,
+    *,
+    today: date,
+    settings: StatusSettings,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
     """Agreements matching the filters, each judged by the version it is shown by."""
     v = aliased(AgreementVersion)
-    query = (select(Agreement).join(v, v.agreement_id == Agreement.id)
-             .where(shown_version_condition(v)).order_by(Agreement.reference.desc()))
+    query = (
+        select(Agreement)
+        .join(v, v.agreement_id == Agreement.id)
+        .where(shown_version_condition(v))
+        .order_by(Agreement.reference.desc())
+    )
     if filters.search.strip():
         query = query.where(containing(filters.search, v.title, Agreement.reference))
     if filters.tier:
         query = query.where(Agreement.tier == filters.tier)
     if filters.agency_id:
-        query = query.where(exists().where(Party.version_id == v.id,
-                                           Party.agency_id == filters.agency_id))
+        query = query.where(
+            exists().where(Party.version_id == v.id, Party.agency_id == filters.agency_id)
+        )
     if filters.purpose:
-        query = query.where(exists().where(VersionPurpose.version_id == v.id,
-                                           VersionPurpose.purpose_code == filters.purpose))
+        query = query.where(
+            exists().where(
+                VersionPurpose.version_id == v.id, VersionPurpose.purpose_code == filters.purpose
+            )
+        )
     if filters.status:
         query = query.where(status_condition(v, filters.status, today, settings))
     if filters.review_due:
-        query = query.where(or_(*(status_condition(v, s, today, settings) for s in
-                                  (EffectiveStatus.REVIEW_DUE, EffectiveStatus.REVIEW_OVERDUE,
-                                   EffectiveStatus.LAPSED))))
+        query = query.where(
+            or_(
+                *(
+                    status_condition(v, s, today, settings)
+                    for s in (
+                        EffectiveStatus.REVIEW_DUE,
+                        EffectiveStatus.REVIEW_OVERDUE,
+                        EffectiveStatus.LAPSED,
+                    )
+                )
+            )
+        )
     return paginate(session, query, page=page, per_page=per_page)
 
 
@@ -178,9 +232,14 @@ def ancestors(agreement: Agreement) -> list[Agreement]:
 
 
 def children(session: Session, agreement: Agreement) -> list[Agreement]:
-    return list(session.scalars(select(Agreement).where(Agreement.parent_id == agreement.id)
-                                .order_by(Agreement.reference)
-                                .options(selectinload(Agreement.versions))))
+    return list(
+        session.scalars(
+            select(Agreement)
+            .where(Agreement.parent_id == agreement.id)
+            .order_by(Agreement.reference)
+            .options(selectinload(Agreement.versions))
+        )
+    )
 
 
 def amendments(agreement: Agreement) -> list[tuple[AgreementVersion, list]]:
@@ -188,12 +247,15 @@ def amendments(agreement: Agreement) -> list[tuple[AgreementVersion, list]]:
     from ..domain.agreements import diff
 
     versions = agreement.versions
-    return [(later, diff(content_of(earlier), content_of(later)))
-            for earlier, later in zip(versions, versions[1:], strict=False)]
+    return [
+        (later, diff(content_of(earlier), content_of(later)))
+        for earlier, later in zip(versions, versions[1:], strict=False)
+    ]
 
 
-def parents_for(session: Session, tier: int, today: date, settings: StatusSettings,
-                agency_id: int | None = None) -> list[tuple[int, str, str, int]]:
+def parents_for(
+    session: Session, tier: int, today: date, settings: StatusSettings, agency_id: int | None = None
+) -> list[tuple[int, str, str, int]]:
     """Agreements a new agreement of `tier` may sit under: one tier up, not ended, and,
     given an agency, one it is a party to (an agreement covers its parties only where
     they are parties of every agreement above it). As (id, reference, title, tier), by
@@ -201,22 +263,35 @@ def parents_for(session: Session, tier: int, today: date, settings: StatusSettin
     if tier not in (2, 3):
         return []
     v = aliased(AgreementVersion)
-    ended = or_(*(status_condition(v, s, today, settings) for s in
-                  (EffectiveStatus.TERMINATED, EffectiveStatus.SUPERSEDED,
-                   EffectiveStatus.EXPIRED)))
-    query = (select(Agreement.id, Agreement.reference, v.title, Agreement.tier)
-             .join(v, v.agreement_id == Agreement.id)
-             .where(Agreement.tier == tier - 1, shown_version_condition(v), ~ended)
-             .order_by(Agreement.reference))
+    ended = or_(
+        *(
+            status_condition(v, s, today, settings)
+            for s in (
+                EffectiveStatus.TERMINATED,
+                EffectiveStatus.SUPERSEDED,
+                EffectiveStatus.EXPIRED,
+            )
+        )
+    )
+    query = (
+        select(Agreement.id, Agreement.reference, v.title, Agreement.tier)
+        .join(v, v.agreement_id == Agreement.id)
+        .where(Agreement.tier == tier - 1, shown_version_condition(v), ~ended)
+        .order_by(Agreement.reference)
+    )
     if agency_id is not None:
         query = query.where(party_to(agency_id))
-    return [(i, reference, title, parent_tier)
-            for i, reference, title, parent_tier in session.execute(query)]
+    return [
+        (i, reference, title, parent_tier)
+        for i, reference, title, parent_tier in session.execute(query)
+    ]
 
 
 def party_to(agency_id: int):
     """SQL: the agreement has a version the agency is a party to (read from the party
     index, so only that agency's agreements are visited)."""
-    return Agreement.id.in_(select(AgreementVersion.agreement_id)
-                            .join(Party, Party.version_id == AgreementVersion.id)
-                            .where(Party.agency_id == agency_id))
+    return Agreement.id.in_(
+        select(AgreementVersion.agreement_id)
+        .join(Party, Party.version_id == AgreementVersion.id)
+        .where(Party.agency_id == agency_id)
+    )

@@ -38,9 +38,21 @@ from . import audit, vocabularies
 from .agencies import agency_names
 from .agreement_reads import content_of, get_agreement
 
-CONTENT_FIELDS = ("title", "purposes", "data_categories", "lawful_bases", "data_subjects",
-                  "retention", "security", "effective_from", "review_date",
-                  "review_period_months", "end_date", "parties", "parent_id")
+CONTENT_FIELDS = (
+    "title",
+    "purposes",
+    "data_categories",
+    "lawful_bases",
+    "data_subjects",
+    "retention",
+    "security",
+    "effective_from",
+    "review_date",
+    "review_period_months",
+    "end_date",
+    "parties",
+    "parent_id",
+)
 
 
 def parent_view(session: Session, parent_id: int | None) -> ParentView | None:
@@ -53,14 +65,21 @@ def parent_view(session: Session, parent_id: int | None) -> ParentView | None:
     usable = version.status not in (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED)
     parties = frozenset(p.agency_id for p in version.parties)
     withdrawn = {w.agency_id for w in parent.withdrawals}
-    return ParentView(reference=parent.reference, tier=parent.tier,
-                      party_ids=parties - withdrawn, purposes=frozenset(version.purposes),
-                      data_categories=frozenset(version.data_categories), usable=usable)
+    return ParentView(
+        reference=parent.reference,
+        tier=parent.tier,
+        party_ids=parties - withdrawn,
+        purposes=frozenset(version.purposes),
+        data_categories=frozenset(version.data_categories),
+        usable=usable,
+    )
 
 
-def build_content(data: dict[str, Any], *, tier: int, owner_agency_id: int,
-                  base: Content | None = None) -> Content:
+def build_content(
+    data: dict[str, Any], *, tier: int, owner_agency_id: int, base: Content | None = None
+) -> Content:
     """Content from plain input, falling back to `base` for fields not given."""
+
     def pick(name: str, default: Any) -> Any:
         if name in data:
             return data[name]
@@ -69,37 +88,58 @@ def build_content(data: dict[str, Any], *, tier: int, owner_agency_id: int,
     effective_from = pick("effective_from", None)
     months = pick("review_period_months", None) or DEFAULT_REVIEW_MONTHS
     review_date = data.get("review_date") or (
-        None if "effective_from" in data or base is None else base.review_date)
+        None if "effective_from" in data or base is None else base.review_date
+    )
     if review_date is None and isinstance(effective_from, date):
         review_date = default_review_date(effective_from, months)
     parties = pick("parties", ())
     return Content(
-        title=(pick("title", "") or "").strip(), tier=tier, owner_agency_id=owner_agency_id,
-        parent_id=pick("parent_id", None), effective_from=effective_from,
-        review_date=review_date, review_period_months=months, end_date=pick("end_date", None),
-        data_subjects=pick("data_subjects", "") or "", retention=pick("retention", "") or "",
+        title=(pick("title", "") or "").strip(),
+        tier=tier,
+        owner_agency_id=owner_agency_id,
+        parent_id=pick("parent_id", None),
+        effective_from=effective_from,
+        review_date=review_date,
+        review_period_months=months,
+        end_date=pick("end_date", None),
+        data_subjects=pick("data_subjects", "") or "",
+        retention=pick("retention", "") or "",
         security=pick("security", "") or "",
         purposes=tuple(dict.fromkeys(pick("purposes", ()))),
         data_categories=tuple(dict.fromkeys(pick("data_categories", ()))),
         lawful_bases=tuple(dict.fromkeys(pick("lawful_bases", ()))),
-        parties=tuple(p if isinstance(p, PartyTerms) else PartyTerms(
-            agency_id=p["agency_id"], may_disclose=bool(p.get("may_disclose")),
-            may_receive=bool(p.get("may_receive")), role=(p.get("role") or "").strip())
-            for p in parties),
+        parties=tuple(
+            p
+            if isinstance(p, PartyTerms)
+            else PartyTerms(
+                agency_id=p["agency_id"],
+                may_disclose=bool(p.get("may_disclose")),
+                may_receive=bool(p.get("may_receive")),
+                role=(p.get("role") or "").strip(),
+            )
+            for p in parties
+        ),
     )
 
 
 def problems(session: Session, content: Content) -> dict[str, str]:
     """Every rule the content breaks, by field (empty when it may be saved)."""
     fields: dict[str, str] = {}
-    names = agency_names(session, [p.agency_id for p in content.parties] +
-                         [content.owner_agency_id])
+    names = agency_names(
+        session, [p.agency_id for p in content.parties] + [content.owner_agency_id]
+    )
     parent = parent_view(session, content.parent_id)
     if content.parent_id is not None and parent is None:
         fields["parent_id"] = f"There is no agreement with id {content.parent_id}"
-    fields.update({k: v for k, v in check_content(
-        content, vocabulary=vocabularies.load(session), parent=parent,
-        agency_names=names).items() if k not in fields})
+    fields.update(
+        {
+            k: v
+            for k, v in check_content(
+                content, vocabulary=vocabularies.load(session), parent=parent, agency_names=names
+            ).items()
+            if k not in fields
+        }
+    )
     return fields
 
 
@@ -117,8 +157,9 @@ def _next_reference(session: Session, year: int) -> str:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REFERENCE_LOCK_KEY})
     prefix = f"ISA-{year}-"
-    last = session.scalar(select(func.max(Agreement.reference))
-                          .where(Agreement.reference.like(prefix + "%")))
+    last = session.scalar(
+        select(func.max(Agreement.reference)).where(Agreement.reference.like(prefix + "%"))
+    )
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return reference_for(year, number)
 
@@ -149,15 +190,17 @@ def write_content(version: AgreementVersion, content: Content) -> None:
 
 
 def audit_view(version: AgreementVersion) -> dict[str, Any]:
-    data = canonical(content_of(version), reference=version.agreement.reference,
-                     version=version.number)
+    data = canonical(
+        content_of(version), reference=version.agreement.reference, version=version.number
+    )
     data.update(status=version.status.value, review_date=version.review_date.isoformat())
     return data
 
 
 @writes
-def create_draft(session: Session, actor: Actor, data: dict[str, Any], *,
-                 now: datetime) -> Agreement:
+def create_draft(
+    session: Session, actor: Actor, data: dict[str, Any], *, now: datetime
+) -> Agreement:
     """A new agreement as version 1, draft. Every tier rule is checked on saving."""
     tier, owner_id = data.get("tier"), data.get("owner_agency_id")
     fields: dict[str, str] = {}
@@ -169,49 +212,80 @@ def create_draft(session: Session, actor: Actor, data: dict[str, Any], *,
         fields["owner_agency_id"] = f"There is no agency with id {owner_id}"
     if fields or not isinstance(tier, int) or not isinstance(owner_id, int):
         raise ValidationFailed(fields)
-    policy.require(policy.may_draft(actor, tier, owner_id),
-                   "Only the owning agency's information governance lead can draft this "
-                   "agreement" + (" (or the administrator, for a tier 1 protocol)"
-                                  if tier == 1 else ""))
+    policy.require(
+        policy.may_draft(actor, tier, owner_id),
+        "Only the owning agency's information governance lead can draft this "
+        "agreement" + (" (or the administrator, for a tier 1 protocol)" if tier == 1 else ""),
+    )
     content = build_content(data, tier=tier, owner_agency_id=owner_id)
     validate(session, content)
-    agreement = Agreement(reference=_next_reference(session, now.year), tier=tier,
-                          parent_id=content.parent_id, owner_agency_id=owner_id, created_at=now)
+    agreement = Agreement(
+        reference=_next_reference(session, now.year),
+        tier=tier,
+        parent_id=content.parent_id,
+        owner_agency_id=owner_id,
+        created_at=now,
+    )
     version = AgreementVersion(number=1, status=VersionStatus.DRAFT, created_at=now)
     write_content(version, content)
     agreement.versions.append(version)
     session.add(agreement)
     session.flush()
-    audit.record(session, actor=actor, action="agreement.create", entity_type="agreement",
-                 entity_id=agreement.id, before=None, after=audit_view(version), now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="agreement.create",
+        entity_type="agreement",
+        entity_id=agreement.id,
+        before=None,
+        after=audit_view(version),
+        now=now,
+    )
     session.commit()
     return agreement
 
 
 @writes
-def update_draft(session: Session, actor: Actor, agreement_id: int, data: dict[str, Any], *,
-                 now: datetime, lock_version: int | None = None) -> Agreement:
+def update_draft(
+    session: Session,
+    actor: Actor,
+    agreement_id: int,
+    data: dict[str, Any],
+    *,
+    now: datetime,
+    lock_version: int | None = None,
+) -> Agreement:
     """Edit the open draft; fields not given keep their values. With `lock_version` (what
     the editor was shown), an edit saved by someone else since then is a conflict, not
     silently overwritten."""
     agreement = get_agreement(session, agreement_id, lock=True)
     if lock_version is not None and lock_version != agreement.lock_version:
-        raise Conflict(f"Someone else saved changes to {agreement.reference} after you "
-                       "opened it. Your changes are not saved yet: check them against the "
-                       "draft as it is now, then save again.", code="edit_conflict")
-    policy.require(policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id),
-                   f"Only the owning agency's information governance lead can edit "
-                   f"{agreement.reference}")
+        raise Conflict(
+            f"Someone else saved changes to {agreement.reference} after you "
+            "opened it. Your changes are not saved yet: check them against the "
+            "draft as it is now, then save again.",
+            code="edit_conflict",
+        )
+    policy.require(
+        policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id),
+        f"Only the owning agency's information governance lead can edit {agreement.reference}",
+    )
     version = agreement.latest
     check_can_edit(version.status, agreement.reference, version.number)
     changes = {k: v for k, v in data.items() if k in CONTENT_FIELDS}
-    if "parent_id" in changes and version.number > 1 and \
-            changes["parent_id"] != agreement.parent_id:
-        raise ValidationFailed({"parent_id": "The parent agreement cannot change in an "
-                                "amendment"})
+    if (
+        "parent_id" in changes
+        and version.number > 1
+        and changes["parent_id"] != agreement.parent_id
+    ):
+        raise ValidationFailed({"parent_id": "The parent agreement cannot change in an amendment"})
     before = audit_view(version)
-    content = build_content(changes, tier=agreement.tier,
-                            owner_agency_id=agreement.owner_agency_id, base=content_of(version))
+    content = build_content(
+        changes,
+        tier=agreement.tier,
+        owner_agency_id=agreement.owner_agency_id,
+        base=content_of(version),
+    )
     validate(session, content)
     agreement.parent_id = content.parent_id
     write_content(version, content)
@@ -219,7 +293,15 @@ def update_draft(session: Session, actor: Actor, agreement_id: int, data: dict[s
     session.flush()
     after = audit_view(version)
     if after != before:
-        audit.record(session, actor=actor, action="agreement.edit", entity_type="agreement",
-                     entity_id=agreement.id, before=before, after=after, now=now)
+        audit.record(
+            session,
+            actor=actor,
+            action="agreement.edit",
+            entity_type="agreement",
+            entity_id=agreement.id,
+            before=before,
+            after=after,
+            now=now,
+        )
     session.commit()
     return agreement

@@ -32,21 +32,39 @@ def audit_content(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def record(session: Session, *, actor: Actor, action: str, entity_type: str, entity_id: int,
-           before: dict[str, Any] | None, after: dict[str, Any] | None,
-           now: datetime) -> AuditEntry:
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: int,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    now: datetime,
+) -> AuditEntry:
     """Add one audit entry in the caller's transaction (the caller commits)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
     last = session.execute(
         select(AuditEntry.sequence, AuditEntry.entry_hash)
-        .order_by(AuditEntry.sequence.desc()).limit(1)
+        .order_by(AuditEntry.sequence.desc())
+        .limit(1)
     ).first()
     sequence, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    entry = AuditEntry(sequence=sequence, recorded_at=now, actor_user_id=actor.user_id,
-                       actor_name=actor.name, action=action, entity_type=entity_type,
-                       entity_id=entity_id, before=before, after=after,
-                       previous_hash=previous, entry_hash="")
+    entry = AuditEntry(
+        sequence=sequence,
+        recorded_at=now,
+        actor_user_id=actor.user_id,
+        actor_name=actor.name,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        previous_hash=previous,
+        entry_hash="",
+    )
     entry.entry_hash = entry_hash(audit_content(entry), previous)
     session.add(entry)
     return entry
@@ -67,17 +85,21 @@ def length(session: Session) -> int:
 
 
 def history(session: Session, entity_type: str, entity_id: int) -> list[AuditEntry]:
-    return list(session.scalars(
-        select(AuditEntry).where(AuditEntry.entity_type == entity_type,
-                                 AuditEntry.entity_id == entity_id)
-        .order_by(AuditEntry.sequence)))
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
+            .order_by(AuditEntry.sequence)
+        )
+    )
 
 
 ENTITY_TYPES = ("agency", "officer", "user", "agreement", "vocabulary")
 
 
-def entries(session: Session, *, entity: str = "", search: str = "", page: int = 1,
-            per_page: int = 50) -> Page:
+def entries(
+    session: Session, *, entity: str = "", search: str = "", page: int = 1, per_page: int = 50
+) -> Page:
     """The trail, newest first: of one kind of thing, and/or whose actor or action
     contains `search` (any case)."""
     query = select(AuditEntry).order_by(AuditEntry.sequence.desc())

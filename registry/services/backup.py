@@ -44,16 +44,14 @@ def _sqlite_path(engine: Engine) -> str:
 def _counts(engine: Engine) -> tuple[int, int]:
     with engine.connect() as connection:
         agreements = connection.execute(text("SELECT count(*) FROM agreements")).scalar_one()
-        decisions = connection.execute(
-            text("SELECT count(*) FROM decisions")).scalar_one()
+        decisions = connection.execute(text("SELECT count(*) FROM decisions")).scalar_one()
     return agreements, decisions
 
 
 def backup(engine: Engine, target: Path) -> Summary:
     """Write a consistent copy of the database to `target` (which must not exist)."""
     if target.exists():
-        raise Conflict(f"{target} already exists: choose a new file name",
-                       code="file_exists")
+        raise Conflict(f"{target} already exists: choose a new file name", code="file_exists")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     try:
@@ -70,8 +68,16 @@ def backup(engine: Engine, target: Path) -> Summary:
                 copy.close()
                 source.close()
         else:
-            _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(partial),
-                  _libpq_url(engine)])
+            _run(
+                [
+                    "pg_dump",
+                    "--format=custom",
+                    "--no-owner",
+                    "--file",
+                    str(partial),
+                    _libpq_url(engine),
+                ]
+            )
             _run(["pg_restore", "--list", str(partial)])  # readable from end to end
         os.replace(partial, target)
     finally:
@@ -86,9 +92,11 @@ def restore(engine: Engine, source: Path) -> Summary:
     if not source.is_file():
         raise ValidationFailed({"file": f"There is no backup file at {source}"})
     if inspect(engine).get_table_names():
-        raise Conflict("The database already has tables. Restore only into a new, empty "
-                       "database, then point REGISTRY_DATABASE_URL at it.",
-                       code="database_not_empty")
+        raise Conflict(
+            "The database already has tables. Restore only into a new, empty "
+            "database, then point REGISTRY_DATABASE_URL at it.",
+            code="database_not_empty",
+        )
     if engine.dialect.name == "sqlite":
         backup_file = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
@@ -100,13 +108,21 @@ def restore(engine: Engine, source: Path) -> Summary:
             finally:
                 target.close()
         except sqlite3.DatabaseError as exc:
-            raise ValidationFailed({"file": f"{source} is not an SQLite backup ({exc})"}) \
-                from exc
+            raise ValidationFailed({"file": f"{source} is not an SQLite backup ({exc})"}) from exc
         finally:
             backup_file.close()
     else:
-        _run(["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction",
-              "--dbname", _libpq_url(engine), str(source)])
+        _run(
+            [
+                "pg_restore",
+                "--no-owner",
+                "--exit-on-error",
+                "--single-transaction",
+                "--dbname",
+                _libpq_url(engine),
+                str(source),
+            ]
+        )
     engine.dispose()
     agreements, decisions = _counts(engine)
     return Summary(source, source.stat().st_size, agreements, decisions)
@@ -114,8 +130,9 @@ def restore(engine: Engine, source: Path) -> Summary:
 
 def _run(command: list[str]) -> None:
     if shutil.which(command[0]) is None:
-        raise RuntimeError(f"{command[0]} is not installed (it comes with PostgreSQL's "
-                           "client tools)")
+        raise RuntimeError(
+            f"{command[0]} is not installed (it comes with PostgreSQL's client tools)"
+        )
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{command[0]} failed: {done.stderr.strip()[:2000]}")

@@ -15,12 +15,17 @@ from ..domain.chain import first_break
 BATCH = 2000
 
 
-def chain_rows(session: Session, model: Any, content: Callable[[Any], dict[str, Any]],
-               progress: Callable[[int], None] | None = None) -> Generator[tuple, None, None]:
+def chain_rows(
+    session: Session,
+    model: Any,
+    content: Callable[[Any], dict[str, Any]],
+    progress: Callable[[int], None] | None = None,
+) -> Generator[tuple, None, None]:
     """A chain's entries in order, as the chain check takes them, read a batch at a time
     (however long the chain, memory stays flat); `progress(n)` hears of every n read."""
-    rows = session.scalars(select(model).order_by(model.sequence)
-                           .execution_options(yield_per=BATCH))
+    rows = session.scalars(
+        select(model).order_by(model.sequence).execution_options(yield_per=BATCH)
+    )
     count = 0
     try:  # a check that stops at a break leaves rows unread: their cursor closes here
         for count, entry in enumerate(rows, start=1):
@@ -33,8 +38,12 @@ def chain_rows(session: Session, model: Any, content: Callable[[Any], dict[str, 
         rows.close()
 
 
-def first_break_in(session: Session, model: Any, content: Callable[[Any], dict[str, Any]],
-                   progress: Callable[[int], None] | None = None) -> int | None:
+def first_break_in(
+    session: Session,
+    model: Any,
+    content: Callable[[Any], dict[str, Any]],
+    progress: Callable[[int], None] | None = None,
+) -> int | None:
     """The sequence of the first entry of `model`'s chain that is broken, or None."""
     with closing(chain_rows(session, model, content, progress)) as rows:
         return first_break(rows)

@@ -103,8 +103,7 @@ _PAIR_ROWS = """
     LEFT JOIN agreement_parties ps ON ps.version_id = v.id AND ps.agency_id = {p}
     LEFT JOIN agreement_parties pt ON pt.version_id = v.id AND pt.agency_id = {p}
     WHERE a.id IN {list}"""
-_PAIR_ROWS_SQLITE = _PAIR_ROWS.replace("{concat}", "group_concat") + \
-    " ORDER BY a.id, v.number"
+_PAIR_ROWS_SQLITE = _PAIR_ROWS.replace("{concat}", "group_concat") + " ORDER BY a.id, v.number"
 _LABELS = """
     SELECT 'a', CAST(id AS VARCHAR(20)), name, NULL, NULL FROM agencies WHERE id IN {list}
     UNION ALL SELECT 'p', code, label, NULL, NULL FROM purposes WHERE code = {p}
@@ -112,12 +111,14 @@ _LABELS = """
     UNION ALL SELECT 'o', role, name, job_title, email FROM officers
               WHERE agency_id = {p} AND ended_on IS NULL AND role IN {list}"""
 
+
 def _pair_facts_pg() -> str:
     """_CANDIDATES and _PAIR_ROWS as one PostgreSQL statement: the agreements' list
     becomes the rows found by the first. (Plain rows: wrapping them in one JSON array,
     as before, cost more per row than psycopg's own decoding.)"""
-    rows = (_PAIR_ROWS.replace("{concat}", "string_agg")
-            .replace("a.id IN {list}", "a.id IN (SELECT id FROM ids)"))
+    rows = _PAIR_ROWS.replace("{concat}", "string_agg").replace(
+        "a.id IN {list}", "a.id IN (SELECT id FROM ids)"
+    )
     return f"""
     WITH cand(a, p, g) AS ({_CANDIDATES}),
     ids(id) AS (SELECT a FROM cand UNION SELECT p FROM cand WHERE p IS NOT NULL
@@ -130,6 +131,8 @@ _INSERT_CHECK = """
     INSERT INTO coverage_checks (id, checked_at, user_id, from_agency_id, to_agency_id,
         purpose, data_categories, on_date, outcome, agreement_id, agreement_version, answer)
     VALUES ({p}, {time}, {p}, {p}, {p}, {p}, {json}, {p}, {p}, {p}, {p}, {json})"""
+
+
 def with_ancestors(session: Session, ids: Iterable[int]) -> set[int]:
     """The agreements and every agreement above them (tiers are at most three deep)."""
     found: set[int] = set(ids)
@@ -147,30 +150,42 @@ def facts_for(session: Session, ids: Iterable[int]) -> dict[int, rules.Agreement
     raw = hotpath.Raw.of(session)
     version_rows = raw.run(_VERSIONS, every)
     version_ids = [row[5] for row in version_rows]
-    return _assemble(version_rows, raw.run(_DETAILS_ALL, version_ids, version_ids,
-                                           version_ids, every))
+    return _assemble(
+        version_rows, raw.run(_DETAILS_ALL, version_ids, version_ids, version_ids, every)
+    )
 
 
-def _pair_facts(raw: hotpath.Transaction,
-                request: rules.Request) -> dict[int, rules.AgreementFacts]:
+def _pair_facts(
+    raw: hotpath.Transaction, request: rules.Request
+) -> dict[int, rules.AgreementFacts]:
     """The agreements both agencies are parties to and those above them, narrowed to
     what checking `request` looks at (rules.narrowed). SQLite answers each query in
     process, so it runs them in turn; PostgreSQL answers all of it in one statement (a
     round trip costs more there than the queries)."""
     source, target = request.from_agency_id, request.to_agency_id
-    asked = (source, target, request.purpose, sorted(request.data_categories), source,
-             target, source, target)
+    asked = (
+        source,
+        target,
+        request.purpose,
+        sorted(request.data_categories),
+        source,
+        target,
+        source,
+        target,
+    )
     if raw.dialect == "postgresql":
         return _assemble_pair(raw.run(_PAIR_FACTS_PG, target, source, *asked), source, target)
-    chain = sorted({i for row in raw.run(_CANDIDATES, target, source)
-                    for i in row if i is not None})
+    chain = sorted(
+        {i for row in raw.run(_CANDIDATES, target, source) for i in row if i is not None}
+    )
     if not chain:
         return {}
     return _assemble_pair(raw.run(_PAIR_ROWS_SQLITE, *asked, chain), source, target)
 
 
-def _assemble_pair(rows: Sequence[Any], source: int,
-                   target: int) -> dict[int, rules.AgreementFacts]:
+def _assemble_pair(
+    rows: Sequence[Any], source: int, target: int
+) -> dict[int, rules.AgreementFacts]:
     """The rules' facts from _PAIR_ROWS' rows (ordered by agreement and number)."""
     day, maybe = hotpath.to_day, hotpath.to_date
     by_agreement: dict[int, list] = defaultdict(list)
@@ -182,30 +197,48 @@ def _assemble_pair(rows: Sequence[Any], source: int,
         versions = []
         for v in own:
             parties, signed = {}, set()
-            for agency, disclose, receive, signature in ((source, v[12], v[13], v[14]),
-                                                         (target, v[15], v[16], v[17])):
+            for agency, disclose, receive, signature in (
+                (source, v[12], v[13], v[14]),
+                (target, v[15], v[16], v[17]),
+            ):
                 if disclose is not None:
                     parties[agency] = rules.PartyTerms(bool(disclose), bool(receive))
                     if signature is not None:
                         signed.add(agency)
-            versions.append(rules.VersionFacts(
-                number=v[6], status=VersionStatus(v[7]), effective_from=day(v[9]),
-                review_date=day(v[10]), end_date=maybe(v[11]), parties=parties,
-                purposes=frozenset(() if v[18] is None else (v[18],)),
-                data_categories=frozenset(v[19].split(",") if v[19] else ()),
-                signed=frozenset(signed)))
-        withdrawals = {agency: day(when) for agency, when in ((source, head[20]),
-                                                             (target, head[21]))
-                       if when is not None}
+            versions.append(
+                rules.VersionFacts(
+                    number=v[6],
+                    status=VersionStatus(v[7]),
+                    effective_from=day(v[9]),
+                    review_date=day(v[10]),
+                    end_date=maybe(v[11]),
+                    parties=parties,
+                    purposes=frozenset(() if v[18] is None else (v[18],)),
+                    data_categories=frozenset(v[19].split(",") if v[19] else ()),
+                    signed=frozenset(signed),
+                )
+            )
+        withdrawals = {
+            agency: day(when)
+            for agency, when in ((source, head[20]), (target, head[21]))
+            if when is not None
+        }
         facts[agreement_id] = rules.AgreementFacts(
-            id=agreement_id, reference=head[1], title=own[-1][8], tier=head[2],
-            parent_id=head[3], terminates_on=maybe(head[4]), withdrawals=withdrawals,
-            versions=tuple(versions))
+            id=agreement_id,
+            reference=head[1],
+            title=own[-1][8],
+            tier=head[2],
+            parent_id=head[3],
+            terminates_on=maybe(head[4]),
+            withdrawals=withdrawals,
+            versions=tuple(versions),
+        )
     return facts
 
 
-def _assemble(version_rows: Sequence[Any],
-              detail_rows: Sequence[Any]) -> dict[int, rules.AgreementFacts]:
+def _assemble(
+    version_rows: Sequence[Any], detail_rows: Sequence[Any]
+) -> dict[int, rules.AgreementFacts]:
     """The rules' facts from the version rows (ordered by agreement and number) and the
     detail rows (_DETAILS' shape)."""
     heads: dict[int, tuple] = {}
@@ -234,29 +267,47 @@ def _assemble(version_rows: Sequence[Any],
     for agreement_id, head in heads.items():
         own = by_agreement[agreement_id]
         facts[agreement_id] = rules.AgreementFacts(
-            id=agreement_id, reference=head[1], title=own[-1][8], tier=head[2],
-            parent_id=head[3], terminates_on=maybe(head[4]),
+            id=agreement_id,
+            reference=head[1],
+            title=own[-1][8],
+            tier=head[2],
+            parent_id=head[3],
+            terminates_on=maybe(head[4]),
             withdrawals=withdrawals[agreement_id],
-            versions=tuple(rules.VersionFacts(
-                number=v[6], status=VersionStatus(v[7]), effective_from=day(v[9]),
-                review_date=day(v[10]), end_date=maybe(v[11]), parties=parties[v[5]],
-                purposes=frozenset(purposes[v[5]]),
-                data_categories=frozenset(categories[v[5]]), signed=frozenset(signed[v[5]]))
-                for v in own))
+            versions=tuple(
+                rules.VersionFacts(
+                    number=v[6],
+                    status=VersionStatus(v[7]),
+                    effective_from=day(v[9]),
+                    review_date=day(v[10]),
+                    end_date=maybe(v[11]),
+                    parties=parties[v[5]],
+                    purposes=frozenset(purposes[v[5]]),
+                    data_categories=frozenset(categories[v[5]]),
+                    signed=frozenset(signed[v[5]]),
+                )
+                for v in own
+            ),
+        )
     return facts
 
 
 def _labels(raw: hotpath.Transaction, data: CheckInput) -> Any:
     """Start reading the names the answer's sentences need and the disclosing agency's
     advice officers (one query: absent names are unknown)."""
-    return raw.start(_LABELS,
-                     [i for i in (data.from_agency_id, data.to_agency_id) if i is not None],
-                     data.purpose or "", list(data.data_categories or []),
-                     data.from_agency_id or 0, [r.value for r in rules.ADVICE_ROLES])
+    return raw.start(
+        _LABELS,
+        [i for i in (data.from_agency_id, data.to_agency_id) if i is not None],
+        data.purpose or "",
+        list(data.data_categories or []),
+        data.from_agency_id or 0,
+        [r.value for r in rules.ADVICE_ROLES],
+    )
 
 
-def _validate(rows: Sequence[Any],
-              data: CheckInput) -> tuple[rules.Names, list[tuple[str, str, str, str]]]:
+def _validate(
+    rows: Sequence[Any], data: CheckInput
+) -> tuple[rules.Names, list[tuple[str, str, str, str]]]:
     """Check the question against the names read: answer them and the officers."""
     names: dict[int, str] = {}
     purposes: dict[str, str] = {}
@@ -311,23 +362,36 @@ class StoredCheck:
     answer_text: str  # the answer as stored (JSON text), for the API to send as it is
 
 
-def run_check(session: Session, actor: Actor, data: CheckInput, *, today: date, now: datetime,
-              settings: StatusSettings) -> tuple[StoredCheck, rules.Answer]:
+def run_check(
+    session: Session,
+    actor: Actor,
+    data: CheckInput,
+    *,
+    today: date,
+    now: datetime,
+    settings: StatusSettings,
+) -> tuple[StoredCheck, rules.Answer]:
     """Answer the question and store it (the stored check is what a decision cites)."""
     # Its own short transaction on the hot path's pool, not the session's: the ORM's
     # bookkeeping would cost more than the check's queries (docs/PERFORMANCE.md).
     with hotpath.Transaction(session) as raw:
         source, target = int(data.from_agency_id or 0), int(data.to_agency_id or 0)
-        request = rules.Request(source, target, str(data.purpose or ""),
-                                frozenset(data.data_categories or ()), data.on_date or today)
+        request = rules.Request(
+            source,
+            target,
+            str(data.purpose or ""),
+            frozenset(data.data_categories or ()),
+            data.on_date or today,
+        )
         labels = _labels(raw, data)
         # The agreements both agencies are parties to, and those above them: two look-ups
         # in the party index, whatever the size of the registry (sent with the names).
         agreements = _pair_facts(raw, request)
         names, officers = _validate(labels.fetchall(), data)
-        contacts = [rules.Contact(OfficerRole(role), name, job_title, email,
-                                  names.agency(source))
-                    for role, name, job_title, email in sorted(officers, key=lambda o: o[1])]
+        contacts = [
+            rules.Contact(OfficerRole(role), name, job_title, email, names.agency(source))
+            for role, name, job_title, email in sorted(officers, key=lambda o: o[1])
+        ]
         answer = rules.check(request, agreements, contacts, settings=settings, names=names)
         check_id = uuid.uuid4().hex
         stored = answer_json(answer, check_id, names.agency(source), names.agency(target))
@@ -335,10 +399,20 @@ def run_check(session: Session, actor: Actor, data: CheckInput, *, today: date, 
         # Everything above only read; take the write lock just for the insert.
         raw.write()
         raw.execute(
-            _INSERT_CHECK, check_id, now, actor.user_id, source, target, request.purpose,
-            json.dumps(sorted(request.data_categories)), request.on_date.isoformat(),
-            answer.outcome.value, answer.agreement.id if answer.agreement else None,
-            answer.version, text)
+            _INSERT_CHECK,
+            check_id,
+            now,
+            actor.user_id,
+            source,
+            target,
+            request.purpose,
+            json.dumps(sorted(request.data_categories)),
+            request.on_date.isoformat(),
+            answer.outcome.value,
+            answer.agreement.id if answer.agreement else None,
+            answer.version,
+            text,
+        )
     return StoredCheck(check_id, stored, text), answer
 
 
@@ -348,17 +422,38 @@ def answer_json(answer: rules.Answer, check_id: str, source: str, target: str) -
     return {
         "check_id": check_id,
         "outcome": answer.outcome.value,
-        "agreement": None if chosen is None else {
-            "id": chosen.id, "reference": chosen.reference, "title": chosen.title,
-            "tier": chosen.tier, "version": answer.version},
+        "agreement": None
+        if chosen is None
+        else {
+            "id": chosen.id,
+            "reference": chosen.reference,
+            "title": chosen.title,
+            "tier": chosen.tier,
+            "version": answer.version,
+        },
         "chain": list(answer.chain),
         "warnings": [{"code": w.code, "message": w.message} for w in answer.warnings],
-        "reasons": [{"agreement_reference": r.agreement_reference, "code": str(r.code),
-                     "message": r.message} for r in answer.reasons],
+        "reasons": [
+            {
+                "agreement_reference": r.agreement_reference,
+                "code": str(r.code),
+                "message": r.message,
+            }
+            for r in answer.reasons
+        ],
         "advice": {
-            "contacts": [{"role": c.role.value, "name": c.name, "job_title": c.job_title,
-                          "email": c.email, "agency": c.agency} for c in answer.contacts],
-            "message": answer.message},
+            "contacts": [
+                {
+                    "role": c.role.value,
+                    "name": c.name,
+                    "job_title": c.job_title,
+                    "email": c.email,
+                    "agency": c.agency,
+                }
+                for c in answer.contacts
+            ],
+            "message": answer.message,
+        },
     }
 
 

@@ -45,33 +45,54 @@ class Grid:
         return self.total > len(self.agencies)
 
 
-def build(session: Session, purpose: str, *, today: date, settings: StatusSettings,
-          search: str = "", limit: int = MAX_AGENCIES) -> Grid:
+def build(
+    session: Session,
+    purpose: str,
+    *,
+    today: date,
+    settings: StatusSettings,
+    search: str = "",
+    limit: int = MAX_AGENCIES,
+) -> Grid:
     """The grid for the first `limit` agencies by name that are parties to a tier 2 or 3
     agreement for `purpose`; with `search`, for the agencies whose name contains it and
     those they share such an agreement with. It reads only the agreements of the agencies
     shown, however large the registry."""
     # The tier 2 and 3 versions for the purpose; with a search, those of the agencies
     # found by name (read from the name first: the other way round took 13 s on 100,000).
-    for_purpose = (select(Party.version_id).distinct()
-                   .join(VersionPurpose, VersionPurpose.version_id == Party.version_id)
-                   .join(AgreementVersion, AgreementVersion.id == Party.version_id)
-                   .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
-                   .where(VersionPurpose.purpose_code == purpose, Agreement.tier.in_((2, 3))))
+    for_purpose = (
+        select(Party.version_id)
+        .distinct()
+        .join(VersionPurpose, VersionPurpose.version_id == Party.version_id)
+        .join(AgreementVersion, AgreementVersion.id == Party.version_id)
+        .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+        .where(VersionPurpose.purpose_code == purpose, Agreement.tier.in_((2, 3)))
+    )
     versions = for_purpose
     if search.strip():
         versions = versions.join(Agency, Agency.id == Party.agency_id).where(
-            containing(search, Agency.name))
-    taking_part = select(Agency.id, Agency.name).where(Agency.id.in_(
-        select(Party.agency_id).where(Party.version_id.in_(versions))))
+            containing(search, Agency.name)
+        )
+    taking_part = select(Agency.id, Agency.name).where(
+        Agency.id.in_(select(Party.agency_id).where(Party.version_id.in_(versions)))
+    )
     total = session.scalar(select(func.count()).select_from(taking_part.subquery())) or 0
-    agencies = [(i, n) for i, n in session.execute(
-        taking_part.order_by(Agency.name, Agency.id).limit(limit)).all()]
+    agencies = [
+        (i, n)
+        for i, n in session.execute(taking_part.order_by(Agency.name, Agency.id).limit(limit)).all()
+    ]
     shown = [i for i, _ in agencies]
-    ids = list(session.scalars(
-        select(AgreementVersion.agreement_id).distinct()
-        .where(AgreementVersion.id.in_(for_purpose.where(Party.agency_id.in_(shown)))))
-    ) if shown else []
+    ids = (
+        list(
+            session.scalars(
+                select(AgreementVersion.agreement_id)
+                .distinct()
+                .where(AgreementVersion.id.in_(for_purpose.where(Party.agency_id.in_(shown))))
+            )
+        )
+        if shown
+        else []
+    )
     facts = facts_for(session, ids) if ids else {}
     members: dict[int, set[int]] = defaultdict(set)  # agency → candidate agreements
     for agreement_id in ids:
@@ -85,11 +106,13 @@ def build(session: Session, purpose: str, *, today: date, settings: StatusSettin
             if a == b or not shared:
                 continue
             registry = {i: facts[i] for i in _with_ancestors(shared, facts)}
-            answer = rules.check(rules.Request(a, b, purpose, frozenset(), today), registry,
-                                 (), settings=settings)
+            answer = rules.check(
+                rules.Request(a, b, purpose, frozenset(), today), registry, (), settings=settings
+            )
             if answer.agreement is not None:
-                cells[(a, b)] = Cell(answer.agreement.reference, answer.agreement.id,
-                                     bool(answer.warnings))
+                cells[(a, b)] = Cell(
+                    answer.agreement.reference, answer.agreement.id, bool(answer.warnings)
+                )
     return Grid(purpose=purpose, agencies=agencies, cells=cells, total=total)
 
 

@@ -48,15 +48,24 @@ class DecisionInput:
 def content(record: DecisionRecord) -> dict[str, Any]:
     """What the entry hash covers: everything but the row id and the hashes."""
     return {
-        "sequence": record.sequence, "recorded_at": record.recorded_at.isoformat(),
-        "user_id": record.user_id, "recorded_by": record.recorded_by,
-        "agency_id": record.agency_id, "check_id": record.check_id,
-        "from_agency_id": record.from_agency_id, "to_agency_id": record.to_agency_id,
-        "purpose": record.purpose, "data_categories": record.data_categories,
-        "decision": record.decision.value, "consent": record.consent.value,
-        "consent_reason": record.consent_reason, "reasons": record.reasons,
-        "case_reference": record.case_reference, "key_questions": record.key_questions,
-        "method": record.method, "expected_action": record.expected_action,
+        "sequence": record.sequence,
+        "recorded_at": record.recorded_at.isoformat(),
+        "user_id": record.user_id,
+        "recorded_by": record.recorded_by,
+        "agency_id": record.agency_id,
+        "check_id": record.check_id,
+        "from_agency_id": record.from_agency_id,
+        "to_agency_id": record.to_agency_id,
+        "purpose": record.purpose,
+        "data_categories": record.data_categories,
+        "decision": record.decision.value,
+        "consent": record.consent.value,
+        "consent_reason": record.consent_reason,
+        "reasons": record.reasons,
+        "case_reference": record.case_reference,
+        "key_questions": record.key_questions,
+        "method": record.method,
+        "expected_action": record.expected_action,
         "follow_up_on": record.follow_up_on.isoformat() if record.follow_up_on else None,
         "idempotency_key": record.idempotency_key,
     }
@@ -64,8 +73,11 @@ def content(record: DecisionRecord) -> dict[str, Any]:
 
 def may_record(actor: Actor, from_agency_id: int | None) -> bool:
     """A practitioner records decisions as its own agency only."""
-    return (actor.has(Role.PRACTITIONER) and actor.agency_id is not None
-            and actor.agency_id == from_agency_id)
+    return (
+        actor.has(Role.PRACTITIONER)
+        and actor.agency_id is not None
+        and actor.agency_id == from_agency_id
+    )
 
 
 def _check_references(session: Session, data: DecisionInput, actor: Actor) -> dict[str, str]:
@@ -73,11 +85,13 @@ def _check_references(session: Session, data: DecisionInput, actor: Actor) -> di
     for name in ("from_agency_id", "to_agency_id"):
         value = getattr(data, name)
         if value is None or session.get(Agency, value) is None:
-            fields[name] = "Choose an agency" if value is None else \
-                f"There is no agency with id {value}"
+            fields[name] = (
+                "Choose an agency" if value is None else f"There is no agency with id {value}"
+            )
     if not data.purpose or session.get(Purpose, data.purpose) is None:
-        fields["purpose"] = "Choose the purpose" if not data.purpose else \
-            f"Unknown purpose: {data.purpose}"
+        fields["purpose"] = (
+            "Choose the purpose" if not data.purpose else f"Unknown purpose: {data.purpose}"
+        )
     if not data.data_categories:
         fields["data_categories"] = "Choose at least one category of information"
     else:
@@ -92,56 +106,91 @@ def _check_references(session: Session, data: DecisionInput, actor: Actor) -> di
         elif check.user_id != actor.user_id:
             fields["check_id"] = "That coverage check was made by someone else"
         elif (check.from_agency_id, check.to_agency_id, check.purpose) != (
-                data.from_agency_id, data.to_agency_id, data.purpose):
-            fields["check_id"] = ("That coverage check was for different agencies or a "
-                                  "different purpose")
+            data.from_agency_id,
+            data.to_agency_id,
+            data.purpose,
+        ):
+            fields["check_id"] = (
+                "That coverage check was for different agencies or a different purpose"
+            )
     return fields
 
 
 @writes
-def record_decision(session: Session, actor: Actor, data: DecisionInput, *,
-                    idempotency_key: str | None, today: date,
-                    now: datetime) -> tuple[DecisionRecord, bool]:
+def record_decision(
+    session: Session,
+    actor: Actor,
+    data: DecisionInput,
+    *,
+    idempotency_key: str | None,
+    today: date,
+    now: datetime,
+) -> tuple[DecisionRecord, bool]:
     """Append a decision. Answers (record, created); a retried request carrying the same
     Idempotency-Key answers the first record, not a second one."""
-    policy.require(may_record(actor, data.from_agency_id),
-                   "You can record decisions only for your own agency, as a practitioner")
+    policy.require(
+        may_record(actor, data.from_agency_id),
+        "You can record decisions only for your own agency, as a practitioner",
+    )
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": DECISION_LOCK_KEY})
     if idempotency_key:
-        earlier = session.scalar(select(DecisionRecord).where(
-            DecisionRecord.user_id == actor.user_id,
-            DecisionRecord.idempotency_key == idempotency_key))
+        earlier = session.scalar(
+            select(DecisionRecord).where(
+                DecisionRecord.user_id == actor.user_id,
+                DecisionRecord.idempotency_key == idempotency_key,
+            )
+        )
         if earlier is not None:
             return earlier, False
     fields = _check_references(session, data, actor)
-    rules = check_decision(decision=data.decision, consent=data.consent,
-                           consent_reason=data.consent_reason, reasons=data.reasons,
-                           case_reference=data.case_reference,
-                           key_questions=data.key_questions, method=data.method,
-                           follow_up_on=data.follow_up_on, today=today)
+    rules = check_decision(
+        decision=data.decision,
+        consent=data.consent,
+        consent_reason=data.consent_reason,
+        reasons=data.reasons,
+        case_reference=data.case_reference,
+        key_questions=data.key_questions,
+        method=data.method,
+        follow_up_on=data.follow_up_on,
+        today=today,
+    )
     fields.update({k: v for k, v in rules.items() if k not in fields})
     if fields:
         raise ValidationFailed(fields)
     user = session.get(User, actor.user_id)
     if user is None:
         raise Forbidden("Sign in as a registry user to record decisions")
-    last = session.execute(select(DecisionRecord.sequence, DecisionRecord.entry_hash)
-                           .order_by(DecisionRecord.sequence.desc()).limit(1)).first()
+    last = session.execute(
+        select(DecisionRecord.sequence, DecisionRecord.entry_hash)
+        .order_by(DecisionRecord.sequence.desc())
+        .limit(1)
+    ).first()
     sequence, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
     record = DecisionRecord(
-        sequence=sequence, recorded_at=now, user_id=user.id, recorded_by=user.name,
-        agency_id=user.agency_id, check_id=data.check_id or None,
-        from_agency_id=data.from_agency_id, to_agency_id=data.to_agency_id,
-        purpose=data.purpose, data_categories=sorted(set(data.data_categories or [])),
-        decision=Decision(str(data.decision)), consent=Consent(str(data.consent)),
+        sequence=sequence,
+        recorded_at=now,
+        user_id=user.id,
+        recorded_by=user.name,
+        agency_id=user.agency_id,
+        check_id=data.check_id or None,
+        from_agency_id=data.from_agency_id,
+        to_agency_id=data.to_agency_id,
+        purpose=data.purpose,
+        data_categories=sorted(set(data.data_categories or [])),
+        decision=Decision(str(data.decision)),
+        consent=Consent(str(data.consent)),
         consent_reason=(data.consent_reason or "").strip() or None,
         reasons=(data.reasons or "").strip(),
         case_reference=(data.case_reference or "").strip() or None,
-        key_questions=data.key_questions or None, method=data.method or None,
+        key_questions=data.key_questions or None,
+        method=data.method or None,
         expected_action=(data.expected_action or "").strip() or None,
-        follow_up_on=data.follow_up_on, idempotency_key=idempotency_key or None,
-        previous_hash=previous, entry_hash="")
+        follow_up_on=data.follow_up_on,
+        idempotency_key=idempotency_key or None,
+        previous_hash=previous,
+        entry_hash="",
+    )
     record.entry_hash = entry_hash(content(record), previous)
     session.add(record)
     session.commit()
@@ -158,8 +207,15 @@ def visible_to(actor: Actor):
     return DecisionRecord.user_id == actor.user_id
 
 
-def list_decisions(session: Session, actor: Actor, *, search: str = "",
-                   decision: str | None = None, page: int = 1, per_page: int = 50) -> Page:
+def list_decisions(
+    session: Session,
+    actor: Actor,
+    *,
+    search: str = "",
+    decision: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
     query = select(DecisionRecord).order_by(DecisionRecord.sequence.desc())
     scope = visible_to(actor)
     if scope is not None:
@@ -176,8 +232,11 @@ def get_decision(session: Session, actor: Actor, decision_id: int) -> DecisionRe
     if record is None:
         raise NotFound(f"There is no decision with id {decision_id}")
     scope = visible_to(actor)
-    if scope is not None and session.scalar(
-            select(DecisionRecord.id).where(DecisionRecord.id == decision_id, scope)) is None:
+    if (
+        scope is not None
+        and session.scalar(select(DecisionRecord.id).where(DecisionRecord.id == decision_id, scope))
+        is None
+    ):
         raise Forbidden("That decision was recorded by another agency")
     return record
 
@@ -187,15 +246,32 @@ def verify(session: Session, progress: Callable[[int], None] | None = None) -> i
     return chains.first_break_in(session, DecisionRecord, content, progress)
 
 
-CSV_COLUMNS = ("sequence", "recorded_at", "recorded_by", "from_agency", "to_agency", "purpose",
-               "data_categories", "decision", "consent", "consent_reason", "reasons",
-               "case_reference", "method", "expected_action", "follow_up_on", "check_id",
-               "entry_hash")
+CSV_COLUMNS = (
+    "sequence",
+    "recorded_at",
+    "recorded_by",
+    "from_agency",
+    "to_agency",
+    "purpose",
+    "data_categories",
+    "decision",
+    "consent",
+    "consent_reason",
+    "reasons",
+    "case_reference",
+    "method",
+    "expected_action",
+    "follow_up_on",
+    "check_id",
+    "entry_hash",
+)
 
 
 def decisions_csv(session: Session, actor: Actor) -> str:
-    policy.require(actor.has(Role.IG_LEAD) or actor.has(Role.ADMIN),
-                   "Only an information governance lead downloads the agency's decisions")
+    policy.require(
+        actor.has(Role.IG_LEAD) or actor.has(Role.ADMIN),
+        "Only an information governance lead downloads the agency's decisions",
+    )
     names = dict(session.execute(select(Agency.id, Agency.name)).all())
     query = select(DecisionRecord).order_by(DecisionRecord.sequence)
     scope = visible_to(actor)
@@ -205,9 +281,28 @@ def decisions_csv(session: Session, actor: Actor) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for r in session.scalars(query):
-        writer.writerow([safe_cell(v) for v in (
-            r.sequence, r.recorded_at.isoformat(), r.recorded_by, names.get(r.from_agency_id),
-            names.get(r.to_agency_id), r.purpose, " ".join(r.data_categories),
-            r.decision.value, r.consent.value, r.consent_reason, r.reasons, r.case_reference,
-            r.method, r.expected_action, r.follow_up_on, r.check_id, r.entry_hash)])
+        writer.writerow(
+            [
+                safe_cell(v)
+                for v in (
+                    r.sequence,
+                    r.recorded_at.isoformat(),
+                    r.recorded_by,
+                    names.get(r.from_agency_id),
+                    names.get(r.to_agency_id),
+                    r.purpose,
+                    " ".join(r.data_categories),
+                    r.decision.value,
+                    r.consent.value,
+                    r.consent_reason,
+                    r.reasons,
+                    r.case_reference,
+                    r.method,
+                    r.expected_action,
+                    r.follow_up_on,
+                    r.check_id,
+                    r.entry_hash,
+                )
+            ]
+        )
     return out.getvalue()

@@ -42,12 +42,22 @@ AGENCIES = [
 KEY_ACCOUNTS = [
     ("admin", None, ["admin"], "Registry Administrator", "Partnership business manager"),
     ("ig.lead.council", "council", ["ig_lead"], "Priya Shah", "Information governance lead"),
-    ("signatory.council", "council", ["signatory"], "Martin Cole",
-     "Director of Children's Services"),
+    (
+        "signatory.council",
+        "council",
+        ["signatory"],
+        "Martin Cole",
+        "Director of Children's Services",
+    ),
     ("practitioner.council", "council", ["practitioner"], "Jo Baker", "Social worker"),
     ("ig.lead.police", "police", ["ig_lead"], "Dan Okafor", "Information management lead"),
-    ("practitioner.hospital", "hospital", ["practitioner"], "Sam Patel",
-     "Named nurse for safeguarding"),
+    (
+        "practitioner.hospital",
+        "hospital",
+        ["practitioner"],
+        "Sam Patel",
+        "Named nurse for safeguarding",
+    ),
 ]
 
 JOB_TITLES = {
@@ -58,10 +68,40 @@ JOB_TITLES = {
     "caldicott_guardian": "Medical Director and Caldicott Guardian",
 }
 
-FIRST = ["Alex", "Morgan", "Chris", "Hannah", "Imran", "Lucy", "Owen", "Ruth", "Tom", "Zara",
-         "Ben", "Grace", "Kiran", "Nadia", "Peter"]
-LAST = ["Adams", "Brooks", "Clarke", "Dunn", "Evans", "Fraser", "Green", "Hughes", "Iqbal",
-        "Jones", "Khan", "Lewis", "Morris", "Nash", "Owens"]
+FIRST = [
+    "Alex",
+    "Morgan",
+    "Chris",
+    "Hannah",
+    "Imran",
+    "Lucy",
+    "Owen",
+    "Ruth",
+    "Tom",
+    "Zara",
+    "Ben",
+    "Grace",
+    "Kiran",
+    "Nadia",
+    "Peter",
+]
+LAST = [
+    "Adams",
+    "Brooks",
+    "Clarke",
+    "Dunn",
+    "Evans",
+    "Fraser",
+    "Green",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Morris",
+    "Nash",
+    "Owens",
+]
 
 
 def email(local: str) -> str:
@@ -93,28 +133,51 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
     today = now.astimezone(LONDON).date()
     ids: dict[str, int] = {}
     for index, (slug, name, kind, ods) in enumerate(AGENCIES):
-        agency = agencies.create_agency(session, LOADER, {
-            "name": name, "kind": kind, "ico_registration": f"Z90{index + 1:05d}",
-            "ods_code": ods, "email": f"info@{slug}.{DOMAIN}",
-            "phone": f"01632 96{index:04d}"}, now=now)
+        agency = agencies.create_agency(
+            session,
+            LOADER,
+            {
+                "name": name,
+                "kind": kind,
+                "ico_registration": f"Z90{index + 1:05d}",
+                "ods_code": ods,
+                "email": f"info@{slug}.{DOMAIN}",
+                "phone": f"01632 96{index:04d}",
+            },
+            now=now,
+        )
         ids[slug] = agency.id
         _officers(session, agency, index, today, now)
     for local, home, roles, name, job in KEY_ACCOUNTS:
-        users.create_user(session, None, email=email(local), name=name, job_title=job,
-                          password=DEMO_PASSWORD, roles=roles,
-                          agency_id=ids[home] if home else None, now=now)
+        users.create_user(
+            session,
+            None,
+            email=email(local),
+            name=name,
+            job_title=job,
+            password=DEMO_PASSWORD,
+            roles=roles,
+            agency_id=ids[home] if home else None,
+            now=now,
+        )
     for index, (slug, *_rest) in enumerate(AGENCIES):
         if slug != "council":
-            users.create_user(session, None, email=email(f"signatory.{slug}"),
-                              name=_name(index, 7), job_title="Authorised signatory",
-                              password=DEMO_PASSWORD, roles=["signatory"],
-                              agency_id=ids[slug], now=now)
+            users.create_user(
+                session,
+                None,
+                email=email(f"signatory.{slug}"),
+                name=_name(index, 7),
+                job_title="Authorised signatory",
+                password=DEMO_PASSWORD,
+                roles=["signatory"],
+                agency_id=ids[slug],
+                now=now,
+            )
     _agreements(session, ids, today, now)
     return demo_accounts(session)
 
 
-def _officers(session: Session, agency: Agency, index: int, today: date,
-              now: datetime) -> None:
+def _officers(session: Session, agency: Agency, index: int, today: date, now: datetime) -> None:
     slug = AGENCIES[index][0]
     editor = LOADER
     roles = ["lead_information_officer", "dpo", "signatory", "siro"]
@@ -125,25 +188,46 @@ def _officers(session: Session, agency: Agency, index: int, today: date,
     if slug == "carers":
         roles.remove("lead_information_officer")
     for offset, role in enumerate(roles):
-        agencies.add_officer(session, editor, agency.id, {
-            "role": role, "name": _name(index, offset),
-            "job_title": JOB_TITLES[role],
-            "email": f"{role.replace('_', '.')}@{slug}.{DOMAIN}"},
-            today=today, now=now, started_on=today - timedelta(days=400 + index))
+        agencies.add_officer(
+            session,
+            editor,
+            agency.id,
+            {
+                "role": role,
+                "name": _name(index, offset),
+                "job_title": JOB_TITLES[role],
+                "email": f"{role.replace('_', '.')}@{slug}.{DOMAIN}",
+            },
+            today=today,
+            now=now,
+            started_on=today - timedelta(days=400 + index),
+        )
     if slug == "police":
         # The police DPO changed last month: partners' IG leads see it on their dashboard.
         old = next(o for o in agency.officers if o.role.value == "dpo")
-        agencies.end_officer(session, editor, agency.id, old.id,
-                             today=today - timedelta(days=30), now=now)
-        agencies.add_officer(session, editor, agency.id, {
-            "role": "dpo", "name": "Farah Malik", "job_title": "Data protection officer",
-            "email": f"dpo@{slug}.{DOMAIN}"}, today=today, now=now,
-            started_on=today - timedelta(days=29))
+        agencies.end_officer(
+            session, editor, agency.id, old.id, today=today - timedelta(days=30), now=now
+        )
+        agencies.add_officer(
+            session,
+            editor,
+            agency.id,
+            {
+                "role": "dpo",
+                "name": "Farah Malik",
+                "job_title": "Data protection officer",
+                "email": f"dpo@{slug}.{DOMAIN}",
+            },
+            today=today,
+            now=now,
+            started_on=today - timedelta(days=29),
+        )
 
 
 def _signatory(session: Session, agency_id: int) -> Actor:
-    user = session.scalar(select(User).where(User.agency_id == agency_id,
-                                             User.role_rows.any(role=Role.SIGNATORY)))
+    user = session.scalar(
+        select(User).where(User.agency_id == agency_id, User.role_rows.any(role=Role.SIGNATORY))
+    )
     if user is None:
         raise LookupError(f"the demo has no signatory for agency {agency_id}")
     return user.actor()
@@ -153,8 +237,9 @@ def _ig_lead(session: Session, ids: dict[str, int], slug: str) -> Actor:
     user = session.scalar(select(User).where(User.email == email(f"ig.lead.{slug}")))
     if user is not None:
         return user.actor()
-    return Actor(user_id=None, name="demo data loader", agency_id=ids[slug],
-                 roles=frozenset({Role.IG_LEAD}))
+    return Actor(
+        user_id=None, name="demo data loader", agency_id=ids[slug], roles=frozenset({Role.IG_LEAD})
+    )
 
 
 def _party(ids, slug, disclose=True, receive=True):
@@ -163,115 +248,266 @@ def _party(ids, slug, disclose=True, receive=True):
 
 def _draft(session, ids, owner, data, now):
     actor = _ig_lead(session, ids, owner) if data["tier"] > 1 else LOADER
-    return agreements.create_draft(session, actor, {"owner_agency_id": ids[owner], **data},
-                                   now=now)
+    return agreements.create_draft(session, actor, {"owner_agency_id": ids[owner], **data}, now=now)
 
 
 def _sign_all(session, agreement, now, skip=()):
-    owner_actor = Actor(user_id=None, name="demo data loader",
-                        agency_id=agreement.owner_agency_id,
-                        roles=frozenset({Role.IG_LEAD, Role.ADMIN}))
+    owner_actor = Actor(
+        user_id=None,
+        name="demo data loader",
+        agency_id=agreement.owner_agency_id,
+        roles=frozenset({Role.IG_LEAD, Role.ADMIN}),
+    )
     agreement_lifecycle.submit(session, owner_actor, agreement.id, now=now)
     for party in agreement.latest.parties:
         if party.agency_id not in skip:
-            agreement_lifecycle.sign(session, _signatory(session, party.agency_id),
-                                     agreement.id, now=now)
+            agreement_lifecycle.sign(
+                session, _signatory(session, party.agency_id), agreement.id, now=now
+            )
 
 
 def _agreements(session: Session, ids: dict[str, int], today: date, now: datetime) -> None:
     d = lambda days: today + timedelta(days=days)  # noqa: E731
     everyone = [_party(ids, slug) for slug, *_ in AGENCIES]
-    protocol = _draft(session, ids, "council", {
-        "tier": 1, "title": "Northshire Multi-Agency Information Sharing Protocol",
-        "purposes": [], "data_categories": [], "lawful_bases": ["art6_1_e"],
-        "effective_from": d(-300), "review_date": d(430), "parties": everyone,
-        "data_subjects": "Children, young people, adults at risk and their families",
-        "retention": "Each agency keeps shared information under its own retention schedule",
-        "security": "Secure email or the partnership's case systems only"}, now)
+    protocol = _draft(
+        session,
+        ids,
+        "council",
+        {
+            "tier": 1,
+            "title": "Northshire Multi-Agency Information Sharing Protocol",
+            "purposes": [],
+            "data_categories": [],
+            "lawful_bases": ["art6_1_e"],
+            "effective_from": d(-300),
+            "review_date": d(430),
+            "parties": everyone,
+            "data_subjects": "Children, young people, adults at risk and their families",
+            "retention": "Each agency keeps shared information under its own retention schedule",
+            "security": "Secure email or the partnership's case systems only",
+        },
+        now,
+    )
     _sign_all(session, protocol, now)
 
-    core = ["council", "police", "hospital", "icb", "community", "riverside", "millbrook",
-            "staidans", "probation", "yjs"]
-    mash = _draft(session, ids, "council", {
-        "tier": 2, "parent_id": protocol.id, "title": "Multi-Agency Safeguarding Hub (MASH)",
-        "purposes": ["mash_triage", "child_protection_s47", "child_in_need_s17"],
-        "data_categories": ["identity_contact", "family_household", "education", "social_care",
-                            "health", "criminal_offence", "police_intelligence"],
-        "lawful_bases": ["art6_1_c", "art6_1_e", "art9_2_g", "art9_2_h", "sch1_para18",
-                         "ca1989_s47", "ca2004_s11"],
-        "effective_from": d(-200), "review_date": d(165),
-        "data_subjects": "Children referred to the MASH and members of their households",
-        "retention": "Six years after the child's 18th birthday",
-        "security": "MASH case system; secure email for urgent contacts",
-        "parties": [_party(ids, s) for s in core]}, now)
+    core = [
+        "council",
+        "police",
+        "hospital",
+        "icb",
+        "community",
+        "riverside",
+        "millbrook",
+        "staidans",
+        "probation",
+        "yjs",
+    ]
+    mash = _draft(
+        session,
+        ids,
+        "council",
+        {
+            "tier": 2,
+            "parent_id": protocol.id,
+            "title": "Multi-Agency Safeguarding Hub (MASH)",
+            "purposes": ["mash_triage", "child_protection_s47", "child_in_need_s17"],
+            "data_categories": [
+                "identity_contact",
+                "family_household",
+                "education",
+                "social_care",
+                "health",
+                "criminal_offence",
+                "police_intelligence",
+            ],
+            "lawful_bases": [
+                "art6_1_c",
+                "art6_1_e",
+                "art9_2_g",
+                "art9_2_h",
+                "sch1_para18",
+                "ca1989_s47",
+                "ca2004_s11",
+            ],
+            "effective_from": d(-200),
+            "review_date": d(165),
+            "data_subjects": "Children referred to the MASH and members of their households",
+            "retention": "Six years after the child's 18th birthday",
+            "security": "MASH case system; secure email for urgent contacts",
+            "parties": [_party(ids, s) for s in core],
+        },
+        now,
+    )
     _sign_all(session, mash, now)
 
-    marac = _draft(session, ids, "police", {
-        "tier": 2, "parent_id": protocol.id,
-        "title": "Multi-Agency Risk Assessment Conference (MARAC)",
-        "purposes": ["marac"], "lawful_bases": ["art6_1_e", "art9_2_g", "sch1_para18",
-                                                "cda1998_s115"],
-        "data_categories": ["identity_contact", "family_household", "health",
-                            "criminal_offence", "police_intelligence", "housing"],
-        "effective_from": d(-420), "review_date": d(-30),
-        "parties": [_party(ids, s) for s in ("police", "council", "hospital", "homes",
-                                             "womensaid", "probation", "eastmoor")]}, now)
+    marac = _draft(
+        session,
+        ids,
+        "police",
+        {
+            "tier": 2,
+            "parent_id": protocol.id,
+            "title": "Multi-Agency Risk Assessment Conference (MARAC)",
+            "purposes": ["marac"],
+            "lawful_bases": ["art6_1_e", "art9_2_g", "sch1_para18", "cda1998_s115"],
+            "data_categories": [
+                "identity_contact",
+                "family_household",
+                "health",
+                "criminal_offence",
+                "police_intelligence",
+                "housing",
+            ],
+            "effective_from": d(-420),
+            "review_date": d(-30),
+            "parties": [
+                _party(ids, s)
+                for s in (
+                    "police",
+                    "council",
+                    "hospital",
+                    "homes",
+                    "womensaid",
+                    "probation",
+                    "eastmoor",
+                )
+            ],
+        },
+        now,
+    )
     _sign_all(session, marac, now)
 
-    early = _draft(session, ids, "council", {
-        "tier": 2, "parent_id": protocol.id, "title": "Early Help Partnership",
-        "purposes": ["early_help", "education_attendance", "missing_children"],
-        "data_categories": ["identity_contact", "family_household", "education", "health"],
-        "lawful_bases": ["art6_1_a", "art6_1_e", "art9_2_h", "ca2004_s10"],
-        "effective_from": d(-300), "review_date": d(60),
-        "parties": [_party(ids, s) for s in ("council", "millbrook", "staidans", "community",
-                                             "carers", "eastmoor", "fire")]}, now)
+    early = _draft(
+        session,
+        ids,
+        "council",
+        {
+            "tier": 2,
+            "parent_id": protocol.id,
+            "title": "Early Help Partnership",
+            "purposes": ["early_help", "education_attendance", "missing_children"],
+            "data_categories": ["identity_contact", "family_household", "education", "health"],
+            "lawful_bases": ["art6_1_a", "art6_1_e", "art9_2_h", "ca2004_s10"],
+            "effective_from": d(-300),
+            "review_date": d(60),
+            "parties": [
+                _party(ids, s)
+                for s in (
+                    "council",
+                    "millbrook",
+                    "staidans",
+                    "community",
+                    "carers",
+                    "eastmoor",
+                    "fire",
+                )
+            ],
+        },
+        now,
+    )
     _sign_all(session, early, now)
     # An open amendment: version 2 adds the ICB, while version 1 stays in force.
     agreement_lifecycle.amend(session, _ig_lead(session, ids, "council"), early.id, now=now)
-    agreements.update_draft(session, _ig_lead(session, ids, "council"), early.id, {
-        "title": "Early Help Partnership (adding the Integrated Care Board)",
-        "parties": [_party(ids, s) for s in ("council", "millbrook", "staidans", "community",
-                                             "carers", "eastmoor", "fire", "icb")]}, now=now)
+    agreements.update_draft(
+        session,
+        _ig_lead(session, ids, "council"),
+        early.id,
+        {
+            "title": "Early Help Partnership (adding the Integrated Care Board)",
+            "parties": [
+                _party(ids, s)
+                for s in (
+                    "council",
+                    "millbrook",
+                    "staidans",
+                    "community",
+                    "carers",
+                    "eastmoor",
+                    "fire",
+                    "icb",
+                )
+            ],
+        },
+        now=now,
+    )
 
-    notifications = _draft(session, ids, "police", {
-        "tier": 3, "parent_id": mash.id,
-        "title": "Police to Children's Services: daily domestic abuse notifications",
-        "purposes": ["mash_triage"], "data_categories": ["identity_contact",
-                                                         "family_household",
-                                                         "criminal_offence"],
-        "lawful_bases": ["art6_1_e", "sch1_para18", "ca2004_s11"],
-        "effective_from": d(-150), "review_date": d(215),
-        "parties": [_party(ids, "police", True, False), _party(ids, "council", False, True)],
-        "security": "Daily encrypted file to the MASH secure mailbox before 9am"}, now)
+    notifications = _draft(
+        session,
+        ids,
+        "police",
+        {
+            "tier": 3,
+            "parent_id": mash.id,
+            "title": "Police to Children's Services: daily domestic abuse notifications",
+            "purposes": ["mash_triage"],
+            "data_categories": ["identity_contact", "family_household", "criminal_offence"],
+            "lawful_bases": ["art6_1_e", "sch1_para18", "ca2004_s11"],
+            "effective_from": d(-150),
+            "review_date": d(215),
+            "parties": [_party(ids, "police", True, False), _party(ids, "council", False, True)],
+            "security": "Daily encrypted file to the MASH secure mailbox before 9am",
+        },
+        now,
+    )
     _sign_all(session, notifications, now)
 
-    gp = _draft(session, ids, "council", {
-        "tier": 3, "parent_id": mash.id,
-        "title": "GP practice health information to the MASH",
-        "purposes": ["mash_triage", "child_protection_s47"],
-        "data_categories": ["identity_contact", "health"],
-        "lawful_bases": ["art6_1_e", "art9_2_h"], "effective_from": d(-5),
-        "review_date": d(360),
-        "parties": [_party(ids, "riverside", True, False),
-                    _party(ids, "council", False, True)]}, now)
+    gp = _draft(
+        session,
+        ids,
+        "council",
+        {
+            "tier": 3,
+            "parent_id": mash.id,
+            "title": "GP practice health information to the MASH",
+            "purposes": ["mash_triage", "child_protection_s47"],
+            "data_categories": ["identity_contact", "health"],
+            "lawful_bases": ["art6_1_e", "art9_2_h"],
+            "effective_from": d(-5),
+            "review_date": d(360),
+            "parties": [_party(ids, "riverside", True, False), _party(ids, "council", False, True)],
+        },
+        now,
+    )
     _sign_all(session, gp, now, skip={ids["riverside"]})  # awaiting the practice
 
-    housing = _draft(session, ids, "police", {
-        "tier": 3, "parent_id": marac.id,
-        "title": "Eastmoor Homes tenancy information to MARAC",
-        "purposes": ["marac"], "data_categories": ["identity_contact", "housing"],
-        "lawful_bases": ["art6_1_e"], "effective_from": d(-600), "review_date": d(-150),
-        "parties": [_party(ids, "homes", True, False), _party(ids, "police", False, True)]},
-        now)
+    housing = _draft(
+        session,
+        ids,
+        "police",
+        {
+            "tier": 3,
+            "parent_id": marac.id,
+            "title": "Eastmoor Homes tenancy information to MARAC",
+            "purposes": ["marac"],
+            "data_categories": ["identity_contact", "housing"],
+            "lawful_bases": ["art6_1_e"],
+            "effective_from": d(-600),
+            "review_date": d(-150),
+            "parties": [_party(ids, "homes", True, False), _party(ids, "police", False, True)],
+        },
+        now,
+    )
     _sign_all(session, housing, now)  # lapsed: 150 days past review
 
-    attendance = _draft(session, ids, "council", {
-        "tier": 3, "parent_id": early.id,
-        "title": "School attendance returns to the Early Help team",
-        "purposes": ["education_attendance"], "data_categories": ["identity_contact",
-                                                                  "education"],
-        "lawful_bases": ["art6_1_e"], "effective_from": d(30), "review_date": d(395),
-        "parties": [_party(ids, "millbrook", True, False), _party(ids, "staidans", True, False),
-                    _party(ids, "council", False, True)]}, now)
+    attendance = _draft(
+        session,
+        ids,
+        "council",
+        {
+            "tier": 3,
+            "parent_id": early.id,
+            "title": "School attendance returns to the Early Help team",
+            "purposes": ["education_attendance"],
+            "data_categories": ["identity_contact", "education"],
+            "lawful_bases": ["art6_1_e"],
+            "effective_from": d(30),
+            "review_date": d(395),
+            "parties": [
+                _party(ids, "millbrook", True, False),
+                _party(ids, "staidans", True, False),
+                _party(ids, "council", False, True),
+            ],
+        },
+        now,
+    )
     _sign_all(session, attendance, now)  # scheduled: takes effect next month

@@ -24,10 +24,18 @@ def _sql(dialect: str, template: str) -> str:
     """`{p}` is a scalar parameter; `{x} IN {list}` tests membership of a list parameter;
     `{json}` is a JSON document; `{time}` a timestamp."""
     if dialect == "postgresql":
-        return (template.replace("IN {list}", "= ANY({p})").replace("{json}", "{p}::json")
-                .replace("{time}", "{p}").replace("{p}", "%s"))
-    return (template.replace("{list}", "(SELECT value FROM json_each({p}))")
-            .replace("{json}", "{p}").replace("{time}", "{p}").replace("{p}", "?"))
+        return (
+            template.replace("IN {list}", "= ANY({p})")
+            .replace("{json}", "{p}::json")
+            .replace("{time}", "{p}")
+            .replace("{p}", "%s")
+        )
+    return (
+        template.replace("{list}", "(SELECT value FROM json_each({p}))")
+        .replace("{json}", "{p}")
+        .replace("{time}", "{p}")
+        .replace("{p}", "?")
+    )
 
 
 def timestamp(dialect: str, value: datetime) -> Any:
@@ -57,10 +65,16 @@ class Raw:
 
     def _args(self, params: tuple[Any, ...]) -> tuple[Any, ...]:
         dialect = self.dialect
-        return tuple(_list(dialect, p) if isinstance(p, list | tuple) else
-                     timestamp(dialect, p) if isinstance(p, datetime) else
-                     json.dumps(p, separators=(",", ":")) if isinstance(p, dict) else p
-                     for p in params)
+        return tuple(
+            _list(dialect, p)
+            if isinstance(p, list | tuple)
+            else timestamp(dialect, p)
+            if isinstance(p, datetime)
+            else json.dumps(p, separators=(",", ":"))
+            if isinstance(p, dict)
+            else p
+            for p in params
+        )
 
     def run(self, template: str, *params: Any) -> Sequence[Any]:
         """Run `template` with positional `params` (lists for `IN {list}`), answer all rows."""

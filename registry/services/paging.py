@@ -31,8 +31,9 @@ def containing(search: str, *columns: Any) -> ColumnElement[bool]:
     return or_(*(func.lower(column).contains(wanted, autoescape=True) for column in columns))
 
 
-def paginate(session: Session, query: Select, *, page: int = 1, per_page: int = 50,
-             rows: bool = False) -> Page:
+def paginate(
+    session: Session, query: Select, *, page: int = 1, per_page: int = 50, rows: bool = False
+) -> Page:
     """One page of `query`: its first column's values, or with `rows`, whole rows."""
     page = max(1, page)
     per_page = max(1, min(per_page, MAX_PER_PAGE))

@@ -25,18 +25,23 @@ from .paging import Page, containing, paginate
 from .spreadsheet import safe_cell
 from .vocabularies import labels
 
-COLUMNS = ("reference", "title", "tier", "purposes", "parties", "review_date",
-           "effective_status")
+COLUMNS = ("reference", "title", "tier", "purposes", "parties", "review_date", "effective_status")
 
 
-def _in_force_query(v, columns, *, today: date, settings: StatusSettings, search: str,
-                    tier: int | None) -> Select:
+def _in_force_query(
+    v, columns, *, today: date, settings: StatusSettings, search: str, tier: int | None
+) -> Select:
     """`columns` of the agreements in force, each joined to `v`, the version it is shown
     by, in the register's order (tier, then reference)."""
-    query = (select(*columns).join(v, v.agreement_id == Agreement.id)
-             .where(shown_version_condition(v),
-                    or_(*(status_condition(v, s, today, settings) for s in IN_FORCE)))
-             .order_by(Agreement.tier, Agreement.reference))
+    query = (
+        select(*columns)
+        .join(v, v.agreement_id == Agreement.id)
+        .where(
+            shown_version_condition(v),
+            or_(*(status_condition(v, s, today, settings) for s in IN_FORCE)),
+        )
+        .order_by(Agreement.tier, Agreement.reference)
+    )
     if search.strip():
         query = query.where(containing(search, v.title))
     if tier in (1, 2, 3):
@@ -44,12 +49,24 @@ def _in_force_query(v, columns, *, today: date, settings: StatusSettings, search
     return query
 
 
-def _public(*, reference: str, title: str, tier: int, purposes: list[str],
-            parties: list[str], review_date: date, status: EffectiveStatus) -> dict[str, Any]:
+def _public(
+    *,
+    reference: str,
+    title: str,
+    tier: int,
+    purposes: list[str],
+    parties: list[str],
+    review_date: date,
+    status: EffectiveStatus,
+) -> dict[str, Any]:
     """One agreement as the public sees it."""
     item: dict[str, Any] = {
-        "reference": reference, "title": title, "tier": tier, "purposes": purposes,
-        "parties": sorted(parties), "review_date": review_date.isoformat(),
+        "reference": reference,
+        "title": title,
+        "tier": tier,
+        "purposes": purposes,
+        "parties": sorted(parties),
+        "review_date": review_date.isoformat(),
         "effective_status": status.value,
     }
     if tier == 3:  # operational detail is withheld
@@ -57,58 +74,126 @@ def _public(*, reference: str, title: str, tier: int, purposes: list[str],
     return item
 
 
-def _rows_query(*, today: date, settings: StatusSettings, search: str,
-                tier: int | None) -> Select:
+def _rows_query(*, today: date, settings: StatusSettings, search: str, tier: int | None) -> Select:
     """What the register shows of each agreement in force, as plain rows (the ORM's
     objects, with each party's agency, cost ten times the reading)."""
     v = aliased(AgreementVersion)
-    return _in_force_query(v, (Agreement.tier, Agreement.reference, Agreement.terminates_on,
-                               v.id, v.title, v.status, v.effective_from, v.review_date,
-                               v.end_date), today=today, settings=settings, search=search,
-                           tier=tier)
+    return _in_force_query(
+        v,
+        (
+            Agreement.tier,
+            Agreement.reference,
+            Agreement.terminates_on,
+            v.id,
+            v.title,
+            v.status,
+            v.effective_from,
+            v.review_date,
+            v.end_date,
+        ),
+        today=today,
+        settings=settings,
+        search=search,
+        tier=tier,
+    )
 
 
-def _entries(conn: Connection, rows: Sequence[Row], *, today: date, settings: StatusSettings,
-             purpose_labels: dict[str, str]) -> list[dict[str, Any]]:
+def _entries(
+    conn: Connection,
+    rows: Sequence[Row],
+    *,
+    today: date,
+    settings: StatusSettings,
+    purpose_labels: dict[str, str],
+) -> list[dict[str, Any]]:
     """_rows_query's rows as entries: their purposes and parties in two more reads."""
     versions = [row[3] for row in rows]
     purposes: dict[int, list[str]] = defaultdict(list)
     parties: dict[int, list[str]] = defaultdict(list)
     if versions:
         for version, code in conn.execute(
-                select(VersionPurpose.version_id, VersionPurpose.purpose_code)
-                .where(VersionPurpose.version_id.in_(versions))
-                .order_by(VersionPurpose.purpose_code)):
+            select(VersionPurpose.version_id, VersionPurpose.purpose_code)
+            .where(VersionPurpose.version_id.in_(versions))
+            .order_by(VersionPurpose.purpose_code)
+        ):
             purposes[version].append(purpose_labels.get(code, code))
         for version, name in conn.execute(
-                select(Party.version_id, Agency.name).join(Agency)
-                .where(Party.version_id.in_(versions))):
+            select(Party.version_id, Agency.name).join(Agency).where(Party.version_id.in_(versions))
+        ):
             parties[version].append(name)
-    return [_public(reference=reference, title=title, tier=tier, purposes=purposes[version],
-                    parties=parties[version], review_date=review_date,
-                    status=effective_status(status, effective_from=effective_from,
-                                            review_date=review_date, end_date=end_date,
-                                            today=today, settings=settings,
-                                            terminates_on=terminates_on))
-            for (tier, reference, terminates_on, version, title, status, effective_from,
-                 review_date, end_date) in rows]
+    return [
+        _public(
+            reference=reference,
+            title=title,
+            tier=tier,
+            purposes=purposes[version],
+            parties=parties[version],
+            review_date=review_date,
+            status=effective_status(
+                status,
+                effective_from=effective_from,
+                review_date=review_date,
+                end_date=end_date,
+                today=today,
+                settings=settings,
+                terminates_on=terminates_on,
+            ),
+        )
+        for (
+            tier,
+            reference,
+            terminates_on,
+            version,
+            title,
+            status,
+            effective_from,
+            review_date,
+            end_date,
+        ) in rows
+    ]
 
 
-def in_force(session: Session, *, today: date, settings: StatusSettings, search: str = "",
-             tier: int | None = None, page: int = 1, per_page: int = 50) -> Page:
+def in_force(
+    session: Session,
+    *,
+    today: date,
+    settings: StatusSettings,
+    search: str = "",
+    tier: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
     """One page of the register: its entries, and how many agreements are in force."""
-    found = paginate(session, _rows_query(today=today, settings=settings, search=search,
-                                          tier=tier), page=page, per_page=per_page, rows=True)
-    return replace(found, items=_entries(session.connection(), found.items, today=today,
-                                         settings=settings,
-                                         purpose_labels=labels(session)["purposes"]))
+    found = paginate(
+        session,
+        _rows_query(today=today, settings=settings, search=search, tier=tier),
+        page=page,
+        per_page=per_page,
+        rows=True,
+    )
+    return replace(
+        found,
+        items=_entries(
+            session.connection(),
+            found.items,
+            today=today,
+            settings=settings,
+            purpose_labels=labels(session)["purposes"],
+        ),
+    )
 
 
 BATCH = 1000  # agreements read at a time for the downloads
 
 
-def every_entry(engine: Engine, *, today: date, settings: StatusSettings, search: str = "",
-                tier: int | None = None) -> Iterator[dict[str, Any]]:
+def every_entry(
+    engine: Engine,
+    *,
+    today: date,
+    settings: StatusSettings,
+    search: str = "",
+    tier: int | None = None,
+) -> Iterator[dict[str, Any]]:
     """The whole register, every agreement in force as an entry, however many there are:
     read BATCH at a time, each batch after the last one's tier and reference, on a
     connection of its own, so the memory is one batch's."""
@@ -118,11 +203,15 @@ def every_entry(engine: Engine, *, today: date, settings: StatusSettings, search
         conn = session.connection()
         after: tuple[int, str] | None = None
         while True:
-            batch = query if after is None else query.where(
-                tuple_(Agreement.tier, Agreement.reference) > after)
+            batch = (
+                query
+                if after is None
+                else query.where(tuple_(Agreement.tier, Agreement.reference) > after)
+            )
             rows = conn.execute(batch.limit(BATCH)).all()
-            yield from _entries(conn, rows, today=today, settings=settings,
-                                purpose_labels=purpose_labels)
+            yield from _entries(
+                conn, rows, today=today, settings=settings, purpose_labels=purpose_labels
+            )
             if len(rows) < BATCH:
                 return
             after = (rows[-1][0], rows[-1][1])
@@ -134,8 +223,12 @@ def csv_lines(items: Iterable[dict[str, Any]]) -> Iterator[str]:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for item in items:
-        writer.writerow([safe_cell("; ".join(item[c]) if isinstance(item[c], list)
-                                   else item[c]) for c in COLUMNS])
+        writer.writerow(
+            [
+                safe_cell("; ".join(item[c]) if isinstance(item[c], list) else item[c])
+                for c in COLUMNS
+            ]
+        )
         yield out.getvalue()
         out.seek(0)
         out.truncate()
@@ -150,4 +243,3 @@ def json_chunks(items: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield ("," if total else "") + json.dumps(item, sort_keys=True)
         total += 1
     yield f'], "total": {total}}}'
-

@@ -45,47 +45,76 @@ class Reminder:
 
 def _recipients(session: Session, agency_id: int) -> tuple[str, ...]:
     """The owning agency's IG leads; failing those, its lead information officer."""
-    leads = session.scalars(select(User.email).where(
-        User.agency_id == agency_id, User.active.is_(True),
-        exists().where(UserRole.user_id == User.id, UserRole.role == Role.IG_LEAD)))
+    leads = session.scalars(
+        select(User.email).where(
+            User.agency_id == agency_id,
+            User.active.is_(True),
+            exists().where(UserRole.user_id == User.id, UserRole.role == Role.IG_LEAD),
+        )
+    )
     found = tuple(sorted(leads))
     if found:
         return found
-    return tuple(sorted(session.scalars(select(Officer.email).where(
-        Officer.agency_id == agency_id, Officer.ended_on.is_(None),
-        Officer.role == OfficerRole.LEAD_INFORMATION_OFFICER))))
+    return tuple(
+        sorted(
+            session.scalars(
+                select(Officer.email).where(
+                    Officer.agency_id == agency_id,
+                    Officer.ended_on.is_(None),
+                    Officer.role == OfficerRole.LEAD_INFORMATION_OFFICER,
+                )
+            )
+        )
+    )
 
 
-def pending(session: Session, *, today: date, settings: StatusSettings,
-            days: int | None = None) -> list[Reminder]:
+def pending(
+    session: Session, *, today: date, settings: StatusSettings, days: int | None = None
+) -> list[Reminder]:
     """Reviews due within `days` (default: the notice period), overdue or lapsed, that have
     not yet had a reminder at that stage for that review date."""
-    window = StatusSettings(notice_days=settings.notice_days if days is None else days,
-                            grace_days=settings.grace_days)
+    window = StatusSettings(
+        notice_days=settings.notice_days if days is None else days, grace_days=settings.grace_days
+    )
     v = aliased(AgreementVersion)
     agreements = session.scalars(
-        select(Agreement).join(v, v.agreement_id == Agreement.id)
-        .where(shown_version_condition(v),
-               or_(*(status_condition(v, s, today, window) for s in STAGES)))
-        .order_by(Agreement.reference))
+        select(Agreement)
+        .join(v, v.agreement_id == Agreement.id)
+        .where(
+            shown_version_condition(v),
+            or_(*(status_condition(v, s, today, window) for s in STAGES)),
+        )
+        .order_by(Agreement.reference)
+    )
     reminders = []
     for agreement in agreements:
         where = standing(agreement, today, window)
         review_date = where.shown.review_date
-        already = session.scalar(select(ReminderSent.id).where(
-            ReminderSent.agreement_id == agreement.id, ReminderSent.review_date == review_date,
-            ReminderSent.stage == where.status.value))
+        already = session.scalar(
+            select(ReminderSent.id).where(
+                ReminderSent.agreement_id == agreement.id,
+                ReminderSent.review_date == review_date,
+                ReminderSent.stage == where.status.value,
+            )
+        )
         if already is not None:
             continue
         recipients = _recipients(session, agreement.owner_agency_id)
-        reminders.append(Reminder(agreement, where.status, review_date, recipients,
-                                  *_message(agreement, where.shown.title, where.status,
-                                            review_date)))
+        reminders.append(
+            Reminder(
+                agreement,
+                where.status,
+                review_date,
+                recipients,
+                *_message(agreement, where.shown.title, where.status, review_date),
+            )
+        )
     return reminders
 
 
-def _message(agreement: Agreement, title: str, stage: EffectiveStatus,
-             review_date: date) -> tuple[str, str]:
+def _message(
+    agreement: Agreement, title: str, stage: EffectiveStatus, review_date: date
+) -> tuple[str, str]:
     """The title is the version under review (the one in force), not an open amendment's."""
     when = long_date(review_date)
     if stage == EffectiveStatus.REVIEW_DUE:
@@ -93,26 +122,36 @@ def _message(agreement: Agreement, title: str, stage: EffectiveStatus,
         lead = f"{agreement.reference} {title} is due for review by {when}."
     elif stage == EffectiveStatus.REVIEW_OVERDUE:
         subject = f"Review overdue since {when}: {agreement.reference} {title}"
-        lead = (f"{agreement.reference} {title} was due for review on {when}. It still "
-                "applies, but practitioners are warned that its review is overdue.")
+        lead = (
+            f"{agreement.reference} {title} was due for review on {when}. It still "
+            "applies, but practitioners are warned that its review is overdue."
+        )
     else:
         subject = f"Lapsed: {agreement.reference} {title}"
-        lead = (f"{agreement.reference} {title} has lapsed: its review was due on {when} and "
-                "none was recorded. It no longer covers any share until it is reviewed.")
-    body = (f"{lead}\n\nRecord the review in the agreement registry: continue it, amend it "
-            "or terminate it.\n\nThis reminder is sent once at each stage.")
+        lead = (
+            f"{agreement.reference} {title} has lapsed: its review was due on {when} and "
+            "none was recorded. It no longer covers any share until it is reviewed."
+        )
+    body = (
+        f"{lead}\n\nRecord the review in the agreement registry: continue it, amend it "
+        "or terminate it.\n\nThis reminder is sent once at each stage."
+    )
     return subject, body
 
 
 @writes
-def send(session: Session, reminders: list[Reminder], *, now: datetime,
-         mail: dict[str, Any]) -> int:
+def send(
+    session: Session, reminders: list[Reminder], *, now: datetime, mail: dict[str, Any]
+) -> int:
     """Send each reminder (SMTP when MAIL_SERVER is set, the log otherwise) and record it."""
     sent = 0
     for reminder in reminders:
         if not reminder.recipients:
-            log.warning("No one to remind about %s: the owning agency has no IG lead or lead "
-                        "information officer", reminder.agreement.reference)
+            log.warning(
+                "No one to remind about %s: the owning agency has no IG lead or lead "
+                "information officer",
+                reminder.agreement.reference,
+            )
             continue
         message = EmailMessage()
         message["Subject"] = reminder.subject
@@ -120,14 +159,21 @@ def send(session: Session, reminders: list[Reminder], *, now: datetime,
         message["To"] = ", ".join(reminder.recipients)
         message.set_content(reminder.body)
         if mail.get("MAIL_SERVER"):
-            with smtplib.SMTP(mail["MAIL_SERVER"], int(mail.get("MAIL_PORT") or 25),
-                              timeout=30) as smtp:
+            with smtplib.SMTP(
+                mail["MAIL_SERVER"], int(mail.get("MAIL_PORT") or 25), timeout=30
+            ) as smtp:
                 smtp.send_message(message)
         else:
             log.info("Reminder to %s: %s", message["To"], reminder.subject)
-        session.add(ReminderSent(agreement_id=reminder.agreement.id,
-                                 review_date=reminder.review_date, stage=reminder.stage.value,
-                                 recipients=message["To"][:2000], sent_at=now))
+        session.add(
+            ReminderSent(
+                agreement_id=reminder.agreement.id,
+                review_date=reminder.review_date,
+                stage=reminder.stage.value,
+                recipients=message["To"][:2000],
+                sent_at=now,
+            )
+        )
         session.commit()  # one at a time: a later failure does not resend earlier ones
         sent += 1
     return sent
@@ -152,21 +198,42 @@ def agency_for_token(session: Session, token: str) -> Agency | None:
 
 
 # The standings that have a review date to keep.
-LIVE = (EffectiveStatus.REVIEW_OVERDUE, EffectiveStatus.LAPSED, EffectiveStatus.REVIEW_DUE,
-        EffectiveStatus.ACTIVE, EffectiveStatus.SCHEDULED, EffectiveStatus.SUSPENDED)
+LIVE = (
+    EffectiveStatus.REVIEW_OVERDUE,
+    EffectiveStatus.LAPSED,
+    EffectiveStatus.REVIEW_DUE,
+    EffectiveStatus.ACTIVE,
+    EffectiveStatus.SCHEDULED,
+    EffectiveStatus.SUSPENDED,
+)
 
 
-def _upcoming(agency_id: int | None, *, today: date, settings: StatusSettings, search: str,
-              status: EffectiveStatus | None):
+def _upcoming(
+    agency_id: int | None,
+    *,
+    today: date,
+    settings: StatusSettings,
+    search: str,
+    status: EffectiveStatus | None,
+):
     """SQL for the agreements (the agency's, or all) whose shown version has a review date
     to keep (LIVE, or only `status`), by review date: filtered and ordered in the database,
     so that a page of the calendar reads one page of agreements."""
     v = aliased(AgreementVersion)
-    query = (select(Agreement).join(v, v.agreement_id == Agreement.id)
-             .where(shown_version_condition(v),
-                    or_(*(status_condition(v, s, today, settings)
-                          for s in ((status,) if status in LIVE else LIVE))))
-             .order_by(v.review_date, Agreement.reference))
+    query = (
+        select(Agreement)
+        .join(v, v.agreement_id == Agreement.id)
+        .where(
+            shown_version_condition(v),
+            or_(
+                *(
+                    status_condition(v, s, today, settings)
+                    for s in ((status,) if status in LIVE else LIVE)
+                )
+            ),
+        )
+        .order_by(v.review_date, Agreement.reference)
+    )
     if agency_id is not None:
         query = query.where(party_to(agency_id))
     if search.strip():
@@ -174,42 +241,69 @@ def _upcoming(agency_id: int | None, *, today: date, settings: StatusSettings, s
     return query
 
 
-def upcoming(session: Session, agency_id: int | None, *, today: date,
-             settings: StatusSettings, search: str = "",
-             status: EffectiveStatus | None = None) -> list[tuple[Agreement, Any]]:
+def upcoming(
+    session: Session,
+    agency_id: int | None,
+    *,
+    today: date,
+    settings: StatusSettings,
+    search: str = "",
+    status: EffectiveStatus | None = None,
+) -> list[tuple[Agreement, Any]]:
     """Agreements (the agency's, or all) with their standing, by review date; only
     those whose reference or title contains `search`, and only of `status`, if given."""
     query = _upcoming(agency_id, today=today, settings=settings, search=search, status=status)
     return [(a, standing(a, today, settings)) for a in session.scalars(query)]
 
 
-def upcoming_page(session: Session, agency_id: int | None, *, today: date,
-                  settings: StatusSettings, search: str = "",
-                  status: EffectiveStatus | None = None, page: int = 1,
-                  per_page: int = 50) -> Page:
+def upcoming_page(
+    session: Session,
+    agency_id: int | None,
+    *,
+    today: date,
+    settings: StatusSettings,
+    search: str = "",
+    status: EffectiveStatus | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
     """One page of `upcoming`."""
-    found = paginate(session, _upcoming(agency_id, today=today, settings=settings,
-                                        search=search, status=status),
-                     page=page, per_page=per_page)
+    found = paginate(
+        session,
+        _upcoming(agency_id, today=today, settings=settings, search=search, status=status),
+        page=page,
+        per_page=per_page,
+    )
     return replace(found, items=[(a, standing(a, today, settings)) for a in found.items])
 
 
 def ical(agency: Agency, items: list[tuple[Agreement, Any]], *, now: datetime) -> str:
     """An iCalendar (RFC 5545) feed of the agency's review dates, as all-day events."""
+
     def text(value: str) -> str:
-        return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-                .replace("\n", "\\n"))
+        return (
+            value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+        )
 
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Agreement registry//Reviews//EN",
-             "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{text('Agreement reviews: ' + agency.name)}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Agreement registry//Reviews//EN",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{text('Agreement reviews: ' + agency.name)}",
+    ]
     for agreement, where in items:
         day = where.shown.review_date
-        lines += ["BEGIN:VEVENT", f"UID:{agreement.reference}-{day.isoformat()}@registry",
-                  f"DTSTAMP:{stamp}", f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
-                  f"DTEND;VALUE=DATE:{(day + timedelta(days=1)).strftime('%Y%m%d')}",
-                  f"SUMMARY:{text('Review ' + agreement.reference + ' ' + where.shown.title)}",
-                  "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{agreement.reference}-{day.isoformat()}@registry",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
+            f"DTEND;VALUE=DATE:{(day + timedelta(days=1)).strftime('%Y%m%d')}",
+            f"SUMMARY:{text('Review ' + agreement.reference + ' ' + where.shown.title)}",
+            "END:VEVENT",
+        ]
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
 

@@ -48,8 +48,10 @@ class SecretUnreadable(RegistryError):
     code = "two_factor_unavailable"
 
     def __init__(self) -> None:
-        super().__init__("Two-factor sign-in cannot be checked on this server at the moment. "
-                         "Nothing is wrong with your code: tell your registry administrator.")
+        super().__init__(
+            "Two-factor sign-in cannot be checked on this server at the moment. "
+            "Nothing is wrong with your code: tell your registry administrator."
+        )
 
 
 def key_from_config(config: Mapping[str, Any]) -> bytes:
@@ -73,11 +75,14 @@ def unseal(stored: str, user_id: int, key: bytes) -> str:
         raw = base64.urlsafe_b64decode(stored.encode()) if len(stored) == 64 else b""
         if len(raw) != 48:
             raise ValueError("not a sealed secret")
-        return base64.b32encode(AESGCM(key).decrypt(raw[:12], raw[12:], _bound(user_id))
-                                ).decode()
+        return base64.b32encode(AESGCM(key).decrypt(raw[:12], raw[12:], _bound(user_id))).decode()
     except (InvalidTag, ValueError) as exc:
-        log.error("user %s: the two-factor secret does not open with this server's "
-                  "REGISTRY_TOTP_KEY (%s)", user_id, type(exc).__name__)
+        log.error(
+            "user %s: the two-factor secret does not open with this server's "
+            "REGISTRY_TOTP_KEY (%s)",
+            user_id,
+            type(exc).__name__,
+        )
         raise SecretUnreadable() from exc
 
 
@@ -102,17 +107,16 @@ def setup_uri(secret: str, email: str, issuer: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The QR code as an inline SVG element (no image file, nothing fetched)."""
-    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8,
-                        border=2)
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
     out = io.BytesIO()
     image.save(out)
     text = out.getvalue().decode("utf-8")
-    return text[text.index("<svg"):]  # without the XML declaration
+    return text[text.index("<svg") :]  # without the XML declaration
 
 
 def grouped(secret: str) -> str:
     """The secret in groups of four, for typing into an app by hand."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def matching_step(secret: str, code: str | None, now: datetime) -> int | None:
@@ -138,8 +142,7 @@ def code_error(code: str | None) -> str | None:
 
 
 @writes
-def use_code(session: Session, user: User, code: str | None, *, now: datetime,
-             key: bytes) -> bool:
+def use_code(session: Session, user: User, code: str | None, *, now: datetime, key: bytes) -> bool:
     """Accept a code once: true when it matches a step later than the last one used."""
     if not user.totp_secret:
         return False
@@ -149,28 +152,42 @@ def use_code(session: Session, user: User, code: str | None, *, now: datetime,
         return False
     # One statement decides, so two requests racing with the same code cannot both win.
     claimed = session.execute(  # type: ignore[attr-defined]
-        update(User).where(User.id == user.id,
-                           or_(User.totp_step.is_(None), User.totp_step < step))
-        .values(totp_step=step).execution_options(synchronize_session=False)).rowcount
+        update(User)
+        .where(User.id == user.id, or_(User.totp_step.is_(None), User.totp_step < step))
+        .values(totp_step=step)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     session.commit()
     return claimed == 1
 
 
 @writes
-def enrol(session: Session, user: User, secret: str, code: str | None, *,
-          now: datetime, key: bytes) -> None:
+def enrol(
+    session: Session, user: User, secret: str, code: str | None, *, now: datetime, key: bytes
+) -> None:
     """Keep `secret` for the user once they have shown a code made from it."""
     if error := code_error(code):
         raise ValidationFailed({"code": error})
     step = matching_step(secret, code, now)
     if step is None:
-        raise ValidationFailed({"code": "That code is not right: check the time on your "
-                                        "phone and enter the newest code"})
+        raise ValidationFailed(
+            {
+                "code": "That code is not right: check the time on your "
+                "phone and enter the newest code"
+            }
+        )
     user.totp_secret = seal(secret, user.id, key)
     user.totp_step = step
-    audit.record(session, actor=Actor(user.id, user.name), action="user.two_factor_on",
-                 entity_type="user", entity_id=user.id, before=None,
-                 after={"two_factor": True}, now=now)
+    audit.record(
+        session,
+        actor=Actor(user.id, user.name),
+        action="user.two_factor_on",
+        entity_type="user",
+        entity_id=user.id,
+        before=None,
+        after={"two_factor": True},
+        now=now,
+    )
     session.commit()
 
 
@@ -181,7 +198,14 @@ def reset(session: Session, actor: Actor, user: User, *, now: datetime) -> None:
     user.totp_secret = None
     user.totp_step = None
     user.session_epoch += 1
-    audit.record(session, actor=actor, action="user.two_factor_reset", entity_type="user",
-                 entity_id=user.id, before={"two_factor": True},
-                 after={"two_factor": False}, now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.two_factor_reset",
+        entity_type="user",
+        entity_id=user.id,
+        before={"two_factor": True},
+        after={"two_factor": False},
+        now=now,
+    )
     session.commit()

@@ -49,14 +49,17 @@ def password_error(password: str, *, about: Iterable[str] = ()) -> str | None:
         return f"Password must be {MIN_PASSWORD} characters or more"
     if len(password) > MAX_PASSWORD:
         return "Password must be 1,024 characters or fewer"
-    hints = [w for item in about for w in re.split(r"[^a-z0-9]+", (item or "").lower())
-             if len(w) > 2]
+    hints = [
+        w for item in about for w in re.split(r"[^a-z0-9]+", (item or "").lower()) if len(w) > 2
+    ]
     estimate = zxcvbn(password[:GUESS_CHECK_LENGTH], user_inputs=hints + _REGISTRY_WORDS)
     if estimate["score"] < MIN_GUESS_SCORE:
         warning = estimate["feedback"].get("warning") or ""
-        return ("This password is too easy to guess" + (f": {warning.rstrip('.')}"
-                                                        if warning else "")
-                + ". Try three or four unrelated words together")
+        return (
+            "This password is too easy to guess"
+            + (f": {warning.rstrip('.')}" if warning else "")
+            + ". Try three or four unrelated words together"
+        )
     return None
 
 
@@ -71,9 +74,14 @@ def check_password(user: User | None, password: str) -> bool:
 
 
 def snapshot(user: User) -> dict:
-    return {"email": user.email, "name": user.name, "job_title": user.job_title,
-            "agency_id": user.agency_id, "roles": sorted(r.value for r in user.roles),
-            "active": user.active}
+    return {
+        "email": user.email,
+        "name": user.name,
+        "job_title": user.job_title,
+        "agency_id": user.agency_id,
+        "roles": sorted(r.value for r in user.roles),
+        "active": user.active,
+    }
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -94,16 +102,20 @@ def user_field_errors(data: dict) -> dict[str, str]:
         fields["email"] = error
     if "name" in data and not (data["name"] or "").strip():
         fields["name"] = "Enter the user's name"
-    if data.get("password") and (error := password_error(
-            data["password"], about=(data.get("email") or "", data.get("name") or ""))):
+    if data.get("password") and (
+        error := password_error(
+            data["password"], about=(data.get("email") or "", data.get("name") or "")
+        )
+    ):
         fields["password"] = error
     if "roles" in data:
         _parse_roles(data["roles"] or [], fields)
     return fields
 
 
-def _check_roles_and_agency(session: Session, roles: set[Role], agency_id: int | None,
-                            fields: dict[str, str]) -> None:
+def _check_roles_and_agency(
+    session: Session, roles: set[Role], agency_id: int | None, fields: dict[str, str]
+) -> None:
     if not roles:
         fields["roles"] = "Choose at least one role"
     elif Role.ADMIN in roles and agency_id is not None:
@@ -120,15 +132,26 @@ def _parse_roles(values: Iterable[str], fields: dict[str, str]) -> set[Role]:
         try:
             roles.add(Role(value))
         except ValueError:
-            fields["roles"] = (f"Unknown role {value!r}: use admin, ig_lead, signatory "
-                               "or practitioner")
+            fields["roles"] = (
+                f"Unknown role {value!r}: use admin, ig_lead, signatory or practitioner"
+            )
     return roles
 
 
 @writes
-def create_user(session: Session, actor: Actor | None, *, email: str, name: str,
-                password: str, roles: Iterable[str], agency_id: int | None = None,
-                job_title: str = "", active: bool = True, now: datetime) -> User:
+def create_user(
+    session: Session,
+    actor: Actor | None,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    roles: Iterable[str],
+    agency_id: int | None = None,
+    job_title: str = "",
+    active: bool = True,
+    now: datetime,
+) -> User:
     """Create a user. `actor` None means the command line, which may create the first admin."""
     if actor is not None:
         policy.require(policy.may_manage_users(actor), "Only the administrator manages users")
@@ -145,23 +168,38 @@ def create_user(session: Session, actor: Actor | None, *, email: str, name: str,
     if fields:
         raise ValidationFailed(fields)
     if find_by_email(session, email):
-        raise Conflict(f"A user with the email {email} already exists", code="duplicate",
-                       fields={"email": f"A user with the email {email} already exists"})
-    user = User(email=email, name=name.strip(), job_title=job_title.strip(),
-                password_hash=hash_password(password), agency_id=agency_id, active=active,
-                role_rows=[UserRole(role=r) for r in sorted(role_set)])
+        raise Conflict(
+            f"A user with the email {email} already exists",
+            code="duplicate",
+            fields={"email": f"A user with the email {email} already exists"},
+        )
+    user = User(
+        email=email,
+        name=name.strip(),
+        job_title=job_title.strip(),
+        password_hash=hash_password(password),
+        agency_id=agency_id,
+        active=active,
+        role_rows=[UserRole(role=r) for r in sorted(role_set)],
+    )
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor or Actor(None, "command line"), action="user.create",
-                 entity_type="user", entity_id=user.id, before=None, after=snapshot(user),
-                 now=now)
+    audit.record(
+        session,
+        actor=actor or Actor(None, "command line"),
+        action="user.create",
+        entity_type="user",
+        entity_id=user.id,
+        before=None,
+        after=snapshot(user),
+        now=now,
+    )
     session.commit()
     return user
 
 
 @writes
-def update_user(session: Session, actor: Actor, user_id: int, *, now: datetime,
-                **changes) -> User:
+def update_user(session: Session, actor: Actor, user_id: int, *, now: datetime, **changes) -> User:
     """Change a user's details, roles, agency, password or active flag (admin only)."""
     policy.require(policy.may_manage_users(actor), "Only the administrator manages users")
     user = get_user(session, user_id)
@@ -172,8 +210,11 @@ def update_user(session: Session, actor: Actor, user_id: int, *, now: datetime,
         if error := email_error(email):
             fields["email"] = error
         elif email != user.email and find_by_email(session, email):
-            raise Conflict(f"A user with the email {email} already exists", code="duplicate",
-                           fields={"email": f"A user with the email {email} already exists"})
+            raise Conflict(
+                f"A user with the email {email} already exists",
+                code="duplicate",
+                fields={"email": f"A user with the email {email} already exists"},
+            )
         user.email = email
     if "name" in changes:
         if not changes["name"].strip():
@@ -186,8 +227,9 @@ def update_user(session: Session, actor: Actor, user_id: int, *, now: datetime,
         roles = frozenset(_parse_roles(changes["roles"], fields))
     agency_id = changes.get("agency_id", user.agency_id)
     _check_roles_and_agency(session, set(roles), agency_id, fields)
-    if changes.get("password") and (error := password_error(
-            changes["password"], about=(user.email, user.name))):
+    if changes.get("password") and (
+        error := password_error(changes["password"], about=(user.email, user.name))
+    ):
         fields["password"] = error
     if user.id == actor.user_id and changes.get("active") is False:
         fields["active"] = "You cannot disable your own account"
@@ -204,21 +246,31 @@ def update_user(session: Session, actor: Actor, user_id: int, *, now: datetime,
         if not user.active:
             end_sessions_and_tokens(session, user, now)
     session.flush()
-    audit.record(session, actor=actor, action="user.update", entity_type="user",
-                 entity_id=user.id, before=before, after=snapshot(user), now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.update",
+        entity_type="user",
+        entity_id=user.id,
+        before=before,
+        after=snapshot(user),
+        now=now,
+    )
     session.commit()
     return user
 
 
 def end_sessions_and_tokens(session: Session, user: User, now: datetime) -> None:
     user.session_epoch += 1
-    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
-                                                        ApiToken.revoked_at.is_(None))):
+    for token in session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
         token.revoked_at = now
 
 
-def list_users(session: Session, actor: Actor, *, search: str = "", page: int = 1,
-               per_page: int = 50) -> Page:
+def list_users(
+    session: Session, actor: Actor, *, search: str = "", page: int = 1, per_page: int = 50
+) -> Page:
     policy.require(policy.may_manage_users(actor), "Only the administrator manages users")
     query = select(User).order_by(User.name, User.id)
     if search.strip():
@@ -254,8 +306,13 @@ class TokenAccount:
         return role in self.roles
 
     def actor(self) -> Actor:
-        return Actor(user_id=self.id, name=self.name, agency_id=self.agency_id,
-                     roles=self.roles, job_title=self.job_title)
+        return Actor(
+            user_id=self.id,
+            name=self.name,
+            agency_id=self.agency_id,
+            roles=self.roles,
+            job_title=self.job_title,
+        )
 
 
 def user_for_token(session: Session, token: str) -> TokenAccount | None:
@@ -267,8 +324,13 @@ def user_for_token(session: Session, token: str) -> TokenAccount | None:
     if not rows:
         return None
     user_id, name, agency_id, job_title, _ = rows[0]
-    return TokenAccount(id=user_id, name=name, agency_id=agency_id, job_title=job_title or "",
-                        roles=frozenset(Role(r[4]) for r in rows if r[4]))
+    return TokenAccount(
+        id=user_id,
+        name=name,
+        agency_id=agency_id,
+        job_title=job_title or "",
+        roles=frozenset(Role(r[4]) for r in rows if r[4]),
+    )
 
 
 # Every API request asks this, so it runs as fixed SQL (see services/hotpath.py).
@@ -288,8 +350,7 @@ def is_locked(user: User, now: datetime) -> bool:
     return user.locked_until is not None and user.locked_until > now
 
 
-def authenticate(session: Session, email: str, password: str, *,
-                 now: datetime) -> User | None:
+def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User | None:
     """The active user with this email and password, or None, which the caller answers
     with one message whatever the reason. A locked account is refused without looking
     at the password; a wrong password counts towards the lock."""
@@ -307,8 +368,9 @@ def authenticate(session: Session, email: str, password: str, *,
     return user
 
 
-def second_factor_ok(session: Session, user: User, code: str | None, *,
-                     now: datetime, key: bytes) -> bool:
+def second_factor_ok(
+    session: Session, user: User, code: str | None, *, now: datetime, key: bytes
+) -> bool:
     """Whether `code` is the user's current, unused two-factor code; a wrong one counts
     as a failed sign-in (web and API alike). `key` opens the stored secret."""
     if two_factor.use_code(session, user, code, now=now, key=key):
@@ -322,16 +384,20 @@ def record_failure(session: Session, user: User, *, now: datetime) -> None:
     """Count a failed sign-in (a wrong password or two-factor code) in the database,
     where every worker and app server sees it; the tenth locks the account."""
     count = session.execute(
-        update(User).where(User.id == user.id)
+        update(User)
+        .where(User.id == user.id)
         .values(failed_sign_ins=User.failed_sign_ins + 1)
         .returning(User.failed_sign_ins)
-        .execution_options(synchronize_session=False)).scalar_one()
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
     if count >= LOCK_AFTER:
-        session.execute(update(User).where(User.id == user.id)
-                        .values(failed_sign_ins=0, locked_until=now + LOCK_FOR)
-                        .execution_options(synchronize_session=False))
-        log.warning("user %s locked for %s after %s failed sign-ins", user.id, LOCK_FOR,
-                    count)
+        session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_sign_ins=0, locked_until=now + LOCK_FOR)
+            .execution_options(synchronize_session=False)
+        )
+        log.warning("user %s locked for %s after %s failed sign-ins", user.id, LOCK_FOR, count)
     else:
         log.info("failed sign-in %s for user %s", count, user.id)
     session.commit()
@@ -345,15 +411,19 @@ def record_success(session: Session, user: User) -> None:
 
 @writes
 def _clear_failures(session: Session, user: User) -> None:
-    session.execute(update(User).where(User.id == user.id)
-                    .values(failed_sign_ins=0, locked_until=None)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_sign_ins=0, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
     session.commit()
 
 
 @writes
-def change_password(session: Session, user: User, *, current: str, new: str, confirm: str,
-                    now: datetime) -> None:
+def change_password(
+    session: Session, user: User, *, current: str, new: str, confirm: str, now: datetime
+) -> None:
     """The user changes their own password; every session of theirs ends (the caller
     starts a new one for the browser that asked)."""
     fields: dict[str, str] = {}
@@ -369,9 +439,16 @@ def change_password(session: Session, user: User, *, current: str, new: str, con
         raise ValidationFailed(fields)
     user.password_hash = hash_password(new)
     user.session_epoch += 1
-    audit.record(session, actor=user.actor(), action="user.password_changed",
-                 entity_type="user", entity_id=user.id, before=None,
-                 after={"password": "changed"}, now=now)
+    audit.record(
+        session,
+        actor=user.actor(),
+        action="user.password_changed",
+        entity_type="user",
+        entity_id=user.id,
+        before=None,
+        after={"password": "changed"},
+        now=now,
+    )
     session.commit()
 
 

@@ -25,8 +25,10 @@ def load(session: Session) -> Vocabulary:
     """Every entry, active or not (old agreements still name retired codes)."""
     return Vocabulary(
         purposes={p.code: p.label for p in session.scalars(select(Purpose))},
-        data_categories={c.code: Category(c.label, c.special, c.criminal)
-                         for c in session.scalars(select(DataCategory))},
+        data_categories={
+            c.code: Category(c.label, c.special, c.criminal)
+            for c in session.scalars(select(DataCategory))
+        },
         lawful_bases={b.code: (b.label, b.kind) for b in session.scalars(select(LawfulBasis))},
     )
 
@@ -37,12 +39,15 @@ def listing(session: Session, search: str = "") -> dict[str, list]:
     found: dict[str, list[Any]] = {
         "purposes": list(session.scalars(select(Purpose).order_by(Purpose.label))),
         "data_categories": list(session.scalars(select(DataCategory).order_by(DataCategory.label))),
-        "lawful_bases": list(session.scalars(select(LawfulBasis).order_by(LawfulBasis.kind,
-                                                                          LawfulBasis.code))),
+        "lawful_bases": list(
+            session.scalars(select(LawfulBasis).order_by(LawfulBasis.kind, LawfulBasis.code))
+        ),
     }
     wanted = search.strip().lower()
-    return {kind: [e for e in entries if wanted in e.code.lower() or wanted in e.label.lower()]
-            for kind, entries in found.items()}
+    return {
+        kind: [e for e in entries if wanted in e.code.lower() or wanted in e.label.lower()]
+        for kind, entries in found.items()
+    }
 
 
 def labels(session: Session) -> dict[str, dict[str, str]]:
@@ -55,9 +60,19 @@ def labels(session: Session) -> dict[str, dict[str, str]]:
 
 
 @writes
-def save_entry(session: Session, actor: Actor, kind: str, *, code: str, label: str,
-               special: bool = False, criminal: bool = False, basis_kind: str | None = None,
-               active: bool = True, now: datetime) -> Any:
+def save_entry(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    *,
+    code: str,
+    label: str,
+    special: bool = False,
+    criminal: bool = False,
+    basis_kind: str | None = None,
+    active: bool = True,
+    now: datetime,
+) -> Any:
     """Add an entry or change an existing one's label and flags (codes never change)."""
     policy.require(policy.may_manage_users(actor), "Only the administrator edits vocabularies")
     if kind not in KINDS:
@@ -88,15 +103,25 @@ def save_entry(session: Session, actor: Actor, kind: str, *, code: str, label: s
     entry.active = active
     if model is DataCategory:
         if special and criminal:
-            raise Conflict("A data category is special or criminal, not both",
-                           code="invalid", fields={"special": "Choose special or criminal"})
+            raise Conflict(
+                "A data category is special or criminal, not both",
+                code="invalid",
+                fields={"special": "Choose special or criminal"},
+            )
         entry.special, entry.criminal = special, criminal
     if model is LawfulBasis:
         entry.kind = basis
     session.flush()
-    audit.record(session, actor=actor, action=f"vocabulary.{kind}.save",
-                 entity_type="vocabulary", entity_id=0, before=before,
-                 after=_snapshot(entry), now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action=f"vocabulary.{kind}.save",
+        entity_type="vocabulary",
+        entity_id=0,
+        before=before,
+        after=_snapshot(entry),
+        now=now,
+    )
     session.commit()
     return entry
 

@@ -27,11 +27,16 @@ from .errors import register_error_handlers
 _FORM_TYPES = frozenset(("application/x-www-form-urlencoded", "multipart/form-data"))
 
 STATUS_TAG_COLOURS = {
-    EffectiveStatus.ACTIVE: "green", EffectiveStatus.REVIEW_DUE: "yellow",
-    EffectiveStatus.REVIEW_OVERDUE: "orange", EffectiveStatus.LAPSED: "red",
-    EffectiveStatus.EXPIRED: "grey", EffectiveStatus.TERMINATED: "grey",
-    EffectiveStatus.SUPERSEDED: "grey", EffectiveStatus.SUSPENDED: "red",
-    EffectiveStatus.DRAFT: "blue", EffectiveStatus.AWAITING_SIGNATURES: "purple",
+    EffectiveStatus.ACTIVE: "green",
+    EffectiveStatus.REVIEW_DUE: "yellow",
+    EffectiveStatus.REVIEW_OVERDUE: "orange",
+    EffectiveStatus.LAPSED: "red",
+    EffectiveStatus.EXPIRED: "grey",
+    EffectiveStatus.TERMINATED: "grey",
+    EffectiveStatus.SUPERSEDED: "grey",
+    EffectiveStatus.SUSPENDED: "red",
+    EffectiveStatus.DRAFT: "blue",
+    EffectiveStatus.AWAITING_SIGNATURES: "purple",
     EffectiveStatus.SCHEDULED: "light-blue",
 }
 
@@ -70,8 +75,17 @@ def register_web(app: Flask) -> None:
     from .main import bp as main_bp
     from .public import bp as public_bp
 
-    for blueprint in (main_bp, auth_bp, agencies_bp, agreements_bp, coverage_bp, decisions_bp,
-                      admin_bp, public_bp, api_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        agencies_bp,
+        agreements_bp,
+        coverage_bp,
+        decisions_bp,
+        admin_bp,
+        public_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
 
@@ -120,7 +134,8 @@ def register_web(app: Flask) -> None:
             if any("\x00" in key or "\x00" in value for key, value in data.items(multi=True)):
                 request.__dict__[source] = ImmutableMultiDict(
                     (key.replace("\x00", ""), value.replace("\x00", ""))
-                    for key, value in data.items(multi=True))
+                    for key, value in data.items(multi=True)
+                )
 
     from .sessions import enforce_limits
 
@@ -147,13 +162,15 @@ def register_web(app: Flask) -> None:
             "Content-Security-Policy",
             f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
             "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
-            "frame-ancestors 'none'")
+            "frame-ancestors 'none'",
+        )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         # Browsers heed HSTS only over HTTPS, so it is safe to send on every response.
-        response.headers.setdefault("Strict-Transport-Security",
-                                    "max-age=31536000; includeSubDomains")
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
         if request.blueprint != "api" and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -16,12 +16,19 @@ from .permissions import is_api_request
 
 log = logging.getLogger(__name__)
 
-_TITLES = {400: "The request could not be read", 401: "Sign in to continue",
-           403: "You do not have permission", 404: "Page not found",
-           405: "That action is not allowed here", 409: "That cannot be done now",
-           413: "The upload is too large", 422: "Some of the information is not valid",
-           429: "Too many requests", 503: "The registry is not answering for a moment",
-           500: "Sorry, there is a problem with the service"}
+_TITLES = {
+    400: "The request could not be read",
+    401: "Sign in to continue",
+    403: "You do not have permission",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    409: "That cannot be done now",
+    413: "The upload is too large",
+    422: "Some of the information is not valid",
+    429: "Too many requests",
+    503: "The registry is not answering for a moment",
+    500: "Sorry, there is a problem with the service",
+}
 
 
 def api_error(status: int, code: str, message: str, fields: dict | None = None):
@@ -31,9 +38,12 @@ def api_error(status: int, code: str, message: str, fields: dict | None = None):
 def _answer(status: int, code: str, message: str, fields: dict | None = None):
     if is_api_request() or request.path.startswith("/api/"):
         return api_error(status, code, message, fields)
-    return render_template("errors/error.html", status=status,
-                           title=_TITLES.get(status, "Something went wrong"),
-                           message=message), status
+    return render_template(
+        "errors/error.html",
+        status=status,
+        title=_TITLES.get(status, "Something went wrong"),
+        message=message,
+    ), status
 
 
 def _unavailable(exc: Exception) -> bool:
@@ -42,7 +52,8 @@ def _unavailable(exc: Exception) -> bool:
     if isinstance(cause, psycopg.OperationalError):
         return True
     return isinstance(cause, sqlite3.OperationalError) and (
-        "locked" in str(cause) or "busy" in str(cause))
+        "locked" in str(cause) or "busy" in str(cause)
+    )
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -52,13 +63,20 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        return _answer(400, "csrf_failed", "The form had expired or was not sent by this site. "
-                       "Go back, reload the page and try again.")
+        return _answer(
+            400,
+            "csrf_failed",
+            "The form had expired or was not sent by this site. "
+            "Go back, reload the page and try again.",
+        )
 
     @app.errorhandler(429)
     def too_many(exc: HTTPException):
-        return _answer(429, "too_many_requests", "There have been too many attempts from "
-                       "your network. Wait a minute, then try again.")
+        return _answer(
+            429,
+            "too_many_requests",
+            "There have been too many attempts from your network. Wait a minute, then try again.",
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -73,11 +91,19 @@ def register_error_handlers(app: Flask) -> None:
         # request changed nothing, and the same request a moment later will work.
         if not _unavailable(exc):
             return unexpected(exc)
-        log.warning("Database unavailable on %s %s: %s", request.method, request.path,
-                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        response, status = _answer(503, "database_unavailable", "The registry's database "
-                                   "is not answering for a moment. Nothing was saved: try "
-                                   "again in a few seconds.")
+        log.warning(
+            "Database unavailable on %s %s: %s",
+            request.method,
+            request.path,
+            str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        )
+        response, status = _answer(
+            503,
+            "database_unavailable",
+            "The registry's database "
+            "is not answering for a moment. Nothing was saved: try "
+            "again in a few seconds.",
+        )
         response = app.make_response((response, status))
         response.headers["Retry-After"] = "2"
         return response
@@ -85,6 +111,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("Unhandled error on %s %s", request.method, request.path)
-        return _answer(500, "server_error", "Something went wrong on our side and it has been "
-                       "logged. Please try again; if it happens again, contact the registry "
-                       "team.")
+        return _answer(
+            500,
+            "server_error",
+            "Something went wrong on our side and it has been "
+            "logged. Please try again; if it happens again, contact the registry "
+            "team.",
+        )

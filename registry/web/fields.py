@@ -14,24 +14,30 @@ from wtforms.widgets import html_params
 _PARTS = ("day", "month", "year")
 
 
-
 def _described(field, error_id_and_hint: list[str], parts: list[Markup]) -> None:
     """The hint and the error message GOV.UK puts above a control, naming their ids."""
     if field.description:
         error_id_and_hint.append(f"{field.id}-hint")
-        parts.append(Markup('<div id="{}-hint" class="govuk-hint">{}</div>').format(
-            field.id, field.description))
+        parts.append(
+            Markup('<div id="{}-hint" class="govuk-hint">{}</div>').format(
+                field.id, field.description
+            )
+        )
     if field.errors:
         error_id_and_hint.append(f"{field.id}-error")
-        parts.append(Markup('<p id="{}-error" class="govuk-error-message"><span '
-                            'class="govuk-visually-hidden">Error:</span> {}</p>').format(
-            field.id, field.errors[0]))
+        parts.append(
+            Markup(
+                '<p id="{}-error" class="govuk-error-message"><span '
+                'class="govuk-visually-hidden">Error:</span> {}</p>'
+            ).format(field.id, field.errors[0])
+        )
 
 
 def _group(field, inner: list[Markup]) -> Markup:
     error = " govuk-form-group--error" if field.errors else ""
     return Markup('<div class="govuk-form-group{}">{}</div>').format(
-        error, Markup("\n").join(inner))
+        error, Markup("\n").join(inner)
+    )
 
 
 class ListOfAgencies:
@@ -44,21 +50,29 @@ class ListOfAgencies:
         kwargs.pop("params", None)
         kwargs["data-registry-autocomplete"] = "agency"
         described: list[str] = []
-        parts = [Markup('<label class="govuk-label" for="{}">{}</label>').format(
-            field.id, field.label.text)]
+        parts = [
+            Markup('<label class="govuk-label" for="{}">{}</label>').format(
+                field.id, field.label.text
+            )
+        ]
         _described(field, described, parts)
         attributes = {k: v for k, v in kwargs.items() if k != "id" and v is not False}
         if described:
             attributes["aria-describedby"] = " ".join(described)
         # f-strings over escaped parts: Markup.format costs 30 microseconds an option.
-        options = Markup("".join(
-            f'<option value="{escape(value)}"{" selected" if selected else ""}>'
-            f'{escape(label)}</option>'
-            for value, label, selected, *_ in field.iter_choices()))
+        options = Markup(
+            "".join(
+                f'<option value="{escape(value)}"{" selected" if selected else ""}>'
+                f"{escape(label)}</option>"
+                for value, label, selected, *_ in field.iter_choices()
+            )
+        )
         extra = Markup(" " + html_params(**attributes)) if attributes else ""
-        parts.append(Markup('<select class="govuk-select{}" id="{}" name="{}"{}>{}</select>')
-                     .format(" govuk-select--error" if field.errors else "", field.id,
-                             field.name, extra, options))
+        parts.append(
+            Markup('<select class="govuk-select{}" id="{}" name="{}"{}>{}</select>').format(
+                " govuk-select--error" if field.errors else "", field.id, field.name, extra, options
+            )
+        )
         return _group(field, parts)
 
 
@@ -70,23 +84,30 @@ class TicksOfAgencies:
     def __call__(self, field, **kwargs) -> Markup:
         classes = (kwargs.get("params") or {}).get("classes", "")
         described: list[str] = []
-        parts: list[Markup] = [Markup(
-            '<legend class="govuk-fieldset__legend">{}</legend>').format(field.label.text)]
+        parts: list[Markup] = [
+            Markup('<legend class="govuk-fieldset__legend">{}</legend>').format(field.label.text)
+        ]
         _described(field, described, parts)
         chosen = {str(v) for v in (field.data or [])}
         name, items = escape(field.name), []
         for n, (value, label, *_) in enumerate(field.iter_choices(), start=1):
             item = escape(field.id if n == 1 else f"{field.id}-{n}")  # as GOV.UK numbers them
             ticked = " checked" if str(value) in chosen else ""
-            items.append(f'<div class="govuk-checkboxes__item"><input class="govuk-checkboxes'
-                         f'__input" id="{item}" name="{name}" type="checkbox" '
-                         f'value="{escape(value)}"{ticked}><label class="govuk-label '
-                         f'govuk-checkboxes__label" for="{item}">{escape(label)}</label></div>')
-        parts.append(Markup('<div class="govuk-checkboxes {}" data-module="govuk-checkboxes">'
-                            '{}</div>').format(classes, Markup("".join(items))))
+            items.append(
+                f'<div class="govuk-checkboxes__item"><input class="govuk-checkboxes'
+                f'__input" id="{item}" name="{name}" type="checkbox" '
+                f'value="{escape(value)}"{ticked}><label class="govuk-label '
+                f'govuk-checkboxes__label" for="{item}">{escape(label)}</label></div>'
+            )
+        parts.append(
+            Markup(
+                '<div class="govuk-checkboxes {}" data-module="govuk-checkboxes">{}</div>'
+            ).format(classes, Markup("".join(items)))
+        )
         fieldset = Markup('<fieldset class="govuk-fieldset"{}>{}</fieldset>').format(
             Markup(' aria-describedby="{}"').format(" ".join(described)) if described else "",
-            Markup("\n").join(parts))
+            Markup("\n").join(parts),
+        )
         return _group(field, [fieldset])
 
 
@@ -111,8 +132,14 @@ class DateField(Field):
 
     widget = SafeGovDateInput()
 
-    def __init__(self, label=None, validators=None, required: bool = True,
-                 required_message: str | None = None, **kwargs):
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        required: bool = True,
+        required_message: str | None = None,
+        **kwargs,
+    ):
         super().__init__(label, validators, **kwargs)
         self.required = required
         self.required_message = required_message

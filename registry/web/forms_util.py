@@ -5,8 +5,11 @@ from flask import request
 
 def form_data(form) -> dict:
     """The form's values by field name, without the CSRF token and buttons."""
-    return {name: field.data for name, field in form._fields.items()
-            if name not in ("csrf_token", "submit")}
+    return {
+        name: field.data
+        for name, field in form._fields.items()
+        if name not in ("csrf_token", "submit")
+    }
 
 
 def page_args() -> dict[str, int]:

@@ -46,9 +46,13 @@ def signed_in(*roles: Role):
             account = current_account()
             if account is None:
                 if is_api_request():
-                    return jsonify(error={"code": "unauthenticated",
-                                          "message": "Send a valid bearer token",
-                                          "fields": {}}), 401
+                    return jsonify(
+                        error={
+                            "code": "unauthenticated",
+                            "message": "Send a valid bearer token",
+                            "fields": {},
+                        }
+                    ), 401
                 return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
             if roles and not (account.roles & set(roles)):
                 names = " or ".join(r.value for r in roles)

@@ -29,8 +29,7 @@ def two_factor_exempt(user: User) -> bool:
 
 
 def two_factor_needed(user: User) -> bool:
-    return required(user, current_app.config["TWO_FACTOR_ROLES"],
-                    exempt=two_factor_exempt(user))
+    return required(user, current_app.config["TWO_FACTOR_ROLES"], exempt=two_factor_exempt(user))
 
 
 def start(user: User) -> None:
@@ -80,12 +79,19 @@ def enforce_limits():
     started, seen = session.get("signed_in_at"), session.get("seen_at")
     idle = timedelta(minutes=config["SESSION_IDLE_MINUTES"]).total_seconds()
     longest = timedelta(hours=config["SESSION_MAX_HOURS"]).total_seconds()
-    if not isinstance(started, float | int) or not isinstance(seen, float | int) \
-            or stamp - seen > idle or stamp - started > longest:
+    if (
+        not isinstance(started, float | int)
+        or not isinstance(seen, float | int)
+        or stamp - seen > idle
+        or stamp - started > longest
+    ):
         end()
-        flash("You were signed out because you had not used the registry for "
-              f"{config['SESSION_IDLE_MINUTES']} minutes, or had been signed in for "
-              f"{config['SESSION_MAX_HOURS']} hours. Sign in again to carry on.", "info")
+        flash(
+            "You were signed out because you had not used the registry for "
+            f"{config['SESSION_IDLE_MINUTES']} minutes, or had been signed in for "
+            f"{config['SESSION_MAX_HOURS']} hours. Sign in again to carry on.",
+            "info",
+        )
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.sign_in", next=target))
     # A page asking whether its session is still open (registry.js, at the end of its

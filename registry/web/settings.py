@@ -7,8 +7,10 @@ from ..services.two_factor import key_from_config
 
 
 def status_settings() -> StatusSettings:
-    return StatusSettings(notice_days=current_app.config["REVIEW_NOTICE_DAYS"],
-                          grace_days=current_app.config["REVIEW_GRACE_DAYS"])
+    return StatusSettings(
+        notice_days=current_app.config["REVIEW_NOTICE_DAYS"],
+        grace_days=current_app.config["REVIEW_GRACE_DAYS"],
+    )
 
 
 def totp_key() -> bytes:

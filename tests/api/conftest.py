@@ -14,10 +14,15 @@ class Api:
 
     def __getattr__(self, method):
         def call(path, json=None, **kwargs):
-            response = self.client.open(f"/api/v1{path}", method=method.upper(), json=json,
-                                        headers={**self.headers, **kwargs.pop("headers", {})},
-                                        **kwargs)
+            response = self.client.open(
+                f"/api/v1{path}",
+                method=method.upper(),
+                json=json,
+                headers={**self.headers, **kwargs.pop("headers", {})},
+                **kwargs,
+            )
             return response
+
         return call
 
 
@@ -25,4 +30,5 @@ class Api:
 def api_as(client, session):
     def make(user):
         return Api(client, issue_token(session, user, now=FIXED_NOW) if user else None)
+
     return make

@@ -12,16 +12,18 @@ def assert_error(response, status, *fields):
 
 def test_token_from_email_and_password(client, session):
     user = make_user(session)
-    response = client.post("/api/v1/auth/token", json={"email": user.email,
-                                                       "password": client.password})
+    response = client.post(
+        "/api/v1/auth/token", json={"email": user.email, "password": client.password}
+    )
     token = response.get_json()["token"]
     ok = client.get("/api/v1/agencies", headers={"Authorization": f"Bearer {token}"})
     assert ok.status_code == 200
     bad = client.post("/api/v1/auth/token", json={"email": user.email, "password": "nope"})
     assert_error(bad, 401)
     assert_error(client.post("/api/v1/auth/token", json={"email": user.email}), 422, "password")
-    assert_error(client.post("/api/v1/auth/token", data="not json",
-                             content_type="application/json"), 400)
+    assert_error(
+        client.post("/api/v1/auth/token", data="not json", content_type="application/json"), 400
+    )
 
 
 def test_no_token_or_a_bad_one_is_401(api_as, client):
@@ -31,26 +33,45 @@ def test_no_token_or_a_bad_one_is_401(api_as, client):
 
 def test_admin_creates_agencies_with_field_named_errors(api_as, session):
     api = api_as(make_admin(session))
-    created = api.post("/agencies", {"name": "Northshire Police", "kind": "police",
-                                     "ico_registration": "ZA123456", "ods_code": "RX1"})
+    created = api.post(
+        "/agencies",
+        {
+            "name": "Northshire Police",
+            "kind": "police",
+            "ico_registration": "ZA123456",
+            "ods_code": "RX1",
+        },
+    )
     assert created.status_code == 201
     body = created.get_json()
     assert body["ico_registration"] == "ZA123456" and body["id"] > 0
-    error = assert_error(api.post("/agencies", {"name": "X", "kind": "bank",
-                                                "ico_registration": "Z12",
-                                                "ods_code": "TOOLONG1"}),
-                         422, "kind", "ico_registration", "ods_code")
+    error = assert_error(
+        api.post(
+            "/agencies",
+            {"name": "X", "kind": "bank", "ico_registration": "Z12", "ods_code": "TOOLONG1"},
+        ),
+        422,
+        "kind",
+        "ico_registration",
+        "ods_code",
+    )
     assert "Z1234567" in error["fields"]["ico_registration"]
-    assert_error(api.post("/agencies", {"name": "Y", "kind": "police",
-                                        "ico_registration": "ZA123456"}), 409,
-                 "ico_registration")
-    assert_error(api.post("/agencies", {"name": 5, "kind": "police"}), 422, "name",
-                 "ico_registration")
+    assert_error(
+        api.post("/agencies", {"name": "Y", "kind": "police", "ico_registration": "ZA123456"}),
+        409,
+        "ico_registration",
+    )
+    assert_error(
+        api.post("/agencies", {"name": 5, "kind": "police"}), 422, "name", "ico_registration"
+    )
 
 
 def test_list_search_filter_and_paging(api_as, session):
-    for name, kind in [("Alpha Police", "police"), ("Beta Trust", "health"),
-                       ("Gamma Police", "police")]:
+    for name, kind in [
+        ("Alpha Police", "police"),
+        ("Beta Trust", "health"),
+        ("Gamma Police", "police"),
+    ]:
         make_agency(session, name=name, kind=kind)
     api = api_as(make_user(session, agency=make_agency(session, name="Zeta Council")))
     body = api.get("/agencies?kind=police").get_json()
@@ -77,8 +98,9 @@ def test_ig_lead_changes_own_agency_only(api_as, session):
 def test_mass_assignment_is_ignored(api_as, session):
     agency = make_agency(session, name="Mine")
     api = api_as(make_user(session, roles=("ig_lead",), agency=agency))
-    body = api.patch(f"/agencies/{agency.id}", {"id": 999, "created_at": "2000-01-01",
-                                                "phone": "1"}).get_json()
+    body = api.patch(
+        f"/agencies/{agency.id}", {"id": 999, "created_at": "2000-01-01", "phone": "1"}
+    ).get_json()
     assert body["id"] == agency.id and body["phone"] == "1"
 
 
@@ -86,13 +108,20 @@ def test_officers_listed_ended_and_kept(api_as, session):
     agency = make_agency(session)
     make_officer(session, agency, role="siro", name="Sam Siro")
     api = api_as(make_user(session, roles=("ig_lead",), agency=agency))
-    created = api.post(f"/agencies/{agency.id}/officers",
-                       {"role": "dpo", "name": "Dee Pio", "job_title": "DPO",
-                        "email": "dee@example.org"})
+    created = api.post(
+        f"/agencies/{agency.id}/officers",
+        {"role": "dpo", "name": "Dee Pio", "job_title": "DPO", "email": "dee@example.org"},
+    )
     assert created.status_code == 201
     officer_id = created.get_json()["id"]
-    assert_error(api.post(f"/agencies/{agency.id}/officers", {"role": "chief"}), 422,
-                 "role", "name", "job_title", "email")
+    assert_error(
+        api.post(f"/agencies/{agency.id}/officers", {"role": "chief"}),
+        422,
+        "role",
+        "name",
+        "job_title",
+        "email",
+    )
     ended = api.delete(f"/agencies/{agency.id}/officers/{officer_id}")
     assert ended.status_code == 200 and ended.get_json()["ended_on"] == "2026-06-15"
     current = api.get(f"/agencies/{agency.id}/officers").get_json()
@@ -105,9 +134,17 @@ def test_officers_listed_ended_and_kept(api_as, session):
 def test_users_are_managed_by_the_admin(api_as, session):
     agency = make_agency(session)
     admin = api_as(make_admin(session))
-    created = admin.post("/users", {"email": "New@Example.org", "name": "New Person",
-                                    "password": "a long enough password", "agency_id": agency.id,
-                                    "roles": ["practitioner", "signatory"], "active": True})
+    created = admin.post(
+        "/users",
+        {
+            "email": "New@Example.org",
+            "name": "New Person",
+            "password": "a long enough password",
+            "agency_id": agency.id,
+            "roles": ["practitioner", "signatory"],
+            "active": True,
+        },
+    )
     assert created.status_code == 201
     user = created.get_json()
     assert user["email"] == "new@example.org"
@@ -115,11 +152,18 @@ def test_users_are_managed_by_the_admin(api_as, session):
     assert "password" not in user and "password_hash" not in user
     # A signatory must set up two-factor sign-in (on the website) before the API gives a
     # token; as a practitioner alone, the password is enough.
-    assert_error(admin.client.post("/api/v1/auth/token", json={
-        "email": "new@example.org", "password": "a long enough password"}), 403)
+    assert_error(
+        admin.client.post(
+            "/api/v1/auth/token",
+            json={"email": "new@example.org", "password": "a long enough password"},
+        ),
+        403,
+    )
     assert admin.patch(f"/users/{user['id']}", {"roles": ["practitioner"]}).status_code == 200
-    token = admin.client.post("/api/v1/auth/token", json={
-        "email": "new@example.org", "password": "a long enough password"}).get_json()["token"]
+    token = admin.client.post(
+        "/api/v1/auth/token",
+        json={"email": "new@example.org", "password": "a long enough password"},
+    ).get_json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert admin.client.get("/api/v1/agencies", headers=headers).status_code == 200
     assert_error(admin.client.get("/api/v1/users", headers=headers), 403)

@@ -3,18 +3,27 @@ from .test_api_agencies import assert_error
 
 
 def body(parent, *agencies, **extra):
-    return {"title": "MASH", "tier": 2, "parent_id": parent.id,
-            "owner_agency_id": agencies[0].id, "purposes": ["mash_triage"],
-            "data_categories": ["identity_contact"], "lawful_bases": ["art6_1_e"],
-            "effective_from": "2026-05-01",
-            "parties": [{"agency_id": a.id, "may_disclose": True, "may_receive": True}
-                        for a in agencies], **extra}
+    return {
+        "title": "MASH",
+        "tier": 2,
+        "parent_id": parent.id,
+        "owner_agency_id": agencies[0].id,
+        "purposes": ["mash_triage"],
+        "data_categories": ["identity_contact"],
+        "lawful_bases": ["art6_1_e"],
+        "effective_from": "2026-05-01",
+        "parties": [
+            {"agency_id": a.id, "may_disclose": True, "may_receive": True} for a in agencies
+        ],
+        **extra,
+    }
 
 
 def test_draft_submit_sign_activate_through_the_api(api_as, session):
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
-    protocol = activate(session, make_draft(session, tier=1, owner=council,
-                                            parties=[party(council), party(police)]))
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    )
     lead = api_as(make_user(session, roles=("ig_lead",), agency=council))
     created = lead.post("/agreements", body(protocol, council, police))
     assert created.status_code == 201, created.get_json()
@@ -26,8 +35,11 @@ def test_draft_submit_sign_activate_through_the_api(api_as, session):
     aid = agreement["id"]
     patched = lead.patch(f"/agreements/{aid}", {"title": "MASH (Northshire)"})
     assert patched.get_json()["title"] == "MASH (Northshire)"
-    signer = api_as(make_user(session, roles=("signatory",), agency=council,
-                              name="Martin Cole", job_title="Director"))
+    signer = api_as(
+        make_user(
+            session, roles=("signatory",), agency=council, name="Martin Cole", job_title="Director"
+        )
+    )
     assert_error(signer.post(f"/agreements/{aid}/sign", {}), 409)  # a draft
     submitted = lead.post(f"/agreements/{aid}/submit", {})
     assert submitted.get_json()["status"] == "awaiting_signatures"
@@ -48,22 +60,32 @@ def test_draft_submit_sign_activate_through_the_api(api_as, session):
 
 
 def test_rule_refusals_name_the_item(api_as, session):
-    council, police, school = (make_agency(session, name=n) for n in ("Council", "Police",
-                                                                       "School"))
-    protocol = activate(session, make_draft(session, tier=1, owner=council,
-                                            parties=[party(council), party(police)]))
+    council, police, school = (
+        make_agency(session, name=n) for n in ("Council", "Police", "School")
+    )
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    )
     lead = api_as(make_user(session, roles=("ig_lead",), agency=council))
-    error = assert_error(lead.post("/agreements", body(protocol, council, school)), 422,
-                         "parties")
+    error = assert_error(lead.post("/agreements", body(protocol, council, school)), 422, "parties")
     assert error["fields"]["parties"] == f"School is not a party to {protocol.reference}"
-    error = assert_error(lead.post("/agreements", body(
-        protocol, council, police, data_categories=["health"], purposes=[])), 422,
-        "purposes", "lawful_bases")
-    assert "Physical and mental health is special category data" in error["fields"][
-        "lawful_bases"]
-    assert_error(lead.post("/agreements", body(protocol, council, police,
-                                               effective_from="01/05/2026", tier="two")),
-                 422, "effective_from", "tier")
+    error = assert_error(
+        lead.post(
+            "/agreements", body(protocol, council, police, data_categories=["health"], purposes=[])
+        ),
+        422,
+        "purposes",
+        "lawful_bases",
+    )
+    assert "Physical and mental health is special category data" in error["fields"]["lawful_bases"]
+    assert_error(
+        lead.post(
+            "/agreements", body(protocol, council, police, effective_from="01/05/2026", tier="two")
+        ),
+        422,
+        "effective_from",
+        "tier",
+    )
     assert_error(lead.post("/agreements", [1, 2]), 400)
 
 
@@ -73,10 +95,15 @@ def test_other_agencies_get_403_and_unknown_ids_404(api_as, session):
     intruder = api_as(make_user(session, roles=("ig_lead",), agency=outsider))
     assert_error(intruder.patch(f"/agreements/{tier2.id}", {"title": "x"}), 403)
     assert_error(intruder.post(f"/agreements/{tier2.id}/amend", {}), 403)
-    assert_error(intruder.post(f"/agreements/{tier2.id}/reviews",
-                               {"outcome": "continue", "notes": "x"}), 403)
-    assert_error(intruder.post(f"/agreements/{tier2.id}/withdraw",
-                               {"agency_id": a.id, "effective_on": "2026-07-01"}), 403)
+    assert_error(
+        intruder.post(f"/agreements/{tier2.id}/reviews", {"outcome": "continue", "notes": "x"}), 403
+    )
+    assert_error(
+        intruder.post(
+            f"/agreements/{tier2.id}/withdraw", {"agency_id": a.id, "effective_on": "2026-07-01"}
+        ),
+        403,
+    )
     assert_error(intruder.post("/agreements", body(protocol, a, b)), 403)
     assert_error(intruder.get("/agreements/424242"), 404)
     assert_error(intruder.post("/agreements/424242/submit", {}), 404)
@@ -90,17 +117,20 @@ def test_amend_review_withdraw_suspend_terminate(api_as, session):
     a, b = make_agency(session, name="A"), make_agency(session, name="B")
     _, tier2 = chain(session, a, b)
     lead = api_as(make_user(session, roles=("ig_lead",), agency=a))
-    review = lead.post(f"/agreements/{tier2.id}/reviews", {"outcome": "continue",
-                                                          "notes": "Fine"})
+    review = lead.post(f"/agreements/{tier2.id}/reviews", {"outcome": "continue", "notes": "Fine"})
     assert review.status_code == 201 and review.get_json()["new_review_date"] == "2027-06-15"
-    assert_error(lead.post(f"/agreements/{tier2.id}/reviews", {"outcome": "maybe",
-                                                              "notes": "x"}), 422, "outcome")
+    assert_error(
+        lead.post(f"/agreements/{tier2.id}/reviews", {"outcome": "maybe", "notes": "x"}),
+        422,
+        "outcome",
+    )
     amended = lead.post(f"/agreements/{tier2.id}/amend", {})
     assert amended.status_code == 201
     assert amended.get_json()["version"] == 2 and amended.get_json()["in_force_version"] == 1
     assert_error(lead.post(f"/agreements/{tier2.id}/amend", {}), 409)
-    withdraw = lead.post(f"/agreements/{tier2.id}/withdraw",
-                         {"agency_id": a.id, "effective_on": "2026-06-01"})
+    withdraw = lead.post(
+        f"/agreements/{tier2.id}/withdraw", {"agency_id": a.id, "effective_on": "2026-06-01"}
+    )
     assert_error(withdraw, 422, "effective_on")
     admin = api_as(make_admin(session))
     assert_error(admin.post(f"/agreements/{tier2.id}/suspend", {}), 422, "reason")
@@ -114,8 +144,9 @@ def test_amend_review_withdraw_suspend_terminate(api_as, session):
 def test_decline_returns_to_draft_and_list_filters(api_as, session):
     a, b = make_agency(session, name="A"), make_agency(session, name="B")
     protocol, _ = chain(session, a, b)
-    draft = make_draft(session, owner=a, parent=protocol, parties=[party(a), party(b)],
-                       title="Early help")
+    draft = make_draft(
+        session, owner=a, parent=protocol, parties=[party(a), party(b)], title="Early help"
+    )
     lead = api_as(make_user(session, roles=("ig_lead",), agency=a))
     lead.post(f"/agreements/{draft.id}/submit", {})
     signer = api_as(make_user(session, roles=("signatory",), agency=b))
@@ -151,17 +182,18 @@ def test_an_edit_over_someone_elses_later_save_is_a_conflict(api_as, session):
 
     council, police = make_agency(session, name="C"), make_agency(session, name="P")
     protocol, _ = chain(session, council, police)
-    draft = make_draft(session, owner=council, parent=protocol,
-                       parties=[party(council), party(police)])
+    draft = make_draft(
+        session, owner=council, parent=protocol, parties=[party(council), party(police)]
+    )
     first = api_as(make_user(session, roles=("ig_lead",), agency=council))
     second = api_as(make_user(session, roles=("ig_lead",), agency=council))
     seen = first.get(f"/agreements/{draft.id}").get_json()["lock_version"]
     assert second.get(f"/agreements/{draft.id}").get_json()["lock_version"] == seen
-    saved = second.patch(f"/agreements/{draft.id}", {"title": "Second's title",
-                                                    "lock_version": seen})
+    saved = second.patch(
+        f"/agreements/{draft.id}", {"title": "Second's title", "lock_version": seen}
+    )
     assert saved.status_code == 200 and saved.get_json()["lock_version"] == seen + 1
-    stale = first.patch(f"/agreements/{draft.id}", {"title": "First's title",
-                                                   "lock_version": seen})
+    stale = first.patch(f"/agreements/{draft.id}", {"title": "First's title", "lock_version": seen})
     assert stale.status_code == 409
     assert stale.get_json()["error"]["code"] == "edit_conflict"
     assert first.get(f"/agreements/{draft.id}").get_json()["title"] == "Second's title"

@@ -16,9 +16,10 @@ def tokens(session):
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     make_officer(session, council)
     chain(session, council, police)
-    return {"admin": issue_token(session, make_admin(session), now=FIXED_NOW),
-            "practitioner": issue_token(session, make_user(session, agency=council),
-                                        now=FIXED_NOW)}
+    return {
+        "admin": issue_token(session, make_admin(session), now=FIXED_NOW),
+        "practitioner": issue_token(session, make_user(session, agency=council), now=FIXED_NOW),
+    }
 
 
 def test_no_generated_request_gets_a_server_error(app, tokens, caplog):
@@ -29,15 +30,22 @@ def test_no_generated_request_gets_a_server_error(app, tokens, caplog):
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=25,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def fuzz(case):
             for who in ("admin", "practitioner"):
                 response = case.call(headers={"Authorization": f"Bearer {tokens[who]}"})
                 if response.status_code >= 500:
-                    failures.append(f"{who} {case.method} {case.formatted_path}: "
-                                    f"{response.status_code} {case.query!r:.200} "
-                                    f"{case.body!r:.200}")
+                    failures.append(
+                        f"{who} {case.method} {case.formatted_path}: "
+                        f"{response.status_code} {case.query!r:.200} "
+                        f"{case.body!r:.200}"
+                    )
 
         fuzz()
     assert operations > 30

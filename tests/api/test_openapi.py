@@ -27,8 +27,9 @@ def test_every_api_route_is_documented_and_nothing_else(app, client):
 
 
 def _schema(doc, path, method, status):
-    schema = doc["paths"][path][method]["responses"][str(status)]["content"][
-        "application/json"]["schema"]
+    schema = doc["paths"][path][method]["responses"][str(status)]["content"]["application/json"][
+        "schema"
+    ]
     return {**schema, "components": doc["components"]}
 
 
@@ -49,29 +50,58 @@ def test_answers_match_the_documented_schemas(api_as, session):
         ("/vocabularies", "get", api.get("/vocabularies")),
         ("/agreements", "get", api.get("/agreements")),
         ("/agreements/{agreement_id}", "get", api.get(f"/agreements/{tier2.id}")),
-        ("/agreements/{agreement_id}/versions", "get",
-         api.get(f"/agreements/{tier2.id}/versions")),
+        ("/agreements/{agreement_id}/versions", "get", api.get(f"/agreements/{tier2.id}/versions")),
         ("/agreements/{agreement_id}", "get", api.get("/agreements/999")),
         ("/agencies", "post", api.post("/agencies", {})),
-        ("/agreements/{agreement_id}/reviews", "post",
-         api.post(f"/agreements/{tier2.id}/reviews", {"outcome": "continue", "notes": "ok"})),
+        (
+            "/agreements/{agreement_id}/reviews",
+            "post",
+            api.post(f"/agreements/{tier2.id}/reviews", {"outcome": "continue", "notes": "ok"}),
+        ),
     ]
     practitioner = api_as(make_user(session, agency=a))
-    answer = practitioner.post("/coverage", {"from_agency_id": a.id, "to_agency_id": b.id,
-                                             "purpose": "mash_triage",
-                                             "data_categories": ["identity_contact"]})
-    uncovered = practitioner.post("/coverage", {"from_agency_id": a.id, "to_agency_id": b.id,
-                                                "purpose": "marac",
-                                                "data_categories": ["identity_contact"]})
-    decision = practitioner.post("/decisions", {
-        "check_id": answer.get_json()["check_id"], "from_agency_id": a.id, "to_agency_id": b.id,
-        "purpose": "mash_triage", "data_categories": ["identity_contact"], "decision": "share",
-        "consent": "given", "reasons": "r"})
-    checks += [("/coverage", "post", answer), ("/coverage", "post", uncovered),
-               ("/decisions", "post", decision),
-               ("/decisions", "get", practitioner.get("/decisions")),
-               ("/decisions/{decision_id}", "get",
-                practitioner.get(f"/decisions/{decision.get_json()['id']}"))]
+    answer = practitioner.post(
+        "/coverage",
+        {
+            "from_agency_id": a.id,
+            "to_agency_id": b.id,
+            "purpose": "mash_triage",
+            "data_categories": ["identity_contact"],
+        },
+    )
+    uncovered = practitioner.post(
+        "/coverage",
+        {
+            "from_agency_id": a.id,
+            "to_agency_id": b.id,
+            "purpose": "marac",
+            "data_categories": ["identity_contact"],
+        },
+    )
+    decision = practitioner.post(
+        "/decisions",
+        {
+            "check_id": answer.get_json()["check_id"],
+            "from_agency_id": a.id,
+            "to_agency_id": b.id,
+            "purpose": "mash_triage",
+            "data_categories": ["identity_contact"],
+            "decision": "share",
+            "consent": "given",
+            "reasons": "r",
+        },
+    )
+    checks += [
+        ("/coverage", "post", answer),
+        ("/coverage", "post", uncovered),
+        ("/decisions", "post", decision),
+        ("/decisions", "get", practitioner.get("/decisions")),
+        (
+            "/decisions/{decision_id}",
+            "get",
+            practitioner.get(f"/decisions/{decision.get_json()['id']}"),
+        ),
+    ]
     for path, method, response in checks:
         _validate(doc, path, method, response)
 

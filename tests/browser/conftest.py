@@ -60,8 +60,9 @@ def chromium():
         pytest.fail("axe-core is not in node_modules: run `make assets`")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
-                                            "--disable-dev-shm-usage"])
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
         yield browser
         browser.close()
 
@@ -71,8 +72,7 @@ class Journey:
 
     def __init__(self, browser, base: str, driver: str = "mouse"):
         # axe is injected as a script; the registry's CSP (rightly) refuses inline scripts.
-        self.context = browser.new_context(base_url=base, bypass_csp=True,
-                                           accept_downloads=True)
+        self.context = browser.new_context(base_url=base, bypass_csp=True, accept_downloads=True)
         self.page = self.context.new_page()
         self.page.set_default_timeout(10_000)
         self.act = DRIVERS[driver](self.page)
@@ -107,10 +107,13 @@ class Journey:
     def axe(self) -> None:
         page = self.page
         page.add_script_tag(path=str(AXE))
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', "
-                               "values: tags}})", WCAG)
-        problems = [f"{v['id']}: {v['help']} ({len(v['nodes'])}: "
-                    f"{v['nodes'][0]['target']})" for v in result["violations"]]
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG
+        )
+        problems = [
+            f"{v['id']}: {v['help']} ({len(v['nodes'])}: {v['nodes'][0]['target']})"
+            for v in result["violations"]
+        ]
         assert problems == [], f"{page.url}: {problems}"
         self.checked.append(page.url)
 

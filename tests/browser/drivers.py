@@ -57,7 +57,9 @@ class Keyboard(Mouse):
                     if (now === el) return true;
                     return el.type === 'radio' && now && now.type === 'radio'
                         && now.name === el.name && now.form === el.form;
-                }""", handle)
+                }""",
+                handle,
+            )
             if there:
                 return
             self.page.keyboard.press("Tab")

@@ -22,8 +22,7 @@ def driver(request):
 def _refused(tab, path: str) -> None:
     """`tab`'s person opens `path` and is told it is not theirs; nothing else happens."""
     assert tab.visit(path) == 403, path
-    assert tab.page.get_by_role("heading", level=1).inner_text() == \
-        "You do not have permission"
+    assert tab.page.get_by_role("heading", level=1).inner_text() == "You do not have permission"
 
 
 def _draft(tab, protocol, agencies, title: str) -> str:
@@ -83,20 +82,37 @@ def _sign(tab, address: str, title: str, agencies) -> None:
     tab.axe()
 
 
-def test_an_agreement_is_drafted_signed_sealed_and_reviewed(journey, live_app, live_session,
-                                                             driver, tmp_path):
-    council, police, health = (make_agency(live_session, name=n) for n in (
-        "Northshire Council", "Northshire Police", "Northshire Health"))
+def test_an_agreement_is_drafted_signed_sealed_and_reviewed(
+    journey, live_app, live_session, driver, tmp_path
+):
+    council, police, health = (
+        make_agency(live_session, name=n)
+        for n in ("Northshire Council", "Northshire Police", "Northshire Health")
+    )
     outsider = make_agency(live_session, name="Westfield Academy")
-    protocol = activate(live_session, make_draft(live_session, tier=1, owner=council, parties=[
-        party(council), party(police), party(health), party(outsider)],
-        title="Northshire information sharing protocol"))
+    protocol = activate(
+        live_session,
+        make_draft(
+            live_session,
+            tier=1,
+            owner=council,
+            parties=[party(council), party(police), party(health), party(outsider)],
+            title="Northshire information sharing protocol",
+        ),
+    )
     lead = make_user(live_session, roles=("ig_lead",), agency=council, name="Iris Lead")
-    signers = [make_user(live_session, roles=("signatory",), agency=a, name=f"{a.name} signer",
-                         job_title="Director") for a in (council, police, health)]
+    signers = [
+        make_user(
+            live_session,
+            roles=("signatory",),
+            agency=a,
+            name=f"{a.name} signer",
+            job_title="Director",
+        )
+        for a in (council, police, health)
+    ]
     other_lead = make_user(live_session, roles=("ig_lead",), agency=outsider, name="Olu Other")
-    other_signer = make_user(live_session, roles=("signatory",), agency=outsider,
-                             name="Sam Other")
+    other_signer = make_user(live_session, roles=("signatory",), agency=outsider, name="Sam Other")
     title = "MASH referrals between council, police and health"
     # Sealed when it comes into force (on the server's thread: the test's own thread runs
     # Playwright's event loop, in which pyHanko cannot run).
@@ -131,8 +147,9 @@ def test_an_agreement_is_drafted_signed_sealed_and_reviewed(journey, live_app, l
     with tab.page.expect_download() as download:
         tab.act.press(copy)
     saved = tmp_path / "sealed.pdf"
-    assert re.fullmatch(r"ISA-\d{4}-\d{4}-v1-sealed-[0-9a-f]{8}\.pdf",
-                        download.value.suggested_filename)
+    assert re.fullmatch(
+        r"ISA-\d{4}-\d{4}-v1-sealed-[0-9a-f]{8}\.pdf", download.value.suggested_filename
+    )
     download.value.save_as(saved)
     body = saved.read_bytes()
     assert body.startswith(b"%PDF") and b"/ByteRange" in body  # sealed: a signature
@@ -153,8 +170,10 @@ def test_an_agreement_is_drafted_signed_sealed_and_reviewed(journey, live_app, l
     assert len(tab.checked) >= 12
 
 
-SHOWN = ("[...document.querySelectorAll('input[name=disclosers]')]"
-         ".filter(i => !i.closest('.govuk-checkboxes__item').hidden)")
+SHOWN = (
+    "[...document.querySelectorAll('input[name=disclosers]')]"
+    ".filter(i => !i.closest('.govuk-checkboxes__item').hidden)"
+)
 
 
 def test_a_long_list_of_parties_is_narrowed_by_name(journey, live_session):
@@ -164,9 +183,15 @@ def test_a_long_list_of_parties_is_narrowed_by_name(journey, live_session):
     council = make_agency(live_session, name="Northshire Council")
     police = make_agency(live_session, name="Northshire Police")
     schools = [make_agency(live_session, name=f"Eastmoor School {n:02d}") for n in range(16)]
-    protocol = activate(live_session, make_draft(
-        live_session, tier=1, owner=council,
-        parties=[party(a) for a in (council, police, *schools)]))
+    protocol = activate(
+        live_session,
+        make_draft(
+            live_session,
+            tier=1,
+            owner=council,
+            parties=[party(a) for a in (council, police, *schools)],
+        ),
+    )
     tab = journey()
     tab.sign_in(make_user(live_session, roles=("ig_lead",), agency=council))
     page = tab.page
@@ -176,7 +201,9 @@ def test_a_long_list_of_parties_is_narrowed_by_name(journey, live_session):
     page.fill("#party-filter", "northshire")
     page.wait_for_function(f"{SHOWN}.length === 2")
     assert page.evaluate(f"{SHOWN}.map(i => i.labels[0].innerText.trim())") == [
-        "Northshire Council", "Northshire Police"]
+        "Northshire Council",
+        "Northshire Police",
+    ]
     assert page.inner_text("[data-party-filter-count]") == "2 of 18 agencies match"
     for agency in (council, police):
         page.check(f"input[name=disclosers][value='{agency.id}']")

@@ -9,8 +9,9 @@ from ..factories import FIXED_NOW, chain, make_agency, make_user
 pytestmark = pytest.mark.browser
 
 
-def test_the_first_page_says_what_the_registry_is_and_how_to_try_it(journey, live_app,
-                                                                     live_session):
+def test_the_first_page_says_what_the_registry_is_and_how_to_try_it(
+    journey, live_app, live_session
+):
     live_app.config["DEMO_MODE"] = True
     seed_demo(live_session, now=FIXED_NOW)
     tab = journey()
@@ -28,15 +29,19 @@ def test_the_first_page_says_what_the_registry_is_and_how_to_try_it(journey, liv
 
 
 def test_a_page_prints_its_content_without_the_controls(journey, live_session):
-    council, police = make_agency(live_session, name="Council"), make_agency(
-        live_session, name="Police")
+    council, police = (
+        make_agency(live_session, name="Council"),
+        make_agency(live_session, name="Police"),
+    )
     _, agreement = chain(live_session, council, police)
     tab = journey()
     tab.sign_in(make_user(live_session, roles=("ig_lead",), agency=council))
     tab.visit(f"/agreements/{agreement.id}")
     page = tab.page
-    controls = (".govuk-service-navigation, .govuk-back-link, .govuk-footer, .govuk-button, "
-                ".registry-actions")
+    controls = (
+        ".govuk-service-navigation, .govuk-back-link, .govuk-footer, .govuk-button, "
+        ".registry-actions"
+    )
     assert page.locator(controls).first.is_visible()
     page.emulate_media(media="print")
     assert all(not c.is_visible() for c in page.locator(controls).all())

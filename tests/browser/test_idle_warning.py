@@ -14,8 +14,9 @@ pytestmark = pytest.mark.browser
 WARNING = ".registry-timeout:not([hidden])"
 
 
-def test_typing_keeps_the_session_and_the_warning_gives_a_way_to_stay(journey, live_app,
-                                                                       live_session):
+def test_typing_keeps_the_session_and_the_warning_gives_a_way_to_stay(
+    journey, live_app, live_session
+):
     live_app.config["SESSION_IDLE_MINUTES"] = 0.1
     practitioner = make_user(live_session, agency=make_agency(live_session))
     tab = journey("keyboard")
@@ -46,15 +47,19 @@ def test_typing_keeps_the_session_and_the_warning_gives_a_way_to_stay(journey, l
     assert page.input_value("textarea[name=reasons]").strip() == words
 
     # The server has ended the session meanwhile (another tab signed out, say).
-    page.route("**/session/alive", lambda route: route.fulfill(
-        status=302, headers={"Location": "/sign-in"}))
+    page.route(
+        "**/session/alive",
+        lambda route: route.fulfill(status=302, headers={"Location": "/sign-in"}),
+    )
     page.wait_for_selector(WARNING, timeout=10_000)
     tab.act.press(page.get_by_role("button", name="Stay signed in"))
     ended = page.locator("[data-timeout-ended]")
     ended.wait_for(state="visible")
     assert "What you typed is still on this page" in ended.inner_text()
     assert not page.get_by_role("button", name="Stay signed in").is_visible()
-    assert ended.get_by_role("link", name=re.compile("sign in again")).get_attribute(
-        "target") == "_blank"
+    assert (
+        ended.get_by_role("link", name=re.compile("sign in again")).get_attribute("target")
+        == "_blank"
+    )
     assert page.input_value("textarea[name=reasons]").strip() == words
     tab.axe()

@@ -46,13 +46,14 @@ def _record(tab, decision, reasons):
     return page.inner_text("main")
 
 
-def test_a_practitioner_checks_two_shares_and_records_both(journey, live_app, live_session,
-                                                           driver):
+def test_a_practitioner_checks_two_shares_and_records_both(journey, live_app, live_session, driver):
     # A partnership may ask practitioners for a second factor too (TWO_FACTOR_ROLES):
     # here it does, so this journey signs in with a code as well.
     live_app.config["TWO_FACTOR_ROLES"] = ["admin", "ig_lead", "signatory", "practitioner"]
-    council, police = make_agency(live_session, name="Northshire Council"), make_agency(
-        live_session, name="Northshire Police")
+    council, police = (
+        make_agency(live_session, name="Northshire Council"),
+        make_agency(live_session, name="Northshire Police"),
+    )
     school = make_agency(live_session, name="Eastmoor School")
     make_officer(live_session, council, role="caldicott_guardian", name="Cal Guardian")
     chain(live_session, council, police)
@@ -71,8 +72,9 @@ def test_a_practitioner_checks_two_shares_and_records_both(journey, live_app, li
     other.sign_in(make_user(live_session, agency=school, name="Sid School"))
     for address in (answer_page, tab.page.url):
         assert other.visit(address) == 403, address
-        assert other.page.get_by_role("heading", level=1).inner_text() == \
-            "You do not have permission"
+        assert (
+            other.page.get_by_role("heading", level=1).inner_text() == "You do not have permission"
+        )
 
     refused = _check(tab, school, ["identity_contact"])
     assert "not covered" in refused.lower()
@@ -86,8 +88,10 @@ def test_a_practitioner_checks_two_shares_and_records_both(journey, live_app, li
 def test_the_accessibility_check_fails_on_a_real_problem(journey):
     tab = journey()
     tab.page.goto("/sign-in")
-    tab.page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', "
-                      "'<input type=text name=unlabelled>')")
+    tab.page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', "
+        "'<input type=text name=unlabelled>')"
+    )
     with pytest.raises(AssertionError, match="label"):
         tab.axe()
 
@@ -106,8 +110,12 @@ def test_the_agency_box_sends_only_a_name_it_lists(journey, live_app, live_sessi
     page = context.new_page()
     page.set_default_timeout(10_000)
     refused = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     context.add_cookies(tab.context.cookies())
     page.goto("/coverage")
     box = page.locator("input#to_agency_id")
@@ -117,7 +125,8 @@ def test_the_agency_box_sends_only_a_name_it_lists(journey, live_app, live_sessi
 
     box.fill("shire p")
     expect(page.locator(".autocomplete__option")).to_have_text(
-        ["Northshire Police", "Northshire Probation"])
+        ["Northshire Police", "Northshire Probation"]
+    )
     page.locator(".autocomplete__option", has_text="Northshire Probation").click()
     assert box.input_value() == "Northshire Probation"
     probation = page.input_value("select[name=to_agency_id]")

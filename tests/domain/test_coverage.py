@@ -21,9 +21,11 @@ from registry.domain.vocab import VersionStatus as V
 
 A, B, C = 1, 2, 3
 TODAY = date(2026, 6, 15)
-NAMES = Names(agencies={A: "Council", B: "Police", C: "Hospital"},
-              purposes={"mash_triage": "MASH triage", "marac": "MARAC"},
-              categories={"identity": "Identity", "health": "Health", "crime": "Offences"})
+NAMES = Names(
+    agencies={A: "Council", B: "Police", C: "Hospital"},
+    purposes={"mash_triage": "MASH triage", "marac": "MARAC"},
+    categories={"identity": "Identity", "health": "Health", "crime": "Offences"},
+)
 CONTACTS = [
     Contact(OfficerRole.DPO, "Dee", "DPO", "dee@x.org", "Council"),
     Contact(OfficerRole.SIRO, "Sid", "SIRO", "sid@x.org", "Council"),  # not advice
@@ -32,21 +34,45 @@ CONTACTS = [
 ]
 
 
-def version(number=1, status=V.ACTIVE, parties=None, purposes=("mash_triage",),
-            categories=("identity", "health"), effective=date(2026, 1, 1),
-            review=date(2027, 1, 1), end=None, signed=None):
-    parties = parties or {A: PartyTerms(True, True), B: PartyTerms(True, True),
-                          C: PartyTerms(True, True)}
-    return VersionFacts(number=number, status=status, effective_from=effective,
-                        review_date=review, end_date=end, parties=parties,
-                        purposes=frozenset(purposes), data_categories=frozenset(categories),
-                        signed=frozenset(parties if signed is None else signed))
+def version(
+    number=1,
+    status=V.ACTIVE,
+    parties=None,
+    purposes=("mash_triage",),
+    categories=("identity", "health"),
+    effective=date(2026, 1, 1),
+    review=date(2027, 1, 1),
+    end=None,
+    signed=None,
+):
+    parties = parties or {
+        A: PartyTerms(True, True),
+        B: PartyTerms(True, True),
+        C: PartyTerms(True, True),
+    }
+    return VersionFacts(
+        number=number,
+        status=status,
+        effective_from=effective,
+        review_date=review,
+        end_date=end,
+        parties=parties,
+        purposes=frozenset(purposes),
+        data_categories=frozenset(categories),
+        signed=frozenset(parties if signed is None else signed),
+    )
 
 
 def agreement(id_, tier, parent=None, versions=None, **kw):
-    return AgreementFacts(id=id_, reference=f"ISA-2026-{id_:04d}", title=f"Agreement {id_}",
-                          tier=tier, parent_id=parent, versions=tuple(versions or [version()]),
-                          **kw)
+    return AgreementFacts(
+        id=id_,
+        reference=f"ISA-2026-{id_:04d}",
+        title=f"Agreement {id_}",
+        tier=tier,
+        parent_id=parent,
+        versions=tuple(versions or [version()]),
+        **kw,
+    )
 
 
 PROTOCOL = agreement(1, 1, versions=[version(purposes=(), categories=())])
@@ -55,8 +81,9 @@ MASH = agreement(2, 2, parent=1)
 
 def ask(*agreements, frm=A, to=B, purpose="mash_triage", categories=("identity",), on=TODAY):
     registry = {x.id: x for x in agreements}
-    return check(Request(frm, to, purpose, frozenset(categories), on), registry, CONTACTS,
-                 names=NAMES)
+    return check(
+        Request(frm, to, purpose, frozenset(categories), on), registry, CONTACTS, names=NAMES
+    )
 
 
 def only_reason(answer):
@@ -71,8 +98,11 @@ def test_covered_names_the_agreement_and_chain_and_the_contacts():
     assert answer.agreement.reference == "ISA-2026-0002" and answer.version == 1
     assert answer.chain == ("ISA-2026-0001", "ISA-2026-0002")
     assert answer.warnings == () and answer.reasons == ()
-    assert [c.role for c in answer.contacts] == [OfficerRole.LEAD_INFORMATION_OFFICER,
-                                                 OfficerRole.CALDICOTT_GUARDIAN, OfficerRole.DPO]
+    assert [c.role for c in answer.contacts] == [
+        OfficerRole.LEAD_INFORMATION_OFFICER,
+        OfficerRole.CALDICOTT_GUARDIAN,
+        OfficerRole.DPO,
+    ]
     assert "record your decision" in answer.message
 
 
@@ -83,8 +113,15 @@ def test_the_same_agency_needs_no_agreement():
 
 
 def test_no_candidate_at_all():
-    answer = ask(PROTOCOL, agreement(2, 2, parent=1, versions=[version(parties={
-        A: PartyTerms(True, True), C: PartyTerms(True, True)})]))
+    answer = ask(
+        PROTOCOL,
+        agreement(
+            2,
+            2,
+            parent=1,
+            versions=[version(parties={A: PartyTerms(True, True), C: PartyTerms(True, True)})],
+        ),
+    )
     reason = only_reason(answer)
     assert reason.code == Reason.NO_AGREEMENT and reason.agreement_reference is None
     assert "Council and Police" in reason.message
@@ -97,31 +134,76 @@ def test_a_tier_1_protocol_never_covers_by_itself():
     assert only_reason(ask(protocol)).code == Reason.NO_AGREEMENT
 
 
-@pytest.mark.parametrize(("mash", "code", "words"), [
-    (replace(MASH, versions=(version(status=V.DRAFT),)), Reason.NOT_ACTIVE, "version 1 is draft"),
-    (replace(MASH, versions=(version(status=V.AWAITING_SIGNATURES, signed={A}),)),
-     Reason.NOT_ACTIVE, "awaiting signatures"),
-    (replace(MASH, versions=(version(status=V.SUSPENDED),)), Reason.SUSPENDED, "suspended"),
-    (replace(MASH, versions=(version(status=V.TERMINATED),)), Reason.TERMINATED, "terminated"),
-    (replace(MASH, terminates_on=date(2026, 6, 1)), Reason.TERMINATED, "terminated"),
-    (replace(MASH, versions=(version(effective=date(2026, 7, 1)),)), Reason.NOT_YET_IN_FORCE,
-     "takes effect on 1 July 2026"),
-    (replace(MASH, versions=(version(end=date(2026, 6, 14), review=date(2026, 6, 1),
-                                     effective=date(2025, 1, 1)),)), Reason.EXPIRED,
-     "expired on 14 June 2026"),
-    (replace(MASH, versions=(version(effective=date(2024, 1, 1), review=date(2026, 3, 1)),)),
-     Reason.LAPSED, "review was due on 1 March 2026"),
-    (replace(MASH, withdrawals={B: date(2026, 6, 15)}), Reason.WITHDRAWN,
-     "Police withdrew from ISA-2026-0002 on 15 June 2026"),
-    (replace(MASH, versions=(version(parties={A: PartyTerms(False, True),
-                                              B: PartyTerms(True, True)}),)),
-     Reason.DIRECTION_NOT_PERMITTED, "Council may not disclose"),
-    (replace(MASH, versions=(version(parties={A: PartyTerms(True, True),
-                                              B: PartyTerms(True, False)}),)),
-     Reason.DIRECTION_NOT_PERMITTED, "Police may not receive"),
-    (replace(MASH, versions=(version(purposes=("marac",)),)), Reason.PURPOSE_NOT_COVERED,
-     "does not cover the purpose MASH triage"),
-])
+@pytest.mark.parametrize(
+    ("mash", "code", "words"),
+    [
+        (
+            replace(MASH, versions=(version(status=V.DRAFT),)),
+            Reason.NOT_ACTIVE,
+            "version 1 is draft",
+        ),
+        (
+            replace(MASH, versions=(version(status=V.AWAITING_SIGNATURES, signed={A}),)),
+            Reason.NOT_ACTIVE,
+            "awaiting signatures",
+        ),
+        (replace(MASH, versions=(version(status=V.SUSPENDED),)), Reason.SUSPENDED, "suspended"),
+        (replace(MASH, versions=(version(status=V.TERMINATED),)), Reason.TERMINATED, "terminated"),
+        (replace(MASH, terminates_on=date(2026, 6, 1)), Reason.TERMINATED, "terminated"),
+        (
+            replace(MASH, versions=(version(effective=date(2026, 7, 1)),)),
+            Reason.NOT_YET_IN_FORCE,
+            "takes effect on 1 July 2026",
+        ),
+        (
+            replace(
+                MASH,
+                versions=(
+                    version(
+                        end=date(2026, 6, 14), review=date(2026, 6, 1), effective=date(2025, 1, 1)
+                    ),
+                ),
+            ),
+            Reason.EXPIRED,
+            "expired on 14 June 2026",
+        ),
+        (
+            replace(MASH, versions=(version(effective=date(2024, 1, 1), review=date(2026, 3, 1)),)),
+            Reason.LAPSED,
+            "review was due on 1 March 2026",
+        ),
+        (
+            replace(MASH, withdrawals={B: date(2026, 6, 15)}),
+            Reason.WITHDRAWN,
+            "Police withdrew from ISA-2026-0002 on 15 June 2026",
+        ),
+        (
+            replace(
+                MASH,
+                versions=(
+                    version(parties={A: PartyTerms(False, True), B: PartyTerms(True, True)}),
+                ),
+            ),
+            Reason.DIRECTION_NOT_PERMITTED,
+            "Council may not disclose",
+        ),
+        (
+            replace(
+                MASH,
+                versions=(
+                    version(parties={A: PartyTerms(True, True), B: PartyTerms(True, False)}),
+                ),
+            ),
+            Reason.DIRECTION_NOT_PERMITTED,
+            "Police may not receive",
+        ),
+        (
+            replace(MASH, versions=(version(purposes=("marac",)),)),
+            Reason.PURPOSE_NOT_COVERED,
+            "does not cover the purpose MASH triage",
+        ),
+    ],
+)
 def test_each_reason_code_with_a_sentence_naming_the_item(mash, code, words):
     reason = only_reason(ask(PROTOCOL, mash))
     assert reason.code == code
@@ -130,41 +212,51 @@ def test_each_reason_code_with_a_sentence_naming_the_item(mash, code, words):
 
 
 def test_a_future_withdrawal_does_not_stop_coverage_yet():
-    assert ask(PROTOCOL, replace(MASH, withdrawals={B: date(2026, 7, 1)})).outcome == \
-        Outcome.COVERED
+    assert (
+        ask(PROTOCOL, replace(MASH, withdrawals={B: date(2026, 7, 1)})).outcome == Outcome.COVERED
+    )
 
 
 def test_missing_categories_are_each_named():
-    reason = only_reason(ask(PROTOCOL, MASH, categories=("identity", "crime", "health",
-                                                         "housing")))
+    reason = only_reason(ask(PROTOCOL, MASH, categories=("identity", "crime", "health", "housing")))
     assert reason.code == Reason.CATEGORY_NOT_COVERED
     assert "data categories Offences, housing" in reason.message
 
 
 def test_a_party_added_by_an_unsigned_amendment_is_not_signed():
-    amended = replace(MASH, versions=(
-        version(parties={A: PartyTerms(True, True), C: PartyTerms(True, True)}),
-        version(number=2, status=V.AWAITING_SIGNATURES, signed={A}),
-    ))
+    amended = replace(
+        MASH,
+        versions=(
+            version(parties={A: PartyTerms(True, True), C: PartyTerms(True, True)}),
+            version(number=2, status=V.AWAITING_SIGNATURES, signed={A}),
+        ),
+    )
     reason = only_reason(ask(PROTOCOL, amended))
     assert reason.code == Reason.NOT_SIGNED
-    assert reason.message == ("Police has not signed the version of ISA-2026-0002 in force "
-                              "(version 1).")
+    assert reason.message == (
+        "Police has not signed the version of ISA-2026-0002 in force (version 1)."
+    )
 
 
 def test_the_version_in_force_stays_in_force_during_an_amendment():
-    amended = replace(MASH, versions=(version(), version(number=2, status=V.DRAFT,
-                                                         purposes=("marac",))))
+    amended = replace(
+        MASH, versions=(version(), version(number=2, status=V.DRAFT, purposes=("marac",)))
+    )
     assert ask(PROTOCOL, amended).version == 1
 
 
-@pytest.mark.parametrize("parent", [
-    replace(PROTOCOL, versions=(version(status=V.SUSPENDED),)),
-    replace(PROTOCOL, withdrawals={B: date(2026, 1, 1)}),
-    replace(PROTOCOL, versions=(version(parties={A: PartyTerms(True, True),
-                                                 C: PartyTerms(True, True)}),)),
-    replace(PROTOCOL, versions=(version(effective=date(2024, 1, 1), review=date(2025, 1, 1)),)),
-])
+@pytest.mark.parametrize(
+    "parent",
+    [
+        replace(PROTOCOL, versions=(version(status=V.SUSPENDED),)),
+        replace(PROTOCOL, withdrawals={B: date(2026, 1, 1)}),
+        replace(
+            PROTOCOL,
+            versions=(version(parties={A: PartyTerms(True, True), C: PartyTerms(True, True)}),),
+        ),
+        replace(PROTOCOL, versions=(version(effective=date(2024, 1, 1), review=date(2025, 1, 1)),)),
+    ],
+)
 def test_an_ancestor_not_in_force_for_both_parties(parent):
     reason = only_reason(ask(parent, MASH))
     assert reason.code == Reason.PARENT_NOT_IN_FORCE
@@ -174,8 +266,9 @@ def test_an_ancestor_not_in_force_for_both_parties(parent):
 def test_a_tier_3_needs_its_whole_chain():
     flow = agreement(3, 3, parent=2)
     assert ask(PROTOCOL, MASH, flow).agreement.id == 3
-    lapsed_mash = replace(MASH, versions=(version(effective=date(2024, 1, 1),
-                                                  review=date(2025, 6, 1)),))
+    lapsed_mash = replace(
+        MASH, versions=(version(effective=date(2024, 1, 1), review=date(2025, 6, 1)),)
+    )
     answer = ask(PROTOCOL, lapsed_mash, flow)
     assert answer.outcome == Outcome.NOT_COVERED
     codes = {r.agreement_reference: r.code for r in answer.reasons}
@@ -194,8 +287,9 @@ def test_review_overdue_covers_with_a_warning_on_the_agreement_or_an_ancestor():
 
 
 def test_preference_no_warning_then_tier_3_then_latest_effective_date():
-    overdue_flow = agreement(3, 3, parent=2, versions=[
-        version(effective=date(2025, 1, 1), review=date(2026, 5, 1))])
+    overdue_flow = agreement(
+        3, 3, parent=2, versions=[version(effective=date(2025, 1, 1), review=date(2026, 5, 1))]
+    )
     assert ask(PROTOCOL, MASH, overdue_flow).agreement.id == 2  # no warning wins
     flow = agreement(3, 3, parent=2)
     assert ask(PROTOCOL, MASH, flow).agreement.id == 3  # tier 3 over tier 2
@@ -208,7 +302,8 @@ def test_reasons_list_every_candidate_that_does_not_cover_even_when_covered():
     answer = ask(PROTOCOL, MASH, other)
     assert answer.outcome == Outcome.COVERED
     assert [(r.agreement_reference, r.code) for r in answer.reasons] == [
-        ("ISA-2026-0005", Reason.PURPOSE_NOT_COVERED)]
+        ("ISA-2026-0005", Reason.PURPOSE_NOT_COVERED)
+    ]
 
 
 def test_every_reason_code_is_exercised_by_this_file():

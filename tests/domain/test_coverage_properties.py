@@ -27,8 +27,11 @@ PURPOSES = ("p1", "p2")
 CATEGORIES = ("c1", "c2", "c3")
 GRACE = StatusSettings().grace_days
 START = date(2025, 1, 1)
-RUNS = settings(max_examples=1000, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+RUNS = settings(
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 TERMS = (PartyTerms(True, True),) * 3 + (PartyTerms(True, False), PartyTerms(False, True))
 
@@ -42,8 +45,7 @@ def make_versions(rnd, steady: bool = False) -> tuple[VersionFacts, ...]:
     (active, suspended or terminated) and at most one open (draft or awaiting). A steady
     agreement (the protocols) is usually active over the whole period, so that the
     agreements under it get their chance to cover."""
-    current = rnd.choice([None] + [V.ACTIVE] * (30 if steady else 8) + [V.SUSPENDED,
-                                                                          V.TERMINATED])
+    current = rnd.choice([None] + [V.ACTIVE] * (30 if steady else 8) + [V.SUSPENDED, V.TERMINATED])
     statuses = [V.SUPERSEDED] * rnd.randint(0, 2) + [current] if current else []
     opened = rnd.choice([None, None, None, V.DRAFT, V.AWAITING_SIGNATURES])
     if opened or not statuses:
@@ -53,8 +55,11 @@ def make_versions(rnd, steady: bool = False) -> tuple[VersionFacts, ...]:
     ended = current == V.TERMINATED or (current is None and rnd.random() < 0.1)
     made = []
     for number, status in enumerate(statuses, start=1):
-        parties = {agency: rnd.choice(TERMS) for agency in AGENCIES
-                   if rnd.random() < (0.95 if steady else 0.85)}
+        parties = {
+            agency: rnd.choice(TERMS)
+            for agency in AGENCIES
+            if rnd.random() < (0.95 if steady else 0.85)
+        }
         if status in (V.DRAFT, V.AWAITING_SIGNATURES):
             status = V.TERMINATED if ended else status
             signed = frozenset(a for a in parties if rnd.random() < 0.5)
@@ -63,12 +68,19 @@ def make_versions(rnd, steady: bool = False) -> tuple[VersionFacts, ...]:
         effective = day(rnd, 0, 100 if steady else 400)
         review = effective + timedelta(days=rnd.randint(450 if steady else 1, 600))
         end = review + timedelta(days=rnd.randint(1, 300)) if rnd.random() < 0.3 else None
-        made.append(VersionFacts(
-            number=number, status=status, effective_from=effective, review_date=review,
-            end_date=end, parties=parties,
-            purposes=frozenset(p for p in PURPOSES if rnd.random() < 0.8),
-            data_categories=frozenset(c for c in CATEGORIES if rnd.random() < 0.85),
-            signed=signed))
+        made.append(
+            VersionFacts(
+                number=number,
+                status=status,
+                effective_from=effective,
+                review_date=review,
+                end_date=end,
+                parties=parties,
+                purposes=frozenset(p for p in PURPOSES if rnd.random() < 0.8),
+                data_categories=frozenset(c for c in CATEGORIES if rnd.random() < 0.85),
+                signed=signed,
+            )
+        )
     return tuple(made)
 
 
@@ -79,20 +91,28 @@ def make_registry(rnd) -> dict[int, AgreementFacts]:
         parents = [x.id for x in agreements.values() if x.tier == tier - 1]
         for _ in range(count if tier == 1 or parents else 0):
             agreements[next_id] = AgreementFacts(
-                id=next_id, reference=f"ISA-2026-{next_id:04d}", title="t", tier=tier,
+                id=next_id,
+                reference=f"ISA-2026-{next_id:04d}",
+                title="t",
+                tier=tier,
                 parent_id=rnd.choice(parents) if tier > 1 else None,
                 versions=make_versions(rnd, steady=tier == 1),
                 withdrawals={a: day(rnd, 0, 800) for a in AGENCIES if rnd.random() < 0.07},
-                terminates_on=day(rnd, 0, 800) if rnd.random() < 0.07 else None)
+                terminates_on=day(rnd, 0, 800) if rnd.random() < 0.07 else None,
+            )
             next_id += 1
     return agreements
 
 
 def make_request(rnd) -> Request:
     a, b = rnd.sample(AGENCIES, 2) if rnd.random() < 0.95 else [AGENCIES[0]] * 2
-    return Request(from_agency_id=a, to_agency_id=b, purpose=rnd.choice(PURPOSES),
-                   data_categories=frozenset(rnd.sample(CATEGORIES, rnd.randint(1, 2))),
-                   on_date=day(rnd, 200, 600))
+    return Request(
+        from_agency_id=a,
+        to_agency_id=b,
+        purpose=rnd.choice(PURPOSES),
+        data_categories=frozenset(rnd.sample(CATEGORIES, rnd.randint(1, 2))),
+        on_date=day(rnd, 200, 600),
+    )
 
 
 # Each example is one generated registry and request, from a Random that Hypothesis seeds
@@ -102,6 +122,7 @@ requests = st.randoms(use_true_random=False).map(make_request)
 
 
 # The oracle: SPEC §5 written out plainly, sharing no code with registry.domain.coverage.
+
 
 def in_force_version(x: AgreementFacts, on: date):
     active = [v for v in x.versions if v.status == V.ACTIVE]
@@ -153,8 +174,9 @@ def oracle_covers(x, req, registry):
 
 
 def oracle(req, registry):
-    return {x.id: w for x in registry.values()
-            if (w := oracle_covers(x, req, registry)) is not None}
+    return {
+        x.id: w for x in registry.values() if (w := oracle_covers(x, req, registry)) is not None
+    }
 
 
 def preference(x, warned, on):
@@ -165,7 +187,8 @@ def preference(x, warned, on):
 @RUNS
 @given(registries, requests)
 def test_the_answer_agrees_with_the_oracle_and_a_covered_agreement_satisfies_every_rule(
-        registry, req):
+    registry, req
+):
     answer = check(req, registry, [])
     if req.from_agency_id == req.to_agency_id:
         assert answer.outcome == Outcome.NOT_REQUIRED
@@ -202,8 +225,7 @@ def test_asking_for_more_categories_never_turns_not_covered_into_covered(registr
 
 @RUNS
 @given(registries, requests, st.data())
-def test_removing_a_signature_or_a_party_never_turns_not_covered_into_covered(
-        registry, req, data):
+def test_removing_a_signature_or_a_party_never_turns_not_covered_into_covered(registry, req, data):
     if check(req, registry, []).outcome != Outcome.NOT_COVERED:
         return
     target = registry[data.draw(st.sampled_from(sorted(registry)))]
@@ -213,9 +235,12 @@ def test_removing_a_signature_or_a_party_never_turns_not_covered_into_covered(
     if data.draw(st.booleans()):
         changed = replace(version, signed=version.signed - {agency})
     else:
-        changed = replace(version, parties={k: v for k, v in version.parties.items()
-                                            if k != agency}, signed=version.signed - {agency})
-    versions_ = target.versions[:index] + (changed,) + target.versions[index + 1:]
+        changed = replace(
+            version,
+            parties={k: v for k, v in version.parties.items() if k != agency},
+            signed=version.signed - {agency},
+        )
+    versions_ = target.versions[:index] + (changed,) + target.versions[index + 1 :]
     smaller = {**registry, target.id: replace(target, versions=versions_)}
     assert check(req, smaller, []).outcome == Outcome.NOT_COVERED
 
@@ -225,6 +250,7 @@ def test_removing_a_signature_or_a_party_never_turns_not_covered_into_covered(
 def test_the_narrowed_facts_give_the_same_answer(registry, req):
     """The service reads only the pair's rows and the request's codes (narrowed): the
     answer must be the one the whole registry gives, reasons and warnings included."""
+
     def said(answer):  # everything the answer says (its agreement by id)
         return replace(answer, agreement=answer.agreement and answer.agreement.id)
 

@@ -21,27 +21,37 @@ SETTINGS = StatusSettings(notice_days=90, grace_days=90)
 
 
 def status(today, stored=V.ACTIVE, end=None, terminates_on=None):
-    return effective_status(stored, effective_from=EFFECTIVE, review_date=REVIEW,
-                            end_date=end, today=today, settings=SETTINGS,
-                            terminates_on=terminates_on)
+    return effective_status(
+        stored,
+        effective_from=EFFECTIVE,
+        review_date=REVIEW,
+        end_date=end,
+        today=today,
+        settings=SETTINGS,
+        terminates_on=terminates_on,
+    )
 
 
-@pytest.mark.parametrize(("today", "expected"), [
-    (EFFECTIVE - timedelta(days=1), E.SCHEDULED),
-    (EFFECTIVE, E.ACTIVE),
-    (REVIEW - timedelta(days=91), E.ACTIVE),
-    (REVIEW - timedelta(days=90), E.REVIEW_DUE),
-    (REVIEW, E.REVIEW_DUE),
-    (REVIEW + timedelta(days=1), E.REVIEW_OVERDUE),
-    (REVIEW + timedelta(days=90), E.REVIEW_OVERDUE),
-    (REVIEW + timedelta(days=91), E.LAPSED),
-])
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (EFFECTIVE - timedelta(days=1), E.SCHEDULED),
+        (EFFECTIVE, E.ACTIVE),
+        (REVIEW - timedelta(days=91), E.ACTIVE),
+        (REVIEW - timedelta(days=90), E.REVIEW_DUE),
+        (REVIEW, E.REVIEW_DUE),
+        (REVIEW + timedelta(days=1), E.REVIEW_OVERDUE),
+        (REVIEW + timedelta(days=90), E.REVIEW_OVERDUE),
+        (REVIEW + timedelta(days=91), E.LAPSED),
+    ],
+)
 def test_active_version_status_follows_the_dates(today, expected):
     assert status(today) == expected
 
 
-@pytest.mark.parametrize("stored", [V.DRAFT, V.AWAITING_SIGNATURES, V.SUPERSEDED,
-                                    V.SUSPENDED, V.TERMINATED])
+@pytest.mark.parametrize(
+    "stored", [V.DRAFT, V.AWAITING_SIGNATURES, V.SUPERSEDED, V.SUSPENDED, V.TERMINATED]
+)
 def test_other_stored_statuses_pass_through_whatever_the_date(stored):
     assert status(REVIEW + timedelta(days=500), stored=stored).value == stored.value
 
@@ -60,10 +70,14 @@ def test_scheduled_termination_takes_effect_on_its_date():
 def test_notice_and_grace_come_from_settings():
     short = StatusSettings(notice_days=10, grace_days=5)
     kwargs = {"effective_from": EFFECTIVE, "review_date": REVIEW, "end_date": None}
-    assert effective_status(V.ACTIVE, today=REVIEW - timedelta(days=11), settings=short,
-                            **kwargs) == E.ACTIVE
-    assert effective_status(V.ACTIVE, today=REVIEW + timedelta(days=6), settings=short,
-                            **kwargs) == E.LAPSED
+    assert (
+        effective_status(V.ACTIVE, today=REVIEW - timedelta(days=11), settings=short, **kwargs)
+        == E.ACTIVE
+    )
+    assert (
+        effective_status(V.ACTIVE, today=REVIEW + timedelta(days=6), settings=short, **kwargs)
+        == E.LAPSED
+    )
 
 
 def test_wrong_state_refusals_name_the_agreement_and_version():

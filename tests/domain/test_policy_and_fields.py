@@ -53,8 +53,10 @@ def test_ico_numbers_are_normalised_before_checking():
     assert normalise_ico(" za 123456 ") == "ZA123456"
 
 
-@pytest.mark.parametrize(("value", "ok"), [("RX1", True), ("A81001", True), ("AB", False),
-                                           ("ABCDEFG", False), ("rx1", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("RX1", True), ("A81001", True), ("AB", False), ("ABCDEFG", False), ("rx1", False)],
+)
 def test_ods_codes(value, ok):
     assert (ods_error(value) is None) is ok
 
@@ -64,9 +66,17 @@ def test_officer_gaps_by_kind():
     from registry.domain.vocab import AgencyKind, OfficerRole
 
     assert officer_gaps("Trust", AgencyKind.HEALTH, []) == [
-        "Trust has no lead information officer", "Trust has no Caldicott Guardian"]
+        "Trust has no lead information officer",
+        "Trust has no Caldicott Guardian",
+    ]
     assert officer_gaps("School", AgencyKind.EDUCATION, [OfficerRole.DPO]) == [
-        "School has no lead information officer"]
-    assert officer_gaps("Council", AgencyKind.LOCAL_AUTHORITY,
-                        [OfficerRole.LEAD_INFORMATION_OFFICER,
-                         OfficerRole.CALDICOTT_GUARDIAN]) == []
+        "School has no lead information officer"
+    ]
+    assert (
+        officer_gaps(
+            "Council",
+            AgencyKind.LOCAL_AUTHORITY,
+            [OfficerRole.LEAD_INFORMATION_OFFICER, OfficerRole.CALDICOTT_GUARDIAN],
+        )
+        == []
+    )

@@ -4,11 +4,24 @@ import ast
 from pathlib import Path
 
 DOMAIN = Path(__file__).resolve().parents[2] / "registry" / "domain"
-FORBIDDEN_MODULES = ("flask", "flask_sqlalchemy", "flask_login", "sqlalchemy",
-                     "registry.extensions", "registry.models", "registry.services",
-                     "registry.web", "registry.clock")
-CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"),
-               ("date", "today"), ("time", "time")}
+FORBIDDEN_MODULES = (
+    "flask",
+    "flask_sqlalchemy",
+    "flask_login",
+    "sqlalchemy",
+    "registry.extensions",
+    "registry.models",
+    "registry.services",
+    "registry.web",
+    "registry.clock",
+)
+CLOCK_CALLS = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("date", "today"),
+    ("time", "time"),
+}
 
 
 def _imports(tree):
@@ -36,9 +49,12 @@ def test_domain_never_reads_the_clock():
     offenders = []
     for path in DOMAIN.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and isinstance(node.func.value, ast.Name) \
-                    and (node.func.value.id, node.func.attr) in CLOCK_CALLS:
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and (node.func.value.id, node.func.attr) in CLOCK_CALLS
+            ):
                 offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
 

@@ -20,18 +20,36 @@ def text_of(pdf: bytes) -> list[str]:
 def test_an_active_agreement_has_every_section_and_the_footer_on_every_page(client, session):
     council = make_agency(session, name="Council")
     police = make_agency(session, name="Police", kind="police")
-    protocol = activate(session, make_draft(
-        session, tier=1, owner=council, parties=[party(council), party(police)],
-        title="Northshire Protocol", retention="Six years"))
+    protocol = activate(
+        session,
+        make_draft(
+            session,
+            tier=1,
+            owner=council,
+            parties=[party(council), party(police)],
+            title="Northshire Protocol",
+            retention="Six years",
+        ),
+    )
     client.sign_in(make_user(session, agency=council))
     response = client.get(f"/agreements/{protocol.id}/pdf")
     assert response.mimetype == "application/pdf"
     pages = text_of(response.data)
     whole = "\n".join(pages)
-    for heading in ("1. Parties", "2. Purposes", "3. Data categories", "4. Data subjects",
-                    "5. Lawful bases", "6. Retention", "7. Security",
-                    "8. Subject rights and complaints", "9. Review and termination",
-                    "10. Amendment history", "11. Signatures", "Signature evidence"):
+    for heading in (
+        "1. Parties",
+        "2. Purposes",
+        "3. Data categories",
+        "4. Data subjects",
+        "5. Lawful bases",
+        "6. Retention",
+        "7. Security",
+        "8. Subject rights and complaints",
+        "9. Review and termination",
+        "10. Amendment history",
+        "11. Signatures",
+        "Signature evidence",
+    ):
         assert heading in whole, heading
     assert "Signed by Signer for Police, Director" in whole
     assert protocol.latest.content_sha256 in whole.replace("\n", "")
@@ -69,16 +87,30 @@ def test_the_renderer_fetches_nothing_and_shows_the_text_literally(app, session)
 
     watcher = threading.Thread(target=watch)
     watcher.start()
-    hostile = (f'<img src="http://127.0.0.1:{port}/x"> <a href="file:///etc/hostname" '
-               f'rel="attachment">f</a> <link rel="stylesheet" href="http://127.0.0.1:{port}/s">')
+    hostile = (
+        f'<img src="http://127.0.0.1:{port}/x"> <a href="file:///etc/hostname" '
+        f'rel="attachment">f</a> <link rel="stylesheet" href="http://127.0.0.1:{port}/s">'
+    )
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     # A purpose whose label (an administrator's words) holds the markup too.
-    vocabularies.save_entry(session, ADMIN, "purposes", code="hostile_purpose",
-                            label="Purpose " + hostile[:250], now=FIXED_NOW)
-    agreement = make_draft(session, tier=1, owner=council, parties=[party(council), party(police)],
-                           title="Hostile " + hostile[:150], data_subjects=hostile,
-                           purposes=["hostile_purpose"],
-                           security=f"<style>@import url(http://127.0.0.1:{port}/i);</style>")
+    vocabularies.save_entry(
+        session,
+        ADMIN,
+        "purposes",
+        code="hostile_purpose",
+        label="Purpose " + hostile[:250],
+        now=FIXED_NOW,
+    )
+    agreement = make_draft(
+        session,
+        tier=1,
+        owner=council,
+        parties=[party(council), party(police)],
+        title="Hostile " + hostile[:150],
+        data_subjects=hostile,
+        purposes=["hostile_purpose"],
+        security=f"<style>@import url(http://127.0.0.1:{port}/i);</style>",
+    )
     with app.test_request_context():
         pdf = render_pdf(pdf_context.build(session, agreement))
     watcher.join()
@@ -135,20 +167,25 @@ def test_the_locked_fetcher_refuses_what_the_default_fetcher_would_fetch(app, tm
     from registry.pdf.render import LockedFetcher
 
     listener = Listener()
-    html = (f'<img src="http://127.0.0.1:{listener.port}/x">'
-            f'<link rel="stylesheet" href="http://127.0.0.1:{listener.port}/s">')
+    html = (
+        f'<img src="http://127.0.0.1:{listener.port}/x">'
+        f'<link rel="stylesheet" href="http://127.0.0.1:{listener.port}/s">'
+    )
     fetcher = LockedFetcher(app.static_folder)
     threading.Thread(target=HTML(string=html, url_fetcher=fetcher).write_pdf).start()
     assert listener.drain() == 0
     # The same document with WeasyPrint's own fetcher does reach out: the test can fail.
-    opened = threading.Thread(target=HTML(string=html, url_fetcher=URLFetcher(timeout=1))
-                              .write_pdf)
+    opened = threading.Thread(target=HTML(string=html, url_fetcher=URLFetcher(timeout=1)).write_pdf)
     opened.start()
     assert listener.drain(30) >= 1
     opened.join()
     listener.sock.close()
-    for url in ("file:///etc/hostname", f"http://127.0.0.1:{listener.port}/",
-                "data:text/plain,hi", "file:///" + app.static_folder + "/../../pyproject.toml"):
+    for url in (
+        "file:///etc/hostname",
+        f"http://127.0.0.1:{listener.port}/",
+        "data:text/plain,hi",
+        "file:///" + app.static_folder + "/../../pyproject.toml",
+    ):
         try:
             fetcher.fetch(url)
             raise AssertionError(f"fetched {url}")

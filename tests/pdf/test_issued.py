@@ -19,8 +19,9 @@ def text(pdf: bytes) -> str:
 def test_activation_issues_a_sealed_pdf_that_downloads_unchanged(app, client, session):
     app.config["SEAL_ON_ACTIVATION"] = True
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
-    protocol = activate(session, make_draft(session, tier=1, owner=council,
-                                            parties=[party(council), party(police)]))
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    )
     copies = session.query(IssuedPdf).all()
     assert len(copies) == 1
     stored = copies[0]
@@ -36,11 +37,19 @@ def test_activation_issues_a_sealed_pdf_that_downloads_unchanged(app, client, se
 def test_a_review_reissues_and_the_earlier_copy_stays(app, client, session):
     app.config["SEAL_ON_ACTIVATION"] = True
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
-    protocol = activate(session, make_draft(session, tier=1, owner=council,
-                                            parties=[party(council), party(police)]))
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    )
     lead = make_user(session, roles=("ig_lead",), agency=council)
-    agreement_lifecycle.review(session, lead.actor(), protocol.id, outcome="continue",
-                               notes="Fine", today=TODAY, now=FIXED_NOW)
+    agreement_lifecycle.review(
+        session,
+        lead.actor(),
+        protocol.id,
+        outcome="continue",
+        notes="Fine",
+        today=TODAY,
+        now=FIXED_NOW,
+    )
     copies = session.query(IssuedPdf).order_by(IssuedPdf.id).all()
     assert [c.review_date.isoformat() for c in copies] == ["2027-05-16", "2027-06-15"]
     assert "Review date: 15 June 2027" in text(copies[1].pdf)

@@ -36,10 +36,12 @@ def test_a_sealed_pdf_verifies_and_a_changed_one_does_not(app):
     assert not changed.ok and "changed since the registry sealed it" in changed.message
     # Wherever else a byte changes, never ok: all but the seal's own value (the gap in its
     # /ByteRange, which the seal cannot cover and whose zero padding means nothing).
-    _, gap_start, gap_end, _ = map(int, re.search(
-        rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", good).groups())
-    tried = [at for at in range(0, len(good), max(1, len(good) // 60))
-             if not gap_start <= at < gap_end]
+    _, gap_start, gap_end, _ = map(
+        int, re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", good).groups()
+    )
+    tried = [
+        at for at in range(0, len(good), max(1, len(good) // 60)) if not gap_start <= at < gap_end
+    ]
     assert len(tried) >= 20
     for at in tried:
         assert not seal.verify(one_byte_changed(good, at), keys).ok, at
@@ -70,13 +72,17 @@ def test_the_verify_page(client, app):
     page = client.page("/verify")
     assert page.find("input", attrs={"type": "file"}) is not None
     token = client.csrf_token("/verify")
-    response = client.post("/verify", data={"csrf_token": token,
-                                            "pdf": (io.BytesIO(sealed_pdf(app)), "a.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/verify",
+        data={"csrf_token": token, "pdf": (io.BytesIO(sealed_pdf(app)), "a.pdf")},
+        content_type="multipart/form-data",
+    )
     assert b"Genuine" in response.data and b"ISA-2026-0007 version 2" in response.data
-    response = client.post("/verify", data={
-        "csrf_token": token, "pdf": (io.BytesIO(one_byte_changed(sealed_pdf(app))), "b.pdf")},
-        content_type="multipart/form-data")
+    response = client.post(
+        "/verify",
+        data={"csrf_token": token, "pdf": (io.BytesIO(one_byte_changed(sealed_pdf(app))), "b.pdf")},
+        content_type="multipart/form-data",
+    )
     assert b"Do not rely on this PDF" in response.data
     missing = client.post("/verify", data={"csrf_token": token})
     assert missing.status_code == 422 and b"Choose the PDF to check" in missing.data

@@ -8,8 +8,9 @@ from ..factories import ADMIN, FIXED_NOW, TODAY, ig_lead_actor, make_agency, mak
 
 
 def test_create_agency_normalises_and_audits(session):
-    agency = make_agency(session, name="Northshire Police", kind="police", ico="za 123456",
-                         ods_code="rx1")
+    agency = make_agency(
+        session, name="Northshire Police", kind="police", ico="za 123456", ods_code="rx1"
+    )
     assert agency.ico_registration == "ZA123456"
     assert agency.ods_code == "RX1"
     entry = session.query(AuditEntry).filter_by(entity_type="agency").one()
@@ -18,10 +19,18 @@ def test_create_agency_normalises_and_audits(session):
 
 def test_invalid_fields_are_each_named(session):
     with pytest.raises(ValidationFailed) as caught:
-        agencies.create_agency(session, ADMIN, {"name": "", "kind": "bank",
-                                                "ico_registration": "12345",
-                                                "ods_code": "toolong1",
-                                                "email": "not-an-email"}, now=FIXED_NOW)
+        agencies.create_agency(
+            session,
+            ADMIN,
+            {
+                "name": "",
+                "kind": "bank",
+                "ico_registration": "12345",
+                "ods_code": "toolong1",
+                "email": "not-an-email",
+            },
+            now=FIXED_NOW,
+        )
     assert set(caught.value.fields) == {"name", "kind", "ico_registration", "ods_code", "email"}
 
 
@@ -29,19 +38,22 @@ def test_a_second_agency_with_the_same_ico_number_conflicts(session):
     make_agency(session, name="First", ico="Z1111111")
     with pytest.raises(Conflict) as caught:
         make_agency(session, name="Second", ico="Z1111111")
-    assert caught.value.fields == {"ico_registration":
-                                   "First already has the ICO registration number Z1111111"}
+    assert caught.value.fields == {
+        "ico_registration": "First already has the ICO registration number Z1111111"
+    }
 
 
 def test_ig_lead_cannot_change_another_agency(session):
     mine, theirs = make_agency(session), make_agency(session)
     with pytest.raises(Forbidden):
-        agencies.update_agency(session, ig_lead_actor(mine), theirs.id, {"name": "Taken"},
-                               now=FIXED_NOW)
+        agencies.update_agency(
+            session, ig_lead_actor(mine), theirs.id, {"name": "Taken"}, now=FIXED_NOW
+        )
     session.refresh(theirs)
     assert theirs.name != "Taken"
-    agencies.update_agency(session, ig_lead_actor(mine), mine.id, {"phone": "01632 960000"},
-                           now=FIXED_NOW)
+    agencies.update_agency(
+        session, ig_lead_actor(mine), mine.id, {"phone": "01632 960000"}, now=FIXED_NOW
+    )
     assert mine.phone == "01632 960000"
 
 
@@ -57,9 +69,12 @@ def test_search_and_kind_filter(session):
     make_agency(session, name="Northshire County Council", kind="local_authority")
     make_agency(session, name="Riverside Practice", kind="health")
     assert [a.name for a in agencies.list_agencies(session, search="northshire").items] == [
-        "Northshire County Council", "Northshire Police"]
+        "Northshire County Council",
+        "Northshire Police",
+    ]
     assert [a.name for a in agencies.list_agencies(session, kind="health").items] == [
-        "Riverside Practice"]
+        "Riverside Practice"
+    ]
     page = agencies.list_agencies(session, page=2, per_page=2)
     assert page.total == 3 and len(page.items) == 1
 
@@ -85,8 +100,10 @@ def test_an_officer_of_another_agency_is_not_found_through_this_one(session):
 def test_officer_gaps(session):
     council = make_agency(session, name="Council", kind="local_authority")
     school = make_agency(session, name="School", kind="education")
-    assert agencies.officer_gaps(council) == ["Council has no lead information officer",
-                                              "Council has no Caldicott Guardian"]
+    assert agencies.officer_gaps(council) == [
+        "Council has no lead information officer",
+        "Council has no Caldicott Guardian",
+    ]
     assert agencies.officer_gaps(school) == ["School has no lead information officer"]
     make_officer(session, council, role="lead_information_officer")
     make_officer(session, council, role="caldicott_guardian")
@@ -98,9 +115,9 @@ def test_agency_names_reads_only_the_agencies_asked_for(session):
     council = make_agency(session, name="Council")
     police = make_agency(session, name="Police")
     make_agency(session, name="School")
-    assert agencies.agency_names(session, [police.id, council.id, None, police.id, 10**30,
-                                           "3", True]) \
-        == {police.id: "Police", council.id: "Council"}
+    assert agencies.agency_names(
+        session, [police.id, council.id, None, police.id, 10**30, "3", True]
+    ) == {police.id: "Police", council.id: "Council"}
     assert agencies.agency_names(session, []) == {}
     # Past one statement's share of parameters, every name still comes back.
     many = [*range(-2500, 0), council.id, police.id]  # read third, after 2,500 unknown

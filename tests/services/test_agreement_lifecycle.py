@@ -31,8 +31,11 @@ SETTINGS = StatusSettings()
 
 @pytest.fixture
 def three(session):
-    return (make_agency(session, name="Council"), make_agency(session, name="Police"),
-            make_agency(session, name="Hospital", kind="health"))
+    return (
+        make_agency(session, name="Council"),
+        make_agency(session, name="Police"),
+        make_agency(session, name="Hospital", kind="health"),
+    )
 
 
 def test_references_read_like_isa_year_number(session, three):
@@ -43,17 +46,20 @@ def test_references_read_like_isa_year_number(session, three):
 
 def test_submit_freezes_content_and_signatures_activate(session, three):
     council, police, hospital = three
-    protocol = activate(session, make_draft(session, tier=1, owner=council,
-                                            parties=[party(a) for a in three]))
-    draft = make_draft(session, owner=council, parent=protocol,
-                       parties=[party(council), party(police)])
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(a) for a in three])
+    )
+    draft = make_draft(
+        session, owner=council, parent=protocol, parties=[party(council), party(police)]
+    )
     lifecycle.submit(session, ig_lead_actor(council), draft.id, now=FIXED_NOW)
     version = draft.latest
     assert version.status == VersionStatus.AWAITING_SIGNATURES
     assert len(version.content_sha256) == 64
     with pytest.raises(Conflict):
-        agreements.update_draft(session, ig_lead_actor(council), draft.id, {"title": "x"},
-                                now=FIXED_NOW)
+        agreements.update_draft(
+            session, ig_lead_actor(council), draft.id, {"title": "x"}, now=FIXED_NOW
+        )
     signer = signatory_for(session, council)
     signature = lifecycle.sign(session, signer.actor(), draft.id, now=FIXED_NOW)
     assert signature.content_sha256 == version.content_sha256
@@ -66,17 +72,18 @@ def test_submit_freezes_content_and_signatures_activate(session, three):
 
 def test_signing_rules(session, three):
     council, police, hospital = three
-    protocol = activate(session, make_draft(session, tier=1, owner=council,
-                                            parties=[party(a) for a in three]))
-    draft = make_draft(session, owner=council, parent=protocol,
-                       parties=[party(council), party(police)])
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(a) for a in three])
+    )
+    draft = make_draft(
+        session, owner=council, parent=protocol, parties=[party(council), party(police)]
+    )
     signer = signatory_for(session, council)
     with pytest.raises(Conflict):  # a draft cannot be signed
         lifecycle.sign(session, signer.actor(), draft.id, now=FIXED_NOW)
     lifecycle.submit(session, ig_lead_actor(council), draft.id, now=FIXED_NOW)
     with pytest.raises(Forbidden):  # hospital is not a party
-        lifecycle.sign(session, signatory_for(session, hospital).actor(), draft.id,
-                       now=FIXED_NOW)
+        lifecycle.sign(session, signatory_for(session, hospital).actor(), draft.id, now=FIXED_NOW)
     lead = make_user(session, roles=("ig_lead",), agency=council)
     with pytest.raises(Forbidden):  # an IG lead is not a signatory
         lifecycle.sign(session, lead.actor(), draft.id, now=FIXED_NOW)
@@ -88,23 +95,27 @@ def test_signing_rules(session, three):
 
 def test_decline_needs_a_comment_and_returns_to_draft(session, three):
     council, police, _ = three
-    protocol = activate(session, make_draft(session, tier=1, owner=council,
-                                            parties=[party(a) for a in three]))
-    draft = make_draft(session, owner=council, parent=protocol,
-                       parties=[party(council), party(police)])
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(a) for a in three])
+    )
+    draft = make_draft(
+        session, owner=council, parent=protocol, parties=[party(council), party(police)]
+    )
     lifecycle.submit(session, ig_lead_actor(council), draft.id, now=FIXED_NOW)
     lifecycle.sign(session, signatory_for(session, council).actor(), draft.id, now=FIXED_NOW)
     police_signer = signatory_for(session, police)
     with pytest.raises(ValidationFailed) as caught:
         lifecycle.decline(session, police_signer.actor(), draft.id, "   ", now=FIXED_NOW)
     assert "comment" in caught.value.fields
-    lifecycle.decline(session, police_signer.actor(), draft.id, "Retention is too long",
-                      now=FIXED_NOW)
+    lifecycle.decline(
+        session, police_signer.actor(), draft.id, "Retention is too long", now=FIXED_NOW
+    )
     assert draft.latest.status == VersionStatus.DRAFT
     assert draft.latest.declines[0].comment == "Retention is too long"
     # Changing the content voids the council's earlier signature of the old content.
-    agreements.update_draft(session, ig_lead_actor(council), draft.id,
-                            {"retention": "Two years"}, now=FIXED_NOW)
+    agreements.update_draft(
+        session, ig_lead_actor(council), draft.id, {"retention": "Two years"}, now=FIXED_NOW
+    )
     lifecycle.submit(session, ig_lead_actor(council), draft.id, now=FIXED_NOW)
     assert draft.latest.signature_for(council.id) is None
 
@@ -117,19 +128,21 @@ def test_an_amendment_leaves_the_old_version_in_force_until_fully_signed(session
     assert standing(tier2, TODAY, SETTINGS).in_force_version == 1
     with pytest.raises(Conflict):  # one open amendment at a time
         lifecycle.amend(session, ig_lead_actor(council), tier2.id, now=FIXED_NOW)
-    agreements.update_draft(session, ig_lead_actor(council), tier2.id,
-                            {"title": "MASH (revised)",
-                             "purposes": ["mash_triage", "child_protection_s47"]},
-                            now=FIXED_NOW)
+    agreements.update_draft(
+        session,
+        ig_lead_actor(council),
+        tier2.id,
+        {"title": "MASH (revised)", "purposes": ["mash_triage", "child_protection_s47"]},
+        now=FIXED_NOW,
+    )
     lifecycle.submit(session, ig_lead_actor(council), tier2.id, now=FIXED_NOW)
     lifecycle.sign(session, signatory_for(session, council).actor(), tier2.id, now=FIXED_NOW)
     lifecycle.sign(session, signatory_for(session, police).actor(), tier2.id, now=FIXED_NOW)
     assert standing(tier2, TODAY, SETTINGS).in_force_version == 1
     lifecycle.sign(session, signatory_for(session, hospital).actor(), tier2.id, now=FIXED_NOW)
-    assert [v.status for v in tier2.versions] == [VersionStatus.SUPERSEDED,
-                                                  VersionStatus.ACTIVE]
+    assert [v.status for v in tier2.versions] == [VersionStatus.SUPERSEDED, VersionStatus.ACTIVE]
     assert standing(tier2, TODAY, SETTINGS).in_force_version == 2
-    (version, changes), = amendments(tier2)
+    ((version, changes),) = amendments(tier2)
     assert version.number == 2
     assert {c.field for c in changes} == {"title", "purposes"}
 
@@ -139,8 +152,15 @@ def test_review_continue_moves_the_review_date(session, three):
     _, tier2 = chain(session, *three)
     lead = make_user(session, roles=("ig_lead",), agency=council)
     old = tier2.latest.review_date
-    review = lifecycle.review(session, lead.actor(), tier2.id, outcome="continue",
-                              notes="Still needed", today=TODAY, now=FIXED_NOW)
+    review = lifecycle.review(
+        session,
+        lead.actor(),
+        tier2.id,
+        outcome="continue",
+        notes="Still needed",
+        today=TODAY,
+        now=FIXED_NOW,
+    )
     assert review.previous_review_date == old
     assert tier2.latest.review_date == review.new_review_date == TODAY.replace(year=2027)
 
@@ -149,11 +169,25 @@ def test_review_terminate_and_amend(session, three):
     council = three[0]
     protocol, tier2 = chain(session, *three)
     lead = make_user(session, roles=("ig_lead",), agency=council)
-    lifecycle.review(session, lead.actor(), tier2.id, outcome="amend", notes="Add housing",
-                     today=TODAY, now=FIXED_NOW)
+    lifecycle.review(
+        session,
+        lead.actor(),
+        tier2.id,
+        outcome="amend",
+        notes="Add housing",
+        today=TODAY,
+        now=FIXED_NOW,
+    )
     assert tier2.latest.number == 2 and tier2.latest.status == VersionStatus.DRAFT
-    lifecycle.review(session, lead.actor(), tier2.id, outcome="terminate", notes="No longer used",
-                     today=TODAY, now=FIXED_NOW)
+    lifecycle.review(
+        session,
+        lead.actor(),
+        tier2.id,
+        outcome="terminate",
+        notes="No longer used",
+        today=TODAY,
+        now=FIXED_NOW,
+    )
     assert {v.status for v in tier2.versions} == {VersionStatus.TERMINATED}
     assert standing(tier2, TODAY, SETTINGS).status == EffectiveStatus.TERMINATED
 
@@ -162,32 +196,73 @@ def test_review_of_another_agencys_agreement_is_forbidden(session, three):
     _, tier2 = chain(session, *three)
     other = make_user(session, roles=("ig_lead",), agency=three[1])
     with pytest.raises(Forbidden):
-        lifecycle.review(session, other.actor(), tier2.id, outcome="continue", notes="x",
-                         today=TODAY, now=FIXED_NOW)
+        lifecycle.review(
+            session,
+            other.actor(),
+            tier2.id,
+            outcome="continue",
+            notes="x",
+            today=TODAY,
+            now=FIXED_NOW,
+        )
 
 
 def test_withdrawal_from_a_date_and_termination_below_two_parties(session, three):
     council, police, hospital = three
-    protocol = activate(session, make_draft(session, tier=1, owner=council,
-                                            parties=[party(a) for a in three]))
-    tier2 = activate(session, make_draft(session, owner=council, parent=protocol,
-                                         parties=[party(council), party(police)]))
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(a) for a in three])
+    )
+    tier2 = activate(
+        session,
+        make_draft(
+            session, owner=council, parent=protocol, parties=[party(council), party(police)]
+        ),
+    )
     police_lead = make_user(session, roles=("ig_lead",), agency=police)
     with pytest.raises(ValidationFailed):  # not in the past
-        lifecycle.withdraw(session, police_lead.actor(), tier2.id, agency_id=police.id,
-                           effective_on=TODAY - timedelta(days=1), today=TODAY, now=FIXED_NOW)
+        lifecycle.withdraw(
+            session,
+            police_lead.actor(),
+            tier2.id,
+            agency_id=police.id,
+            effective_on=TODAY - timedelta(days=1),
+            today=TODAY,
+            now=FIXED_NOW,
+        )
     with pytest.raises(Forbidden):  # only for its own agency
-        lifecycle.withdraw(session, police_lead.actor(), tier2.id, agency_id=council.id,
-                           effective_on=TODAY, today=TODAY, now=FIXED_NOW)
-    lifecycle.withdraw(session, police_lead.actor(), tier2.id, agency_id=police.id,
-                       effective_on=TODAY + timedelta(days=10), today=TODAY, now=FIXED_NOW)
+        lifecycle.withdraw(
+            session,
+            police_lead.actor(),
+            tier2.id,
+            agency_id=council.id,
+            effective_on=TODAY,
+            today=TODAY,
+            now=FIXED_NOW,
+        )
+    lifecycle.withdraw(
+        session,
+        police_lead.actor(),
+        tier2.id,
+        agency_id=police.id,
+        effective_on=TODAY + timedelta(days=10),
+        today=TODAY,
+        now=FIXED_NOW,
+    )
     assert tier2.terminates_on == TODAY + timedelta(days=10)
     assert standing(tier2, TODAY, SETTINGS).status != EffectiveStatus.TERMINATED
-    assert standing(tier2, TODAY + timedelta(days=10),
-                    SETTINGS).status == EffectiveStatus.TERMINATED
+    assert (
+        standing(tier2, TODAY + timedelta(days=10), SETTINGS).status == EffectiveStatus.TERMINATED
+    )
     # Withdrawing from the protocol today leaves it two parties: it continues.
-    lifecycle.withdraw(session, police_lead.actor(), protocol.id, agency_id=police.id,
-                       effective_on=TODAY, today=TODAY, now=FIXED_NOW)
+    lifecycle.withdraw(
+        session,
+        police_lead.actor(),
+        protocol.id,
+        agency_id=police.id,
+        effective_on=TODAY,
+        today=TODAY,
+        now=FIXED_NOW,
+    )
     assert protocol.latest.status == VersionStatus.ACTIVE
 
 
@@ -199,8 +274,7 @@ def test_suspend_resume_terminate_need_reasons_and_roles(session, three):
         lifecycle.suspend(session, lead, tier2.id, "x", now=FIXED_NOW)
     with pytest.raises(ValidationFailed):
         lifecycle.suspend(session, ADMIN, tier2.id, "", now=FIXED_NOW)
-    lifecycle.suspend(session, ADMIN, tier2.id, "Data breach under investigation",
-                      now=FIXED_NOW)
+    lifecycle.suspend(session, ADMIN, tier2.id, "Data breach under investigation", now=FIXED_NOW)
     assert standing(tier2, TODAY, SETTINGS).status == EffectiveStatus.SUSPENDED
     with pytest.raises(Conflict):
         lifecycle.suspend(session, ADMIN, tier2.id, "again", now=FIXED_NOW)
@@ -224,18 +298,28 @@ def test_every_change_is_audited(session, three):
 
 def test_a_draft_refused_at_save_names_the_offending_item(session, three):
     council, police, hospital = three
-    protocol = activate(session, make_draft(session, tier=1, owner=council,
-                                            parties=[party(council), party(police)]))
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    )
     with pytest.raises(ValidationFailed) as caught:
-        make_draft(session, owner=council, parent=protocol,
-                   parties=[party(council), party(hospital)])
-    assert caught.value.fields["parties"] == (f"Hospital is not a party to "
-                                              f"{protocol.reference}")
+        make_draft(
+            session, owner=council, parent=protocol, parties=[party(council), party(hospital)]
+        )
+    assert caught.value.fields["parties"] == (f"Hospital is not a party to {protocol.reference}")
 
 
 def test_ig_lead_cannot_draft_for_another_agency(session, three):
     council, police, _ = three
     with pytest.raises(Forbidden):
-        agreements.create_draft(session, ig_lead_actor(police), {
-            "tier": 1, "owner_agency_id": council.id, "title": "x",
-            "effective_from": TODAY, "parties": [party(council)]}, now=FIXED_NOW)
+        agreements.create_draft(
+            session,
+            ig_lead_actor(police),
+            {
+                "tier": 1,
+                "owner_agency_id": council.id,
+                "title": "x",
+                "effective_from": TODAY,
+                "parties": [party(council)],
+            },
+            now=FIXED_NOW,
+        )

@@ -16,9 +16,22 @@ def run(app, *args):
 
 def test_create_user_prints_the_new_id(app, session):
     agency = make_agency(session)
-    result = run(app, "create-user", "--email", "Lead@Example.org", "--name", "Lee Lead",
-                 "--password", "a long password", "--role", "ig_lead", "--role", "signatory",
-                 "--agency-id", str(agency.id))
+    result = run(
+        app,
+        "create-user",
+        "--email",
+        "Lead@Example.org",
+        "--name",
+        "Lee Lead",
+        "--password",
+        "a long password",
+        "--role",
+        "ig_lead",
+        "--role",
+        "signatory",
+        "--agency-id",
+        str(agency.id),
+    )
     assert result.exit_code == 0, result.output
     user = session.get(User, int(result.output.strip()))
     assert user.email == "lead@example.org"
@@ -26,8 +39,18 @@ def test_create_user_prints_the_new_id(app, session):
 
 
 def test_create_user_names_each_bad_field_and_exits_non_zero(app, session):
-    result = run(app, "create-user", "--email", "nope", "--name", "X", "--password", "short",
-                 "--role", "wizard")
+    result = run(
+        app,
+        "create-user",
+        "--email",
+        "nope",
+        "--name",
+        "X",
+        "--password",
+        "short",
+        "--role",
+        "wizard",
+    )
     assert result.exit_code != 0
     assert "email:" in result.output and "password:" in result.output
     assert "roles:" in result.output
@@ -40,8 +63,10 @@ def test_create_token_prints_the_token_alone(app, session, client):
     assert result.exit_code == 0
     token = result.output.strip()
     assert "\n" not in token and len(token) > 30
-    assert client.get("/api/v1/agencies",
-                      headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert (
+        client.get("/api/v1/agencies", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
     missing = run(app, "create-token", "--email", "nobody@example.org")
     assert missing.exit_code != 0 and "No active user" in missing.output
 
@@ -53,8 +78,11 @@ def test_verify_audit_names_the_first_broken_entry(app, session):
     assert intact.exit_code == 0 and "(2 entries)" in intact.output
     heard = []
     assert audit.verify(session, progress=heard.append) is None and sum(heard) == 2
-    tamper(session, "audit_entries",
-           "UPDATE audit_entries SET actor_name = 'someone else' WHERE sequence = 2")
+    tamper(
+        session,
+        "audit_entries",
+        "UPDATE audit_entries SET actor_name = 'someone else' WHERE sequence = 2",
+    )
     result = run(app, "verify-audit")
     assert result.exit_code != 0
     assert "entry 2" in result.output
@@ -77,11 +105,14 @@ def test_import_agencies_all_or_nothing_naming_line_and_field(app, session, tmp_
 
     make_agency(session, name="Existing", ico="Z7000001")
     bad = tmp_path / "bad.csv"
-    bad.write_text("name,kind,ico_registration,ods_code\n"
-                   "Good Agency,police,Z7000002,\n"
-                   "Bad Kind,bank,Z7000003,\n"
-                   "Copy,health,Z7000001,rx1\n"
-                   "Twice,health,Z7000002,\n", encoding="utf-8")
+    bad.write_text(
+        "name,kind,ico_registration,ods_code\n"
+        "Good Agency,police,Z7000002,\n"
+        "Bad Kind,bank,Z7000003,\n"
+        "Copy,health,Z7000001,rx1\n"
+        "Twice,health,Z7000002,\n",
+        encoding="utf-8",
+    )
     result = run(app, "import-agencies", str(bad))
     assert result.exit_code != 0
     assert "line 3: kind" in result.output
@@ -91,9 +122,12 @@ def test_import_agencies_all_or_nothing_naming_line_and_field(app, session, tmp_
     session.rollback()
     assert session.query(Agency).count() == 1  # nothing half-imported
     good = tmp_path / "good.csv"
-    good.write_text("name,kind,ico_registration,ods_code,email\n"
-                    "Good Agency,police,Z7000002,,info@good.example\n"
-                    "Riverside Practice,health,za 123456,n81001,\n", encoding="utf-8")
+    good.write_text(
+        "name,kind,ico_registration,ods_code,email\n"
+        "Good Agency,police,Z7000002,,info@good.example\n"
+        "Riverside Practice,health,za 123456,n81001,\n",
+        encoding="utf-8",
+    )
     result = run(app, "import-agencies", str(good))
     assert result.exit_code == 0, result.output
     assert "Imported 2 agencies" in result.output
@@ -141,8 +175,7 @@ def _fresh_database_url(app, tmp_path) -> str:
     return url.set(database="registry_restore_test").render_as_string(hide_password=False)
 
 
-def test_a_backup_taken_under_write_load_restores_with_an_intact_chain(app, session,
-                                                                       tmp_path):
+def test_a_backup_taken_under_write_load_restores_with_an_intact_chain(app, session, tmp_path):
     import threading
     import time
 
@@ -161,11 +194,22 @@ def test_a_backup_taken_under_write_load_restores_with_an_intact_chain(app, sess
         with app.app_context():
             while not stop.is_set():
                 try:
-                    record, _ = record_decision(db.session, actor, DecisionInput(
-                        from_agency_id=council.id, to_agency_id=police.id,
-                        purpose="mash_triage", data_categories=["identity_contact"],
-                        decision="share", consent="given", reasons="Load"),
-                        idempotency_key=None, today=TODAY, now=FIXED_NOW)
+                    record, _ = record_decision(
+                        db.session,
+                        actor,
+                        DecisionInput(
+                            from_agency_id=council.id,
+                            to_agency_id=police.id,
+                            purpose="mash_triage",
+                            data_categories=["identity_contact"],
+                            decision="share",
+                            consent="given",
+                            reasons="Load",
+                        ),
+                        idempotency_key=None,
+                        today=TODAY,
+                        now=FIXED_NOW,
+                    )
                     written.append(record.id)
                 except Exception as exc:  # noqa: BLE001 (asserted below)
                     failures.append(exc)
@@ -191,9 +235,13 @@ def test_a_backup_taken_under_write_load_restores_with_an_intact_chain(app, sess
     assert run(app, "backup", str(target)).exit_code != 0  # never overwrites a file
 
     url = _fresh_database_url(app, tmp_path)
-    restored = create_app({"SQLALCHEMY_DATABASE_URI": url,
-                           "INSTANCE_PATH": app.config["INSTANCE_PATH"],
-                           "SECRET_KEY": "test-secret-key"})
+    restored = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": app.config["INSTANCE_PATH"],
+            "SECRET_KEY": "test-secret-key",
+        }
+    )
     try:
         # (Flask runs a command in the app context already pushed, if any: push this one.)
         with restored.app_context():

@@ -15,11 +15,18 @@ def test_concurrent_drafts_get_distinct_references_and_an_unbroken_audit_chain(a
     owner_id = owner.id
 
     def draft(n: int) -> None:
-        agreements.create_draft(db.session, ADMIN, {
-            "tier": 1, "owner_agency_id": owner_id, "title": f"Protocol {n}",
-            "effective_from": TODAY,
-            "parties": [{"agency_id": owner_id, "may_disclose": True,
-                         "may_receive": True}]}, now=FIXED_NOW)
+        agreements.create_draft(
+            db.session,
+            ADMIN,
+            {
+                "tier": 1,
+                "owner_agency_id": owner_id,
+                "title": f"Protocol {n}",
+                "effective_from": TODAY,
+                "parties": [{"agency_id": owner_id, "may_disclose": True, "may_receive": True}],
+            },
+            now=FIXED_NOW,
+        )
 
     errors = race(app, draft, range(6))
     assert errors == []
@@ -42,19 +49,26 @@ def test_eight_signers_racing_on_each_of_fifty_agreements(app, session):
 
     rounds = 50 if db.engine.dialect.name == "postgresql" else 5
     agencies = [make_agency(session, name=f"Party {n}") for n in range(8)]
-    protocol = activate(session, make_draft(session, tier=1, owner=agencies[0],
-                                            parties=[party(a) for a in agencies]))
+    protocol = activate(
+        session,
+        make_draft(session, tier=1, owner=agencies[0], parties=[party(a) for a in agencies]),
+    )
     signers = [signatory_for(session, a).actor() for a in agencies]
     drafts = []
     for n in range(rounds):
-        draft = make_draft(session, owner=agencies[0], parent=protocol,
-                           parties=[party(a) for a in agencies], title=f"Race {n}")
-        agreement_lifecycle.submit(session, ig_lead_actor(agencies[0]), draft.id,
-                                   now=FIXED_NOW)
+        draft = make_draft(
+            session,
+            owner=agencies[0],
+            parent=protocol,
+            parties=[party(a) for a in agencies],
+            title=f"Race {n}",
+        )
+        agreement_lifecycle.submit(session, ig_lead_actor(agencies[0]), draft.id, now=FIXED_NOW)
         drafts.append(draft.id)
     session.rollback()
 
     for agreement_id in drafts:
+
         def sign(signer, agreement_id=agreement_id):
             agreement_lifecycle.sign(db.session, signer, agreement_id, now=FIXED_NOW)
 
@@ -66,8 +80,10 @@ def test_eight_signers_racing_on_each_of_fifty_agreements(app, session):
         assert agreement.latest.status.value == "active"
         signed = session.query(Signature).filter_by(version_id=agreement.latest.id).count()
         assert signed == 8
-        activations = session.query(AuditEntry).filter_by(
-            entity_type="agreement", entity_id=agreement_id,
-            action="agreement.activate").count()
+        activations = (
+            session.query(AuditEntry)
+            .filter_by(entity_type="agreement", entity_id=agreement_id, action="agreement.activate")
+            .count()
+        )
         assert activations == 1
     assert verify(session) is None

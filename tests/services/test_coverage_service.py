@@ -27,11 +27,15 @@ from ..factories import (
 SETTINGS = StatusSettings()
 
 
-def ask(session, user, frm, to, purpose="mash_triage", categories=("identity_contact",),
-        on=None):
-    return run_check(session, user.actor(), CheckInput(frm.id, to.id, purpose, list(categories),
-                                                       on), today=TODAY, now=FIXED_NOW,
-                     settings=SETTINGS)
+def ask(session, user, frm, to, purpose="mash_triage", categories=("identity_contact",), on=None):
+    return run_check(
+        session,
+        user.actor(),
+        CheckInput(frm.id, to.id, purpose, list(categories), on),
+        today=TODAY,
+        now=FIXED_NOW,
+        settings=SETTINGS,
+    )
 
 
 def test_a_covered_share_is_answered_and_stored(session):
@@ -51,8 +55,9 @@ def test_a_covered_share_is_answered_and_stored(session):
 
 
 def test_not_covered_names_each_reason(session):
-    council, police, school = (make_agency(session, name=n) for n in ("Council", "Police",
-                                                                       "School"))
+    council, police, school = (
+        make_agency(session, name=n) for n in ("Council", "Police", "School")
+    )
     chain(session, council, police, school)
     user = make_user(session, agency=school)
     _, answer = ask(session, user, school, police, categories=["health", "identity_contact"])
@@ -63,18 +68,31 @@ def test_not_covered_names_each_reason(session):
 
 
 def test_an_amendment_adding_a_party_gives_not_signed_until_signed(session):
-    council, police, school = (make_agency(session, name=n) for n in ("Council", "Police",
-                                                                       "School"))
-    protocol = activate(session, make_draft(session, tier=1, owner=council,
-                                            parties=[party(council), party(police),
-                                                     party(school)]))
-    mash = activate(session, make_draft(session, owner=council, parent=protocol,
-                                        parties=[party(council), party(police)]))
+    council, police, school = (
+        make_agency(session, name=n) for n in ("Council", "Police", "School")
+    )
+    protocol = activate(
+        session,
+        make_draft(
+            session, tier=1, owner=council, parties=[party(council), party(police), party(school)]
+        ),
+    )
+    mash = activate(
+        session,
+        make_draft(
+            session, owner=council, parent=protocol, parties=[party(council), party(police)]
+        ),
+    )
     agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
     from registry.services import agreements
 
-    agreements.update_draft(session, ig_lead_actor(council), mash.id, {"parties": [
-        party(council), party(police), party(school)]}, now=FIXED_NOW)
+    agreements.update_draft(
+        session,
+        ig_lead_actor(council),
+        mash.id,
+        {"parties": [party(council), party(police), party(school)]},
+        now=FIXED_NOW,
+    )
     user = make_user(session, agency=school)
     _, answer = ask(session, user, school, police)
     assert [r.code for r in answer.reasons] == ["not_signed"]
@@ -95,8 +113,14 @@ def test_bad_input_names_each_field(session):
     council = make_agency(session)
     user = make_user(session, agency=council)
     with pytest.raises(ValidationFailed) as caught:
-        run_check(session, user.actor(), CheckInput(council.id, 999, "nonsense", [], None),
-                  today=TODAY, now=FIXED_NOW, settings=SETTINGS)
+        run_check(
+            session,
+            user.actor(),
+            CheckInput(council.id, 999, "nonsense", [], None),
+            today=TODAY,
+            now=FIXED_NOW,
+            settings=SETTINGS,
+        )
     assert set(caught.value.fields) == {"to_agency_id", "purpose", "data_categories"}
 
 
@@ -112,6 +136,7 @@ def _count_queries(monkeypatch, fn):
         def wrapper(self, template, *params):
             statements.append(template)
             return method(self, template, *params)
+
         return wrapper
 
     monkeypatch.setattr(hotpath.Raw, "run", counted(hotpath.Raw.run))
@@ -135,9 +160,13 @@ def test_the_number_of_queries_does_not_grow_with_the_registry(session, monkeypa
 
     def unrelated(count):
         for i in range(count):
-            make_draft(session, owner=others[0], parent=protocol,
-                       parties=[party(others[0]), party(others[1 + i % 3])],
-                       title=f"Unrelated {i}")
+            make_draft(
+                session,
+                owner=others[0],
+                parent=protocol,
+                parties=[party(others[0]), party(others[1 + i % 3])],
+                title=f"Unrelated {i}",
+            )
 
     def check():
         ask(session, user, council, police)
@@ -156,42 +185,95 @@ def test_the_checks_own_read_gives_the_same_facts_as_the_general_one(session):
     """PostgreSQL reads a pair's facts in one statement; it must give exactly what the
     general reader gives (parties one way only, unsigned amendments, withdrawals, a
     tier-3 under a tier-2, agreements the pair is not both party to)."""
-    council, police, school, health = (make_agency(session, name=n) for n in (
-        "Council", "Police", "School", "Health"))
+    council, police, school, health = (
+        make_agency(session, name=n) for n in ("Council", "Police", "School", "Health")
+    )
     # Versions numbered apart from their agreements, so a query mixing the two is caught.
-    earlier = activate(session, make_draft(session, tier=1, owner=health, parties=[
-        party(health), party(school)], title="Earlier"))
+    earlier = activate(
+        session,
+        make_draft(
+            session, tier=1, owner=health, parties=[party(health), party(school)], title="Earlier"
+        ),
+    )
     for _ in range(3):
         agreement_lifecycle.amend(session, ig_lead_actor(health), earlier.id, now=FIXED_NOW)
         activate(session, earlier)
-    protocol = activate(session, make_draft(session, tier=1, owner=council, parties=[
-        party(council), party(police), party(school), party(health)]))
-    mash = activate(session, make_draft(session, owner=council, parent=protocol, parties=[
-        party(council), party(police, receive=False), party(school), party(health)]))
-    conferences = activate(session, make_draft(session, tier=3, owner=council, parent=mash,
-                                               parties=[party(council), party(police)],
-                                               title="Case conferences"))
-    activate(session, make_draft(session, owner=school, parent=protocol, parties=[
-        party(school), party(health)], title="Not the pair's"))
+    protocol = activate(
+        session,
+        make_draft(
+            session,
+            tier=1,
+            owner=council,
+            parties=[party(council), party(police), party(school), party(health)],
+        ),
+    )
+    mash = activate(
+        session,
+        make_draft(
+            session,
+            owner=council,
+            parent=protocol,
+            parties=[party(council), party(police, receive=False), party(school), party(health)],
+        ),
+    )
+    conferences = activate(
+        session,
+        make_draft(
+            session,
+            tier=3,
+            owner=council,
+            parent=mash,
+            parties=[party(council), party(police)],
+            title="Case conferences",
+        ),
+    )
+    activate(
+        session,
+        make_draft(
+            session,
+            owner=school,
+            parent=protocol,
+            parties=[party(school), party(health)],
+            title="Not the pair's",
+        ),
+    )
     # Signed by one of the pair only, so each agency's signature is told apart.
-    half = activate(session, make_draft(session, owner=council, parent=protocol, parties=[
-        party(council), party(police)], title="Half signed"), skip=(police,))
+    half = activate(
+        session,
+        make_draft(
+            session,
+            owner=council,
+            parent=protocol,
+            parties=[party(council), party(police)],
+            title="Half signed",
+        ),
+        skip=(police,),
+    )
     agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
     school_lead = make_user(session, roles=("ig_lead",), agency=school)
-    agreement_lifecycle.withdraw(session, school_lead.actor(), mash.id,
-                                 agency_id=school.id, effective_on=TODAY + timedelta(days=30),
-                                 today=TODAY, now=FIXED_NOW)
+    agreement_lifecycle.withdraw(
+        session,
+        school_lead.actor(),
+        mash.id,
+        agency_id=school.id,
+        effective_on=TODAY + timedelta(days=30),
+        today=TODAY,
+        now=FIXED_NOW,
+    )
     session.rollback()
+
     def asking(source, target):
-        return rules.Request(source.id, target.id, "mash_triage",
-                             frozenset({"identity_contact", "education"}), TODAY)
+        return rules.Request(
+            source.id, target.id, "mash_triage", frozenset({"identity_contact", "education"}), TODAY
+        )
 
     for source, target in ((council, police), (police, council), (school, health)):
         request = asking(source, target)
         with hotpath.Transaction(session) as raw:
             own = coverage._pair_facts(raw, request)
-        general = {i: rules.narrowed(x, request)
-                   for i, x in coverage.facts_for(session, own).items()}
+        general = {
+            i: rules.narrowed(x, request) for i, x in coverage.facts_for(session, own).items()
+        }
         assert own == general
         assert own  # the pair shares agreements: the comparison is not of two empty maps
         # and the narrowing kept something of each kind to compare

@@ -14,9 +14,15 @@ from ..tamper import tamper
 
 
 def decision_input(frm, to, **changes):
-    base = {"from_agency_id": frm.id, "to_agency_id": to.id, "purpose": "mash_triage",
-            "data_categories": ["identity_contact"], "decision": "share",
-            "consent": "given", "reasons": "Risk of harm to the child"}
+    base = {
+        "from_agency_id": frm.id,
+        "to_agency_id": to.id,
+        "purpose": "mash_triage",
+        "data_categories": ["identity_contact"],
+        "decision": "share",
+        "consent": "given",
+        "reasons": "Risk of harm to the child",
+    }
     return DecisionInput(**{**base, **changes})
 
 
@@ -26,8 +32,9 @@ def pair(session):
 
 
 def record(session, user, data, key=None):
-    return record_decision(session, user.actor(), data, idempotency_key=key, today=TODAY,
-                           now=FIXED_NOW)
+    return record_decision(
+        session, user.actor(), data, idempotency_key=key, today=TODAY, now=FIXED_NOW
+    )
 
 
 def test_a_decision_is_chained_to_the_one_before(session, pair):
@@ -47,18 +54,25 @@ def test_consent_rules(session, pair):
         with pytest.raises(ValidationFailed) as caught:
             record(session, user, decision_input(council, police, consent=consent))
         assert "consent_reason" in caught.value.fields
-    record(session, user, decision_input(council, police, consent="refused",
-                                         consent_reason="Child at risk of significant harm"))
-    record(session, user, decision_input(council, police, decision="not_share",
-                                         consent="refused"))  # no reason needed
+    record(
+        session,
+        user,
+        decision_input(
+            council, police, consent="refused", consent_reason="Child at risk of significant harm"
+        ),
+    )
+    record(
+        session, user, decision_input(council, police, decision="not_share", consent="refused")
+    )  # no reason needed
 
 
 def test_reasons_required_and_case_reference_cannot_hold_a_name(session, pair):
     council, police = pair
     user = make_user(session, agency=council)
     with pytest.raises(ValidationFailed) as caught:
-        record(session, user, decision_input(council, police, reasons=" ",
-                                             case_reference="Jane Smith"))
+        record(
+            session, user, decision_input(council, police, reasons=" ", case_reference="Jane Smith")
+        )
     assert set(caught.value.fields) == {"reasons", "case_reference"}
     saved, _ = record(session, user, decision_input(council, police, case_reference="CS-104233"))
     assert saved.case_reference == "CS-104233"
@@ -125,8 +139,14 @@ def test_concurrent_writers_never_fork_the_chain(app, session, pair):
 
         actor = db.session.get(User, user_id).actor()
         for n in range(5):
-            record_decision(db.session, actor, decision_input(council, police),
-                            idempotency_key=f"{user_id}-{n}", today=TODAY, now=FIXED_NOW)
+            record_decision(
+                db.session,
+                actor,
+                decision_input(council, police),
+                idempotency_key=f"{user_id}-{n}",
+                today=TODAY,
+                now=FIXED_NOW,
+            )
 
     errors = race(app, write, ids)
     assert errors == []
@@ -140,7 +160,7 @@ def test_ig_lead_reads_and_downloads_its_agencys_decisions(session, pair):
     council, police = pair
     mine = make_user(session, agency=council)
     theirs = make_user(session, agency=police)
-    record(session, mine, decision_input(council, police, reasons="=HYPERLINK(\"x\")"))
+    record(session, mine, decision_input(council, police, reasons='=HYPERLINK("x")'))
     record(session, theirs, decision_input(police, council))
     lead = make_user(session, roles=("ig_lead",), agency=council)
     listed = decisions.list_decisions(session, lead.actor())

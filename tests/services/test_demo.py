@@ -20,9 +20,14 @@ def test_the_demo_partnership_shows_every_feature(session):
     from registry.services.agreement_reads import standing
 
     statuses = {standing(a, TODAY, StatusSettings()).status for a in agreements}
-    assert {EffectiveStatus.ACTIVE, EffectiveStatus.AWAITING_SIGNATURES,
-            EffectiveStatus.REVIEW_DUE, EffectiveStatus.REVIEW_OVERDUE, EffectiveStatus.LAPSED,
-            EffectiveStatus.SCHEDULED} <= statuses
+    assert {
+        EffectiveStatus.ACTIVE,
+        EffectiveStatus.AWAITING_SIGNATURES,
+        EffectiveStatus.REVIEW_DUE,
+        EffectiveStatus.REVIEW_OVERDUE,
+        EffectiveStatus.LAPSED,
+        EffectiveStatus.SCHEDULED,
+    } <= statuses
     assert any(a.open_version and a.current for a in agreements)  # an open amendment
     roles = {r for u in session.query(User) for r in u.roles}
     assert roles == set(Role)

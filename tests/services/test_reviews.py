@@ -13,10 +13,18 @@ SETTINGS = StatusSettings()
 def due_soon(session, days=30):
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     lead = make_user(session, roles=("ig_lead",), agency=council, email="lead@council.example")
-    protocol = activate(session, make_draft(
-        session, tier=1, owner=council, parties=[party(council), party(police)],
-        title="Protocol", effective_from=TODAY - timedelta(days=300),
-        review_date=TODAY + timedelta(days=days)))
+    protocol = activate(
+        session,
+        make_draft(
+            session,
+            tier=1,
+            owner=council,
+            parties=[party(council), party(police)],
+            title="Protocol",
+            effective_from=TODAY - timedelta(days=300),
+            review_date=TODAY + timedelta(days=days),
+        ),
+    )
     return council, lead, protocol
 
 
@@ -24,7 +32,8 @@ def test_a_review_due_is_reminded_once_per_stage(session):
     council, lead, protocol = due_soon(session)
     pending = reviews.pending(session, today=TODAY, settings=SETTINGS)
     assert [(r.agreement.id, r.stage.value, r.recipients) for r in pending] == [
-        (protocol.id, "review_due", ("lead@council.example",))]
+        (protocol.id, "review_due", ("lead@council.example",))
+    ]
     assert "Review due by 15 July 2026" in pending[0].subject
     assert reviews.send(session, pending, now=FIXED_NOW, mail={}) == 1
     assert reviews.pending(session, today=TODAY, settings=SETTINGS) == []

@@ -27,10 +27,16 @@ def test_the_drift_check_fails_when_the_schema_differs(app, session):
 
 def test_vocabularies_are_seeded_by_the_first_migration(session):
     codes = {r[0] for r in session.execute(text("SELECT code FROM purposes"))}
-    assert {"child_protection_s47", "early_help", "mash_triage", "marac",
-            "adult_safeguarding_s42"} <= codes
-    special = {r[0] for r in session.execute(
-        text("SELECT code FROM data_categories WHERE special"))}
+    assert {
+        "child_protection_s47",
+        "early_help",
+        "mash_triage",
+        "marac",
+        "adult_safeguarding_s42",
+    } <= codes
+    special = {
+        r[0] for r in session.execute(text("SELECT code FROM data_categories WHERE special"))
+    }
     assert special == {"health", "ethnicity"}
     kinds = {r[0] for r in session.execute(text("SELECT DISTINCT kind FROM lawful_bases"))}
     assert kinds == {"art6", "art9", "sch1", "statute"}
@@ -47,36 +53,60 @@ def test_database_refuses_two_versions_in_force(session):
     a, b = make_agency(session), make_agency(session)
     _, tier2 = chain(session, a, b)
     version = tier2.latest
-    _raw(session, "INSERT INTO agreement_versions (agreement_id, number, status, title, "
-         "data_subjects, retention, security, effective_from, review_date, "
-         "review_period_months, content_sha256, status_reason, created_at) VALUES "
-         "(:a, 2, 'active', 't', '', '', '', '2026-01-01', '2027-01-01', 12, :h, '', "
-         "'2026-01-01')", a=tier2.id, h=version.content_sha256)
+    _raw(
+        session,
+        "INSERT INTO agreement_versions (agreement_id, number, status, title, "
+        "data_subjects, retention, security, effective_from, review_date, "
+        "review_period_months, content_sha256, status_reason, created_at) VALUES "
+        "(:a, 2, 'active', 't', '', '', '', '2026-01-01', '2027-01-01', 12, :h, '', "
+        "'2026-01-01')",
+        a=tier2.id,
+        h=version.content_sha256,
+    )
 
 
 def test_database_refuses_bad_rows(session):
     a = make_agency(session)
-    _raw(session, "INSERT INTO agreements (reference, tier, parent_id, owner_agency_id, "
-         "created_at, lock_version) VALUES ('ISA-2026-9999', 2, NULL, :o, '2026-01-01', 1)",
-         o=a.id)  # a tier 2 needs a parent
-    _raw(session, "INSERT INTO agreements (reference, tier, owner_agency_id, created_at, "
-         "lock_version) VALUES ('ISA-2026-9998', 4, :o, '2026-01-01', 1)", o=a.id)
-    _raw(session, "INSERT INTO officers (agency_id, role, name, job_title, email, started_on, "
-         "ended_on, created_at) VALUES (:o, 'dpo', 'x', 'y', 'z@example.org', '2026-02-01', "
-         "'2026-01-01', '2026-01-01')", o=a.id)
-    _raw(session, "INSERT INTO agencies (name, kind, ico_registration, created_at, updated_at)"
-         " VALUES ('Bank', 'bank', 'Z0000009', '2026-01-01', '2026-01-01')")
+    _raw(
+        session,
+        "INSERT INTO agreements (reference, tier, parent_id, owner_agency_id, "
+        "created_at, lock_version) VALUES ('ISA-2026-9999', 2, NULL, :o, '2026-01-01', 1)",
+        o=a.id,
+    )  # a tier 2 needs a parent
+    _raw(
+        session,
+        "INSERT INTO agreements (reference, tier, owner_agency_id, created_at, "
+        "lock_version) VALUES ('ISA-2026-9998', 4, :o, '2026-01-01', 1)",
+        o=a.id,
+    )
+    _raw(
+        session,
+        "INSERT INTO officers (agency_id, role, name, job_title, email, started_on, "
+        "ended_on, created_at) VALUES (:o, 'dpo', 'x', 'y', 'z@example.org', '2026-02-01', "
+        "'2026-01-01', '2026-01-01')",
+        o=a.id,
+    )
+    _raw(
+        session,
+        "INSERT INTO agencies (name, kind, ico_registration, created_at, updated_at)"
+        " VALUES ('Bank', 'bank', 'Z0000009', '2026-01-01', '2026-01-01')",
+    )
 
 
 def test_a_signature_must_come_from_a_party(session):
     a, b, c = make_agency(session), make_agency(session), make_agency(session)
-    protocol = activate(session, make_draft(session, tier=1, owner=a,
-                                            parties=[party(a), party(b)]))
+    protocol = activate(session, make_draft(session, tier=1, owner=a, parties=[party(a), party(b)]))
     user_id = session.execute(text("SELECT id FROM users LIMIT 1")).scalar()
-    _raw(session, "INSERT INTO signatures (version_id, agency_id, user_id, signatory_name, "
-         "job_title, agency_name, content_sha256, signed_at) VALUES "
-         "(:v, :c, :u, 'x', 'y', 'z', :h, '2026-01-01')", v=protocol.latest.id, c=c.id,
-         u=user_id, h=protocol.latest.content_sha256)
+    _raw(
+        session,
+        "INSERT INTO signatures (version_id, agency_id, user_id, signatory_name, "
+        "job_title, agency_name, content_sha256, signed_at) VALUES "
+        "(:v, :c, :u, 'x', 'y', 'z', :h, '2026-01-01')",
+        v=protocol.latest.id,
+        c=c.id,
+        u=user_id,
+        h=protocol.latest.content_sha256,
+    )
 
 
 def test_sqlite_enforces_foreign_keys(app, session):
@@ -99,13 +129,17 @@ def test_the_migration_seals_secrets_kept_before_it_and_back(tmp_path, instance_
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     with app.app_context():
         upgrade(revision="b479781e6c98")
-        db.session.execute(text(
-            "INSERT INTO users (id, email, name, job_title, password_hash, active, "
-            "session_epoch, created_at, totp_secret, failed_sign_ins) VALUES "
-            f"(5, 'old@example.org', 'Old', '', 'x', 1, 0, '2026-01-01', '{secret}', 0)"))
+        db.session.execute(
+            text(
+                "INSERT INTO users (id, email, name, job_title, password_hash, active, "
+                "session_epoch, created_at, totp_secret, failed_sign_ins) VALUES "
+                f"(5, 'old@example.org', 'Old', '', 'x', 1, 0, '2026-01-01', '{secret}', 0)"
+            )
+        )
         db.session.commit()
         stored = lambda: db.session.execute(  # noqa: E731
-            text("SELECT totp_secret FROM users WHERE id = 5")).scalar_one()
+            text("SELECT totp_secret FROM users WHERE id = 5")
+        ).scalar_one()
         upgrade()
         sealed = stored()
         assert secret not in sealed and unseal(sealed, 5, totp_key()) == secret

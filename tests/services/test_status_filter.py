@@ -20,14 +20,24 @@ def spread(session):
     a, b = make_agency(session), make_agency(session)
     made = []
     for offset in (-800, -500, -400, -300, -200, -100, 0, 30, 200):
-        made.append(activate(session, make_draft(
-            session, tier=1, owner=a, parties=[party(a), party(b)],
-            effective_from=TODAY + timedelta(days=offset),
-            review_date=TODAY + timedelta(days=offset + 365),
-            end_date=TODAY + timedelta(days=offset + 500) if offset == -800 else None)))
+        made.append(
+            activate(
+                session,
+                make_draft(
+                    session,
+                    tier=1,
+                    owner=a,
+                    parties=[party(a), party(b)],
+                    effective_from=TODAY + timedelta(days=offset),
+                    review_date=TODAY + timedelta(days=offset + 365),
+                    end_date=TODAY + timedelta(days=offset + 500) if offset == -800 else None,
+                ),
+            )
+        )
     made.append(make_draft(session, tier=1, owner=a, parties=[party(a), party(b)]))
-    suspended = activate(session, make_draft(session, tier=1, owner=a,
-                                             parties=[party(a), party(b)]))
+    suspended = activate(
+        session, make_draft(session, tier=1, owner=a, parties=[party(a), party(b)])
+    )
     agreement_lifecycle.suspend(session, ADMIN, suspended.id, "test", now=FIXED_NOW)
     return made + [suspended]
 
@@ -39,8 +49,9 @@ def test_sql_filter_equals_the_domain_rule(session, spread, days):
     for agreement in spread:
         expected.setdefault(standing(agreement, day, SETTINGS).status, set()).add(agreement.id)
     for status in EffectiveStatus:
-        found = list_agreements(session, AgreementFilters(status=status), today=day,
-                                settings=SETTINGS, per_page=500)
+        found = list_agreements(
+            session, AgreementFilters(status=status), today=day, settings=SETTINGS, per_page=500
+        )
         assert {a.id for a in found.items} == expected.get(status, set()), (status, day)
 
 
@@ -51,15 +62,22 @@ def test_the_review_calendar_pages_what_the_domain_rule_lists(session, spread, d
     from registry.services import reviews
 
     day = TODAY + timedelta(days=days)
-    live = sorted(((standing(a, day, SETTINGS), a) for a in spread
-                   if standing(a, day, SETTINGS).status in reviews.LIVE),
-                  key=lambda item: (item[0].shown.review_date, item[1].reference))
+    live = sorted(
+        (
+            (standing(a, day, SETTINGS), a)
+            for a in spread
+            if standing(a, day, SETTINGS).status in reviews.LIVE
+        ),
+        key=lambda item: (item[0].shown.review_date, item[1].reference),
+    )
     expected = [a.id for _, a in live]
     assert expected, "the spread has agreements with a review date to keep"
     listed = reviews.upcoming(session, None, today=day, settings=SETTINGS)
     assert [a.id for a, _ in listed] == expected
-    pages = [reviews.upcoming_page(session, None, today=day, settings=SETTINGS, page=n,
-                                   per_page=2) for n in range(1, 7)]
+    pages = [
+        reviews.upcoming_page(session, None, today=day, settings=SETTINGS, page=n, per_page=2)
+        for n in range(1, 7)
+    ]
     assert [a.id for p in pages for a, _ in p.items] == expected
     assert pages[0].total == len(expected) and len(pages[0].items) == min(2, len(expected))
     for status in reviews.LIVE:

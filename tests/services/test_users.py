@@ -13,23 +13,48 @@ def test_passwords_are_argon2id_and_checked(session):
     assert users.authenticate(session, user.email, right, now=FIXED_NOW) == user
     assert users.authenticate(session, user.email.upper(), right, now=FIXED_NOW) == user
     assert users.authenticate(session, user.email, "wrong password!!", now=FIXED_NOW) is None
-    assert users.authenticate(session, "nobody@example.org", "anything at all",
-                              now=FIXED_NOW) is None
+    assert (
+        users.authenticate(session, "nobody@example.org", "anything at all", now=FIXED_NOW) is None
+    )
 
 
 def test_roles_and_agency_must_agree(session):
     agency = make_agency(session)
     with pytest.raises(ValidationFailed) as caught:
-        users.create_user(session, None, email="a@example.org", name="A", password="x" * 12,
-                          roles=["admin"], agency_id=agency.id, now=FIXED_NOW)
+        users.create_user(
+            session,
+            None,
+            email="a@example.org",
+            name="A",
+            password="x" * 12,
+            roles=["admin"],
+            agency_id=agency.id,
+            now=FIXED_NOW,
+        )
     assert "agency_id" in caught.value.fields
     with pytest.raises(ValidationFailed) as caught:
-        users.create_user(session, None, email="b@example.org", name="B", password="x" * 12,
-                          roles=["practitioner"], agency_id=None, now=FIXED_NOW)
+        users.create_user(
+            session,
+            None,
+            email="b@example.org",
+            name="B",
+            password="x" * 12,
+            roles=["practitioner"],
+            agency_id=None,
+            now=FIXED_NOW,
+        )
     assert "agency_id" in caught.value.fields
     with pytest.raises(ValidationFailed) as caught:
-        users.create_user(session, None, email="c@example.org", name="C", password="short",
-                          roles=["wizard"], agency_id=agency.id, now=FIXED_NOW)
+        users.create_user(
+            session,
+            None,
+            email="c@example.org",
+            name="C",
+            password="short",
+            roles=["wizard"],
+            agency_id=agency.id,
+            now=FIXED_NOW,
+        )
     assert set(caught.value.fields) >= {"password", "roles"}
 
 
@@ -43,9 +68,16 @@ def test_only_the_admin_manages_users(session):
     agency = make_agency(session)
     lead = make_user(session, roles=("ig_lead",), agency=agency)
     with pytest.raises(Forbidden):
-        users.create_user(session, lead.actor(), email="x@example.org", name="X",
-                          password="y" * 12, roles=["practitioner"], agency_id=agency.id,
-                          now=FIXED_NOW)
+        users.create_user(
+            session,
+            lead.actor(),
+            email="x@example.org",
+            name="X",
+            password="y" * 12,
+            roles=["practitioner"],
+            agency_id=agency.id,
+            now=FIXED_NOW,
+        )
 
 
 def test_disabling_ends_sessions_and_tokens(session):
@@ -57,8 +89,10 @@ def test_disabling_ends_sessions_and_tokens(session):
     users.update_user(session, admin.actor(), user.id, active=False, now=FIXED_NOW)
     assert users.user_for_token(session, token) is None
     assert user.session_epoch == epoch + 1
-    assert users.authenticate(session, user.email, "correct horse battery staple",
-                              now=FIXED_NOW) is None
+    assert (
+        users.authenticate(session, user.email, "correct horse battery staple", now=FIXED_NOW)
+        is None
+    )
 
 
 def test_an_admin_cannot_disable_itself(session):

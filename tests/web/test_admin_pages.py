@@ -14,36 +14,53 @@ def test_only_the_admin_reaches_administration(client, session):
 def test_admin_adds_and_disables_a_user(client, session):
     agency = make_agency(session, name="Council")
     client.sign_in(make_admin(session))
-    bad = client.submit("/admin/users/new", {"name": "Ria", "email": "ria@example.org",
-                                             "roles": ["practitioner"], "password": "short"})
+    bad = client.submit(
+        "/admin/users/new",
+        {"name": "Ria", "email": "ria@example.org", "roles": ["practitioner"], "password": "short"},
+    )
     soup = BeautifulSoup(bad.data, "html.parser")
     summary = soup.select_one(".govuk-error-summary").get_text()
     assert "12 characters" in summary and "Choose the agency" in summary
     assert soup.find("input", attrs={"name": "email"})["value"] == "ria@example.org"
-    ok = client.submit("/admin/users/new", {"name": "Ria", "email": "ria@example.org",
-                                            "roles": ["practitioner"], "agency_id": agency.id,
-                                            "password": "a good long password",
-                                            "active": "y"})
+    ok = client.submit(
+        "/admin/users/new",
+        {
+            "name": "Ria",
+            "email": "ria@example.org",
+            "roles": ["practitioner"],
+            "agency_id": agency.id,
+            "password": "a good long password",
+            "active": "y",
+        },
+    )
     assert ok.status_code == 302
     session.rollback()
     ria = session.query(User).filter_by(email="ria@example.org").one()
     listing = client.page("/admin/users?q=ria")
     assert "Ria" in listing.select_one("tbody").get_text()
-    client.submit(f"/admin/users/{ria.id}/edit", {"name": "Ria", "email": "ria@example.org",
-                                                  "roles": ["practitioner"],
-                                                  "agency_id": agency.id})
+    client.submit(
+        f"/admin/users/{ria.id}/edit",
+        {
+            "name": "Ria",
+            "email": "ria@example.org",
+            "roles": ["practitioner"],
+            "agency_id": agency.id,
+        },
+    )
     session.rollback()
     assert session.get(User, ria.id).active is False
 
 
 def test_admin_edits_a_vocabulary_and_the_audit_shows_it(client, session):
     client.sign_in(make_admin(session))
-    response = client.submit("/admin/vocabularies/data_categories/edit",
-                             {"code": "Bad Code", "label": ""})
+    response = client.submit(
+        "/admin/vocabularies/data_categories/edit", {"code": "Bad Code", "label": ""}
+    )
     assert response.status_code == 422
-    response = client.submit("/admin/vocabularies/data_categories/edit",
-                             {"code": "biometric", "label": "Biometric data", "flag": "special",
-                              "active": "y"})
+    response = client.submit(
+        "/admin/vocabularies/data_categories/edit",
+        {"code": "biometric", "label": "Biometric data", "flag": "special", "active": "y"},
+    )
     assert response.status_code == 302
     session.rollback()
     assert session.get(DataCategory, "biometric").special is True
@@ -54,7 +71,8 @@ def test_admin_edits_a_vocabulary_and_the_audit_shows_it(client, session):
 
 
 def test_a_trail_too_long_to_check_while_waiting_is_left_to_verify_audit(
-        client, session, monkeypatch):
+    client, session, monkeypatch
+):
     from registry.services import audit as audit_service
 
     client.sign_in(make_admin(session))  # its user's creation is entry 1

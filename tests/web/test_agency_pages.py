@@ -6,8 +6,9 @@ from ..factories import chain, make_admin, make_agency, make_officer, make_user
 
 
 def rows(soup):
-    return [[c.get_text(" ", strip=True) for c in tr.find_all("td")]
-            for tr in soup.select("tbody tr")]
+    return [
+        [c.get_text(" ", strip=True) for c in tr.find_all("td")] for tr in soup.select("tbody tr")
+    ]
 
 
 def test_directory_search_and_kind_filter(client, session):
@@ -25,8 +26,10 @@ def test_directory_search_and_kind_filter(client, session):
 
 def test_admin_adds_an_agency_and_errors_keep_what_was_typed(client, session):
     client.sign_in(make_admin(session))
-    response = client.submit("/agencies/new", {"name": "Eastmoor Homes", "kind": "housing",
-                                               "ico_registration": "12345", "ods_code": "x"})
+    response = client.submit(
+        "/agencies/new",
+        {"name": "Eastmoor Homes", "kind": "housing", "ico_registration": "12345", "ods_code": "x"},
+    )
     assert response.status_code == 422
     soup = BeautifulSoup(response.data, "html.parser")
     summary = soup.select_one(".govuk-error-summary").get_text()
@@ -34,8 +37,10 @@ def test_admin_adds_an_agency_and_errors_keep_what_was_typed(client, session):
     assert "ODS code" in summary
     assert soup.find("input", attrs={"name": "name"})["value"] == "Eastmoor Homes"
     assert soup.find("input", attrs={"name": "kind", "value": "housing"}).has_attr("checked")
-    response = client.submit("/agencies/new", {"name": "Eastmoor Homes", "kind": "housing",
-                                               "ico_registration": "Z7654321"})
+    response = client.submit(
+        "/agencies/new",
+        {"name": "Eastmoor Homes", "kind": "housing", "ico_registration": "Z7654321"},
+    )
     assert response.status_code == 302
     session.rollback()
     assert session.query(Agency).filter_by(name="Eastmoor Homes").one().kind.value == "housing"
@@ -44,28 +49,41 @@ def test_admin_adds_an_agency_and_errors_keep_what_was_typed(client, session):
 def test_duplicate_ico_is_shown_on_the_field(client, session):
     make_agency(session, name="First", ico="Z1111111")
     client.sign_in(make_admin(session))
-    response = client.submit("/agencies/new", {"name": "Second", "kind": "police",
-                                               "ico_registration": "Z1111111"})
+    response = client.submit(
+        "/agencies/new", {"name": "Second", "kind": "police", "ico_registration": "Z1111111"}
+    )
     soup = BeautifulSoup(response.data, "html.parser")
-    assert "First already has the ICO registration number Z1111111" in soup.select_one(
-        "#ico_registration-error").get_text()
+    assert (
+        "First already has the ICO registration number Z1111111"
+        in soup.select_one("#ico_registration-error").get_text()
+    )
 
 
 def test_ig_lead_edits_own_agency_but_gets_403_for_another(client, session):
     mine, theirs = make_agency(session, name="Mine"), make_agency(session, name="Theirs")
     client.sign_in(make_user(session, roles=("ig_lead",), agency=mine))
     assert client.get(f"/agencies/{theirs.id}/edit").status_code == 403
-    response = client.post(f"/agencies/{theirs.id}/edit",
-                           data={"name": "Hijacked", "kind": "police",
-                                 "ico_registration": theirs.ico_registration,
-                                 "csrf_token": client.csrf_token("/")})
+    response = client.post(
+        f"/agencies/{theirs.id}/edit",
+        data={
+            "name": "Hijacked",
+            "kind": "police",
+            "ico_registration": theirs.ico_registration,
+            "csrf_token": client.csrf_token("/"),
+        },
+    )
     assert response.status_code == 403
     assert client.get(f"/agencies/{theirs.id}/officers/new").status_code == 403
     session.rollback()  # end the read snapshot: see what the request wrote
     assert session.get(Agency, theirs.id).name == "Theirs"
-    response = client.submit(f"/agencies/{mine.id}/edit",
-                             {"name": "Mine renamed", "kind": "local_authority",
-                              "ico_registration": mine.ico_registration})
+    response = client.submit(
+        f"/agencies/{mine.id}/edit",
+        {
+            "name": "Mine renamed",
+            "kind": "local_authority",
+            "ico_registration": mine.ico_registration,
+        },
+    )
     assert response.status_code == 302
     assert client.get("/agencies/99999/edit").status_code == 404
 
@@ -77,16 +95,23 @@ def test_officers_added_ended_and_gaps_shown_to_the_ig_lead(client, session):
     warnings = [w.get_text(" ", strip=True) for w in page.select(".govuk-warning-text")]
     assert any("Council has no lead information officer" in w for w in warnings)
     assert any("Council has no Caldicott Guardian" in w for w in warnings)
-    response = client.submit(f"/agencies/{council.id}/officers/new",
-                             {"role": "caldicott_guardian", "name": "Dr Carol Guard",
-                              "job_title": "Medical Director", "email": "carol@example.org"})
+    response = client.submit(
+        f"/agencies/{council.id}/officers/new",
+        {
+            "role": "caldicott_guardian",
+            "name": "Dr Carol Guard",
+            "job_title": "Medical Director",
+            "email": "carol@example.org",
+        },
+    )
     assert response.status_code == 302
     page = client.page(f"/agencies/{council.id}")
     assert not any("Caldicott" in w.get_text() for w in page.select(".govuk-warning-text"))
     session.rollback()
     officer = session.query(Officer).filter_by(name="Dr Carol Guard").one()
-    client.submit(f"/agencies/{council.id}/officers/{officer.id}/end",
-                  token_from=f"/agencies/{council.id}")
+    client.submit(
+        f"/agencies/{council.id}/officers/{officer.id}/end", token_from=f"/agencies/{council.id}"
+    )
     page = client.page(f"/agencies/{council.id}")
     assert "Dr Carol Guard" in page.select_one("details").get_text()  # in past officers
     assert any("Caldicott" in w.get_text() for w in page.select(".govuk-warning-text"))
@@ -106,12 +131,20 @@ def test_the_home_page_shows_what_waits_for_each_agency(client, session):
     from ..factories import activate, make_draft, party
 
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
-    protocol = activate(session, make_draft(session, tier=1, owner=council,
-                                            parties=[party(council), party(police)]))
-    waiting = activate(session, make_draft(session, owner=council, parent=protocol,
-                                           title="MASH", parties=[party(council),
-                                                                  party(police)]),
-                       skip=(police,))
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    )
+    waiting = activate(
+        session,
+        make_draft(
+            session,
+            owner=council,
+            parent=protocol,
+            title="MASH",
+            parties=[party(council), party(police)],
+        ),
+        skip=(police,),
+    )
     client.sign_in(make_user(session, roles=("signatory",), agency=police))
     home = client.page("/")
     listed = home.find("h2", string="Waiting for your signature").find_next("ul").get_text()
@@ -126,7 +159,8 @@ def test_the_home_page_shows_what_waits_for_each_agency(client, session):
 
 
 def test_an_agency_in_many_agreements_shows_the_first_and_says_where_the_rest_are(
-        client, session, monkeypatch):
+    client, session, monkeypatch
+):
     from registry.web.agencies import views
 
     monkeypatch.setattr(views, "AGREEMENTS_SHOWN", 1)

@@ -17,34 +17,57 @@ def errors(response):
 def test_ig_lead_drafts_submits_and_signatories_sign(client, session):
     council = make_agency(session, name="Council")
     police = make_agency(session, name="Police", kind="police")
-    protocol = activate(session, make_draft(session, tier=1, owner=council,
-                                            parties=[party(council), party(police)]))
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    )
     lead = make_user(session, roles=("ig_lead",), agency=council)
     client.sign_in(lead)
     start = client.page(f"/agreements/new?tier=2&parent_id={protocol.id}&submit=y")
     assert start.find("input", attrs={"name": "title"}) is not None
     url = f"/agreements/new?tier=2&parent_id={protocol.id}&owner_agency_id={council.id}"
-    response = client.post(url, data={
-        "title": "MASH", "csrf_token": client.csrf_token("/"),
-        "disclosers": [str(council.id), str(police.id)], "receivers": [str(council.id)],
-        "purposes": ["mash_triage"], "data_categories": ["identity_contact", "health"],
-        "lawful_bases": ["art6_1_e"], "effective_from": ["1", "6", "2026"],
-        "review_period_months": "12"})
+    response = client.post(
+        url,
+        data={
+            "title": "MASH",
+            "csrf_token": client.csrf_token("/"),
+            "disclosers": [str(council.id), str(police.id)],
+            "receivers": [str(council.id)],
+            "purposes": ["mash_triage"],
+            "data_categories": ["identity_contact", "health"],
+            "lawful_bases": ["art6_1_e"],
+            "effective_from": ["1", "6", "2026"],
+            "review_period_months": "12",
+        },
+    )
     assert "Physical and mental health is special category data" in errors(response)
     soup = BeautifulSoup(response.data, "html.parser")
     assert soup.find("input", attrs={"name": "title"})["value"] == "MASH"  # kept
-    ticked = {(box["name"], box["value"]) for box in soup.select("input[type=checkbox]")
-              if box.has_attr("checked") and box["name"] in ("disclosers", "receivers")}
-    assert ticked == {("disclosers", str(council.id)), ("disclosers", str(police.id)),
-                      ("receivers", str(council.id))}  # kept, each under its own list
+    ticked = {
+        (box["name"], box["value"])
+        for box in soup.select("input[type=checkbox]")
+        if box.has_attr("checked") and box["name"] in ("disclosers", "receivers")
+    }
+    assert ticked == {
+        ("disclosers", str(council.id)),
+        ("disclosers", str(police.id)),
+        ("receivers", str(council.id)),
+    }  # kept, each under its own list
     for box in soup.select("input[name=receivers]"):  # each tick has its own label
         assert soup.find("label", attrs={"for": box["id"]}).get_text() in ("Council", "Police")
-    response = client.post(url, data={
-        "title": "MASH", "csrf_token": client.csrf_token("/"),
-        "disclosers": [str(council.id), str(police.id)], "receivers": [str(council.id)],
-        "purposes": ["mash_triage"], "data_categories": ["identity_contact", "health"],
-        "lawful_bases": ["art6_1_e", "art9_2_h"], "effective_from": ["1", "6", "2026"],
-        "review_period_months": "12"})
+    response = client.post(
+        url,
+        data={
+            "title": "MASH",
+            "csrf_token": client.csrf_token("/"),
+            "disclosers": [str(council.id), str(police.id)],
+            "receivers": [str(council.id)],
+            "purposes": ["mash_triage"],
+            "data_categories": ["identity_contact", "health"],
+            "lawful_bases": ["art6_1_e", "art9_2_h"],
+            "effective_from": ["1", "6", "2026"],
+            "review_period_months": "12",
+        },
+    )
     assert response.status_code == 302, errors(response)
     session.rollback()
     agreement = session.query(Agreement).filter_by(tier=2).one()
@@ -77,8 +100,11 @@ def test_a_user_of_another_agency_is_refused_each_step(client, session):
     _, tier2 = chain(session, a, b)
     lead = make_user(session, roles=("ig_lead",), agency=outsider)
     client.sign_in(lead)
-    for url in (f"/agreements/{tier2.id}/edit", f"/agreements/{tier2.id}/review",
-                f"/agreements/{tier2.id}/terminate"):
+    for url in (
+        f"/agreements/{tier2.id}/edit",
+        f"/agreements/{tier2.id}/review",
+        f"/agreements/{tier2.id}/terminate",
+    ):
         assert client.get(url).status_code == 403, url
     assert client.submit(f"/agreements/{tier2.id}/amend", token_from="/").status_code == 403
     session.rollback()  # end the read snapshot: see what the request wrote
@@ -95,8 +121,9 @@ def test_review_moves_the_date_and_is_listed(client, session):
     client.sign_in(make_user(session, roles=("ig_lead",), agency=a))
     missing = client.submit(f"/agreements/{tier2.id}/review", {"outcome": "continue"})
     assert "Say what the review found" in errors(missing)
-    response = client.submit(f"/agreements/{tier2.id}/review",
-                             {"outcome": "continue", "notes": "Still needed"})
+    response = client.submit(
+        f"/agreements/{tier2.id}/review", {"outcome": "continue", "notes": "Still needed"}
+    )
     assert response.status_code == 302
     page = client.page(f"/agreements/{tier2.id}")
     assert "Review date moved from" in page.get_text()
@@ -111,11 +138,19 @@ def test_amendment_shows_changes_against_the_version_before(client, session):
     assert response.headers["Location"].endswith(f"/agreements/{tier2.id}/edit")
     form = client.page(f"/agreements/{tier2.id}/edit")
     assert form.find("input", attrs={"name": "title"})["value"] == "MASH"
-    response = client.submit(f"/agreements/{tier2.id}/edit", {
-        "title": "MASH (revised)", "disclosers": [str(a.id), str(b.id)],
-        "receivers": [str(a.id), str(b.id)], "purposes": ["mash_triage", "early_help"],
-        "data_categories": ["identity_contact"], "lawful_bases": ["art6_1_e"],
-        "effective_from": ["16", "5", "2026"], "review_period_months": "12"})
+    response = client.submit(
+        f"/agreements/{tier2.id}/edit",
+        {
+            "title": "MASH (revised)",
+            "disclosers": [str(a.id), str(b.id)],
+            "receivers": [str(a.id), str(b.id)],
+            "purposes": ["mash_triage", "early_help"],
+            "data_categories": ["identity_contact"],
+            "lawful_bases": ["art6_1_e"],
+            "effective_from": ["16", "5", "2026"],
+            "review_period_months": "12",
+        },
+    )
     assert response.status_code == 302, errors(response)
     page = client.page(f"/agreements/{tier2.id}")
     amendments = page.find("summary", string=lambda s: s and "Show amendments" in s)
@@ -145,18 +180,17 @@ def test_odd_input_never_gives_a_server_error(client, session):
 def test_register_filters(client, session):
     a, b = make_agency(session, name="A"), make_agency(session, name="B")
     protocol, tier2 = chain(session, a, b)
-    make_draft(session, owner=a, parent=protocol, parties=[party(a), party(b)],
-               title="Early help")
+    make_draft(session, owner=a, parent=protocol, parties=[party(a), party(b)], title="Early help")
     client.sign_in(make_user(session, agency=a))
     page = client.page("/agreements?status=draft")
     titles = [r.find_all("td")[1].get_text(strip=True) for r in page.select("tbody tr")]
     assert titles == ["Early help"]
     page = client.page("/agreements?tier=1")
     assert [r.find_all("td")[1].get_text(strip=True) for r in page.select("tbody tr")] == [
-        "Protocol"]
+        "Protocol"
+    ]
     page = client.page("/agreements?q=mash")
-    assert [r.find_all("td")[1].get_text(strip=True) for r in page.select("tbody tr")] == [
-        "MASH"]
+    assert [r.find_all("td")[1].get_text(strip=True) for r in page.select("tbody tr")] == ["MASH"]
 
 
 def test_two_leads_editing_one_draft_do_not_overwrite_each_other(app, client, session):
@@ -167,8 +201,13 @@ def test_two_leads_editing_one_draft_do_not_overwrite_each_other(app, client, se
 
     council, police = make_agency(session, name="C"), make_agency(session, name="P")
     protocol, _ = chain(session, council, police)
-    draft = make_draft(session, owner=council, parent=protocol,
-                       parties=[party(council), party(police)], title="Original")
+    draft = make_draft(
+        session,
+        owner=council,
+        parent=protocol,
+        parties=[party(council), party(police)],
+        title="Original",
+    )
     url = f"/agreements/{draft.id}/edit"
     client.sign_in(make_user(session, roles=("ig_lead",), agency=council))
     app.test_client_class = RegistryClient
@@ -196,8 +235,9 @@ def test_two_leads_editing_one_draft_do_not_overwrite_each_other(app, client, se
     mine, theirs = form_of(client), form_of(other)
     assert mine["lock_version"] == theirs["lock_version"]
     saved = other.post(url, data={**theirs, "title": "Their title"})
-    assert saved.status_code == 302, BeautifulSoup(saved.data, "html.parser").select_one(
-        ".govuk-error-summary").get_text()
+    assert saved.status_code == 302, (
+        BeautifulSoup(saved.data, "html.parser").select_one(".govuk-error-summary").get_text()
+    )
     refused = client.post(url, data={**mine, "title": "My title"})
     assert refused.status_code == 409
     soup = BeautifulSoup(refused.data, "html.parser")
@@ -206,8 +246,11 @@ def test_two_leads_editing_one_draft_do_not_overwrite_each_other(app, client, se
     session.rollback()
     assert session.get(type(draft), draft.id).latest.title == "Their title"
     # Warned, they save again on purpose: it goes through.
-    again = {field["name"]: field.get("value") for field in soup.select("form input")
-             if field.get("name") == "lock_version"}
+    again = {
+        field["name"]: field.get("value")
+        for field in soup.select("form input")
+        if field.get("name") == "lock_version"
+    }
     assert client.post(url, data={**mine, **again, "title": "My title"}).status_code == 302
 
 
@@ -216,14 +259,27 @@ def test_an_ig_lead_chooses_a_parent_from_those_its_agency_is_a_party_to(client,
 
     from ..factories import ADMIN, FIXED_NOW
 
-    council, police, other = (make_agency(session, name=n) for n in ("Council", "Police",
-                                                                        "Elsewhere"))
-    ours = activate(session, make_draft(session, tier=1, owner=council, title="Ours",
-                                        parties=[party(council), party(police)]))
-    theirs = activate(session, make_draft(session, tier=1, owner=other, title="Theirs",
-                                          parties=[party(other), party(police)]))
-    ended = activate(session, make_draft(session, tier=1, owner=council, title="Ended",
-                                         parties=[party(council), party(police)]))
+    council, police, other = (
+        make_agency(session, name=n) for n in ("Council", "Police", "Elsewhere")
+    )
+    ours = activate(
+        session,
+        make_draft(
+            session, tier=1, owner=council, title="Ours", parties=[party(council), party(police)]
+        ),
+    )
+    theirs = activate(
+        session,
+        make_draft(
+            session, tier=1, owner=other, title="Theirs", parties=[party(other), party(police)]
+        ),
+    )
+    ended = activate(
+        session,
+        make_draft(
+            session, tier=1, owner=council, title="Ended", parties=[party(council), party(police)]
+        ),
+    )
     agreement_lifecycle.terminate(session, ADMIN, ended.id, "replaced", now=FIXED_NOW)
     client.sign_in(make_user(session, roles=("ig_lead",), agency=council))
     response = client.get("/agreements/new?tier=2")  # no parent yet: asks for one
@@ -264,11 +320,17 @@ def test_a_protocols_page_costs_the_same_reads_for_three_parties_or_twelve(clien
     large = [make_agency(session, name=f"Large {n:02d}") for n in range(12)]
     pages = []
     for agencies in (small, large):
-        protocol = activate(session, make_draft(session, tier=1, owner=agencies[0],
-                                                parties=[party(a) for a in agencies]))
+        protocol = activate(
+            session,
+            make_draft(session, tier=1, owner=agencies[0], parties=[party(a) for a in agencies]),
+        )
         for _ in range(len(agencies) // 3):  # one, then four, agreements under it
-            make_draft(session, owner=agencies[0], parent=protocol,
-                       parties=[party(agencies[0]), party(agencies[1])])
+            make_draft(
+                session,
+                owner=agencies[0],
+                parent=protocol,
+                parties=[party(agencies[0]), party(agencies[1])],
+            )
         pages.append(f"/agreements/{protocol.id}")
     client.sign_in(make_user(session, agency=make_agency(session, name="Elsewhere")))
     client.page(pages[0])  # the first request reads what every later one has cached

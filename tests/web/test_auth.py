@@ -16,27 +16,37 @@ def test_sign_in_and_out(client, session):
 def test_a_wrong_password_gives_one_generic_message(client, session):
     user = make_user(session)
     token = client.csrf_token("/sign-in")
-    response = client.post("/sign-in", data={"email": user.email, "password": "not the one!!",
-                                             "csrf_token": token})
+    response = client.post(
+        "/sign-in", data={"email": user.email, "password": "not the one!!", "csrf_token": token}
+    )
     assert response.status_code == 422
     from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(response.data, "html.parser")
     summary = soup.select_one(".govuk-error-summary").get_text()
     assert "The email address or password is not right" in summary
     assert soup.find("input", attrs={"name": "email"})["value"] == user.email  # kept
-    unknown = client.post("/sign-in", data={"email": "nobody@example.org",
-                                            "password": "not the one!!", "csrf_token": token})
+    unknown = client.post(
+        "/sign-in",
+        data={"email": "nobody@example.org", "password": "not the one!!", "csrf_token": token},
+    )
     assert b"The email address or password is not right" in unknown.data
 
 
 def test_next_is_followed_only_to_a_path_on_this_site(client, session):
     user = make_user(session)
-    for target, expected in [("/agencies", "/agencies"), ("https://evil.example/x", "/"),
-                             ("//evil.example/x", "/"), ("/\\evil.example", "/")]:
+    for target, expected in [
+        ("/agencies", "/agencies"),
+        ("https://evil.example/x", "/"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+    ]:
         token = client.csrf_token("/sign-in")
-        response = client.post("/sign-in", query_string={"next": target},
-                               data={"email": user.email, "password": client.password,
-                                     "csrf_token": token})
+        response = client.post(
+            "/sign-in",
+            query_string={"next": target},
+            data={"email": user.email, "password": client.password, "csrf_token": token},
+        )
         assert response.headers["Location"] == expected, target
         client.submit("/sign-out", token_from="/")
 
@@ -74,9 +84,12 @@ def test_every_kind_of_answer_carries_the_browser_protections(client, session):
     """Pages, redirects, errors, signed-in or not: CSP with a fresh nonce, HSTS, nosniff,
     a Referrer-Policy; signed-in pages are never stored."""
     user = make_user(session)
-    answers = {"page": client.get("/sign-in"), "redirect": client.get("/agreements"),
-               "not found": client.get("/nowhere"),
-               "refused": client.post("/sign-in", data={"email": "x"})}
+    answers = {
+        "page": client.get("/sign-in"),
+        "redirect": client.get("/agreements"),
+        "not found": client.get("/nowhere"),
+        "refused": client.post("/sign-in", data={"email": "x"}),
+    }
     client.sign_in(user)
     answers["signed-in page"] = client.get("/agreements")
     answers["signed-in redirect"] = client.get("/sign-in")
@@ -100,8 +113,7 @@ def test_a_request_too_large_is_refused(client, session):
     assert response.status_code == 413
 
 
-def test_a_database_that_is_not_answering_gives_503_not_500(app, client, session,
-                                                            monkeypatch):
+def test_a_database_that_is_not_answering_gives_503_not_500(app, client, session, monkeypatch):
     import psycopg
 
     from registry.services.users import issue_token
@@ -109,26 +121,36 @@ def test_a_database_that_is_not_answering_gives_503_not_500(app, client, session
 
     from ..factories import FIXED_NOW, make_agency
 
-    token = issue_token(session, make_user(session, agency=make_agency(session)),
-                        now=FIXED_NOW)
-    question = {"from_agency_id": 1, "to_agency_id": 2, "purpose": "mash_triage",
-                "data_categories": ["identity_contact"]}
+    token = issue_token(session, make_user(session, agency=make_agency(session)), now=FIXED_NOW)
+    question = {
+        "from_agency_id": 1,
+        "to_agency_id": 2,
+        "purpose": "mash_triage",
+        "data_categories": ["identity_contact"],
+    }
 
     def fails_with(error):
         def run_check(*args, **kwargs):
             raise error
+
         return run_check
 
-    monkeypatch.setattr(api_coverage, "run_check", fails_with(
-        psycopg.OperationalError("terminating connection due to administrator command")))
-    response = client.post("/api/v1/coverage", json=question,
-                           headers={"Authorization": f"Bearer {token}"})
+    monkeypatch.setattr(
+        api_coverage,
+        "run_check",
+        fails_with(psycopg.OperationalError("terminating connection due to administrator command")),
+    )
+    response = client.post(
+        "/api/v1/coverage", json=question, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "2"
     assert response.get_json()["error"]["code"] == "database_unavailable"
     # A mistake in a query is not "unavailable": it stays a logged 500.
-    monkeypatch.setattr(api_coverage, "run_check", fails_with(
-        psycopg.ProgrammingError("a mistake in a query")))
-    response = client.post("/api/v1/coverage", json=question,
-                           headers={"Authorization": f"Bearer {token}"})
+    monkeypatch.setattr(
+        api_coverage, "run_check", fails_with(psycopg.ProgrammingError("a mistake in a query"))
+    )
+    response = client.post(
+        "/api/v1/coverage", json=question, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 500

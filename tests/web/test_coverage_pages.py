@@ -14,28 +14,40 @@ def test_practitioner_checks_a_covered_share_and_records_a_decision(client, sess
     client.sign_in(make_user(session, agency=council))
     form = client.page("/coverage")
     assert "Council (your agency)" in form.get_text()
-    response = client.submit("/coverage", {"from_agency_id": police.id,  # ignored: own agency
-                                           "to_agency_id": police.id,
-                                           "purpose": "mash_triage",
-                                           "data_categories": ["identity_contact"]})
+    response = client.submit(
+        "/coverage",
+        {
+            "from_agency_id": police.id,  # ignored: own agency
+            "to_agency_id": police.id,
+            "purpose": "mash_triage",
+            "data_categories": ["identity_contact"],
+        },
+    )
     assert response.status_code == 302
     answer = client.page(response.headers["Location"])
     text = answer.select_one("main").get_text(" ", strip=True)
     assert "Covered" in answer.find("h1").get_text()
     assert f"{mash.reference} covers sharing from Council to Police" in text
-    assert [li.get_text() for li in answer.select("ol li")] == [protocol.reference,
-                                                                mash.reference]
+    assert [li.get_text() for li in answer.select("ol li")] == [protocol.reference, mash.reference]
     assert "Lia Lead" in text
     record = answer.find("a", string="Record your decision")["href"]
     decision_form = client.page(record)
     assert decision_form.find("select", attrs={"name": "to_agency_id"}).find(
-        "option", selected=True)["value"] == str(police.id)
-    response = client.submit(record, {"to_agency_id": police.id, "purpose": "mash_triage",
-                                      "data_categories": ["identity_contact"],
-                                      "decision": "share", "consent": "given",
-                                      "reasons": "Strategy discussion tomorrow",
-                                      "q_legitimate_purpose": "yes",
-                                      "case_reference": "CS-1"})
+        "option", selected=True
+    )["value"] == str(police.id)
+    response = client.submit(
+        record,
+        {
+            "to_agency_id": police.id,
+            "purpose": "mash_triage",
+            "data_categories": ["identity_contact"],
+            "decision": "share",
+            "consent": "given",
+            "reasons": "Strategy discussion tomorrow",
+            "q_legitimate_purpose": "yes",
+            "case_reference": "CS-1",
+        },
+    )
     assert response.status_code == 302
     session.rollback()
     saved = session.query(DecisionRecord).one()
@@ -45,12 +57,15 @@ def test_practitioner_checks_a_covered_share_and_records_a_decision(client, sess
 
 
 def test_not_covered_shows_reasons_and_the_safeguarding_reminder(client, session):
-    council, police, school = (make_agency(session, name=n) for n in ("Council", "Police",
-                                                                       "School"))
+    council, police, school = (
+        make_agency(session, name=n) for n in ("Council", "Police", "School")
+    )
     chain(session, council, police)
     client.sign_in(make_user(session, agency=school))
-    response = client.submit("/coverage", {"to_agency_id": police.id, "purpose": "marac",
-                                           "data_categories": ["identity_contact"]})
+    response = client.submit(
+        "/coverage",
+        {"to_agency_id": police.id, "purpose": "marac", "data_categories": ["identity_contact"]},
+    )
     answer = client.page(response.headers["Location"])
     assert "Not covered" in answer.find("h1").get_text()
     reminder = answer.select_one(".govuk-inset-text").get_text()
@@ -61,17 +76,18 @@ def test_not_covered_shows_reasons_and_the_safeguarding_reminder(client, session
 def test_check_form_errors_keep_what_was_typed(client, session):
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     client.sign_in(make_user(session, agency=council))
-    response = client.submit("/coverage", {"to_agency_id": police.id, "purpose": "",
-                                           "on_date": ["31", "2", "2026"]})
+    response = client.submit(
+        "/coverage", {"to_agency_id": police.id, "purpose": "", "on_date": ["31", "2", "2026"]}
+    )
     assert response.status_code == 422
     soup = BeautifulSoup(response.data, "html.parser")
     summary = soup.select_one(".govuk-error-summary").get_text()
     assert "Choose what the share is for" in summary
     assert "Choose at least one kind of information" in summary
     assert "must be a real date" in summary
-    assert soup.find("select", attrs={"name": "to_agency_id"}).find(
-        "option", selected=True)["value"] == str(police.id)
-
+    assert soup.find("select", attrs={"name": "to_agency_id"}).find("option", selected=True)[
+        "value"
+    ] == str(police.id)
 
 
 def test_the_list_of_agencies_is_gov_uk_markup_with_names_escaped(client, session):
@@ -81,14 +97,21 @@ def test_the_list_of_agencies_is_gov_uk_markup_with_names_escaped(client, sessio
     soup = client.page("/coverage")
     box = soup.find("select", attrs={"name": "to_agency_id"})
     assert box["class"] == ["govuk-select"] and box["data-registry-autocomplete"] == "agency"
-    assert soup.find("label", attrs={"for": box["id"]}).get_text(strip=True) == \
-        "Who do you want to share with?"
+    assert (
+        soup.find("label", attrs={"for": box["id"]}).get_text(strip=True)
+        == "Who do you want to share with?"
+    )
     assert [o.get_text() for o in box.find_all("option")] == [
-        "Choose an agency", "Council", 'Women\'s Aid <b>& "Friends"</b>']
+        "Choose an agency",
+        "Council",
+        'Women\'s Aid <b>& "Friends"</b>',
+    ]
     assert box.find("b") is None  # the name is text, not markup
 
-    response = client.submit("/coverage", {"to_agency_id": "", "purpose": "mash_triage",
-                                           "data_categories": ["identity_contact"]})
+    response = client.submit(
+        "/coverage",
+        {"to_agency_id": "", "purpose": "mash_triage", "data_categories": ["identity_contact"]},
+    )
     soup = BeautifulSoup(response.data, "html.parser")
     box = soup.find("select", attrs={"name": "to_agency_id"})
     assert box["class"] == ["govuk-select", "govuk-select--error"]
@@ -96,17 +119,23 @@ def test_the_list_of_agencies_is_gov_uk_markup_with_names_escaped(client, sessio
     assert error.get_text(" ", strip=True) == "Error: Choose who you want to share with"
     assert "govuk-form-group--error" in box.parent["class"]
     response = client.submit("/coverage", {"to_agency_id": str(odd.id), "purpose": ""})
-    box = BeautifulSoup(response.data, "html.parser").find("select",
-                                                          attrs={"name": "to_agency_id"})
+    box = BeautifulSoup(response.data, "html.parser").find("select", attrs={"name": "to_agency_id"})
     assert box.find("option", selected=True)["value"] == str(odd.id)
+
 
 def test_someone_elses_check_and_decision_are_refused(client, session):
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     chain(session, council, police)
     owner = make_user(session, agency=council)
     client.sign_in(owner)
-    response = client.submit("/coverage", {"to_agency_id": police.id, "purpose": "mash_triage",
-                                           "data_categories": ["identity_contact"]})
+    response = client.submit(
+        "/coverage",
+        {
+            "to_agency_id": police.id,
+            "purpose": "mash_triage",
+            "data_categories": ["identity_contact"],
+        },
+    )
     check_url = response.headers["Location"]
     check_id = check_url.rsplit("/", 1)[1]
     client.submit("/sign-out", token_from="/")
@@ -120,9 +149,17 @@ def test_ig_lead_lists_and_downloads_decisions(client, session):
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     practitioner = make_user(session, agency=council)
     client.sign_in(practitioner)
-    client.submit("/decisions/new", {"to_agency_id": police.id, "purpose": "marac",
-                                     "data_categories": ["housing"], "decision": "not_share",
-                                     "consent": "refused", "reasons": "Not proportionate"})
+    client.submit(
+        "/decisions/new",
+        {
+            "to_agency_id": police.id,
+            "purpose": "marac",
+            "data_categories": ["housing"],
+            "decision": "not_share",
+            "consent": "refused",
+            "reasons": "Not proportionate",
+        },
+    )
     client.submit("/sign-out", token_from="/")
     client.sign_in(make_user(session, roles=("ig_lead",), agency=council))
     listing = client.page("/decisions")
@@ -140,12 +177,22 @@ def _partnership_in_groups(session, count: int):
     """`count` agencies ("Agency 00", …) under one protocol, with a MASH agreement for
     each ten of them in turn."""
     agencies = [make_agency(session, name=f"Agency {n:02d}") for n in range(count)]
-    protocol = activate(session, make_draft(session, tier=1, owner=agencies[0],
-                                            parties=[party(a) for a in agencies]))
+    protocol = activate(
+        session,
+        make_draft(session, tier=1, owner=agencies[0], parties=[party(a) for a in agencies]),
+    )
     for start in range(0, count, 10):
-        group = agencies[start:start + 10]
-        activate(session, make_draft(session, owner=group[0], parent=protocol,
-                                     parties=[party(a) for a in group], title=f"Group {start}"))
+        group = agencies[start : start + 10]
+        activate(
+            session,
+            make_draft(
+                session,
+                owner=group[0],
+                parent=protocol,
+                parties=[party(a) for a in group],
+                title=f"Group {start}",
+            ),
+        )
     return agencies
 
 
@@ -159,8 +206,9 @@ def test_the_coverage_map_for_sixty_agencies_from_a_handful_of_queries(client, s
         page = client.page("/coverage/map?purpose=mash_triage")
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
-    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")
-               and "pg_advisory" not in s]
+    selects = [
+        s for s in statements if s.lstrip().upper().startswith("SELECT") and "pg_advisory" not in s
+    ]
     assert len(selects) <= 25, len(selects)
     rows = page.select("table.registry-map tbody tr")
     assert len(rows) == 60
@@ -170,8 +218,7 @@ def test_the_coverage_map_for_sixty_agencies_from_a_handful_of_queries(client, s
     assert first[1].find("a") is not None and first[10].find("a") is None
 
 
-def test_the_coverage_map_shows_sixty_agencies_at_most_and_finds_others_by_name(
-        client, session):
+def test_the_coverage_map_shows_sixty_agencies_at_most_and_finds_others_by_name(client, session):
     agencies = _partnership_in_groups(session, 65)
     client.sign_in(make_user(session, agency=agencies[0]))
     page = client.page("/coverage/map?purpose=mash_triage")
@@ -181,7 +228,8 @@ def test_the_coverage_map_shows_sixty_agencies_at_most_and_finds_others_by_name(
     found = client.page("/coverage/map?purpose=mash_triage&q=agency+64")
     rows = found.select("table.registry-map tbody tr")
     assert [r.th.get_text(strip=True) for r in rows] == [
-        f"{i}. Agency {n}" for i, n in enumerate(range(60, 65), start=1)]
+        f"{i}. Agency {n}" for i, n in enumerate(range(60, 65), start=1)
+    ]
     assert len(found.select("td.registry-map__cell--yes")) == 5 * 4
     assert found.select_one(".govuk-inset-text") is None
     assert found.select_one("#q")["value"] == "agency 64"  # the search stays in its box

@@ -23,10 +23,29 @@ from ..factories import (
 ODD = st.one_of(
     st.text(max_size=40),
     st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=8).map(lambda s: s * 900),
-    st.integers(min_value=-10**30, max_value=10**30).map(str),
-    st.sampled_from(["", " ", "\x00", "0", "-1", "31", "2", "2026", "99999999999", "NaN",
-                     "<script>alert(1)</script>", "=cmd|' /C calc'!A0", "../../etc/passwd",
-                     "true", "null", "2026-02-31", "ZA123456", "Z1234567"]),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "0",
+            "-1",
+            "31",
+            "2",
+            "2026",
+            "99999999999",
+            "NaN",
+            "<script>alert(1)</script>",
+            "=cmd|' /C calc'!A0",
+            "../../etc/passwd",
+            "true",
+            "null",
+            "2026-02-31",
+            "ZA123456",
+            "Z1234567",
+        ]
+    ),
 )
 
 
@@ -63,25 +82,37 @@ def test_forms_answer_odd_input_without_a_server_error(app, session):
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     officer = make_officer(session, council)
     protocol, tier2 = chain(session, council, police)
-    draft = make_draft(session, owner=council, parent=protocol,
-                       parties=[party(council), party(police)])
-    awaiting = make_draft(session, owner=council, parent=protocol,
-                          parties=[party(council), party(police)], title="Awaiting")
+    draft = make_draft(
+        session, owner=council, parent=protocol, parties=[party(council), party(police)]
+    )
+    awaiting = make_draft(
+        session,
+        owner=council,
+        parent=protocol,
+        parties=[party(council), party(police)],
+        title="Awaiting",
+    )
     agreement_lifecycle.submit(session, ig_lead_actor(council), awaiting.id, now=FIXED_NOW)
     admin = _client(app, make_admin(session))
     practitioner = _client(app, make_user(session, agency=council))
     signatory = _client(app, make_user(session, roles=("signatory",), agency=police))
     lead = _client(app, make_user(session, roles=("ig_lead",), agency=council))
     forms = [
-        (admin, "/agencies/new"), (admin, f"/agencies/{council.id}/edit"),
+        (admin, "/agencies/new"),
+        (admin, f"/agencies/{council.id}/edit"),
         (admin, f"/agencies/{council.id}/officers/new"),
         (admin, f"/agencies/{council.id}/officers/{officer.id}/edit"),
-        (admin, "/admin/users/new"), (admin, "/admin/vocabularies/purposes/edit"),
-        (lead, f"/agreements/{draft.id}/edit"), (lead, f"/agreements/{tier2.id}/review"),
-        (lead, f"/agreements/{tier2.id}/terminate"), (lead, f"/agreements/{tier2.id}/withdraw"),
-        (lead, "/account/password"), (admin, f"/agreements/{tier2.id}/suspend"),
+        (admin, "/admin/users/new"),
+        (admin, "/admin/vocabularies/purposes/edit"),
+        (lead, f"/agreements/{draft.id}/edit"),
+        (lead, f"/agreements/{tier2.id}/review"),
+        (lead, f"/agreements/{tier2.id}/terminate"),
+        (lead, f"/agreements/{tier2.id}/withdraw"),
+        (lead, "/account/password"),
+        (admin, f"/agreements/{tier2.id}/suspend"),
         (signatory, f"/agreements/{awaiting.id}/decline"),
-        (practitioner, "/coverage"), (practitioner, "/decisions/new"),
+        (practitioner, "/coverage"),
+        (practitioner, "/decisions/new"),
     ]
     failures = []
 
@@ -92,11 +123,19 @@ def test_forms_answer_odd_input_without_a_server_error(app, session):
 
         # Half the time the whole form is odd; otherwise the page's own values with one
         # or two fields changed, so that odd values also reach the database.
-        @given(odd=st.fixed_dictionaries({}, optional={
-            name: st.one_of(ODD, st.lists(ODD, max_size=3)) for name in filled}),
-            whole=st.booleans())
-        @settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @given(
+            odd=st.fixed_dictionaries(
+                {}, optional={name: st.one_of(ODD, st.lists(ODD, max_size=3)) for name in filled}
+            ),
+            whole=st.booleans(),
+        )
+        @settings(
+            max_examples=40,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def post(odd, whole):
             if not whole:
                 odd = {**filled, **dict(list(odd.items())[:2])}
@@ -139,7 +178,10 @@ def test_nul_characters_are_dropped_from_forms_and_refused_in_json(app, session)
     assert admin.get("/agreements?q=abc%00def").status_code == 200
     assert admin.get("/agencies?q=%00").status_code == 200
     token = issue_token(session, admin_user, now=FIXED_NOW)
-    refused = admin.patch(f"/api/v1/agencies/{council.id}", json={"name": "A\x00B"},
-                          headers={"Authorization": f"Bearer {token}"})
+    refused = admin.patch(
+        f"/api/v1/agencies/{council.id}",
+        json={"name": "A\x00B"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert refused.status_code == 422
     assert "name" in refused.get_json()["error"]["fields"]

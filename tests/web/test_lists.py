@@ -19,8 +19,10 @@ from ..factories import (
 )
 
 MORE_THAN_A_PAGE = 27
-LONG_DATE = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|"
-                       r"September|October|November|December) \d{4}\b")
+LONG_DATE = re.compile(
+    r"\b\d{1,2} (January|February|March|April|May|June|July|August|"
+    r"September|October|November|December) \d{4}\b"
+)
 NUMERIC_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b")
 
 
@@ -30,20 +32,40 @@ def crowded(session):
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     for n in range(MORE_THAN_A_PAGE):
         make_agency(session, name=f"Academy {n:02d}")
-    protocol = activate(session, make_draft(session, tier=1, owner=council,
-                                            parties=[party(council), party(police)]))
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    )
     for n in range(MORE_THAN_A_PAGE):
-        activate(session, make_draft(session, owner=council, parent=protocol,
-                                     parties=[party(council), party(police)],
-                                     title=f"Sharing plan {n:02d}"))
+        activate(
+            session,
+            make_draft(
+                session,
+                owner=council,
+                parent=protocol,
+                parties=[party(council), party(police)],
+                title=f"Sharing plan {n:02d}",
+            ),
+        )
     practitioner = make_user(session, agency=council)
     for n in range(MORE_THAN_A_PAGE):
         make_user(session, agency=police, name=f"Officer {n:02d}")
-        record_decision(session, practitioner.actor(), DecisionInput(
-            from_agency_id=council.id, to_agency_id=police.id, purpose="mash_triage",
-            data_categories=["identity_contact"], decision="share", consent="given",
-            reasons="Risk of harm", case_reference=f"CASE-{n:02d}"),
-            idempotency_key=None, today=TODAY, now=FIXED_NOW)
+        record_decision(
+            session,
+            practitioner.actor(),
+            DecisionInput(
+                from_agency_id=council.id,
+                to_agency_id=police.id,
+                purpose="mash_triage",
+                data_categories=["identity_contact"],
+                decision="share",
+                consent="given",
+                reasons="Risk of harm",
+                case_reference=f"CASE-{n:02d}",
+            ),
+            idempotency_key=None,
+            today=TODAY,
+            now=FIXED_NOW,
+        )
     return make_admin(session)
 
 
@@ -60,8 +82,9 @@ LISTS = [
 
 
 @pytest.mark.parametrize("path,param,nothing", LISTS, ids=[p for p, _, _ in LISTS])
-def test_every_list_searches_pages_and_says_what_to_do_when_empty(client, crowded, path,
-                                                                   param, nothing):
+def test_every_list_searches_pages_and_says_what_to_do_when_empty(
+    client, crowded, path, param, nothing
+):
     client.sign_in(crowded)
     first = client.page(path)
     search = first.select_one("form[role=search]")
@@ -80,8 +103,9 @@ def test_every_list_searches_pages_and_says_what_to_do_when_empty(client, crowde
     empty = client.page(f"{path}?{param}={nothing}")
     said = " ".join(empty.select_one("main").get_text(" ").split())
     assert re.search(r"No \w+ .*match", said), f"{path}: {said[-300:]}"
-    assert empty.find("a", string=re.compile(r"clear the filters|Show them all|add a",
-                                             re.IGNORECASE)), f"{path}: nothing to do next"
+    assert empty.find(
+        "a", string=re.compile(r"clear the filters|Show them all|add a", re.IGNORECASE)
+    ), f"{path}: nothing to do next"
 
 
 def test_status_tags_say_their_status_in_words(client, crowded):
@@ -102,14 +126,20 @@ def test_the_vocabularies_search_codes_and_labels(client, session):
     assert len(client.page("/admin/vocabularies").select("tbody tr")) > len(rows)
 
 
-@pytest.mark.parametrize("path,query", [
-    ("/agencies", {"q": "Academy", "kind": "local_authority"}),
-    ("/agreements", {"q": "Sharing", "tier": "2", "status": "active", "purpose": "mash_triage"}),
-    ("/agreements/reviews", {"q": "Sharing", "status": "active"}),
-    ("/decisions", {"q": "CASE", "decision": "share"}),
-    ("/admin/audit", {"q": "admin", "entity": "agreement"}),
-    ("/register", {"q": "Sharing", "tier": "2"}),
-])
+@pytest.mark.parametrize(
+    "path,query",
+    [
+        ("/agencies", {"q": "Academy", "kind": "local_authority"}),
+        (
+            "/agreements",
+            {"q": "Sharing", "tier": "2", "status": "active", "purpose": "mash_triage"},
+        ),
+        ("/agreements/reviews", {"q": "Sharing", "status": "active"}),
+        ("/decisions", {"q": "CASE", "decision": "share"}),
+        ("/admin/audit", {"q": "admin", "entity": "agreement"}),
+        ("/register", {"q": "Sharing", "tier": "2"}),
+    ],
+)
 def test_a_filtered_list_keeps_what_was_chosen(client, crowded, path, query):
     client.sign_in(crowded)
     shown = client.page(path + "?" + "&".join(f"{k}={v}" for k, v in query.items()))
@@ -131,6 +161,7 @@ def test_a_percent_sign_searches_for_itself_not_for_everything(client, crowded, 
 def test_an_underscore_searches_for_itself(client, crowded, session):
     make_agency(session, name="Health_Visitors Service")
     client.sign_in(crowded)
-    rows = [row.get_text(" ", strip=True)
-            for row in client.page("/agencies?q=_").select("tbody tr")]
+    rows = [
+        row.get_text(" ", strip=True) for row in client.page("/agencies?q=_").select("tbody tr")
+    ]
     assert len(rows) == 1 and "Health_Visitors" in rows[0], rows

@@ -33,16 +33,41 @@ def world(session):
         "signatory": make_user(session, roles=("signatory",), agency=b),
         "practitioner": make_user(session, roles=("practitioner",), agency=a),
     }
-    ids = {"agency_id": a.id, "officer_id": officer.id, "agreement_id": tier2.id,
-           "user_id": users["ig_lead"].id, "kind": "purposes", "filename": "x.css",
-           "token": reviews.calendar_token(session, a.id), "pdf_id": 1}
-    check, _ = run_check(session, users["practitioner"].actor(), CheckInput(
-        a.id, b.id, "mash_triage", ["identity_contact"], None), today=TODAY, now=FIXED_NOW,
-        settings=StatusSettings())
-    record, _ = record_decision(session, users["practitioner"].actor(), DecisionInput(
-        from_agency_id=a.id, to_agency_id=b.id, purpose="mash_triage",
-        data_categories=["identity_contact"], decision="share", consent="given",
-        reasons="r", check_id=check.id), idempotency_key=None, today=TODAY, now=FIXED_NOW)
+    ids = {
+        "agency_id": a.id,
+        "officer_id": officer.id,
+        "agreement_id": tier2.id,
+        "user_id": users["ig_lead"].id,
+        "kind": "purposes",
+        "filename": "x.css",
+        "token": reviews.calendar_token(session, a.id),
+        "pdf_id": 1,
+    }
+    check, _ = run_check(
+        session,
+        users["practitioner"].actor(),
+        CheckInput(a.id, b.id, "mash_triage", ["identity_contact"], None),
+        today=TODAY,
+        now=FIXED_NOW,
+        settings=StatusSettings(),
+    )
+    record, _ = record_decision(
+        session,
+        users["practitioner"].actor(),
+        DecisionInput(
+            from_agency_id=a.id,
+            to_agency_id=b.id,
+            purpose="mash_triage",
+            data_categories=["identity_contact"],
+            decision="share",
+            consent="given",
+            reasons="r",
+            check_id=check.id,
+        ),
+        idempotency_key=None,
+        today=TODAY,
+        now=FIXED_NOW,
+    )
     ids.update(check_id=check.id, decision_id=record.id)
     return users, ids
 
@@ -72,9 +97,17 @@ def test_no_route_answers_500(app, client, session, world, role):
                 if method == "GET":
                     response = client.get(url + "?page=x&version=0&tier=9")
                 else:
-                    response = client.open(url, method=method,
-                                           data={"csrf_token": token, "title": "<b>x</b>",
-                                                 "effective_from": ["31", "2", "2026"],
-                                                 "outcome": "continue", "notes": "n",
-                                                 "reason": "r", "comment": "c"})
+                    response = client.open(
+                        url,
+                        method=method,
+                        data={
+                            "csrf_token": token,
+                            "title": "<b>x</b>",
+                            "effective_from": ["31", "2", "2026"],
+                            "outcome": "continue",
+                            "notes": "n",
+                            "reason": "r",
+                            "comment": "c",
+                        },
+                    )
                 assert response.status_code < 500, (role, method, url, response.status_code)

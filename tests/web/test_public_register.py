@@ -19,15 +19,34 @@ def world(session):
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     make_officer(session, council, name="Secret Officer Name")
     protocol, mash = chain(session, council, police)
-    flow = activate(session, make_draft(session, tier=3, owner=council, parent=mash,
-                                        parties=[party(council, True, False),
-                                                 party(police, False, True)],
-                                        title="=cmd|' /C calc'!A0"))
-    make_draft(session, owner=council, parent=protocol, parties=[party(council), party(police)],
-               title="Unsigned draft")
-    ended = activate(session, make_draft(session, owner=council, parent=protocol,
-                                         parties=[party(council), party(police)],
-                                         title="Ended agreement"))
+    flow = activate(
+        session,
+        make_draft(
+            session,
+            tier=3,
+            owner=council,
+            parent=mash,
+            parties=[party(council, True, False), party(police, False, True)],
+            title="=cmd|' /C calc'!A0",
+        ),
+    )
+    make_draft(
+        session,
+        owner=council,
+        parent=protocol,
+        parties=[party(council), party(police)],
+        title="Unsigned draft",
+    )
+    ended = activate(
+        session,
+        make_draft(
+            session,
+            owner=council,
+            parent=protocol,
+            parties=[party(council), party(police)],
+            title="Ended agreement",
+        ),
+    )
     agreement_lifecycle.terminate(session, ADMIN, ended.id, "replaced", now=FIXED_NOW)
     return protocol, mash, flow
 
@@ -49,8 +68,7 @@ def test_register_json_has_the_spec_shape(client, session):
     protocol, mash, flow = world(session)
     body = client.get("/register.json").get_json()
     assert set(body) == {"items", "total"} and body["total"] == 3
-    keys = {"reference", "title", "tier", "purposes", "parties", "review_date",
-            "effective_status"}
+    keys = {"reference", "title", "tier", "purposes", "parties", "review_date", "effective_status"}
     assert all(set(item) == keys for item in body["items"])
     by_tier = {item["tier"]: item for item in body["items"]}
     assert by_tier[2]["reference"] == mash.reference
@@ -66,8 +84,15 @@ def test_register_csv_has_the_same_columns_and_no_formulas(client, session):
     response = client.get("/register.csv")
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["reference", "title", "tier", "purposes", "parties", "review_date",
-                       "effective_status"]
+    assert rows[0] == [
+        "reference",
+        "title",
+        "tier",
+        "purposes",
+        "parties",
+        "review_date",
+        "effective_status",
+    ]
     assert len(rows) == 4
     titles = [r[1] for r in rows[1:]]
     assert "'=cmd|' /C calc'!A0" in titles  # escaped: a spreadsheet shows it as text
@@ -82,8 +107,9 @@ def test_the_register_filters_by_tier_and_title(client, session):
     assert client.get("/register?tier=x&page=-4").status_code == 200
 
 
-def test_the_downloads_hold_every_agreement_in_force_however_many_pages(client, session,
-                                                                        monkeypatch):
+def test_the_downloads_hold_every_agreement_in_force_however_many_pages(
+    client, session, monkeypatch
+):
     """A page of the register holds at most MAX_PER_PAGE agreements; the downloads (and
     `flask export`) are the whole register, read a batch at a time. Shrunk here to pages
     of two and batches of two, with five agreements in force."""
@@ -93,10 +119,19 @@ def test_the_downloads_hold_every_agreement_in_force_however_many_pages(client, 
     monkeypatch.setattr(register, "BATCH", 2)
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     protocol, mash = chain(session, council, police)
-    more = [activate(session, make_draft(session, owner=council, parent=protocol,
-                                         parties=[party(council), party(police)],
-                                         title=f"Agreement {n}")).reference
-            for n in range(3)]
+    more = [
+        activate(
+            session,
+            make_draft(
+                session,
+                owner=council,
+                parent=protocol,
+                parties=[party(council), party(police)],
+                title=f"Agreement {n}",
+            ),
+        ).reference
+        for n in range(3)
+    ]
     expected = {protocol.reference, mash.reference, *more}
 
     body = client.get("/register.json").get_json()
@@ -111,7 +146,8 @@ def test_the_downloads_hold_every_agreement_in_force_however_many_pages(client, 
 def test_an_empty_register_downloads_as_its_header_and_no_items(client, session):
     assert client.get("/register.json").get_json() == {"items": [], "total": 0}
     assert client.get("/register.csv").get_data(as_text=True).splitlines() == [
-        "reference,title,tier,purposes,parties,review_date,effective_status"]
+        "reference,title,tier,purposes,parties,review_date,effective_status"
+    ]
 
 
 def test_the_downloads_say_what_the_register_pages_say(client, session, monkeypatch):
@@ -125,8 +161,7 @@ def test_the_downloads_say_what_the_register_pages_say(client, session, monkeypa
     paged = []
     for n in (1, 2):
         rows = client.page(f"/register?page={n}").select("tbody tr")
-        paged += [[cell.get_text(" ", strip=True) for cell in row.select("td, th")]
-                  for row in rows]
+        paged += [[cell.get_text(" ", strip=True) for cell in row.select("td, th")] for row in rows]
     assert len(downloaded) == len(paged) == 3
     for item, cells in zip(downloaded, paged, strict=True):
         assert cells[0].startswith(item["title"]) and cells[1] == str(item["tier"])

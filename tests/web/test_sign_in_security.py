@@ -20,9 +20,14 @@ GENERIC = b"The email address or password is not right"
 
 
 def _post_password(client, user, password=None):
-    return client.post("/sign-in", data={"email": user.email,
-                                         "password": password or client.password,
-                                         "csrf_token": client.csrf_token("/sign-in")})
+    return client.post(
+        "/sign-in",
+        data={
+            "email": user.email,
+            "password": password or client.password,
+            "csrf_token": client.csrf_token("/sign-in"),
+        },
+    )
 
 
 def _client(app) -> RegistryClient:
@@ -58,8 +63,10 @@ def test_an_ig_lead_sets_up_two_factor_then_needs_a_code_every_time(client, sess
     secret = page.select_one(".registry-secret").get_text().replace(" ", "")
     wrong = client.submit("/sign-in/two-factor/set-up", {"code": "000000"})
     assert wrong.status_code == 422
-    assert "not right" in BeautifulSoup(wrong.data, "html.parser").select_one(
-        ".govuk-error-summary").get_text()
+    assert (
+        "not right"
+        in BeautifulSoup(wrong.data, "html.parser").select_one(".govuk-error-summary").get_text()
+    )
     assert _fresh(session, lead).totp_secret is None
     code = pyotp.TOTP(secret).at(FIXED_NOW)
     done = client.submit("/sign-in/two-factor/set-up", {"code": code})
@@ -95,13 +102,17 @@ def test_practitioners_need_a_code_only_when_the_setting_says(session, app):
     assert _post_password(client, practitioner).headers["Location"] == "/"
     app.config["TWO_FACTOR_ROLES"] = ["admin", "ig_lead", "signatory", "practitioner"]
     client = _client(app)
-    assert _post_password(client, practitioner).headers["Location"].startswith(
-        "/sign-in/two-factor/set-up")
+    assert (
+        _post_password(client, practitioner)
+        .headers["Location"]
+        .startswith("/sign-in/two-factor/set-up")
+    )
 
 
 def test_demo_accounts_skip_the_code_only_under_the_demo_settings(session, app):
-    demo = make_user(session, roles=("ig_lead",), agency=make_agency(session),
-                     email="ig.lead@northshire.example")
+    demo = make_user(
+        session, roles=("ig_lead",), agency=make_agency(session), email="ig.lead@northshire.example"
+    )
     client = _client(app)
     assert b"demo settings" not in client.get("/sign-in").data
     assert _post_password(client, demo).headers["Location"].startswith("/sign-in/two-factor")
@@ -111,8 +122,7 @@ def test_demo_accounts_skip_the_code_only_under_the_demo_settings(session, app):
     assert _post_password(client, demo).headers["Location"] == "/"
     # The exemption is for the demo's accounts, not for anyone while the demo runs.
     real = make_user(session, roles=("ig_lead",), agency=make_agency(session))
-    assert _post_password(_client(app), real).headers["Location"].startswith(
-        "/sign-in/two-factor")
+    assert _post_password(_client(app), real).headers["Location"].startswith("/sign-in/two-factor")
 
 
 def test_the_token_route_needs_the_code_once_enrolled(client, session, app):
@@ -154,16 +164,23 @@ def test_a_password_change_ends_the_other_sessions(client, session, app):
     client.sign_in(user)
     other = _client(app)
     other.sign_in(user)
-    wrong = client.submit("/account/password", {
-        "current_password": "not my password", "new_password": "password1234",
-        "confirm_password": "password1234"})
+    wrong = client.submit(
+        "/account/password",
+        {
+            "current_password": "not my password",
+            "new_password": "password1234",
+            "confirm_password": "password1234",
+        },
+    )
     assert wrong.status_code == 422
     soup = BeautifulSoup(wrong.data, "html.parser")
     summary = soup.select_one(".govuk-error-summary").get_text()
     assert "current password is not right" in summary and "too easy to guess" in summary
     new = "lantern orchard velvet quarry"
-    done = client.submit("/account/password", {
-        "current_password": client.password, "new_password": new, "confirm_password": new})
+    done = client.submit(
+        "/account/password",
+        {"current_password": client.password, "new_password": new, "confirm_password": new},
+    )
     assert done.status_code == 302
     assert client.get("/agreements").status_code == 200  # this browser carries on
     assert other.get("/agreements").status_code == 302  # every other one has ended
@@ -227,8 +244,12 @@ def test_cookies_in_production_are_host_only_and_secure(tmp_path, monkeypatch, a
     monkeypatch.setenv("SEAL_CERT", str(tmp_path / "seal-cert.pem"))
     monkeypatch.setenv("SEAL_KEY", str(tmp_path / "seal-key.pem"))
     monkeypatch.setenv("REGISTRY_TOTP_KEY", "a production key for two-factor secrets")
-    production = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                             "INSTANCE_PATH": str(tmp_path)})
+    production = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
     response = production.test_client().get("/sign-in")  # the form's CSRF token: a session
     [cookie] = response.headers.getlist("Set-Cookie")
     assert cookie.startswith("__Host-registry=")
@@ -244,10 +265,15 @@ def test_ten_failures_lock_the_account_for_15_minutes_in_the_database(client, se
         assert GENERIC in _post_password(client, user, "not the password").data
     assert _fresh(session, user).failed_sign_ins == 9
     # The tenth failure arrives at another app server sharing the database.
-    second = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                         "INSTANCE_PATH": app.config["INSTANCE_PATH"],
-                         "SECRET_KEY": "test-secret-key", "TESTING": True,
-                         "SERVER_NAME": "localhost"})
+    second = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "INSTANCE_PATH": app.config["INSTANCE_PATH"],
+            "SECRET_KEY": "test-secret-key",
+            "TESTING": True,
+            "SERVER_NAME": "localhost",
+        }
+    )
     second.extensions["clock"] = lambda: FIXED_NOW
     second.test_client_class = RegistryClient
     other = second.test_client()
@@ -258,8 +284,7 @@ def test_ten_failures_lock_the_account_for_15_minutes_in_the_database(client, se
     assert locked.locked_until == FIXED_NOW + timedelta(minutes=15)
     right = _post_password(client, user)
     assert right.status_code == 422 and GENERIC in right.data  # the same message
-    api = client.post("/api/v1/auth/token", json={"email": user.email,
-                                                  "password": client.password})
+    api = client.post("/api/v1/auth/token", json={"email": user.email, "password": client.password})
     assert api.status_code == 401
     _at(app, FIXED_NOW + timedelta(minutes=16))
     assert _post_password(client, user).status_code == 302
@@ -280,8 +305,7 @@ def test_sign_in_and_token_routes_are_rate_limited(session, app):
     app.config["SIGN_IN_RATE_LIMIT"] = "3 per minute"
     user = make_user(session, agency=make_agency(session))
     client = _client(app)
-    statuses = [_post_password(client, user, "not the password").status_code
-                for _ in range(4)]
+    statuses = [_post_password(client, user, "not the password").status_code for _ in range(4)]
     assert statuses == [422, 422, 422, 429]
     page = BeautifulSoup(_post_password(client, user).data, "html.parser")
     assert "too many attempts" in page.get_text().lower()
@@ -298,16 +322,24 @@ def test_behind_a_trusted_proxy_each_person_has_their_own_limit(session, app):
     user = make_user(session, agency=make_agency(session))
 
     def tries(trusted: int, addresses: list[str]) -> list[int]:
-        served = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                             "INSTANCE_PATH": app.config["INSTANCE_PATH"],
-                             "SECRET_KEY": "test-secret-key", "WTF_CSRF_ENABLED": False,
-                             "SIGN_IN_RATE_LIMIT": "2 per minute",
-                             "TRUSTED_PROXIES": trusted})
+        served = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                "INSTANCE_PATH": app.config["INSTANCE_PATH"],
+                "SECRET_KEY": "test-secret-key",
+                "WTF_CSRF_ENABLED": False,
+                "SIGN_IN_RATE_LIMIT": "2 per minute",
+                "TRUSTED_PROXIES": trusted,
+            }
+        )
         client = served.test_client()
         body = {"email": user.email, "password": "not the password"}
-        statuses = [client.post("/api/v1/auth/token", json=body,
-                                headers={"X-Forwarded-For": address}).status_code
-                    for address in addresses]
+        statuses = [
+            client.post(
+                "/api/v1/auth/token", json=body, headers={"X-Forwarded-For": address}
+            ).status_code
+            for address in addresses
+        ]
         with served.app_context():
             db.engine.dispose()
         return statuses
@@ -319,22 +351,27 @@ def test_behind_a_trusted_proxy_each_person_has_their_own_limit(session, app):
     assert forwarded == [401, 401, 429]
 
 
-@pytest.mark.parametrize("password, accepted", [
-    ("elevenchars", False),
-    ("password1234", False),
-    ("qwertyuiop12", False),
-    ("aaaaaaaaaaaaaaaaaaaa", False),
-    ("lantern orchard velvet quarry", True),
-    ("x" * 1025, False),
-])
+@pytest.mark.parametrize(
+    "password, accepted",
+    [
+        ("elevenchars", False),
+        ("password1234", False),
+        ("qwertyuiop12", False),
+        ("aaaaaaaaaaaaaaaaaaaa", False),
+        ("lantern orchard velvet quarry", True),
+        ("x" * 1025, False),
+    ],
+)
 def test_password_rules(session, password, accepted):
     error = user_service.password_error(password, about=("pat@example.org", "Pat Smith"))
     assert (error is None) == accepted, error
 
 
 def test_a_password_is_never_truncated(session):
-    first = ("the quiet heron watched seven copper lanterns drift past the old mill "
-             "while rain kept falling down A")
+    first = (
+        "the quiet heron watched seven copper lanterns drift past the old mill "
+        "while rain kept falling down A"
+    )
     second = first[:-1] + "B"
     assert len(first) == len(second) == 100
     user = make_user(session, agency=make_agency(session), password=first)
@@ -349,24 +386,33 @@ def test_the_administrator_resets_a_lost_two_factor(client, session, app):
     admin_client = _client(app)
     admin = make_admin(session)
     admin_client.sign_in(admin)
-    response = admin_client.submit(f"/admin/users/{lead.id}/reset-two-factor",
-                                   token_from=f"/admin/users/{lead.id}/edit")
+    response = admin_client.submit(
+        f"/admin/users/{lead.id}/reset-two-factor", token_from=f"/admin/users/{lead.id}/edit"
+    )
     assert response.status_code == 302
     assert _fresh(session, lead).totp_secret is None
     assert client.get("/agreements").status_code == 302  # their sessions ended too
-    assert _post_password(_client(app), lead).headers["Location"].startswith(
-        "/sign-in/two-factor/set-up")
+    assert (
+        _post_password(_client(app), lead)
+        .headers["Location"]
+        .startswith("/sign-in/two-factor/set-up")
+    )
 
 
-def test_a_server_with_the_wrong_two_factor_key_says_so_and_counts_no_failure(
-        client, session, app):
+def test_a_server_with_the_wrong_two_factor_key_says_so_and_counts_no_failure(client, session, app):
     lead = make_user(session, roles=("ig_lead",), agency=make_agency(session))
     client.sign_in(lead)  # sets two-factor up, sealed with this server's key
     secret = _secret(app, lead)
-    other = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                        "INSTANCE_PATH": app.config["INSTANCE_PATH"],
-                        "SECRET_KEY": "test-secret-key", "TESTING": True,
-                        "SERVER_NAME": "localhost", "TOTP_KEY": "another server's key " * 2})
+    other = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "INSTANCE_PATH": app.config["INSTANCE_PATH"],
+            "SECRET_KEY": "test-secret-key",
+            "TESTING": True,
+            "SERVER_NAME": "localhost",
+            "TOTP_KEY": "another server's key " * 2,
+        }
+    )
     other.extensions["clock"] = lambda: FIXED_NOW
     browser = _client(other)
     assert _post_password(browser, lead).headers["Location"].startswith("/sign-in/two-factor")
@@ -374,8 +420,9 @@ def test_a_server_with_the_wrong_two_factor_key_says_so_and_counts_no_failure(
     page = browser.submit("/sign-in/two-factor", {"code": code})
     assert page.status_code == 503
     assert b"tell your registry administrator" in page.data
-    api = other.test_client().post("/api/v1/auth/token", json={
-        "email": lead.email, "password": client.password, "totp": code})
+    api = other.test_client().post(
+        "/api/v1/auth/token", json={"email": lead.email, "password": client.password, "totp": code}
+    )
     assert api.status_code == 503
     assert api.get_json()["error"]["code"] == "two_factor_unavailable"
     assert _fresh(session, lead).failed_sign_ins == 0  # not the user's fault
@@ -387,6 +434,7 @@ def test_a_user_s_sealed_secret_does_not_open_as_another_user_s(app):
     with app.app_context():
         sealed = totp_key()
     from registry.services.two_factor import SecretUnreadable, seal
+
     stored = seal("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", 7, sealed)
     assert unseal(stored, 7, sealed) == "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     with pytest.raises(SecretUnreadable):

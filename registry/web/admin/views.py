@@ -13,27 +13,41 @@ from . import bp
 from .forms import UserForm, VocabularyForm
 
 FLAG_CHOICES = {
-    "data_categories": [("none", "Ordinary personal data"),
-                        ("special", "Special category (UK GDPR Article 9)"),
-                        ("criminal", "Criminal offence data (Article 10)")],
-    "lawful_bases": [("art6", "UK GDPR Article 6 basis"), ("art9", "Article 9 condition"),
-                     ("sch1", "DPA 2018 Schedule 1 condition"),
-                     ("statute", "Statutory gateway")],
+    "data_categories": [
+        ("none", "Ordinary personal data"),
+        ("special", "Special category (UK GDPR Article 9)"),
+        ("criminal", "Criminal offence data (Article 10)"),
+    ],
+    "lawful_bases": [
+        ("art6", "UK GDPR Article 6 basis"),
+        ("art9", "Article 9 condition"),
+        ("sch1", "DPA 2018 Schedule 1 condition"),
+        ("statute", "Statutory gateway"),
+    ],
 }
-VOCAB_TITLES = {"purposes": "Purposes", "data_categories": "Data categories",
-                "lawful_bases": "Lawful bases"}
+VOCAB_TITLES = {
+    "purposes": "Purposes",
+    "data_categories": "Data categories",
+    "lawful_bases": "Lawful bases",
+}
 
 
 def _agency_choices(form: UserForm) -> None:
-    form.agency_id.choices = choices([("", "No agency (administrator)")] + [
-        (i, name) for i, name in agency_service.all_agency_names(db.session).items()])
+    form.agency_id.choices = choices(
+        [("", "No agency (administrator)")]
+        + [(i, name) for i, name in agency_service.all_agency_names(db.session).items()]
+    )
 
 
 def _user_data(form: UserForm, include_password: bool) -> dict:
-    data = {"name": form.name.data or "", "email": form.email.data or "",
-            "job_title": form.job_title.data or "", "roles": form.roles.data or [],
-            "agency_id": int(form.agency_id.data) if form.agency_id.data else None,
-            "active": bool(form.active.data)}
+    data = {
+        "name": form.name.data or "",
+        "email": form.email.data or "",
+        "job_title": form.job_title.data or "",
+        "roles": form.roles.data or [],
+        "agency_id": int(form.agency_id.data) if form.agency_id.data else None,
+        "active": bool(form.active.data),
+    }
     if include_password or form.password.data:
         data["password"] = form.password.data or ""
     return data
@@ -54,15 +68,17 @@ def new_user():
     _agency_choices(form)
     if form.validate_on_submit():
         try:
-            user = users.create_user(db.session, current_actor(), now=now(),
-                                     **_user_data(form, include_password=True))
+            user = users.create_user(
+                db.session, current_actor(), now=now(), **_user_data(form, include_password=True)
+            )
         except (ValidationFailed, Conflict) as exc:
             attach_errors(form, exc.fields or {"email": exc.message})
         else:
             flash(f"{user.name} can now sign in.", "success")
             return redirect(url_for("admin.list_users"))
-    return render_template("admin/user_form.html", form=form, user=None), \
-        422 if form.errors else 200
+    return render_template(
+        "admin/user_form.html", form=form, user=None
+    ), 422 if form.errors else 200
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -76,15 +92,21 @@ def edit_user(user_id: int):
     _agency_choices(form)
     if form.validate_on_submit():
         try:
-            users.update_user(db.session, current_actor(), user.id, now=now(),
-                              **_user_data(form, include_password=False))
+            users.update_user(
+                db.session,
+                current_actor(),
+                user.id,
+                now=now(),
+                **_user_data(form, include_password=False),
+            )
         except (ValidationFailed, Conflict) as exc:
             attach_errors(form, exc.fields or {"email": exc.message})
         else:
             flash(f"{user.name}'s account saved.", "success")
             return redirect(url_for("admin.list_users"))
-    return render_template("admin/user_form.html", form=form, user=user,
-                           locked=users.is_locked(user, now())), 422 if form.errors else 200
+    return render_template(
+        "admin/user_form.html", form=form, user=user, locked=users.is_locked(user, now())
+    ), 422 if form.errors else 200
 
 
 @bp.get("/audit")
@@ -97,18 +119,28 @@ def audit_trail():
     # is left to `verify-audit`, which the page then names.
     length = audit.length(db.session)
     checked = length <= audit.CHECK_ON_PAGE
-    return render_template("admin/audit.html", page=page, entity=entity, search=search,
-                           entity_types=[(e, e.capitalize()) for e in audit.ENTITY_TYPES],
-                           checked=checked, length=length,
-                           broken=audit.verify(db.session) if checked else None)
+    return render_template(
+        "admin/audit.html",
+        page=page,
+        entity=entity,
+        search=search,
+        entity_types=[(e, e.capitalize()) for e in audit.ENTITY_TYPES],
+        checked=checked,
+        length=length,
+        broken=audit.verify(db.session) if checked else None,
+    )
 
 
 @bp.get("/vocabularies")
 @signed_in(Role.ADMIN)
 def vocabularies_page():
     search = search_arg()
-    return render_template("admin/vocabularies.html", search=search, titles=VOCAB_TITLES,
-                           listing=vocabularies.listing(db.session, search))
+    return render_template(
+        "admin/vocabularies.html",
+        search=search,
+        titles=VOCAB_TITLES,
+        listing=vocabularies.listing(db.session, search),
+    )
 
 
 @bp.route("/vocabularies/<kind>/edit", methods=["GET", "POST"])
@@ -121,25 +153,42 @@ def edit_vocabulary(kind: str):
     form = VocabularyForm(obj=existing) if request.method == "GET" else VocabularyForm()
     form.flag.choices = choices(FLAG_CHOICES.get(kind, []))
     if request.method == "GET" and existing is not None and kind in FLAG_CHOICES:
-        form.flag.data = (existing.kind.value if kind == "lawful_bases" else
-                          "special" if existing.special else
-                          "criminal" if existing.criminal else "none")
+        form.flag.data = (
+            existing.kind.value
+            if kind == "lawful_bases"
+            else "special"
+            if existing.special
+            else "criminal"
+            if existing.criminal
+            else "none"
+        )
     if form.validate_on_submit():
         flag = form.flag.data or ""
         try:
             vocabularies.save_entry(
-                db.session, current_actor(), kind, code=form.code.data, label=form.label.data,
-                special=flag == "special", criminal=flag == "criminal",
+                db.session,
+                current_actor(),
+                kind,
+                code=form.code.data,
+                label=form.label.data,
+                special=flag == "special",
+                criminal=flag == "criminal",
                 basis_kind=flag if kind == "lawful_bases" else None,
-                active=bool(form.active.data), now=now())
+                active=bool(form.active.data),
+                now=now(),
+            )
         except (ValidationFailed, Conflict) as exc:
             attach_errors(form, exc.fields, {"kind": "flag", "special": "flag"})
         else:
             flash(f"{form.label.data} saved.", "success")
             return redirect(url_for("admin.vocabularies_page"))
-    return render_template("admin/vocabulary_form.html", form=form, kind=kind,
-                           title=VOCAB_TITLES[kind], existing=existing), \
-        422 if form.errors else 200
+    return render_template(
+        "admin/vocabulary_form.html",
+        form=form,
+        kind=kind,
+        title=VOCAB_TITLES[kind],
+        existing=existing,
+    ), 422 if form.errors else 200
 
 
 @bp.post("/users/<int:user_id>/reset-two-factor")
@@ -147,6 +196,9 @@ def edit_vocabulary(kind: str):
 def reset_two_factor(user_id: int):
     user = users.get_user(db.session, user_id)
     two_factor.reset(db.session, current_actor(), user, now=now())
-    flash(f"{user.name}'s two-factor sign-in was reset and their sessions ended. They set it "
-          "up again with a new code at their next sign-in.", "success")
+    flash(
+        f"{user.name}'s two-factor sign-in was reset and their sessions ended. They set it "
+        "up again with a new code at their next sign-in.",
+        "success",
+    )
     return redirect(url_for("admin.edit_user", user_id=user.id))

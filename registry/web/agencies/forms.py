@@ -16,34 +16,59 @@ KIND_CHOICES = choices((k.value, label) for k, label in AGENCY_KIND_LABELS.items
 
 
 class AgencyForm(FlaskForm):
-    name = StringField("Agency name", widget=GovTextInput(),
-                       validators=[InputRequired("Enter the agency's name"), Length(max=200)])
-    kind = RadioField("Kind of agency", choices=KIND_CHOICES, widget=GovRadioInput(),
-                      validators=[InputRequired("Choose the kind of agency")])
+    name = StringField(
+        "Agency name",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the agency's name"), Length(max=200)],
+    )
+    kind = RadioField(
+        "Kind of agency",
+        choices=KIND_CHOICES,
+        widget=GovRadioInput(),
+        validators=[InputRequired("Choose the kind of agency")],
+    )
     ico_registration = StringField(
-        "ICO registration number", widget=GovTextInput(),
+        "ICO registration number",
+        widget=GovTextInput(),
         description="From the ICO's register of fee payers, like Z1234567 or ZA123456",
-        validators=[InputRequired("Enter the ICO registration number")])
-    ods_code = StringField("ODS code (optional)", widget=GovTextInput(),
-                           description="NHS organisation code, for health agencies",
-                           validators=[Optional()])
-    email = StringField("Contact email address (optional)", widget=GovTextInput(),
-                        validators=[Optional()])
+        validators=[InputRequired("Enter the ICO registration number")],
+    )
+    ods_code = StringField(
+        "ODS code (optional)",
+        widget=GovTextInput(),
+        description="NHS organisation code, for health agencies",
+        validators=[Optional()],
+    )
+    email = StringField(
+        "Contact email address (optional)", widget=GovTextInput(), validators=[Optional()]
+    )
     phone = StringField("Telephone (optional)", widget=GovTextInput(), validators=[Optional()])
     address = TextAreaField("Address (optional)", widget=GovTextArea(), validators=[Optional()])
     submit = SubmitField("Save agency", widget=GovSubmitInput())
 
 
 class OfficerForm(FlaskForm):
-    role = SelectField("Role", choices=choices([("", "Choose a role")] +
-                       [(r.value, label) for r, label in OFFICER_ROLE_LABELS.items()]),
-                       widget=GovSelect(), validators=[InputRequired("Choose the officer's role")])
-    name = StringField("Full name", widget=GovTextInput(),
-                       validators=[InputRequired("Enter the officer's name")])
-    job_title = StringField("Job title", widget=GovTextInput(),
-                            validators=[InputRequired("Enter the officer's job title")])
-    email = StringField("Email address", widget=GovTextInput(),
-                        validators=[InputRequired("Enter the officer's email address")])
+    role = SelectField(
+        "Role",
+        choices=choices(
+            [("", "Choose a role")] + [(r.value, label) for r, label in OFFICER_ROLE_LABELS.items()]
+        ),
+        widget=GovSelect(),
+        validators=[InputRequired("Choose the officer's role")],
+    )
+    name = StringField(
+        "Full name", widget=GovTextInput(), validators=[InputRequired("Enter the officer's name")]
+    )
+    job_title = StringField(
+        "Job title",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the officer's job title")],
+    )
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the officer's email address")],
+    )
     phone = StringField("Telephone (optional)", widget=GovTextInput(), validators=[Optional()])
     submit = SubmitField("Save officer", widget=GovSubmitInput())
 

@@ -36,13 +36,15 @@ def submit_agreement(agreement_id: int):
         agreement = lifecycle.submit(db.session, current_actor(), agreement_id, now=now())
     except ValidationFailed as exc:
         problems = "; ".join(exc.fields.values())
-        flash(f"The draft cannot be submitted yet: {problems}. Edit the draft to fix it.",
-              "error")
+        flash(f"The draft cannot be submitted yet: {problems}. Edit the draft to fix it.", "error")
         return _back(agreement_id)
     except Conflict as exc:
         return _conflict(agreement_id, exc)
-    flash(f"{agreement.reference} version {agreement.latest.number} has been sent to every "
-          "party's signatories.", "success")
+    flash(
+        f"{agreement.reference} version {agreement.latest.number} has been sent to every "
+        "party's signatories.",
+        "success",
+    )
     return _back(agreement_id)
 
 
@@ -53,8 +55,10 @@ def sign_agreement(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
     version = agreement.latest
     actor = current_actor()
-    policy.require(policy.may_sign_for(actor, [p.agency_id for p in version.parties]),
-                   f"Your agency is not a party to {agreement.reference}")
+    policy.require(
+        policy.may_sign_for(actor, [p.agency_id for p in version.parties]),
+        f"Your agency is not a party to {agreement.reference}",
+    )
     form = SignForm()
     if form.validate_on_submit():
         try:
@@ -63,34 +67,44 @@ def sign_agreement(agreement_id: int):
             return _conflict(agreement.id, exc)
         agreement = get_agreement(db.session, agreement_id)
         done = " It is now in force." if agreement.current is agreement.latest else ""
-        flash(f"You have signed {agreement.reference} version {version.number} for "
-              f"your agency.{done}", "success")
+        flash(
+            f"You have signed {agreement.reference} version {version.number} for "
+            f"your agency.{done}",
+            "success",
+        )
         return _back(agreement.id)
-    return render_template("agreements/sign.html", form=form, agreement=agreement,
-                           version=version, labels=vocabularies.labels(db.session),
-                           where=standing(agreement, today(), status_settings())), \
-        422 if form.errors else 200
+    return render_template(
+        "agreements/sign.html",
+        form=form,
+        agreement=agreement,
+        version=version,
+        labels=vocabularies.labels(db.session),
+        where=standing(agreement, today(), status_settings()),
+    ), 422 if form.errors else 200
 
 
 @bp.route("/<int:agreement_id>/decline", methods=["GET", "POST"])
 @signed_in(Role.SIGNATORY)
 def decline_agreement(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
-    policy.require(policy.may_sign_for(current_actor(),
-                                       [p.agency_id for p in agreement.latest.parties]),
-                   f"Your agency is not a party to {agreement.reference}")
+    policy.require(
+        policy.may_sign_for(current_actor(), [p.agency_id for p in agreement.latest.parties]),
+        f"Your agency is not a party to {agreement.reference}",
+    )
     form = DeclineForm()
     if form.validate_on_submit():
         try:
-            lifecycle.decline(db.session, current_actor(), agreement.id, form.comment.data,
-                              now=now())
+            lifecycle.decline(
+                db.session, current_actor(), agreement.id, form.comment.data, now=now()
+            )
         except Conflict as exc:
             return _conflict(agreement.id, exc)
         except ValidationFailed as exc:
             attach_errors(form, exc.fields)
         else:
-            flash(f"You declined to sign {agreement.reference}; it has gone back to draft.",
-                  "success")
+            flash(
+                f"You declined to sign {agreement.reference}; it has gone back to draft.", "success"
+            )
             return _back(agreement.id)
     return _reason_page("agreements/decline.html", form, agreement)
 
@@ -104,8 +118,11 @@ def amend_agreement(agreement_id: int):
         version = lifecycle.amend(db.session, current_actor(), agreement_id, now=now())
     except Conflict as exc:
         return _conflict(agreement_id, exc)
-    flash(f"Version {version.number} opened as a draft. The version in force stays in force "
-          "until every party signs the new one.", "success")
+    flash(
+        f"Version {version.number} opened as a draft. The version in force stays in force "
+        "until every party signs the new one.",
+        "success",
+    )
     return redirect(url_for("agreements.edit_agreement", agreement_id=agreement_id))
 
 
@@ -113,24 +130,36 @@ def amend_agreement(agreement_id: int):
 @signed_in(Role.ADMIN, Role.IG_LEAD)
 def review_agreement(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
-    policy.require(policy.may_review(current_actor(), agreement.owner_agency_id),
-                   f"Only the owning agency's IG lead can review {agreement.reference}")
+    policy.require(
+        policy.may_review(current_actor(), agreement.owner_agency_id),
+        f"Only the owning agency's IG lead can review {agreement.reference}",
+    )
     form = ReviewForm()
     if form.validate_on_submit():
         try:
-            review = lifecycle.review(db.session, current_actor(), agreement.id,
-                                      outcome=form.outcome.data, notes=form.notes.data,
-                                      today=today(), now=now())
+            review = lifecycle.review(
+                db.session,
+                current_actor(),
+                agreement.id,
+                outcome=form.outcome.data,
+                notes=form.notes.data,
+                today=today(),
+                now=now(),
+            )
         except Conflict as exc:
             return _conflict(agreement.id, exc)
         except ValidationFailed as exc:
             attach_errors(form, exc.fields)
         else:
-            messages = {"continue": "Review recorded. The next review is due on {date}.",
-                        "amend": "Review recorded and a new version opened for amendment.",
-                        "terminate": "Review recorded and the agreement terminated."}
-            flash(messages[review.outcome.value].format(date=long_date(review.new_review_date)),
-                  "success")
+            messages = {
+                "continue": "Review recorded. The next review is due on {date}.",
+                "amend": "Review recorded and a new version opened for amendment.",
+                "terminate": "Review recorded and the agreement terminated.",
+            }
+            flash(
+                messages[review.outcome.value].format(date=long_date(review.new_review_date)),
+                "success",
+            )
             if review.outcome.value == "amend":
                 return redirect(url_for("agreements.edit_agreement", agreement_id=agreement.id))
             return _back(agreement.id)
@@ -143,13 +172,22 @@ def withdraw_agreement(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
     actor = current_actor()
     version = agreement.current or agreement.latest
-    policy.require(policy.may_give_notice(actor, [p.agency_id for p in version.parties]),
-                   f"Your agency is not a party to {agreement.reference}")
+    policy.require(
+        policy.may_give_notice(actor, [p.agency_id for p in version.parties]),
+        f"Your agency is not a party to {agreement.reference}",
+    )
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            lifecycle.withdraw(db.session, actor, agreement.id, agency_id=actor.agency_id,
-                               effective_on=form.effective_on.data, today=today(), now=now())
+            lifecycle.withdraw(
+                db.session,
+                actor,
+                agreement.id,
+                agency_id=actor.agency_id,
+                effective_on=form.effective_on.data,
+                today=today(),
+                now=now(),
+            )
         except Conflict as exc:
             return _conflict(agreement.id, exc)
         except ValidationFailed as exc:
@@ -163,14 +201,16 @@ def withdraw_agreement(agreement_id: int):
 def _status_action(agreement_id: int, action: str):
     agreement = get_agreement(db.session, agreement_id)
     actor = current_actor()
-    allowed = (policy.may_suspend(actor) if action in ("suspend", "resume")
-               else policy.may_terminate(actor, agreement.owner_agency_id))
+    allowed = (
+        policy.may_suspend(actor)
+        if action in ("suspend", "resume")
+        else policy.may_terminate(actor, agreement.owner_agency_id)
+    )
     policy.require(allowed, f"You cannot {action} {agreement.reference}")
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            getattr(lifecycle, action)(db.session, actor, agreement.id, form.reason.data,
-                                       now=now())
+            getattr(lifecycle, action)(db.session, actor, agreement.id, form.reason.data, now=now())
         except Conflict as exc:
             return _conflict(agreement.id, exc)
         except ValidationFailed as exc:
@@ -202,6 +242,10 @@ def terminate_agreement(agreement_id: int):
 
 def _reason_page(template: str, form, agreement, **extra):
     status = 422 if form.errors else 200
-    return render_template(template, form=form, agreement=agreement,
-                           where=standing(agreement, today(), status_settings()),
-                           **extra), status
+    return render_template(
+        template,
+        form=form,
+        agreement=agreement,
+        where=standing(agreement, today(), status_settings()),
+        **extra,
+    ), status

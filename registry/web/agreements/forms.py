@@ -31,18 +31,34 @@ class StartForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    tier = RadioField("Which tier is this agreement?", widget=GovRadioInput(),
-                      choices=choices([
-                          ("1", "Tier 1: an overarching protocol for the partnership"),
-                          ("2", "Tier 2: an agreement for one purpose, like MASH or MARAC"),
-                          ("3", "Tier 3: one operational flow between named agencies")]),
-                      validators=[InputRequired("Choose the tier")])
-    parent_id = SelectField("Which agreement does it sit under?", widget=GovSelect(),
-                            description="Tier 2 agreements sit under a tier 1 protocol; "
-                                        "tier 3 agreements under a tier 2 agreement",
-                            validators=[Optional()], choices=[], validate_choice=False)
-    owner_agency_id = SelectField("Which agency owns it?", widget=ListOfAgencies(),
-                                  validators=[Optional()], choices=[], validate_choice=False)
+    tier = RadioField(
+        "Which tier is this agreement?",
+        widget=GovRadioInput(),
+        choices=choices(
+            [
+                ("1", "Tier 1: an overarching protocol for the partnership"),
+                ("2", "Tier 2: an agreement for one purpose, like MASH or MARAC"),
+                ("3", "Tier 3: one operational flow between named agencies"),
+            ]
+        ),
+        validators=[InputRequired("Choose the tier")],
+    )
+    parent_id = SelectField(
+        "Which agreement does it sit under?",
+        widget=GovSelect(),
+        description="Tier 2 agreements sit under a tier 1 protocol; "
+        "tier 3 agreements under a tier 2 agreement",
+        validators=[Optional()],
+        choices=[],
+        validate_choice=False,
+    )
+    owner_agency_id = SelectField(
+        "Which agency owns it?",
+        widget=ListOfAgencies(),
+        validators=[Optional()],
+        choices=[],
+        validate_choice=False,
+    )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
@@ -50,37 +66,68 @@ class AgreementForm(FlaskForm):
     # The agreement's lock_version when the form was opened: a save over someone else's
     # later save is refused (services/agreements.update_draft).
     lock_version = HiddenField()
-    title = StringField("Title", widget=GovTextInput(),
-                        validators=[InputRequired("Enter a title"), Length(max=200)])
-    disclosers = SelectMultipleField("Agencies that may disclose", widget=TicksOfAgencies(),
-                                     choices=[], validate_choice=False)
-    receivers = SelectMultipleField("Agencies that may receive", widget=TicksOfAgencies(),
-                                    choices=[], validate_choice=False)
-    purposes = SelectMultipleField("Purposes", widget=GovCheckboxesInput(), choices=[],
-                                   validate_choice=False)
-    data_categories = SelectMultipleField("Data categories", widget=GovCheckboxesInput(),
-                                          choices=[], validate_choice=False)
+    title = StringField(
+        "Title", widget=GovTextInput(), validators=[InputRequired("Enter a title"), Length(max=200)]
+    )
+    disclosers = SelectMultipleField(
+        "Agencies that may disclose", widget=TicksOfAgencies(), choices=[], validate_choice=False
+    )
+    receivers = SelectMultipleField(
+        "Agencies that may receive", widget=TicksOfAgencies(), choices=[], validate_choice=False
+    )
+    purposes = SelectMultipleField(
+        "Purposes", widget=GovCheckboxesInput(), choices=[], validate_choice=False
+    )
+    data_categories = SelectMultipleField(
+        "Data categories", widget=GovCheckboxesInput(), choices=[], validate_choice=False
+    )
     lawful_bases = SelectMultipleField(
-        "Lawful bases", widget=GovCheckboxesInput(), choices=[], validate_choice=False,
+        "Lawful bases",
+        widget=GovCheckboxesInput(),
+        choices=[],
+        validate_choice=False,
         description="At least one Article 6 basis; an Article 9 condition for special category "
-                    "data; a Schedule 1 condition for criminal offence data")
-    data_subjects = TextAreaField("Whose information (data subjects)", widget=GovTextArea(),
-                                  validators=[Optional(), Length(max=5000)])
-    retention = TextAreaField("How long information is kept", widget=GovTextArea(),
-                              validators=[Optional(), Length(max=5000)])
-    security = TextAreaField("How information is kept and sent securely", widget=GovTextArea(),
-                             validators=[Optional(), Length(max=5000)])
-    effective_from = DateField("Date it takes effect", description="For example, 1 4 2027",
-                               required_message="Enter the date the agreement takes effect")
+        "data; a Schedule 1 condition for criminal offence data",
+    )
+    data_subjects = TextAreaField(
+        "Whose information (data subjects)",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=5000)],
+    )
+    retention = TextAreaField(
+        "How long information is kept",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=5000)],
+    )
+    security = TextAreaField(
+        "How information is kept and sent securely",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=5000)],
+    )
+    effective_from = DateField(
+        "Date it takes effect",
+        description="For example, 1 4 2027",
+        required_message="Enter the date the agreement takes effect",
+    )
     review_period_months = IntegerField(
-        "Review period in months", widget=GovTextInput(), default=12,
-        validators=[InputRequired("Enter the review period in months"),
-                    NumberRange(1, 60, "Review period must be between 1 and 60 months")])
-    review_date = DateField("Review date (optional)", required=False,
-                            description="Leave blank for the review period after the date "
-                                        "it takes effect")
-    end_date = DateField("End date (optional)", required=False,
-                         description="Only if the agreement stops on a known date")
+        "Review period in months",
+        widget=GovTextInput(),
+        default=12,
+        validators=[
+            InputRequired("Enter the review period in months"),
+            NumberRange(1, 60, "Review period must be between 1 and 60 months"),
+        ],
+    )
+    review_date = DateField(
+        "Review date (optional)",
+        required=False,
+        description="Leave blank for the review period after the date it takes effect",
+    )
+    end_date = DateField(
+        "End date (optional)",
+        required=False,
+        description="Only if the agreement stops on a known date",
+    )
     submit = SubmitField("Save draft", widget=GovSubmitInput())
 
 
@@ -92,42 +139,55 @@ class SignForm(FlaskForm):
     declaration = BooleanField(
         "I am authorised to sign for my agency and I agree to the content shown above",
         widget=GovCheckboxInput(),
-        validators=[InputRequired("Confirm that you are authorised and agree to the content")])
+        validators=[InputRequired("Confirm that you are authorised and agree to the content")],
+    )
     submit = SubmitField("Sign this agreement", widget=GovSubmitInput())
 
 
 class DeclineForm(FlaskForm):
-    comment = TextAreaField("Why are you declining to sign?", widget=GovCharacterCount(),
-                            description="The information governance lead who owns the "
-                                        "agreement will see this",
-                            validators=[InputRequired("Say why you are declining to sign"),
-                                        Length(max=2000)])
+    comment = TextAreaField(
+        "Why are you declining to sign?",
+        widget=GovCharacterCount(),
+        description="The information governance lead who owns the agreement will see this",
+        validators=[InputRequired("Say why you are declining to sign"), Length(max=2000)],
+    )
     submit = SubmitField("Decline to sign", widget=GovSubmitInput())
 
 
 class ReviewForm(FlaskForm):
-    outcome = RadioField("What is the outcome of the review?", widget=GovRadioInput(),
-                         choices=choices([
-                             ("continue", "Continue: the agreement stays as it is and the "
-                                          "review date moves on"),
-                             ("amend", "Amend: open a new version to change it"),
-                             ("terminate", "Terminate: the agreement ends")]),
-                         validators=[InputRequired("Choose the outcome of the review")])
-    notes = TextAreaField("What did the review find?", widget=GovTextArea(),
-                          validators=[InputRequired("Say what the review found"),
-                                      Length(max=5000)])
+    outcome = RadioField(
+        "What is the outcome of the review?",
+        widget=GovRadioInput(),
+        choices=choices(
+            [
+                ("continue", "Continue: the agreement stays as it is and the review date moves on"),
+                ("amend", "Amend: open a new version to change it"),
+                ("terminate", "Terminate: the agreement ends"),
+            ]
+        ),
+        validators=[InputRequired("Choose the outcome of the review")],
+    )
+    notes = TextAreaField(
+        "What did the review find?",
+        widget=GovTextArea(),
+        validators=[InputRequired("Say what the review found"), Length(max=5000)],
+    )
     submit = SubmitField("Record review", widget=GovSubmitInput())
 
 
 class WithdrawForm(FlaskForm):
-    effective_on = DateField("From which date does your agency withdraw?",
-                             required_message="Enter the date your agency withdraws from",
-                             description="Today or later. From that date the agreement no "
-                                         "longer covers your agency.")
+    effective_on = DateField(
+        "From which date does your agency withdraw?",
+        required_message="Enter the date your agency withdraws from",
+        description="Today or later. From that date the agreement no longer covers your agency.",
+    )
     submit = SubmitField("Give notice of withdrawal", widget=GovSubmitInput())
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField("Reason", widget=GovTextArea(),
-                           validators=[InputRequired("Give the reason"), Length(max=2000)])
+    reason = TextAreaField(
+        "Reason",
+        widget=GovTextArea(),
+        validators=[InputRequired("Give the reason"), Length(max=2000)],
+    )
     submit = SubmitField("Confirm", widget=GovSubmitInput())

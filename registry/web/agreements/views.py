@@ -32,8 +32,12 @@ from ..settings import status_settings
 from . import bp
 from .forms import AgreementForm, ConfirmForm, StartForm
 
-ALIASES = {"parties": "disclosers", "owner_agency_id": "title", "tier": "title",
-           "parent_id": "title"}
+ALIASES = {
+    "parties": "disclosers",
+    "owner_agency_id": "title",
+    "tier": "title",
+    "parent_id": "title",
+}
 
 
 def _int_arg(name: str) -> int | None:
@@ -57,9 +61,15 @@ def list_agreements():
     page = find_agreements(db.session, filters, today=today(), settings=settings, **page_args())
     rows = [(a, standing(a, today(), settings)) for a in page.items]
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("agreements/list.html", page=page, rows=rows, filters=filters,
-                           args=args, agencies=agency_service.all_agency_names(db.session),
-                           labels=vocabularies.labels(db.session))
+    return render_template(
+        "agreements/list.html",
+        page=page,
+        rows=rows,
+        filters=filters,
+        args=args,
+        agencies=agency_service.all_agency_names(db.session),
+        labels=vocabularies.labels(db.session),
+    )
 
 
 @bp.get("/<int:agreement_id>")
@@ -74,23 +84,34 @@ def show_agreement(agreement_id: int):
     party_ids = [p.agency_id for p in latest.parties]
     may_manage = policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id)
     return render_template(
-        "agreements/show.html", agreement=agreement, where=where, latest=latest, shown=shown,
-        chain=ancestors(agreement), children=children(db.session, agreement),
-        amendments=amendments(agreement), labels=vocabularies.labels(db.session),
+        "agreements/show.html",
+        agreement=agreement,
+        where=where,
+        latest=latest,
+        shown=shown,
+        chain=ancestors(agreement),
+        children=children(db.session, agreement),
+        amendments=amendments(agreement),
+        labels=vocabularies.labels(db.session),
         agencies={p.agency_id: p.agency.name for v in agreement.versions for p in v.parties},
         history=audit.history(db.session, "agreement", agreement.id),
         issued=pdf_issue.issued(db.session, agreement.id),
         may_manage=may_manage,
-        may_sign=(latest.status == VersionStatus.AWAITING_SIGNATURES
-                  and policy.may_sign_for(actor, party_ids)
-                  and latest.signature_for(actor.agency_id) is None),
+        may_sign=(
+            latest.status == VersionStatus.AWAITING_SIGNATURES
+            and policy.may_sign_for(actor, party_ids)
+            and latest.signature_for(actor.agency_id) is None
+        ),
         may_review=policy.may_review(actor, agreement.owner_agency_id),
-        may_withdraw=(actor.agency_id in party_ids and policy.may_withdraw(actor, actor.agency_id)
-                      and not any(w.agency_id == actor.agency_id
-                                  for w in agreement.withdrawals)),
+        may_withdraw=(
+            actor.agency_id in party_ids
+            and policy.may_withdraw(actor, actor.agency_id)
+            and not any(w.agency_id == actor.agency_id for w in agreement.withdrawals)
+        ),
         may_suspend=policy.may_suspend(actor),
         may_terminate=policy.may_terminate(actor, agreement.owner_agency_id),
-        confirm=ConfirmForm())
+        confirm=ConfirmForm(),
+    )
 
 
 def _start_choices(form: StartForm, tier: int | None) -> None:
@@ -99,20 +120,30 @@ def _start_choices(form: StartForm, tier: int | None) -> None:
     tiers = [tier] if tier in (2, 3) else [] if tier == 1 else [2, 3]
     if not actor.has(Role.IG_LEAD):
         tiers = []  # tiers 2 and 3 are drafted by the owning agency's IG lead only
-    parents = [row for t in tiers for row in parents_for(db.session, t, today(),
-                                                          status_settings(), actor.agency_id)]
-    form.parent_id.choices = choices([("", "Choose an agreement")] + [
-        (i, f"{reference} {title} (tier {parent_tier})")
-        for i, reference, title, parent_tier in parents])
+    parents = [
+        row
+        for t in tiers
+        for row in parents_for(db.session, t, today(), status_settings(), actor.agency_id)
+    ]
+    form.parent_id.choices = choices(
+        [("", "Choose an agreement")]
+        + [
+            (i, f"{reference} {title} (tier {parent_tier})")
+            for i, reference, title, parent_tier in parents
+        ]
+    )
     if tiers and not parents:
         form.parent_id.description = (
             "Your agency is not a party to any agreement in force that this one could sit "
             "under (a tier 1 protocol for tier 2; a tier 2 agreement for tier 3). An "
             "agreement covers only agencies that are parties of every agreement above it: "
-            "ask that agreement's owner to add your agency first.")
+            "ask that agreement's owner to add your agency first."
+        )
     if actor.has(Role.ADMIN):
-        form.owner_agency_id.choices = choices([("", "Choose an agency")] + [
-            (i, name) for i, name in agency_service.all_agency_names(db.session).items()])
+        form.owner_agency_id.choices = choices(
+            [("", "Choose an agency")]
+            + [(i, name) for i, name in agency_service.all_agency_names(db.session).items()]
+        )
 
 
 @bp.get("/new")
@@ -133,14 +164,18 @@ def new_agreement():
     if owner_id is None:
         problems["owner_agency_id"] = "Choose the agency that owns the agreement"
     elif not policy.may_draft(actor, tier, owner_id):
-        problems["tier"] = ("The administrator drafts tier 1 protocols only; tier 2 and 3 "
-                            "agreements are drafted by the owning agency's IG lead")
+        problems["tier"] = (
+            "The administrator drafts tier 1 protocols only; tier 2 and 3 "
+            "agreements are drafted by the owning agency's IG lead"
+        )
     if problems:
         attach_errors(start, problems)
-        return render_template("agreements/start.html", form=start,
-                               is_admin=actor.has(Role.ADMIN)), 422
-    return _details_page(AgreementForm(), tier=tier, parent_id=_int_arg("parent_id"),
-                         owner_id=owner_id)
+        return render_template(
+            "agreements/start.html", form=start, is_admin=actor.has(Role.ADMIN)
+        ), 422
+    return _details_page(
+        AgreementForm(), tier=tier, parent_id=_int_arg("parent_id"), owner_id=owner_id
+    )
 
 
 @bp.post("/new")
@@ -148,19 +183,32 @@ def new_agreement():
 def create_agreement():
     form = AgreementForm()
     tier, parent_id = _int_arg("tier"), _int_arg("parent_id")
-    owner_id = _int_arg("owner_agency_id") if current_actor().has(Role.ADMIN) \
+    owner_id = (
+        _int_arg("owner_agency_id")
+        if current_actor().has(Role.ADMIN)
         else current_actor().agency_id
+    )
     _choices(form, tier, parent_id)
     if form.validate_on_submit():
         try:
-            agreement = service.create_draft(db.session, current_actor(), {
-                "tier": tier, "parent_id": parent_id, "owner_agency_id": owner_id,
-                **_content(form)}, now=now())
+            agreement = service.create_draft(
+                db.session,
+                current_actor(),
+                {
+                    "tier": tier,
+                    "parent_id": parent_id,
+                    "owner_agency_id": owner_id,
+                    **_content(form),
+                },
+                now=now(),
+            )
         except ValidationFailed as exc:
             attach_errors(form, exc.fields, ALIASES)
         else:
-            flash(f"Draft {agreement.reference} saved. Check it, then submit it for signature.",
-                  "success")
+            flash(
+                f"Draft {agreement.reference} saved. Check it, then submit it for signature.",
+                "success",
+            )
             return redirect(url_for("agreements.show_agreement", agreement_id=agreement.id))
     elif request.method == "POST" and tier in (1, 2, 3) and owner_id:
         _add_rule_problems(form, tier, owner_id, parent_id)
@@ -171,10 +219,10 @@ def create_agreement():
 @signed_in(Role.ADMIN, Role.IG_LEAD)
 def edit_agreement(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
-    policy.require(policy.may_manage_agreement(current_actor(), agreement.tier,
-                                               agreement.owner_agency_id),
-                   f"Only the owning agency's information governance lead can edit "
-                   f"{agreement.reference}")
+    policy.require(
+        policy.may_manage_agreement(current_actor(), agreement.tier, agreement.owner_agency_id),
+        f"Only the owning agency's information governance lead can edit {agreement.reference}",
+    )
     version = agreement.latest
     if request.method == "GET":
         form = AgreementForm(formdata=None, obj=version)
@@ -188,9 +236,14 @@ def edit_agreement(agreement_id: int):
     if form.validate_on_submit():
         shown = form.lock_version.data
         try:
-            service.update_draft(db.session, current_actor(), agreement.id, _content(form),
-                                 now=now(), lock_version=int(shown) if shown and
-                                 shown.isdigit() else None)
+            service.update_draft(
+                db.session,
+                current_actor(),
+                agreement.id,
+                _content(form),
+                now=now(),
+                lock_version=int(shown) if shown and shown.isdigit() else None,
+            )
         except ValidationFailed as exc:
             attach_errors(form, exc.fields, ALIASES)
         except Conflict as exc:
@@ -203,36 +256,51 @@ def edit_agreement(agreement_id: int):
             return redirect(url_for("agreements.show_agreement", agreement_id=agreement.id))
     elif request.method == "POST":
         _add_rule_problems(form, agreement.tier, agreement.owner_agency_id, agreement.parent_id)
-    return _details_page(form, tier=agreement.tier, parent_id=agreement.parent_id,
-                         owner_id=agreement.owner_agency_id, agreement=agreement,
-                         status=409 if conflict else 422 if form.errors else 200)
+    return _details_page(
+        form,
+        tier=agreement.tier,
+        parent_id=agreement.parent_id,
+        owner_id=agreement.owner_agency_id,
+        agreement=agreement,
+        status=409 if conflict else 422 if form.errors else 200,
+    )
 
 
-def _add_rule_problems(form: AgreementForm, tier: int, owner_id: int,
-                       parent_id: int | None) -> None:
+def _add_rule_problems(
+    form: AgreementForm, tier: int, owner_id: int, parent_id: int | None
+) -> None:
     """The form stopped at its own checks; add what the tier rules say too, so the user
     sees every problem at once."""
-    content = service.build_content({**_content(form), "parent_id": parent_id}, tier=tier,
-                                    owner_agency_id=owner_id)
+    content = service.build_content(
+        {**_content(form), "parent_id": parent_id}, tier=tier, owner_agency_id=owner_id
+    )
     found = service.problems(db.session, content)
-    attach_errors(form, {k: v for k, v in found.items()
-                         if not getattr(form, ALIASES.get(k, k)).errors}, ALIASES)
+    attach_errors(
+        form,
+        {k: v for k, v in found.items() if not getattr(form, ALIASES.get(k, k)).errors},
+        ALIASES,
+    )
 
 
 def _content(form: AgreementForm) -> dict:
     disclosers = {int(i) for i in form.disclosers.data or [] if str(i).isdigit()}
     receivers = {int(i) for i in form.receivers.data or [] if str(i).isdigit()}
     return {
-        "title": form.title.data or "", "purposes": form.purposes.data or [],
+        "title": form.title.data or "",
+        "purposes": form.purposes.data or [],
         "data_categories": form.data_categories.data or [],
         "lawful_bases": form.lawful_bases.data or [],
-        "data_subjects": form.data_subjects.data or "", "retention": form.retention.data or "",
-        "security": form.security.data or "", "effective_from": form.effective_from.data,
-        "review_date": form.review_date.data, "end_date": form.end_date.data,
+        "data_subjects": form.data_subjects.data or "",
+        "retention": form.retention.data or "",
+        "security": form.security.data or "",
+        "effective_from": form.effective_from.data,
+        "review_date": form.review_date.data,
+        "end_date": form.end_date.data,
         "review_period_months": form.review_period_months.data,
-        "parties": [{"agency_id": i, "may_disclose": i in disclosers,
-                     "may_receive": i in receivers}
-                    for i in sorted(disclosers | receivers)],
+        "parties": [
+            {"agency_id": i, "may_disclose": i in disclosers, "may_receive": i in receivers}
+            for i in sorted(disclosers | receivers)
+        ],
     }
 
 
@@ -242,22 +310,27 @@ def _choices(form: AgreementForm, tier: int | None, parent_id: int | None) -> No
     listing = vocabularies.listing(db.session)
     parent_view = service.parent_view(db.session, parent_id)
     names = agency_service.all_agency_names(db.session)
-    agency_ids = list(names) if parent_view is None else [
-        i for i in names if i in parent_view.party_ids]
+    agency_ids = (
+        list(names) if parent_view is None else [i for i in names if i in parent_view.party_ids]
+    )
 
     def chosen(field):
         return set(field.data or [])
 
     def allowed(entries, field, within=None):
-        return choices((e.code, e.label) for e in entries
-                       if (e.active or e.code in chosen(field))
-                       and (within is None or e.code in within))
+        return choices(
+            (e.code, e.label)
+            for e in entries
+            if (e.active or e.code in chosen(field)) and (within is None or e.code in within)
+        )
 
     narrow = parent_view if tier == 3 else None
-    form.purposes.choices = allowed(listing["purposes"], form.purposes,
-                                    narrow.purposes if narrow else None)
-    form.data_categories.choices = allowed(listing["data_categories"], form.data_categories,
-                                           narrow.data_categories if narrow else None)
+    form.purposes.choices = allowed(
+        listing["purposes"], form.purposes, narrow.purposes if narrow else None
+    )
+    form.data_categories.choices = allowed(
+        listing["data_categories"], form.data_categories, narrow.data_categories if narrow else None
+    )
     form.lawful_bases.choices = allowed(listing["lawful_bases"], form.lawful_bases)
     party_choices = choices((i, names[i]) for i in agency_ids)
     form.disclosers.choices = party_choices
@@ -269,10 +342,15 @@ def _details_page(form, *, tier, parent_id, owner_id, agreement=None, status=200
         _choices(form, tier, parent_id)
     parent = get_agreement(db.session, parent_id) if parent_id else None
     owner = db.session.get(Agency, owner_id) if owner_id else None
-    return render_template("agreements/form.html", form=form, tier=tier, parent=parent,
-                           owner=owner, agreement=agreement,
-                           query={"tier": tier, "parent_id": parent_id or "",
-                                  "owner_agency_id": owner_id or ""}), status
+    return render_template(
+        "agreements/form.html",
+        form=form,
+        tier=tier,
+        parent=parent,
+        owner=owner,
+        agreement=agreement,
+        query={"tier": tier, "parent_id": parent_id or "", "owner_agency_id": owner_id or ""},
+    ), status
 
 
 @bp.get("/<int:agreement_id>/pdf")
@@ -282,23 +360,28 @@ def download_pdf(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
     shown = _int_arg("version") or agreement.latest.number
     body = pdf_issue.pdf_for(db.session, agreement, shown)
-    return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f"inline; filename={agreement.reference}-v{shown}.pdf"})
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"inline; filename={agreement.reference}-v{shown}.pdf"},
+    )
 
 
 @bp.get("/<int:agreement_id>/issued/<int:pdf_id>.pdf")
 @signed_in()
 def download_issued_pdf(agreement_id: int, pdf_id: int):
     """A sealed PDF exactly as it was issued (earlier issues stay downloadable)."""
-    found = next((p for p in pdf_issue.issued(db.session, agreement_id) if p.id == pdf_id),
-                 None)
+    found = next((p for p in pdf_issue.issued(db.session, agreement_id) if p.id == pdf_id), None)
     if found is None:
         abort(404)
     # A file to keep or send on, named so that it can be told apart from other issues.
     agreement = get_agreement(db.session, agreement_id)
     name = f"{agreement.reference}-v{found.version_number}-sealed-{found.sha256[:8]}.pdf"
-    return Response(found.pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f"attachment; filename={name}"})
+    return Response(
+        found.pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
 
 
 @bp.get("/reviews")
@@ -308,16 +391,28 @@ def review_calendar():
     actor = current_actor()
     search = search_arg()
     status = next((s for s in reviews.LIVE if s.value == request.args.get("status")), None)
-    page = reviews.upcoming_page(db.session, actor.agency_id, today=today(),
-                                 settings=status_settings(), search=search, status=status,
-                                 **page_args())
+    page = reviews.upcoming_page(
+        db.session,
+        actor.agency_id,
+        today=today(),
+        settings=status_settings(),
+        search=search,
+        status=status,
+        **page_args(),
+    )
     feed = None
     if actor.has(Role.IG_LEAD) and actor.agency_id is not None:
         token = reviews.calendar_token(db.session, actor.agency_id)
         feed = url_for("public.review_feed", token=token, _external=True)
-    return render_template("agreements/reviews.html", page=page, feed=feed, search=search,
-                           status=status, confirm=ConfirmForm(),
-                           statuses=[(s.value, EFFECTIVE_STATUS_LABELS[s]) for s in reviews.LIVE])
+    return render_template(
+        "agreements/reviews.html",
+        page=page,
+        feed=feed,
+        search=search,
+        status=status,
+        confirm=ConfirmForm(),
+        statuses=[(s.value, EFFECTIVE_STATUS_LABELS[s]) for s in reviews.LIVE],
+    )
 
 
 @bp.post("/reviews/new-calendar-link")

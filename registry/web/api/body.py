@@ -27,7 +27,8 @@ class Body:
         for name, value in data.items():
             if _has_nul(name) or _has_nul(value):
                 self.errors[str(name).replace("\x00", "")] = (
-                    "must not contain NUL characters (\\u0000)")
+                    "must not contain NUL characters (\\u0000)"
+                )
 
     def has(self, name: str) -> bool:
         return name in self.data
@@ -85,8 +86,11 @@ class Body:
         if self._missing(name, required):
             return None
         value = self.data[name]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value) \
-                or len(value) > 200:
+        if (
+            not isinstance(value, list)
+            or not all(isinstance(v, str) for v in value)
+            or len(value) > 200
+        ):
             self.errors[name] = f"{name} must be a list of codes"
             return None
         return value
@@ -96,9 +100,14 @@ class Body:
         if self._missing(name, False):
             return None
         value = self.data[name]
-        if not isinstance(value, dict) or len(value) > 50 or not all(
+        if (
+            not isinstance(value, dict)
+            or len(value) > 50
+            or not all(
                 isinstance(k, str) and isinstance(v, str) and len(v) <= 100
-                for k, v in value.items()):
+                for k, v in value.items()
+            )
+        ):
             self.errors[name] = f"{name} must be an object of short text answers"
             return None
         return value
@@ -112,19 +121,28 @@ class Body:
             return None
         parties = []
         for index, item in enumerate(value):
-            ok = (isinstance(item, dict) and isinstance(item.get("agency_id"), int)
-                  and not isinstance(item.get("agency_id"), bool)
-                  and isinstance(item.get("may_disclose", False), bool)
-                  and isinstance(item.get("may_receive", False), bool)
-                  and isinstance(item.get("role") or "", str))
+            ok = (
+                isinstance(item, dict)
+                and isinstance(item.get("agency_id"), int)
+                and not isinstance(item.get("agency_id"), bool)
+                and isinstance(item.get("may_disclose", False), bool)
+                and isinstance(item.get("may_receive", False), bool)
+                and isinstance(item.get("role") or "", str)
+            )
             if not ok:
-                self.errors[name] = (f"{name}[{index}] must be an object with agency_id, "
-                                     "may_disclose and may_receive")
+                self.errors[name] = (
+                    f"{name}[{index}] must be an object with agency_id, "
+                    "may_disclose and may_receive"
+                )
                 return None
-            parties.append({"agency_id": item["agency_id"],
-                            "may_disclose": item.get("may_disclose", False),
-                            "may_receive": item.get("may_receive", False),
-                            "role": (item.get("role") or "")[:200]})
+            parties.append(
+                {
+                    "agency_id": item["agency_id"],
+                    "may_disclose": item.get("may_disclose", False),
+                    "may_receive": item.get("may_receive", False),
+                    "role": (item.get("role") or "")[:200],
+                }
+            )
         return parties
 
     def check(self, values: dict[str, Any] | None = None, rules=None) -> None:

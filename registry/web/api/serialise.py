@@ -15,21 +15,42 @@ def _iso(value) -> str | None:
 
 
 def user(u: User) -> dict[str, Any]:
-    return {"id": u.id, "email": u.email, "name": u.name, "job_title": u.job_title,
-            "agency_id": u.agency_id, "roles": sorted(r.value for r in u.roles),
-            "active": u.active}
+    return {
+        "id": u.id,
+        "email": u.email,
+        "name": u.name,
+        "job_title": u.job_title,
+        "agency_id": u.agency_id,
+        "roles": sorted(r.value for r in u.roles),
+        "active": u.active,
+    }
 
 
 def agency(a: Agency) -> dict[str, Any]:
-    return {"id": a.id, "name": a.name, "kind": a.kind.value,
-            "ico_registration": a.ico_registration, "ods_code": a.ods_code, "email": a.email,
-            "phone": a.phone, "address": a.address}
+    return {
+        "id": a.id,
+        "name": a.name,
+        "kind": a.kind.value,
+        "ico_registration": a.ico_registration,
+        "ods_code": a.ods_code,
+        "email": a.email,
+        "phone": a.phone,
+        "address": a.address,
+    }
 
 
 def officer(o: Officer) -> dict[str, Any]:
-    return {"id": o.id, "agency_id": o.agency_id, "role": o.role.value, "name": o.name,
-            "job_title": o.job_title, "email": o.email, "phone": o.phone,
-            "started_on": _iso(o.started_on), "ended_on": _iso(o.ended_on)}
+    return {
+        "id": o.id,
+        "agency_id": o.agency_id,
+        "role": o.role.value,
+        "name": o.name,
+        "job_title": o.job_title,
+        "email": o.email,
+        "phone": o.phone,
+        "started_on": _iso(o.started_on),
+        "ended_on": _iso(o.ended_on),
+    }
 
 
 def agreement(a: Agreement) -> dict[str, Any]:
@@ -38,37 +59,71 @@ def agreement(a: Agreement) -> dict[str, Any]:
     v = a.latest
     withdrawn = {w.agency_id: w.effective_on for w in a.withdrawals}
     return {
-        "id": a.id, "reference": a.reference, "lock_version": a.lock_version,
-        "tier": a.tier, "parent_id": a.parent_id,
-        "owner_agency_id": a.owner_agency_id, "version": v.number, "status": v.status.value,
-        "effective_status": where.status.value, "in_force_version": where.in_force_version,
-        "title": v.title, "purposes": v.purposes, "data_categories": v.data_categories,
-        "lawful_bases": v.lawful_bases, "data_subjects": v.data_subjects,
-        "retention": v.retention, "security": v.security,
-        "effective_from": _iso(v.effective_from), "review_date": _iso(v.review_date),
-        "review_period_months": v.review_period_months, "end_date": _iso(v.end_date),
-        "content_sha256": v.content_sha256, "terminates_on": _iso(a.terminates_on),
-        "parties": [{"agency_id": p.agency_id, "agency_name": p.agency.name,
-                     "may_disclose": p.may_disclose, "may_receive": p.may_receive,
-                     "role": p.role, "signed": v.signature_for(p.agency_id) is not None,
-                     "withdrawn_from": _iso(withdrawn.get(p.agency_id))}
-                    for p in v.parties],
+        "id": a.id,
+        "reference": a.reference,
+        "lock_version": a.lock_version,
+        "tier": a.tier,
+        "parent_id": a.parent_id,
+        "owner_agency_id": a.owner_agency_id,
+        "version": v.number,
+        "status": v.status.value,
+        "effective_status": where.status.value,
+        "in_force_version": where.in_force_version,
+        "title": v.title,
+        "purposes": v.purposes,
+        "data_categories": v.data_categories,
+        "lawful_bases": v.lawful_bases,
+        "data_subjects": v.data_subjects,
+        "retention": v.retention,
+        "security": v.security,
+        "effective_from": _iso(v.effective_from),
+        "review_date": _iso(v.review_date),
+        "review_period_months": v.review_period_months,
+        "end_date": _iso(v.end_date),
+        "content_sha256": v.content_sha256,
+        "terminates_on": _iso(a.terminates_on),
+        "parties": [
+            {
+                "agency_id": p.agency_id,
+                "agency_name": p.agency.name,
+                "may_disclose": p.may_disclose,
+                "may_receive": p.may_receive,
+                "role": p.role,
+                "signed": v.signature_for(p.agency_id) is not None,
+                "withdrawn_from": _iso(withdrawn.get(p.agency_id)),
+            }
+            for p in v.parties
+        ],
     }
 
 
 def version(v) -> dict[str, Any]:
-    return {"version": v.number, "status": v.status.value, "created_at": _iso(v.created_at),
-            "content_sha256": v.content_sha256}
+    return {
+        "version": v.number,
+        "status": v.status.value,
+        "created_at": _iso(v.created_at),
+        "content_sha256": v.content_sha256,
+    }
 
 
 def signature(s: Signature, number: int) -> dict[str, Any]:
-    return {"agency_id": s.agency_id, "version": number, "signatory_name": s.signatory_name,
-            "job_title": s.job_title, "signed_at": _iso(s.signed_at),
-            "content_sha256": s.content_sha256}
+    return {
+        "agency_id": s.agency_id,
+        "version": number,
+        "signatory_name": s.signatory_name,
+        "job_title": s.job_title,
+        "signed_at": _iso(s.signed_at),
+        "content_sha256": s.content_sha256,
+    }
 
 
 def review(r: Review) -> dict[str, Any]:
-    return {"id": r.id, "version": r.version_number, "outcome": r.outcome.value,
-            "notes": r.notes, "reviewed_on": _iso(r.reviewed_on),
-            "previous_review_date": _iso(r.previous_review_date),
-            "new_review_date": _iso(r.new_review_date)}
+    return {
+        "id": r.id,
+        "version": r.version_number,
+        "outcome": r.outcome.value,
+        "notes": r.notes,
+        "reviewed_on": _iso(r.reviewed_on),
+        "previous_review_date": _iso(r.previous_review_date),
+        "new_review_date": _iso(r.new_review_date),
+    }

@@ -32,9 +32,12 @@ def openapi_path(rule: str) -> str:
 
 def api(bp, rule: str, method: str, summary: str, **kw: Any):
     """Register the view on `bp` for one method and record its description."""
+
     def decorate(view):
-        OPERATIONS.append(Operation(path=openapi_path(rule), method=method.lower(),
-                                    summary=summary, **kw))
+        OPERATIONS.append(
+            Operation(path=openapi_path(rule), method=method.lower(), summary=summary, **kw)
+        )
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=view, methods=[method])
         return view
+
     return decorate

@@ -27,18 +27,33 @@ def _user_fields(body: Body, *, creating: bool) -> dict:
     return given
 
 
-@api(bp, "/users", "GET", "List users (administrator)", response="UserList",
-     query=[("q", "string"), ("page", "integer"), ("per_page", "integer")],
-     errors=(401, 403, 422))
+@api(
+    bp,
+    "/users",
+    "GET",
+    "List users (administrator)",
+    response="UserList",
+    query=[("q", "string"), ("page", "integer"), ("per_page", "integer")],
+    errors=(401, 403, 422),
+)
 @signed_in(Role.ADMIN)
 def list_users():
-    page = service.list_users(db.session, current_actor(), search=request.args.get("q", ""),
-                              **paging())
+    page = service.list_users(
+        db.session, current_actor(), search=request.args.get("q", ""), **paging()
+    )
     return jsonify(listing(page, serialise.user))
 
 
-@api(bp, "/users", "POST", "Create a user (administrator)", body="UserInput", response="User",
-     status=201, errors=ADMIN_ERRORS)
+@api(
+    bp,
+    "/users",
+    "POST",
+    "Create a user (administrator)",
+    body="UserInput",
+    response="User",
+    status=201,
+    errors=ADMIN_ERRORS,
+)
 @signed_in(Role.ADMIN)
 def create_user():
     fields = _user_fields(Body(), creating=True)
@@ -46,16 +61,28 @@ def create_user():
     return jsonify(serialise.user(user)), 201
 
 
-@api(bp, "/users/<int:user_id>", "GET", "One user (administrator)", response="User",
-     errors=(401, 403, 404))
+@api(
+    bp,
+    "/users/<int:user_id>",
+    "GET",
+    "One user (administrator)",
+    response="User",
+    errors=(401, 403, 404),
+)
 @signed_in(Role.ADMIN)
 def get_user(user_id: int):
     return jsonify(serialise.user(service.get_user(db.session, user_id)))
 
 
-@api(bp, "/users/<int:user_id>", "PATCH",
-     "Change a user; {\"active\": false} disables it and ends its sessions and tokens",
-     body="UserInput", response="User", errors=ADMIN_ERRORS)
+@api(
+    bp,
+    "/users/<int:user_id>",
+    "PATCH",
+    'Change a user; {"active": false} disables it and ends its sessions and tokens',
+    body="UserInput",
+    response="User",
+    errors=ADMIN_ERRORS,
+)
 @signed_in(Role.ADMIN)
 def update_user(user_id: int):
     fields = _user_fields(Body(), creating=False)

@@ -5,25 +5,40 @@ from wtforms.validators import InputRequired
 
 
 class SignInForm(FlaskForm):
-    email = StringField("Email address", widget=GovTextInput(),
-                        validators=[InputRequired("Enter your email address")])
-    password = PasswordField("Password", widget=GovPasswordInput(),
-                             validators=[InputRequired("Enter your password")])
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter your email address")],
+    )
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(), validators=[InputRequired("Enter your password")]
+    )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Code from your authenticator app", widget=GovTextInput(),
-                       validators=[InputRequired("Enter the 6-digit code from your "
-                                                 "authenticator app")])
+    code = StringField(
+        "Code from your authenticator app",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the 6-digit code from your authenticator app")],
+    )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField("Current password", widget=GovPasswordInput(),
-                                     validators=[InputRequired("Enter your current password")])
-    new_password = PasswordField("New password", widget=GovPasswordInput(),
-                                 validators=[InputRequired("Enter a new password")])
-    confirm_password = PasswordField("Confirm new password", widget=GovPasswordInput(),
-                                     validators=[InputRequired("Enter the new password again")])
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your current password")],
+    )
+    new_password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter a new password")],
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter the new password again")],
+    )
     submit = SubmitField("Change password", widget=GovSubmitInput())

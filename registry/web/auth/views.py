@@ -30,8 +30,13 @@ def safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return None
     return target
 
@@ -72,8 +77,7 @@ def sign_in():
 
 
 def _restart():
-    flash("Sign in again: the sign-in took longer than 5 minutes or was not started here.",
-          "info")
+    flash("Sign in again: the sign-in took longer than 5 minutes or was not started here.", "info")
     return redirect(url_for("auth.sign_in", next=safe_next(request.args.get("next"))))
 
 
@@ -94,12 +98,12 @@ def two_factor():
             return redirect(url_for("auth.sign_in"))
         if error := totp.code_error(form.code.data):
             form.code.errors = [error]
-        elif second_factor_ok(db.session, user, form.code.data, now=now(),
-                                  key=totp_key()):
+        elif second_factor_ok(db.session, user, form.code.data, now=now(), key=totp_key()):
             return _finish(user)
         else:
-            form.code.errors = ["That code is not right, or was used already. Enter the "
-                                "newest code from your app"]
+            form.code.errors = [
+                "That code is not right, or was used already. Enter the newest code from your app"
+            ]
     return render_template("auth/two_factor.html", form=form), _status(form)
 
 
@@ -118,20 +122,24 @@ def two_factor_setup():
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            totp.enrol(db.session, user, secret, form.code.data, now=now(),
-                       key=totp_key())
+            totp.enrol(db.session, user, secret, form.code.data, now=now(), key=totp_key())
         except ValidationFailed as exc:
             attach_errors(form, exc.fields)
         else:
             response = _finish(user)
-            flash("Two-factor sign-in is set up. Next time, you will be asked for a code "
-                  "from your app after your password.", "success")
+            flash(
+                "Two-factor sign-in is set up. Next time, you will be asked for a code "
+                "from your app after your password.",
+                "success",
+            )
             return response
-    uri = totp.setup_uri(secret, user.email,
-                               f"{current_app.config['PARTNERSHIP_NAME']} registry")
-    return render_template("auth/two_factor_setup.html", form=form,
-                           qr_svg=totp.qr_svg(uri),
-                           secret=totp.grouped(secret)), _status(form)
+    uri = totp.setup_uri(secret, user.email, f"{current_app.config['PARTNERSHIP_NAME']} registry")
+    return render_template(
+        "auth/two_factor_setup.html",
+        form=form,
+        qr_svg=totp.qr_svg(uri),
+        secret=totp.grouped(secret),
+    ), _status(form)
 
 
 @bp.post("/sign-out")
@@ -158,14 +166,21 @@ def password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            change_password(db.session, user, current=form.current_password.data,
-                            new=form.new_password.data, confirm=form.confirm_password.data,
-                            now=now())
+            change_password(
+                db.session,
+                user,
+                current=form.current_password.data,
+                new=form.new_password.data,
+                confirm=form.confirm_password.data,
+                now=now(),
+            )
         except ValidationFailed as exc:
             attach_errors(form, exc.fields)
         else:
             sessions.start(user)  # this browser carries on; every other session has ended
-            flash("Your password has been changed. You have been signed out everywhere "
-                  "else.", "success")
+            flash(
+                "Your password has been changed. You have been signed out everywhere else.",
+                "success",
+            )
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form), _status(form)

@@ -21,10 +21,12 @@ def _choices(form: CoverageForm) -> None:
     form.from_agency_id.choices = agencies
     form.to_agency_id.choices = agencies
     listing = vocabularies.listing(db.session)
-    form.purpose.choices = choices([("", "Choose a purpose")] + [
-        (p.code, p.label) for p in listing["purposes"] if p.active])
+    form.purpose.choices = choices(
+        [("", "Choose a purpose")] + [(p.code, p.label) for p in listing["purposes"] if p.active]
+    )
     form.data_categories.choices = choices(
-        (c.code, c.label) for c in listing["data_categories"] if c.active)
+        (c.code, c.label) for c in listing["data_categories"] if c.active
+    )
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -43,23 +45,39 @@ def check_coverage():
         form.from_agency_id.data = str(own)  # from is always one's own agency
     if form.validate_on_submit():
         try:
-            source = own if own is not None else (
-                int(form.from_agency_id.data) if (form.from_agency_id.data or "").isdigit()
-                else None)
-            row, _ = run_check(db.session, actor, CheckInput(
-                from_agency_id=source,
-                to_agency_id=int(form.to_agency_id.data) if form.to_agency_id.data.isdigit()
-                else None,
-                purpose=form.purpose.data, data_categories=form.data_categories.data,
-                on_date=form.on_date.data), today=today(), now=now(),
-                settings=status_settings())
+            source = (
+                own
+                if own is not None
+                else (
+                    int(form.from_agency_id.data)
+                    if (form.from_agency_id.data or "").isdigit()
+                    else None
+                )
+            )
+            row, _ = run_check(
+                db.session,
+                actor,
+                CheckInput(
+                    from_agency_id=source,
+                    to_agency_id=int(form.to_agency_id.data)
+                    if form.to_agency_id.data.isdigit()
+                    else None,
+                    purpose=form.purpose.data,
+                    data_categories=form.data_categories.data,
+                    on_date=form.on_date.data,
+                ),
+                today=today(),
+                now=now(),
+                settings=status_settings(),
+            )
         except ValidationFailed as exc:
             attach_errors(form, exc.fields)
         else:
             return redirect(url_for("coverage.show_check", check_id=row.id))
     own_name = agency_service.get_agency(db.session, own).name if own else None
-    return render_template("coverage/check.html", form=form, own_name=own_name), \
-        422 if form.errors else 200
+    return render_template(
+        "coverage/check.html", form=form, own_name=own_name
+    ), 422 if form.errors else 200
 
 
 @bp.get("/checks/<check_id>")
@@ -73,8 +91,9 @@ def show_check(check_id: str):
         abort(403)
     names = agency_service.agency_names(db.session, (row.from_agency_id, row.to_agency_id))
     labels = vocabularies.labels(db.session)
-    return render_template("coverage/answer.html", check=row, answer=row.answer, names=names,
-                           labels=labels)
+    return render_template(
+        "coverage/answer.html", check=row, answer=row.answer, names=names, labels=labels
+    )
 
 
 @bp.get("/map")
@@ -84,8 +103,18 @@ def show_map():
     purpose = request.args.get("purpose") or ""
     known = {p.code for p in listing["purposes"]}
     search = search_arg()
-    grid = coverage_map.build(db.session, purpose, today=today(), settings=status_settings(),
-                              search=search) if purpose in known else None
-    return render_template("coverage/map.html", purposes=listing["purposes"],
-                           purpose_options=[(p.code, p.label) for p in listing["purposes"]],
-                           purpose=purpose, grid=grid, search=search)
+    grid = (
+        coverage_map.build(
+            db.session, purpose, today=today(), settings=status_settings(), search=search
+        )
+        if purpose in known
+        else None
+    )
+    return render_template(
+        "coverage/map.html",
+        purposes=listing["purposes"],
+        purpose_options=[(p.code, p.label) for p in listing["purposes"]],
+        purpose=purpose,
+        grid=grid,
+        search=search,
+    )

@@ -24,56 +24,98 @@ from ...domain.decisions import (
 )
 from ..fields import DateField, ListOfAgencies, choices
 
-ANSWER_CHOICES = choices([("yes", "Yes"), ("no", "No"), ("not_sure", "Not sure"),
-                          ("not_applicable", "Not applicable")])
-METHOD_CHOICES = choices([("", "Not shared, or not yet"), ("secure_email", "Secure email"),
-                          ("phone", "Telephone"), ("in_person", "In person"),
-                          ("meeting", "Meeting, such as a strategy discussion"),
-                          ("case_system", "Shared case system"), ("letter", "Letter"),
-                          ("other", "Other")])
+ANSWER_CHOICES = choices(
+    [("yes", "Yes"), ("no", "No"), ("not_sure", "Not sure"), ("not_applicable", "Not applicable")]
+)
+METHOD_CHOICES = choices(
+    [
+        ("", "Not shared, or not yet"),
+        ("secure_email", "Secure email"),
+        ("phone", "Telephone"),
+        ("in_person", "In person"),
+        ("meeting", "Meeting, such as a strategy discussion"),
+        ("case_system", "Shared case system"),
+        ("letter", "Letter"),
+        ("other", "Other"),
+    ]
+)
 
 
 class DecisionForm(FlaskForm):
-    to_agency_id = SelectField("Sharing with", widget=ListOfAgencies(), choices=[],
-                               validate_choice=False,
-                               validators=[InputRequired("Choose who the share is with")])
-    purpose = SelectField("Purpose", widget=GovSelect(), choices=[], validate_choice=False,
-                          validators=[InputRequired("Choose the purpose")])
-    data_categories = SelectMultipleField("Kinds of information", widget=GovCheckboxesInput(),
-                                          choices=[], validate_choice=False,
-                                          validators=[InputRequired(
-                                              "Choose at least one kind of information")])
-    decision = RadioField("What did you decide?", widget=GovRadioInput(),
-                          choices=choices(DECISION_LABELS.items()),
-                          validators=[InputRequired("Choose whether you decided to share")])
-    consent = RadioField("Consent", widget=GovRadioInput(),
-                         choices=choices(CONSENT_LABELS.items()),
-                         validators=[InputRequired("Say what happened about consent")])
+    to_agency_id = SelectField(
+        "Sharing with",
+        widget=ListOfAgencies(),
+        choices=[],
+        validate_choice=False,
+        validators=[InputRequired("Choose who the share is with")],
+    )
+    purpose = SelectField(
+        "Purpose",
+        widget=GovSelect(),
+        choices=[],
+        validate_choice=False,
+        validators=[InputRequired("Choose the purpose")],
+    )
+    data_categories = SelectMultipleField(
+        "Kinds of information",
+        widget=GovCheckboxesInput(),
+        choices=[],
+        validate_choice=False,
+        validators=[InputRequired("Choose at least one kind of information")],
+    )
+    decision = RadioField(
+        "What did you decide?",
+        widget=GovRadioInput(),
+        choices=choices(DECISION_LABELS.items()),
+        validators=[InputRequired("Choose whether you decided to share")],
+    )
+    consent = RadioField(
+        "Consent",
+        widget=GovRadioInput(),
+        choices=choices(CONSENT_LABELS.items()),
+        validators=[InputRequired("Say what happened about consent")],
+    )
     consent_reason = TextAreaField(
-        "If you are sharing without consent, why?", widget=GovTextArea(),
+        "If you are sharing without consent, why?",
+        widget=GovTextArea(),
         description="For example: asking would put the child at greater risk",
-        validators=[Optional(), Length(max=5000)])
-    reasons = TextAreaField("Your reasons", widget=GovTextArea(),
-                            description="What you weighed up. Do not write the names of the "
-                                        "child or family: use your case reference below.",
-                            validators=[InputRequired("Record the reasons for your decision"),
-                                        Length(max=10000)])
-    case_reference = StringField("Case reference (optional)", widget=GovTextInput(),
-                                 description="The reference from your own case system, like "
-                                             "CS-104233. No names.",
-                                 validators=[Optional(), Length(max=40)])
-    method = SelectField("How was it shared? (optional)", widget=GovSelect(),
-                         choices=METHOD_CHOICES, validate_choice=False,
-                         validators=[Optional()])
-    expected_action = TextAreaField("What should the receiver do with it? (optional)",
-                                    widget=GovTextArea(), validators=[Optional(),
-                                                                      Length(max=5000)])
+        validators=[Optional(), Length(max=5000)],
+    )
+    reasons = TextAreaField(
+        "Your reasons",
+        widget=GovTextArea(),
+        description="What you weighed up. Do not write the names of the "
+        "child or family: use your case reference below.",
+        validators=[InputRequired("Record the reasons for your decision"), Length(max=10000)],
+    )
+    case_reference = StringField(
+        "Case reference (optional)",
+        widget=GovTextInput(),
+        description="The reference from your own case system, like CS-104233. No names.",
+        validators=[Optional(), Length(max=40)],
+    )
+    method = SelectField(
+        "How was it shared? (optional)",
+        widget=GovSelect(),
+        choices=METHOD_CHOICES,
+        validate_choice=False,
+        validators=[Optional()],
+    )
+    expected_action = TextAreaField(
+        "What should the receiver do with it? (optional)",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=5000)],
+    )
     follow_up_on = DateField("When will you follow up? (optional)", required=False)
     submit = SubmitField("Record decision", widget=GovSubmitInput())
 
 
 # One radio group per key question, added to the form class so each is a real field.
 for _key, _question in KEY_QUESTIONS.items():
-    setattr(DecisionForm, f"q_{_key}", RadioField(_question, widget=GovRadioInput(),
-                                                  choices=ANSWER_CHOICES,
-                                                  validators=[Optional()]))
+    setattr(
+        DecisionForm,
+        f"q_{_key}",
+        RadioField(
+            _question, widget=GovRadioInput(), choices=ANSWER_CHOICES, validators=[Optional()]
+        ),
+    )

@@ -21,10 +21,10 @@ def _choices(form: DecisionForm) -> None:
     names = agency_service.all_agency_names(db.session)
     form.to_agency_id.choices = choices([("", "Choose an agency")] + list(names.items()))
     listing = vocabularies.listing(db.session)
-    form.purpose.choices = choices([("", "Choose a purpose")] + [
-        (p.code, p.label) for p in listing["purposes"]])
-    form.data_categories.choices = choices((c.code, c.label)
-                                           for c in listing["data_categories"])
+    form.purpose.choices = choices(
+        [("", "Choose a purpose")] + [(p.code, p.label) for p in listing["purposes"]]
+    )
+    form.data_categories.choices = choices((c.code, c.label) for c in listing["data_categories"])
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -47,28 +47,47 @@ def new_decision():
         form.purpose.data = check.purpose
         form.data_categories.data = list(check.data_categories)
     if form.validate_on_submit():
-        answers = {key: getattr(form, f"q_{key}").data for key in KEY_QUESTIONS
-                   if getattr(form, f"q_{key}").data}
+        answers = {
+            key: getattr(form, f"q_{key}").data
+            for key in KEY_QUESTIONS
+            if getattr(form, f"q_{key}").data
+        }
         try:
-            record, _ = service.record_decision(db.session, actor, DecisionInput(
-                check_id=check.id if check else None, from_agency_id=actor.agency_id,
-                to_agency_id=int(form.to_agency_id.data), purpose=form.purpose.data,
-                data_categories=form.data_categories.data, decision=form.decision.data,
-                consent=form.consent.data, consent_reason=form.consent_reason.data,
-                reasons=form.reasons.data, case_reference=form.case_reference.data,
-                key_questions=answers, method=form.method.data or None,
-                expected_action=form.expected_action.data,
-                follow_up_on=form.follow_up_on.data), idempotency_key=None,
-                today=today(), now=now())
+            record, _ = service.record_decision(
+                db.session,
+                actor,
+                DecisionInput(
+                    check_id=check.id if check else None,
+                    from_agency_id=actor.agency_id,
+                    to_agency_id=int(form.to_agency_id.data),
+                    purpose=form.purpose.data,
+                    data_categories=form.data_categories.data,
+                    decision=form.decision.data,
+                    consent=form.consent.data,
+                    consent_reason=form.consent_reason.data,
+                    reasons=form.reasons.data,
+                    case_reference=form.case_reference.data,
+                    key_questions=answers,
+                    method=form.method.data or None,
+                    expected_action=form.expected_action.data,
+                    follow_up_on=form.follow_up_on.data,
+                ),
+                idempotency_key=None,
+                today=today(),
+                now=now(),
+            )
         except ValidationFailed as exc:
-            attach_errors(form, exc.fields, {"key_questions": "q_legitimate_purpose",
-                                             "check_id": "to_agency_id"})
+            attach_errors(
+                form,
+                exc.fields,
+                {"key_questions": "q_legitimate_purpose", "check_id": "to_agency_id"},
+            )
         else:
-            flash(f"Decision recorded (number {record.sequence}). It cannot be changed.",
-                  "success")
+            flash(f"Decision recorded (number {record.sequence}). It cannot be changed.", "success")
             return redirect(url_for("decisions.show_decision", decision_id=record.id))
-    return render_template("decisions/new.html", form=form, check=check,
-                           questions=KEY_QUESTIONS), 422 if form.errors else 200
+    return render_template(
+        "decisions/new.html", form=form, check=check, questions=KEY_QUESTIONS
+    ), 422 if form.errors else 200
 
 
 @bp.get("")
@@ -77,28 +96,40 @@ def list_decisions():
     actor = current_actor()
     search = request.args.get("q", "")[:40]
     decision = request.args.get("decision", "")
-    page = service.list_decisions(db.session, actor, search=search,
-                                  decision=decision or None, **page_args())
-    return render_template("decisions/list.html", page=page, search=search, decision=decision,
-                           names=agency_service.agency_names(
-                               db.session, (r.to_agency_id for r in page.items)),
-                           labels=vocabularies.labels(db.session))
+    page = service.list_decisions(
+        db.session, actor, search=search, decision=decision or None, **page_args()
+    )
+    return render_template(
+        "decisions/list.html",
+        page=page,
+        search=search,
+        decision=decision,
+        names=agency_service.agency_names(db.session, (r.to_agency_id for r in page.items)),
+        labels=vocabularies.labels(db.session),
+    )
 
 
 @bp.get("/<int:decision_id>")
 @signed_in()
 def show_decision(decision_id: int):
     record = service.get_decision(db.session, current_actor(), decision_id)
-    return render_template("decisions/show.html", record=record, questions=KEY_QUESTIONS,
-                           names=agency_service.agency_names(
-                               db.session, (record.from_agency_id, record.to_agency_id)),
-                           labels=vocabularies.labels(db.session))
+    return render_template(
+        "decisions/show.html",
+        record=record,
+        questions=KEY_QUESTIONS,
+        names=agency_service.agency_names(db.session, (record.from_agency_id, record.to_agency_id)),
+        labels=vocabularies.labels(db.session),
+    )
 
 
 @bp.get("/export.csv")
 @signed_in(Role.IG_LEAD, Role.ADMIN)
 def export_decisions():
     body = service.decisions_csv(db.session, current_actor())
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f"attachment; filename=decisions-{today().isoformat()}.csv"})
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f"attachment; filename=decisions-{today().isoformat()}.csv"
+        },
+    )

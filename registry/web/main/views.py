@@ -15,8 +15,7 @@ def home():
     account = current_account()
     if account is None:
         return render_template("main/welcome.html")
-    board = dashboard.build(db.session, current_actor(), today=today(),
-                            settings=status_settings())
+    board = dashboard.build(db.session, current_actor(), today=today(), settings=status_settings())
     return render_template("main/home.html", board=board)
 
 

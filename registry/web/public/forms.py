@@ -5,7 +5,10 @@ from wtforms import SubmitField
 
 
 class VerifyForm(FlaskForm):
-    pdf = FileField("Agreement PDF", widget=GovFileInput(),
-                    description="The PDF you were given or downloaded; it is checked and not kept",
-                    validators=[FileRequired("Choose the PDF to check")])
+    pdf = FileField(
+        "Agreement PDF",
+        widget=GovFileInput(),
+        description="The PDF you were given or downloaded; it is checked and not kept",
+        validators=[FileRequired("Choose the PDF to check")],
+    )
     submit = SubmitField("Check the seal", widget=GovSubmitInput())

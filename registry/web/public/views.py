@@ -23,8 +23,9 @@ def _everything():
     page of the register is at most paging.MAX_PER_PAGE, which a download must not be).
     Everything taken from the request is read now: the rows are read as the response is
     sent, on a connection of their own, outside the request's context."""
-    return register.every_entry(db.engine, today=today(), settings=status_settings(),
-                                search=search_arg(), tier=_tier())
+    return register.every_entry(
+        db.engine, today=today(), settings=status_settings(), search=search_arg(), tier=_tier()
+    )
 
 
 @bp.get("/calendar/<token>.ics")
@@ -35,8 +36,11 @@ def review_feed(token: str):
     if agency is None:
         abort(404)
     items = reviews.upcoming(db.session, agency.id, today=today(), settings=status_settings())
-    return Response(reviews.ical(agency, items, now=now()), mimetype="text/calendar",
-                    headers={"Cache-Control": "no-store"})
+    return Response(
+        reviews.ical(agency, items, now=now()),
+        mimetype="text/calendar",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -47,30 +51,39 @@ def verify_pdf():
     verdict = None
     if form.validate_on_submit():
         verdict = seal.verify(form.pdf.data.read(), seal.keys_from_config(current_app.config))
-    return render_template("public/verify.html", form=form, verdict=verdict), \
-        422 if form.errors else 200
+    return render_template(
+        "public/verify.html", form=form, verdict=verdict
+    ), 422 if form.errors else 200
 
 
 @bp.get("/register")
 @public
 def show_register():
     search = search_arg()
-    page = register.in_force(db.session, today=today(), settings=status_settings(),
-                             search=search, tier=_tier(), **page_args())
-    return render_template("public/register.html", page=page, items=page.items, search=search,
-                           tier=_tier())
+    page = register.in_force(
+        db.session,
+        today=today(),
+        settings=status_settings(),
+        search=search,
+        tier=_tier(),
+        **page_args(),
+    )
+    return render_template(
+        "public/register.html", page=page, items=page.items, search=search, tier=_tier()
+    )
 
 
 @bp.get("/register.json")
 @public
 def register_json():
-    return Response(register.json_chunks(_everything()),
-                    mimetype="application/json")
+    return Response(register.json_chunks(_everything()), mimetype="application/json")
 
 
 @bp.get("/register.csv")
 @public
 def register_csv():
-    return Response(register.csv_lines(_everything()),
-                    mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=register.csv"})
+    return Response(
+        register.csv_lines(_everything()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=register.csv"},
+    )
