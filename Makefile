@@ -13,10 +13,10 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help run test lint format upgrade assets db seed install system system-test clean screenshots
+.PHONY: help run test lint format upgrade assets db seed install production system system-test clean screenshots
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 system:  ## Install the Debian packages `make run` needs (or say which to install, if not root)
 	@tools/system-packages run
@@ -34,6 +34,11 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 	@touch $@
 
 install: system $(VENV)/.installed  ## Create .venv from uv.lock, with the test and lint tools
+
+production: system $(UV) node_modules/.package-lock.json  ## For a server: .venv from uv.lock without the test and lint tools, and the assets
+	$(UV) sync --locked --no-dev --python python3
+	@rm -f $(VENV)/.installed
+	$(PY) tools/build_assets.py
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

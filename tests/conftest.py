@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import settings
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -20,6 +21,12 @@ from registry.extensions import db
 from registry.services import users as user_service
 
 from .client import RegistryClient
+
+# Hypothesis profiles: "dev" (the default) is quick enough to run before every commit;
+# "ci" (HYPOTHESIS_PROFILE=ci, set by .ci/run) tries ten times as many examples.
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile("ci", max_examples=1000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 FIXED_NOW = datetime(2026, 6, 15, 11, 0, tzinfo=UTC)
 ENGINES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])

@@ -27,10 +27,10 @@ PURPOSES = ("p1", "p2")
 CATEGORIES = ("c1", "c2", "c3")
 GRACE = StatusSettings().grace_days
 START = date(2025, 1, 1)
+# How many registries each property tries comes from the Hypothesis profile (tests/conftest.py):
+# a quick one by default, a thorough one in CI.
 RUNS = settings(
-    max_examples=1000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
 
 TERMS = (PartyTerms(True, True),) * 3 + (PartyTerms(True, False), PartyTerms(False, True))
