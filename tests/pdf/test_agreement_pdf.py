@@ -70,23 +70,8 @@ def test_a_version_not_signed_by_every_party_says_draft(client, session):
 
 
 def test_the_renderer_fetches_nothing_and_shows_the_text_literally(app, session):
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(5)
-    listener.settimeout(0.2)
-    port = listener.getsockname()[1]
-    connections = []
-
-    def watch():
-        for _ in range(40):  # about eight seconds, then stop by itself
-            try:
-                conn, _ = listener.accept()
-                connections.append(conn)
-            except OSError:
-                continue
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
+    listener = Listener()
+    port = listener.port
     hostile = (
         f'<img src="http://127.0.0.1:{port}/x"> <a href="file:///etc/hostname" '
         f'rel="attachment">f</a> <link rel="stylesheet" href="http://127.0.0.1:{port}/s">'
@@ -111,11 +96,24 @@ def test_the_renderer_fetches_nothing_and_shows_the_text_literally(app, session)
         purposes=["hostile_purpose"],
         security=f"<style>@import url(http://127.0.0.1:{port}/i);</style>",
     )
-    with app.test_request_context():
-        pdf = render_pdf(pdf_context.build(session, agreement))
-    watcher.join()
-    listener.close()
-    assert connections == []
+    rendered = threading.Event()
+
+    def watch():
+        while not rendered.is_set():
+            listener.drain(1)
+        listener.drain(2)  # and any connection still waiting to be accepted
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        with app.test_request_context():
+            pdf = render_pdf(pdf_context.build(session, agreement))
+    finally:
+        rendered.set()
+        watcher.join(timeout=10)
+        listener.sock.close()
+    assert not watcher.is_alive()
+    assert listener.hits == 0
     whole = "\n".join(text_of(pdf)).replace("\n", " ")
     assert f"http://127.0.0.1:{port}/x" in whole  # shown as text, not fetched
     assert "Purpose <img" in whole and "file:///etc/hostname" in whole
@@ -172,14 +170,23 @@ def test_the_locked_fetcher_refuses_what_the_default_fetcher_would_fetch(app, tm
         f'<link rel="stylesheet" href="http://127.0.0.1:{listener.port}/s">'
     )
     fetcher = LockedFetcher(app.static_folder)
-    threading.Thread(target=HTML(string=html, url_fetcher=fetcher).write_pdf).start()
-    assert listener.drain() == 0
+    locked = threading.Thread(target=HTML(string=html, url_fetcher=fetcher).write_pdf, daemon=True)
     # The same document with WeasyPrint's own fetcher does reach out: the test can fail.
-    opened = threading.Thread(target=HTML(string=html, url_fetcher=URLFetcher(timeout=1)).write_pdf)
-    opened.start()
-    assert listener.drain(30) >= 1
-    opened.join()
-    listener.sock.close()
+    opened = threading.Thread(
+        target=HTML(string=html, url_fetcher=URLFetcher(timeout=1)).write_pdf, daemon=True
+    )
+    try:
+        locked.start()
+        locked.join(timeout=30)  # then whatever it connected to waits to be accepted
+        assert listener.drain() == 0
+        opened.start()
+        assert listener.drain(30) >= 1
+    finally:
+        listener.sock.close()  # refuses what is still to come, so the renders end
+        for thread in (locked, opened):
+            if thread.ident is not None:  # started
+                thread.join(timeout=30)
+    assert not locked.is_alive() and not opened.is_alive()
     for url in (
         "file:///etc/hostname",
         f"http://127.0.0.1:{listener.port}/",
