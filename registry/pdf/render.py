@@ -1,16 +1,30 @@
-"""Render an agreement's context to PDF with WeasyPrint, fetching nothing from outside."""
+"""Render an agreement's values to PDF with WeasyPrint, fetching nothing from outside.
+
+Plain values in, bytes out: the template is rendered by a Jinja environment of its own
+(no Flask app needed), set up as the app's is for its HTML pages."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from flask import current_app, render_template
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "pdf"
+
+# As the app's environment (registry/__init__.py) treats an .html template: autoescaped,
+# the same undefined and whitespace rules. The template uses no Flask globals or filters.
+_templates = Environment(
+    loader=FileSystemLoader(str(TEMPLATE_DIR)),
+    autoescape=True,
+    undefined=ChainableUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 class LockedFetcher(URLFetcher):
@@ -31,15 +45,22 @@ class LockedFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-def render_pdf(context: dict[str, Any]) -> bytes:
-    """The agreement PDF for `context` (see pdf/context.py). The stylesheet is passed to
-    WeasyPrint directly, never through an autoescaped template."""
-    html = render_template("pdf/agreement.html", **context)
-    static = current_app.static_folder or str(TEMPLATE_DIR)
-    fetcher = LockedFetcher(static)
+def render_html(context: Mapping[str, Any]) -> str:
+    """The agreement's HTML for `context` (see services/pdfs.py, `build`), every value
+    escaped."""
+    return _templates.get_template("agreement.html").render(**context)
+
+
+def render_pdf(context: Mapping[str, Any], *, static_folder: str) -> bytes:
+    """The agreement PDF for `context`. Nothing is fetched but files under
+    `static_folder` (the app's static folder). The stylesheet is passed to WeasyPrint
+    directly, never through an autoescaped template."""
+    fetcher = LockedFetcher(static_folder)
     stylesheet = CSS(
         string=(TEMPLATE_DIR / "agreement.css").read_text(encoding="utf-8"), url_fetcher=fetcher
     )
-    return HTML(string=html, base_url=Path(static).as_uri() + "/", url_fetcher=fetcher).write_pdf(
-        stylesheets=[stylesheet]
-    )
+    return HTML(
+        string=render_html(context),
+        base_url=Path(static_folder).as_uri() + "/",
+        url_fetcher=fetcher,
+    ).write_pdf(stylesheets=[stylesheet])

@@ -6,9 +6,11 @@ SEAL_CERT, SEAL_KEY and SEAL_CA point at real ones."""
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -34,7 +36,9 @@ class SealKeys:
     ca: Path
 
 
-def keys_from_config(config: dict) -> SealKeys:
+def keys_from_config(config: Mapping[str, Any]) -> SealKeys:
+    """The seal keys named by the settings (SEAL_CERT, SEAL_KEY, SEAL_CA), or else the
+    development ones under INSTANCE_PATH."""
     if config.get("SEAL_CERT") and config.get("SEAL_KEY"):
         return SealKeys(
             Path(config["SEAL_CERT"]),

@@ -15,8 +15,7 @@ from ..domain.dates import add_months, long_date
 from ..domain.errors import Conflict, Forbidden, ValidationFailed
 from ..domain.vocab import ReviewOutcome, VersionStatus
 from ..models import Agreement, AgreementVersion, Decline, Review, Signature, User, Withdrawal
-from ..pdf.issue import issue_sealed
-from . import audit
+from . import audit, pdfs
 from .agreement_reads import content_of, get_agreement
 from .agreements import audit_view, validate, write_content
 
@@ -170,7 +169,7 @@ def _activate(
         session.flush()  # one current version at a time (a partial unique index holds it)
     version.status = VersionStatus.ACTIVE
     version.activated_at = now
-    issued = issue_sealed(session, agreement, version, now=now)
+    issued = pdfs.issue_sealed(session, agreement, version, now=now)
     _record(
         session,
         actor,
@@ -311,7 +310,7 @@ def review(
         row.new_review_date = current.review_date = new_date
         # The review date is printed on every page: re-issue the sealed PDF (the earlier
         # one stays downloadable).
-        issue_sealed(session, agreement, current, now=now)
+        pdfs.issue_sealed(session, agreement, current, now=now)
     session.add(row)
     session.flush()
     _record(

@@ -4,11 +4,11 @@ import io
 import socket
 import threading
 
+import flask
 import pypdf
 
-from registry.pdf import context as pdf_context
-from registry.pdf.render import render_pdf
-from registry.services import vocabularies
+from registry.pdf.render import render_html, render_pdf
+from registry.services import pdfs, vocabularies
 
 from ..factories import ADMIN, FIXED_NOW, activate, make_agency, make_draft, make_user, party
 
@@ -69,6 +69,30 @@ def test_a_version_not_signed_by_every_party_says_draft(client, session):
     assert client.get(f"/agreements/{draft.id}/pdf?version=9").status_code == 404
 
 
+def test_the_html_is_what_the_app_would_render(app, session):
+    """registry/pdf renders the template with a Jinja environment of its own: for the same
+    values it makes what the app's environment (its globals, filters, settings) makes."""
+    council, police = make_agency(session, name="Council & Co"), make_agency(session, name="Police")
+    signed = activate(
+        session,
+        make_draft(
+            session,
+            tier=1,
+            owner=council,
+            parties=[party(council), party(police)],
+            title="Protocol <b>one</b> & more",
+            retention="Six years",
+        ),
+    )
+    draft = make_draft(session, tier=1, owner=police, parties=[party(council), party(police)])
+    for agreement in (signed, draft):
+        context = pdfs.build(session, agreement)
+        with app.test_request_context():
+            in_the_app = flask.render_template("pdf/agreement.html", **context)
+        assert render_html(context) == in_the_app, agreement.reference
+    assert "Protocol &lt;b&gt;one&lt;/b&gt; &amp; more" in render_html(pdfs.build(session, signed))
+
+
 def test_the_renderer_fetches_nothing_and_shows_the_text_literally(app, session):
     listener = Listener()
     port = listener.port
@@ -106,8 +130,7 @@ def test_the_renderer_fetches_nothing_and_shows_the_text_literally(app, session)
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        with app.test_request_context():
-            pdf = render_pdf(pdf_context.build(session, agreement))
+        pdf = render_pdf(pdfs.build(session, agreement), static_folder=app.static_folder)
     finally:
         rendered.set()
         watcher.join(timeout=10)

@@ -9,10 +9,9 @@ from ...domain.errors import Conflict, ValidationFailed
 from ...domain.vocab import EFFECTIVE_STATUS_LABELS, EffectiveStatus, Role, VersionStatus
 from ...extensions import db
 from ...models import Agency
-from ...pdf import issue as pdf_issue
 from ...services import agencies as agency_service
 from ...services import agreements as service
-from ...services import audit, reviews, vocabularies
+from ...services import audit, pdfs, reviews, vocabularies
 from ...services.agreement_reads import (
     AgreementFilters,
     agreement_to_show,
@@ -95,7 +94,7 @@ def show_agreement(agreement_id: int):
         labels=vocabularies.labels(db.session),
         agencies={p.agency_id: p.agency.name for v in agreement.versions for p in v.parties},
         history=audit.history(db.session, "agreement", agreement.id),
-        issued=pdf_issue.issued(db.session, agreement.id),
+        issued=pdfs.issued(db.session, agreement.id),
         may_manage=may_manage,
         may_sign=(
             latest.status == VersionStatus.AWAITING_SIGNATURES
@@ -359,7 +358,7 @@ def download_pdf(agreement_id: int):
     """The agreement as a PDF: the latest version, or ?version=N."""
     agreement = get_agreement(db.session, agreement_id)
     shown = _int_arg("version") or agreement.latest.number
-    body = pdf_issue.pdf_for(db.session, agreement, shown)
+    body = pdfs.pdf_for(db.session, agreement, shown)
     return Response(
         body,
         mimetype="application/pdf",
@@ -371,7 +370,7 @@ def download_pdf(agreement_id: int):
 @signed_in()
 def download_issued_pdf(agreement_id: int, pdf_id: int):
     """A sealed PDF exactly as it was issued (earlier issues stay downloadable)."""
-    found = next((p for p in pdf_issue.issued(db.session, agreement_id) if p.id == pdf_id), None)
+    found = next((p for p in pdfs.issued(db.session, agreement_id) if p.id == pdf_id), None)
     if found is None:
         abort(404)
     # A file to keep or send on, named so that it can be told apart from other issues.

@@ -5,9 +5,9 @@ from ...domain import policy
 from ...domain.errors import ValidationFailed
 from ...domain.vocab import EffectiveStatus, Role
 from ...extensions import db
-from ...pdf import issue as pdf_issue
 from ...services import agreement_lifecycle as lifecycle
 from ...services import agreements as service
+from ...services import pdfs
 from ...services.agreement_reads import AgreementFilters, get_agreement
 from ...services.agreement_reads import list_agreements as find_agreements
 from ..permissions import current_actor, signed_in
@@ -172,7 +172,7 @@ def list_versions(agreement_id: int):
 def agreement_pdf(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
     number = query_int("version", 0) or agreement.latest.number
-    return Response(pdf_issue.pdf_for(db.session, agreement, number), mimetype="application/pdf")
+    return Response(pdfs.pdf_for(db.session, agreement, number), mimetype="application/pdf")
 
 
 @api(

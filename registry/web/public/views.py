@@ -4,7 +4,6 @@ from flask import Response, abort, current_app, render_template, request
 
 from ...clock import now, today
 from ...extensions import db
-from ...pdf import seal
 from ...services import register, reviews
 from ..forms_util import page_args, search_arg
 from ..permissions import public
@@ -50,6 +49,8 @@ def verify_pdf():
     form = VerifyForm()
     verdict = None
     if form.validate_on_submit():
+        from ...pdf import seal  # pyHanko is loaded when a PDF is checked, not with the app
+
         verdict = seal.verify(form.pdf.data.read(), seal.keys_from_config(current_app.config))
     return render_template(
         "public/verify.html", form=form, verdict=verdict

@@ -1,19 +1,28 @@
-"""An agreement version as the plain values its PDF shows (nothing lazy, nothing live)."""
+"""Agreement PDFs from the database: a version as the plain values its PDF shows (`build`),
+its sealed copy issued when it comes into force (`issue_sealed`), and the copies issued.
+
+registry/pdf/ renders and seals plain values; this module reads the agreement and the
+settings and passes them in. WeasyPrint and pyHanko are imported inside the functions
+that render or seal, so importing the services (or building the app) never loads them."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import LONDON
 from ..domain.agreements import diff
 from ..domain.dates import long_date
 from ..domain.vocab import TIER_LABELS, OfficerRole, VersionStatus
-from ..models import Agreement, AgreementVersion
-from ..services import vocabularies
-from ..services.agreement_reads import content_of, get_version
+from ..models import Agreement, AgreementVersion, IssuedPdf
+from . import vocabularies
+from .agreement_reads import content_of, get_version
 
 SIGNED_BY = "Signed in the agreement registry by a signed-in authorised signatory"
 
@@ -131,3 +140,86 @@ def build(session: Session, agreement: Agreement, number: int | None = None) -> 
         "content_sha256": version.content_sha256 or "Set when the draft is submitted",
         "draft": not (fully_signed and version.status in in_force_states),
     }
+
+
+def render_version(
+    session: Session, agreement: Agreement, number: int, *, static_folder: str | None = None
+) -> bytes:
+    """The version's PDF rendered now, unsealed. It may use files under `static_folder`
+    (by default the current app's static folder) and nothing else."""
+    from ..pdf.render import TEMPLATE_DIR, render_pdf
+
+    folder = static_folder or current_app.static_folder or str(TEMPLATE_DIR)
+    return render_pdf(build(session, agreement, number), static_folder=folder)
+
+
+def issue_sealed(
+    session: Session,
+    agreement: Agreement,
+    version: AgreementVersion,
+    *,
+    now: datetime,
+    config: Mapping[str, Any] | None = None,
+    static_folder: str | None = None,
+) -> IssuedPdf | None:
+    """Render, seal and store the version's PDF (in the caller's transaction). Answers None
+    when SEAL_ON_ACTIVATION is off (a setting for test suites that do not look at PDFs).
+    `config` holds SEAL_ON_ACTIVATION, the seal's keys (see pdf/seal.py) and
+    PARTNERSHIP_NAME; it and `static_folder` are the current app's unless given."""
+    if config is None:
+        config = current_app.config
+    if not config.get("SEAL_ON_ACTIVATION", True):
+        return None
+    from ..pdf import seal
+
+    session.flush()
+    body = render_version(session, agreement, version.number, static_folder=static_folder)
+    sealed = seal.seal(
+        body,
+        seal.keys_from_config(config),
+        reference=agreement.reference,
+        version=version.number,
+        location=config["PARTNERSHIP_NAME"],
+    )
+    row = IssuedPdf(
+        agreement_id=agreement.id,
+        version_number=version.number,
+        review_date=version.review_date,
+        sha256=hashlib.sha256(sealed).hexdigest(),
+        issued_at=now,
+        pdf=sealed,
+    )
+    session.add(row)
+    return row
+
+
+def issued(session: Session, agreement_id: int) -> list[IssuedPdf]:
+    """Every sealed PDF issued for the agreement, newest first (bytes not loaded)."""
+    return list(
+        session.scalars(
+            select(IssuedPdf)
+            .where(IssuedPdf.agreement_id == agreement_id)
+            .order_by(IssuedPdf.id.desc())
+        )
+    )
+
+
+def pdf_for(
+    session: Session, agreement: Agreement, number: int, *, static_folder: str | None = None
+) -> bytes:
+    """A version's PDF: the sealed copy as last issued, or (for a version never issued,
+    such as a draft) rendered now. An unknown version is NotFound."""
+    version = get_version(agreement, number)
+    stored = latest_for(session, agreement.id, version.number)
+    if stored:
+        return stored.pdf
+    return render_version(session, agreement, number, static_folder=static_folder)
+
+
+def latest_for(session: Session, agreement_id: int, number: int) -> IssuedPdf | None:
+    return session.scalar(
+        select(IssuedPdf)
+        .where(IssuedPdf.agreement_id == agreement_id, IssuedPdf.version_number == number)
+        .order_by(IssuedPdf.id.desc())
+        .limit(1)
+    )
