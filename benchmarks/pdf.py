@@ -120,6 +120,7 @@ def main() -> int:
     workdir = tempfile.mkdtemp(prefix="registry-pdf-bench-")
     app = make_app(fresh_database("sqlite", workdir, ""), workdir)
     app.config["SEAL_ON_ACTIVATION"] = False  # the renders are timed below instead
+    app.config["TWO_FACTOR_ROLES"] = []  # the download is timed, not a two-factor sign-in
     with app.app_context(), app.test_request_context():
         agreement_id = build(app)
         from registry.models import Agreement
