@@ -37,6 +37,7 @@ class Reason(StrEnum):
     PURPOSE_NOT_COVERED = "purpose_not_covered"
     CATEGORY_NOT_COVERED = "category_not_covered"
     PARENT_NOT_IN_FORCE = "parent_not_in_force"
+    PARENT_NOT_PERMITTED = "parent_not_permitted"
 
 
 REVIEW_OVERDUE = "review_overdue"
@@ -276,27 +277,9 @@ def _judge(
     problem = _party_problem(agreement, version, (a, b), on, names)
     if problem:
         return None, problem
-    if not version.parties[a].may_disclose:
-        return None, Finding(
-            Reason.DIRECTION_NOT_PERMITTED, f"{names.agency(a)} may not disclose under {ref}.", ref
-        )
-    if not version.parties[b].may_receive:
-        return None, Finding(
-            Reason.DIRECTION_NOT_PERMITTED, f"{names.agency(b)} may not receive under {ref}.", ref
-        )
-    if request.purpose not in version.purposes:
-        return None, Finding(
-            Reason.PURPOSE_NOT_COVERED,
-            f"{ref} does not cover the purpose {names.purpose(request.purpose)}.",
-            ref,
-        )
-    missing = sorted(request.data_categories - version.data_categories, key=names.category)
-    if missing:
-        listed = ", ".join(names.category(c) for c in missing)
-        noun = "category" if len(missing) == 1 else "categories"
-        return None, Finding(
-            Reason.CATEGORY_NOT_COVERED, f"{ref} does not cover the data {noun} {listed}.", ref
-        )
+    terms = _terms_problem(version, request, names, ref)
+    if terms:
+        return None, Finding(terms[0], f"{terms[1]}.", ref)
     warnings = []
     if overdue:
         warnings.append(
@@ -341,7 +324,62 @@ def _judge(
                 )
             )
         parent_id = parent.parent_id
+    problem = _ancestors_permit(agreement, request, agreements, names)
+    if problem:
+        return None, problem
     return (version, tuple(warnings)), None
+
+
+def _terms_problem(
+    version: VersionFacts, request: Request, names: Names, under: str
+) -> tuple[Reason, str] | None:
+    """The first of rules 3 and 4 that `version` fails for the request, as its code and a
+    sentence (without its full stop), or None. Both agencies are parties of the version."""
+    a, b = request.from_agency_id, request.to_agency_id
+    if not version.parties[a].may_disclose:
+        return Reason.DIRECTION_NOT_PERMITTED, f"{names.agency(a)} may not disclose under {under}"
+    if not version.parties[b].may_receive:
+        return Reason.DIRECTION_NOT_PERMITTED, f"{names.agency(b)} may not receive under {under}"
+    if request.purpose not in version.purposes:
+        purpose = names.purpose(request.purpose)
+        return Reason.PURPOSE_NOT_COVERED, f"{under} does not cover the purpose {purpose}"
+    missing = sorted(request.data_categories - version.data_categories, key=names.category)
+    if missing:
+        listed = ", ".join(names.category(c) for c in missing)
+        noun = "category" if len(missing) == 1 else "categories"
+        return Reason.CATEGORY_NOT_COVERED, f"{under} does not cover the data {noun} {listed}"
+    return None
+
+
+def _ancestors_permit(
+    agreement: AgreementFacts,
+    request: Request,
+    agreements: Mapping[int, AgreementFacts],
+    names: Names,
+) -> Finding | None:
+    """SPEC §5 rule 5's last part: every tier-2 agreement above `agreement` permits the
+    share itself, so a child never covers more than its parent allows, even after the
+    parent is amended to allow less. (Called once every ancestor is known to be in force
+    with both agencies as signed parties.)"""
+    ref = agreement.reference
+    seen = {agreement.id}
+    parent_id = agreement.parent_id
+    while parent_id is not None and parent_id not in seen:
+        seen.add(parent_id)
+        parent = agreements[parent_id]
+        if parent.tier == 2:
+            version = parent.current
+            assert version is not None  # in force: checked before
+            terms = _terms_problem(version, request, names, parent.reference)
+            if terms:
+                return Finding(
+                    Reason.PARENT_NOT_PERMITTED,
+                    f"{ref} sits under {parent.reference}, which does not permit this "
+                    f"share: {terms[1]}.",
+                    ref,
+                )
+        parent_id = parent.parent_id
+    return None
 
 
 def narrowed(agreement: AgreementFacts, request: Request) -> AgreementFacts:

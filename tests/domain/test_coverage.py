@@ -275,6 +275,54 @@ def test_a_tier_3_needs_its_whole_chain():
     assert codes == {"ISA-2026-0002": Reason.LAPSED, "ISA-2026-0003": Reason.PARENT_NOT_IN_FORCE}
 
 
+@pytest.mark.parametrize(
+    ("mash_version", "words"),
+    [
+        # The case: the MASH agreement amended so that the police (B) may no
+        # longer disclose; its tier-3 child, police to council, must stop covering.
+        (
+            version(parties={A: PartyTerms(True, True), B: PartyTerms(False, True)}),
+            "Police may not disclose under ISA-2026-0002",
+        ),
+        (
+            version(parties={A: PartyTerms(True, False), B: PartyTerms(True, True)}),
+            "Council may not receive under ISA-2026-0002",
+        ),
+        (version(purposes=("marac",)), "ISA-2026-0002 does not cover the purpose MASH triage"),
+        (
+            version(categories=("identity",)),
+            "ISA-2026-0002 does not cover the data category Health",
+        ),
+    ],
+)
+def test_a_child_never_covers_what_its_tier_2_parent_does_not_permit(mash_version, words):
+    flow = agreement(3, 3, parent=2)  # police to council, allows everything itself
+    narrowed_mash = replace(MASH, versions=(mash_version,))
+    answer = ask(PROTOCOL, narrowed_mash, flow, frm=B, to=A, categories=("identity", "health"))
+    assert answer.outcome == Outcome.NOT_COVERED
+    reasons = {r.agreement_reference: r for r in answer.reasons}
+    child = reasons["ISA-2026-0003"]
+    assert child.code == Reason.PARENT_NOT_PERMITTED
+    assert child.message == (
+        f"ISA-2026-0003 sits under ISA-2026-0002, which does not permit this share: {words}."
+    )
+
+
+def test_the_parent_s_permission_is_judged_only_once_it_is_in_force():
+    # A parent that is both lapsed and narrowed: the child's first failure is the parent
+    # not being in force (rule 5 in SPEC order), not what the parent permits.
+    flow = agreement(3, 3, parent=2)
+    stale = version(effective=date(2024, 1, 1), review=date(2025, 6, 1), purposes=("marac",))
+    answer = ask(PROTOCOL, replace(MASH, versions=(stale,)), flow)
+    codes = {r.agreement_reference: r.code for r in answer.reasons}
+    assert codes["ISA-2026-0003"] == Reason.PARENT_NOT_IN_FORCE
+
+
+def test_a_tier_1_protocol_s_own_lists_do_not_narrow_its_children():
+    protocol = agreement(1, 1, versions=[version(purposes=("marac",), categories=())])
+    assert ask(protocol, MASH).outcome == Outcome.COVERED
+
+
 def test_review_overdue_covers_with_a_warning_on_the_agreement_or_an_ancestor():
     overdue = version(effective=date(2025, 1, 1), review=date(2026, 5, 1))
     answer = ask(PROTOCOL, replace(MASH, versions=(overdue,)))

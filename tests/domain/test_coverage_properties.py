@@ -148,6 +148,16 @@ def both_signed_and_present(x, v, req):
     return True
 
 
+def permits(v, req):
+    """Rules 3 and 4 on one version: the direction, the purpose and every category."""
+    return (
+        v.parties[req.from_agency_id].may_disclose
+        and v.parties[req.to_agency_id].may_receive
+        and req.purpose in v.purposes
+        and req.data_categories <= v.data_categories
+    )
+
+
 def oracle_covers(x, req, registry):
     """None when x does not cover; else whether it carries a review-overdue warning."""
     if x.tier not in (2, 3):
@@ -155,11 +165,7 @@ def oracle_covers(x, req, registry):
     v = in_force_version(x, req.on_date)
     if v is None or not both_signed_and_present(x, v, req):
         return None
-    if not v.parties[req.from_agency_id].may_disclose:
-        return None
-    if not v.parties[req.to_agency_id].may_receive:
-        return None
-    if req.purpose not in v.purposes or not req.data_categories <= v.data_categories:
+    if not permits(v, req):
         return None
     warning = req.on_date > v.review_date
     parent_id = x.parent_id
@@ -167,6 +173,10 @@ def oracle_covers(x, req, registry):
         parent = registry[parent_id]
         pv = in_force_version(parent, req.on_date)
         if pv is None or not both_signed_and_present(parent, pv, req):
+            return None
+        # Rule 5: a tier-2 ancestor must itself permit the share (a protocol's lists
+        # describe it and are not read).
+        if parent.tier == 2 and not permits(pv, req):
             return None
         warning = warning or req.on_date > pv.review_date
         parent_id = parent.parent_id

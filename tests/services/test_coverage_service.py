@@ -101,6 +101,47 @@ def test_an_amendment_adding_a_party_gives_not_signed_until_signed(session):
     assert answer.outcome.value == "covered" and answer.version == 2
 
 
+@pytest.mark.parametrize(
+    ("change", "code_words"),
+    [
+        ("direction", "Police may not disclose under"),
+        ("purpose", "does not cover the purpose"),
+        ("category", "does not cover the data category"),
+    ],
+)
+def test_narrowing_a_tier_2_parent_stops_its_child_covering(session, change, code_words):
+    """The issue's case: MASH amended and signed by all so that the police may no longer
+    disclose (or no longer covers the purpose or a category); the tier-3 flow from the
+    police to the council under it must stop covering at once."""
+    from registry.services import agreements
+
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    _, mash = chain(session, council, police)
+    flow = activate(
+        session,
+        make_draft(
+            session, tier=3, owner=council, parent=mash, parties=[party(police), party(council)]
+        ),
+    )
+    user = make_user(session, agency=police)
+    _, answer = ask(session, user, police, council)
+    assert answer.outcome.value == "covered" and answer.agreement.reference == flow.reference
+    agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
+    narrower = {
+        "direction": {"parties": [party(council), party(police, disclose=False)]},
+        "purpose": {"purposes": ["marac"]},
+        "category": {"data_categories": ["health"], "lawful_bases": ["art6_1_e", "art9_2_h"]},
+    }[change]
+    agreements.update_draft(session, ig_lead_actor(council), mash.id, narrower, now=FIXED_NOW)
+    activate(session, mash)
+    _, answer = ask(session, user, police, council)
+    assert answer.outcome.value == "not_covered"
+    child = next(r for r in answer.reasons if r.agreement_reference == flow.reference)
+    assert child.code == "parent_not_permitted"
+    assert child.message.startswith(f"{flow.reference} sits under {mash.reference}")
+    assert code_words in child.message
+
+
 def test_a_date_in_the_future_uses_the_dates(session):
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     chain(session, council, police)
