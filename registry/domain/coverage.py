@@ -146,6 +146,7 @@ class Answer:
     reasons: tuple[Finding, ...]
     contacts: tuple[Contact, ...]
     message: str
+    chain_titles: tuple[str, ...] = ()  # the chain's agreements' titles, beside `chain`
 
 
 @dataclass(frozen=True)
@@ -460,13 +461,16 @@ def check(
     )
     best, version, warnings = covering[0]
     outcome = Outcome.COVERED_WITH_WARNINGS if warnings else Outcome.COVERED
+    chain = chain_of(best, agreements)
+    titles = {x.reference: x.title for x in agreements.values()}
     return Answer(
         outcome,
         best,
         version.number,
-        chain_of(best, agreements),
+        chain,
         warnings,
         tuple(reasons),
         advice,
         COVERED_MESSAGE,
+        tuple(titles[reference] for reference in chain),
     )

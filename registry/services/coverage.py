@@ -183,6 +183,19 @@ def _pair_facts(
     return _assemble_pair(raw.run(_PAIR_ROWS_SQLITE, *asked, chain), source, target)
 
 
+_IN_FORCE_STATES = {VersionStatus.ACTIVE.value, VersionStatus.SUSPENDED.value}
+
+
+def _title_in_force(rows: Sequence[Any]) -> str:
+    """The title of the version in force (or suspended), else of the latest: a title
+    changed by a draft amendment is not yet the agreement's (rows in number order, with
+    the status at 7 and the title at 8)."""
+    for row in reversed(rows):
+        if row[7] in _IN_FORCE_STATES:
+            return row[8]
+    return rows[-1][8]
+
+
 def _assemble_pair(
     rows: Sequence[Any], source: int, target: int
 ) -> dict[int, rules.AgreementFacts]:
@@ -226,7 +239,7 @@ def _assemble_pair(
         facts[agreement_id] = rules.AgreementFacts(
             id=agreement_id,
             reference=head[1],
-            title=own[-1][8],
+            title=_title_in_force(own),
             tier=head[2],
             parent_id=head[3],
             terminates_on=maybe(head[4]),
@@ -269,7 +282,7 @@ def _assemble(
         facts[agreement_id] = rules.AgreementFacts(
             id=agreement_id,
             reference=head[1],
-            title=own[-1][8],
+            title=_title_in_force(own),
             tier=head[2],
             parent_id=head[3],
             terminates_on=maybe(head[4]),
@@ -432,6 +445,10 @@ def answer_json(answer: rules.Answer, check_id: str, source: str, target: str) -
             "version": answer.version,
         },
         "chain": list(answer.chain),
+        "chain_agreements": [
+            {"reference": reference, "title": title}
+            for reference, title in zip(answer.chain, answer.chain_titles, strict=True)
+        ],
         "warnings": [{"code": w.code, "message": w.message} for w in answer.warnings],
         "reasons": [
             {

@@ -97,6 +97,7 @@ def test_covered_names_the_agreement_and_chain_and_the_contacts():
     assert answer.outcome == Outcome.COVERED
     assert answer.agreement.reference == "ISA-2026-0002" and answer.version == 1
     assert answer.chain == ("ISA-2026-0001", "ISA-2026-0002")
+    assert answer.chain_titles == ("Agreement 1", "Agreement 2")
     assert answer.warnings == () and answer.reasons == ()
     assert [c.role for c in answer.contacts] == [
         OfficerRole.LEAD_INFORMATION_OFFICER,

@@ -142,6 +142,25 @@ def test_narrowing_a_tier_2_parent_stops_its_child_covering(session, change, cod
     assert code_words in child.message
 
 
+def test_the_answer_s_chain_names_each_agreement_as_in_force(session):
+    """The chain shows each agreement's reference and title; a title changed by an
+    amendment still in draft is not yet the agreement's."""
+    from registry.services import agreements
+
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol, mash = chain(session, council, police)
+    agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
+    agreements.update_draft(
+        session, ig_lead_actor(council), mash.id, {"title": "MASH (draft)"}, now=FIXED_NOW
+    )
+    row, answer = ask(session, make_user(session, agency=council), council, police)
+    assert row.answer["agreement"]["title"] == "MASH"
+    assert row.answer["chain_agreements"] == [
+        {"reference": protocol.reference, "title": "Protocol"},
+        {"reference": mash.reference, "title": "MASH"},
+    ]
+
+
 def test_a_date_in_the_future_uses_the_dates(session):
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     chain(session, council, police)

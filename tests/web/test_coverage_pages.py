@@ -28,7 +28,10 @@ def test_practitioner_checks_a_covered_share_and_records_a_decision(client, sess
     text = answer.select_one("main").get_text(" ", strip=True)
     assert "Covered" in answer.find("h1").get_text()
     assert f"{mash.reference} covers sharing from Council to Police" in text
-    assert [li.get_text() for li in answer.select("ol li")] == [protocol.reference, mash.reference]
+    assert [li.get_text() for li in answer.select("ol li")] == [
+        f"{protocol.reference} Protocol",
+        f"{mash.reference} MASH",
+    ]
     assert "Lia Lead" in text
     record = answer.find("a", string="Record your decision")["href"]
     decision_form = client.page(record)

@@ -389,6 +389,16 @@ SCHEMAS: dict[str, dict] = {
                 ]
             },
             "chain": {"type": "array", "items": {"type": "string"}},
+            "chain_agreements": {
+                "description": "The chain again, from the protocol down, with each "
+                "agreement's title (as in force).",
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["reference", "title"],
+                    "properties": {"reference": {"type": "string"}, "title": {"type": "string"}},
+                },
+            },
             "warnings": {
                 "type": "array",
                 "items": {
