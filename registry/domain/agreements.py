@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -71,6 +72,9 @@ class ParentView:
     purposes: frozenset[str]
     data_categories: frozenset[str]
     usable: bool = True  # not terminated or superseded
+    # Each party's (may_disclose, may_receive) under the parent: a child may not let a
+    # party disclose or receive where the parent does not.
+    terms: Mapping[int, tuple[bool, bool]] = field(default_factory=dict)
 
 
 def default_review_date(effective_from: date, months: int | None) -> date:
@@ -213,6 +217,21 @@ def _check_parties(
                 f"{'is' if len(outside) == 1 else 'are'} not a party to "
                 f"{parent.reference}"
             )
+            return
+        wider = []
+        for p in content.parties:
+            may_disclose, may_receive = parent.terms.get(p.agency_id, (True, True))
+            for wanted, allowed, verb in (
+                (p.may_disclose, may_disclose, "disclose"),
+                (p.may_receive, may_receive, "receive"),
+            ):
+                if wanted and not allowed:
+                    wider.append(
+                        f"{names[p.agency_id]} may not {verb} under {parent.reference}, "
+                        f"so cannot {verb} under this agreement"
+                    )
+        if wider:
+            errors["parties"] = "; ".join(wider)
 
 
 def _check_conditions(content: Content, vocabulary: Vocabulary, errors: dict[str, str]) -> None:

@@ -72,6 +72,11 @@ def parent_view(session: Session, parent_id: int | None) -> ParentView | None:
         purposes=frozenset(version.purposes),
         data_categories=frozenset(version.data_categories),
         usable=usable,
+        terms={
+            p.agency_id: (p.may_disclose, p.may_receive)
+            for p in version.parties
+            if p.agency_id not in withdrawn
+        },
     )
 
 

@@ -87,6 +87,21 @@ def test_rule_refusals_name_the_item(api_as, session):
         "tier",
     )
     assert_error(lead.post("/agreements", [1, 2]), 400)
+    mash = activate(
+        session,
+        make_draft(
+            session,
+            owner=council,
+            parent=protocol,
+            parties=[party(council), party(police, disclose=False)],
+        ),
+    )
+    error = assert_error(
+        lead.post("/agreements", body(mash, council, police, tier=3)), 422, "parties"
+    )
+    assert error["fields"]["parties"] == (
+        f"Police may not disclose under {mash.reference}, so cannot disclose under this agreement"
+    )
 
 
 def test_other_agencies_get_403_and_unknown_ids_404(api_as, session):

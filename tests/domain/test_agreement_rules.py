@@ -94,6 +94,19 @@ def test_a_child_cannot_add_a_party_outside_its_parent():
     assert errors(content)["parties"] == "School is not a party to ISA-2026-0001"
 
 
+def test_a_child_cannot_let_a_party_disclose_or_receive_where_its_parent_does_not():
+    parent = replace(TIER2_PARENT, terms={1: (False, True), 2: (True, False)})
+    t3 = tier2(tier=3, parties=(PartyTerms(1, True, True), PartyTerms(2, True, True)))
+    assert errors(t3, parent=parent)["parties"] == (
+        "Council may not disclose under ISA-2026-0002, so cannot disclose under this "
+        "agreement; Police may not receive under ISA-2026-0002, so cannot receive under "
+        "this agreement"
+    )
+    # The same directions as the parent, or narrower, are fine.
+    narrower = tier2(tier=3, parties=(PartyTerms(1, False, True), PartyTerms(2, True, False)))
+    assert errors(narrower, parent=parent) == {}
+
+
 def test_tier_3_purposes_and_categories_are_subsets_of_the_parent():
     t3 = tier2(
         tier=3,

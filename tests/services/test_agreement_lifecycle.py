@@ -308,6 +308,52 @@ def test_a_draft_refused_at_save_names_the_offending_item(session, three):
     assert caught.value.fields["parties"] == (f"Hospital is not a party to {protocol.reference}")
 
 
+def test_a_child_granting_a_direction_its_parent_refuses_is_refused_at_save_and_submit(
+    session, three
+):
+    council, police, _ = three
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    )
+    mash = activate(
+        session,
+        make_draft(
+            session,
+            owner=council,
+            parent=protocol,
+            parties=[party(council), party(police, disclose=False)],
+        ),
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        make_draft(
+            session, tier=3, owner=council, parent=mash, parties=[party(council), party(police)]
+        )
+    assert caught.value.fields["parties"] == (
+        f"{police.name} may not disclose under {mash.reference}, so cannot disclose under "
+        "this agreement"
+    )
+    # Saved while the parent allowed it, then the parent narrowed: submit refuses it.
+    wide = make_draft(
+        session,
+        tier=3,
+        owner=council,
+        parent=mash,
+        parties=[party(council), party(police, disclose=False)],
+    )
+    lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
+    agreements.update_draft(
+        session,
+        ig_lead_actor(council),
+        mash.id,
+        {"parties": [party(council, disclose=False), party(police, disclose=False)]},
+        now=FIXED_NOW,
+    )
+    activate(session, mash)
+    with pytest.raises(ValidationFailed) as caught:
+        lifecycle.submit(session, ig_lead_actor(council), wide.id, now=FIXED_NOW)
+    assert caught.value.fields["parties"].startswith(f"{council.name} may not disclose under")
+
+
 def test_ig_lead_cannot_draft_for_another_agency(session, three):
     council, police, _ = three
     with pytest.raises(Forbidden):
