@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..database import writes
@@ -156,6 +157,12 @@ def _activate(
 ) -> None:
     previous = agreement.current
     if previous is not None and previous is not version:
+        if _reviewed_since(session, agreement, version) and previous.review_date > (
+            version.review_date
+        ):
+            # A review recorded while this amendment was open is never undone by it
+            # (SPEC section 4): the later of the two review dates stands.
+            version.review_date = previous.review_date
         previous.status = VersionStatus.SUPERSEDED
         _record(
             session,
@@ -183,6 +190,21 @@ def _activate(
         },
         now,
     )
+
+
+def _reviewed_since(session: Session, agreement: Agreement, version: AgreementVersion) -> bool:
+    """Whether a review that moved the review date was recorded after `version` was
+    opened."""
+    found = session.scalar(
+        select(Review.id)
+        .where(
+            Review.agreement_id == agreement.id,
+            Review.new_review_date.is_not(None),
+            Review.recorded_at >= version.created_at,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 @writes

@@ -1,6 +1,6 @@
 """The lifecycle of SPEC §4 on the database: draft → awaiting signatures → active, and on."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -163,6 +163,63 @@ def test_review_continue_moves_the_review_date(session, three):
     )
     assert review.previous_review_date == old
     assert tier2.latest.review_date == review.new_review_date == TODAY.replace(year=2027)
+
+
+@pytest.mark.parametrize(
+    ("draft_review", "expected"),
+    [
+        (None, date(2027, 6, 15)),  # the draft's own (16 May 2027) is earlier: the review's
+        (date(2028, 1, 1), date(2028, 1, 1)),  # the draft's own is later: it stands
+    ],
+)
+def test_a_review_recorded_while_an_amendment_is_open_is_never_rolled_back(
+    session, three, draft_review, expected
+):
+    """Issue 15: version 1 reviewed (review date moved to June 2027) while version 2 was a
+    draft; when version 2 became active the review date went back to the draft's own."""
+    council = three[0]
+    _, tier2 = chain(session, *three)
+    lead = make_user(session, roles=("ig_lead",), agency=council)
+    lifecycle.amend(session, lead.actor(), tier2.id, now=FIXED_NOW)
+    if draft_review:
+        agreements.update_draft(
+            session, lead.actor(), tier2.id, {"review_date": draft_review}, now=FIXED_NOW
+        )
+    assert tier2.latest.review_date == (draft_review or date(2027, 5, 16))
+    lifecycle.review(
+        session,
+        lead.actor(),
+        tier2.id,
+        outcome="continue",
+        notes="Still needed",
+        today=TODAY,
+        now=FIXED_NOW + timedelta(hours=1),
+    )
+    assert tier2.current.number == 1 and tier2.current.review_date == date(2027, 6, 15)
+    activate(session, tier2)
+    assert tier2.current.number == 2
+    assert tier2.current.review_date == expected
+
+
+def test_an_amendment_s_own_earlier_review_date_stands_when_no_review_came_between(session, three):
+    council = three[0]
+    _, tier2 = chain(session, *three)
+    lead = make_user(session, roles=("ig_lead",), agency=council)
+    lifecycle.review(
+        session,
+        lead.actor(),
+        tier2.id,
+        outcome="continue",
+        notes="Reviewed before the amendment",
+        today=TODAY,
+        now=FIXED_NOW,
+    )
+    lifecycle.amend(session, lead.actor(), tier2.id, now=FIXED_NOW + timedelta(hours=1))
+    agreements.update_draft(
+        session, lead.actor(), tier2.id, {"review_date": date(2027, 3, 1)}, now=FIXED_NOW
+    )
+    activate(session, tier2)
+    assert tier2.current.number == 2 and tier2.current.review_date == date(2027, 3, 1)
 
 
 def test_review_terminate_and_amend(session, three):
