@@ -175,6 +175,10 @@ def _fresh_database_url(app, tmp_path) -> str:
     return url.set(database="registry_restore_test").render_as_string(hide_password=False)
 
 
+WRITE_LOAD_SECONDS = 120  # for the writers to write their records (a second or two, usually)
+STOP_SECONDS = 30  # for a writer to finish the record it is writing once told to stop
+
+
 def test_a_backup_taken_under_write_load_restores_with_an_intact_chain(app, session, tmp_path):
     import threading
     import time
@@ -216,19 +220,32 @@ def test_a_backup_taken_under_write_load_restores_with_an_intact_chain(app, sess
                 finally:
                     db.session.remove()
 
-    threads = [threading.Thread(target=write, args=(a,)) for a in writers]
-    for thread in threads:
-        thread.start()
-    while len(written) < 20:
-        time.sleep(0.05)
+    # Every wait is bounded: a writer that fails or hangs must fail the test, not hang it.
+    deadline = time.monotonic() + WRITE_LOAD_SECONDS
+
+    def wait_for(count: int) -> None:
+        while len(written) < count:
+            assert failures == [], failures  # a failing writer would never get there
+            assert time.monotonic() < deadline, (
+                f"only {len(written)} of {count} decisions written in {WRITE_LOAD_SECONDS}s"
+            )
+            time.sleep(0.05)
+
+    # Daemon threads: should one never stop, it cannot keep the test run from ending.
+    threads = [threading.Thread(target=write, args=(a,), daemon=True) for a in writers]
     target = tmp_path / "registry.backup"
-    result = run(app, "backup", str(target))
-    during = len(written)
-    while len(written) < during + 20:  # writing carries on after the backup too
-        time.sleep(0.05)
-    stop.set()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.start()
+        wait_for(20)
+        result = run(app, "backup", str(target))
+        during = len(written)
+        wait_for(during + 20)  # writing carries on after the backup too
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=STOP_SECONDS)
+    assert not [t for t in threads if t.is_alive()], f"a writer ran on {STOP_SECONDS}s after stop"
     assert failures == []
     assert result.exit_code == 0, result.output
     assert "Backed up to" in result.output and target.stat().st_size > 0
