@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -54,7 +54,9 @@ def record(
     sequence, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
     entry = AuditEntry(
         sequence=sequence,
-        recorded_at=now,
+        # Hashed as the database gives it back: in UTC, whatever zone the caller's time
+        # was in (a time in London's zone hashed as +01:00 read back as +00:00).
+        recorded_at=now.astimezone(UTC),
         actor_user_id=actor.user_id,
         actor_name=actor.name,
         action=action,

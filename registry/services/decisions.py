@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -169,7 +169,7 @@ def record_decision(
     sequence, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
     record = DecisionRecord(
         sequence=sequence,
-        recorded_at=now,
+        recorded_at=now.astimezone(UTC),  # hashed as read back: in UTC
         user_id=user.id,
         recorded_by=user.name,
         agency_id=user.agency_id,

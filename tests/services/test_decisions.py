@@ -47,6 +47,42 @@ def test_a_decision_is_chained_to_the_one_before(session, pair):
     assert decisions.verify(session) is None
 
 
+def test_a_time_given_in_london_s_zone_still_verifies(session, pair):
+    """Both chains hash the time as the database gives it back (UTC): a caller passing an
+    aware time in another zone must not leave an entry that fails verify-audit."""
+    from registry.clock import LONDON
+    from registry.services import agreements, audit
+
+    council, police = pair
+    user = make_user(session, agency=council)
+    summer = FIXED_NOW.astimezone(LONDON)  # 12:00+01:00
+    record(session, user, decision_input(council, police))  # FIXED_NOW, UTC
+    record_decision(
+        session,
+        user.actor(),
+        decision_input(council, police),
+        idempotency_key=None,
+        today=TODAY,
+        now=summer,
+    )
+    agreements.create_draft(
+        session,
+        make_user(session, roles=("admin",)).actor(),
+        {
+            "title": "Protocol",
+            "tier": 1,
+            "owner_agency_id": council.id,
+            "lawful_bases": ["art6_1_e"],
+            "effective_from": TODAY,
+            "parties": [{"agency_id": council.id, "may_disclose": True, "may_receive": True}],
+        },
+        now=summer,
+    )
+    session.expire_all()
+    assert decisions.verify(session) is None
+    assert audit.verify(session) is None
+
+
 def test_consent_rules(session, pair):
     council, police = pair
     user = make_user(session, agency=council)
