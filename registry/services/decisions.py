@@ -269,8 +269,8 @@ CSV_COLUMNS = (
 
 def decisions_csv(session: Session, actor: Actor) -> str:
     policy.require(
-        actor.has(Role.IG_LEAD) or actor.has(Role.ADMIN),
-        "Only an information governance lead downloads the agency's decisions",
+        actor.has(Role.IG_LEAD) or actor.has(Role.ADMIN) or actor.has(Role.PRACTITIONER),
+        "Only an information governance lead or a practitioner downloads decisions",
     )
     names = dict(session.execute(select(Agency.id, Agency.name)).all())
     query = select(DecisionRecord).order_by(DecisionRecord.sequence)

@@ -198,19 +198,7 @@ SPEC_ROLES: dict[str, frozenset[str]] = {
 # Where the app does not do what SPEC §8 says: (endpoint, actor) -> the clause. Each is
 # left out of the matrix below and shown by a strict xfail test, so that it stays visible
 # and the entry must go when the app is put right.
-DISAGREEMENTS: dict[tuple[str, str], str] = {
-    ("coverage.check_coverage", "signatory"): "§8: only the practitioner runs coverage checks",
-    ("coverage.check_coverage", "ig_lead"): "§8: only the practitioner runs coverage checks",
-    ("coverage.check_coverage", "admin"): "§8: only the practitioner runs coverage checks",
-    ("api.check_coverage", "signatory"): "§8: only the practitioner runs coverage checks",
-    ("api.check_coverage", "ig_lead"): "§8: only the practitioner runs coverage checks",
-    ("api.check_coverage", "admin"): "§8: only the practitioner runs coverage checks",
-    ("decisions.list_decisions", "signatory"): "§8: a signatory reads no decision records",
-    ("api.list_decisions", "signatory"): "§8: a signatory reads no decision records",
-    ("decisions.export_decisions", "practitioner"): (
-        "§8/§13: a practitioner reads (and exports, §13 Decisions) its own decisions"
-    ),
-}
+DISAGREEMENTS: dict[tuple[str, str], str] = {}
 
 # ---------------------------------------------------------------------------------------
 # SPEC §8, "role and agency": which agency's thing each route acts on.

@@ -172,8 +172,15 @@ def test_ig_lead_lists_and_downloads_decisions(client, session):
     assert csv_response.mimetype == "text/csv"
     assert "Not proportionate" in csv_response.get_data(as_text=True)
     client.submit("/sign-out", token_from="/")
+    # SPEC section 13: a practitioner downloads its own decisions, and no one else's.
+    colleague = make_user(session, agency=council)
+    client.sign_in(colleague)
+    own = client.get("/decisions/export.csv")
+    assert own.status_code == 200 and own.mimetype == "text/csv"
+    assert "Not proportionate" not in own.get_data(as_text=True)
+    client.submit("/sign-out", token_from="/")
     client.sign_in(practitioner)
-    assert client.get("/decisions/export.csv").status_code == 403
+    assert "Not proportionate" in client.get("/decisions/export.csv").get_data(as_text=True)
 
 
 def _partnership_in_groups(session, count: int):

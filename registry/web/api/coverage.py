@@ -22,7 +22,7 @@ from .spec import api
     response="CoverageAnswer",
     errors=(400, 401, 422),
 )
-@signed_in()
+@signed_in(Role.PRACTITIONER)  # SPEC section 8: practitioners run coverage checks
 def check_coverage():
     body = Body()
     data = CheckInput(
@@ -66,7 +66,7 @@ def decision_json(record) -> dict:
     errors=(401, 422),
     query=[("q", "string"), ("decision", "string"), ("page", "integer"), ("per_page", "integer")],
 )
-@signed_in()
+@signed_in(Role.PRACTITIONER, Role.IG_LEAD, Role.ADMIN)  # a signatory reads no decisions
 def list_decisions():
     page = decision_service.list_decisions(
         db.session,

@@ -30,7 +30,7 @@ def _choices(form: CoverageForm) -> None:
 
 
 @bp.route("", methods=["GET", "POST"])
-@signed_in()
+@signed_in(Role.PRACTITIONER)  # SPEC section 8: practitioners run coverage checks
 def check_coverage():
     """The practitioner's question; the answer gets its own page (and check id)."""
     actor = current_actor()

@@ -91,7 +91,7 @@ def new_decision():
 
 
 @bp.get("")
-@signed_in()
+@signed_in(Role.PRACTITIONER, Role.IG_LEAD, Role.ADMIN)  # a signatory reads no decisions
 def list_decisions():
     actor = current_actor()
     search = request.args.get("q", "")[:40]
@@ -123,7 +123,7 @@ def show_decision(decision_id: int):
 
 
 @bp.get("/export.csv")
-@signed_in(Role.IG_LEAD, Role.ADMIN)
+@signed_in(Role.PRACTITIONER, Role.IG_LEAD, Role.ADMIN)  # each its own (SPEC section 13)
 def export_decisions():
     body = service.decisions_csv(db.session, current_actor())
     return Response(
