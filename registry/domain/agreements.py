@@ -81,7 +81,7 @@ def default_review_date(effective_from: date, months: int | None) -> date:
     return add_months(effective_from, months or DEFAULT_REVIEW_MONTHS)
 
 
-def _names(codes, labels: dict[str, str]) -> str:
+def _names(codes, labels: Mapping[str, str]) -> str:
     return ", ".join(labels.get(c, c) for c in sorted(codes))
 
 
@@ -135,26 +135,72 @@ def check_content(
     if "lawful_bases" not in errors:
         _check_conditions(content, vocabulary, errors)
 
-    if content.tier == 3 and parent is not None and "parent_id" not in errors:
-        extra = set(content.purposes) - parent.purposes
-        if extra:
-            errors.setdefault(
-                "purposes",
-                f"{_names(extra, purpose_labels)} "
-                f"{'is' if len(extra) == 1 else 'are'} not among the purposes "
-                f"of {parent.reference}",
-            )
-        extra = set(content.data_categories) - parent.data_categories
-        if extra:
-            errors.setdefault(
-                "data_categories",
-                f"{_names(extra, category_labels)} "
-                f"{'is' if len(extra) == 1 else 'are'} not among the data "
-                f"categories of {parent.reference}",
-            )
+    if parent is not None and "parent_id" not in errors:
+        for name, message in beyond_parent(
+            content, parent, agency_names, purpose_labels, category_labels
+        ).items():
+            errors.setdefault(name, message)
 
     _check_dates(content, errors)
     return errors
+
+
+def beyond_parent(
+    content: Content,
+    parent: ParentView,
+    names: Mapping[int, str],
+    purpose_labels: Mapping[str, str] | None = None,
+    category_labels: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """What `content` grants beyond its parent's version (SPEC section 2), by field: a
+    party that is not the parent's, a direction the parent does not allow that party, and
+    for a tier 3 a purpose or data category the parent does not have. Empty when the
+    child stays within its parent. (Used when a child is saved or submitted, and to flag
+    children that a parent amended since no longer covers.)"""
+    found: dict[str, str] = {}
+    if parent.tier != content.tier - 1:
+        return found
+    outside = sorted(
+        names.get(p.agency_id, str(p.agency_id))
+        for p in content.parties
+        if p.agency_id not in parent.party_ids
+    )
+    if outside:
+        found["parties"] = (
+            f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not a party to "
+            f"{parent.reference}"
+        )
+    else:
+        wider = []
+        for p in content.parties:
+            may_disclose, may_receive = parent.terms.get(p.agency_id, (True, True))
+            for wanted, allowed, verb in (
+                (p.may_disclose, may_disclose, "disclose"),
+                (p.may_receive, may_receive, "receive"),
+            ):
+                if wanted and not allowed:
+                    wider.append(
+                        f"{names.get(p.agency_id, p.agency_id)} may not {verb} under "
+                        f"{parent.reference}, so cannot {verb} under this agreement"
+                    )
+        if wider:
+            found["parties"] = "; ".join(wider)
+    if content.tier == 3:
+        extra = set(content.purposes) - parent.purposes
+        if extra:
+            found["purposes"] = (
+                f"{_names(extra, purpose_labels or {})} "
+                f"{'is' if len(extra) == 1 else 'are'} not among the purposes "
+                f"of {parent.reference}"
+            )
+        extra = set(content.data_categories) - parent.data_categories
+        if extra:
+            found["data_categories"] = (
+                f"{_names(extra, category_labels or {})} "
+                f"{'is' if len(extra) == 1 else 'are'} not among the data "
+                f"categories of {parent.reference}"
+            )
+    return found
 
 
 def parent_error(tier: int, parent_id: int | None, parent: ParentView | None) -> str | None:
@@ -209,29 +255,6 @@ def _check_parties(
             "owns this agreement and must be one of its parties"
         )
         return
-    if parent is not None and content.tier in (2, 3) and parent.tier == content.tier - 1:
-        outside = sorted(names[i] for i in ids if i not in parent.party_ids)
-        if outside:
-            errors["parties"] = (
-                f"{', '.join(outside)} "
-                f"{'is' if len(outside) == 1 else 'are'} not a party to "
-                f"{parent.reference}"
-            )
-            return
-        wider = []
-        for p in content.parties:
-            may_disclose, may_receive = parent.terms.get(p.agency_id, (True, True))
-            for wanted, allowed, verb in (
-                (p.may_disclose, may_disclose, "disclose"),
-                (p.may_receive, may_receive, "receive"),
-            ):
-                if wanted and not allowed:
-                    wider.append(
-                        f"{names[p.agency_id]} may not {verb} under {parent.reference}, "
-                        f"so cannot {verb} under this agreement"
-                    )
-        if wider:
-            errors["parties"] = "; ".join(wider)
 
 
 def _check_conditions(content: Content, vocabulary: Vocabulary, errors: dict[str, str]) -> None:

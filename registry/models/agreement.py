@@ -37,6 +37,11 @@ class Agreement(db.Model):
     terminates_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lock_version: Mapped[int] = mapped_column(default=1)
+    # What this agreement grants beyond its parent as the parent now stands, or None.
+    # A parent may be narrowed below its children at once (SPEC section 2); this flags
+    # them to their owners. Display only: the coverage check judges the chain itself.
+    # Written with a plain UPDATE, so it never counts as an edit (lock_version).
+    exceeds_parent: Mapped[str | None] = mapped_column(Text)
 
     parent: Mapped[Agreement | None] = relationship(remote_side=[id])
     owner: Mapped[Agency] = relationship()

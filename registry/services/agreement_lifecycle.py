@@ -18,7 +18,7 @@ from ..domain.vocab import ReviewOutcome, VersionStatus
 from ..models import Agreement, AgreementVersion, Decline, Review, Signature, User, Withdrawal
 from . import audit, pdfs
 from .agreement_reads import content_of, get_agreement
-from .agreements import audit_view, validate, write_content
+from .agreements import audit_view, restamp_parentage, validate, write_content
 
 
 def _hash(version: AgreementVersion) -> str:
@@ -176,6 +176,7 @@ def _activate(
         session.flush()  # one current version at a time (a partial unique index holds it)
     version.status = VersionStatus.ACTIVE
     version.activated_at = now
+    restamp_parentage(session, agreement)
     issued = pdfs.issue_sealed(session, agreement, version, now=now)
     _record(
         session,
@@ -431,6 +432,7 @@ def withdraw(
                 {"terminates_on": effective_on.isoformat()},
                 now,
             )
+    restamp_parentage(session, agreement)  # its children may now name a party it lost
     session.commit()
     return row
 
@@ -518,3 +520,4 @@ def _terminate(
     _record(
         session, actor, "terminate", agreement, None, {"versions": ended, "reason": reason}, now
     )
+    restamp_parentage(session, agreement)

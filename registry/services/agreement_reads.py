@@ -169,6 +169,7 @@ class AgreementFilters:
     agency_id: int | None = None
     purpose: str | None = None
     review_due: bool = False
+    exceeds_parent: bool = False
 
 
 def list_agreements(
@@ -204,6 +205,8 @@ def list_agreements(
         )
     if filters.status:
         query = query.where(status_condition(v, filters.status, today, settings))
+    if filters.exceeds_parent:
+        query = query.where(Agreement.exceeds_parent.is_not(None))
     if filters.review_due:
         query = query.where(
             or_(

@@ -17,6 +17,7 @@ from ..domain.agreements import (
     Content,
     ParentView,
     PartyTerms,
+    beyond_parent,
     canonical,
     check_content,
     default_review_date,
@@ -56,19 +57,23 @@ CONTENT_FIELDS = (
 
 
 def parent_view(session: Session, parent_id: int | None) -> ParentView | None:
+    """What a child's rules see of its parent: the version in force (else the latest),
+    less the parties that have given notice."""
     if parent_id is None:
         return None
     parent = session.get(Agreement, parent_id)
     if parent is None:
         return None
-    version = parent.current or parent.latest
+    return view_of(parent, parent.current or parent.latest)
+
+
+def view_of(parent: Agreement, version: AgreementVersion) -> ParentView:
     usable = version.status not in (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED)
-    parties = frozenset(p.agency_id for p in version.parties)
     withdrawn = {w.agency_id for w in parent.withdrawals}
     return ParentView(
         reference=parent.reference,
         tier=parent.tier,
-        party_ids=parties - withdrawn,
+        party_ids=frozenset(p.agency_id for p in version.parties) - withdrawn,
         purposes=frozenset(version.purposes),
         data_categories=frozenset(version.data_categories),
         usable=usable,
@@ -78,6 +83,52 @@ def parent_view(session: Session, parent_id: int | None) -> ParentView | None:
             if p.agency_id not in withdrawn
         },
     )
+
+
+_ENDED = (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED)
+
+
+def beyond(session: Session, child: Agreement, parent: ParentView | None) -> list[str]:
+    """What `child` (its version in force, else its latest) grants beyond `parent`, in
+    sentences; empty when it stays within it, has ended, or the parent has."""
+    version = child.current or child.latest
+    if parent is None or not parent.usable or version.status in _ENDED:
+        return []
+    content = content_of(version)
+    names = agency_names(session, [p.agency_id for p in content.parties])
+    labels = vocabularies.labels(session)
+    found = beyond_parent(content, parent, names, labels["purposes"], labels["data_categories"])
+    return list(found.values())
+
+
+def children_beyond(session: Session, agreement: Agreement) -> list[tuple[Agreement, list[str]]]:
+    """The agreements directly under `agreement` that grant more than its latest version
+    (the one just submitted or just made active) allows, each with what it grants beyond."""
+    view = view_of(agreement, agreement.latest)
+    children = session.scalars(
+        select(Agreement).where(Agreement.parent_id == agreement.id).order_by(Agreement.reference)
+    )
+    return [(child, found) for child in children if (found := beyond(session, child, view))]
+
+
+def restamp_parentage(session: Session, agreement: Agreement) -> None:
+    """Re-mark whether `agreement` exceeds its parent and whether each child of it exceeds
+    it, after a version became active, a party withdrew or an agreement ended. A plain
+    UPDATE: the mark is not an edit of the agreement (its lock_version stays)."""
+    table = Agreement.__table__
+    session.flush()
+    marks = {}
+    if agreement.parent_id is not None:
+        marks[agreement.id] = beyond(session, agreement, parent_view(session, agreement.parent_id))
+    own = parent_view(session, agreement.id)
+    for child in session.scalars(select(Agreement).where(Agreement.parent_id == agreement.id)):
+        marks[child.id] = beyond(session, child, own)
+    for agreement_id, found in marks.items():
+        session.execute(
+            table.update()
+            .where(table.c.id == agreement_id)
+            .values(exceeds_parent="; ".join(found) or None)
+        )
 
 
 def build_content(

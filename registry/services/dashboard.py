@@ -28,6 +28,8 @@ OFFICER_CHANGE_WINDOW = timedelta(days=90)
 class Dashboard:
     agreements: list[tuple[Agreement, Standing]] = field(default_factory=list)
     reviews: list[tuple[Agreement, Standing]] = field(default_factory=list)
+    # the agency's own agreements that grant more than their parent now allows
+    beyond_parent: list[tuple[Agreement, Standing]] = field(default_factory=list)
     # (agreement, version awaiting signatures, parties whose signature binds its content)
     awaiting: list[tuple[Agreement, AgreementVersion, int]] = field(default_factory=list)
     to_sign: list[tuple[Agreement, AgreementVersion]] = field(default_factory=list)
@@ -87,6 +89,8 @@ def build(session: Session, actor: Actor, *, today: date, settings: StatusSettin
             EffectiveStatus.LAPSED,
         ):
             board.reviews.append((agreement, where))
+        if agreement.owner_agency_id == actor.agency_id and agreement.exceeds_parent:
+            board.beyond_parent.append((agreement, where))
     if actor.has(Role.IG_LEAD):
         agency = session.get(Agency, actor.agency_id)
         board.gaps = officer_gaps(agency) if agency is not None else []

@@ -511,3 +511,64 @@ def _agreements(session: Session, ids: dict[str, int], today: date, now: datetim
         now,
     )
     _sign_all(session, attendance, now)  # scheduled: takes effect next month
+
+    _narrowed_parent(session, ids, protocol.id, d, now)
+
+
+def _narrowed_parent(
+    session: Session, ids: dict[str, int], protocol_id: int, d, now: datetime
+) -> None:
+    """A parent amended to allow less than its child (SPEC section 2): the missing
+    children agreement stopped covering health information, and the police's reports
+    under it still list it, so that report agreement shows 'Exceeds its parent' and
+    a check of police to council health information says why it is not covered."""
+    missing = _draft(
+        session,
+        ids,
+        "council",
+        {
+            "tier": 2,
+            "title": "Missing Children Information Sharing Agreement",
+            "parent_id": protocol_id,
+            "purposes": ["missing_children"],
+            "data_categories": ["identity_contact", "family_household", "health"],
+            "lawful_bases": ["art6_1_e", "art9_2_h", "ca2004_s11"],
+            "effective_from": d(-200),
+            "review_date": d(165),
+            "parties": [_party(ids, s) for s in ("council", "police", "community")],
+        },
+        now,
+    )
+    _sign_all(session, missing, now)
+    reports = _draft(
+        session,
+        ids,
+        "police",
+        {
+            "tier": 3,
+            "parent_id": missing.id,
+            "title": "Police missing-episode reports to the return interview service",
+            "purposes": ["missing_children"],
+            "data_categories": ["identity_contact", "health"],
+            "lawful_bases": ["art6_1_e", "art9_2_h"],
+            "effective_from": d(-180),
+            "review_date": d(185),
+            "parties": [_party(ids, "police", True, False), _party(ids, "council", False, True)],
+        },
+        now,
+    )
+    _sign_all(session, reports, now)
+    lead = _ig_lead(session, ids, "council")
+    agreement_lifecycle.amend(session, lead, missing.id, now=now)
+    agreements.update_draft(
+        session,
+        lead,
+        missing.id,
+        {
+            "data_categories": ["identity_contact", "family_household"],
+            "lawful_bases": ["art6_1_e", "ca2004_s11"],
+            "retention": "Health information is now shared only under the health agreements",
+        },
+        now=now,
+    )
+    _sign_all(session, missing, now)

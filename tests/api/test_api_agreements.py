@@ -212,3 +212,42 @@ def test_an_edit_over_someone_elses_later_save_is_a_conflict(api_as, session):
     assert stale.status_code == 409
     assert stale.get_json()["error"]["code"] == "edit_conflict"
     assert first.get(f"/agreements/{draft.id}").get_json()["title"] == "Second's title"
+
+
+def test_an_agreement_s_answer_names_the_children_that_exceed_it(api_as, session):
+    from registry.services import agreement_lifecycle
+
+    from ..factories import FIXED_NOW, ig_lead_actor
+
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    _, mash = chain(session, council, police)
+    flow = activate(
+        session,
+        make_draft(
+            session, tier=3, owner=council, parent=mash, parties=[party(police), party(council)]
+        ),
+    )
+    agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
+    lead = api_as(make_user(session, roles=("ig_lead",), agency=council))
+    edited = lead.patch(
+        f"/agreements/{mash.id}",
+        {"purposes": ["marac"]},
+    )
+    assert edited.status_code == 200, edited.get_json()
+    answer = lead.post(f"/agreements/{mash.id}/submit", {}).get_json()
+    assert answer["children_exceeding"] == [
+        {
+            "id": flow.id,
+            "reference": flow.reference,
+            "reasons": [
+                "MASH triage of contacts and referrals is not among the purposes of "
+                f"{mash.reference}"
+            ],
+        }
+    ]
+    assert lead.get(f"/agreements/{flow.id}").get_json()["exceeds_parent"] is None
+    for agency in (council, police):
+        signer = api_as(make_user(session, roles=("signatory",), agency=agency))
+        assert signer.post(f"/agreements/{mash.id}/sign", {}).status_code == 201
+    child = lead.get(f"/agreements/{flow.id}").get_json()
+    assert child["exceeds_parent"].endswith(f"not among the purposes of {mash.reference}")

@@ -10,7 +10,12 @@ from registry.domain.vocab import EffectiveStatus, VersionStatus
 from registry.models import AuditEntry, Signature
 from registry.services import agreement_lifecycle as lifecycle
 from registry.services import agreements
-from registry.services.agreement_reads import amendments, standing
+from registry.services.agreement_reads import (
+    AgreementFilters,
+    amendments,
+    list_agreements,
+    standing,
+)
 
 from ..factories import (
     ADMIN,
@@ -426,3 +431,60 @@ def test_ig_lead_cannot_draft_for_another_agency(session, three):
             },
             now=FIXED_NOW,
         )
+
+
+def test_a_parent_narrowed_below_its_child_flags_the_child(session, three):
+    """Issue 15: narrowing a parent is accepted at once, and each child that now goes
+    beyond it is named (before signing and after) and marked until it is amended."""
+    council, police, _ = three
+    _, mash = chain(session, council, police)
+    flow = activate(
+        session,
+        make_draft(
+            session, tier=3, owner=council, parent=mash, parties=[party(police), party(council)]
+        ),
+    )
+    lead = ig_lead_actor(council)
+    lock = flow.lock_version
+    assert flow.exceeds_parent is None
+    lifecycle.amend(session, lead, mash.id, now=FIXED_NOW)
+    agreements.update_draft(
+        session,
+        lead,
+        mash.id,
+        {"parties": [party(council), party(police, disclose=False)]},
+        now=FIXED_NOW,
+    )
+    lifecycle.submit(session, lead, mash.id, now=FIXED_NOW)
+    [(child, found)] = agreements.children_beyond(session, mash)
+    assert child.id == flow.id
+    assert found == [
+        f"Police may not disclose under {mash.reference}, so cannot disclose under this agreement"
+    ]
+    assert flow.exceeds_parent is None  # not yet: the narrower version is not signed
+    activate_signed = [p.agency_id for p in mash.latest.parties]
+    for agency_id in activate_signed:
+        signer = signatory_for(session, session.get(type(council), agency_id))
+        lifecycle.sign(session, signer.actor(), mash.id, now=FIXED_NOW)
+    session.expire_all()
+    assert flow.exceeds_parent == found[0]
+    assert flow.lock_version == lock  # the mark is not an edit: no false edit conflict
+    listed = list_agreements(
+        session,
+        AgreementFilters(exceeds_parent=True),
+        today=TODAY,
+        settings=StatusSettings(),
+    )
+    assert [a.id for a in listed.items] == [flow.id]
+    # Amending the child to match clears the mark.
+    lifecycle.amend(session, lead, flow.id, now=FIXED_NOW)
+    agreements.update_draft(
+        session,
+        lead,
+        flow.id,
+        {"parties": [party(police, disclose=False), party(council)]},
+        now=FIXED_NOW,
+    )
+    activate(session, flow)
+    session.expire_all()
+    assert flow.exceeds_parent is None

@@ -15,8 +15,8 @@ def test_the_demo_partnership_shows_every_feature(session):
     assert {a.kind for a in agencies} == set(AgencyKind)
     agreements = session.query(Agreement).all()
     assert [a.tier for a in agreements].count(1) == 1
-    assert [a.tier for a in agreements].count(2) == 3
-    assert [a.tier for a in agreements].count(3) == 4
+    assert [a.tier for a in agreements].count(2) == 4
+    assert [a.tier for a in agreements].count(3) == 5
     from registry.services.agreement_reads import standing
 
     statuses = {standing(a, TODAY, StatusSettings()).status for a in agreements}
@@ -33,3 +33,22 @@ def test_the_demo_partnership_shows_every_feature(session):
     assert roles == set(Role)
     assert any(officer_gaps(a) for a in agencies)
     assert verify(session) is None
+    # A parent narrowed below its child: the child is flagged, and a check of what the
+    # parent no longer allows is refused with the reason.
+    [flagged] = [a for a in agreements if a.exceeds_parent]
+    assert flagged.tier == 3 and "Physical and mental health" in flagged.exceeds_parent
+    from registry.services.coverage import CheckInput, run_check
+
+    [police] = [p.agency_id for p in flagged.latest.parties if p.may_disclose]
+    [council] = [p.agency_id for p in flagged.latest.parties if not p.may_disclose]
+    asker = session.query(User).filter(User.agency_id == police).first()
+    _, answer = run_check(
+        session,
+        asker.actor(),
+        CheckInput(police, council, "missing_children", ["health"], None),
+        today=TODAY,
+        now=FIXED_NOW,
+        settings=StatusSettings(),
+    )
+    assert answer.outcome.value == "not_covered"
+    assert "parent_not_permitted" in [r.code for r in answer.reasons]

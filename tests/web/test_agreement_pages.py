@@ -337,3 +337,52 @@ def test_a_protocols_page_costs_the_same_reads_for_three_parties_or_twelve(clien
     assert _selects_to_show(client, pages[0]) == _selects_to_show(client, pages[1])
     shown = client.page(pages[1]).select_one("main").get_text(" ", strip=True)
     assert all(a.name in shown for a in large)
+
+
+def test_a_parent_narrowed_below_a_child_warns_and_flags_it_on_the_pages(client, session):
+    from registry.services import agreement_lifecycle, agreements
+
+    from ..factories import FIXED_NOW, ig_lead_actor
+
+    council = make_agency(session, name="Council")
+    police = make_agency(session, name="Police", kind="police")
+    _, mash = chain(session, council, police)
+    flow = activate(
+        session,
+        make_draft(
+            session,
+            tier=3,
+            owner=council,
+            parent=mash,
+            parties=[party(police), party(council)],
+            title="Police to children's services",
+        ),
+    )
+    agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
+    agreements.update_draft(
+        session,
+        ig_lead_actor(council),
+        mash.id,
+        {"parties": [party(council), party(police, disclose=False)]},
+        now=FIXED_NOW,
+    )
+    client.sign_in(make_user(session, roles=("ig_lead",), agency=council))
+    submitted = client.submit(
+        f"/agreements/{mash.id}/submit", token_from=f"/agreements/{mash.id}", follow_redirects=True
+    )
+    text = BeautifulSoup(submitted.data, "html.parser").get_text(" ", strip=True)
+    assert f"Once signed, this version will allow less than {flow.reference}" in text
+    assert f"Police may not disclose under {mash.reference}" in text
+    activate_rest = [council, police]
+    for agency in activate_rest:
+        from ..factories import signatory_for
+
+        signer = signatory_for(session, agency)
+        agreement_lifecycle.sign(session, signer.actor(), mash.id, now=FIXED_NOW)
+    page = client.page(f"/agreements/{flow.id}").get_text(" ", strip=True)
+    assert "Exceeds its parent" in page
+    assert f"{mash.reference} was changed to allow less than this agreement" in page
+    home = client.page("/").get_text(" ", strip=True)
+    assert "Agreements that exceed their parent" in home and flow.reference in home
+    listed = client.page("/agreements?exceeds_parent=1")
+    assert [a.get_text() for a in listed.select("tbody tr td:first-child a")] == [flow.reference]

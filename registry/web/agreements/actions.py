@@ -9,6 +9,7 @@ from ...domain.errors import Conflict, ValidationFailed
 from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agreement_lifecycle as lifecycle
+from ...services import agreements as agreements_service
 from ...services import vocabularies
 from ...services.agreement_reads import get_agreement, standing
 from ..fields import attach_errors
@@ -45,7 +46,20 @@ def submit_agreement(agreement_id: int):
         "party's signatories.",
         "success",
     )
+    _warn_of_children(agreement, "Once signed, this version will allow less than")
     return _back(agreement_id)
+
+
+def _warn_of_children(agreement, opening: str) -> None:
+    """Narrowing a parent is accepted at once (a partnership must be able to stop a share
+    today); say which agreements under it then go beyond it, and what they grant beyond."""
+    for child, found in agreements_service.children_beyond(db.session, agreement):
+        flash(
+            f"{opening} {child.reference}, which sits under it: {'; '.join(found)}. "
+            f"{child.reference} does not cover what {agreement.reference} no longer "
+            "allows; its owner should amend it.",
+            "error",
+        )
 
 
 @bp.route("/<int:agreement_id>/sign", methods=["GET", "POST"])
@@ -72,6 +86,8 @@ def sign_agreement(agreement_id: int):
             f"your agency.{done}",
             "success",
         )
+        if done:
+            _warn_of_children(agreement, "This version allows less than")
         return _back(agreement.id)
     return render_template(
         "agreements/sign.html",

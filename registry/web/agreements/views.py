@@ -56,6 +56,7 @@ def list_agreements():
         agency_id=_int_arg("agency"),
         purpose=request.args.get("purpose") or None,
         review_due=request.args.get("review_due") == "1",
+        exceeds_parent=request.args.get("exceeds_parent") == "1",
     )
     page = find_agreements(db.session, filters, today=today(), settings=settings, **page_args())
     rows = [(a, standing(a, today(), settings)) for a in page.items]

@@ -97,7 +97,7 @@ def create_agreement():
     agreement = service.create_draft(
         db.session, current_actor(), _content_fields(Body(), creating=True), now=now()
     )
-    return jsonify(serialise.agreement(agreement)), 201
+    return jsonify(serialise.agreement_detail(agreement)), 201
 
 
 @api(
@@ -110,7 +110,7 @@ def create_agreement():
 )
 @signed_in()
 def show_agreement(agreement_id: int):
-    return jsonify(serialise.agreement(get_agreement(db.session, agreement_id)))
+    return jsonify(serialise.agreement_detail(get_agreement(db.session, agreement_id)))
 
 
 @api(
@@ -139,7 +139,7 @@ def update_agreement(agreement_id: int):
         now=now(),
         lock_version=lock_version,
     )
-    return jsonify(serialise.agreement(agreement))
+    return jsonify(serialise.agreement_detail(agreement))
 
 
 @api(
@@ -187,7 +187,7 @@ def agreement_pdf(agreement_id: int):
 @signed_in(Role.ADMIN, Role.IG_LEAD)
 def submit_agreement(agreement_id: int):
     agreement = lifecycle.submit(db.session, current_actor(), agreement_id, now=now())
-    return jsonify(serialise.agreement(agreement))
+    return jsonify(serialise.agreement_detail(agreement))
 
 
 @api(
@@ -223,7 +223,7 @@ def decline_agreement(agreement_id: int):
     comment = body.string("comment", max_length=2000)
     body.check()
     lifecycle.decline(db.session, current_actor(), agreement_id, comment, now=now())
-    return jsonify(serialise.agreement(get_agreement(db.session, agreement_id)))
+    return jsonify(serialise.agreement_detail(get_agreement(db.session, agreement_id)))
 
 
 @api(
@@ -239,7 +239,7 @@ def decline_agreement(agreement_id: int):
 @signed_in(Role.ADMIN, Role.IG_LEAD)
 def amend_agreement(agreement_id: int):
     lifecycle.amend(db.session, current_actor(), agreement_id, now=now())
-    return jsonify(serialise.agreement(get_agreement(db.session, agreement_id))), 201
+    return jsonify(serialise.agreement_detail(get_agreement(db.session, agreement_id))), 201
 
 
 @api(
@@ -306,7 +306,7 @@ def _status_change(agreement_id: int, action: str):
     reason = body.string("reason", max_length=2000)
     body.check()
     getattr(lifecycle, action)(db.session, current_actor(), agreement_id, reason, now=now())
-    return jsonify(serialise.agreement(get_agreement(db.session, agreement_id)))
+    return jsonify(serialise.agreement_detail(get_agreement(db.session, agreement_id)))
 
 
 @api(

@@ -257,6 +257,25 @@ SCHEMAS: dict[str, dict] = {
             "status": {"enum": [s.value for s in VersionStatus]},
             "effective_status": {"enum": [s.value for s in EffectiveStatus]},
             "in_force_version": {"type": ["integer", "null"]},
+            "exceeds_parent": {
+                "description": "What this agreement grants beyond its parent as the parent "
+                "now stands (the parent was narrowed after it), or null",
+                "type": ["string", "null"],
+            },
+            "children_exceeding": {
+                "description": "In one agreement's answer (not in lists): the agreements "
+                "directly under it that grant more than its latest version allows",
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "reference", "reasons"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "reference": {"type": "string"},
+                        "reasons": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            },
             "title": {"type": "string"},
             "purposes": CODES,
             "data_categories": CODES,

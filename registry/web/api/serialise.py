@@ -53,6 +53,21 @@ def officer(o: Officer) -> dict[str, Any]:
     }
 
 
+def agreement_detail(a: Agreement) -> dict[str, Any]:
+    """One agreement's answer: as in lists, and the agreements directly under it that
+    grant more than its latest version allows (warned of on submit and activation)."""
+    from ...extensions import db
+    from ...services.agreements import children_beyond
+
+    return {
+        **agreement(a),
+        "children_exceeding": [
+            {"id": child.id, "reference": child.reference, "reasons": found}
+            for child, found in children_beyond(db.session, a)
+        ],
+    }
+
+
 def agreement(a: Agreement) -> dict[str, Any]:
     """The latest version's content, with where the agreement stands today."""
     where = standing(a, today(), status_settings())
@@ -69,6 +84,7 @@ def agreement(a: Agreement) -> dict[str, Any]:
         "status": v.status.value,
         "effective_status": where.status.value,
         "in_force_version": where.in_force_version,
+        "exceeds_parent": a.exceeds_parent,
         "title": v.title,
         "purposes": v.purposes,
         "data_categories": v.data_categories,
