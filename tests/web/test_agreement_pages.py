@@ -158,8 +158,14 @@ def test_amendment_shows_changes_against_the_version_before(client, session):
     assert "MASH → MASH (revised)" in text
     assert "added Early help" in text
     assert "Version 1 is in force" in page.get_text()
-    old = client.page(f"/agreements/{tier2.id}?version=1")
-    assert "You are looking at version 1" in old.get_text()
+    # Issue 15: the version in force is shown by default, the draft one click away.
+    note = " ".join(page.select_one(".govuk-inset-text").get_text().split())
+    assert "This is version 1, the version in force. Version 2 is being drafted" in note
+    assert page.find("h2", string="Content of version 1") is not None
+    draft = client.page(page.select_one(".govuk-inset-text a")["href"])
+    note = " ".join(draft.select_one(".govuk-inset-text").get_text().split())
+    assert note.startswith("You are looking at version 2 (draft): it is not in force")
+    assert draft.find("h2", string="Content of version 2") is not None
 
 
 def test_odd_input_never_gives_a_server_error(client, session):

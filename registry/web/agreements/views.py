@@ -80,7 +80,8 @@ def show_agreement(agreement_id: int):
     where = standing(agreement, today(), status_settings())
     latest = agreement.latest
     number = _int_arg("version")
-    shown = get_version(agreement, number) if number else latest
+    # The version in force by default (SPEC section 4): a draft is one click away.
+    shown = get_version(agreement, number) if number else where.shown
     party_ids = [p.agency_id for p in latest.parties]
     may_manage = policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id)
     return render_template(
