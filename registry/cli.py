@@ -201,13 +201,24 @@ def register_cli(app: Flask) -> None:
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     def verify_pdf_command(path):
         """Check an agreement PDF's seal; exit 1 unless it is intact and the registry's."""
+        from .clock import today
         from .pdf import seal
+        from .services.pdfs import seal_standing
+        from .web.settings import status_settings
 
         with open(path, "rb") as handle:
-            verdict = seal.verify(handle.read(), seal.keys_from_config(app.config))
+            data = handle.read()
+        verdict = seal.verify(data, seal.keys_from_config(app.config))
+        standing = seal_standing(
+            db.session, verdict.agreement, data, today=today(), settings=status_settings()
+        )
+        where = f"Standing: {standing.message}" if standing else None
         if not verdict.ok:
-            raise click.ClickException(verdict.message)
+            # Exit 1: the seal is broken or not ours, whatever the agreement's standing.
+            raise click.ClickException(verdict.message + (f"\n{where}" if where else ""))
         click.echo(verdict.message)
+        # Exit 0: the seal is intact; whether the version is still in force is said here.
+        click.echo(where or "Standing: the seal names no agreement the registry can look up.")
 
     @app.cli.command("backup")
     @click.argument("file", type=click.Path(dir_okay=False, writable=True))

@@ -8,8 +8,10 @@ that render or seal, so importing the services (or building the app) never loads
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -19,7 +21,8 @@ from sqlalchemy.orm import Session
 from ..clock import LONDON
 from ..domain.agreements import diff
 from ..domain.dates import long_date
-from ..domain.vocab import TIER_LABELS, OfficerRole, VersionStatus
+from ..domain.lifecycle import StatusSettings
+from ..domain.vocab import TIER_LABELS, EffectiveStatus, OfficerRole, VersionStatus
 from ..models import Agreement, AgreementVersion, IssuedPdf
 from . import vocabularies
 from .agreement_reads import content_of, get_version
@@ -223,3 +226,90 @@ def latest_for(session: Session, agreement_id: int, number: int) -> IssuedPdf | 
         .order_by(IssuedPdf.id.desc())
         .limit(1)
     )
+
+
+@dataclass(frozen=True)
+class SealStanding:
+    """Where the version a sealed PDF names stands today (SPEC section 7)."""
+
+    in_force: bool
+    message: str
+
+
+_NAMED = re.compile(r"^(ISA-\d{4}-\d+) version (\d+)$")
+
+
+def seal_standing(
+    session: Session,
+    named: str | None,
+    data: bytes = b"",
+    *,
+    today: date,
+    settings: StatusSettings,
+) -> SealStanding | None:
+    """A sealed copy is genuine whatever has happened since; this says whether the version
+    it names is still the one in force, and if not, why. `named` is the seal's own
+    "ISA-2026-0002 version 1" (covered by the seal). None when the PDF names nothing."""
+    from .agreement_reads import version_status
+
+    match = _NAMED.match(named or "")
+    if match is None:
+        return None
+    reference, number = match.group(1), int(match.group(2))
+    agreement = session.scalar(select(Agreement).where(Agreement.reference == reference))
+    version = (
+        next((v for v in agreement.versions if v.number == number), None) if agreement else None
+    )
+    if agreement is None or version is None:
+        return SealStanding(
+            False, f"The registry holds no {reference} version {number}: do not rely on it."
+        )
+    this = f"{reference} version {number}"
+    if version.status == VersionStatus.SUPERSEDED:
+        later = next(
+            (v for v in agreement.versions if v.number > number and v.activated_at is not None),
+            None,
+        )
+        since = f" on {long_date(later.activated_at.astimezone(LONDON).date())}" if later else ""
+        by = f"version {later.number}" if later else "a later version"
+        return SealStanding(
+            False, f"{this} is no longer in force: {by} replaced it{since}. Use {by}."
+        )
+    status = version_status(version, today, settings)
+    words = {
+        EffectiveStatus.ACTIVE: f"{this} is the version in force.",
+        EffectiveStatus.REVIEW_DUE: f"{this} is the version in force; its review is due on "
+        f"{long_date(version.review_date)}.",
+        EffectiveStatus.REVIEW_OVERDUE: f"{this} is the version in force, but its review "
+        f"was due on {long_date(version.review_date)} and has not been recorded.",
+        EffectiveStatus.SCHEDULED: f"{this} is not yet in force: it takes effect on "
+        f"{long_date(version.effective_from)}.",
+        EffectiveStatus.SUSPENDED: f"{this} is suspended: it does not apply while suspended.",
+        EffectiveStatus.TERMINATED: f"{this} has been terminated: it no longer applies.",
+        EffectiveStatus.EXPIRED: f"{this} expired on {long_date(version.end_date)}: it no "
+        "longer applies.",
+        EffectiveStatus.LAPSED: f"{this} has lapsed: its review was due on "
+        f"{long_date(version.review_date)} and was never recorded, so it no longer applies.",
+    }
+    message = words.get(status, f"{this} is {status.value.replace('_', ' ')}: it is not in force.")
+    in_force = status in (
+        EffectiveStatus.ACTIVE,
+        EffectiveStatus.REVIEW_DUE,
+        EffectiveStatus.REVIEW_OVERDUE,
+    )
+    if in_force and data:
+        # This very copy (by its hash), if the registry issued it: a review since has
+        # moved the review date printed on it.
+        issued = session.scalar(
+            select(IssuedPdf.review_date).where(
+                IssuedPdf.agreement_id == agreement.id,
+                IssuedPdf.version_number == number,
+                IssuedPdf.sha256 == hashlib.sha256(data).hexdigest(),
+            )
+        )
+        if issued is not None and issued != version.review_date:
+            message += (
+                f" Its review date is now {long_date(version.review_date)}: a copy showing "
+                f"{long_date(issued)} is out of date, download the latest."
+            )
+    return SealStanding(in_force, message)

@@ -61,3 +61,52 @@ def test_a_review_reissues_and_the_earlier_copy_stays(app, client, session):
     page = client.page(f"/agreements/{protocol.id}")
     assert "Sealed copies issued (2)" in page.get_text()
     assert client.get(f"/agreements/{protocol.id}/issued/999.pdf").status_code == 404
+
+
+def test_verification_tells_where_the_version_stands(app, client, session):
+    """Issue 15: /verify and verify-pdf called a superseded version and a terminated
+    agreement 'Genuine', in green, with no word on where that version stands."""
+    from ..factories import ADMIN
+    from ..services.test_cli import run
+
+    app.config["SEAL_ON_ACTIVATION"] = True
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    )
+    [first] = session.query(IssuedPdf).all()
+    ref = protocol.reference
+
+    def check(pdf: bytes) -> str:
+        response = client.post(
+            "/verify",
+            data={"csrf_token": client.csrf_token("/verify"), "pdf": (io.BytesIO(pdf), "a.pdf")},
+            content_type="multipart/form-data",
+        )
+        return " ".join(response.get_data(as_text=True).split())
+
+    page = check(first.pdf)
+    assert "Genuine and in force" in page and f"{ref} version 1 is the version in force." in page
+    admin = make_user(session, roles=("admin",)).actor()
+    agreement_lifecycle.review(
+        session, admin, protocol.id, outcome="continue", notes="Fine", today=TODAY, now=FIXED_NOW
+    )
+    page = check(first.pdf)
+    assert "a copy showing 16 May 2027 is out of date, download the latest" in page
+    agreement_lifecycle.amend(session, ADMIN, protocol.id, now=FIXED_NOW)
+    activate(session, protocol)
+    page = check(first.pdf)
+    assert "Genuine, but not in force" in page and "Genuine and in force" not in page
+    assert f"{ref} version 1 is no longer in force: version 2 replaced it on 15 June 2026" in page
+    path = app.instance_path + "/v1.pdf"
+    with open(path, "wb") as handle:
+        handle.write(first.pdf)
+    command = run(app, "verify-pdf", path)
+    assert command.exit_code == 0  # the seal is intact, whatever the standing
+    assert f"Standing: {ref} version 1 is no longer in force" in command.output
+    agreement_lifecycle.terminate(session, ADMIN, protocol.id, "Replaced", now=FIXED_NOW)
+    latest = session.query(IssuedPdf).order_by(IssuedPdf.id.desc()).first()
+    assert latest.version_number == 2
+    page = check(latest.pdf)
+    assert f"{ref} version 2 has been terminated: it no longer applies." in page
+    assert "Genuine, but not in force" in page

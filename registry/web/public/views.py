@@ -4,7 +4,7 @@ from flask import Response, abort, current_app, render_template, request
 
 from ...clock import now, today
 from ...extensions import db
-from ...services import register, reviews
+from ...services import pdfs, register, reviews
 from ..forms_util import page_args, search_arg
 from ..permissions import public
 from ..settings import status_settings
@@ -47,13 +47,17 @@ def review_feed(token: str):
 def verify_pdf():
     """Anyone can check that an agreement PDF came from the registry unchanged."""
     form = VerifyForm()
-    verdict = None
+    verdict = standing = None
     if form.validate_on_submit():
         from ...pdf import seal  # pyHanko is loaded when a PDF is checked, not with the app
 
-        verdict = seal.verify(form.pdf.data.read(), seal.keys_from_config(current_app.config))
+        data = form.pdf.data.read()
+        verdict = seal.verify(data, seal.keys_from_config(current_app.config))
+        standing = pdfs.seal_standing(
+            db.session, verdict.agreement, data, today=today(), settings=status_settings()
+        )
     return render_template(
-        "public/verify.html", form=form, verdict=verdict
+        "public/verify.html", form=form, verdict=verdict, standing=standing
     ), 422 if form.errors else 200
 
 
