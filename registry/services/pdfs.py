@@ -44,7 +44,22 @@ def _officer(agency, role: OfficerRole) -> str:
     return "Not recorded"
 
 
+def _partnership() -> str:
+    try:
+        return current_app.config.get("PARTNERSHIP_NAME") or "partnership's"
+    except RuntimeError:  # outside the app (a benchmark rendering plain values)
+        return "partnership's"
+
+
+def _direction(terms) -> str:
+    if terms.may_disclose and terms.may_receive:
+        return "may disclose and receive"
+    return "may disclose only" if terms.may_disclose else "may receive only"
+
+
 def _history(agreement: Agreement, upto: int, labels: dict[str, dict[str, str]]) -> list[dict]:
+    # Parties are named, never shown by their ids.
+    names = {p.agency_id: p.agency.name for v in agreement.versions for p in v.parties}
     history = []
     previous: AgreementVersion | None = None
     for version in agreement.versions:
@@ -56,8 +71,15 @@ def _history(agreement: Agreement, upto: int, labels: dict[str, dict[str, str]])
             changes = []
             for change in diff(content_of(previous), content_of(version)):
                 name = change.field.replace("_", " ")
-                if change.added or change.removed:
-                    vocab = labels.get(change.field, {})
+                if change.field == "party_terms":
+                    who = names.get(change.after.agency_id, "A party")
+                    changes.append(
+                        f"{who}: {_direction(change.before)}, now {_direction(change.after)}"
+                    )
+                elif change.added or change.removed:
+                    vocab: Mapping[Any, str] = (
+                        names if change.field == "parties" else labels.get(change.field, {})
+                    )
                     parts = [f"added {vocab.get(c, c)}" for c in change.added] + [
                         f"removed {vocab.get(c, c)}" for c in change.removed
                     ]
@@ -70,6 +92,13 @@ def _history(agreement: Agreement, upto: int, labels: dict[str, dict[str, str]])
                 "number": version.number,
                 "status": version.status.value.replace("_", " "),
                 "created": _when(version.created_at),
+                # In force from its effective date, or from the day the last signature
+                # made it active if that came later; that moment is printed beside it.
+                "in_force_from": long_date(
+                    max(version.effective_from, version.activated_at.astimezone(LONDON).date())
+                )
+                if version.activated_at
+                else "",
                 "activated": _when(version.activated_at),
                 "changes": changes,
             }
@@ -142,6 +171,7 @@ def build(session: Session, agreement: Agreement, number: int | None = None) -> 
         ],
         "content_sha256": version.content_sha256 or "Set when the draft is submitted",
         "draft": not (fully_signed and version.status in in_force_states),
+        "sealed_by": f"the {_partnership()} agreement registry",
     }
 
 

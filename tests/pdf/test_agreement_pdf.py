@@ -224,3 +224,43 @@ def test_the_locked_fetcher_refuses_what_the_default_fetcher_would_fetch(app, tm
     allowed = fetcher.fetch("file://" + app.static_folder + "/registry.css")
     assert b".registry-" in allowed.read()  # the app's own static files are allowed
     allowed.close()
+
+
+def test_the_amendment_history_and_evidence_read_as_people_read_them(client, session):
+    """Issue 15: 'In force from' showed the activation time for a version taking effect
+    later, 'Parties: added 12' showed an id, the hash wrapped over three lines, and
+    nothing said who sealed the document."""
+    from datetime import date
+
+    from registry.services import agreement_lifecycle, agreements
+
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    school = make_agency(session, name="St Aidan's School")
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    )
+    agreement_lifecycle.amend(session, ADMIN, protocol.id, now=FIXED_NOW)
+    agreements.update_draft(
+        session,
+        ADMIN,
+        protocol.id,
+        {
+            "parties": [party(council), party(police, receive=False), party(school)],
+            "effective_from": date(2027, 1, 5),
+            "review_date": date(2028, 1, 5),
+        },
+        now=FIXED_NOW,
+    )
+    activate(session, protocol)
+    client.sign_in(make_user(session, agency=council))
+    pages = text_of(client.get(f"/agreements/{protocol.id}/pdf").data)
+    whole = " ".join(" ".join(pages).split())
+    assert "Parties: added St Aidan's School" in whole
+    assert "Police: may disclose and receive, now may disclose only" in whole
+    # Version 2 takes effect on 5 January 2027, after its signing on 15 June 2026.
+    assert "5 January 2027 signed by all 15 June 2026 at 12:00" in whole
+    assert "sealed by the Northshire Safeguarding Partnership agreement registry" in whole
+    evidence = pages[-1]
+    fingerprint = protocol.latest.content_sha256
+    lines = [line for line in evidence.splitlines() if fingerprint in line]
+    assert len(lines) == 4  # the version's, and each of the 3 signers', each on one line
