@@ -283,7 +283,8 @@ def test_the_checks_own_read_gives_the_same_facts_as_the_general_one(session):
             tier=3,
             owner=council,
             parent=mash,
-            parties=[party(council), party(police)],
+            # within MASH, where the police may not receive (SPEC section 2)
+            parties=[party(council), party(police, receive=False)],
             title="Case conferences",
         ),
     )
