@@ -347,6 +347,11 @@ def update_draft(
     write_content(version, content)
     flag_modified(agreement, "parent_id")  # every edit moves lock_version on
     session.flush()
+    if audit_view(version) != before:
+        # The content changed since it was last submitted (a declined version being
+        # edited): its old fingerprint, and the signatures of it, no longer describe it.
+        # Submitting fingerprints it afresh.
+        version.content_sha256 = None
     after = audit_view(version)
     if after != before:
         audit.record(

@@ -392,3 +392,48 @@ def test_a_parent_narrowed_below_a_child_warns_and_flags_it_on_the_pages(client,
     assert "Agreements that exceed their parent" in home and flow.reference in home
     listed = client.page("/agreements?exceeds_parent=1")
     assert [a.get_text() for a in listed.select("tbody tr td:first-child a")] == [flow.reference]
+
+
+def test_signing_pages_say_plainly_when_there_is_nothing_to_sign(client, session):
+    """Issue 15: the signing page of a version already in force, or already signed by
+    this agency, still said 'You are signing'; after a decline and an edit, the agreement
+    page still showed 'Signed by' beside content that had changed."""
+    from registry.services import agreement_lifecycle, agreements
+
+    from ..factories import FIXED_NOW, ig_lead_actor, signatory_for
+
+    council = make_agency(session, name="Council")
+    police = make_agency(session, name="Police", kind="police")
+    _, mash = chain(session, council, police)
+    signer = signatory_for(session, police)
+    client.sign_in(signer)
+    page = client.page(f"/agreements/{mash.id}/sign").select_one("main").get_text(" ", strip=True)
+    assert "Nothing to sign" in page and "You are signing" not in page
+    assert "not waiting for signatures" in page
+    client.submit("/sign-out", token_from="/")
+
+    agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
+    agreement_lifecycle.submit(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
+    agreement_lifecycle.sign(session, signer.actor(), mash.id, now=FIXED_NOW)
+    client.sign_in(signer)
+    main = client.page(f"/agreements/{mash.id}/sign").select_one("main")
+    page = main.get_text(" ", strip=True)
+    assert "Already signed" in page and "You are signing" not in page
+    assert main.find("form") is None
+    client.submit("/sign-out", token_from="/")
+
+    council_signer = signatory_for(session, council)
+    agreement_lifecycle.decline(
+        session, council_signer.actor(), mash.id, "Say who reviews it", now=FIXED_NOW
+    )
+    agreements.update_draft(
+        session,
+        ig_lead_actor(council),
+        mash.id,
+        {"retention": "Reviewed by the MASH manager"},
+        now=FIXED_NOW,
+    )
+    client.sign_in(make_user(session, agency=council))
+    draft = client.page(f"/agreements/{mash.id}?version=2")
+    parties = draft.find("h2", string="Parties to version 2").find_next("table")
+    assert "Signed by" not in parties.get_text(" ", strip=True)
