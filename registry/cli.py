@@ -261,15 +261,19 @@ def register_cli(app: Flask) -> None:
         with click.progressbar(
             length=entries, label=f"Audit trail ({entries:,} entries)", file=sys.stderr
         ) as bar:
-            broken = audit.verify(db.session, progress=bar.update)
-        if broken is not None:
-            raise click.ClickException(f"The audit trail is broken at entry {broken}")
+            broken_audit = audit.verify(db.session, progress=bar.update)
         with click.progressbar(
             length=records, label=f"Decision records ({records:,})", file=sys.stderr
         ) as bar:
-            broken = decisions.verify(db.session, progress=bar.update)
-        if broken is not None:
-            raise click.ClickException(f"The decision records are broken at decision {broken}")
+            broken_decisions = decisions.verify(db.session, progress=bar.update)
+        # Both chains are checked and every broken one named, then exit 1.
+        faults = []
+        if broken_audit is not None:
+            faults.append(f"The audit trail is broken at entry {broken_audit}")
+        if broken_decisions is not None:
+            faults.append(f"The decision records are broken at decision {broken_decisions}")
+        if faults:
+            raise click.ClickException("\n".join(faults))
         click.echo(
             f"The audit trail ({entries:,} entries) and the decision records "
             f"({records:,}) are intact."

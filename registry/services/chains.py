@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..domain.chain import first_break
+from ..domain.chain import GENESIS, entry_hash, first_break
 
 BATCH = 2000
 
@@ -47,6 +47,19 @@ def first_break_in(
     """The sequence of the first entry of `model`'s chain that is broken, or None."""
     with closing(chain_rows(session, model, content, progress)) as rows:
         return first_break(rows)
+
+
+def entry_holds(
+    session: Session, model: Any, content: Callable[[Any], dict[str, Any]], entry: Any
+) -> bool:
+    """Whether one entry still matches its own fingerprint and the entry before it (what a
+    page showing that one entry can check at once; the whole chain is verify-audit's)."""
+    if entry_hash(content(entry), entry.previous_hash) != entry.entry_hash:
+        return False
+    if entry.sequence == 1:
+        return entry.previous_hash == GENESIS
+    before = session.scalar(select(model.entry_hash).where(model.sequence == entry.sequence - 1))
+    return before == entry.previous_hash
 
 
 def length(session: Session, model: Any) -> int:

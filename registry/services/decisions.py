@@ -241,6 +241,15 @@ def get_decision(session: Session, actor: Actor, decision_id: int) -> DecisionRe
     return record
 
 
+def entry_holds(session: Session, record: DecisionRecord) -> bool:
+    """Whether this decision's record is as it was recorded (its chain entry verifies)."""
+    return chains.entry_holds(session, DecisionRecord, content, record)
+
+
+def length(session: Session) -> int:
+    return chains.length(session, DecisionRecord)
+
+
 def verify(session: Session, progress: Callable[[int], None] | None = None) -> int | None:
     """The sequence of the first decision whose chain is broken, or None."""
     return chains.first_break_in(session, DecisionRecord, content, progress)

@@ -288,3 +288,53 @@ def test_seal_keys_makes_a_ca_and_a_seal_certificate_it_signed(app, tmp_path):
     ca = x509.load_pem_x509_certificate(Path(paths["SEAL_CA"]).read_bytes())
     assert cert.issuer == ca.subject and cert.subject != ca.subject
     assert b"PRIVATE KEY" in Path(paths["SEAL_KEY"]).read_bytes()
+
+
+def test_both_chains_broken_are_both_named_on_screen_and_by_the_command(app, session, client):
+    """Issue 15: verify-audit named only the first broken chain; the admin's audit page
+    said 'Integrity checked' while the decisions were altered; the decision's own page
+    showed the altered record with no warning."""
+    from registry.services.decisions import DecisionInput, record_decision
+
+    from ..factories import FIXED_NOW, TODAY, make_admin
+
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    practitioner = make_user(session, agency=council)
+    records = [
+        record_decision(
+            session,
+            practitioner.actor(),
+            DecisionInput(
+                from_agency_id=council.id,
+                to_agency_id=police.id,
+                purpose="mash_triage",
+                data_categories=["identity_contact"],
+                decision="share",
+                consent="given",
+                reasons=reason,
+            ),
+            idempotency_key=None,
+            today=TODAY,
+            now=FIXED_NOW,
+        )[0]
+        for reason in ("Risk of harm", "Police asked for it")
+    ]
+    tamper(session, "decisions", "UPDATE decisions SET reasons = 'Nothing' WHERE sequence = 2")
+    tamper(session, "audit_entries", "UPDATE audit_entries SET actor_name = 'x' WHERE sequence = 1")
+    result = run(app, "verify-audit")
+    assert result.exit_code == 1
+    assert "The audit trail is broken at entry 1" in result.output
+    assert "The decision records are broken at decision 2" in result.output
+
+    client.sign_in(make_admin(session))
+    page = " ".join(client.page("/admin/audit").get_text().split())
+    assert "The audit trail are broken at entry 1" not in page  # said in proper English
+    assert "The audit trail is broken at entry 1" in page
+    assert "The decision records are broken at decision 2" in page
+    assert "Integrity checked" not in page
+    client.submit("/sign-out", token_from="/")
+    client.sign_in(practitioner)
+    altered = " ".join(client.page(f"/decisions/{records[1].id}").get_text().split())
+    assert "does not match the fingerprint it was given when it was recorded" in altered
+    untouched = " ".join(client.page(f"/decisions/{records[0].id}").get_text().split())
+    assert "does not match the fingerprint" not in untouched

@@ -5,7 +5,7 @@ from ...domain.errors import Conflict, ValidationFailed
 from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agencies as agency_service
-from ...services import audit, two_factor, users, vocabularies
+from ...services import audit, decisions, two_factor, users, vocabularies
 from ..fields import attach_errors, choices
 from ..forms_util import page_args, search_arg
 from ..permissions import current_actor, signed_in
@@ -117,17 +117,30 @@ def audit_trail():
     page = audit.entries(db.session, entity=entity, search=search, **page_args())
     # The whole chain is checked here only while that takes about a second; a longer one
     # is left to `verify-audit`, which the page then names.
-    length = audit.length(db.session)
-    checked = length <= audit.CHECK_ON_PAGE
+    chains = []
+    for title, verb, unit, service in (
+        ("The audit trail", "is", "entry", audit),
+        ("The decision records", "are", "decision", decisions),
+    ):
+        length = service.length(db.session)
+        checked = length <= audit.CHECK_ON_PAGE
+        chains.append(
+            {
+                "title": title,
+                "verb": verb,
+                "unit": unit,
+                "length": length,
+                "checked": checked,
+                "broken": service.verify(db.session) if checked else None,
+            }
+        )
     return render_template(
         "admin/audit.html",
         page=page,
         entity=entity,
         search=search,
         entity_types=[(e, e.capitalize()) for e in audit.ENTITY_TYPES],
-        checked=checked,
-        length=length,
-        broken=audit.verify(db.session) if checked else None,
+        chains=chains,
     )
 
 

@@ -116,6 +116,7 @@ def show_decision(decision_id: int):
     return render_template(
         "decisions/show.html",
         record=record,
+        intact=service.entry_holds(db.session, record),
         questions=KEY_QUESTIONS,
         names=agency_service.agency_names(db.session, (record.from_agency_id, record.to_agency_id)),
         labels=vocabularies.labels(db.session),
