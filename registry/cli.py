@@ -227,8 +227,11 @@ def register_cli(app: Flask) -> None:
         (SQLite's online backup; pg_dump for PostgreSQL)."""
         from pathlib import Path
 
+        from .services import checkpoints
         from .services.backup import backup
 
+        # The copy carries a signed checkpoint of both chains as they stand.
+        checkpoints.checkpoint_heads(db.session, now=now(), reason="backup")
         click.echo(f"Backing up to {file} ...", err=True)
         summary = _database_copy("backup", backup, Path(file))
         click.echo(
@@ -246,6 +249,9 @@ def register_cli(app: Flask) -> None:
         from .services.backup import restore
 
         summary = _database_copy("restore", restore, Path(file))
+        from .services import checkpoints
+
+        checkpoints.forget()  # the restored chains end at the backup's checkpoints
         click.echo(
             f"Restored {summary.path}: {summary.agreements:,} agreements, "
             f"{summary.decisions:,} decisions. Now run verify-audit."
@@ -255,7 +261,7 @@ def register_cli(app: Flask) -> None:
     def verify_audit_command():
         """Check both hash chains (audit trail, decisions); exit 1 naming the first break."""
         from .models import DecisionRecord
-        from .services import audit, chains, decisions
+        from .services import audit, chains, checkpoints, decisions
 
         entries, records = audit.length(db.session), chains.length(db.session, DecisionRecord)
         with click.progressbar(
@@ -266,14 +272,25 @@ def register_cli(app: Flask) -> None:
             length=records, label=f"Decision records ({records:,})", file=sys.stderr
         ) as bar:
             broken_decisions = decisions.verify(db.session, progress=bar.update)
-        # Both chains are checked and every broken one named, then exit 1.
+        # Both chains are checked, and against their signed checkpoints; every broken one
+        # is named, then exit 1.
         faults = []
         if broken_audit is not None:
             faults.append(f"The audit trail is broken at entry {broken_audit}")
         if broken_decisions is not None:
             faults.append(f"The decision records are broken at decision {broken_decisions}")
+        faults += [
+            f.message
+            for f in checkpoints.check(db.session)
+            if not (f.chain == "audit" and broken_audit)
+            and not (f.chain == "decisions" and broken_decisions)
+        ]
         if faults:
             raise click.ClickException("\n".join(faults))
+        made = checkpoints.checkpoint_heads(db.session, now=now(), reason="verify-audit")
+        checkpoints.remember(db.session)
+        for row in made:
+            click.echo(f"Signed a checkpoint of {row.chain} at {row.sequence}.", err=True)
         click.echo(
             f"The audit trail ({entries:,} entries) and the decision records "
             f"({records:,}) are intact."

@@ -92,6 +92,8 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         "SEAL_KEY": env.get("SEAL_KEY"),
         "SEAL_CA": env.get("SEAL_CA"),
         "SEAL_ON_ACTIVATION": True,
+        # Each hash chain's head is signed with the seal key every this many entries.
+        "CHAIN_CHECKPOINT_EVERY": _int(env, "CHAIN_CHECKPOINT_EVERY", 1000),
         "MAIL_SERVER": env.get("MAIL_SERVER"),
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_FROM": env.get("MAIL_FROM", "registry@localhost"),

@@ -13,7 +13,7 @@ from .agreement import (
     VersionPurpose,
     Withdrawal,
 )
-from .audit import AuditEntry
+from .audit import AuditEntry, ChainCheckpoint
 from .decision import CoverageCheck, DecisionRecord
 from .issued_pdf import IssuedPdf
 from .reminder import ReminderSent
@@ -26,6 +26,7 @@ __all__ = [
     "AgreementVersion",
     "ApiToken",
     "AuditEntry",
+    "ChainCheckpoint",
     "CoverageCheck",
     "DataCategory",
     "DecisionRecord",

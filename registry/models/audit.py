@@ -32,3 +32,25 @@ class AuditEntry(db.Model):
         CheckConstraint("sequence >= 1", name="sequence_positive"),
         Index("ix_audit_entries_entity", "entity_type", "entity_id"),
     )
+
+
+class ChainCheckpoint(db.Model):
+    """A hash chain's head (its last sequence and entry hash) at a moment, signed with the
+    seal key, which is kept outside the database: removing the chain's last entries, or
+    rewriting one and re-hashing every later one, no longer matches a signed checkpoint
+    (verify-audit). Append-only, like the chains."""
+
+    __tablename__ = "chain_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(20))  # "audit" or "decisions"
+    sequence: Mapped[int]
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(40))
+    signature: Mapped[str] = mapped_column(String(200))  # base64 ECDSA over `signed_text`
+
+    __table_args__ = (
+        CheckConstraint("chain IN ('audit', 'decisions')", name="chain_known"),
+        Index("ix_chain_checkpoints_chain_sequence", "chain", "sequence"),
+    )

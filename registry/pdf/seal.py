@@ -6,16 +6,8 @@ SEAL_CERT, SEAL_KEY and SEAL_CA point at real ones."""
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -26,80 +18,10 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError
 
+# The keys live in keys.py (no pyHanko there: the chain checkpoints sign with them too).
+from .keys import SealKeys, development_keys, keys_from_config  # noqa: E402,F401
+
 FIELD = "RegistrySeal"
-
-
-@dataclass(frozen=True)
-class SealKeys:
-    cert: Path
-    key: Path
-    ca: Path
-
-
-def keys_from_config(config: Mapping[str, Any]) -> SealKeys:
-    """The seal keys named by the settings (SEAL_CERT, SEAL_KEY, SEAL_CA), or else the
-    development ones under INSTANCE_PATH."""
-    if config.get("SEAL_CERT") and config.get("SEAL_KEY"):
-        return SealKeys(
-            Path(config["SEAL_CERT"]),
-            Path(config["SEAL_KEY"]),
-            Path(config.get("SEAL_CA") or config["SEAL_CERT"]),
-        )
-    return development_keys(
-        Path(config["INSTANCE_PATH"]) / "seal", config.get("PARTNERSHIP_NAME", "Agreement registry")
-    )
-
-
-def development_keys(folder: Path, name: str) -> SealKeys:
-    """A development CA and seal certificate, made once and kept under `folder`."""
-    keys = SealKeys(folder / "seal-cert.pem", folder / "seal-key.pem", folder / "ca-cert.pem")
-    if keys.cert.exists() and keys.key.exists() and keys.ca.exists():
-        return keys
-    folder.mkdir(parents=True, exist_ok=True)
-    now = datetime.now(UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name} development seal CA")])
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    seal_key = ec.generate_private_key(ec.SECP256R1())
-    seal_cert = (
-        x509.CertificateBuilder()
-        .subject_name(
-            x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name} agreement registry seal")])
-        )
-        .issuer_name(ca_name)
-        .public_key(seal_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=1825))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    keys.ca.write_bytes(ca_cert.public_bytes(pem))
-    keys.cert.write_bytes(seal_cert.public_bytes(pem))
-    keys.key.write_bytes(
-        seal_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    keys.key.chmod(0o600)
-    return keys
 
 
 def seal(pdf: bytes, keys: SealKeys, *, reference: str, version: int, location: str) -> bytes:

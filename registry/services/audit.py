@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..domain.actor import Actor
 from ..domain.chain import GENESIS, entry_hash
 from ..models import AuditEntry
-from . import chains
+from . import chains, checkpoints
 from .paging import Page, containing, paginate
 
 AUDIT_LOCK_KEY = 7_301_001  # any constant shared by every writer of the audit chain
@@ -69,6 +69,7 @@ def record(
     )
     entry.entry_hash = entry_hash(audit_content(entry), previous)
     session.add(entry)
+    checkpoints.every(session, "audit", sequence, entry.entry_hash, now)
     return entry
 
 

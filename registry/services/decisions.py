@@ -20,7 +20,7 @@ from ..domain.decisions import Consent, Decision, check_decision
 from ..domain.errors import Forbidden, NotFound, ValidationFailed
 from ..domain.vocab import Role
 from ..models import Agency, CoverageCheck, DataCategory, DecisionRecord, Purpose, User
-from . import chains
+from . import chains, checkpoints
 from .paging import Page, containing, paginate
 from .spreadsheet import safe_cell
 
@@ -193,6 +193,7 @@ def record_decision(
     )
     record.entry_hash = entry_hash(content(record), previous)
     session.add(record)
+    checkpoints.every(session, "decisions", sequence, record.entry_hash, now)
     session.commit()
     return record, True
 

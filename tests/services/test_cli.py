@@ -193,6 +193,9 @@ def test_a_backup_taken_under_write_load_restores_with_an_intact_chain(app, sess
     chain(session, council, police)
     writers = [make_user(session, agency=council).actor() for _ in range(3)]
     stop, written, failures = threading.Event(), [], []
+    # Plain ids for the writers: the test's own objects belong to its session, which the
+    # backup command uses (and commits) meanwhile; a thread must never load through it.
+    council_id, police_id = council.id, police.id
 
     def write(actor):
         with app.app_context():
@@ -202,8 +205,8 @@ def test_a_backup_taken_under_write_load_restores_with_an_intact_chain(app, sess
                         db.session,
                         actor,
                         DecisionInput(
-                            from_agency_id=council.id,
-                            to_agency_id=police.id,
+                            from_agency_id=council_id,
+                            to_agency_id=police_id,
                             purpose="mash_triage",
                             data_categories=["identity_contact"],
                             decision="share",

@@ -43,7 +43,7 @@ from registry.extensions import db
 from registry.models import Agreement
 from registry.services import agreement_lifecycle as lifecycle
 from registry.services import agreements as drafting
-from registry.services import audit, decisions
+from registry.services import audit, checkpoints, decisions
 from registry.services.coverage import CheckInput, run_check
 
 from ..factories import make_admin, make_agency, make_user, signatory_for
@@ -720,6 +720,7 @@ def machine_for(app, reset):
         def the_chains_verify(self):
             assert audit.verify(session) is None
             assert decisions.verify(session) is None
+            assert checkpoints.check(session) == []
 
     return Lifecycles
 
