@@ -206,7 +206,9 @@ def test_ig_lead_reads_and_downloads_its_agencys_decisions(session, pair):
     lines = csv_text.strip().splitlines()
     assert lines[0].startswith("sequence,recorded_at")
     assert len(lines) == 2 and "'=HYPERLINK" in lines[1]
-    with pytest.raises(Forbidden):
-        decisions_csv(session, mine.actor())
+    # A practitioner downloads its own decisions only (SPEC sections 8 and 13).
+    own = decisions_csv(session, mine.actor()).strip().splitlines()
+    assert len(own) == 2 and "HYPERLINK" in own[1]
+    assert len(decisions_csv(session, theirs.actor()).strip().splitlines()) == 2
     with pytest.raises(Forbidden):
         decisions.get_decision(session, lead.actor(), 2)
