@@ -119,6 +119,8 @@ def app(request, tmp_path, instance_dir):
         url = request.getfixturevalue("postgres_url")
     application = create_app(_config(url, instance_dir))
     application.extensions["clock"] = lambda: FIXED_NOW
+    # What verify-audit remembers of the checkpoints belongs to this test's database.
+    application.config["CHAIN_CHECKPOINT_NOTE"] = str(tmp_path / "chain-checkpoints.json")
     if request.param == "postgresql":
         _empty_postgres(application)
     with application.app_context():

@@ -120,8 +120,8 @@ def check(session: Session) -> list[Finding]:
     from ..pdf.keys import signed_by_seal
 
     keys = _keys()
-    seen = _remembered(session)
-    found = []
+    seen, mismatch = _remembered(session)
+    found = [Finding("audit", mismatch)] if mismatch else []
     for chain, model in CHAINS.items():
         name, unit = NAMES[chain], UNITS[chain]
         last = session.scalar(select(func.max(model.sequence))) or 0
@@ -184,7 +184,8 @@ def _hashes_at(session: Session, model: Any, sequences: list[int]) -> dict[int, 
 
 
 def _seen_path() -> Path:
-    return Path(current_app.config["INSTANCE_PATH"]) / SEEN_FILE
+    configured = current_app.config.get("CHAIN_CHECKPOINT_NOTE")
+    return Path(configured or Path(current_app.config["INSTANCE_PATH"]) / SEEN_FILE)
 
 
 def _identity(session: Session) -> str:
@@ -194,14 +195,26 @@ def _identity(session: Session) -> str:
     return first or ""
 
 
-def _remembered(session: Session) -> dict[str, int]:
+def _remembered(session: Session) -> tuple[dict[str, int], str | None]:
+    """The newest checkpoint of each chain this server saw intact, and a fault when the
+    note is not this database's: its audit trail no longer starts with the entry it did
+    (rewritten from the start, checkpoints and all), or another database is in use."""
     try:
         data = json.loads(_seen_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("database") != _identity(session):
-        return {}
-    return {k: v for k, v in data.items() if k in CHAINS and isinstance(v, int)}
+    except OSError:
+        return {}, None
+    except ValueError:
+        return {}, f"The note of the checkpoints last seen ({_seen_path()}) is unreadable"
+    if not isinstance(data, dict):
+        return {}, f"The note of the checkpoints last seen ({_seen_path()}) is unreadable"
+    if data.get("database") != _identity(session):
+        return {}, (
+            "The audit trail's first entry is not the one this server last checked: the "
+            "trail was rewritten from its start (and its checkpoints removed), or this is "
+            "another database. If a different database was put in place on purpose, "
+            f"check it with a backup, then delete {_seen_path()}"
+        )
+    return {k: v for k, v in data.items() if k in CHAINS and isinstance(v, int)}, None
 
 
 def forget() -> None:

@@ -123,3 +123,43 @@ def test_checkpoints_are_append_only(app, session):
         session.execute(text("DELETE FROM chain_checkpoints"))
         session.commit()
     session.rollback()
+
+
+def test_rewriting_from_the_first_entry_and_removing_the_checkpoints_is_detected(app, session):
+    """The attack a review found: change entry 1, re-hash the whole chain, delete every
+    checkpoint. The note this server keeps no longer matches the trail's first entry."""
+    some_history(session)
+    assert run(app, "verify-audit").exit_code == 0
+    behind_the_back(
+        session,
+        "UPDATE audit_entries SET actor_name = actor_name || ' ' WHERE sequence = 1",
+        "DELETE FROM chain_checkpoints",
+    )
+    previous = "0" * 64
+    for entry in session.query(AuditEntry).order_by(AuditEntry.sequence).all():
+        new = entry_hash(audit.audit_content(entry), previous)
+        behind_the_back(
+            session,
+            f"UPDATE audit_entries SET previous_hash = '{previous}', entry_hash = '{new}' "
+            f"WHERE sequence = {entry.sequence}",
+        )
+        previous = new
+    session.expire_all()
+    assert audit.verify(session) is None
+    result = run(app, "verify-audit")
+    assert result.exit_code == 1
+    assert "first entry is not the one this server last checked" in result.output
+    assert session.query(ChainCheckpoint).count() == 0  # nothing signed over the forgery
+
+
+def test_the_admin_page_checks_the_chains_against_their_checkpoints(app, session, client):
+    from ..factories import make_admin
+
+    admin = make_admin(session)
+    some_history(session)
+    assert run(app, "verify-audit").exit_code == 0
+    behind_the_back(session, "DELETE FROM audit_entries WHERE sequence > 3")
+    client.sign_in(admin)  # (signing in adds no audit entry)
+    page = " ".join(client.page("/admin/audit").get_text().split())
+    assert "entries were removed from the end" in page
+    assert "Integrity checked for the audit trail" not in page

@@ -5,7 +5,7 @@ from ...domain.errors import Conflict, ValidationFailed
 from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agencies as agency_service
-from ...services import audit, decisions, two_factor, users, vocabularies
+from ...services import audit, checkpoints, decisions, two_factor, users, vocabularies
 from ..fields import attach_errors, choices
 from ..forms_util import page_args, search_arg
 from ..permissions import current_actor, signed_in
@@ -117,10 +117,13 @@ def audit_trail():
     page = audit.entries(db.session, entity=entity, search=search, **page_args())
     # The whole chain is checked here only while that takes about a second; a longer one
     # is left to `verify-audit`, which the page then names.
+    # The signed checkpoints too: a chain cut short, or rewritten and re-hashed, verifies
+    # on its own but not against them (docs/INTEGRITY.md).
+    anchored = {f.chain: f.message for f in checkpoints.check(db.session)}
     chains = []
-    for title, verb, unit, service in (
-        ("The audit trail", "is", "entry", audit),
-        ("The decision records", "are", "decision", decisions),
+    for key, title, verb, unit, service in (
+        ("audit", "The audit trail", "is", "entry", audit),
+        ("decisions", "The decision records", "are", "decision", decisions),
     ):
         length = service.length(db.session)
         checked = length <= audit.CHECK_ON_PAGE
@@ -132,6 +135,7 @@ def audit_trail():
                 "length": length,
                 "checked": checked,
                 "broken": service.verify(db.session) if checked else None,
+                "unanchored": anchored.get(key),
             }
         )
     return render_template(
