@@ -92,13 +92,9 @@ def _history(agreement: Agreement, upto: int, labels: dict[str, dict[str, str]])
                 "number": version.number,
                 "status": version.status.value.replace("_", " "),
                 "created": _when(version.created_at),
-                # In force from its effective date, or from the day the last signature
-                # made it active if that came later; that moment is printed beside it.
-                "in_force_from": long_date(
-                    max(version.effective_from, version.activated_at.astimezone(LONDON).date())
-                )
-                if version.activated_at
-                else "",
+                # In force from its effective date (as the coverage check reads it); the
+                # moment the last signature made it active is printed beside it.
+                "in_force_from": long_date(version.effective_from) if version.activated_at else "",
                 "activated": _when(version.activated_at),
                 "changes": changes,
             }
@@ -266,6 +262,11 @@ class SealStanding:
     message: str
 
 
+_IN_FORCE_NOW = (
+    EffectiveStatus.ACTIVE,
+    EffectiveStatus.REVIEW_DUE,
+    EffectiveStatus.REVIEW_OVERDUE,
+)
 _NAMED = re.compile(r"^(ISA-\d{4}-\d+) version (\d+)$")
 
 
@@ -302,9 +303,17 @@ def seal_standing(
         )
         since = f" on {long_date(later.activated_at.astimezone(LONDON).date())}" if later else ""
         by = f"version {later.number}" if later else "a later version"
-        return SealStanding(
-            False, f"{this} is no longer in force: {by} replaced it{since}. Use {by}."
-        )
+        # Name what applies now, which may be neither this version nor the one after it.
+        current = agreement.current
+        now_status = version_status(current, today, settings) if current else None
+        if current is not None and now_status in _IN_FORCE_NOW:
+            now = f"Version {current.number} is the one in force now."
+        elif current is not None and now_status is not None:
+            words = now_status.value.replace("_", " ")
+            now = f"No version of {reference} is in force now: version {current.number} is {words}."
+        else:
+            now = f"No version of {reference} is in force now."
+        return SealStanding(False, f"{this} is no longer in force: {by} replaced it{since}. {now}")
     status = version_status(version, today, settings)
     words = {
         EffectiveStatus.ACTIVE: f"{this} is the version in force.",
@@ -322,11 +331,7 @@ def seal_standing(
         f"{long_date(version.review_date)} and was never recorded, so it no longer applies.",
     }
     message = words.get(status, f"{this} is {status.value.replace('_', ' ')}: it is not in force.")
-    in_force = status in (
-        EffectiveStatus.ACTIVE,
-        EffectiveStatus.REVIEW_DUE,
-        EffectiveStatus.REVIEW_OVERDUE,
-    )
+    in_force = status in _IN_FORCE_NOW
     if in_force and data:
         # This very copy (by its hash), if the registry issued it: a review since has
         # moved the review date printed on it.

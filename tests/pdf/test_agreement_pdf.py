@@ -257,7 +257,7 @@ def test_the_amendment_history_and_evidence_read_as_people_read_them(client, ses
     whole = " ".join(" ".join(pages).split())
     assert "Parties: added St Aidan's School" in whole
     assert "Police: may disclose and receive, now may disclose only" in whole
-    # Version 2 takes effect on 5 January 2027, after its signing on 15 June 2026.
+    # Version 2 takes effect on 5 January 2027; it was signed by all on 15 June 2026.
     assert "5 January 2027 signed by all 15 June 2026 at 12:00" in whole
     assert "sealed by the Northshire Safeguarding Partnership agreement registry" in whole
     evidence = pages[-1]

@@ -104,9 +104,17 @@ def test_verification_tells_where_the_version_stands(app, client, session):
     command = run(app, "verify-pdf", path)
     assert command.exit_code == 0  # the seal is intact, whatever the standing
     assert f"Standing: {ref} version 1 is no longer in force" in command.output
+    assert "Version 2 is the one in force now." in command.output
+    # Superseded twice: it names the version in force now, not the one after it.
+    agreement_lifecycle.amend(session, ADMIN, protocol.id, now=FIXED_NOW)
+    activate(session, protocol)
+    page = check(first.pdf)
+    assert "version 2 replaced it on 15 June 2026. Version 3 is the one in force now." in page
     agreement_lifecycle.terminate(session, ADMIN, protocol.id, "Replaced", now=FIXED_NOW)
+    page = check(first.pdf)
+    assert f"No version of {ref} is in force now." in page
     latest = session.query(IssuedPdf).order_by(IssuedPdf.id.desc()).first()
-    assert latest.version_number == 2
+    assert latest.version_number == 3
     page = check(latest.pdf)
-    assert f"{ref} version 2 has been terminated: it no longer applies." in page
+    assert f"{ref} version 3 has been terminated: it no longer applies." in page
     assert "Genuine, but not in force" in page
