@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..clock import LONDON
 from ..database import writes
 from ..domain import lifecycle, policy
 from ..domain.actor import Actor
@@ -263,7 +264,10 @@ def amend(
     )
     if current is None:  # check_can_amend refused already; this tells the type checker
         raise Conflict(f"{agreement.reference} has no version in force", code="wrong_state")
-    withdrawn = {w.agency_id for w in agreement.withdrawals}
+    # Parties whose withdrawal has taken effect are left out; one that has given notice
+    # for a later date stays a party until then (it is not covered from that date).
+    today = now.astimezone(LONDON).date()
+    withdrawn = {w.agency_id for w in agreement.withdrawals if w.effective_on <= today}
     content = content_of(current)
     content = content.__class__(
         **{

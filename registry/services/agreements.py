@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from .. import clock
 from ..database import writes
 from ..domain import policy
 from ..domain.actor import Actor
@@ -56,20 +57,24 @@ CONTENT_FIELDS = (
 )
 
 
-def parent_view(session: Session, parent_id: int | None) -> ParentView | None:
+def parent_view(
+    session: Session, parent_id: int | None, on: date | None = None
+) -> ParentView | None:
     """What a child's rules see of its parent: the version in force (else the latest),
-    less the parties that have given notice."""
+    less the parties whose withdrawal has taken effect by `on` (default today)."""
     if parent_id is None:
         return None
     parent = session.get(Agreement, parent_id)
     if parent is None:
         return None
-    return view_of(parent, parent.current or parent.latest)
+    return view_of(parent, parent.current or parent.latest, on)
 
 
-def view_of(parent: Agreement, version: AgreementVersion) -> ParentView:
+def view_of(parent: Agreement, version: AgreementVersion, on: date | None = None) -> ParentView:
     usable = version.status not in (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED)
-    withdrawn = {w.agency_id for w in parent.withdrawals}
+    # A party that has given notice for a later date is still a party until then.
+    on = on or clock.today()
+    withdrawn = {w.agency_id for w in parent.withdrawals if w.effective_on <= on}
     return ParentView(
         reference=parent.reference,
         tier=parent.tier,

@@ -309,8 +309,8 @@ def seal_standing(
         if current is not None and now_status in _IN_FORCE_NOW:
             now = f"Version {current.number} is the one in force now."
         elif current is not None and now_status is not None:
-            words = now_status.value.replace("_", " ")
-            now = f"No version of {reference} is in force now: version {current.number} is {words}."
+            state = now_status.value.replace("_", " ")
+            now = f"No version of {reference} is in force now: version {current.number} is {state}."
         else:
             now = f"No version of {reference} is in force now."
         return SealStanding(False, f"{this} is no longer in force: {by} replaced it{since}. {now}")

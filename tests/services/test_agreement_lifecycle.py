@@ -488,3 +488,36 @@ def test_a_parent_narrowed_below_its_child_flags_the_child(session, three):
     activate(session, flow)
     session.expire_all()
     assert flow.exceeds_parent is None
+
+
+def test_a_party_under_notice_stays_a_party_until_its_date(session, three):
+    """A review found that opening an amendment silently dropped a party that had given
+    notice for a later date (stopping its cover weeks early), and that its children were
+    flagged as exceeding the parent at once."""
+    council, police, _ = three
+    _, mash = chain(session, council, police)
+    flow = activate(
+        session,
+        make_draft(
+            session, tier=3, owner=council, parent=mash, parties=[party(police), party(council)]
+        ),
+    )
+    police_lead = make_user(session, roles=("ig_lead",), agency=police)
+    lifecycle.withdraw(
+        session,
+        police_lead.actor(),
+        mash.id,
+        agency_id=police.id,
+        effective_on=TODAY + timedelta(days=45),
+        today=TODAY,
+        now=FIXED_NOW,
+    )
+    session.expire_all()
+    assert flow.exceeds_parent is None
+    version = lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
+    assert police.id in {p.agency_id for p in version.parties}
+    # Once the notice has taken effect, an amendment leaves the police out.
+    activate(session, mash)
+    later = FIXED_NOW + timedelta(days=60)
+    version = lifecycle.amend(session, ig_lead_actor(council), mash.id, now=later)
+    assert police.id not in {p.agency_id for p in version.parties}
