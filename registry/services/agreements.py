@@ -93,10 +93,15 @@ def view_of(parent: Agreement, version: AgreementVersion, on: date | None = None
 _ENDED = (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED)
 
 
-def beyond(session: Session, child: Agreement, parent: ParentView | None) -> list[str]:
-    """What `child` (its version in force, else its latest) grants beyond `parent`, in
-    sentences; empty when it stays within it, has ended, or the parent has."""
-    version = child.current or child.latest
+def beyond(
+    session: Session,
+    child: Agreement,
+    parent: ParentView | None,
+    version: AgreementVersion | None = None,
+) -> list[str]:
+    """What `child` (`version`, else its version in force, else its latest) grants beyond
+    `parent`, in sentences; empty when it stays within it, has ended, or the parent has."""
+    version = version or child.current or child.latest
     if parent is None or not parent.usable or version.status in _ENDED:
         return []
     content = content_of(version)

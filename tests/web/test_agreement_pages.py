@@ -437,3 +437,35 @@ def test_signing_pages_say_plainly_when_there_is_nothing_to_sign(client, session
     draft = client.page(f"/agreements/{mash.id}?version=2")
     parties = draft.find("h2", string="Parties to version 2").find_next("table")
     assert "Signed by" not in parties.get_text(" ", strip=True)
+
+
+def test_a_signatory_is_warned_before_signing_a_version_its_parent_no_longer_allows(
+    client, session
+):
+    """A review found a GP practice signing a health flow whose MASH parent had just
+    dropped health, with no word until after signing."""
+    from registry.services import agreement_lifecycle, agreements
+
+    from ..factories import FIXED_NOW, ig_lead_actor, signatory_for
+
+    council = make_agency(session, name="Council")
+    practice = make_agency(session, name="Riverside Practice", kind="health")
+    _, mash = chain(session, council, practice)
+    lead = ig_lead_actor(council)
+    health = make_draft(
+        session,
+        tier=3,
+        owner=council,
+        parent=mash,
+        parties=[party(practice, receive=False), party(council, disclose=False)],
+        data_categories=["identity_contact"],
+    )
+    agreement_lifecycle.submit(session, lead, health.id, now=FIXED_NOW)
+    agreement_lifecycle.amend(session, lead, mash.id, now=FIXED_NOW)
+    agreements.update_draft(session, lead, mash.id, {"purposes": ["marac"]}, now=FIXED_NOW)
+    activate(session, mash)
+    client.sign_in(signatory_for(session, practice))
+    page = " ".join(client.page(f"/agreements/{health.id}/sign").get_text().split())
+    assert "Exceeds its parent" in page
+    assert f"{mash.reference} now allows less than this version" in page
+    assert f"is not among the purposes of {mash.reference}" in page

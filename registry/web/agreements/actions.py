@@ -89,11 +89,19 @@ def sign_agreement(agreement_id: int):
         if done:
             _warn_of_children(agreement, "This version allows less than")
         return _back(agreement.id)
+    # A parent narrowed since this version was submitted: say so before anyone signs.
+    beyond_parent = agreements_service.beyond(
+        db.session,
+        agreement,
+        agreements_service.parent_view(db.session, agreement.parent_id),
+        version,
+    )
     return render_template(
         "agreements/sign.html",
         form=form,
         agreement=agreement,
         version=version,
+        beyond_parent=beyond_parent,
         labels=vocabularies.labels(db.session),
         where=standing(agreement, today(), status_settings()),
     ), 422 if form.errors else 200
