@@ -57,6 +57,7 @@ def _content_fields(body: Body, *, creating: bool) -> dict:
         ("agency_id", "integer"),
         ("purpose", "string"),
         ("review_due", "integer"),
+        ("exceeds_parent", "integer"),
         ("page", "integer"),
         ("per_page", "integer"),
     ],
@@ -75,6 +76,7 @@ def list_agreements():
         agency_id=query_int("agency_id", 0) or None,
         purpose=request.args.get("purpose") or None,
         review_due=request.args.get("review_due") in ("1", "true"),
+        exceeds_parent=request.args.get("exceeds_parent") in ("1", "true"),
     )
     page = find_agreements(
         db.session, filters, today=today(), settings=status_settings(), **paging()
