@@ -217,6 +217,7 @@ def machine_for(app, reset):
         def partnership(self):
             reset()
             self.today = START
+            self.set_clock()
             self.ticks = 0
             names = ("Council", "Police", "Health")
             self.agencies = [make_agency(session, name=n) for n in names]
@@ -285,7 +286,8 @@ def machine_for(app, reset):
             version in force (or latest) allows (SPEC section 2)."""
             parent = session.get(Agreement, parent_id)
             version = parent.current or parent.latest
-            withdrawn = {w.agency_id for w in parent.withdrawals}
+            # A party that has given notice is still a party until its date (SPEC section 4).
+            withdrawn = {w.agency_id for w in parent.withdrawals if w.effective_on <= self.today}
             allowed = {
                 p.agency_id: (p.may_disclose, p.may_receive)
                 for p in version.parties
@@ -654,6 +656,12 @@ def machine_for(app, reset):
         @rule(days=st.sampled_from([1, 45, 200, 400]))
         def move_the_date(self, days):
             self.today += timedelta(days=days)
+            self.set_clock()
+
+        def set_clock(self):
+            """The app's own clock (what its rules call today) follows the machine's."""
+            moment = datetime.combine(self.today, time(9, 0), LONDON)
+            app.extensions["clock"] = lambda: moment
 
         # -- invariants --
 
