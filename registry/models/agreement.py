@@ -75,6 +75,11 @@ class Agreement(db.Model):
                 return v
         return None
 
+    def withdrawn_by(self, on: date) -> set[int]:
+        """The agencies whose withdrawal has taken effect by `on`: one that has given
+        notice for a later date is still a party until then (SPEC section 4)."""
+        return {w.agency_id for w in self.withdrawals if w.effective_on <= on}
+
     @property
     def open_version(self) -> AgreementVersion | None:
         v = self.latest

@@ -79,7 +79,7 @@ def submit(session: Session, actor: Actor, agreement_id: int, *, now: datetime) 
     )
     version = agreement.latest
     lifecycle.check_can_submit(version.status, agreement.reference, version.number)
-    validate(session, content_of(version))  # the parent may have changed since saving
+    validate(session, content_of(version), _day(now))  # the parent may have changed since
     before = audit_view(version)
     version.content_sha256 = _hash(version)
     version.status = VersionStatus.AWAITING_SIGNATURES
@@ -177,7 +177,7 @@ def _activate(
         session.flush()  # one current version at a time (a partial unique index holds it)
     version.status = VersionStatus.ACTIVE
     version.activated_at = now
-    restamp_parentage(session, agreement)
+    restamp_parentage(session, agreement, _day(now))
     issued = pdfs.issue_sealed(session, agreement, version, now=now)
     _record(
         session,
@@ -192,6 +192,10 @@ def _activate(
         },
         now,
     )
+
+
+def _day(now: datetime) -> date:
+    return now.astimezone(LONDON).date()
 
 
 def _reviewed_since(session: Session, agreement: Agreement, version: AgreementVersion) -> bool:
@@ -264,10 +268,8 @@ def amend(
     )
     if current is None:  # check_can_amend refused already; this tells the type checker
         raise Conflict(f"{agreement.reference} has no version in force", code="wrong_state")
-    # Parties whose withdrawal has taken effect are left out; one that has given notice
-    # for a later date stays a party until then (it is not covered from that date).
-    today = now.astimezone(LONDON).date()
-    withdrawn = {w.agency_id for w in agreement.withdrawals if w.effective_on <= today}
+    # Parties whose withdrawal has taken effect are left out (not one under notice).
+    withdrawn = agreement.withdrawn_by(_day(now))
     content = content_of(current)
     content = content.__class__(
         **{
@@ -436,7 +438,7 @@ def withdraw(
                 {"terminates_on": effective_on.isoformat()},
                 now,
             )
-    restamp_parentage(session, agreement)  # its children may now name a party it lost
+    restamp_parentage(session, agreement, today)  # its children may name a party it lost
     session.commit()
     return row
 
@@ -524,4 +526,4 @@ def _terminate(
     _record(
         session, actor, "terminate", agreement, None, {"versions": ended, "reason": reason}, now
     )
-    restamp_parentage(session, agreement)
+    restamp_parentage(session, agreement, _day(now))

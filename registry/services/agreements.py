@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from .. import clock
+from ..clock import LONDON
 from ..database import writes
 from ..domain import policy
 from ..domain.actor import Actor
@@ -57,11 +57,12 @@ CONTENT_FIELDS = (
 )
 
 
-def parent_view(
-    session: Session, parent_id: int | None, on: date | None = None
-) -> ParentView | None:
-    """What a child's rules see of its parent: the version in force (else the latest),
-    less the parties whose withdrawal has taken effect by `on` (default today)."""
+_ENDED = (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED)
+
+
+def parent_view(session: Session, parent_id: int | None, on: date) -> ParentView | None:
+    """What a child's rules see of its parent on the day `on`: the version in force (else
+    the latest), less the parties whose withdrawal has taken effect by then."""
     if parent_id is None:
         return None
     parent = session.get(Agreement, parent_id)
@@ -70,11 +71,9 @@ def parent_view(
     return view_of(parent, parent.current or parent.latest, on)
 
 
-def view_of(parent: Agreement, version: AgreementVersion, on: date | None = None) -> ParentView:
-    usable = version.status not in (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED)
-    # A party that has given notice for a later date is still a party until then.
-    on = on or clock.today()
-    withdrawn = {w.agency_id for w in parent.withdrawals if w.effective_on <= on}
+def view_of(parent: Agreement, version: AgreementVersion, on: date) -> ParentView:
+    usable = version.status not in _ENDED
+    withdrawn = parent.withdrawn_by(on)
     return ParentView(
         reference=parent.reference,
         tier=parent.tier,
@@ -88,9 +87,6 @@ def view_of(parent: Agreement, version: AgreementVersion, on: date | None = None
             if p.agency_id not in withdrawn
         },
     )
-
-
-_ENDED = (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED)
 
 
 def beyond(
@@ -111,17 +107,19 @@ def beyond(
     return list(found.values())
 
 
-def children_beyond(session: Session, agreement: Agreement) -> list[tuple[Agreement, list[str]]]:
+def children_beyond(
+    session: Session, agreement: Agreement, on: date
+) -> list[tuple[Agreement, list[str]]]:
     """The agreements directly under `agreement` that grant more than its latest version
     (the one just submitted or just made active) allows, each with what it grants beyond."""
-    view = view_of(agreement, agreement.latest)
+    view = view_of(agreement, agreement.latest, on)
     children = session.scalars(
         select(Agreement).where(Agreement.parent_id == agreement.id).order_by(Agreement.reference)
     )
     return [(child, found) for child in children if (found := beyond(session, child, view))]
 
 
-def restamp_parentage(session: Session, agreement: Agreement) -> None:
+def restamp_parentage(session: Session, agreement: Agreement, on: date) -> None:
     """Re-mark whether `agreement` exceeds its parent and whether each child of it exceeds
     it, after a version became active, a party withdrew or an agreement ended. A plain
     UPDATE: the mark is not an edit of the agreement (its lock_version stays)."""
@@ -129,8 +127,10 @@ def restamp_parentage(session: Session, agreement: Agreement) -> None:
     session.flush()
     marks = {}
     if agreement.parent_id is not None:
-        marks[agreement.id] = beyond(session, agreement, parent_view(session, agreement.parent_id))
-    own = parent_view(session, agreement.id)
+        marks[agreement.id] = beyond(
+            session, agreement, parent_view(session, agreement.parent_id, on)
+        )
+    own = parent_view(session, agreement.id, on)
     for child in session.scalars(select(Agreement).where(Agreement.parent_id == agreement.id)):
         marks[child.id] = beyond(session, child, own)
     for agreement_id, found in marks.items():
@@ -188,13 +188,14 @@ def build_content(
     )
 
 
-def problems(session: Session, content: Content) -> dict[str, str]:
-    """Every rule the content breaks, by field (empty when it may be saved)."""
+def problems(session: Session, content: Content, on: date) -> dict[str, str]:
+    """Every rule the content breaks on the day `on`, by field (empty when it may be
+    saved)."""
     fields: dict[str, str] = {}
     names = agency_names(
         session, [p.agency_id for p in content.parties] + [content.owner_agency_id]
     )
-    parent = parent_view(session, content.parent_id)
+    parent = parent_view(session, content.parent_id, on)
     if content.parent_id is not None and parent is None:
         fields["parent_id"] = f"There is no agreement with id {content.parent_id}"
     fields.update(
@@ -209,8 +210,8 @@ def problems(session: Session, content: Content) -> dict[str, str]:
     return fields
 
 
-def validate(session: Session, content: Content) -> None:
-    if fields := problems(session, content):
+def validate(session: Session, content: Content, on: date) -> None:
+    if fields := problems(session, content, on):
         raise ValidationFailed(fields)
 
 
@@ -284,7 +285,7 @@ def create_draft(
         "agreement" + (" (or the administrator, for a tier 1 protocol)" if tier == 1 else ""),
     )
     content = build_content(data, tier=tier, owner_agency_id=owner_id)
-    validate(session, content)
+    validate(session, content, now.astimezone(LONDON).date())
     agreement = Agreement(
         reference=_next_reference(session, now.year),
         tier=tier,
@@ -352,7 +353,7 @@ def update_draft(
         owner_agency_id=agreement.owner_agency_id,
         base=content_of(version),
     )
-    validate(session, content)
+    validate(session, content, now.astimezone(LONDON).date())
     agreement.parent_id = content.parent_id
     write_content(version, content)
     flag_modified(agreement, "parent_id")  # every edit moves lock_version on

@@ -22,7 +22,7 @@ from ..clock import LONDON
 from ..domain.agreements import diff
 from ..domain.dates import long_date
 from ..domain.lifecycle import StatusSettings
-from ..domain.vocab import TIER_LABELS, EffectiveStatus, OfficerRole, VersionStatus
+from ..domain.vocab import IN_FORCE, TIER_LABELS, EffectiveStatus, OfficerRole, VersionStatus
 from ..models import Agreement, AgreementVersion, IssuedPdf
 from . import vocabularies
 from .agreement_reads import content_of, get_version
@@ -262,11 +262,6 @@ class SealStanding:
     message: str
 
 
-_IN_FORCE_NOW = (
-    EffectiveStatus.ACTIVE,
-    EffectiveStatus.REVIEW_DUE,
-    EffectiveStatus.REVIEW_OVERDUE,
-)
 _NAMED = re.compile(r"^(ISA-\d{4}-\d+) version (\d+)$")
 
 
@@ -306,7 +301,7 @@ def seal_standing(
         # Name what applies now, which may be neither this version nor the one after it.
         current = agreement.current
         now_status = version_status(current, today, settings) if current else None
-        if current is not None and now_status in _IN_FORCE_NOW:
+        if current is not None and now_status in IN_FORCE:
             now = f"Version {current.number} is the one in force now."
         elif current is not None and now_status is not None:
             state = now_status.value.replace("_", " ")
@@ -331,7 +326,7 @@ def seal_standing(
         f"{long_date(version.review_date)} and was never recorded, so it no longer applies.",
     }
     message = words.get(status, f"{this} is {status.value.replace('_', ' ')}: it is not in force.")
-    in_force = status in _IN_FORCE_NOW
+    in_force = status in IN_FORCE
     if in_force and data:
         # This very copy (by its hash), if the registry issued it: a review since has
         # moved the review date printed on it.

@@ -456,7 +456,7 @@ def test_a_parent_narrowed_below_its_child_flags_the_child(session, three):
         now=FIXED_NOW,
     )
     lifecycle.submit(session, lead, mash.id, now=FIXED_NOW)
-    [(child, found)] = agreements.children_beyond(session, mash)
+    [(child, found)] = agreements.children_beyond(session, mash, TODAY)
     assert child.id == flow.id
     assert found == [
         f"Police may not disclose under {mash.reference}, so cannot disclose under this agreement"

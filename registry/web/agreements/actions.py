@@ -53,7 +53,7 @@ def submit_agreement(agreement_id: int):
 def _warn_of_children(agreement, opening: str) -> None:
     """Narrowing a parent is accepted at once (a partnership must be able to stop a share
     today); say which agreements under it then go beyond it, and what they grant beyond."""
-    for child, found in agreements_service.children_beyond(db.session, agreement):
+    for child, found in agreements_service.children_beyond(db.session, agreement, today()):
         flash(
             f"{opening} {child.reference}, which sits under it: {'; '.join(found)}. "
             f"{child.reference} does not cover what {agreement.reference} no longer "
@@ -93,7 +93,7 @@ def sign_agreement(agreement_id: int):
     beyond_parent = agreements_service.beyond(
         db.session,
         agreement,
-        agreements_service.parent_view(db.session, agreement.parent_id),
+        agreements_service.parent_view(db.session, agreement.parent_id, today()),
         version,
     )
     return render_template(

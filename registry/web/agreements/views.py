@@ -160,7 +160,7 @@ def new_agreement():
     owner_id = _int_arg("owner_agency_id") if actor.has(Role.ADMIN) else actor.agency_id
     problems = {}
     parent_id = _int_arg("parent_id")
-    if error := parent_error(tier, parent_id, service.parent_view(db.session, parent_id)):
+    if error := parent_error(tier, parent_id, service.parent_view(db.session, parent_id, today())):
         problems["parent_id"] = error
     if owner_id is None:
         problems["owner_agency_id"] = "Choose the agency that owns the agreement"
@@ -309,7 +309,7 @@ def _choices(form: AgreementForm, tier: int | None, parent_id: int | None) -> No
     """Offer what the tier rules allow: under a parent, only its parties (and for tier 3,
     only its purposes and categories); retired vocabulary only where already chosen."""
     listing = vocabularies.listing(db.session)
-    parent_view = service.parent_view(db.session, parent_id)
+    parent_view = service.parent_view(db.session, parent_id, today())
     names = agency_service.all_agency_names(db.session)
     agency_ids = (
         list(names) if parent_view is None else [i for i in names if i in parent_view.party_ids]

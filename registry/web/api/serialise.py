@@ -63,7 +63,7 @@ def agreement_detail(a: Agreement) -> dict[str, Any]:
         **agreement(a),
         "children_exceeding": [
             {"id": child.id, "reference": child.reference, "reasons": found}
-            for child, found in children_beyond(db.session, a)
+            for child, found in children_beyond(db.session, a, today())
         ],
     }
 
