@@ -194,3 +194,14 @@ def chain(session, *agencies_: Agency, effective_from: date | None = None):
         ),
     )
     return protocol, tier2
+
+
+def police_to_council(session, parent: Agreement, police: Agency, council: Agency) -> Agreement:
+    """An active tier-3 flow under `parent` between the two agencies, both ways, owned by
+    the council: the child that the tests then narrow its parent below."""
+    return activate(
+        session,
+        make_draft(
+            session, tier=3, owner=council, parent=parent, parties=[party(police), party(council)]
+        ),
+    )

@@ -1,4 +1,13 @@
-from ..factories import activate, chain, make_admin, make_agency, make_draft, make_user, party
+from ..factories import (
+    activate,
+    chain,
+    make_admin,
+    make_agency,
+    make_draft,
+    make_user,
+    party,
+    police_to_council,
+)
 from .test_api_agencies import assert_error
 
 
@@ -221,12 +230,7 @@ def test_an_agreement_s_answer_names_the_children_that_exceed_it(api_as, session
 
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     _, mash = chain(session, council, police)
-    flow = activate(
-        session,
-        make_draft(
-            session, tier=3, owner=council, parent=mash, parties=[party(police), party(council)]
-        ),
-    )
+    flow = police_to_council(session, mash, police, council)
     agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
     lead = api_as(make_user(session, roles=("ig_lead",), agency=council))
     edited = lead.patch(

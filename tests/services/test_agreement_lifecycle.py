@@ -28,6 +28,7 @@ from ..factories import (
     make_draft,
     make_user,
     party,
+    police_to_council,
     signatory_for,
 )
 
@@ -438,12 +439,7 @@ def test_a_parent_narrowed_below_its_child_flags_the_child(session, three):
     beyond it is named (before signing and after) and marked until it is amended."""
     council, police, _ = three
     _, mash = chain(session, council, police)
-    flow = activate(
-        session,
-        make_draft(
-            session, tier=3, owner=council, parent=mash, parties=[party(police), party(council)]
-        ),
-    )
+    flow = police_to_council(session, mash, police, council)
     lead = ig_lead_actor(council)
     lock = flow.lock_version
     assert flow.exceeds_parent is None
@@ -496,12 +492,7 @@ def test_a_party_under_notice_stays_a_party_until_its_date(session, three):
     flagged as exceeding the parent at once."""
     council, police, _ = three
     _, mash = chain(session, council, police)
-    flow = activate(
-        session,
-        make_draft(
-            session, tier=3, owner=council, parent=mash, parties=[party(police), party(council)]
-        ),
-    )
+    flow = police_to_council(session, mash, police, council)
     police_lead = make_user(session, roles=("ig_lead",), agency=police)
     lifecycle.withdraw(
         session,

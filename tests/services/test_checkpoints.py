@@ -10,21 +10,31 @@ from registry.models import AuditEntry, ChainCheckpoint
 from registry.services import audit, checkpoints
 
 from ..factories import make_agency
+from ..tamper import tamper
 from .test_cli import run
 
 
 def behind_the_back(session, *statements: str) -> None:
-    """Change rows as someone with the database (not the seal key) could: past the
-    append-only triggers."""
-    if db.engine.dialect.name == "postgresql":
-        session.execute(text("SET LOCAL session_replication_role = replica"))
-    else:
-        for table in ("audit_entries", "chain_checkpoints"):
-            for action in ("update", "delete"):
-                session.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{action}"))
-    for sql in statements:
-        session.execute(text(sql))
-    session.commit()
+    """Change rows as someone with the database (not the seal key) could."""
+    tamper(session, ("audit_entries", "chain_checkpoints"), *statements)
+
+
+def rehash_audit_trail(session, start: int) -> None:
+    """Recompute every audit entry's hashes from `start` on, so that the chain verifies on
+    its own after an entry was changed."""
+    previous = "0" * 64
+    for entry in session.query(AuditEntry).order_by(AuditEntry.sequence).all():
+        if entry.sequence >= start:
+            new = entry_hash(audit.audit_content(entry), previous)
+            behind_the_back(
+                session,
+                f"UPDATE audit_entries SET previous_hash = '{previous}', entry_hash = '{new}' "
+                f"WHERE sequence = {entry.sequence}",
+            )
+            previous = new
+        else:
+            previous = entry.entry_hash
+    session.expire_all()
 
 
 def some_history(session, count: int = 4) -> None:
@@ -58,16 +68,7 @@ def test_rewriting_an_entry_and_rehashing_the_rest_is_detected(app, session):
     assert run(app, "verify-audit").exit_code == 0
     behind_the_back(session, "UPDATE audit_entries SET actor_name = 'someone' WHERE sequence = 2")
     # ... and the chain re-hashed from there, so that it verifies on its own.
-    previous = session.scalar(text("SELECT entry_hash FROM audit_entries WHERE sequence = 1"))
-    for entry in session.query(AuditEntry).order_by(AuditEntry.sequence).all()[1:]:
-        new = entry_hash(audit.audit_content(entry), previous)
-        behind_the_back(
-            session,
-            f"UPDATE audit_entries SET previous_hash = '{previous}', entry_hash = '{new}' "
-            f"WHERE sequence = {entry.sequence}",
-        )
-        previous = new
-    session.expire_all()
+    rehash_audit_trail(session, start=2)
     assert audit.verify(session) is None
     result = run(app, "verify-audit")
     assert result.exit_code == 1
@@ -135,16 +136,7 @@ def test_rewriting_from_the_first_entry_and_removing_the_checkpoints_is_detected
         "UPDATE audit_entries SET actor_name = actor_name || ' ' WHERE sequence = 1",
         "DELETE FROM chain_checkpoints",
     )
-    previous = "0" * 64
-    for entry in session.query(AuditEntry).order_by(AuditEntry.sequence).all():
-        new = entry_hash(audit.audit_content(entry), previous)
-        behind_the_back(
-            session,
-            f"UPDATE audit_entries SET previous_hash = '{previous}', entry_hash = '{new}' "
-            f"WHERE sequence = {entry.sequence}",
-        )
-        previous = new
-    session.expire_all()
+    rehash_audit_trail(session, start=1)
     assert audit.verify(session) is None
     result = run(app, "verify-audit")
     assert result.exit_code == 1

@@ -22,6 +22,7 @@ from ..factories import (
     make_officer,
     make_user,
     party,
+    police_to_council,
 )
 
 SETTINGS = StatusSettings()
@@ -117,12 +118,7 @@ def test_narrowing_a_tier_2_parent_stops_its_child_covering(session, change, cod
 
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     _, mash = chain(session, council, police)
-    flow = activate(
-        session,
-        make_draft(
-            session, tier=3, owner=council, parent=mash, parties=[party(police), party(council)]
-        ),
-    )
+    flow = police_to_council(session, mash, police, council)
     user = make_user(session, agency=police)
     _, answer = ask(session, user, police, council)
     assert answer.outcome.value == "covered" and answer.agreement.reference == flow.reference
