@@ -4,8 +4,9 @@ Rules create tier-2 and tier-3 agreements over a partnership of three agencies, 
 them to widen or narrow parties, directions, purposes and categories, submit, sign,
 decline, review, withdraw, suspend, resume, terminate, and move the date on. After every
 step the coverage answer for every pair, purpose and set of categories is compared with a
-reference oracle written here from SPEC section 5 alone (it reads the agreements through
-the models and shares no code with registry.domain.coverage), and these must hold:
+reference oracle written from SPEC section 5 alone (coverage_oracle.py: it reads the
+agreements through the models and shares no code with registry.domain.coverage), and
+these must hold:
 
 - at most one version of an agreement is in force (active or suspended);
 - an activation never moves back a review date that a review set while it was open;
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import permutations
 
@@ -47,13 +47,13 @@ from registry.services import audit, checkpoints, decisions
 from registry.services.coverage import CheckInput, run_check
 
 from ..factories import make_admin, make_agency, make_user, signatory_for
+from .coverage_oracle import candidates, in_force, oracle, permits
 
 PURPOSES = ("mash_triage", "marac")
 CATEGORIES = ("identity_contact", "health", "criminal_offence")
 # Every condition the categories above may need, so that no draft fails for want of one.
 BASES = ["art6_1_e", "art9_2_h", "sch1_para18"]
 ASKED_CATEGORIES = (("identity_contact",), ("health",), CATEGORIES)
-GRACE = StatusSettings().grace_days
 START = date(2026, 6, 15)
 REFUSED = (Conflict, Forbidden, NotFound, ValidationFailed)
 
@@ -69,130 +69,6 @@ terms = st.sampled_from([(True, True), (True, True), (True, False), (False, True
 parties_st = st.dictionaries(st.sampled_from((0, 1, 2)), terms, min_size=2, max_size=3)
 purposes_st = st.sets(st.sampled_from(PURPOSES), min_size=1)
 categories_st = st.sets(st.sampled_from(CATEGORIES), min_size=1)
-
-
-# ---- The oracle: SPEC section 5, read straight from the models ----------------------
-
-
-@dataclass(frozen=True)
-class Terms:
-    """One version as the oracle reads it."""
-
-    number: int
-    status: VersionStatus
-    effective_from: date
-    review_date: date
-    end_date: date | None
-    parties: dict[int, tuple[bool, bool]]
-    signed: frozenset[int]
-    purposes: frozenset[str]
-    categories: frozenset[str]
-
-
-def read_versions(agreement: Agreement) -> list[Terms]:
-    found = []
-    for v in agreement.versions:
-        found.append(
-            Terms(
-                number=v.number,
-                status=v.status,
-                effective_from=v.effective_from,
-                review_date=v.review_date,
-                end_date=v.end_date,
-                parties={p.agency_id: (p.may_disclose, p.may_receive) for p in v.parties},
-                # A signature counts only when it binds the version's own content.
-                signed=frozenset(
-                    s.agency_id
-                    for s in v.signatures
-                    if v.content_sha256 is not None and s.content_sha256 == v.content_sha256
-                ),
-                purposes=frozenset(v.purposes),
-                categories=frozenset(v.data_categories),
-            )
-        )
-    return found
-
-
-def in_force(agreement: Agreement, on: date) -> Terms | None:
-    """Rule 1: the active version, within its dates, not lapsed, not terminated."""
-    active = [v for v in read_versions(agreement) if v.status == VersionStatus.ACTIVE]
-    if not active:
-        return None
-    version = active[-1]
-    if agreement.terminates_on is not None and on >= agreement.terminates_on:
-        return None
-    if on < version.effective_from:
-        return None
-    if version.end_date is not None and on > version.end_date:
-        return None
-    if (on - version.review_date).days > GRACE:
-        return None
-    return version
-
-
-def present(agreement: Agreement, version: Terms, agencies: tuple[int, int], on: date) -> bool:
-    """Rule 2: both signed the version and neither had withdrawn by the date."""
-    withdrawn = {w.agency_id: w.effective_on for w in agreement.withdrawals}
-    for agency in agencies:
-        if agency not in version.parties or agency not in version.signed:
-            return False
-        if agency in withdrawn and withdrawn[agency] <= on:
-            return False
-    return True
-
-
-def permits(version: Terms, a: int, b: int, purpose: str, categories: frozenset[str]) -> bool:
-    """Rules 3 and 4."""
-    return (
-        version.parties[a][0]
-        and version.parties[b][1]
-        and purpose in version.purposes
-        and categories <= version.categories
-    )
-
-
-def oracle(
-    agreements: list[Agreement], a: int, b: int, purpose: str, categories, on: date
-) -> dict[int, tuple[bool, int, date]]:
-    """The agreements that cover the share: id -> (warned, tier, effective date)."""
-    by_id = {x.id: x for x in agreements}
-    covering = {}
-    for x in agreements:
-        if x.tier not in (2, 3):
-            continue
-        versions = read_versions(x)
-        # A candidate: some version has both agencies as parties.
-        if not any(a in v.parties and b in v.parties for v in versions):
-            continue
-        version = in_force(x, on)
-        if version is None or not present(x, version, (a, b), on):
-            continue
-        if not permits(version, a, b, purpose, categories):
-            continue
-        warned = on > version.review_date
-        parent_id, ok = x.parent_id, True
-        while parent_id is not None and ok:
-            parent = by_id[parent_id]
-            above = in_force(parent, on)
-            ok = above is not None and present(parent, above, (a, b), on)
-            # Rule 5: a tier-2 ancestor must itself permit the share.
-            if ok and parent.tier == 2:
-                ok = permits(above, a, b, purpose, categories)
-            if ok:
-                warned = warned or on > above.review_date
-            parent_id = parent.parent_id
-        if ok:
-            covering[x.id] = (warned, x.tier, version.effective_from)
-    return covering
-
-
-def candidates(agreements: list[Agreement], a: int, b: int) -> set[str]:
-    found = set()
-    for x in agreements:
-        versions = read_versions(x)
-        if x.tier in (2, 3) and any(a in v.parties and b in v.parties for v in versions):
-            found.add(x.reference)
-    return found
 
 
 class Chosen:
@@ -760,7 +636,9 @@ def test_the_oracle_reads_no_coverage_code():
     import ast
     from pathlib import Path
 
-    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    from . import coverage_oracle
+
+    tree = ast.parse(Path(coverage_oracle.__file__).read_text(encoding="utf-8"))
     imported = {
         node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
     }
