@@ -275,7 +275,7 @@ def _add_rule_problems(
     content = service.build_content(
         {**_content(form), "parent_id": parent_id}, tier=tier, owner_agency_id=owner_id
     )
-    found = service.problems(db.session, content)
+    found = service.problems(db.session, content, today())
     attach_errors(
         form,
         {k: v for k, v in found.items() if not getattr(form, ALIASES.get(k, k)).errors},
