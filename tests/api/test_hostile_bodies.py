@@ -1,0 +1,214 @@
+"""JSON bodies that are valid syntax but that no field can hold, and bodies too large for
+the limit sent without a length: refused with SPEC section 9's error shape, never a 500."""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+import threading
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from registry.models import Agency
+
+from ..factories import make_admin
+
+SURROGATE_BODIES = [
+    # Escaped lone surrogates: high, low, a high followed by a non-surrogate, in a key.
+    '{"name": "North \\ud800 Council", "kind": "local_authority", "ico_registration": "Z1234567"}',
+    '{"name": "\\udfff", "kind": "local_authority", "ico_registration": "Z1234567"}',
+    '{"name": "\\ud83dx", "kind": "local_authority", "ico_registration": "Z1234567"}',
+    '{"\\ud800": 1, "name": "N", "kind": "local_authority", "ico_registration": "Z1234567"}',
+]
+
+
+def assert_malformed(response, field: str | None = None):
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    error = response.get_json()["error"]
+    assert error["code"] == "malformed"
+    assert set(error) == {"code", "message", "fields"}
+    if field is not None:
+        assert field in error["fields"]
+    return error
+
+
+def _post(client, path, body: str | bytes, headers=None):
+    return client.post(
+        f"/api/v1{path}", data=body, content_type="application/json", headers=headers or {}
+    )
+
+
+@pytest.mark.parametrize("body", SURROGATE_BODIES)
+def test_a_lone_surrogate_is_malformed_not_a_server_error(api_as, client, session, body):
+    api = api_as(make_admin(session))
+    error = assert_malformed(_post(client, "/agencies", body, api.headers))
+    assert "surrogate" in error["message"]
+    assert session.scalar(select(func.count()).select_from(Agency)) == 0
+
+
+def test_a_lone_surrogate_names_the_field_it_sits_in(api_as, client, session):
+    api = api_as(make_admin(session))
+    assert_malformed(_post(client, "/agencies", SURROGATE_BODIES[0], api.headers), "name")
+
+
+def test_a_raw_surrogate_in_utf8_bytes_is_malformed(api_as, client, session):
+    # ED A0 80 is how a surrogate would be written in UTF-8, were it allowed: Python's JSON
+    # parser reads bytes with "surrogatepass", so it arrives as a lone surrogate too.
+    api = api_as(make_admin(session))
+    body = b'{"name": "A\xed\xa0\x80", "kind": "local_authority", "ico_registration": "Z1234567"}'
+    assert_malformed(_post(client, "/agencies", body, api.headers))
+
+
+def test_a_surrogate_pair_is_a_character_and_is_kept(api_as, client, session):
+    api = api_as(make_admin(session))
+    body = '{"name": "Caf\\u00e9 \\ud83d\\ude00", "kind": "local_authority", '
+    body += '"ico_registration": "Z1234567"}'
+    response = _post(client, "/agencies", body, api.headers)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["name"] == "Café \N{GRINNING FACE}"
+
+
+def test_the_anonymous_token_route_refuses_a_lone_surrogate(client, session):
+    for body in (
+        '{"email": "\\ud800@example.org", "password": "x"}',
+        '{"email": "a@example.org", "password": "\\udc00"}',
+    ):
+        assert_malformed(_post(client, "/auth/token", body))
+
+
+@pytest.mark.parametrize("depth", [33, 1_000, 100_000])
+def test_deep_nesting_is_malformed(api_as, client, session, depth):
+    api = api_as(make_admin(session))
+    for path, headers in (("/auth/token", {}), ("/agencies", api.headers)):
+        for opening, closing in (("[", "]"), ('{"a":', "}")):
+            body = opening * depth + "1" + closing * depth
+            error = assert_malformed(_post(client, path, body, headers))
+            assert "nested" in error["message"]
+            nested = '{"name": ' + body + "}"
+            assert_malformed(_post(client, path, nested, headers))
+
+
+def test_nesting_a_body_needs_is_read(api_as, client, session):
+    """32 levels is well above the deepest body (parties: three levels)."""
+    api = api_as(make_admin(session))
+    body = '{"name": "N", "kind": "local_authority", "ico_registration": "Z1234567", "x": '
+    body += "[" * 30 + "]" * 30 + "}"
+    assert _post(client, "/agencies", body, api.headers).status_code == 201
+
+
+def test_nan_and_infinity_are_not_json(api_as, client, session):
+    api = api_as(make_admin(session))
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        body = '{"name": "N", "kind": "local_authority", "ico_registration": "Z1234567", '
+        body += f'"x": {constant}}}'
+        assert_malformed(_post(client, "/agencies", body, api.headers))
+
+
+# Bodies sent without a length (Transfer-Encoding: chunked) -----------------------------
+
+FIVE_MB = 5 * 1024 * 1024
+
+
+def _big_json() -> bytes:
+    return b'{"name": "' + b"a" * FIVE_MB + b'", "kind": "local_authority"}'
+
+
+def test_a_chunked_body_over_the_limit_is_413_on_the_api(api_as, client, session):
+    api = api_as(make_admin(session))
+    response = client.post(
+        "/api/v1/agencies",
+        input_stream=io.BytesIO(_big_json()),
+        headers={**api.headers, "Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        # What gunicorn and Werkzeug's server say of a chunked body: they end it themselves.
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    error = response.get_json()["error"]
+    assert set(error) == {"code", "message", "fields"} and error["message"]
+
+
+def test_a_chunked_body_over_the_limit_is_413_on_a_form(client, session):
+    response = client.post(
+        "/sign-in",
+        input_stream=io.BytesIO(b"email=" + b"a" * FIVE_MB + b"&password=x"),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Transfer-Encoding": "chunked",
+        },
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    assert response.mimetype == "text/html"
+    assert b"too large" in response.data
+
+
+def test_a_chunked_body_within_the_limit_is_read_whole(api_as, client, session):
+    api = api_as(make_admin(session))
+    body = b'{"name": "Chunked", "kind": "local_authority", "ico_registration": "Z1234567"}'
+    response = client.post(
+        "/api/v1/agencies",
+        input_stream=io.BytesIO(body),
+        headers={**api.headers, "Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 201, response.get_json()
+
+
+def _chunked_request(port: int, path: str, headers: dict[str, str], body: bytes) -> bytes:
+    """Send `body` chunked over a real socket (64 KB chunks, from a second thread, since the
+    server may answer before it has all) and return what the server answered."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    head = f"POST {path} HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "Connection: close\r\n\r\n"
+
+    def send():
+        try:
+            sock.sendall(head.encode())
+            for start in range(0, len(body), 65536):
+                piece = body[start : start + 65536]
+                sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+            sock.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass  # the server answered and closed before the whole body was sent
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    answer = b""
+    while b"\r\n\r\n" not in answer and (chunk := sock.recv(65536)):
+        answer += chunk
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?im)^content-length: *(\d+)", head).group(1))
+    while len(rest) < length and (chunk := sock.recv(65536)):
+        rest += chunk
+    sock.close()  # the server need not read the rest of a body it has refused
+    sender.join()
+    return head + b"\r\n\r\n" + rest
+
+
+def test_a_real_server_answers_413_to_a_chunked_body_over_the_limit(app, api_as, session):
+    api = api_as(make_admin(session))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        answer = _chunked_request(
+            server.server_port,
+            "/api/v1/agencies",
+            {**api.headers, "Content-Type": "application/json"},
+            _big_json(),
+        )
+        small = _chunked_request(
+            server.server_port,
+            "/api/v1/agencies",
+            {**api.headers, "Content-Type": "application/json"},
+            b'{"name": "Small", "kind": "local_authority", "ico_registration": "Z1234567"}',
+        )
+    finally:
+        server.shutdown()
+    status_line = answer.split(b"\r\n", 1)[0]
+    assert b" 413 " in status_line, answer[:300]
+    assert b'"code"' in answer and b'"fields"' in answer
+    assert small.split(b"\r\n", 1)[0].endswith(b" 201 CREATED"), small[:300]
