@@ -255,5 +255,5 @@ def test_an_agreement_s_answer_names_the_children_that_exceed_it(api_as, session
         assert signer.post(f"/agreements/{mash.id}/sign", {}).status_code == 201
     child = lead.get(f"/agreements/{flow.id}").get_json()
     assert child["exceeds_parent"].endswith(f"not among the purposes of {mash.reference}")
-    listed = lead.get("/agreements?exceeds_parent=1").get_json()
+    listed = lead.get("/agreements?exceeds_parent=true").get_json()
     assert [a["id"] for a in listed["items"]] == [flow.id] and listed["total"] == 1

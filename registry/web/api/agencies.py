@@ -1,33 +1,26 @@
-from flask import jsonify, request
+from flask import jsonify
 
 from ...clock import now, today
 from ...domain import policy
 from ...domain.errors import ValidationFailed
-from ...domain.vocab import AgencyKind, Role
+from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agencies as service
 from ...services import vocabularies
 from ..permissions import current_actor, signed_in
-from . import bp, serialise
-from .body import Body, listing, paging
+from . import bp, contract, serialise
+from .body import given, listing, parse, query
 from .spec import api
 
 WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
 
 
-def _agency_fields(body: Body, *, creating: bool) -> dict:
-    fields = {
-        "name": body.string("name", required=creating, max_length=200),
-        "kind": body.string("kind", required=creating, max_length=32),
-        "ico_registration": body.string("ico_registration", required=creating, max_length=20),
-        "ods_code": body.string("ods_code", max_length=20),
-        "email": body.string("email", max_length=254),
-        "phone": body.string("phone", max_length=40),
-        "address": body.string("address", max_length=2000),
-    }
-    given = {k: v for k, v in fields.items() if body.has(k)}
-    body.check(given, service.agency_field_errors)
-    return given
+def _agency_fields(*, creating: bool) -> dict:
+    model = contract.AgencyCreate if creating else contract.AgencyUpdate
+    fields = given(parse(model, rules=service.agency_field_errors))
+    if errors := service.agency_field_errors(fields):
+        raise ValidationFailed(errors)
+    return fields
 
 
 @api(
@@ -35,19 +28,19 @@ def _agency_fields(body: Body, *, creating: bool) -> dict:
     "/agencies",
     "GET",
     "List agencies, with search and kind filter",
-    response="AgencyList",
+    response=contract.AgencyList,
     errors=(401, 422),
-    query=[("q", "string"), ("kind", "string"), ("page", "integer"), ("per_page", "integer")],
+    query=contract.AgencyQuery,
 )
 @signed_in()
 def list_agencies():
-    kind = request.args.get("kind") or None
-    if kind is not None and kind not in {k.value for k in AgencyKind}:
-        raise ValidationFailed(
-            {"kind": "kind must be one of " + ", ".join(k.value for k in AgencyKind)}
-        )
+    asked = query(contract.AgencyQuery)
     page = service.list_agencies(
-        db.session, search=request.args.get("q", ""), kind=kind, **paging()
+        db.session,
+        search=asked.q,
+        kind=asked.kind.value if asked.kind else None,
+        page=asked.page,
+        per_page=asked.per_page,
     )
     return jsonify(listing(page, serialise.agency))
 
@@ -57,20 +50,27 @@ def list_agencies():
     "/agencies",
     "POST",
     "Add an agency (administrator)",
-    body="AgencyInput",
-    response="Agency",
+    body=contract.AgencyCreate,
+    response=contract.Agency,
     status=201,
     errors=WRITE_ERRORS,
 )
 @signed_in(Role.ADMIN)
 def create_agency():
     agency = service.create_agency(
-        db.session, current_actor(), _agency_fields(Body(), creating=True), now=now()
+        db.session, current_actor(), _agency_fields(creating=True), now=now()
     )
     return jsonify(serialise.agency(agency)), 201
 
 
-@api(bp, "/agencies/<int:agency_id>", "GET", "One agency", response="Agency", errors=(401, 404))
+@api(
+    bp,
+    "/agencies/<int:agency_id>",
+    "GET",
+    "One agency",
+    response=contract.Agency,
+    errors=(401, 404),
+)
 @signed_in()
 def get_agency(agency_id: int):
     return jsonify(serialise.agency(service.get_agency(db.session, agency_id)))
@@ -81,15 +81,15 @@ def get_agency(agency_id: int):
     "/agencies/<int:agency_id>",
     "PATCH",
     "Change an agency (administrator, or the agency's own IG lead)",
-    body="AgencyInput",
-    response="Agency",
+    body=contract.AgencyUpdate,
+    response=contract.Agency,
     errors=WRITE_ERRORS,
 )
 @signed_in(Role.ADMIN, Role.IG_LEAD)
 def update_agency(agency_id: int):
     _require_editor(agency_id)
     agency = service.update_agency(
-        db.session, current_actor(), agency_id, _agency_fields(Body(), creating=False), now=now()
+        db.session, current_actor(), agency_id, _agency_fields(creating=False), now=now()
     )
     return jsonify(serialise.agency(agency))
 
@@ -98,15 +98,15 @@ def update_agency(agency_id: int):
     bp,
     "/agencies/<int:agency_id>/officers",
     "GET",
-    "The agency's current officers (ended ones too with include_ended=1)",
-    response="OfficerList",
-    query=[("include_ended", "integer")],
-    errors=(401, 404),
+    "The agency's current officers (ended ones too with include_ended=true)",
+    response=contract.OfficerList,
+    query=contract.OfficerQuery,
+    errors=(401, 404, 422),
 )
 @signed_in()
 def list_officers(agency_id: int):
-    include = request.args.get("include_ended") in ("1", "true")
-    officers = service.list_officers(db.session, agency_id, include_ended=include)
+    asked = query(contract.OfficerQuery)
+    officers = service.list_officers(db.session, agency_id, include_ended=asked.include_ended)
     return jsonify(items=[serialise.officer(o) for o in officers], total=len(officers))
 
 
@@ -119,14 +119,14 @@ def _require_editor(agency_id: int) -> None:
     )
 
 
-def _officer_fields(body: Body, *, creating: bool) -> dict:
-    fields = {
-        name: body.string(name, required=creating and name != "phone", max_length=254)
-        for name in ("role", "name", "job_title", "email", "phone")
-    }
-    given = {k: v for k, v in fields.items() if body.has(k)}
-    body.check(given, lambda typed: service.officer_field_errors(typed, partial=True))
-    return given
+def _officer_fields(*, creating: bool) -> dict:
+    model = contract.OfficerCreate if creating else contract.OfficerUpdate
+    fields = given(
+        parse(model, rules=lambda good: service.officer_field_errors(good, partial=True))
+    )
+    if errors := service.officer_field_errors(fields, partial=True):
+        raise ValidationFailed(errors)
+    return fields
 
 
 @api(
@@ -134,8 +134,8 @@ def _officer_fields(body: Body, *, creating: bool) -> dict:
     "/agencies/<int:agency_id>/officers",
     "POST",
     "Add an officer",
-    body="OfficerInput",
-    response="Officer",
+    body=contract.OfficerCreate,
+    response=contract.Officer,
     status=201,
     errors=WRITE_ERRORS,
 )
@@ -146,7 +146,7 @@ def create_officer(agency_id: int):
         db.session,
         current_actor(),
         agency_id,
-        _officer_fields(Body(), creating=True),
+        _officer_fields(creating=True),
         today=today(),
         now=now(),
     )
@@ -158,8 +158,8 @@ def create_officer(agency_id: int):
     "/agencies/<int:agency_id>/officers/<int:officer_id>",
     "PATCH",
     "Change an officer's details",
-    body="OfficerInput",
-    response="Officer",
+    body=contract.OfficerUpdate,
+    response=contract.Officer,
     errors=WRITE_ERRORS,
 )
 @signed_in(Role.ADMIN, Role.IG_LEAD)
@@ -171,7 +171,7 @@ def update_officer(agency_id: int, officer_id: int):
         current_actor(),
         agency_id,
         officer_id,
-        _officer_fields(Body(), creating=False),
+        _officer_fields(creating=False),
         now=now(),
     )
     return jsonify(serialise.officer(officer))
@@ -182,7 +182,7 @@ def update_officer(agency_id: int, officer_id: int):
     "/agencies/<int:agency_id>/officers/<int:officer_id>",
     "DELETE",
     "End an officer: ended_on is set and the record kept in history",
-    response="Officer",
+    response=contract.Officer,
     errors=(401, 403, 404, 409),
 )
 @signed_in(Role.ADMIN, Role.IG_LEAD)
@@ -198,7 +198,7 @@ def end_officer(agency_id: int, officer_id: int):
     "/vocabularies",
     "GET",
     "Purposes, data categories and lawful bases",
-    response="Vocabularies",
+    response=contract.Vocabularies,
     errors=(401,),
 )
 @signed_in()

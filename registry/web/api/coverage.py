@@ -1,6 +1,9 @@
+import re
+
 from flask import current_app, jsonify, request
 
 from ...clock import now, today
+from ...domain.errors import ValidationFailed
 from ...domain.vocab import Role
 from ...extensions import db
 from ...services import decisions as decision_service
@@ -8,9 +11,18 @@ from ...services.coverage import CheckInput, question_errors, run_check
 from ...services.decisions import DecisionInput
 from ..permissions import current_actor, signed_in
 from ..settings import status_settings
-from . import bp
-from .body import Body, listing, paging
+from . import bp, contract
+from .body import listing, parse, query
 from .spec import api
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Your own key for this decision (up to 200 characters). Sending the same "
+    "key again answers the decision first recorded with it, with 200, and records nothing",
+    "schema": {"type": "string", "maxLength": 200, "pattern": contract.SINGLE_LINE},
+}
 
 
 @api(
@@ -18,27 +30,39 @@ from .spec import api
     "/coverage",
     "POST",
     "Is this share covered? The answer is stored as check_id",
-    body="CoverageInput",
-    response="CoverageAnswer",
-    errors=(400, 401, 422),
+    body=contract.CoverageInput,
+    response=contract.CoverageAnswer,
+    errors=(400, 401, 403, 422),
 )
 @signed_in(Role.PRACTITIONER)  # SPEC section 8: practitioners run coverage checks
 def check_coverage():
-    body = Body()
+    asked = parse(contract.CoverageInput, rules=_question_errors)
     data = CheckInput(
-        from_agency_id=body.integer("from_agency_id", required=True),
-        to_agency_id=body.integer("to_agency_id", required=True),
-        purpose=body.string("purpose", required=True, max_length=64),
-        data_categories=body.codes("data_categories", required=True),
-        on_date=body.date("on_date"),
+        from_agency_id=asked.from_agency_id,
+        to_agency_id=asked.to_agency_id,
+        purpose=asked.purpose,
+        data_categories=asked.data_categories,
+        on_date=asked.on_date,
     )
-    if body.errors:  # name an unknown agency, purpose or category in the same answer
-        body.check(vars(data), lambda _typed: question_errors(db.session, data))
     row, _ = run_check(
         db.session, current_actor(), data, today=today(), now=now(), settings=status_settings()
     )
     # Sent as it was stored: serialising the answer once is a measurable part of a check.
     return current_app.response_class(row.answer_text + "\n", mimetype="application/json")
+
+
+def _question_errors(good: dict) -> dict[str, str]:
+    """Name an unknown agency, purpose or category in the same answer as other faults."""
+    return question_errors(
+        db.session,
+        CheckInput(
+            from_agency_id=good.get("from_agency_id"),
+            to_agency_id=good.get("to_agency_id"),
+            purpose=good.get("purpose"),
+            data_categories=good.get("data_categories"),
+            on_date=None,
+        ),
+    )
 
 
 def decision_json(record) -> dict:
@@ -62,18 +86,20 @@ def decision_json(record) -> dict:
     "/decisions",
     "GET",
     "Decisions you may read: your own; an IG lead its agency's",
-    response="DecisionList",
-    errors=(401, 422),
-    query=[("q", "string"), ("decision", "string"), ("page", "integer"), ("per_page", "integer")],
+    response=contract.DecisionList,
+    errors=(401, 403, 422),
+    query=contract.DecisionQuery,
 )
 @signed_in(Role.PRACTITIONER, Role.IG_LEAD, Role.ADMIN)  # a signatory reads no decisions
 def list_decisions():
+    asked = query(contract.DecisionQuery)
     page = decision_service.list_decisions(
         db.session,
         current_actor(),
-        search=request.args.get("q", ""),
-        decision=request.args.get("decision"),
-        **paging(),
+        search=asked.q,
+        decision=asked.decision.value if asked.decision else None,
+        page=asked.page,
+        per_page=asked.per_page,
     )
     return jsonify(listing(page, decision_json))
 
@@ -84,36 +110,49 @@ def list_decisions():
     "POST",
     "Record a decision as your own agency (append-only). A repeated Idempotency-Key "
     "answers the first record with 200",
-    body="DecisionInput",
-    response="Decision",
+    body=contract.DecisionInput,
+    response=contract.DecisionRecord,
     status=201,
+    also={200: "The decision first recorded with this Idempotency-Key (nothing new recorded)"},
+    headers=(IDEMPOTENCY_KEY,),
     errors=(400, 401, 403, 422),
 )
 @signed_in(Role.PRACTITIONER)
 def create_decision():
-    body = Body()
+    asked = parse(contract.DecisionInput)
+    key = _idempotency_key()
     data = DecisionInput(
-        check_id=body.string("check_id", max_length=32),
-        from_agency_id=body.integer("from_agency_id", required=True),
-        to_agency_id=body.integer("to_agency_id", required=True),
-        purpose=body.string("purpose", required=True, max_length=64),
-        data_categories=body.codes("data_categories", required=True),
-        decision=body.string("decision", required=True, max_length=20),
-        consent=body.string("consent", required=True, max_length=20),
-        consent_reason=body.string("consent_reason"),
-        reasons=body.string("reasons", required=True, max_length=10000),
-        case_reference=body.string("case_reference", max_length=100),
-        key_questions=body.mapping("key_questions") or {},
-        method=body.string("method", max_length=40),
-        expected_action=body.string("expected_action"),
-        follow_up_on=body.date("follow_up_on"),
+        check_id=asked.check_id,
+        from_agency_id=asked.from_agency_id,
+        to_agency_id=asked.to_agency_id,
+        purpose=asked.purpose,
+        data_categories=asked.data_categories,
+        decision=asked.decision.value,
+        consent=asked.consent.value,
+        consent_reason=asked.consent_reason,
+        reasons=asked.reasons,
+        case_reference=asked.case_reference,
+        key_questions=dict(asked.key_questions or {}),
+        method=asked.method,
+        expected_action=asked.expected_action,
+        follow_up_on=asked.follow_up_on,
     )
-    body.check()
-    key = (request.headers.get("Idempotency-Key") or "").strip()[:200] or None
     record, created = decision_service.record_decision(
         db.session, current_actor(), data, idempotency_key=key, today=today(), now=now()
     )
     return jsonify(decision_json(record)), 201 if created else 200
+
+
+def _idempotency_key() -> str | None:
+    """The client's key for this decision: one line of up to 200 characters."""
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None:
+        return None
+    if len(raw) > 200 or not re.match(contract.SINGLE_LINE, raw):
+        raise ValidationFailed(
+            {"Idempotency-Key": "Idempotency-Key must be one line of 200 characters or fewer"}
+        )
+    return raw.strip() or None
 
 
 @api(
@@ -121,7 +160,7 @@ def create_decision():
     "/decisions/<int:decision_id>",
     "GET",
     "One decision you may read",
-    response="Decision",
+    response=contract.DecisionRecord,
     errors=(401, 403, 404),
 )
 @signed_in()

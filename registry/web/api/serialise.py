@@ -1,4 +1,4 @@
-"""Model → JSON, in the shapes web/api/schemas.py describes."""
+"""Model → JSON, in the shapes the answer models of web/api/contract.py describe."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Each API route is declared once, with what it accepts and answers; the OpenAPI
-document is built from these declarations, so the two cannot drift apart."""
+"""Each API route is declared once, with the models it accepts and answers
+(web/api/contract.py); the OpenAPI document is built from these declarations and the
+same models validate the requests, so the document and the server cannot drift apart."""
 
 from __future__ import annotations
 
@@ -7,19 +8,25 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 
 @dataclass
 class Operation:
     path: str
     method: str
     summary: str
-    body: str | None = None
-    response: str | None = None
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
     status: int = 200
     public: bool = False
-    query: list[tuple[str, str]] = field(default_factory=list)
+    query: type[BaseModel] | None = None
     errors: tuple[int, ...] = (401, 403, 404, 422)
     content_type: str = "application/json"
+    # Other successful answers with the same body: {status: when}.
+    also: dict[int, str] = field(default_factory=dict)
+    # Request headers the operation reads, as OpenAPI parameter objects (in: header).
+    headers: tuple[dict[str, Any], ...] = ()
 
 
 OPERATIONS: list[Operation] = []

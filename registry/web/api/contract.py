@@ -1,0 +1,613 @@
+"""What the API takes and answers, each once, as pydantic models: the request models
+validate bodies and query strings (web/api/body.py), and every model writes its part of
+the OpenAPI document (web/api/openapi.py), so the two cannot drift apart.
+
+Request models are strict: a number must be a JSON number, a flag true or false, a date a
+string written YYYY-MM-DD. Fields not declared are ignored (mass assignment: a route reads
+only what it declares). Answer models describe what web/api/serialise.py builds; the
+answers are not passed through them (tests/api/test_openapi.py checks they match)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...domain.decisions import ANSWERS, KEY_QUESTIONS, METHODS, Consent, Decision
+from ...domain.vocab import (
+    AgencyKind,
+    EffectiveStatus,
+    LawfulBasisKind,
+    OfficerRole,
+    ReviewOutcome,
+    Role,
+    VersionStatus,
+)
+
+MAX_ID = 2**31 - 1  # the databases' integer keys
+
+# Characters no person types into a text field: C0 and C1 controls, DEL, the line and
+# paragraph separators and the bidirectional overrides and isolates (U+202A-U+202E,
+# U+2066-U+2069), which can make text read differently from what it says.
+_NEVER = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_LINE_BREAKS = r"\t\n\r"
+SINGLE_LINE = rf"^[^{_NEVER}{_LINE_BREAKS}]*$"
+MULTI_LINE = rf"^[^{_NEVER}]*$"
+# At least one character that is not a space, and no control characters.
+SINGLE_LINE_FILLED = rf"^[^{_NEVER}{_LINE_BREAKS}]*[^{_NEVER}\s][^{_NEVER}{_LINE_BREAKS}]*$"
+MULTI_LINE_FILLED = rf"^[^{_NEVER}]*[^{_NEVER}\s][^{_NEVER}]*$"
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def line(max_length: int, *, filled: bool = False) -> Any:
+    """A single-line text field; `filled`: not empty and not only spaces."""
+    return Annotated[
+        str,
+        Field(
+            max_length=max_length,
+            min_length=1 if filled else 0,
+            pattern=SINGLE_LINE_FILLED if filled else SINGLE_LINE,
+        ),
+    ]
+
+
+def text(max_length: int, *, filled: bool = False) -> Any:
+    """A multi-line text field (newlines kept)."""
+    return Annotated[
+        str,
+        Field(
+            max_length=max_length,
+            min_length=1 if filled else 0,
+            pattern=MULTI_LINE_FILLED if filled else MULTI_LINE,
+        ),
+    ]
+
+
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=SINGLE_LINE_FILLED)]
+Codes = Annotated[list[Code], Field(max_length=200)]
+SomeCodes = Annotated[list[Code], Field(min_length=1, max_length=200)]
+Email = line(254, filled=True)
+Password = Annotated[str, Field(min_length=12, max_length=1024, pattern=r"^[^\x00]*$")]
+
+KeyQuestion = Literal[tuple(KEY_QUESTIONS)]
+KeyAnswer = Literal[ANSWERS]
+Method = Literal[METHODS]
+
+
+class Request(BaseModel):
+    """A request body. `messages`: a field's own message for any fault of its shape."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", regex_engine="python-re")
+    messages: ClassVar[dict[str, str]] = {}
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Empty(Request):
+    """No fields: the body may be left out, or be an empty object."""
+
+
+# Tokens ----------------------------------------------------------------------------
+
+
+class TokenRequest(Request):
+    email: Annotated[str, Field(min_length=1, max_length=254, pattern=r"^[^\x00]*$")]
+    password: Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[^\x00]*$")]
+    totp: Annotated[str, Field(max_length=20, pattern=r"^[^\x00]*$")] | None = None
+    name: line(100) | None = Field(default=None, description="Your label for the token")
+    name: Annotated[
+        line(100),
+        Field(description="Your own name for the token, to tell it apart in your list"),
+    ] = ""
+
+
+class ApiTokenLabel(Answer):
+    """What its owner sees of a token (web/api/tokens.py): its label, never the token."""
+
+    id: int
+    name: str
+    hint: str = Field(description="The token's first characters")
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="Written at most once a minute")
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+class Token(ApiTokenLabel):
+    token: str = Field(description="Shown this once only: keep it as you would a password")
+
+
+class ApiToken(ApiTokenLabel):
+    current: bool = Field(description="The token this request was made with")
+
+
+class ApiTokenList(Answer):
+    items: list[ApiToken]
+    total: int
+
+
+# Users -----------------------------------------------------------------------------
+
+
+class UserUpdate(Request):
+    email: Email = None
+    name: line(200, filled=True) = None
+    job_title: line(200) = None
+    password: Password = None
+    agency_id: Id | None = None
+    roles: Annotated[list[Role], Field(min_length=1, max_length=4)] = None
+    active: bool = None
+
+
+class UserCreate(UserUpdate):
+    email: Email
+    name: line(200, filled=True)
+    password: Password
+    roles: Annotated[list[Role], Field(min_length=1, max_length=4)]
+
+
+class User(Answer):
+    id: int
+    email: str
+    name: str
+    job_title: str
+    agency_id: int | None
+    roles: list[Role]
+    active: bool
+
+
+# Agencies and officers ---------------------------------------------------------------
+
+
+class AgencyUpdate(Request):
+    name: line(200, filled=True) = None
+    kind: AgencyKind = None
+    ico_registration: Annotated[
+        str,
+        Field(
+            max_length=20,
+            pattern=SINGLE_LINE,
+            description="The ICO's registration number, like Z1234567 or ZA123456",
+        ),
+    ] = None
+    ods_code: line(20) | None = None
+    email: line(254) | None = None
+    phone: line(40) | None = None
+    address: text(2000) | None = None
+    messages: ClassVar[dict[str, str]] = {
+        "kind": "Choose the kind of agency: " + ", ".join(k.value for k in AgencyKind)
+    }
+
+
+class AgencyCreate(AgencyUpdate):
+    name: line(200, filled=True)
+    kind: AgencyKind
+    ico_registration: Annotated[
+        str,
+        Field(
+            max_length=20,
+            pattern=SINGLE_LINE,
+            description="The ICO's registration number, like Z1234567 or ZA123456",
+        ),
+    ]
+
+
+class Agency(Answer):
+    id: int
+    name: str
+    kind: AgencyKind
+    ico_registration: str
+    ods_code: str | None
+    email: str | None
+    phone: str | None
+    address: str | None
+
+
+class OfficerUpdate(Request):
+    role: OfficerRole = None
+    name: line(200, filled=True) = None
+    job_title: line(200, filled=True) = None
+    email: Email = None
+    phone: line(40) | None = None
+    messages: ClassVar[dict[str, str]] = {"role": "Choose the officer's role"}
+
+
+class OfficerCreate(OfficerUpdate):
+    role: OfficerRole
+    name: line(200, filled=True)
+    job_title: line(200, filled=True)
+    email: Email
+
+
+class Officer(Answer):
+    id: int
+    agency_id: int
+    role: OfficerRole
+    name: str
+    job_title: str
+    email: str
+    phone: str | None
+    started_on: date
+    ended_on: date | None
+
+
+class VocabularyEntry(Answer):
+    code: str
+    label: str
+    active: bool
+    special: bool = False
+    criminal: bool = False
+    kind: LawfulBasisKind = LawfulBasisKind.ART6
+
+
+class Vocabularies(Answer):
+    purposes: list[VocabularyEntry]
+    data_categories: list[VocabularyEntry]
+    lawful_bases: list[VocabularyEntry]
+
+
+# Agreements --------------------------------------------------------------------------
+
+
+class PartyInput(Request):
+    agency_id: Id
+    may_disclose: bool = False
+    may_receive: bool = False
+    role: line(200) | None = None
+
+
+class AgreementUpdate(Request):
+    title: line(200, filled=True) = None
+    parent_id: Id | None = None
+    purposes: Codes = None
+    data_categories: Codes = None
+    lawful_bases: Codes = None
+    data_subjects: text(5000) = None
+    retention: text(5000) = None
+    security: text(5000) = None
+    effective_from: date = None
+    review_date: date | None = None
+    review_period_months: Annotated[int, Field(ge=1, le=60)] = None
+    end_date: date | None = None
+    parties: Annotated[list[PartyInput], Field(max_length=1000)] = None
+    lock_version: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=MAX_ID,
+            description="The lock_version you read; if someone has saved since, the answer is 409",
+        ),
+    ] = None
+
+
+class AgreementCreate(AgreementUpdate):
+    tier: Literal[1, 2, 3]
+    owner_agency_id: Id
+    title: line(200, filled=True)
+    effective_from: date
+    parties: Annotated[list[PartyInput], Field(max_length=1000)]
+
+
+class Party(Answer):
+    agency_id: int
+    agency_name: str
+    may_disclose: bool
+    may_receive: bool
+    role: str
+    signed: bool
+    withdrawn_from: date | None
+
+
+class ChildExceeding(Answer):
+    id: int
+    reference: str
+    reasons: list[str]
+
+
+class Agreement(Answer):
+    id: int
+    reference: str
+    lock_version: int = 0
+    tier: Literal[1, 2, 3]
+    parent_id: int | None
+    owner_agency_id: int
+    version: int
+    status: VersionStatus
+    effective_status: EffectiveStatus
+    in_force_version: int | None
+    exceeds_parent: str | None = Field(
+        default=None,
+        description="What this agreement grants beyond its parent as the parent now stands "
+        "(the parent was narrowed after it), or null",
+    )
+    children_exceeding: list[ChildExceeding] = Field(
+        default=[],
+        description="In one agreement's answer (not in lists): the agreements directly under "
+        "it that grant more than its latest version allows",
+    )
+    title: str
+    purposes: list[str]
+    data_categories: list[str]
+    lawful_bases: list[str]
+    data_subjects: str = ""
+    retention: str = ""
+    security: str = ""
+    effective_from: date
+    review_date: date
+    review_period_months: int
+    end_date: date | None
+    content_sha256: str | None
+    terminates_on: date | None = None
+    parties: list[Party]
+
+
+class Version(Answer):
+    version: int
+    status: VersionStatus
+    created_at: datetime
+    content_sha256: str | None
+
+
+class Signature(Answer):
+    agency_id: int
+    version: int
+    signatory_name: str
+    job_title: str
+    signed_at: datetime
+    content_sha256: str
+
+
+class DeclineInput(Request):
+    comment: text(2000, filled=True)
+
+
+class ReviewInput(Request):
+    outcome: ReviewOutcome
+    notes: text(5000)
+    messages: ClassVar[dict[str, str]] = {
+        "outcome": "outcome must be one of " + ", ".join(o.value for o in ReviewOutcome)
+    }
+
+
+class Review(Answer):
+    id: int
+    version: int
+    outcome: ReviewOutcome
+    notes: str
+    reviewed_on: date
+    previous_review_date: date
+    new_review_date: date | None
+
+
+class WithdrawInput(Request):
+    agency_id: Id
+    effective_on: date
+
+
+class Withdrawal(Answer):
+    agency_id: int
+    effective_on: date
+
+
+class ReasonInput(Request):
+    reason: text(2000) | None = None
+
+
+# Coverage and decisions ----------------------------------------------------------------
+
+
+class CoverageInput(Request):
+    from_agency_id: Id
+    to_agency_id: Id
+    purpose: Code
+    data_categories: SomeCodes
+    on_date: date | None = None
+    messages: ClassVar[dict[str, str]] = {
+        "data_categories": "data_categories must be a list of codes, at least one"
+    }
+
+
+class CoveredBy(Answer):
+    id: int
+    reference: str
+    title: str
+    tier: Literal[2, 3]
+    version: int
+
+
+class ChainLink(Answer):
+    reference: str
+    title: str
+
+
+class CoverageWarning(Answer):
+    code: str
+    message: str
+
+
+class CoverageReason(Answer):
+    agreement_reference: str | None
+    code: str
+    message: str
+
+
+class Contact(Answer):
+    role: str
+    name: str
+    job_title: str
+    email: str
+    agency: str
+
+
+class Advice(Answer):
+    message: str
+    contacts: list[Contact]
+
+
+class CoverageAnswer(Answer):
+    check_id: str
+    outcome: Literal["covered", "covered_with_warnings", "not_covered", "not_required"]
+    agreement: CoveredBy | None
+    chain: list[str]
+    chain_agreements: list[ChainLink] = Field(
+        default=[],
+        description="The chain again, from the protocol down, with each agreement's title "
+        "(as in force).",
+    )
+    warnings: list[CoverageWarning]
+    reasons: list[CoverageReason]
+    advice: Advice
+
+
+class DecisionInput(Request):
+    check_id: Annotated[str, Field(max_length=32, pattern=SINGLE_LINE)] | None = None
+    from_agency_id: Id
+    to_agency_id: Id
+    purpose: Code
+    data_categories: SomeCodes
+    decision: Decision
+    consent: Consent
+    consent_reason: text(5000) | None = None
+    reasons: text(10000, filled=True)
+    case_reference: (
+        Annotated[
+            str,
+            Field(
+                max_length=40,
+                pattern=r"^(?=[^\n]*\d)[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$",
+                description="The reference in your case system, like CS-104233: no names",
+            ),
+        ]
+        | None
+    ) = None
+    key_questions: dict[KeyQuestion, KeyAnswer] | None = None
+    method: Method | None = None
+    expected_action: text(5000) | None = None
+    follow_up_on: date | None = None
+    messages: ClassVar[dict[str, str]] = {
+        "decision": "Choose whether you decided to share or not to share",
+        "consent": "Say whether consent was given, refused, not sought or not applicable",
+        "case_reference": "Enter only the reference from your case system, like CS-104233: "
+        "no names or spaces",
+        "key_questions": "Answer each key question with yes, no, not_sure or not_applicable",
+        "method": "Choose how the information was shared: " + ", ".join(METHODS),
+    }
+
+
+class DecisionRecord(Answer):
+    id: int
+    sequence: int
+    recorded_at: datetime
+    recorded_by: str = ""
+    entry_hash: str
+    previous_hash: str
+    check_id: str | None = None
+    from_agency_id: int
+    to_agency_id: int
+    purpose: str
+    data_categories: list[str]
+    decision: Decision
+    consent: Consent
+    consent_reason: str | None = None
+    reasons: str
+    case_reference: str | None = None
+    key_questions: dict[str, str] | None = None
+    method: str | None = None
+    expected_action: str | None = None
+    follow_up_on: date | None = None
+
+
+# Lists ------------------------------------------------------------------------------
+
+
+class DecisionList(Answer):
+    items: list[DecisionRecord]
+    total: int
+
+
+class UserList(Answer):
+    items: list[User]
+    total: int
+
+
+class AgencyList(Answer):
+    items: list[Agency]
+    total: int
+
+
+class OfficerList(Answer):
+    items: list[Officer]
+    total: int
+
+
+class AgreementList(Answer):
+    items: list[Agreement]
+    total: int
+
+
+class VersionList(Answer):
+    items: list[Version]
+    total: int
+
+
+class ErrorBody(Answer):
+    code: str
+    message: str
+    fields: dict[str, str]
+
+
+class Error(Answer):
+    error: ErrorBody
+
+
+# Query strings ----------------------------------------------------------------------
+
+
+class Query(BaseModel):
+    """A query string: whole numbers written in digits, flags written true or false."""
+
+    model_config = ConfigDict(extra="ignore", regex_engine="python-re")
+
+
+Search = Annotated[str, Field(max_length=200, pattern=SINGLE_LINE)]
+
+
+class Paging(Query):
+    page: Annotated[int, Field(ge=1, le=MAX_ID)] = 1
+    per_page: Annotated[int, Field(ge=1, le=500)] = 50
+
+
+class AgencyQuery(Paging):
+    q: Search = ""
+    kind: AgencyKind | None = None
+
+
+class UserQuery(Paging):
+    q: Search = ""
+
+
+class DecisionQuery(Paging):
+    q: Search = ""
+    decision: Decision | None = None
+
+
+class AgreementQuery(Paging):
+    q: Search = ""
+    tier: Literal[1, 2, 3] | None = None
+    status: EffectiveStatus | None = None
+    agency_id: Id | None = None
+    purpose: Code | None = None
+    review_due: bool = False
+    exceeds_parent: bool = False
+
+
+class OfficerQuery(Query):
+    include_ended: bool = Field(default=False, description="Ended officers too")
+
+
+class PdfQuery(Query):
+    version: Id | None = Field(default=None, description="The version's number; the latest")
