@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.actor import Actor
@@ -35,6 +35,9 @@ class User(UserMixin, db.Model):
     # Kept here, not in a worker's memory, so every worker and app server sees them.
     failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set only by the demo's own seeding (services/demo.py): under the demo settings these
+    # accounts sign in without a code. Never set from an email address or by any form.
+    demo_account: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agency: Mapped[Agency | None] = relationship()
@@ -74,7 +77,8 @@ class UserRole(db.Model):
 
 
 class ApiToken(db.Model):
-    """A bearer token; only its SHA-256 is kept."""
+    """A bearer token; only its SHA-256 is kept, with a few characters of its start
+    (`hint`) and the owner's own name for it, so that its owner can tell it apart."""
 
     __tablename__ = "api_tokens"
 
@@ -83,5 +87,11 @@ class ApiToken(db.Model):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Refused from then on, like an unknown token (API_TOKEN_DAYS after it was made).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Written at most once a minute per token (services/users.user_for_token).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hint: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     user: Mapped[User] = relationship()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import LONDON
+from ..database import writes
 from ..domain.actor import Actor
 from ..domain.vocab import ROLE_LABELS, Role
 from ..models import Agency, User
@@ -109,15 +110,18 @@ def email(local: str) -> str:
 
 
 def is_demo_account(user: User) -> bool:
-    """A user the demo made (its fictional email domain). The demo settings
+    """A user the demo's seeding made, as its record says (`seed_demo` alone marks them;
+    an address that looks like the demo's proves nothing). The demo settings
     (REGISTRY_DEMO=1) let these sign in without two-factor; nothing else does."""
-    return user.email.endswith("@" + DOMAIN)
+    return bool(user.demo_account)
 
 
 def demo_accounts(session: Session) -> list[tuple[str, str]]:
     rows = []
     for local, _, roles, _, _ in KEY_ACCOUNTS:
-        user = session.scalar(select(User).where(User.email == email(local)))
+        user = session.scalar(
+            select(User).where(User.email == email(local), User.demo_account.is_(True))
+        )
         if user is not None:
             where = user.agency.name if user.agency else "the whole partnership"
             said = ", ".join(ROLE_LABELS[Role(r)].lower() for r in roles)
@@ -148,33 +152,47 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
         )
         ids[slug] = agency.id
         _officers(session, agency, index, today, now)
+    made: list[User] = []
     for local, home, roles, name, job in KEY_ACCOUNTS:
-        users.create_user(
-            session,
-            None,
-            email=email(local),
-            name=name,
-            job_title=job,
-            password=DEMO_PASSWORD,
-            roles=roles,
-            agency_id=ids[home] if home else None,
-            now=now,
-        )
-    for index, (slug, *_rest) in enumerate(AGENCIES):
-        if slug != "council":
+        made.append(
             users.create_user(
                 session,
                 None,
-                email=email(f"signatory.{slug}"),
-                name=_name(index, 7),
-                job_title="Authorised signatory",
+                email=email(local),
+                name=name,
+                job_title=job,
                 password=DEMO_PASSWORD,
-                roles=["signatory"],
-                agency_id=ids[slug],
+                roles=roles,
+                agency_id=ids[home] if home else None,
                 now=now,
             )
+        )
+    for index, (slug, *_rest) in enumerate(AGENCIES):
+        if slug != "council":
+            made.append(
+                users.create_user(
+                    session,
+                    None,
+                    email=email(f"signatory.{slug}"),
+                    name=_name(index, 7),
+                    job_title="Authorised signatory",
+                    password=DEMO_PASSWORD,
+                    roles=["signatory"],
+                    agency_id=ids[slug],
+                    now=now,
+                )
+            )
+    _mark_demo_accounts(session, made)
     _agreements(session, ids, today, now)
     return demo_accounts(session)
+
+
+@writes
+def _mark_demo_accounts(session: Session, made: list[User]) -> None:
+    """The record that these are the demo's own accounts (see is_demo_account)."""
+    for user in made:
+        user.demo_account = True
+    session.commit()
 
 
 def _officers(session: Session, agency: Agency, index: int, today: date, now: datetime) -> None:

@@ -168,6 +168,30 @@ def read(session: Session, template: str, *params: Any) -> Sequence[Any]:
         connection.close()
 
 
+def try_write(session: Session, template: str, *params: Any) -> bool:
+    """One statement committed at once on the hot path's pool (autocommit), for a write
+    nothing else depends on: False, not an error, when the database refuses it (SQLite
+    busy beyond its timeout, say)."""
+    engine = hot_engine(_engine(session))
+    connection = engine.raw_connection()
+    try:
+        Raw(engine.dialect.name, connection.cursor()).execute(template, *params)
+        return True
+    except engine.dialect.loaded_dbapi.Error:
+        return False
+    finally:
+        if _broken(connection):
+            connection.invalidate()
+        connection.close()
+
+
+def to_time(value: Any) -> datetime:
+    """An aware UTC time from a timestamp column (SQLite keeps naive UTC text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _list(dialect: str, values: Sequence[Any]) -> Any:
     return list(values) if dialect == "postgresql" else json.dumps(list(values))
 

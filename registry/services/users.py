@@ -238,13 +238,12 @@ def update_user(session: Session, actor: Actor, user_id: int, *, now: datetime, 
     user.agency_id = agency_id
     if "roles" in changes and roles != user.roles:
         user.role_rows = [UserRole(role=r) for r in sorted(roles)]
-    if changes.get("password"):
+    password_reset = bool(changes.get("password"))
+    if password_reset:
         user.password_hash = hash_password(changes["password"])
-        user.session_epoch += 1
-    if "active" in changes and bool(changes["active"]) != user.active:
+    disabled = "active" in changes and not changes["active"] and user.active
+    if "active" in changes:
         user.active = bool(changes["active"])
-        if not user.active:
-            end_sessions_and_tokens(session, user, now)
     session.flush()
     audit.record(
         session,
@@ -256,16 +255,36 @@ def update_user(session: Session, actor: Actor, user_id: int, *, now: datetime, 
         after=snapshot(user),
         now=now,
     )
+    if password_reset or disabled:
+        reason = "password reset by the administrator" if password_reset else "disabled"
+        end_sessions_and_tokens(session, user, now, actor=actor, reason=reason)
     session.commit()
     return user
 
 
-def end_sessions_and_tokens(session: Session, user: User, now: datetime) -> None:
+def end_sessions_and_tokens(
+    session: Session, user: User, now: datetime, *, actor: Actor, reason: str
+) -> None:
+    """Every session of the user ends, and every token of theirs is revoked (recorded in
+    the audit trail when there were any); the caller commits."""
     user.session_epoch += 1
+    ended = []
     for token in session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ):
         token.revoked_at = now
+        ended.append(token.id)
+    if ended:
+        audit.record(
+            session,
+            actor=actor,
+            action="api_token.revoke_all",
+            entity_type="user",
+            entity_id=user.id,
+            before={"token_ids": sorted(ended)},
+            after={"revoked": True, "reason": reason},
+            now=now,
+        )
 
 
 def list_users(
@@ -282,11 +301,118 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+TOKEN_DAYS = 90  # API_TOKEN_DAYS unless set
+HINT_LENGTH = 6  # characters of a token kept to tell it apart: 36 of its 256 bits
+MAX_TOKEN_NAME = 100
+LAST_USED_EVERY = timedelta(minutes=1)  # how often a token's last use is written
+
+
+def token_name_error(name: str) -> str | None:
+    if len(name) > MAX_TOKEN_NAME:
+        return f"A token's name must be {MAX_TOKEN_NAME} characters or fewer"
+    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name):
+        return "A token's name must be one line of text"
+    return None
+
+
+def issue_token(
+    session: Session,
+    user: User,
+    *,
+    now: datetime,
+    days: int = TOKEN_DAYS,
+    name: str = "",
+    actor: Actor | None = None,
+) -> str:
+    """A new bearer token for `user`, lasting `days`; only its digest is stored, so show
+    it once. `actor`: who asked, when not the user (the command line)."""
+    return make_token(session, user, now=now, days=days, name=name, actor=actor)[0]
+
+
 @writes
-def issue_token(session: Session, user: User, *, now: datetime) -> str:
-    """A new bearer token for `user`; only its digest is stored, so show it once."""
+def make_token(
+    session: Session,
+    user: User,
+    *,
+    now: datetime,
+    days: int = TOKEN_DAYS,
+    name: str = "",
+    actor: Actor | None = None,
+) -> tuple[str, ApiToken]:
+    """issue_token's token with the row kept of it (its id, expiry and label)."""
+    name = (name or "").strip()
+    if error := token_name_error(name):
+        raise ValidationFailed({"name": error})
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_sha256=_token_digest(token), created_at=now))
+    row = ApiToken(
+        user_id=user.id,
+        token_sha256=_token_digest(token),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+        hint=token[:HINT_LENGTH],
+        name=name,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor or user.actor(),
+        action="api_token.create",
+        entity_type="user",
+        entity_id=user.id,
+        before=None,
+        after={"token_id": row.id, "hint": row.hint, "expires_at": row.expires_at.isoformat()},
+        now=now,
+    )
+    session.commit()
+    return token, row
+
+
+def live_tokens(session: Session, user_id: int, *, now: datetime) -> list[ApiToken]:
+    """The user's tokens that still work (neither revoked nor expired), newest first."""
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(
+                ApiToken.user_id == user_id,
+                ApiToken.revoked_at.is_(None),
+                ApiToken.expires_at > now,
+            )
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def own_token(session: Session, actor: Actor, token_id: int, *, now: datetime) -> ApiToken:
+    """One of the actor's own live tokens; anyone else's, or one that no longer works,
+    is not found (its existence is not told)."""
+    token = session.get(ApiToken, token_id)
+    if (
+        token is None
+        or actor.user_id is None
+        or token.user_id != actor.user_id
+        or token.revoked_at is not None
+        or token.expires_at <= now
+    ):
+        raise NotFound(f"You have no token with id {token_id}")
+    return token
+
+
+@writes
+def revoke_token(session: Session, actor: Actor, token_id: int, *, now: datetime) -> ApiToken:
+    """The owner ends one of their own tokens."""
+    token = own_token(session, actor, token_id, now=now)
+    token.revoked_at = now
+    audit.record(
+        session,
+        actor=actor,
+        action="api_token.revoke",
+        entity_type="user",
+        entity_id=token.user_id,
+        before={"token_id": token.id, "hint": token.hint},
+        after={"revoked": True},
+        now=now,
+    )
     session.commit()
     return token
 
@@ -294,13 +420,14 @@ def issue_token(session: Session, user: User, *, now: datetime) -> str:
 @dataclass(frozen=True)
 class TokenAccount:
     """The user behind a bearer token, read in one query: the API asks for it on every
-    request, and needs only who it is and what roles it holds."""
+    request, and needs only who it is, what roles it holds and which token it used."""
 
     id: int
     name: str
     agency_id: int | None
     job_title: str
     roles: frozenset[Role]
+    token_id: int
 
     def has(self, role: Role) -> bool:
         return role in self.roles
@@ -315,30 +442,42 @@ class TokenAccount:
         )
 
 
-def user_for_token(session: Session, token: str) -> TokenAccount | None:
-    """The active user a live token belongs to, or None."""
+def user_for_token(session: Session, token: str, *, now: datetime) -> TokenAccount | None:
+    """The active user a live (not revoked, not expired) token belongs to, or None. The
+    token's last use is written back at most once a minute, not on every call."""
     # On the hot path's pool, not the session's: one statement, no transaction to open
     # (and a session left holding a read snapshot would keep SQLite from checkpointing
     # its log while the coverage check writes through the other pool).
     rows = hotpath.read(session, _TOKEN_ACCOUNT, _token_digest(token))
     if not rows:
         return None
-    user_id, name, agency_id, job_title, _ = rows[0]
+    user_id, name, agency_id, job_title, _, token_id, expires_at, last_used_at = rows[0]
+    if hotpath.to_time(expires_at) <= now:
+        return None
+    last_used = hotpath.to_time(last_used_at) if last_used_at is not None else None
+    due = last_used is None or now - last_used >= LAST_USED_EVERY
+    if due and not hotpath.try_write(session, _TOKEN_USED, now, token_id):
+        # The database was too busy: the call goes on; a later one writes the time.
+        log.warning("could not record the use of API token %s", token_id)
     return TokenAccount(
         id=user_id,
         name=name,
         agency_id=agency_id,
         job_title=job_title or "",
         roles=frozenset(Role(r[4]) for r in rows if r[4]),
+        token_id=token_id,
     )
 
 
 # Every API request asks this, so it runs as fixed SQL (see services/hotpath.py).
 _TOKEN_ACCOUNT = """
-    SELECT u.id, u.name, u.agency_id, u.job_title, r.role
+    SELECT u.id, u.name, u.agency_id, u.job_title, r.role,
+           t.id, t.expires_at, t.last_used_at
     FROM api_tokens t JOIN users u ON u.id = t.user_id
     LEFT JOIN user_roles r ON r.user_id = u.id
     WHERE t.token_sha256 = {p} AND t.revoked_at IS NULL AND u.active"""
+
+_TOKEN_USED = "UPDATE api_tokens SET last_used_at = {time} WHERE id = {p}"
 
 
 LOCK_AFTER = 10
@@ -424,8 +563,8 @@ def _clear_failures(session: Session, user: User) -> None:
 def change_password(
     session: Session, user: User, *, current: str, new: str, confirm: str, now: datetime
 ) -> None:
-    """The user changes their own password; every session of theirs ends (the caller
-    starts a new one for the browser that asked)."""
+    """The user changes their own password; every session and API token of theirs ends
+    (the caller starts a new session for the browser that asked)."""
     fields: dict[str, str] = {}
     if not check_password(user, current or ""):
         fields["current_password"] = "Your current password is not right"
@@ -438,7 +577,6 @@ def change_password(
     if fields:
         raise ValidationFailed(fields)
     user.password_hash = hash_password(new)
-    user.session_epoch += 1
     audit.record(
         session,
         actor=user.actor(),
@@ -449,6 +587,7 @@ def change_password(
         after={"password": "changed"},
         now=now,
     )
+    end_sessions_and_tokens(session, user, now, actor=user.actor(), reason="password changed")
     session.commit()
 
 

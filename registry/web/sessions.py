@@ -14,18 +14,34 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
 from ..clock import now
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import User
 from ..services.demo import is_demo_account
 from ..services.two_factor import required
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+# One budget of attempts per client address, shared by every step where a password or a
+# code is tried: the sign-in form, the two-factor steps and the API's token route. Per
+# route, an address had a fresh allowance at each of them.
+sign_in_attempts = limiter.shared_limit(_sign_in_limit, scope="sign-in", methods=["POST"])
 
 PENDING_FOR = timedelta(minutes=5)
 SEEN_EVERY = 60  # seconds: how often the last-seen time is written back to the cookie
 
 
 def two_factor_exempt(user: User) -> bool:
-    """Only the demo's own accounts, and only under the demo settings."""
-    return bool(current_app.config["DEMO_MODE"]) and is_demo_account(user)
+    """Only the demo's own seeded accounts (by their record, not their address), only
+    under the demo settings, and never in production (which refuses to start with them)."""
+    config = current_app.config
+    return (
+        bool(config["DEMO_MODE"])
+        and config.get("ENV_NAME") != "production"
+        and is_demo_account(user)
+    )
 
 
 def two_factor_needed(user: User) -> bool:

@@ -85,9 +85,9 @@ def test_disabling_ends_sessions_and_tokens(session):
     user = make_user(session, agency=make_agency(session))
     token = users.issue_token(session, user, now=FIXED_NOW)
     epoch = user.session_epoch
-    assert users.user_for_token(session, token).id == user.id
+    assert users.user_for_token(session, token, now=FIXED_NOW).id == user.id
     users.update_user(session, admin.actor(), user.id, active=False, now=FIXED_NOW)
-    assert users.user_for_token(session, token) is None
+    assert users.user_for_token(session, token, now=FIXED_NOW) is None
     assert user.session_epoch == epoch + 1
     assert (
         users.authenticate(session, user.email, "correct horse battery staple", now=FIXED_NOW)

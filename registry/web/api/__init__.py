@@ -2,6 +2,7 @@
 
 from flask import Blueprint, g, request
 
+from ...clock import now
 from ...extensions import csrf, db
 from ...services.users import user_for_token
 
@@ -15,7 +16,7 @@ def authenticate_bearer():
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        g.api_user = user_for_token(db.session, token.strip())
+        g.api_user = user_for_token(db.session, token.strip(), now=now())
 
 
-from . import agencies, agreements, auth, coverage, openapi, users  # noqa: E402,F401
+from . import agencies, agreements, auth, coverage, openapi, tokens, users  # noqa: E402,F401

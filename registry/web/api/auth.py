@@ -1,21 +1,30 @@
 from flask import current_app, jsonify
 
 from ...clock import now
-from ...extensions import db, limiter
-from ...services.users import authenticate, issue_token, record_success, second_factor_ok
+from ...extensions import db
+from ...services.users import (
+    authenticate,
+    make_token,
+    record_success,
+    second_factor_ok,
+)
 from ..errors import api_error
 from ..permissions import public
-from ..sessions import two_factor_exempt, two_factor_needed
+from ..sessions import sign_in_attempts, two_factor_exempt, two_factor_needed
 from ..settings import totp_key
 from . import bp
-from .body import Body
+from .body import parse
+from .contract import Token, TokenRequest
 from .spec import api
+from .tokens import describe
 
-GENERIC_FAILURE = "The email address, password or code is not right"
-
-
-def _limit() -> str:
-    return current_app.config["SIGN_IN_RATE_LIMIT"]
+# Every refusal is this one answer, whatever was wrong: a right password without its code
+# (or before two-factor sign-in is set up) must not look different from a wrong one.
+GENERIC_FAILURE = (
+    "The email address, password or code is not right. An account with two-factor "
+    "sign-in sends the current code from its authenticator app as `totp`; where your "
+    "role needs two-factor sign-in, set it up by signing in on the website first"
+)
 
 
 @api(
@@ -23,37 +32,37 @@ def _limit() -> str:
     "/auth/token",
     "POST",
     "Exchange an email and password (and, once two-factor "
-    "sign-in is set up, a current code) for a bearer token",
-    body="TokenRequest",
-    response="Token",
+    "sign-in is set up, a current code) for a bearer token that lasts API_TOKEN_DAYS "
+    "(90 days unless set). Every refusal is the same 401",
+    body=TokenRequest,
+    response=Token,
     public=True,
-    errors=(400, 401, 403, 422, 429),
+    errors=(400, 401, 422, 429),
 )
-@limiter.limit(_limit)
+@sign_in_attempts
 @public
 def create_token():
-    body = Body()
-    email = body.string("email", required=True, max_length=254)
-    password = body.string("password", required=True, max_length=1024)
-    code = body.string("totp", max_length=20)
-    body.check()
-    user = authenticate(db.session, email, password, now=now())
+    body = parse(TokenRequest)
+    user = authenticate(db.session, body.email, body.password, now=now())
     if user is None:
-        return api_error(401, "invalid_credentials", GENERIC_FAILURE)
+        return _refused()
     if user.totp_secret and not two_factor_exempt(user):
-        if not second_factor_ok(db.session, user, code, now=now(), key=totp_key()):
-            return api_error(
-                401,
-                "invalid_credentials",
-                GENERIC_FAILURE,
-                {"totp": "Send the current code from your authenticator app"} if not code else None,
-            )
+        if not second_factor_ok(db.session, user, body.totp, now=now(), key=totp_key()):
+            return _refused()
     elif two_factor_needed(user):
-        return api_error(
-            403,
-            "two_factor_setup_needed",
-            "Your role needs two-factor sign-in: sign in on the website once "
-            "to set it up, then ask for a token with its code",
-        )
+        return _refused()
     record_success(db.session, user)
-    return jsonify(token=issue_token(db.session, user, now=now()))
+    token, made = make_token(
+        db.session,
+        user,
+        now=now(),
+        days=current_app.config["API_TOKEN_DAYS"],
+        name=body.name.strip(),
+    )
+    label = describe(made)
+    del label["current"]  # said of the token a request is made with
+    return jsonify(token=token, **label)
+
+
+def _refused():
+    return api_error(401, "invalid_credentials", GENERIC_FAILURE)

@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Length, Optional
 
 
 class SignInForm(FlaskForm):
@@ -42,3 +42,17 @@ class PasswordChangeForm(FlaskForm):
         validators=[InputRequired("Enter the new password again")],
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        "Name (optional)",
+        description="Something to tell this token apart, like the program that will use it",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=100, message="Use 100 characters or fewer")],
+    )
+    submit = SubmitField("Create a token", widget=GovSubmitInput())
+
+
+class RevokeTokenForm(FlaskForm):
+    submit = SubmitField("Revoke this token", widget=GovSubmitInput())

@@ -1,0 +1,61 @@
+"""token expiry, last use and labels; demo accounts by record
+
+API tokens get an expiry (tokens made before this revision expire 90 days after it
+runs), the time each was last used, and a short label for their owner: the first
+characters of the token and a name. Users get `demo_account`, set only by the demo's
+own seeding, which alone decides the demo's two-factor exemption (no longer the email
+address). No existing account is marked: seed the demo again to have demo accounts.
+
+Revision ID: c5a9d3f7e2b1
+Revises: b8e4f2a6d1c3
+Create Date: 2026-12-06 16:10:00
+
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "c5a9d3f7e2b1"
+down_revision = "b8e4f2a6d1c3"
+branch_labels = None
+depends_on = None
+
+EXISTING_TOKENS_LAST_DAYS = 90
+
+
+def upgrade():
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("hint", sa.String(length=8), server_default="", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("name", sa.String(length=100), server_default="", nullable=False)
+        )
+    expires = datetime.now(UTC) + timedelta(days=EXISTING_TOKENS_LAST_DAYS)
+    if op.get_bind().dialect.name == "sqlite":
+        expires = expires.replace(tzinfo=None)  # SQLite keeps naive UTC, as the app does
+    tokens = sa.table("api_tokens", sa.column("expires_at", sa.DateTime(timezone=True)))
+    op.execute(tokens.update().values(expires_at=expires))
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.alter_column(
+            "expires_at", existing_type=sa.DateTime(timezone=True), nullable=False
+        )
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("demo_account", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+
+
+def downgrade():
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("demo_account")
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.drop_column("name")
+        batch_op.drop_column("hint")
+        batch_op.drop_column("last_used_at")
+        batch_op.drop_column("expires_at")
