@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from registry.models import ApiToken, AuditEntry
 from registry.services import users as user_service
+from registry.web.api.openapi import document
 
 from ..client import RegistryClient
 from ..factories import FIXED_NOW, make_admin, make_agency, make_user
@@ -215,3 +216,25 @@ def test_one_sign_in_budget_per_address_for_the_form_the_code_and_the_token_rout
     elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.30"
     body = {"email": lead.email, "password": "still not the password"}
     assert elsewhere.post("/api/v1/auth/token", json=body).status_code == 401
+
+
+def test_the_token_answers_match_the_openapi_document(client, session):
+    from .test_openapi import _validate
+
+    doc = document()
+    user = make_user(session, agency=make_agency(session))
+    made = client.post(
+        "/api/v1/auth/token", json={"email": user.email, "password": PASSWORD, "name": "CI"}
+    )
+    _validate(doc, "/auth/token", "post", made)
+    refused = client.post("/api/v1/auth/token", json={"email": user.email, "password": "x"})
+    _validate(doc, "/auth/token", "post", refused)
+    headers = _bearer(made.get_json()["token"])
+    client.get("/api/v1/agreements", headers=headers)  # a last use to show
+    _validate(doc, "/tokens", "get", client.get("/api/v1/tokens", headers=headers))
+    _validate(
+        doc, "/tokens/{token_id}", "delete", client.delete("/api/v1/tokens/9", headers=headers)
+    )
+    gone = client.delete(f"/api/v1/tokens/{made.get_json()['id']}", headers=headers)
+    _validate(doc, "/tokens/{token_id}", "delete", gone)
+    _validate(doc, "/tokens", "get", client.get("/api/v1/tokens", headers=headers))  # 401
