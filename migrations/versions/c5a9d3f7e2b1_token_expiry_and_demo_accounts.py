@@ -45,15 +45,19 @@ def upgrade():
         batch_op.alter_column(
             "expires_at", existing_type=sa.DateTime(timezone=True), nullable=False
         )
+    # A plain ALTER TABLE ADD COLUMN on both engines (a default given as an expression
+    # would make SQLite's batch mode copy the users table, and dropping the old copy
+    # fails while other tables' rows refer to it). '0' reads as false on PostgreSQL too.
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("demo_account", sa.Boolean(), server_default=sa.false(), nullable=False)
+            sa.Column("demo_account", sa.Boolean(), server_default="0", nullable=False)
         )
 
 
 def downgrade():
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("demo_account")
+    # Not in batch mode: on SQLite that copies the users table, and dropping the old copy
+    # fails while other tables' rows refer to it. SQLite 3.35 and later drop a column.
+    op.execute("ALTER TABLE users DROP COLUMN demo_account")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_column("name")
         batch_op.drop_column("hint")
