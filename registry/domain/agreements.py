@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .dates import add_months, long_date
+from .dates import add_months, date_range_error, long_date
+from .fields import text_error
 from .vocab import LawfulBasisKind
 
 DEFAULT_REVIEW_MONTHS = 12
+MAX_REVIEW_MONTHS = 60
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,20 @@ class ParentView:
     terms: Mapping[int, tuple[bool, bool]] = field(default_factory=dict)
 
 
-def default_review_date(effective_from: date, months: int | None) -> date:
-    return add_months(effective_from, months or DEFAULT_REVIEW_MONTHS)
+DATE_LABELS = {
+    "effective_from": "Effective date",
+    "review_date": "Review date",
+    "end_date": "End date",
+}
+
+
+def default_review_date(effective_from: date, months: int | None) -> date | None:
+    """The review date `months` after the effective date; None when the effective date is
+    outside the range taken as input (its own error says so)."""
+    months = months or DEFAULT_REVIEW_MONTHS
+    if date_range_error(effective_from, "") or not 1 <= months <= MAX_REVIEW_MONTHS:
+        return None
+    return add_months(effective_from, months)
 
 
 def _names(codes, labels: Mapping[str, str]) -> str:
@@ -102,6 +116,7 @@ def check_content(
         errors["title"] = "Enter a title"
     elif len(content.title) > 200:
         errors["title"] = "Title must be 200 characters or fewer"
+    _check_text(content, errors)
 
     if content.tier not in (1, 2, 3):
         errors["tier"] = "Tier must be 1, 2 or 3"
@@ -282,14 +297,45 @@ def _check_conditions(content: Content, vocabulary: Vocabulary, errors: dict[str
         )
 
 
+# The free text of an agreement: (field, its name in a message, several lines or one).
+TEXT_FIELDS = (
+    ("title", "Title", False),
+    ("data_subjects", "Data subjects", True),
+    ("retention", "Retention", True),
+    ("security", "Security", True),
+)
+
+
+def _check_text(content: Content, errors: dict[str, str]) -> None:
+    for name, label, multiline in TEXT_FIELDS:
+        if name not in errors and (
+            error := text_error(getattr(content, name), label, multiline=multiline)
+        ):
+            errors[name] = error
+    for p in content.parties:
+        if error := text_error(p.role, "A party's role", multiline=False):
+            errors.setdefault("parties", error)
+
+
 def _check_dates(content: Content, errors: dict[str, str]) -> None:
-    if not 1 <= content.review_period_months <= 60:
-        errors["review_period_months"] = "Review period must be between 1 and 60 months"
+    if not 1 <= content.review_period_months <= MAX_REVIEW_MONTHS:
+        errors["review_period_months"] = (
+            f"Review period must be between 1 and {MAX_REVIEW_MONTHS} months"
+        )
     if content.effective_from is None:
         errors["effective_from"] = "Enter the date the agreement takes effect"
         return
+    far = {
+        name: message
+        for name, label in DATE_LABELS.items()
+        if (message := date_range_error(getattr(content, name), label))
+    }
+    if far:
+        errors.update(far)
+        return
     if content.review_date is None:
-        errors["review_date"] = "Enter the review date"
+        if "review_period_months" not in errors:  # else no review date could be worked out
+            errors["review_date"] = "Enter the review date"
         return
     if content.review_date <= content.effective_from:
         errors["review_date"] = (

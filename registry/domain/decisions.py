@@ -6,6 +6,8 @@ import re
 from datetime import date
 from enum import StrEnum
 
+from .dates import date_range_error
+
 
 class Decision(StrEnum):
     SHARE = "share"
@@ -87,6 +89,8 @@ def check_decision(
             break
     if method and method not in METHODS:
         fields["method"] = "Choose how the information was shared: " + ", ".join(METHODS)
-    if follow_up_on is not None and follow_up_on < today:
+    if error := date_range_error(follow_up_on, "The follow-up date"):
+        fields["follow_up_on"] = error
+    elif follow_up_on is not None and follow_up_on < today:
         fields["follow_up_on"] = "The follow-up date must be today or later"
     return fields

@@ -14,7 +14,14 @@ from ..domain import agencies as rules
 from ..domain import policy
 from ..domain.actor import Actor
 from ..domain.errors import Conflict, NotFound, ValidationFailed
-from ..domain.fields import email_error, ico_error, normalise_ico, normalise_ods, ods_error
+from ..domain.fields import (
+    email_error,
+    ico_error,
+    normalise_ico,
+    normalise_ods,
+    ods_error,
+    text_error,
+)
 from ..domain.vocab import AgencyKind, OfficerRole
 from ..models import Agency, Officer
 from . import audit
@@ -73,7 +80,33 @@ def _clean_agency(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
             clean[name] = (data[name] or "").strip() or None
             if clean[name] and len(clean[name]) > limit:
                 fields[name] = f"{name.capitalize()} must be {limit} characters or fewer"
+    _check_text(clean, fields, AGENCY_TEXT)
     return clean, fields
+
+
+# Free-text fields: (field, its name in a message, whether it may run to several lines).
+AGENCY_TEXT = (
+    ("name", "The agency's name", False),
+    ("email", "The email address", False),
+    ("phone", "The phone number", False),
+    ("address", "The address", True),
+)
+OFFICER_TEXT = (
+    ("name", "The officer's name", False),
+    ("job_title", "The job title", False),
+    ("email", "The email address", False),
+    ("phone", "The phone number", False),
+)
+
+
+def _check_text(
+    clean: dict[str, Any], fields: dict[str, str], texts: tuple[tuple[str, str, bool], ...]
+) -> None:
+    for name, label, multiline in texts:
+        if name in fields or not isinstance(clean.get(name), str):
+            continue
+        if error := text_error(clean[name], label, multiline=multiline):
+            fields[name] = error
 
 
 def _check_unique(session: Session, clean: dict[str, Any], agency_id: int | None) -> None:
@@ -227,6 +260,7 @@ def _clean_officer(data: dict[str, Any], partial: bool) -> tuple[dict[str, Any],
             fields["email"] = error
     if "phone" in data:
         clean["phone"] = (data.get("phone") or "").strip() or None
+    _check_text(clean, fields, OFFICER_TEXT)
     return clean, fields
 
 

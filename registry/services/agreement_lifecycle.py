@@ -13,8 +13,9 @@ from ..database import writes
 from ..domain import lifecycle, policy
 from ..domain.actor import Actor
 from ..domain.agreements import content_sha256
-from ..domain.dates import add_months, long_date
+from ..domain.dates import add_months, date_range_error, long_date
 from ..domain.errors import Conflict, Forbidden, ValidationFailed
+from ..domain.fields import text_error
 from ..domain.vocab import ReviewOutcome, VersionStatus
 from ..models import Agreement, AgreementVersion, Decline, Review, Signature, User, Withdrawal
 from . import audit, pdfs
@@ -66,6 +67,8 @@ def _reason(reason: str | None, what: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": f"Give the reason for {what}"})
+    if error := text_error(reason, "The reason", multiline=True):
+        raise ValidationFailed({"reason": error})
     return reason
 
 
@@ -221,6 +224,8 @@ def decline(
     comment = (comment or "").strip()
     if not comment:
         raise ValidationFailed({"comment": "Say why you are declining to sign"})
+    if error := text_error(comment, "The comment", multiline=True):
+        raise ValidationFailed({"comment": error})
     agreement = _load(session, agreement_id)
     version = _awaiting(agreement, actor)
     user = _user(session, actor)
@@ -308,6 +313,8 @@ def review(
     notes = (notes or "").strip()
     if not notes:
         raise ValidationFailed({"notes": "Say what the review found"})
+    if error := text_error(notes, "The notes", multiline=True):
+        raise ValidationFailed({"notes": error})
     agreement = _load(session, agreement_id)
     policy.require(
         policy.may_review(actor, agreement.owner_agency_id),
@@ -382,6 +389,8 @@ def withdraw(
         fields["agency_id"] = "Choose the agency that is withdrawing"
     if effective_on is None:
         fields["effective_on"] = "Enter the date the withdrawal takes effect"
+    elif error := date_range_error(effective_on, "The date the withdrawal takes effect"):
+        fields["effective_on"] = error
     elif effective_on < today:
         fields["effective_on"] = f"The date must be today ({long_date(today)}) or later"
     if fields or agency_id is None or effective_on is None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..domain import coverage as rules
 from ..domain.actor import Actor
+from ..domain.dates import date_range_error
 from ..domain.errors import NotFound, ValidationFailed
 from ..domain.lifecycle import StatusSettings
 from ..domain.vocab import OfficerRole, VersionStatus
@@ -350,6 +351,8 @@ def _validate(
         fields["data_categories"] = "Choose at least one category of information"
     elif unknown := sorted(set(data.data_categories) - set(categories)):
         fields["data_categories"] = f"Unknown data category: {', '.join(unknown)}"
+    if error := date_range_error(data.on_date, "The date of the share"):
+        fields["on_date"] = error
     if fields:
         raise ValidationFailed(fields)
     return rules.Names(agencies=names, purposes=purposes, categories=categories), officers

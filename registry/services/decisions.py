@@ -18,6 +18,7 @@ from ..domain.actor import Actor
 from ..domain.chain import GENESIS, entry_hash
 from ..domain.decisions import Consent, Decision, check_decision
 from ..domain.errors import Forbidden, NotFound, ValidationFailed
+from ..domain.fields import text_error
 from ..domain.vocab import Role
 from ..models import Agency, CoverageCheck, DataCategory, DecisionRecord, Purpose, User
 from . import chains, checkpoints
@@ -25,6 +26,13 @@ from .paging import Page, containing, paginate
 from .spreadsheet import safe_cell
 
 DECISION_LOCK_KEY = 7_301_003
+# The free text of a decision, as messages name it (the case reference on one line).
+DECISION_TEXT = (
+    ("reasons", "The reasons"),
+    ("consent_reason", "The reason for sharing without consent"),
+    ("expected_action", "What you expect the recipient to do"),
+    ("case_reference", "The case reference"),
+)
 
 
 @dataclass(frozen=True)
@@ -156,6 +164,11 @@ def record_decision(
         today=today,
     )
     fields.update({k: v for k, v in rules.items() if k not in fields})
+    for name, label in DECISION_TEXT:
+        if name not in fields and (
+            error := text_error(getattr(data, name), label, multiline=name != "case_reference")
+        ):
+            fields[name] = error
     if fields:
         raise ValidationFailed(fields)
     user = session.get(User, actor.user_id)

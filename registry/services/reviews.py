@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import smtplib
 from dataclasses import dataclass, replace
@@ -115,7 +116,9 @@ def pending(
 def _message(
     agreement: Agreement, title: str, stage: EffectiveStatus, review_date: date
 ) -> tuple[str, str]:
-    """The title is the version under review (the one in force), not an open amendment's."""
+    """The title is the version under review (the one in force), not an open amendment's.
+    It goes in a header: on one line, whatever was stored before titles were checked."""
+    title = " ".join(_NOT_ICAL_TEXT.sub(" ", title).split())
     when = long_date(review_date)
     if stage == EffectiveStatus.REVIEW_DUE:
         subject = f"Review due by {when}: {agreement.reference} {title}"
@@ -277,10 +280,23 @@ def upcoming_page(
     return replace(found, items=[(a, standing(a, today, settings)) for a in found.items])
 
 
+# What an iCalendar TEXT value cannot hold raw: controls but tab and LF (LF is escaped),
+# DEL and C1 controls (NEL, U+0085, is a line break to some), U+2028 and U+2029, and the
+# bidirectional controls (which would turn the rest of a partner's calendar line around).
+_NOT_ICAL_TEXT = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
 def ical(agency: Agency, items: list[tuple[Agreement, Any]], *, now: datetime) -> str:
     """An iCalendar (RFC 5545) feed of the agency's review dates, as all-day events."""
 
     def text(value: str) -> str:
+        # RFC 5545 TEXT: a line break is written `\n`; CR and every other control (and the
+        # Unicode line separators, which some parsers also split on) never appear raw, so
+        # no title, even one stored before text fields refused them, can end its line.
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        value = _NOT_ICAL_TEXT.sub(" ", value)
         return (
             value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
         )

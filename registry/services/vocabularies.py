@@ -13,7 +13,7 @@ from ..domain import policy
 from ..domain.actor import Actor
 from ..domain.agreements import Category, Vocabulary
 from ..domain.errors import Conflict, NotFound, ValidationFailed
-from ..domain.fields import code_error
+from ..domain.fields import code_error, text_error
 from ..domain.vocab import LawfulBasisKind
 from ..models import DataCategory, LawfulBasis, Purpose
 from . import audit
@@ -85,6 +85,8 @@ def save_entry(
         fields["code"] = error
     if not (label or "").strip():
         fields["label"] = "Enter a label"
+    elif error := text_error(label, "The label"):
+        fields["label"] = error
     if model is LawfulBasis:
         try:
             basis = LawfulBasisKind(str(basis_kind))
