@@ -13,7 +13,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from ...domain.errors import RegistryError, ValidationFailed
-from .contract import Empty, Query, Request
+from .contract import DATE_RANGE, Empty, Query, Request
 
 M = TypeVar("M", bound=Request)
 Q = TypeVar("Q", bound=Query)
@@ -88,6 +88,8 @@ def message(model: type[BaseModel], loc: tuple, error: dict) -> str:
         return f"{where} must be a whole number from {low} to {high}"
     if kind == "bool_type" or kind == "bool_parsing":
         return f"{where} must be true or false"
+    if kind == "date_out_of_range":
+        return f"{where} must be {DATE_RANGE}"
     if kind.startswith("date"):
         return f"{where} must be a date written YYYY-MM-DD"
     if kind == "string_type":

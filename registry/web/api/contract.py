@@ -12,8 +12,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from ...domain.dates import EARLIEST_DATE, LATEST_DATE, long_date
 from ...domain.decisions import ANSWERS, KEY_QUESTIONS, METHODS, Consent, Decision
 from ...domain.vocab import (
     AgencyKind,
@@ -28,9 +30,11 @@ from ...domain.vocab import (
 MAX_ID = 2**31 - 1  # the databases' integer keys
 
 # Characters no person types into a text field: C0 and C1 controls, DEL, the line and
-# paragraph separators and the bidirectional overrides and isolates (U+202A-U+202E,
-# U+2066-U+2069), which can make text read differently from what it says.
-_NEVER = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+# paragraph separators, the bidirectional overrides and isolates (U+202A-U+202E,
+# U+2066-U+2069), which can make text read differently from what it says, and the
+# invisible U+FEFF. (Patterns are read by pydantic's own engine, where `$` is the end of
+# the text as in JSON Schema's, not before a last newline as in Python's `re`.)
+_NEVER = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
 _LINE_BREAKS = r"\t\n\r"
 SINGLE_LINE = rf"^[^{_NEVER}{_LINE_BREAKS}]*$"
 MULTI_LINE = rf"^[^{_NEVER}]*$"
@@ -39,6 +43,27 @@ SINGLE_LINE_FILLED = rf"^[^{_NEVER}{_LINE_BREAKS}]*[^{_NEVER}\s][^{_NEVER}{_LINE
 MULTI_LINE_FILLED = rf"^[^{_NEVER}]*[^{_NEVER}\s][^{_NEVER}]*$"
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+DATE_RANGE = f"between {long_date(EARLIEST_DATE)} and {long_date(LATEST_DATE)}"
+
+
+def _in_range(value: date) -> date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise PydanticCustomError("date_out_of_range", "must be " + DATE_RANGE)
+    return value
+
+
+# A date the registry takes: YYYY-MM-DD in the years 1900 to 2199 (domain/dates.py).
+Day = Annotated[
+    date,
+    AfterValidator(_in_range),
+    Field(
+        json_schema_extra={
+            "pattern": f"^(19[0-9]{{2}}|2[0-{str(LATEST_DATE.year)[1]}][0-9]{{2}})-",
+            "description": "A date written YYYY-MM-DD, " + DATE_RANGE,
+        }
+    ),
+]
 
 
 def line(max_length: int, *, filled: bool = False) -> Any:
@@ -79,7 +104,7 @@ Method = Literal[METHODS]
 class Request(BaseModel):
     """A request body. `messages`: a field's own message for any fault of its shape."""
 
-    model_config = ConfigDict(strict=True, extra="ignore", regex_engine="python-re")
+    model_config = ConfigDict(strict=True, extra="ignore")
     messages: ClassVar[dict[str, str]] = {}
 
 
@@ -269,10 +294,10 @@ class AgreementUpdate(Request):
     data_subjects: text(5000) = None
     retention: text(5000) = None
     security: text(5000) = None
-    effective_from: date = None
-    review_date: date | None = None
+    effective_from: Day = None
+    review_date: Day | None = None
     review_period_months: Annotated[int, Field(ge=1, le=60)] = None
-    end_date: date | None = None
+    end_date: Day | None = None
     parties: Annotated[list[PartyInput], Field(max_length=1000)] = None
     lock_version: Annotated[
         int,
@@ -288,7 +313,7 @@ class AgreementCreate(AgreementUpdate):
     tier: Literal[1, 2, 3]
     owner_agency_id: Id
     title: line(200, filled=True)
-    effective_from: date
+    effective_from: Day
     parties: Annotated[list[PartyInput], Field(max_length=1000)]
 
 
@@ -385,7 +410,7 @@ class Review(Answer):
 
 class WithdrawInput(Request):
     agency_id: Id
-    effective_on: date
+    effective_on: Day
 
 
 class Withdrawal(Answer):
@@ -394,7 +419,7 @@ class Withdrawal(Answer):
 
 
 class ReasonInput(Request):
-    reason: text(2000) | None = None
+    reason: text(2000, filled=True)
 
 
 # Coverage and decisions ----------------------------------------------------------------
@@ -405,7 +430,7 @@ class CoverageInput(Request):
     to_agency_id: Id
     purpose: Code
     data_categories: SomeCodes
-    on_date: date | None = None
+    on_date: Day | None = None
     messages: ClassVar[dict[str, str]] = {
         "data_categories": "data_categories must be a list of codes, at least one"
     }
@@ -478,7 +503,8 @@ class DecisionInput(Request):
             str,
             Field(
                 max_length=40,
-                pattern=r"^(?=[^\n]*\d)[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$",
+                # Starts with a letter or digit, holds a digit (SPEC: no names).
+                pattern=r"^(?:[0-9]|[A-Za-z][A-Za-z0-9/_.-]*[0-9])[A-Za-z0-9/_.-]*$",
                 description="The reference in your case system, like CS-104233: no names",
             ),
         ]
@@ -487,7 +513,7 @@ class DecisionInput(Request):
     key_questions: dict[KeyQuestion, KeyAnswer] | None = None
     method: Method | None = None
     expected_action: text(5000) | None = None
-    follow_up_on: date | None = None
+    follow_up_on: Day | None = None
     messages: ClassVar[dict[str, str]] = {
         "decision": "Choose whether you decided to share or not to share",
         "consent": "Say whether consent was given, refused, not sought or not applicable",
@@ -570,7 +596,7 @@ class Error(Answer):
 class Query(BaseModel):
     """A query string: whole numbers written in digits, flags written true or false."""
 
-    model_config = ConfigDict(extra="ignore", regex_engine="python-re")
+    model_config = ConfigDict(extra="ignore")
 
 
 Search = Annotated[str, Field(max_length=200, pattern=SINGLE_LINE)]
