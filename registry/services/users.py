@@ -20,7 +20,7 @@ from ..database import writes
 from ..domain import policy
 from ..domain.actor import Actor
 from ..domain.errors import Conflict, NotFound, ValidationFailed
-from ..domain.fields import email_error
+from ..domain.fields import email_error, text_error
 from ..domain.vocab import Role
 from ..models import Agency, ApiToken, User, UserRole
 from . import audit, hotpath, two_factor
@@ -95,6 +95,20 @@ def find_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
+# A user's free text, as messages name it: each on one line.
+USER_TEXT = (
+    ("email", "The email address"),
+    ("name", "The user's name"),
+    ("job_title", "The job title"),
+)
+
+
+def _check_text(values: dict, fields: dict[str, str]) -> None:
+    for name, label in USER_TEXT:
+        if name not in fields and (error := text_error(values.get(name), label)):
+            fields[name] = error
+
+
 def user_field_errors(data: dict) -> dict[str, str]:
     """What is wrong with the user fields given, before anything is looked up."""
     fields: dict[str, str] = {}
@@ -110,6 +124,7 @@ def user_field_errors(data: dict) -> dict[str, str]:
         fields["password"] = error
     if "roles" in data:
         _parse_roles(data["roles"] or [], fields)
+    _check_text(data, fields)
     return fields
 
 
@@ -165,6 +180,7 @@ def create_user(
         fields["password"] = error
     role_set = _parse_roles(roles, fields)
     _check_roles_and_agency(session, role_set, agency_id, fields)
+    _check_text({"email": email, "name": name, "job_title": job_title}, fields)
     if fields:
         raise ValidationFailed(fields)
     if find_by_email(session, email):
@@ -205,6 +221,7 @@ def update_user(session: Session, actor: Actor, user_id: int, *, now: datetime, 
     user = get_user(session, user_id)
     before = snapshot(user)
     fields: dict[str, str] = {}
+    _check_text(changes, fields)
     if "email" in changes:
         email = changes["email"].strip().lower()
         if error := email_error(email):
