@@ -9,6 +9,7 @@ from registry.domain.lifecycle import StatusSettings
 from registry.services import reviews
 from registry.services.coverage import CheckInput, run_check
 from registry.services.decisions import DecisionInput, record_decision
+from registry.services.users import issue_token, live_tokens
 
 from ..factories import (
     FIXED_NOW,
@@ -68,7 +69,9 @@ def world(session):
         today=TODAY,
         now=FIXED_NOW,
     )
-    ids.update(check_id=check.id, decision_id=record.id)
+    issue_token(session, users["ig_lead"], now=FIXED_NOW)
+    [token] = live_tokens(session, users["ig_lead"].id, now=FIXED_NOW)
+    ids.update(check_id=check.id, decision_id=record.id, token_id=token.id)
     return users, ids
 
 
