@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass
 
 from cryptography.utils import CryptographyDeprecationWarning
 
@@ -34,12 +33,15 @@ from pyhanko_certvalidator.errors import PathBuildingError
 
 # The keys live in keys.py (no pyHanko there: the chain checkpoints sign with them too).
 from .keys import SealKeys, development_keys, keys_from_config  # noqa: F401
+from .verdict import ADDED_TO, CHANGED, NOT_OURS, SEALED, UNREADABLE, UNSEALED, Verdict
 
 FIELD = "RegistrySeal"
 
 
 def seal(pdf: bytes, keys: SealKeys, *, reference: str, version: int, location: str) -> bytes:
-    """The PDF with a PAdES seal over all of it, naming the agreement and version."""
+    """The PDF with a PAdES seal over all of it, naming the agreement and version for
+    anyone reading it in a PDF reader (the registry itself never takes a file's word for
+    which agreement it is: see services/pdfs.py)."""
     signer = signers.SimpleSigner.load(
         str(keys.key), str(keys.cert), ca_chain_files=(str(keys.ca),)
     )
@@ -53,57 +55,31 @@ def seal(pdf: bytes, keys: SealKeys, *, reference: str, version: int, location: 
     return out.getvalue()
 
 
-@dataclass(frozen=True)
-class Verdict:
-    ok: bool
-    message: str
-    agreement: str | None = None  # "ISA-2026-0002 version 1"
-
-
 def verify(data: bytes, keys: SealKeys) -> Verdict:
-    """Is the seal intact, made with the registry's certificate, over the whole file?"""
+    """Is the seal intact, made with one of the registry's own seal certificates (the
+    current one or an earlier one), over the whole file? A certificate the same CA issued
+    to anyone else is not the registry's."""
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         seals = [s for s in reader.embedded_signatures if s.field_name == FIELD]
     except Exception:  # noqa: BLE001 (any parse failure means the same to the reader)
-        return Verdict(
-            False,
-            "This file could not be read as a sealed PDF: it has been "
-            "changed or damaged, or it is not a PDF. Do not rely on it.",
-        )
+        return Verdict(False, UNREADABLE)
     if not seals:
-        return Verdict(
-            False,
-            "This PDF carries no registry seal, so it is not an issued copy "
-            "of an agreement from the registry.",
-        )
+        return Verdict(False, UNSEALED)
     embedded = seals[-1]
-    reason = embedded.sig_object.get("/Reason")
-    agreement = str(reason) if reason else None
-    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(keys.ca))])
+    ours = [load_cert_from_pemder(str(path)) for path in keys.seal_certs]
+    # The registry's own certificates are the trust anchors (an earlier one may come from
+    # an earlier CA); the CA is kept so that the path to it is checked as before.
+    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(keys.ca)), *ours])
     try:
         status = validate_pdf_signature(embedded, context)
     except (PathBuildingError, ValueError, KeyError):
         status = None
     if status is None or not status.intact or not status.valid:
-        return Verdict(
-            False,
-            "This PDF has been changed since the registry sealed it. Do not "
-            "rely on it: download a fresh copy from the registry.",
-            agreement,
-        )
-    if not status.trusted:
-        return Verdict(
-            False,
-            "This PDF's seal is intact, but it was not made by this "
-            "registry, so it cannot vouch for the content.",
-            agreement,
-        )
+        return Verdict(False, CHANGED)
+    signer = status.signing_cert.dump()
+    if not status.trusted or all(cert.dump() != signer for cert in ours):
+        return Verdict(False, NOT_OURS)
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-        return Verdict(
-            False,
-            "Something was added to this PDF after the registry sealed it. "
-            "Do not rely on it: download a fresh copy from the registry.",
-            agreement,
-        )
-    return Verdict(True, f"Sealed by the registry and unchanged since: {agreement}.", agreement)
+        return Verdict(False, ADDED_TO)
+    return Verdict(True, SEALED)

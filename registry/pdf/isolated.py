@@ -1,0 +1,132 @@
+"""Checking a seal in a process of its own, with hard limits on its time and memory.
+
+A PDF is a program for its reader: a small file can keep pyHanko busy for minutes (issue
+16: 55 KB of form fields in a compressed object stream held a worker 17.5 s) or unpack
+a stream to gigabytes. So the check runs in a fresh interpreter, at low priority, which
+limits its own CPU time and address space before it reads a byte of the upload; the
+caller waits no longer than the time allowed and then kills it. A slot (a lock file)
+caps how many checks run at once across every process of the app server: a web worker
+waiting on a check is a worker held, so one beyond the cap is refused at once.
+
+Importing this never loads pyHanko; only the child does."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import math
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .keys import SealKeys
+from .verdict import FAILED, TOO_COSTLY, Verdict
+
+log = logging.getLogger(__name__)
+
+# The child's exit status when it ran out of memory (MemoryError under RLIMIT_AS).
+OUT_OF_MEMORY = 3
+
+# How the child starts: the registry package by path but without running its
+# __init__.py, which would load Flask for nothing (a quarter of a second), then _child.
+_START = (
+    "import sys, types; "
+    "package = types.ModuleType('registry'); package.__path__ = [{package!r}]; "
+    "sys.modules['registry'] = package; "
+    "from registry.pdf.isolated import _child; sys.exit(_child(sys.argv[1:]))"
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: int = 5  # wall clock for the whole check (the child's CPU time likewise)
+    memory_mb: int = 512  # the child's whole address space, the interpreter included
+
+
+def verify(data: bytes, keys: SealKeys, limits: Limits) -> Verdict:
+    """seal.verify(data, keys) in a child process within `limits`. A check that runs out
+    of time or memory is a refusal (checked=False), never an answer about the seal."""
+    command = [
+        sys.executable,
+        "-I",  # no environment, user site or current directory: only the code below
+        "-c",
+        _START.format(package=str(Path(__file__).resolve().parent.parent)),
+        str(limits.seconds),
+        str(limits.memory_mb),
+        str(keys.ca),
+        *(str(path) for path in keys.seal_certs),
+    ]
+    try:
+        done = subprocess.run(
+            command, input=data, capture_output=True, timeout=limits.seconds, check=False
+        )
+    except subprocess.TimeoutExpired:
+        # subprocess.run has killed the child (SIGKILL) and reaped it.
+        log.warning("PDF check stopped after %s s (%s bytes)", limits.seconds, len(data))
+        return Verdict(False, TOO_COSTLY, checked=False)
+    if done.returncode < 0 or done.returncode == OUT_OF_MEMORY:
+        # Killed by a signal: SIGXCPU or SIGKILL at the CPU limit, or a crash in C code
+        # that ran out of address space.
+        log.warning(
+            "PDF check stopped by its limits (exit %s, %s bytes)", done.returncode, len(data)
+        )
+        return Verdict(False, TOO_COSTLY, checked=False)
+    try:
+        answer = json.loads(done.stdout)
+        return Verdict(bool(answer["ok"]), str(answer["message"]))
+    except (ValueError, KeyError, TypeError):
+        log.error(
+            "PDF check failed (exit %s): %s",
+            done.returncode,
+            done.stderr.decode("utf-8", "replace")[-2000:],
+        )
+        return Verdict(False, FAILED, checked=False)
+
+
+@contextmanager
+def slot(folder: Path, count: int) -> Iterator[bool]:
+    """Whether one of `count` check slots was free (held until the block ends). Each slot
+    is a lock file under `folder` that every process of the app server shares; the lock
+    goes with the process if it dies."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(count):
+        handle = os.open(folder / f"check-{number}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            continue
+        try:
+            yield True
+        finally:
+            os.close(handle)  # and with it, the lock
+        return
+    yield False
+
+
+def _child(argv: list[str]) -> int:
+    """The check itself: limits first, then the upload (standard input), then pyHanko.
+    Writes the verdict as JSON on standard output."""
+    import resource
+
+    seconds, memory_mb, ca, *certs = argv
+    cpu = math.ceil(float(seconds))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    space = int(memory_mb) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (space, space))
+    os.nice(10)
+    data = sys.stdin.buffer.read()
+    try:
+        from . import seal
+
+        keys = SealKeys(Path(certs[0]), Path(os.devnull), Path(ca), tuple(map(Path, certs[1:])))
+        verdict = seal.verify(data, keys)
+    except MemoryError:
+        return OUT_OF_MEMORY
+    sys.stdout.write(json.dumps({"ok": verdict.ok, "message": verdict.message}))
+    return 0

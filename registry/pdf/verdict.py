@@ -1,0 +1,53 @@
+"""What checking a PDF's seal found, in words people understand. Kept apart from seal.py so
+that the code which runs the check in a process of its own (isolated.py) and the services
+can use it without loading pyHanko."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the seal alone says. Which agreement a file is comes from the registry's
+    record of what it issued (services/pdfs.py), never from the file: a file's words
+    about itself, even under a seal, are the words of whoever made it.
+
+    `checked` is False when the file was not checked at all (it needed more time or
+    memory than a check is allowed, or the check failed): a refusal, not a verdict."""
+
+    ok: bool
+    message: str
+    checked: bool = True
+
+
+UNREADABLE = (
+    "This file could not be read as a sealed PDF: it has been changed or damaged, or it "
+    "is not a PDF. Do not rely on it."
+)
+UNSEALED = (
+    "This PDF carries no registry seal, so it is not an issued copy of an agreement from "
+    "the registry."
+)
+CHANGED = (
+    "This PDF has been changed since the registry sealed it. Do not rely on it: download a "
+    "fresh copy from the registry."
+)
+NOT_OURS = (
+    "This PDF's seal is intact, but it was not made by this registry, so it cannot vouch "
+    "for the content."
+)
+ADDED_TO = (
+    "Something was added to this PDF after the registry sealed it. Do not rely on it: "
+    "download a fresh copy from the registry."
+)
+SEALED = "The registry's seal is intact: the file is unchanged since the registry sealed it."
+TOO_COSTLY = (
+    "This PDF could not be checked: it is built in an unusual way that would take the "
+    "registry too long to check. Do not rely on it. Ask for a copy downloaded from the "
+    "registry, or download one yourself."
+)
+FAILED = (
+    "The registry could not check this PDF just now. Try again in a few minutes; if it "
+    "keeps happening, contact the registry team."
+)
