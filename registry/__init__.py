@@ -8,17 +8,27 @@ from typing import Any
 
 from flask import Flask, send_from_directory
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The largest id an integer column holds on PostgreSQL (SQLite's hold more; ids never reach it).
+MAX_ID = 2**31 - 1
+
 
 class DatabaseId(IntegerConverter):
-    """`<int:...>` in routes: 0 to 2^31 - 1, the range of an id column."""
+    """`<int:...>` in routes: any run of digits. An id beyond what the id columns hold names
+    nothing, so it is 404 on every method the route takes, as an unknown small id is; the
+    database is never asked with a value it would overflow on. (Werkzeug's own `max` makes
+    the rule not match instead, and a write then answered 405 because the GET rule for the
+    same path had matched first.)"""
 
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -27,8 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     app = Flask(__name__, static_folder="static", template_folder=str(ROOT / "templates"))
-    # An id in a path beyond what the database's integer columns hold is simply not found
-    # (Werkzeug's own converter accepts any number of digits, and the database refuses).
+    # An id in a path beyond what the database's integer columns hold is simply not found.
     app.url_map.converters["int"] = DatabaseId
     try:
         settings = load_config()

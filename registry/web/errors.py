@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
+import time
 
 import psycopg
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from werkzeug.exceptions import HTTPException
@@ -46,6 +48,32 @@ def _answer(status: int, code: str, message: str, fields: dict | None = None):
     ), status
 
 
+def _with_headers(answer, exc: HTTPException):
+    """The answer with the exception's own headers: `Allow` on a 405 (RFC 9110 says it
+    must be there), `Retry-After` on a 429, `WWW-Authenticate` on a 401."""
+    response = current_app.make_response(answer)
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def _retry_after(exc: HTTPException) -> str:
+    """Seconds until the limit that was hit lets requests through again."""
+    given = dict(exc.get_headers()).get("Retry-After")
+    if given:
+        return given
+    from ..extensions import limiter
+
+    try:
+        resets = [limit.reset_at for limit in limiter.current_limits if limit.breached]
+    except Exception:  # the limiter's storage is not answering: a minute is the usual window
+        resets = []
+    if not resets:
+        return "60"
+    return str(max(1, math.ceil(max(resets) - time.time())))
+
+
 def _unavailable(exc: Exception) -> bool:
     """A database that cannot be reached or stayed locked, not a mistake in a query."""
     cause = getattr(exc, "orig", None) or exc
@@ -72,16 +100,22 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(exc: HTTPException):
-        return _answer(
-            429,
-            "too_many_requests",
-            "There have been too many attempts from your network. Wait a minute, then try again.",
+        response = _with_headers(
+            _answer(
+                429,
+                "too_many_requests",
+                "There have been too many attempts from your network. "
+                "Wait a minute, then try again.",
+            ),
+            exc,
         )
+        response.headers["Retry-After"] = _retry_after(exc)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
-        return _answer(exc.code or 500, code, exc.description or exc.name)
+        return _with_headers(_answer(exc.code or 500, code, exc.description or exc.name), exc)
 
     @app.errorhandler(SQLAlchemyOperationalError)
     @app.errorhandler(psycopg.OperationalError)
