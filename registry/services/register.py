@@ -11,7 +11,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, Select, or_, select, tuple_
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..domain.lifecycle import StatusSettings, effective_status
 from ..domain.vocab import IN_FORCE, EffectiveStatus
-from ..models import Agency, Agreement, AgreementVersion, Party, VersionPurpose
+from ..models import Agency, Agreement, AgreementVersion, AuditEntry, Party, VersionPurpose
 from .agreement_reads import shown_version_condition, status_condition
 from .paging import Page, containing, paginate
 from .spreadsheet import safe_cell
@@ -215,6 +215,19 @@ def every_entry(
             if len(rows) < BATCH:
                 return
             after = (rows[-1][0], rows[-1][1])
+
+
+def last_change(session: Session) -> tuple[int, datetime | None]:
+    """The audit trail's newest entry (its sequence and time), or (0, None): every change
+    that can alter the register (an agreement's, an agency's name, a vocabulary's label)
+    is audited, so this moves whenever the register may have. One read of a unique index:
+    a download's validator costs this, not the register."""
+    row = session.execute(
+        select(AuditEntry.sequence, AuditEntry.recorded_at)
+        .order_by(AuditEntry.sequence.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, None)
 
 
 def csv_lines(items: Iterable[dict[str, Any]]) -> Iterator[str]:

@@ -83,7 +83,7 @@ def test_register_csv_has_the_same_columns_and_no_formulas(client, session):
     world(session)
     response = client.get("/register.csv")
     assert response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == [
         "reference",
         "title",
@@ -145,7 +145,7 @@ def test_the_downloads_hold_every_agreement_in_force_however_many_pages(
 
 def test_an_empty_register_downloads_as_its_header_and_no_items(client, session):
     assert client.get("/register.json").get_json() == {"items": [], "total": 0}
-    assert client.get("/register.csv").get_data(as_text=True).splitlines() == [
+    assert client.get("/register.csv").data.decode("utf-8-sig").splitlines() == [
         "reference,title,tier,purposes,parties,review_date,effective_status"
     ]
 

@@ -1,6 +1,6 @@
 """Agreement register, agreement page, drafting and editing."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...clock import now, today
 from ...domain import policy
@@ -26,6 +26,7 @@ from ...services.agreement_reads import (
 from ...services.agreement_reads import list_agreements as find_agreements
 from ..fields import attach_errors, choices
 from ..forms_util import page_args, search_arg
+from ..http import revalidating
 from ..permissions import current_actor, signed_in
 from ..settings import status_settings
 from . import bp
@@ -360,9 +361,11 @@ def download_pdf(agreement_id: int):
     """The agreement as a PDF: the latest version, or ?version=N."""
     agreement = get_agreement(db.session, agreement_id)
     shown = _int_arg("version") or agreement.latest.number
-    body = pdfs.pdf_for(db.session, agreement, shown)
-    return Response(
-        body,
+    found = pdfs.pdf_file(db.session, agreement, shown)
+    return revalidating(
+        found.read,
+        etag=found.sha256,
+        last_modified=found.issued_at,
         mimetype="application/pdf",
         headers={"Content-Disposition": f"inline; filename={agreement.reference}-v{shown}.pdf"},
     )
@@ -378,8 +381,10 @@ def download_issued_pdf(agreement_id: int, pdf_id: int):
     # A file to keep or send on, named so that it can be told apart from other issues.
     agreement = get_agreement(db.session, agreement_id)
     name = f"{agreement.reference}-v{found.version_number}-sealed-{found.sha256[:8]}.pdf"
-    return Response(
-        found.pdf,
+    return revalidating(
+        lambda: found.pdf,
+        etag=found.sha256,
+        last_modified=found.issued_at,
         mimetype="application/pdf",
         headers={"Content-Disposition": f"attachment; filename={name}"},
     )

@@ -10,6 +10,7 @@ from ...services import decisions as service
 from ...services import vocabularies
 from ...services.coverage import get_check
 from ...services.decisions import DecisionInput
+from ...services.spreadsheet import BOM
 from ..fields import attach_errors, choices
 from ..forms_util import page_args
 from ..permissions import current_actor, signed_in
@@ -128,7 +129,7 @@ def show_decision(decision_id: int):
 def export_decisions():
     body = service.decisions_csv(db.session, current_actor())
     return Response(
-        body,
+        BOM + body,  # so that Excel reads it as UTF-8
         mimetype="text/csv",
         headers={
             "Content-Disposition": f"attachment; filename=decisions-{today().isoformat()}.csv"
