@@ -18,12 +18,13 @@ CODE_PATTERN = re.compile(r"^[a-z0-9_]+$")
 #   email headers);
 # - the bidirectional controls (U+202A to U+202E, U+2066 to U+2069, U+200E, U+200F,
 #   U+061C): they reorder what follows on screen, so a name can read as something else;
-# - U+2028 and U+2029 (line and paragraph separators), and unpaired surrogates.
+# - U+2028 and U+2029 (line and paragraph separators), U+FEFF (an invisible byte-order
+#   mark, pasted from files) and unpaired surrogates.
 # A multi-line field (reasons, notes, addresses...) keeps line breaks and tabs.
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_NOT_IN_ONE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\u2028\u2029\ud800-\udfff]")
+_NOT_IN_ONE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\u2028\u2029\ufeff\ud800-\udfff]")
 _NOT_IN_MANY_LINES = re.compile(
-    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}\u2028\u2029\ud800-\udfff]"
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}\u2028\u2029\ufeff\ud800-\udfff]"
 )
 
 
@@ -78,6 +79,8 @@ def text_error(value: str | None, label: str, *, multiline: bool = False) -> str
         return f"{label} must be on one line: remove the line break"
     if "\ud800" <= char <= "\udfff":
         return f"{label} must not contain unpaired surrogates (U+{ord(char):04X})"
+    if char == "\ufeff":
+        return f"{label} must not contain invisible characters (U+FEFF)"
     if unicodedata.category(char) == "Cf":  # the bidirectional controls
         return (
             f"{label} must not contain characters that change the direction of text "

@@ -212,3 +212,40 @@ def test_a_real_server_answers_413_to_a_chunked_body_over_the_limit(app, api_as,
     assert b" 413 " in status_line, answer[:300]
     assert b'"code"' in answer and b'"fields"' in answer
     assert small.split(b"\r\n", 1)[0].endswith(b" 201 CREATED"), small[:300]
+
+
+# Far dates and control characters reach the same rules through the API -----------------
+
+
+def test_a_far_effective_date_is_a_422_naming_the_field(api_as, session):
+    from ..factories import make_agency
+
+    council = make_agency(session, name="Council")
+    api = api_as(make_admin(session))
+    for day in ("9999-12-31", "2200-01-01", "0001-01-01"):
+        response = api.post(
+            "/agreements",
+            json={
+                "title": "Protocol",
+                "tier": 1,
+                "owner_agency_id": council.id,
+                "lawful_bases": ["art6_1_e"],
+                "effective_from": day,
+                "parties": [{"agency_id": council.id, "may_disclose": True, "may_receive": True}],
+            },
+        )
+        assert response.status_code in (400, 422), response.get_json()
+        error = response.get_json()["error"]
+        assert "effective_from" in error["fields"], error
+
+
+def test_control_characters_are_a_422_naming_the_field(api_as, session):
+    api = api_as(make_admin(session))
+    for name in ("North\x01", "North\x1b[31m", "North\u202eCouncil", "North\r\nCouncil"):
+        response = api.post(
+            "/agencies",
+            json={"name": name, "kind": "local_authority", "ico_registration": "Z1234567"},
+        )
+        assert response.status_code == 422, response.get_json()
+        assert "must" in response.get_json()["error"]["fields"]["name"]
+    assert session.scalar(select(func.count()).select_from(Agency)) == 0
