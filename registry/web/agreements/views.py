@@ -11,7 +11,7 @@ from ...extensions import db
 from ...models import Agency
 from ...services import agencies as agency_service
 from ...services import agreements as service
-from ...services import audit, pdfs, reviews, vocabularies
+from ...services import audit, downloads, pdfs, reviews, vocabularies
 from ...services.agreement_reads import (
     AgreementFilters,
     agreement_to_show,
@@ -361,7 +361,7 @@ def download_pdf(agreement_id: int):
     """The agreement as a PDF: the latest version, or ?version=N."""
     agreement = get_agreement(db.session, agreement_id)
     shown = _int_arg("version") or agreement.latest.number
-    found = pdfs.pdf_file(db.session, agreement, shown)
+    found = downloads.pdf_file(db.session, agreement, shown)
     return revalidating(
         found.read,
         etag=found.sha256,
