@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 
 from registry.services import users as user_service
 
-from ..factories import FIXED_NOW, make_agency, make_user
+from ..factories import FIXED_NOW, make_admin, make_agency, make_user
 
 
 def _soup(response) -> BeautifulSoup:
@@ -83,3 +83,25 @@ def test_a_token_name_must_be_one_short_line(client, session):
     summary = _soup(answer).select_one(".govuk-error-summary").get_text()
     assert "100 characters or fewer" in summary
     assert user_service.live_tokens(session, user.id, now=FIXED_NOW) == []
+
+
+def test_an_administrator_s_password_reset_on_the_page_ends_the_user_s_tokens(client, session):
+    agency = make_agency(session)
+    user = make_user(session, agency=agency, name="Ria")
+    token = user_service.issue_token(session, user, now=FIXED_NOW)
+    client.sign_in(make_admin(session))
+    fields = {
+        "name": "Ria",
+        "email": user.email,
+        "roles": ["practitioner"],
+        "agency_id": agency.id,
+        "active": "y",
+    }
+    client.submit(f"/admin/users/{user.id}/edit", fields)
+    assert _works(client, token)  # saved without a new password: the token carries on
+    done = client.submit(
+        f"/admin/users/{user.id}/edit", {**fields, "password": "lantern orchard velvet quarry"}
+    )
+    assert done.status_code == 302 and not _works(client, token)
+    banner = client.page(done.headers["Location"]).select_one(".govuk-notification-banner")
+    assert "sessions and API tokens have ended" in banner.get_text()

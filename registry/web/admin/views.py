@@ -102,7 +102,8 @@ def edit_user(user_id: int):
         except (ValidationFailed, Conflict) as exc:
             attach_errors(form, exc.fields or {"email": exc.message})
         else:
-            flash(f"{user.name}'s account saved.", "success")
+            ended = " Their sessions and API tokens have ended." if form.password.data else ""
+            flash(f"{user.name}'s account saved.{ended}", "success")
             return redirect(url_for("admin.list_users"))
     return render_template(
         "admin/user_form.html", form=form, user=user, locked=users.is_locked(user, now())
