@@ -57,7 +57,7 @@ def create_token():
         user,
         now=now(),
         days=current_app.config["API_TOKEN_DAYS"],
-        name=body.name.strip(),
+        name=(body.name or "").strip(),
     )
     label = describe(made)
     del label["current"]  # said of the token a request is made with
