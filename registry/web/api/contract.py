@@ -123,7 +123,6 @@ class TokenRequest(Request):
     email: Annotated[str, Field(min_length=1, max_length=254, pattern=r"^[^\x00]*$")]
     password: Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[^\x00]*$")]
     totp: Annotated[str, Field(max_length=20, pattern=r"^[^\x00]*$")] | None = None
-    name: line(100) | None = Field(default=None, description="Your label for the token")
     name: Annotated[
         line(100),
         Field(description="Your own name for the token, to tell it apart in your list"),
