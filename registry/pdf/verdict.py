@@ -43,9 +43,9 @@ ADDED_TO = (
 )
 SEALED = "The registry's seal is intact: the file is unchanged since the registry sealed it."
 TOO_COSTLY = (
-    "This PDF could not be checked: it is built in an unusual way that would take the "
-    "registry too long to check. Do not rely on it. Ask for a copy downloaded from the "
-    "registry, or download one yourself."
+    "This PDF could not be checked: it is built in an unusual way that takes too much work "
+    "to check. Do not rely on it. Ask for a copy downloaded from the registry, or download "
+    "one yourself."
 )
 FAILED = (
     "The registry could not check this PDF just now. Try again in a few minutes; if it "
