@@ -31,6 +31,8 @@ from ..domain.errors import RegistryError
 MAX_JSON_DEPTH = 32
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A surrogate escaped (`\ud800` to `\udfff`, any case) or written raw as UTF-8 would have it.
+_MAY_HOLD_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 
 class UnreadableBody(RegistryError):
@@ -46,12 +48,26 @@ class RegistryJSONProvider(DefaultJSONProvider):
     even `get_json(silent=True)` refuses rather than answers None."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        kwargs.setdefault("parse_constant", _not_json)
+        raw = s.encode("utf-8", "surrogatepass") if isinstance(s, str) else s
+        encoding = json.detect_encoding(raw)
         try:
-            value = json.loads(s, **kwargs)
+            if kwargs:
+                value = json.loads(s, **{"parse_constant": _not_json, **kwargs})
+            else:  # as json.loads reads bytes, with one decoder made once
+                text = s if isinstance(s, str) else s.decode(encoding, "surrogatepass")
+                if text.startswith("\ufeff"):
+                    raise ValueError("Unexpected UTF-8 BOM (decode using utf-8-sig)")
+                value = _DECODER.decode(text)
         except RecursionError:
             raise _too_deep() from None
-        _check(value)
+        # Only a body written with a surrogate (escaped, or as raw bytes) can hold one; only
+        # one with more brackets than the limit can be too deep. Most bodies skip the walk.
+        surrogates = (
+            encoding not in ("utf-8", "utf-8-sig")  # UTF-16 or UTF-32: look at every string
+            or _MAY_HOLD_SURROGATE.search(raw) is not None
+        )
+        if surrogates or raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH:
+            _check(value, surrogates=surrogates)
         return value
 
 
@@ -60,30 +76,39 @@ def _not_json(name: str) -> Any:
     raise UnreadableBody(f"{name} is not a JSON value")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_not_json)
+
+
 def _too_deep() -> UnreadableBody:
     return UnreadableBody(f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep")
 
 
-def _check(value: Any) -> None:
-    """Walk the parsed body without recursion: refuse deep nesting and lone surrogates,
-    naming the top-level field they sit in."""
+def _check(value: Any, *, surrogates: bool) -> None:
+    """Walk the parsed body's containers without recursion: refuse deep nesting and (when
+    the body may hold one) lone surrogates, naming the top-level field they sit in."""
     stack: list[tuple[Any, int, str | None]] = [(value, 1, None)]
+    if surrogates and isinstance(value, str) and _SURROGATE.search(value):
+        _unpaired(None)
     while stack:
         item, depth, field = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep()
         if isinstance(item, dict):
-            if depth > MAX_JSON_DEPTH:
-                raise _too_deep()
             for key, child in item.items():
                 where = field if field is not None or depth > 1 else key
-                if _SURROGATE.search(key):
+                if surrogates and _SURROGATE.search(key):
                     _unpaired(where)
-                stack.append((child, depth + 1, where))
+                _visit(child, depth, where, stack, surrogates)
         elif isinstance(item, list):
-            if depth > MAX_JSON_DEPTH:
-                raise _too_deep()
-            stack.extend((child, depth + 1, field) for child in item)
-        elif isinstance(item, str) and _SURROGATE.search(item):
-            _unpaired(field)
+            for child in item:
+                _visit(child, depth, field, stack, surrogates)
+
+
+def _visit(child: Any, depth: int, field: str | None, stack: list, surrogates: bool) -> None:
+    if isinstance(child, dict | list):
+        stack.append((child, depth + 1, field))
+    elif surrogates and isinstance(child, str) and _SURROGATE.search(child):
+        _unpaired(field)
 
 
 def _unpaired(field: str | None) -> None:

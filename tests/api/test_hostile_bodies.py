@@ -62,6 +62,15 @@ def test_a_raw_surrogate_in_utf8_bytes_is_malformed(api_as, client, session):
     assert_malformed(_post(client, "/agencies", body, api.headers))
 
 
+def test_a_lone_surrogate_in_a_utf16_or_utf32_body_is_malformed(api_as, client, session):
+    # RFC 8259 asks for UTF-8, but Python's parser reads UTF-16 and UTF-32 too.
+    api = api_as(make_admin(session))
+    for encoding in ("utf-16", "utf-16-be", "utf-32-le"):
+        assert_malformed(
+            _post(client, "/agencies", SURROGATE_BODIES[0].encode(encoding), api.headers)
+        )
+
+
 def test_a_surrogate_pair_is_a_character_and_is_kept(api_as, client, session):
     api = api_as(make_admin(session))
     body = '{"name": "Caf\\u00e9 \\ud83d\\ude00", "kind": "local_authority", '
@@ -183,8 +192,11 @@ def _chunked_request(port: int, path: str, headers: dict[str, str], body: bytes)
     length = int(re.search(rb"(?im)^content-length: *(\d+)", head).group(1))
     while len(rest) < length and (chunk := sock.recv(65536)):
         rest += chunk
-    sock.close()  # the server need not read the rest of a body it has refused
+    # The server need not read the rest of a body it has refused: shut the socket (which
+    # wakes the sender if it is blocked writing), then close it.
+    sock.shutdown(socket.SHUT_RDWR)
     sender.join()
+    sock.close()
     return head + b"\r\n\r\n" + rest
 
 
