@@ -1,8 +1,10 @@
 """Checking a seal in a process of its own, with hard limits on its time and memory.
 
 A PDF is a program for its reader: a small file can keep pyHanko busy for minutes (issue
-16: 55 KB of form fields in a compressed object stream held a worker 17.5 s) or unpack
-a stream to gigabytes. So the check runs in a fresh interpreter, at low priority, which
+16: 55 KB of form fields in a compressed object stream held a worker 17.5 s) or ask for a
+great deal of memory (pyHanko's own decode limits cap how far one stream may unpack; the
+address-space limit is the backstop). So the check runs in a fresh interpreter, at low
+priority, which
 limits its own CPU time and address space before it reads a byte of the upload; the
 caller waits no longer than the time allowed and then kills it. A slot (a lock file)
 caps how many checks run at once across every process of the app server: a web worker
