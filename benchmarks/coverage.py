@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/coverage.py          # both engines and shapes, 1,000 and 100,000
     .venv/bin/python benchmarks/coverage.py --engines sqlite --regions all --sizes 1000,10000 \
         --http-seconds 5
+    .venv/bin/python benchmarks/coverage.py --regions all --compare-with /tmp/before
+        # and, over HTTP, another checkout's code in turns with this one's
 
 For each engine and each registry shape it loads 5,000 agencies, then tops the registry up
 to each size, keeping a copy of the database at each size, and prints (a) the in-process
@@ -168,42 +170,60 @@ def over_http(
     seconds: float,
     clients: int,
     rounds: int,
+    trees: tuple[Path, ...] = (ROOT,),
 ) -> dict:
-    port = free_port()
+    """/healthz and coverage through gunicorn serving `url`. With more than one tree (a
+    checkout of other code, --compare-with), each serves the same database on its own
+    port, and every tree's /healthz and coverage take turns in each round, so that the
+    trees are compared under the same drift of the machine's speed. Answers
+    {"healthz": ..., "coverage": ...} for this tree, and {tree: that} under "trees"."""
     env = {
         **os.environ,
         "REGISTRY_DATABASE_URL": url,
         "REGISTRY_INSTANCE_PATH": instance,
         "SECRET_KEY": "benchmark",
     }
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    ports = [free_port() for _ in trees]
+    servers = [
+        subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "wsgi:app",
+            ],
+            cwd=tree,
+            env=env,
+        )
+        for tree, port in zip(trees, ports, strict=True)
+    ]
+    turns: dict[Path, dict[str, list]] = {tree: {"healthz": [], "coverage": []} for tree in trees}
     try:
-        wait_until_serving(port)
-        load(port, "/healthz", None, None, 2, clients)  # warm both workers
-        load(port, "/api/v1/coverage", bodies, token, 2, clients)
-        healthz, coverage = [], []
+        for port in ports:
+            wait_until_serving(port)
+            load(port, "/healthz", None, None, 2, clients)  # warm both workers
+            load(port, "/api/v1/coverage", bodies, token, 2, clients)
         for _ in range(rounds):  # in turns, so a drift in the machine's speed hits both
-            healthz.append(load(port, "/healthz", None, None, seconds / rounds, clients))
-            coverage.append(
-                load(port, "/api/v1/coverage", bodies, token, seconds / rounds, clients)
-            )
+            for tree, port in zip(trees, ports, strict=True):
+                turns[tree]["healthz"].append(
+                    load(port, "/healthz", None, None, seconds / rounds, clients)
+                )
+                turns[tree]["coverage"].append(
+                    load(port, "/api/v1/coverage", bodies, token, seconds / rounds, clients)
+                )
     finally:
-        server.terminate()
-        server.wait(timeout=20)
-    return {"healthz": _merge(healthz, seconds), "coverage": _merge(coverage, seconds)}
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=20)
+    merged = {
+        tree: {name: _merge(measured, seconds) for name, measured in turns[tree].items()}
+        for tree in trees
+    }
+    return {**merged[trees[0]], "trees": merged}
 
 
 def _merge(turns: list, seconds: float) -> tuple[float, float, int]:
@@ -253,8 +273,16 @@ def measure_shape(engine: str, region: int, sizes: list[int], args, workdir: str
     for size in sizes:
         p50, p95, bands = measured[size]
         bodies = questions[size][args.checks + 50 :]  # not the in-process ones
+        trees = (ROOT, Path(args.compare_with).resolve()) if args.compare_with else (ROOT,)
         http = over_http(
-            copies[size], workdir, bodies, token, args.http_seconds, args.clients, args.rounds
+            copies[size],
+            workdir,
+            bodies,
+            token,
+            args.http_seconds,
+            args.clients,
+            args.rounds,
+            trees,
         )
         results[size] = (p50, p95, http)
         h_rps, h_p95, h_err = http["healthz"]
@@ -265,6 +293,16 @@ def measure_shape(engine: str, region: int, sizes: list[int], args, workdir: str
             f"(errors {c_err}) | /healthz {h_rps:6.0f}/s p95 {h_p95:6.1f} ms "
             f"(errors {h_err}) | ratio {c_rps / h_rps:4.0%}"
         )
+        for tree, other in list(http["trees"].items())[1:]:
+            o_h_rps, o_h_p95, o_h_err = other["healthz"]
+            o_c_rps, o_c_p95, o_c_err = other["coverage"]
+            print(
+                f"{engine:10} {shape} {size:>7,} agreements | {tree.name}, in turns with the "
+                f"above | HTTP coverage {o_c_rps:6.0f}/s p95 {o_c_p95:6.1f} ms (errors "
+                f"{o_c_err}) | /healthz {o_h_rps:6.0f}/s p95 {o_h_p95:6.1f} ms (errors "
+                f"{o_h_err}) | ratio {o_c_rps / o_h_rps:4.0%} | this tree's coverage/s "
+                f"{c_rps / o_c_rps:4.0%} of that tree's"
+            )
         print(
             f"{engine:10} {shape} {size:>7,} in-process p50 by agreements judged: "
             + ", ".join(
@@ -320,6 +358,12 @@ def main() -> int:
         type=int,
         default=5,
         help="turns taken by the sizes in process, and by /healthz and coverage over HTTP",
+    )
+    parser.add_argument(
+        "--compare-with",
+        help="a checkout of other code (git worktree add DIR COMMIT, with .venv and "
+        "registry/static linked in) to serve the same databases over HTTP in turns with "
+        "this one's",
     )
     parser.add_argument(
         "--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
