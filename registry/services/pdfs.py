@@ -8,11 +8,10 @@ that render or seal, so importing the services (or building the app) never loads
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -26,6 +25,9 @@ from ..domain.vocab import IN_FORCE, TIER_LABELS, EffectiveStatus, OfficerRole, 
 from ..models import Agreement, AgreementVersion, IssuedPdf
 from . import vocabularies
 from .agreement_reads import content_of, get_version
+
+if TYPE_CHECKING:
+    from ..pdf.isolated import Limits
 
 SIGNED_BY = "Signed in the agreement registry by a signed-in authorised signatory"
 
@@ -256,47 +258,99 @@ def latest_for(session: Session, agreement_id: int, number: int) -> IssuedPdf | 
 
 @dataclass(frozen=True)
 class SealStanding:
-    """Where the version a sealed PDF names stands today (SPEC section 7)."""
+    """Where the version a sealed PDF is stands today (SPEC section 7)."""
 
     in_force: bool
     message: str
 
 
-_NAMED = re.compile(r"^(ISA-\d{4}-\d+) version (\d+)$")
+@dataclass(frozen=True)
+class PdfCheck:
+    """What /verify and `verify-pdf` say of an uploaded PDF. `ok`: sealed by the registry,
+    unchanged, and a copy the registry's own record says it issued; `agreement` ("ISA-2026-
+    0002 version 1") and `standing` then come from that record. `checked` is False when
+    the file was refused unchecked (too costly to check): a refusal, not a verdict."""
+
+    ok: bool
+    message: str
+    agreement: str | None = None
+    standing: SealStanding | None = None
+    checked: bool = True
 
 
-def seal_standing(
+NOT_ISSUED = (
+    "This PDF carries the registry's seal, but the registry has no record of issuing this "
+    "exact file, so it cannot vouch for it. Do not rely on it: download a fresh copy from "
+    "the registry."
+)
+
+
+def check_limits(config: Mapping[str, Any]) -> Limits:
+    """The time and memory one check may take (VERIFY_SECONDS, VERIFY_MEMORY_MB)."""
+    from ..pdf.isolated import Limits
+
+    return Limits(seconds=config["VERIFY_SECONDS"], memory_mb=config["VERIFY_MEMORY_MB"])
+
+
+def check_pdf(
     session: Session,
-    named: str | None,
-    data: bytes = b"",
+    data: bytes,
     *,
     today: date,
     settings: StatusSettings,
-) -> SealStanding | None:
+    config: Mapping[str, Any] | None = None,
+) -> PdfCheck:
+    """Check an uploaded PDF: its seal in a process of its own within the configured
+    limits (pdf/isolated.py), then which agreement it is, by its SHA-256 in the registry's
+    record of the copies it issued. Nothing the file says about itself is believed."""
+    from ..pdf import isolated
+    from ..pdf.keys import keys_from_config
+
+    if config is None:
+        config = current_app.config
+    verdict = isolated.verify(data, keys_from_config(config), check_limits(config))
+    if not verdict.ok:
+        return PdfCheck(False, verdict.message, checked=verdict.checked)
+    issued = session.execute(
+        select(IssuedPdf.agreement_id, IssuedPdf.version_number, IssuedPdf.review_date)
+        .where(IssuedPdf.sha256 == hashlib.sha256(data).hexdigest())
+        .order_by(IssuedPdf.id)
+        .limit(1)
+    ).first()
+    if issued is None:
+        return PdfCheck(False, NOT_ISSUED)
+    agreement = session.get(Agreement, issued.agreement_id)
+    assert agreement is not None  # an issued copy's agreement is never deleted
+    name = f"{agreement.reference} version {issued.version_number}"
+    standing = seal_standing(
+        agreement, issued.version_number, issued.review_date, today=today, settings=settings
+    )
+    return PdfCheck(True, f"Sealed by the registry and unchanged since: {name}.", name, standing)
+
+
+def seal_standing(
+    agreement: Agreement,
+    number: int,
+    issued_review_date: date,
+    *,
+    today: date,
+    settings: StatusSettings,
+) -> SealStanding:
     """A sealed copy is genuine whatever has happened since; this says whether the version
-    it names is still the one in force, and if not, why. `named` is the seal's own
-    "ISA-2026-0002 version 1" (covered by the seal). None when the PDF names nothing."""
+    it is (by the registry's record of issuing it) is still the one in force, and if
+    not, why. `issued_review_date` is the review date printed on the copy."""
     from .agreement_reads import version_status
 
-    match = _NAMED.match(named or "")
-    if match is None:
-        return None
-    reference, number = match.group(1), int(match.group(2))
-    agreement = session.scalar(select(Agreement).where(Agreement.reference == reference))
-    version = (
-        next((v for v in agreement.versions if v.number == number), None) if agreement else None
-    )
-    if agreement is None or version is None:
-        return SealStanding(
-            False, f"The registry holds no {reference} version {number}: do not rely on it."
-        )
+    reference = agreement.reference
+    version = next(v for v in agreement.versions if v.number == number)
     this = f"{reference} version {number}"
     if version.status == VersionStatus.SUPERSEDED:
         later = next(
             (v for v in agreement.versions if v.number > number and v.activated_at is not None),
             None,
         )
-        since = f" on {long_date(later.activated_at.astimezone(LONDON).date())}" if later else ""
+        activated = later.activated_at if later else None
+        since = f" on {long_date(activated.astimezone(LONDON).date())}" if activated else ""
         by = f"version {later.number}" if later else "a later version"
         # Name what applies now, which may be neither this version nor the one after it.
         current = agreement.current
@@ -327,19 +381,10 @@ def seal_standing(
     }
     message = words.get(status, f"{this} is {status.value.replace('_', ' ')}: it is not in force.")
     in_force = status in IN_FORCE
-    if in_force and data:
-        # This very copy (by its hash), if the registry issued it: a review since has
-        # moved the review date printed on it.
-        issued = session.scalar(
-            select(IssuedPdf.review_date).where(
-                IssuedPdf.agreement_id == agreement.id,
-                IssuedPdf.version_number == number,
-                IssuedPdf.sha256 == hashlib.sha256(data).hexdigest(),
-            )
+    if in_force and issued_review_date != version.review_date:
+        # A review since has moved the review date printed on this copy.
+        message += (
+            f" Its review date is now {long_date(version.review_date)}: a copy showing "
+            f"{long_date(issued_review_date)} is out of date, download the latest."
         )
-        if issued is not None and issued != version.review_date:
-            message += (
-                f" Its review date is now {long_date(version.review_date)}: a copy showing "
-                f"{long_date(issued)} is out of date, download the latest."
-            )
     return SealStanding(in_force, message)
