@@ -188,3 +188,35 @@ def test_bytes_that_are_not_text_never_give_a_server_error(client, session, raw)
     session.rollback()
     names = session.scalars(select(Agency.name)).all()
     assert all("\ud800" not in n and "\x00" not in n for n in names)
+
+
+def test_far_dates_and_control_characters_on_the_check_and_decision_forms(client, session):
+    from ..factories import chain
+
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    chain(session, council, police)
+    client.sign_in(make_user(session, agency=council))
+    question = {
+        "to_agency_id": police.id,
+        "purpose": "mash_triage",
+        "data_categories": ["identity_contact"],
+    }
+    response = client.submit("/coverage", {**question, "on_date": ["31", "12", "9999"]})
+    assert response.status_code == 422
+    assert "The date of the share must be between 1 January 1900" in summary(response)
+    record = client.submit("/coverage", question).headers["Location"]
+    decision_url = client.page(record).find("a", string="Record your decision")["href"]
+    response = client.submit(
+        decision_url,
+        {
+            **question,
+            "decision": "share",
+            "consent": "given",
+            "reasons": "Strategy\x1b[2J discussion",
+            "follow_up_on": ["1", "1", "9999"],
+        },
+    )
+    assert response.status_code == 422
+    text = summary(response)
+    assert "The reasons must not contain control characters (U+001B)" in text
+    assert "The follow-up date must be between 1 January 1900" in text
