@@ -244,3 +244,19 @@ def test_the_server_takes_what_the_document_says_and_nothing_else(api_as, sessio
         "key_questions": "Answer each key question with yes, no, not_sure or not_applicable",
         "follow_up_on": "follow_up_on must be a date written YYYY-MM-DD",
     }
+
+
+def test_a_fault_inside_a_list_is_named_by_its_place(api_as, session):
+    council = make_agency(session)
+    lead = api_as(make_user(session, roles=("ig_lead",), agency=council))
+    draft = {"tier": 2, "owner_agency_id": council.id, "title": "T", "effective_from": "2026-07-01"}
+    for parties, message in (
+        ([1], "parties[0] must be an object"),
+        (
+            [{"agency_id": council.id}, {"agency_id": "x"}],
+            "parties[1].agency_id must be a whole number",
+        ),
+    ):
+        response = lead.post("/agreements", {**draft, "parties": parties})
+        assert response.status_code == 422, response.get_json()
+        assert response.get_json()["error"]["fields"] == {"parties": message}

@@ -56,7 +56,7 @@ def _fields(model: type[BaseModel], exc: ValidationError) -> dict[str, str]:
     fields: dict[str, str] = {}
     for error in exc.errors(include_url=False, include_context=True):
         loc = error["loc"]
-        if not loc or error["type"] in ("json_invalid", "json_type", "model_type"):
+        if not loc:  # the body as a whole: not JSON, or not an object
             raise Malformed(NOT_AN_OBJECT) from None
         name = str(loc[0])
         if name not in fields:
