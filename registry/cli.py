@@ -67,12 +67,15 @@ def register_cli(app: Flask) -> None:
     @click.option("--email", required=True)
     def create_token_command(email):
         """Print a new API bearer token for the user, alone on one line."""
+        from .domain.actor import Actor
         from .services.users import find_by_email, issue_token
 
         user = find_by_email(db.session, email)
         if user is None or not user.active:
             raise click.ClickException(f"No active user has the email {email}")
-        click.echo(issue_token(db.session, user, now=now()))
+        made_by = Actor(user_id=None, name="command line")
+        days = app.config["API_TOKEN_DAYS"]
+        click.echo(issue_token(db.session, user, now=now(), days=days, actor=made_by))
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when agencies already exist")
@@ -200,25 +203,31 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("verify-pdf")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     def verify_pdf_command(path):
-        """Check an agreement PDF's seal; exit 1 unless it is intact and the registry's."""
+        """Check an agreement PDF: exit 0 for a copy the registry sealed and issued,
+        unchanged; 1 for anything else; 3 when it was not checked because the check
+        needed more than VERIFY_SECONDS seconds or VERIFY_MEMORY_MB megabytes."""
         from .clock import today
-        from .pdf import seal
-        from .services.pdfs import seal_standing
+        from .services.pdfs import check_pdf
         from .web.settings import status_settings
 
         with open(path, "rb") as handle:
             data = handle.read()
-        verdict = seal.verify(data, seal.keys_from_config(app.config))
-        standing = seal_standing(
-            db.session, verdict.agreement, data, today=today(), settings=status_settings()
-        )
-        where = f"Standing: {standing.message}" if standing else None
-        if not verdict.ok:
-            # Exit 1: the seal is broken or not ours, whatever the agreement's standing.
-            raise click.ClickException(verdict.message + (f"\n{where}" if where else ""))
-        click.echo(verdict.message)
-        # Exit 0: the seal is intact; whether the version is still in force is said here.
-        click.echo(where or "Standing: the seal names no agreement the registry can look up.")
+        check = check_pdf(db.session, data, today=today(), settings=status_settings())
+        if not check.checked:
+            refused = click.ClickException(
+                f"{check.message}\n(A check may take at most {app.config['VERIFY_SECONDS']} "
+                f"seconds and {app.config['VERIFY_MEMORY_MB']} MB: VERIFY_SECONDS and "
+                "VERIFY_MEMORY_MB.)"
+            )
+            refused.exit_code = 3
+            raise refused
+        if not check.ok:
+            # Exit 1: the seal is broken, not the registry's, or over a file it never issued.
+            raise click.ClickException(check.message)
+        click.echo(check.message)
+        # Exit 0: a genuine issued copy; whether the version is still in force is said here.
+        if check.standing is not None:
+            click.echo(f"Standing: {check.standing.message}")
 
     @app.cli.command("backup")
     @click.argument("file", type=click.Path(dir_okay=False, writable=True))

@@ -25,6 +25,13 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _bounded(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = _int(env, name, default)
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be from {low} to {high}, not {value}")
+    return value
+
+
 def _secret_key(env: dict[str, str], instance: Path, production: bool) -> str:
     if env.get("SECRET_KEY"):
         return env["SECRET_KEY"]
@@ -54,6 +61,15 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
             "(REGISTRY_ENV=production); `flask --app registry seal-keys DIR` "
             "makes a pair for a trial"
         )
+    if production and env.get("REGISTRY_DEMO", "") == "1":
+        # The demo's accounts sign in without a code and its pages show their password.
+        raise ConfigError(
+            "REGISTRY_DEMO=1 is for trying the registry out and cannot be used in "
+            "production (REGISTRY_ENV=production): unset REGISTRY_DEMO"
+        )
+    token_days = _int(env, "API_TOKEN_DAYS", 90)
+    if not 1 <= token_days <= 3650:
+        raise ConfigError(f"API_TOKEN_DAYS must be from 1 to 3650 days, not {token_days}")
     totp_key = env.get("REGISTRY_TOTP_KEY") or None
     if production and (totp_key is None or len(totp_key) < 32):
         # It seals the two-factor secrets: made up per server, or from SECRET_KEY (which
@@ -86,12 +102,28 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         "SESSION_COOKIE_PATH": "/",
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_MAX_HOURS": 12,
+        # How long an API token works after it is made.
+        "API_TOKEN_DAYS": token_days,
         "SIGN_IN_RATE_LIMIT": env.get("SIGN_IN_RATE_LIMIT", "20 per minute; 200 per hour"),
         "REMEMBER_COOKIE_DURATION": 0,
         "SEAL_CERT": env.get("SEAL_CERT"),
         "SEAL_KEY": env.get("SEAL_KEY"),
         "SEAL_CA": env.get("SEAL_CA"),
+        # Seal certificates used before SEAL_CERT (after a renewal), as a list of files
+        # separated like PATH: PDFs they sealed still verify. No other certificate is
+        # trusted, whoever issued it.
+        "SEAL_EARLIER_CERTS": [
+            p for p in env.get("SEAL_EARLIER_CERTS", "").split(os.pathsep) if p.strip()
+        ],
         "SEAL_ON_ACTIVATION": True,
+        # Checking an uploaded PDF (/verify, verify-pdf): at most this many seconds and
+        # megabytes, in a process of its own; at most VERIFY_AT_ONCE checks at once on a
+        # server (one more is refused at once: "busy, try again"); per address, at most
+        # VERIFY_RATE_LIMIT checks on /verify.
+        "VERIFY_SECONDS": _bounded(env, "VERIFY_SECONDS", 5, 1, 120),
+        "VERIFY_MEMORY_MB": _bounded(env, "VERIFY_MEMORY_MB", 512, 128, 65536),
+        "VERIFY_AT_ONCE": _bounded(env, "VERIFY_AT_ONCE", 2, 1, 256),
+        "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "10 per minute"),
         # Each hash chain's head is signed with the seal key every this many entries.
         "CHAIN_CHECKPOINT_EVERY": _int(env, "CHAIN_CHECKPOINT_EVERY", 1000),
         "MAIL_SERVER": env.get("MAIL_SERVER"),

@@ -22,6 +22,7 @@ from ..domain.vocab import (
 )
 from ..extensions import db, login_manager
 from .errors import register_error_handlers
+from .http import register_http
 
 # The bodies werkzeug parses into request.form; any other body leaves it empty.
 _FORM_TYPES = frozenset(("application/x-www-form-urlencoded", "multipart/form-data"))
@@ -74,7 +75,11 @@ def register_web(app: Flask) -> None:
     from .decisions import bp as decisions_bp
     from .main import bp as main_bp
     from .public import bp as public_bp
+    from .requests import RegistryJSONProvider, RegistryRequest
 
+    # JSON no field can hold, and chunked bodies over the limit, refused for every route.
+    app.json = RegistryJSONProvider(app)
+    app.request_class = RegistryRequest
     for blueprint in (
         main_bp,
         auth_bp,
@@ -88,6 +93,7 @@ def register_web(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    register_http(app)
 
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to see that page"
@@ -130,6 +136,8 @@ def register_web(app: Flask) -> None:
         for source in ("args", "form"):
             if source == "form" and request.mimetype not in _FORM_TYPES:
                 continue  # never form fields: do not set up a parse (JSON bodies refuse NUL)
+            if request.blueprint == "api":
+                continue  # the API refuses them with 422, as its document says (api/contract.py)
             data = getattr(request, source)
             if any("\x00" in key or "\x00" in value for key, value in data.items(multi=True)):
                 request.__dict__[source] = ImmutableMultiDict(
@@ -172,5 +180,7 @@ def register_web(app: Flask) -> None:
             "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
         )
         if request.blueprint != "api" and current_user.is_authenticated:
-            response.headers["Cache-Control"] = "no-store"
+            # Pages for a signed-in person are never stored; a download or a static file
+            # that says how it may be kept (revalidated each time, say) keeps that.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -1,3 +1,4 @@
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -5,29 +6,38 @@ from flask_login import current_user
 
 from ...clock import now
 from ...domain.errors import ValidationFailed
-from ...extensions import db, limiter
+from ...extensions import db
 from ...services import two_factor as totp
 from ...services.users import (
     authenticate,
     change_password,
     end_sessions,
     is_locked,
+    live_tokens,
+    make_token,
+    own_token,
     record_success,
+    revoke_token,
     second_factor_ok,
+    token_name_error,
 )
 from .. import sessions
 from ..fields import attach_errors
 from ..permissions import public, signed_in
 from ..settings import totp_key
 from . import bp
-from .forms import CodeForm, PasswordChangeForm, SignInForm
+from .forms import CodeForm, PasswordChangeForm, RevokeTokenForm, SignInForm, TokenForm
 
 GENERIC_FAILURE = "The email address or password is not right"
 
 
 def safe_next(target: str | None) -> str | None:
-    """Follow `next` only to a path on this site (no scheme, no host, no `//`)."""
-    if not target:
+    """Follow `next` only to a path on this site (no scheme, no host, no `//`), and only
+    one without control characters or spaces: a CR or LF cannot go in a Location header,
+    and browsers drop tabs and newlines from a URL (`/`, a tab, `/evil.example` leads away)."""
+    if not target or len(target) > 2000:
+        return None
+    if any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in target):
         return None
     parts = urlsplit(target)
     if (
@@ -41,15 +51,12 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _sign_in_limit() -> str:
-    return current_app.config["SIGN_IN_RATE_LIMIT"]
-
-
 def _finish(user):
     """The last step of signing in: a new session, failures forgotten, on to `next`."""
+    target = safe_next(request.args.get("next")) or url_for("main.home")
     record_success(db.session, user)
     sessions.start(user)
-    return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+    return redirect(target)
 
 
 def _status(form) -> int:
@@ -57,7 +64,7 @@ def _status(form) -> int:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@sessions.sign_in_attempts
 @public
 def sign_in():
     if current_user.is_authenticated:
@@ -82,7 +89,7 @@ def _restart():
 
 
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@sessions.sign_in_attempts
 @public
 def two_factor():
     user = sessions.pending_user()
@@ -108,7 +115,7 @@ def two_factor():
 
 
 @bp.route("/sign-in/two-factor/set-up", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@sessions.sign_in_attempts
 @public
 def two_factor_setup():
     user = sessions.pending_user()
@@ -179,8 +186,58 @@ def password():
         else:
             sessions.start(user)  # this browser carries on; every other session has ended
             flash(
-                "Your password has been changed. You have been signed out everywhere else.",
+                "Your password has been changed. You have been signed out everywhere "
+                "else, and any API tokens you had have stopped working.",
                 "success",
             )
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form), _status(form)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@signed_in()
+def tokens():
+    """The user's own API tokens: made here or with POST /api/v1/auth/token; each shown
+    in full once, when it is made, and listed afterwards by its label only."""
+    user = current_user._get_current_object()
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        name = (form.name.data or "").strip()
+        if error := token_name_error(name):
+            form.name.errors = [error]
+        else:
+            new_token, _ = make_token(
+                db.session, user, now=now(), days=current_app.config["API_TOKEN_DAYS"], name=name
+            )
+            form = TokenForm(formdata=None)
+    return render_template(
+        "auth/tokens.html",
+        form=form,
+        new_token=new_token,
+        tokens=live_tokens(db.session, user.id, now=now()),
+        days=current_app.config["API_TOKEN_DAYS"],
+    ), _status(form)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
+@signed_in()
+def revoke(token_id: int):
+    """Ask before revoking one of the user's own tokens (anyone else's: not found)."""
+    actor = current_user.actor()
+    token = own_token(db.session, actor, token_id, now=now())
+    form = RevokeTokenForm()
+    if form.validate_on_submit():
+        revoke_token(db.session, actor, token_id, now=now())
+        flash(
+            f"The token {_label(token)} has been revoked: anything using it can no longer "
+            "use the API.",
+            "success",
+        )
+        return redirect(url_for("auth.tokens"))
+    return render_template("auth/revoke_token.html", form=form, token=token, label=_label(token))
+
+
+def _label(token) -> str:
+    start = f"starting {token.hint}…" if token.hint else f"number {token.id}"
+    return f"“{token.name}” ({start})" if token.name else start

@@ -1,11 +1,17 @@
 """The public register: open to anyone, holding nothing private."""
 
+import hashlib
+from datetime import UTC, datetime, time
+from pathlib import Path
+
 from flask import Response, abort, current_app, render_template, request
 
-from ...clock import now, today
-from ...extensions import db
+from ...clock import LONDON, now, today
+from ...extensions import db, limiter
 from ...services import pdfs, register, reviews
+from ...services.spreadsheet import with_bom
 from ..forms_util import page_args, search_arg
+from ..http import revalidating
 from ..permissions import public
 from ..settings import status_settings
 from . import bp
@@ -42,23 +48,44 @@ def review_feed(token: str):
     )
 
 
+VERIFY_BUSY = (
+    "The registry is busy checking other PDFs. Wait a few seconds, then check this one again."
+)
+VERIFY_BUSY_SECONDS = 5
+
+
+def _verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
 @bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(_verify_limit, methods=["POST"])
 @public
 def verify_pdf():
-    """Anyone can check that an agreement PDF came from the registry unchanged."""
-    form = VerifyForm()
-    verdict = standing = None
-    if form.validate_on_submit():
-        from ...pdf import seal  # pyHanko is loaded when a PDF is checked, not with the app
+    """Anyone can check that an agreement PDF came from the registry unchanged. The check
+    runs in a process of its own within time and memory limits; this worker waits for it,
+    so at most VERIFY_AT_ONCE run at once on the server, and one more is refused at once
+    (503, Retry-After) rather than queued behind them."""
+    from ...pdf.isolated import slot  # no pyHanko: the check itself runs in a child
 
+    form = VerifyForm()
+    check = None
+    headers = {}
+    if form.validate_on_submit():
         data = form.pdf.data.read()
-        verdict = seal.verify(data, seal.keys_from_config(current_app.config))
-        standing = pdfs.seal_standing(
-            db.session, verdict.agreement, data, today=today(), settings=status_settings()
-        )
-    return render_template(
-        "public/verify.html", form=form, verdict=verdict, standing=standing
-    ), 422 if form.errors else 200
+        slots = Path(current_app.instance_path) / "verify-slots"
+        with slot(slots, current_app.config["VERIFY_AT_ONCE"]) as free:
+            if free:
+                check = pdfs.check_pdf(db.session, data, today=today(), settings=status_settings())
+        if check is None:
+            form.pdf.errors.append(VERIFY_BUSY)
+            headers["Retry-After"] = str(VERIFY_BUSY_SECONDS)
+        elif not check.checked:
+            # Not a verdict on the seal: the file was refused unchecked.
+            form.pdf.errors.append(check.message)
+            check = None
+    status = (503 if headers else 422) if form.errors else 200
+    return render_template("public/verify.html", form=form, verdict=check), status, headers
 
 
 @bp.get("/register")
@@ -78,17 +105,38 @@ def show_register():
     )
 
 
+def _register_download(kind: str, body, mimetype: str, headers: dict | None = None):
+    """A register file that revalidates. What is in force changes with the day as well as
+    with the data, so the validators are the newest audited change, the day and the
+    filters: a cheap read, where the file itself is the whole register."""
+    sequence, changed = register.last_change(db.session)
+    day = today()
+    key = f"{kind}|{sequence}|{day}|{search_arg()}|{_tier()}|{status_settings()}"
+    midnight = datetime.combine(day, time(), tzinfo=LONDON).astimezone(UTC)
+    return revalidating(
+        body,
+        etag=hashlib.sha256(key.encode()).hexdigest()[:40],
+        last_modified=max(changed, midnight) if changed else midnight,
+        mimetype=mimetype,
+        headers=headers,
+        cache_control="no-cache",  # public: any cache may keep it, checking each time
+    )
+
+
 @bp.get("/register.json")
 @public
 def register_json():
-    return Response(register.json_chunks(_everything()), mimetype="application/json")
+    return _register_download(
+        "json", lambda: register.json_chunks(_everything()), "application/json"
+    )
 
 
 @bp.get("/register.csv")
 @public
 def register_csv():
-    return Response(
-        register.csv_lines(_everything()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=register.csv"},
+    return _register_download(
+        "csv",
+        lambda: with_bom(register.csv_lines(_everything())),
+        "text/csv",
+        {"Content-Disposition": "attachment; filename=register.csv"},
     )
