@@ -5,6 +5,7 @@ runs), the time each was last used, and a short label for their owner: the first
 characters of the token and a name. Users get `demo_account`, set only by the demo's
 own seeding, which alone decides the demo's two-factor exemption (no longer the email
 address). No existing account is marked: seed the demo again to have demo accounts.
+Issued PDFs get an index on their SHA-256, by which an uploaded copy is looked up.
 
 Revision ID: c5a9d3f7e2b1
 Revises: b8e4f2a6d1c3
@@ -27,6 +28,8 @@ EXISTING_TOKENS_LAST_DAYS = 90
 
 
 def upgrade():
+    # A PDF sent to /verify or verify-pdf is looked up by its hash: no more a scan.
+    op.create_index("ix_issued_pdfs_sha256", "issued_pdfs", ["sha256"])
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
@@ -55,6 +58,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_issued_pdfs_sha256", table_name="issued_pdfs")
     # Not in batch mode: on SQLite that copies the users table, and dropping the old copy
     # fails while other tables' rows refer to it. SQLite 3.35 and later drop a column.
     op.execute("ALTER TABLE users DROP COLUMN demo_account")

@@ -22,4 +22,8 @@ class IssuedPdf(db.Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
 
-    __table_args__ = (Index("ix_issued_pdfs_agreement_version", "agreement_id", "version_number"),)
+    __table_args__ = (
+        Index("ix_issued_pdfs_agreement_version", "agreement_id", "version_number"),
+        # A PDF sent to /verify or verify-pdf is looked up by its hash.
+        Index("ix_issued_pdfs_sha256", "sha256"),
+    )

@@ -327,9 +327,7 @@ LAST_USED_EVERY = timedelta(minutes=1)  # how often a token's last use is writte
 def token_name_error(name: str) -> str | None:
     if len(name) > MAX_TOKEN_NAME:
         return f"A token's name must be {MAX_TOKEN_NAME} characters or fewer"
-    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name):
-        return "A token's name must be one line of text"
-    return None
+    return text_error(name, "A token's name")
 
 
 def issue_token(

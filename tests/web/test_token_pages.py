@@ -105,3 +105,15 @@ def test_an_administrator_s_password_reset_on_the_page_ends_the_user_s_tokens(cl
     assert done.status_code == 302 and not _works(client, token)
     banner = client.page(done.headers["Location"]).select_one(".govuk-notification-banner")
     assert "sessions and API tokens have ended" in banner.get_text()
+
+
+def test_a_token_name_that_would_read_backwards_is_refused_and_nothing_is_made(client, session):
+    user = make_user(session, agency=make_agency(session))
+    client.sign_in(user)
+    answer = client.submit("/account/tokens", {"name": "Export \u202egnp.exe"})
+    assert answer.status_code == 422
+    assert (
+        "change the direction of text"
+        in _soup(answer).select_one(".govuk-error-summary").get_text()
+    )
+    assert user_service.live_tokens(session, user.id, now=FIXED_NOW) == []
