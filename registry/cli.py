@@ -99,8 +99,18 @@ def register_cli(app: Flask) -> None:
         """Print the demo accounts."""
         from .services.demo import DEMO_PASSWORD, demo_accounts
 
+        accounts = demo_accounts(db.session)
+        if not accounts:
+            # A database set up before demo accounts were marked as such (or holding
+            # real data): its accounts are not the demo's, whatever their addresses.
+            click.echo(
+                "This database holds no demo accounts. To try the demo, move "
+                f"{app.config['SQLALCHEMY_DATABASE_URI'].removeprefix('sqlite:///')} "
+                "aside and run `make run` again."
+            )
+            return
         click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
-        for email, roles in demo_accounts(db.session):
+        for email, roles in accounts:
             click.echo(f"  {email:45} {roles}")
 
     @app.cli.command("import-agencies")

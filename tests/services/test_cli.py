@@ -341,3 +341,12 @@ def test_both_chains_broken_are_both_named_on_screen_and_by_the_command(app, ses
     assert "does not match the fingerprint it was given when it was recorded" in altered
     untouched = " ".join(client.page(f"/decisions/{records[0].id}").get_text().split())
     assert "does not match the fingerprint" not in untouched
+
+
+def test_demo_logins_on_a_database_without_demo_accounts_says_what_to_do(app, session):
+    # An account with a demo-looking address that the demo's seeding did not make.
+    make_user(session, email="admin@northshire.example", roles=("admin",))
+    logins = run(app, "demo-logins")
+    assert logins.exit_code == 0
+    assert "holds no demo accounts" in logins.output and "make run" in logins.output
+    assert "admin@northshire.example" not in logins.output
