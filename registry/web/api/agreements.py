@@ -1,46 +1,39 @@
-from flask import Response, jsonify, request
+from flask import jsonify
 
 from ...clock import now, today
 from ...domain import policy
-from ...domain.errors import ValidationFailed
-from ...domain.vocab import EffectiveStatus, Role
+from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agreement_lifecycle as lifecycle
 from ...services import agreements as service
-from ...services import pdfs
+from ...services import downloads
 from ...services.agreement_reads import AgreementFilters, get_agreement
 from ...services.agreement_reads import list_agreements as find_agreements
+from ..http import revalidating
 from ..permissions import current_actor, signed_in
 from ..settings import status_settings
-from . import bp, serialise
-from .body import Body, listing, paging, query_int
+from . import bp, contract, serialise
+from .body import given, listing, parse, query
 from .spec import api
 
 WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
 ACTION_ERRORS = (400, 401, 403, 404, 409, 422)
 
 
-def _content_fields(body: Body, *, creating: bool) -> dict:
-    fields = {
-        "title": body.string("title", required=creating, max_length=200),
-        "purposes": body.codes("purposes"),
-        "data_categories": body.codes("data_categories"),
-        "lawful_bases": body.codes("lawful_bases"),
-        "data_subjects": body.string("data_subjects"),
-        "retention": body.string("retention"),
-        "security": body.string("security"),
-        "effective_from": body.date("effective_from", required=creating),
-        "review_date": body.date("review_date"),
-        "review_period_months": body.integer("review_period_months"),
-        "end_date": body.date("end_date"),
-        "parties": body.parties(required=creating),
-        "parent_id": body.integer("parent_id"),
-    }
-    if creating:
-        fields["tier"] = body.integer("tier", required=True)
-        fields["owner_agency_id"] = body.integer("owner_agency_id", required=True)
-    body.check()
-    return {k: v for k, v in fields.items() if body.has(k)}
+def _content_fields(asked: contract.AgreementUpdate) -> dict:
+    fields = given(asked)
+    fields.pop("lock_version", None)
+    if asked.parties is not None:
+        fields["parties"] = [
+            {
+                "agency_id": p.agency_id,
+                "may_disclose": p.may_disclose,
+                "may_receive": p.may_receive,
+                "role": p.role or "",
+            }
+            for p in asked.parties
+        ]
+    return fields
 
 
 @api(
@@ -48,38 +41,29 @@ def _content_fields(body: Body, *, creating: bool) -> dict:
     "/agreements",
     "GET",
     "List agreements with filters",
-    response="AgreementList",
+    response=contract.AgreementList,
     errors=(401, 422),
-    query=[
-        ("q", "string"),
-        ("tier", "integer"),
-        ("status", "string"),
-        ("agency_id", "integer"),
-        ("purpose", "string"),
-        ("review_due", "integer"),
-        ("exceeds_parent", "integer"),
-        ("page", "integer"),
-        ("per_page", "integer"),
-    ],
+    query=contract.AgreementQuery,
 )
 @signed_in()
 def list_agreements():
-    status = request.args.get("status")
-    if status is not None and status not in {s.value for s in EffectiveStatus}:
-        raise ValidationFailed(
-            {"status": "status must be one of " + ", ".join(s.value for s in EffectiveStatus)}
-        )
+    asked = query(contract.AgreementQuery)
     filters = AgreementFilters(
-        search=request.args.get("q", ""),
-        tier=query_int("tier", 0, low=1, high=3) or None,
-        status=EffectiveStatus(status) if status else None,
-        agency_id=query_int("agency_id", 0) or None,
-        purpose=request.args.get("purpose") or None,
-        review_due=request.args.get("review_due") in ("1", "true"),
-        exceeds_parent=request.args.get("exceeds_parent") in ("1", "true"),
+        search=asked.q,
+        tier=asked.tier,
+        status=asked.status,
+        agency_id=asked.agency_id,
+        purpose=asked.purpose,
+        review_due=asked.review_due,
+        exceeds_parent=asked.exceeds_parent,
     )
     page = find_agreements(
-        db.session, filters, today=today(), settings=status_settings(), **paging()
+        db.session,
+        filters,
+        today=today(),
+        settings=status_settings(),
+        page=asked.page,
+        per_page=asked.per_page,
     )
     return jsonify(listing(page, serialise.agreement))
 
@@ -89,15 +73,15 @@ def list_agreements():
     "/agreements",
     "POST",
     "Draft an agreement (version 1)",
-    body="AgreementInput",
-    response="Agreement",
+    body=contract.AgreementCreate,
+    response=contract.Agreement,
     status=201,
     errors=WRITE_ERRORS,
 )
 @signed_in(Role.ADMIN, Role.IG_LEAD)
 def create_agreement():
     agreement = service.create_draft(
-        db.session, current_actor(), _content_fields(Body(), creating=True), now=now()
+        db.session, current_actor(), _content_fields(parse(contract.AgreementCreate)), now=now()
     )
     return jsonify(serialise.agreement_detail(agreement)), 201
 
@@ -107,7 +91,7 @@ def create_agreement():
     "/agreements/<int:agreement_id>",
     "GET",
     "One agreement (its latest version)",
-    response="Agreement",
+    response=contract.Agreement,
     errors=(401, 404),
 )
 @signed_in()
@@ -120,8 +104,8 @@ def show_agreement(agreement_id: int):
     "/agreements/<int:agreement_id>",
     "PATCH",
     "Edit the latest version while a draft",
-    body="AgreementInput",
-    response="Agreement",
+    body=contract.AgreementUpdate,
+    response=contract.Agreement,
     errors=WRITE_ERRORS,
 )
 @signed_in(Role.ADMIN, Role.IG_LEAD)
@@ -131,15 +115,14 @@ def update_agreement(agreement_id: int):
         policy.may_manage_agreement(current_actor(), agreement.tier, agreement.owner_agency_id),
         f"Only the owning agency's IG lead can edit {agreement.reference}",
     )
-    body = Body()
-    lock_version = body.integer("lock_version")
+    asked = parse(contract.AgreementUpdate)
     agreement = service.update_draft(
         db.session,
         current_actor(),
         agreement_id,
-        _content_fields(body, creating=False),
+        _content_fields(asked),
         now=now(),
-        lock_version=lock_version,
+        lock_version=asked.lock_version,
     )
     return jsonify(serialise.agreement_detail(agreement))
 
@@ -149,7 +132,7 @@ def update_agreement(agreement_id: int):
     "/agreements/<int:agreement_id>/versions",
     "GET",
     "Every version kept",
-    response="VersionList",
+    response=contract.VersionList,
     errors=(401, 404),
 )
 @signed_in()
@@ -167,14 +150,23 @@ def list_versions(agreement_id: int):
     "The agreement as a PDF: the latest version, or ?version=N",
     response="Pdf",
     content_type="application/pdf",
-    query=[("version", "integer")],
+    query=contract.PdfQuery,
     errors=(401, 404, 422),
 )
 @signed_in()
 def agreement_pdf(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
-    number = query_int("version", 0) or agreement.latest.number
-    return Response(pdfs.pdf_for(db.session, agreement, number), mimetype="application/pdf")
+    number = query(contract.PdfQuery).version or agreement.latest.number
+    found = downloads.pdf_file(db.session, agreement, number)
+    return revalidating(
+        found.read,
+        etag=found.sha256,
+        last_modified=found.issued_at,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{agreement.reference}-v{number}.pdf"'
+        },
+    )
 
 
 @api(
@@ -182,12 +174,13 @@ def agreement_pdf(agreement_id: int):
     "/agreements/<int:agreement_id>/submit",
     "POST",
     "Submit the draft for signature (draft → awaiting_signatures)",
-    body="Empty",
-    response="Agreement",
+    body=contract.Empty,
+    response=contract.Agreement,
     errors=ACTION_ERRORS,
 )
 @signed_in(Role.ADMIN, Role.IG_LEAD)
 def submit_agreement(agreement_id: int):
+    parse(contract.Empty)
     agreement = lifecycle.submit(db.session, current_actor(), agreement_id, now=now())
     return jsonify(serialise.agreement_detail(agreement))
 
@@ -197,13 +190,14 @@ def submit_agreement(agreement_id: int):
     "/agreements/<int:agreement_id>/sign",
     "POST",
     "Sign for your agency; the last party's signature activates the version",
-    body="Empty",
-    response="Signature",
+    body=contract.Empty,
+    response=contract.Signature,
     status=201,
     errors=ACTION_ERRORS,
 )
 @signed_in(Role.SIGNATORY)
 def sign_agreement(agreement_id: int):
+    parse(contract.Empty)
     signature = lifecycle.sign(db.session, current_actor(), agreement_id, now=now())
     number = get_agreement(db.session, agreement_id).latest.number
     return jsonify(serialise.signature(signature, number)), 201
@@ -214,16 +208,14 @@ def sign_agreement(agreement_id: int):
     "/agreements/<int:agreement_id>/decline",
     "POST",
     "Decline to sign, with a comment; the version returns to draft",
-    body="DeclineInput",
-    response="Agreement",
+    body=contract.DeclineInput,
+    response=contract.Agreement,
     errors=ACTION_ERRORS,
 )
 @signed_in(Role.SIGNATORY)
 def decline_agreement(agreement_id: int):
     get_agreement(db.session, agreement_id)
-    body = Body()
-    comment = body.string("comment", max_length=2000)
-    body.check()
+    comment = parse(contract.DeclineInput).comment
     lifecycle.decline(db.session, current_actor(), agreement_id, comment, now=now())
     return jsonify(serialise.agreement_detail(get_agreement(db.session, agreement_id)))
 
@@ -233,13 +225,14 @@ def decline_agreement(agreement_id: int):
     "/agreements/<int:agreement_id>/amend",
     "POST",
     "Open version N+1 as a draft; version N stays in force until N+1 is signed",
-    body="Empty",
-    response="Agreement",
+    body=contract.Empty,
+    response=contract.Agreement,
     status=201,
     errors=ACTION_ERRORS,
 )
 @signed_in(Role.ADMIN, Role.IG_LEAD)
 def amend_agreement(agreement_id: int):
+    parse(contract.Empty)
     lifecycle.amend(db.session, current_actor(), agreement_id, now=now())
     return jsonify(serialise.agreement_detail(get_agreement(db.session, agreement_id))), 201
 
@@ -249,24 +242,21 @@ def amend_agreement(agreement_id: int):
     "/agreements/<int:agreement_id>/reviews",
     "POST",
     "Record a review: continue, amend or terminate",
-    body="ReviewInput",
-    response="Review",
+    body=contract.ReviewInput,
+    response=contract.Review,
     status=201,
     errors=ACTION_ERRORS,
 )
 @signed_in(Role.ADMIN, Role.IG_LEAD)
 def review_agreement(agreement_id: int):
     get_agreement(db.session, agreement_id)
-    body = Body()
-    outcome = body.string("outcome", required=True, max_length=32)
-    notes = body.string("notes", required=True)
-    body.check()
+    asked = parse(contract.ReviewInput)
     row = lifecycle.review(
         db.session,
         current_actor(),
         agreement_id,
-        outcome=outcome,
-        notes=notes,
+        outcome=asked.outcome.value,
+        notes=asked.notes,
         today=today(),
         now=now(),
     )
@@ -278,24 +268,21 @@ def review_agreement(agreement_id: int):
     "/agreements/<int:agreement_id>/withdraw",
     "POST",
     "Give an agency's notice of withdrawal from a date",
-    body="WithdrawInput",
-    response="Withdrawal",
+    body=contract.WithdrawInput,
+    response=contract.Withdrawal,
     status=201,
     errors=ACTION_ERRORS,
 )
 @signed_in(Role.IG_LEAD)
 def withdraw_agreement(agreement_id: int):
     get_agreement(db.session, agreement_id)
-    body = Body()
-    agency_id = body.integer("agency_id", required=True)
-    effective_on = body.date("effective_on", required=True)
-    body.check()
+    asked = parse(contract.WithdrawInput)
     row = lifecycle.withdraw(
         db.session,
         current_actor(),
         agreement_id,
-        agency_id=agency_id,
-        effective_on=effective_on,
+        agency_id=asked.agency_id,
+        effective_on=asked.effective_on,
         today=today(),
         now=now(),
     )
@@ -304,9 +291,7 @@ def withdraw_agreement(agreement_id: int):
 
 def _status_change(agreement_id: int, action: str):
     get_agreement(db.session, agreement_id)
-    body = Body()
-    reason = body.string("reason", max_length=2000)
-    body.check()
+    reason = parse(contract.ReasonInput).reason
     getattr(lifecycle, action)(db.session, current_actor(), agreement_id, reason, now=now())
     return jsonify(serialise.agreement_detail(get_agreement(db.session, agreement_id)))
 
@@ -316,8 +301,8 @@ def _status_change(agreement_id: int, action: str):
     "/agreements/<int:agreement_id>/suspend",
     "POST",
     "Suspend (administrator)",
-    body="ReasonInput",
-    response="Agreement",
+    body=contract.ReasonInput,
+    response=contract.Agreement,
     errors=ACTION_ERRORS,
 )
 @signed_in(Role.ADMIN)
@@ -330,8 +315,8 @@ def suspend_agreement(agreement_id: int):
     "/agreements/<int:agreement_id>/resume",
     "POST",
     "Resume (administrator)",
-    body="ReasonInput",
-    response="Agreement",
+    body=contract.ReasonInput,
+    response=contract.Agreement,
     errors=ACTION_ERRORS,
 )
 @signed_in(Role.ADMIN)
@@ -344,8 +329,8 @@ def resume_agreement(agreement_id: int):
     "/agreements/<int:agreement_id>/terminate",
     "POST",
     "Terminate (the owner's IG lead or the administrator)",
-    body="ReasonInput",
-    response="Agreement",
+    body=contract.ReasonInput,
+    response=contract.Agreement,
     errors=ACTION_ERRORS,
 )
 @signed_in(Role.ADMIN, Role.IG_LEAD)
