@@ -21,11 +21,17 @@ CODE_PATTERN = re.compile(r"^[a-z0-9_]+$")
 # - U+2028 and U+2029 (line and paragraph separators), U+FEFF (an invisible byte-order
 #   mark, pasted from files) and unpaired surrogates.
 # A multi-line field (reasons, notes, addresses...) keeps line breaks and tabs.
-_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_NOT_IN_ONE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\u2028\u2029\ufeff\ud800-\udfff]")
-_NOT_IN_MANY_LINES = re.compile(
-    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}\u2028\u2029\ufeff\ud800-\udfff]"
+# Written as regular-expression escapes, so that the API's JSON Schema patterns
+# (web/api/contract.py) are built from these same classes.
+NEVER_IN_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff" + (
+    r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # the bidirectional controls
 )
+LINE_BREAKS = r"\t\n\r"
+# Unpaired surrogates never reach here in JSON (refused as a body is read), but a form or
+# a file can carry them.
+_SURROGATES = r"\ud800-\udfff"
+_NOT_IN_ONE_LINE = re.compile(f"[{NEVER_IN_TEXT}{LINE_BREAKS}{_SURROGATES}]")
+_NOT_IN_MANY_LINES = re.compile(f"[{NEVER_IN_TEXT}{_SURROGATES}]")
 
 
 def normalise_ico(value: str) -> str:

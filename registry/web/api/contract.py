@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from ...domain.dates import EARLIEST_DATE, LATEST_DATE, long_date
 from ...domain.decisions import ANSWERS, KEY_QUESTIONS, METHODS, Consent, Decision
+from ...domain.fields import LINE_BREAKS, NEVER_IN_TEXT
 from ...domain.vocab import (
     AgencyKind,
     EffectiveStatus,
@@ -29,13 +30,12 @@ from ...domain.vocab import (
 
 MAX_ID = 2**31 - 1  # the databases' integer keys
 
-# Characters no person types into a text field: C0 and C1 controls, DEL, the line and
-# paragraph separators, the bidirectional overrides and isolates (U+202A-U+202E,
-# U+2066-U+2069), which can make text read differently from what it says, and the
-# invisible U+FEFF. (Patterns are read by pydantic's own engine, where `$` is the end of
-# the text as in JSON Schema's, not before a last newline as in Python's `re`.)
-_NEVER = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
-_LINE_BREAKS = r"\t\n\r"
+# Characters no person types into a text field, and the line breaks a single-line field
+# refuses: the one rule of domain/fields.py, as patterns. (Patterns are read by pydantic's
+# own engine, where `$` is the end of the text as in JSON Schema's, not before a last
+# newline as in Python's `re`.)
+_NEVER = NEVER_IN_TEXT
+_LINE_BREAKS = LINE_BREAKS
 SINGLE_LINE = rf"^[^{_NEVER}{_LINE_BREAKS}]*$"
 MULTI_LINE = rf"^[^{_NEVER}]*$"
 # At least one character that is not a space, and no control characters.
