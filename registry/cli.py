@@ -162,7 +162,9 @@ def register_cli(app: Flask) -> None:
 
         lines = register.csv_lines(counted())
         if output:
-            with open(output, "w", encoding="utf-8", newline="") as handle:
+            # A file is what gets opened in Excel: its byte-order mark makes Excel read
+            # UTF-8 (standard output, piped to other programs, goes without one).
+            with open(output, "w", encoding="utf-8-sig", newline="") as handle:
                 handle.writelines(lines)
             click.echo(f"Wrote {written} agreements to {output}", err=True)
         else:

@@ -146,12 +146,15 @@ def test_import_agencies_refuses_a_file_without_the_columns(app, tmp_path):
 def test_export_writes_the_register(app, session, tmp_path):
     from ..factories import chain
 
-    a, b = make_agency(session, name="A"), make_agency(session, name="B")
+    a, b = make_agency(session, name="Cyngor Sir Ynys Môn"), make_agency(session, name="B")
     protocol, mash = chain(session, a, b)
     out = tmp_path / "register.csv"
     result = run(app, "export", "--output", str(out))
     assert result.exit_code == 0, result.output
-    lines = out.read_text().splitlines()
+    # The file opens in Excel as UTF-8: it starts with the byte-order mark.
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert any("Cyngor Sir Ynys Môn" in line for line in lines)
     assert lines[0].startswith("reference,title,tier")
     assert any(mash.reference in line for line in lines)
     assert "Wrote 2 agreements" in result.output
