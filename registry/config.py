@@ -50,7 +50,22 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
     """Build the app's settings from environment variables, with first-run defaults."""
     env = dict(os.environ if env is None else env)
     instance = instance or Path(env.get("REGISTRY_INSTANCE_PATH", DEFAULT_INSTANCE))
-    production = env.get("REGISTRY_ENV", "development") == "production"
+    kind = env.get("REGISTRY_ENV", "development")
+    if kind not in ("development", "production"):
+        # A typo ("prod", "Production") must not quietly start a development server, with
+        # its generated secret key, open cookies and the demo allowed.
+        raise ConfigError(
+            f"REGISTRY_ENV must be production or development (or unset), not {kind!r}"
+        )
+    production = kind == "production"
+    rate_store = env.get("RATELIMIT_STORAGE_URI", "memory://")
+    if production and rate_store.startswith("memory"):
+        # Each gunicorn worker would count on its own: 4 workers, 4 times every limit.
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI must name a store the app's workers share in production "
+            "(REGISTRY_ENV=production), such as redis://localhost:6379/0: with memory:// "
+            "each worker counts sign-in attempts on its own"
+        )
     database_url = env.get("REGISTRY_DATABASE_URL") or f"sqlite:///{instance / 'registry.db'}"
     two_factor = env.get("TWO_FACTOR_ROLES", "admin,ig_lead,signatory")
     if production and not (env.get("SEAL_CERT") and env.get("SEAL_KEY")):
@@ -129,7 +144,7 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         "MAIL_SERVER": env.get("MAIL_SERVER"),
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_FROM": env.get("MAIL_FROM", "registry@localhost"),
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": rate_store,
         "DEMO_MODE": env.get("REGISTRY_DEMO", "") == "1",
         # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host. Left at 0,
         # those headers are ignored: a client cannot choose its own address for the rate

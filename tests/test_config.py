@@ -11,6 +11,7 @@ PRODUCTION = {
     "SEAL_CERT": "/etc/registry/seal-cert.pem",
     "SEAL_KEY": "/etc/registry/seal-key.pem",
     "REGISTRY_TOTP_KEY": "k" * 32,
+    "RATELIMIT_STORAGE_URI": "redis://localhost:6379/0",
 }
 
 
@@ -26,6 +27,7 @@ def test_production_starts_with_the_shared_settings(tmp_path):
         ("SEAL_CERT", "seal-keys"),
         ("SEAL_KEY", "seal-keys"),
         ("REGISTRY_TOTP_KEY", "REGISTRY_TOTP_KEY"),
+        ("RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI"),
     ],
 )
 def test_production_without_a_shared_setting_says_which(tmp_path, missing, named):
@@ -68,3 +70,14 @@ def test_a_server_started_without_a_setting_says_which_without_a_traceback(tmp_p
     assert done.returncode != 0
     assert "REGISTRY_TOTP_KEY must be set in production" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_rate_limits_counted_in_each_workers_memory_are_refused_in_production(tmp_path):
+    with pytest.raises(ConfigError, match="each worker counts"):
+        load_config({**PRODUCTION, "RATELIMIT_STORAGE_URI": "memory://"}, tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["prod", "Production", "PRODUCTION", " production", "staging"])
+def test_a_mistyped_registry_env_stops_the_start_rather_than_run_as_development(tmp_path, kind):
+    with pytest.raises(ConfigError, match="REGISTRY_ENV must be production or development"):
+        load_config({**PRODUCTION, "REGISTRY_ENV": kind, "REGISTRY_DEMO": "1"}, tmp_path)

@@ -23,6 +23,7 @@ PRODUCTION = {
     "SEAL_CERT": "/etc/registry/seal-cert.pem",
     "SEAL_KEY": "/etc/registry/seal-key.pem",
     "REGISTRY_TOTP_KEY": "k" * 32,
+    "RATELIMIT_STORAGE_URI": "redis://localhost:6379/0",
 }
 
 

@@ -246,6 +246,7 @@ def test_cookies_in_production_are_host_only_and_secure(tmp_path, monkeypatch, a
     monkeypatch.setenv("SEAL_CERT", str(tmp_path / "seal-cert.pem"))
     monkeypatch.setenv("SEAL_KEY", str(tmp_path / "seal-key.pem"))
     monkeypatch.setenv("REGISTRY_TOTP_KEY", "a production key for two-factor secrets")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://localhost:6379/0")
     production = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
