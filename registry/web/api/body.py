@@ -149,7 +149,8 @@ def _max_items(model: type[BaseModel], name: str) -> Any:
 
 def query(model: type[Q]) -> Q:
     """The query string as `model`: a whole number in ASCII digits, a flag as true or
-    false, anything else as the model says; parameters not declared are ignored."""
+    false, anything else as the model says, each given once; parameters not declared
+    are ignored."""
     values: dict[str, Any] = {}
     fields: dict[str, str] = {}
     for name in model.model_fields:
@@ -157,7 +158,10 @@ def query(model: type[Q]) -> Q:
             continue
         raw = request.args[name]
         kind = _field_schema(model, name).get("type")
-        if kind == "integer" and not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
+        if len(request.args.getlist(name)) > 1:
+            # Which one was meant? Refused rather than guessed (each is one value).
+            fields[name] = f"Give {name} once"
+        elif kind == "integer" and not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
             low, high = _bounds(model, name)
             fields[name] = f"{name} must be a whole number from {low} to {high}"
         elif kind == "boolean" and raw not in ("true", "false"):

@@ -30,11 +30,67 @@ REF = "#/components/schemas/{model}"
 PDF = {"type": "string", "format": "binary"}
 
 
+def _header(description: str, schema: dict | None = None) -> dict[str, Any]:
+    return {"description": description, "schema": schema or {"type": "string"}}
+
+
+# Response headers, by status, on every operation that may answer it.
+ERROR_HEADERS = {
+    401: {"WWW-Authenticate": _header('How to authenticate: `Bearer realm="registry"`')},
+    429: {
+        "Retry-After": _header(
+            "Seconds to wait before trying again", {"type": "string", "pattern": "^[0-9]+$"}
+        )
+    },
+}
+# A download that revalidates (web/http.py's `revalidating`): its validators, and the
+# conditional request headers that get a 304 when the client's copy is current.
+VALIDATORS = {
+    "ETag": _header("The file's SHA-256, quoted: send it back as If-None-Match"),
+    "Last-Modified": _header("When the file was issued: send it back as If-Modified-Since"),
+    "Cache-Control": _header("`private, no-cache`: a browser may keep it, and asks again"),
+}
+CONDITIONS = (
+    {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "description": "The ETag of the copy you have: 304 if it is still current",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "If-Modified-Since",
+        "in": "header",
+        "required": False,
+        "description": "The Last-Modified of the copy you have (an HTTP date): 304 if the "
+        "file has not changed since",
+        "schema": {"type": "string"},
+    },
+)
+
+
 class _Schema(GenerateJsonSchema):
-    """Pydantic's JSON Schema without a title on every property."""
+    """Pydantic's JSON Schema without a title on every property, and without the
+    `default: null` of an optional field that may not be null: a PATCH field left out
+    is left as it is, but one sent as null is refused, so null is no default of it."""
 
     def field_title_should_be_set(self, schema) -> bool:
         return False
+
+    def default_schema(self, schema):
+        json_schema = super().default_schema(schema)
+        if json_schema.get("default", 0) is None and not _takes_null(json_schema):
+            del json_schema["default"]
+        return json_schema
+
+
+def _takes_null(schema: dict) -> bool:
+    kinds = schema.get("type")
+    return (
+        kinds == "null"
+        or (isinstance(kinds, list) and "null" in kinds)
+        or any(_takes_null(option) for option in schema.get("anyOf", ()))
+    )
 
 
 def model_of(value: type[BaseModel] | str) -> type[BaseModel]:
@@ -94,6 +150,9 @@ def document() -> dict:
         if op.query is not None:
             params += _query_params(model_of(op.query))
         params += list(op.headers)
+        downloads = op.content_type == "application/pdf"
+        if downloads:
+            params += CONDITIONS
         if params:
             entry["parameters"] = params
         if op.body is not None:
@@ -106,15 +165,30 @@ def document() -> dict:
         if op.response is not None and op.response != "Pdf":
             models.add(model_of(op.response))
         ok = {"description": "Success", **_content(op.response, op.content_type)}
+        if downloads:
+            ok["headers"] = {
+                **VALIDATORS,
+                "Content-Disposition": _header(
+                    "`attachment` with the file's name: `ISA-2026-0001-v1.pdf`"
+                ),
+            }
+            entry["responses"]["304"] = {
+                "description": "Not modified: the copy named by If-None-Match or "
+                "If-Modified-Since is current (no body)",
+                "headers": VALIDATORS,
+            }
         entry["responses"][str(op.status)] = ok
         for status, when in op.also.items():
             entry["responses"][str(status)] = {
                 "description": when,
                 **_content(op.response, op.content_type),
             }
-        for status in op.errors:
+        # Any body may be too large (MAX_CONTENT_LENGTH).
+        errors = sorted({*op.errors, 413} if op.body is not None else set(op.errors))
+        for status in errors:
             entry["responses"][str(status)] = {
                 "description": ERROR_TEXT.get(status, "Error"),
+                **({"headers": ERROR_HEADERS[status]} if status in ERROR_HEADERS else {}),
                 "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}},
             }
         if not op.public:
