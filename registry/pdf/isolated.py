@@ -80,14 +80,20 @@ def verify(data: bytes, keys: SealKeys, limits: Limits) -> Verdict:
         return Verdict(False, TOO_COSTLY, checked=False)
     try:
         answer = json.loads(done.stdout)
-        return Verdict(bool(answer["ok"]), str(answer["message"]))
-    except (ValueError, KeyError, TypeError):
+        verdict = Verdict(bool(answer["ok"]), str(answer["message"]))
+        fault = answer.get("fault")
+    except (ValueError, KeyError, TypeError, AttributeError):
         log.error(
             "PDF check failed (exit %s): %s",
             done.returncode,
             done.stderr.decode("utf-8", "replace")[-2000:],
         )
         return Verdict(False, FAILED, checked=False)
+    if fault:
+        # A verdict all the same (the file is not to be relied on); one line, since it says
+        # something about the upload and nothing is wrong with the registry.
+        log.warning("PDF check: the file defeated its reader (%s bytes): %s", len(data), fault)
+    return verdict
 
 
 @contextmanager
@@ -130,5 +136,6 @@ def _child(argv: list[str]) -> int:
         verdict = seal.verify(data, keys)
     except MemoryError:
         return OUT_OF_MEMORY
-    sys.stdout.write(json.dumps({"ok": verdict.ok, "message": verdict.message}))
+    answer = {"ok": verdict.ok, "message": verdict.message, "fault": verdict.fault}
+    sys.stdout.write(json.dumps(answer))
     return 0

@@ -58,19 +58,36 @@ def seal(pdf: bytes, keys: SealKeys, *, reference: str, version: int, location: 
 def verify(data: bytes, keys: SealKeys) -> Verdict:
     """Is the seal intact, made with one of the registry's own seal certificates (the
     current one or an earlier one), over the whole file? A certificate the same CA issued
-    to anyone else is not the registry's."""
+    to anyone else is not the registry's.
+
+    The upload is anyone's: whatever reading or checking it raises (a /ByteRange of
+    fractions, references or 20-digit numbers is a TypeError or OverflowError inside
+    pyHanko; a page tree thousands deep, a RecursionError) is a verdict on the file, not
+    a fault of the registry, and `fault` names it in one line. Only MemoryError passes on:
+    the check's memory limit decides that one (isolated.py). The registry's own
+    certificates are read outside that, so a fault of the registry stays one."""
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         seals = [s for s in reader.embedded_signatures if s.field_name == FIELD]
-    except Exception:  # noqa: BLE001 (any parse failure means the same to the reader)
-        return Verdict(False, UNREADABLE)
+    except MemoryError:
+        raise
+    except Exception as error:  # noqa: BLE001 (any parse failure means the same to the reader)
+        return Verdict(False, UNREADABLE, fault=_fault(error))
     if not seals:
         return Verdict(False, UNSEALED)
-    embedded = seals[-1]
     ours = [load_cert_from_pemder(str(path)) for path in keys.seal_certs]
     # The registry's own certificates are the trust anchors (an earlier one may come from
     # an earlier CA); the CA is kept so that the path to it is checked as before.
-    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(keys.ca)), *ours])
+    anchors = [load_cert_from_pemder(str(keys.ca)), *ours]
+    try:
+        return _judge(seals[-1], ours, ValidationContext(trust_roots=anchors))
+    except MemoryError:
+        raise
+    except Exception as error:  # noqa: BLE001 (see above: a hostile file, not our fault)
+        return Verdict(False, CHANGED, fault=_fault(error))
+
+
+def _judge(embedded, ours: list, context: ValidationContext) -> Verdict:
     try:
         status = validate_pdf_signature(embedded, context)
     except (PathBuildingError, ValueError, KeyError):
@@ -83,3 +100,9 @@ def verify(data: bytes, keys: SealKeys) -> Verdict:
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         return Verdict(False, ADDED_TO)
     return Verdict(True, SEALED)
+
+
+def _fault(error: BaseException) -> str:
+    """What defeated the reader, in one short line for the log."""
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text[:200]}"

@@ -14,11 +14,14 @@ class Verdict:
     about itself, even under a seal, are the words of whoever made it.
 
     `checked` is False when the file was not checked at all (it needed more time or
-    memory than a check is allowed, or the check failed): a refusal, not a verdict."""
+    memory than a check is allowed, or the check failed): a refusal, not a verdict.
+    `fault`, for the log only: what in the file defeated the reader (an exception's type
+    and words, one line), when that is how the verdict was reached."""
 
     ok: bool
     message: str
     checked: bool = True
+    fault: str | None = None
 
 
 UNREADABLE = (
