@@ -18,11 +18,16 @@ MAX_ID = 2**31 - 1
 
 
 class DatabaseId(IntegerConverter):
-    """`<int:...>` in routes: any run of digits. An id beyond what the id columns hold names
-    nothing, so it is 404 on every method the route takes, as an unknown small id is; the
-    database is never asked with a value it would overflow on. (Werkzeug's own `max` makes
-    the rule not match instead, and a write then answered 405 because the GET rule for the
-    same path had matched first.)"""
+    """`<int:...>` in routes: an id written as the registry writes it, ASCII digits with no
+    leading zero (0 is 0). `/users/007` and `/users/٧` (an Arabic-Indic seven, which Werkzeug's
+    digit pattern and `int` take) would otherwise be user 7 at more URLs than one; they
+    match no route, so 404. An id beyond what the id columns hold names nothing, so it is
+    404 on every method the route takes, as an unknown small id is; the database is never
+    asked with a value it would overflow on. (Werkzeug's own `max` makes the rule not
+    match instead, and a write then answered 405 because the GET rule for the same path
+    had matched first.)"""
+
+    regex = r"0|[1-9][0-9]*"
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -13,25 +14,125 @@ CODE_PATTERN = re.compile(r"^[a-z0-9_]+$")
 # What no text field holds, wherever it came from (a form, the API, a CSV import):
 # - control characters (C0, DEL, C1): NUL, \x01, ESC and the rest never come from typing,
 #   and a terminal, a log or a CSV opened in a spreadsheet may act on them;
-# - line breaks in a single-line field: a title or a name is printed on one line, and
-#   a line break in one is how text is smuggled into line-based formats (iCalendar, CSV,
-#   email headers);
 # - the bidirectional controls (U+202A to U+202E, U+2066 to U+2069, U+200E, U+200F,
 #   U+061C): they reorder what follows on screen, so a name can read as something else;
 # - U+2028 and U+2029 (line and paragraph separators), U+FEFF (an invisible byte-order
-#   mark, pasted from files) and unpaired surrogates.
-# A multi-line field (reasons, notes, addresses...) keeps line breaks and tabs.
-# Written as regular-expression escapes, so that the API's JSON Schema patterns
-# (web/api/contract.py) are built from these same classes.
-NEVER_IN_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff" + (
-    r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # the bidirectional controls
+#   mark, pasted from files) and unpaired surrogates;
+# - private-use characters (each font draws them its own way, or not at all) and the
+#   noncharacters (U+FDD0 to U+FDEF and the last two of every plane), which Unicode keeps
+#   out of interchange.
+# A single-line field (a name, a title, a role, a reference) is what people find things by
+# and tell things apart by, so it also refuses:
+# - line breaks and tabs: a title or a name is printed on one line, and a line break in
+#   one is how text is smuggled into line-based formats (iCalendar, CSV, email headers);
+# - every format character (Unicode category Cf): zero-width spaces and joiners, the soft
+#   hyphen, the word joiner, Arabic number signs, tag characters, interlinear annotations.
+#   None shows, so "Council" and "Council\u200b" would be two names that look one;
+# - the fillers that look blank but are not spaces (Hangul fillers, the blank Braille
+#   pattern): a name made of them would pass for filled in.
+# A multi-line field (reasons, notes, addresses...) keeps line breaks, tabs and the other
+# format characters: it is read, not matched, and text pasted from a word processor brings
+# soft hyphens and joiners (an emoji sequence, a Welsh flag, a Persian word) that do no harm.
+#
+# Each class is written as regular-expression ranges, made here from Python's own Unicode
+# tables, so that the API's JSON Schema patterns (web/api/contract.py) are built from these
+# same classes and stay readable by Python's `re` and by pydantic's engine (no \p{..}).
+
+
+def _escape(code: int) -> str:
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def _ranges(codes: set[int]) -> str:
+    """The code points as a character-class body: runs written first-last."""
+    out: list[str] = []
+    ordered = sorted(codes)
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        first, last = ordered[i], ordered[j]
+        if last == first:
+            out.append(_escape(first))
+        elif last == first + 1:
+            out.append(_escape(first) + _escape(last))
+        else:
+            out.append(f"{_escape(first)}-{_escape(last)}")
+        i = j + 1
+    return "".join(out)
+
+
+def _categories(*names: str) -> list[set[int]]:
+    """The code points of each general category named (reading all of Unicode's once
+    takes about a tenth of a second)."""
+    every = list(map(unicodedata.category, map(chr, range(0x110000))))
+    return [set(itertools.compress(range(0x110000), map(n.__eq__, every))) for n in names]
+
+
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
+NONCHARACTERS = frozenset(
+    [*range(0xFDD0, 0xFDF0)] + [p * 0x10000 + e for p in range(17) for e in (0xFFFE, 0xFFFF)]
+)
+BLANK_FILLERS = frozenset({0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800})
+_LINE_BREAK_CODES = {0x09, 0x0A, 0x0D}
+_CONTROLS, _FORMAT, _PRIVATE_USE = _categories("Cc", "Cf", "Co")
+_CONTROLS -= _LINE_BREAK_CODES
+_EVERYWHERE = (
+    _CONTROLS
+    | {0x2028, 0x2029, 0xFEFF}
+    | {ord(c) for c in BIDI_CONTROLS}
+    | _PRIVATE_USE
+    | NONCHARACTERS
+)
+# Regular-expression class bodies (without the brackets): what a field of each kind refuses.
+NEVER_IN_MANY_LINES = _ranges(_EVERYWHERE)
+NEVER_IN_ONE_LINE = _ranges(_EVERYWHERE | _LINE_BREAK_CODES | _FORMAT | BLANK_FILLERS)
+# The names web/api/contract.py used before the two classes (a multi-line field's rule and
+# the line breaks): kept while a version of it that imports them may still be checked out.
+NEVER_IN_TEXT = NEVER_IN_MANY_LINES
 LINE_BREAKS = r"\t\n\r"
 # Unpaired surrogates never reach here in JSON (refused as a body is read), but a form or
-# a file can carry them.
+# a file can carry them. (Kept out of the classes above: no pattern engine but Python's
+# takes a surrogate in a class.)
 _SURROGATES = r"\ud800-\udfff"
-_NOT_IN_ONE_LINE = re.compile(f"[{NEVER_IN_TEXT}{LINE_BREAKS}{_SURROGATES}]")
-_NOT_IN_MANY_LINES = re.compile(f"[{NEVER_IN_TEXT}{_SURROGATES}]")
+_NOT_IN_ONE_LINE = re.compile(f"[{NEVER_IN_ONE_LINE}{_SURROGATES}]")
+_NOT_IN_MANY_LINES = re.compile(f"[{NEVER_IN_MANY_LINES}{_SURROGATES}]")
+
+# What a reader cannot see, dropped when two names are compared (so that a name stored
+# before these rules, or one differing only by them, is still the same name): the format
+# characters, the fillers, variation selectors and the combining grapheme joiner.
+_INVISIBLE = re.compile(
+    "["
+    + _ranges(
+        _FORMAT
+        | BLANK_FILLERS
+        | {0x034F, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180F}
+        | set(range(0xFE00, 0xFE10))
+        | set(range(0xE0100, 0xE01F0))
+    )
+    + "]"
+)
+
+
+def one_line(value: str) -> str:
+    """Single-line text as stored: without surrounding spaces, each accented letter in one
+    composed form (NFC), so that a name typed on one keyboard is the name typed on another."""
+    return unicodedata.normalize("NFC", value.strip())
+
+
+def name_key(value: str) -> str:
+    """What two names are compared by to say they are the same: compatibility forms folded
+    (NFKC: a full-width letter is the letter), case folded, invisible characters dropped
+    and runs of spaces read as one."""
+    folded = unicodedata.normalize("NFKC", _INVISIBLE.sub("", value)).casefold()
+    return " ".join(folded.split())
 
 
 def normalise_ico(value: str) -> str:
@@ -79,19 +180,28 @@ def text_error(value: str | None, label: str, *, multiline: bool = False) -> str
     if found is None:
         return None
     char = found.group()
+    code = ord(char)
     if char in "\r\n\u2028\u2029":
         if multiline:
-            return f"{label} must use ordinary line breaks, not U+{ord(char):04X}"
+            return f"{label} must use ordinary line breaks, not U+{code:04X}"
         return f"{label} must be on one line: remove the line break"
     if "\ud800" <= char <= "\udfff":
-        return f"{label} must not contain unpaired surrogates (U+{ord(char):04X})"
-    if char == "\ufeff":
-        return f"{label} must not contain invisible characters (U+FEFF)"
-    if unicodedata.category(char) == "Cf":  # the bidirectional controls
+        return f"{label} must not contain unpaired surrogates (U+{code:04X})"
+    if char in BIDI_CONTROLS:
         return (
             f"{label} must not contain characters that change the direction of text "
-            f"(U+{ord(char):04X}): type the text as it should read"
+            f"(U+{code:04X}): type the text as it should read"
+        )
+    if code in NONCHARACTERS:
+        return f"{label} must not contain U+{code:04X}, which is not a character"
+    category = unicodedata.category(char)
+    if category == "Co":
+        return f"{label} must not contain private-use characters (U+{code:04X})"
+    if category == "Cf" or code in BLANK_FILLERS:
+        return (
+            f"{label} must not contain invisible characters (U+{code:04X}): "
+            "type only what should show"
         )
     if char == "\t":
         return f"{label} must not contain tab characters"
-    return f"{label} must not contain control characters (U+{ord(char):04X})"
+    return f"{label} must not contain control characters (U+{code:04X})"

@@ -17,9 +17,11 @@ from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.fields import (
     email_error,
     ico_error,
+    name_key,
     normalise_ico,
     normalise_ods,
     ods_error,
+    one_line,
     text_error,
 )
 from ..domain.vocab import AgencyKind, OfficerRole
@@ -53,7 +55,7 @@ def _clean_agency(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
     clean: dict[str, Any] = {}
     fields: dict[str, str] = {}
     if "name" in data:
-        clean["name"] = (data["name"] or "").strip()
+        clean["name"] = one_line(data["name"] or "")
         if not clean["name"]:
             fields["name"] = "Enter the agency's name"
         elif len(clean["name"]) > 200:
@@ -117,10 +119,29 @@ def _check_unique(session: Session, clean: dict[str, Any], agency_id: int | None
         value = clean.get(column.key)
         if value is None:
             continue
-        other = session.scalar(select(Agency).where(column == value, Agency.id != (agency_id or 0)))
+        if column is Agency.name:
+            other = same_name(session, value, agency_id)
+        else:
+            other = session.scalar(
+                select(Agency).where(column == value, Agency.id != (agency_id or 0))
+            )
         if other is not None:
             message = f"{other.name} already has the {label} {value}"
             raise Conflict(message, code="duplicate", fields={column.key: message})
+
+
+def same_name(session: Session, name: str, agency_id: int | None = None) -> Agency | None:
+    """The agency (other than `agency_id`) whose name reads as `name`: the same letters
+    whatever their case, accents composed or not, with no regard to invisible characters
+    or doubled spaces (domain/fields.py's name_key). Names stored before that rule are
+    compared the same way, so none needs rewriting. A partnership's agencies number in
+    the hundreds: their names are compared here rather than by each database's own
+    (differing) idea of case."""
+    key = name_key(name)
+    for other_id, other_name in session.execute(select(Agency.id, Agency.name)):
+        if other_id != agency_id and name_key(other_name) == key:
+            return session.get(Agency, other_id)
+    return None
 
 
 @writes

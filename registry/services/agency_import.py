@@ -14,6 +14,7 @@ from ..database import writes
 from ..domain import policy
 from ..domain.actor import Actor
 from ..domain.errors import ValidationFailed
+from ..domain.fields import name_key
 from ..models import Agency
 from .agencies import AGENCY_FIELDS, _clean_agency, add_checked
 
@@ -48,7 +49,7 @@ def import_agencies(
             {},
         ),
         "name": (
-            set(session.scalars(select(Agency.name))),
+            {name_key(n) for n in session.scalars(select(Agency.name))},
             "an agency called {} already exists",
             {},
         ),
@@ -62,11 +63,13 @@ def import_agencies(
             value = clean.get(field)
             if not value or field in fields:
                 continue
-            if value in existing:
+            # Names are the same when they read the same (case, accents, invisibles).
+            key = name_key(value) if field == "name" else value
+            if key in existing:
                 fields[field] = taken.format(value)
-            elif value in seen:
-                fields[field] = f"{value} is also on line {seen[value]}"
-            seen.setdefault(value, line)
+            elif key in seen:
+                fields[field] = f"{value} is also on line {seen[key]}"
+            seen.setdefault(key, line)
         for field, message in fields.items():
             problems[f"line {line}: {field}"] = message
         cleaned.append(clean)

@@ -12,10 +12,23 @@ ONE_LINE = TypeAdapter(line(50))
 MANY_LINES = TypeAdapter(text(50))
 
 # Every character from U+0000 to U+3000 (controls, Latin, the separators and the
-# bidirectional marks among them) and the last few of the Basic Multilingual Plane.
-CHARACTERS = [chr(c) for c in range(0x3001) if not 0xD800 <= c <= 0xDFFF] + [
-    chr(c) for c in range(0xFEF0, 0x10000)
-]
+# bidirectional marks among them), the private-use area's edges, the noncharacters
+# U+FDD0 to U+FDEF and the last few of the Basic Multilingual Plane; then, beyond it, the
+# format characters (Brahmi, Egyptian, shorthand, musical and tag characters), the edges
+# of the private-use planes and each plane's last two code points, with their neighbours.
+ASTRAL = sorted(
+    {0x110BD, 0x110CD, 0x13430, 0x13438, 0x1BCA0, 0x1BCA3, 0x1D173, 0x1D17A}
+    | {0xE0000, 0xE0001, 0xE0002, 0xE001F, 0xE0020, 0xE0041, 0xE007F, 0xE0080, 0xE0100}
+    | {0xEFFFD, 0xF0000, 0xF8000, 0xFFFFD, 0x100000, 0x10FFFD, 0x1F600, 0x1F3F4}
+    | {plane * 0x10000 + low for plane in range(1, 17) for low in (0xFFFD, 0xFFFE, 0xFFFF)}
+)
+CHARACTERS = (
+    [chr(c) for c in range(0x3001) if not 0xD800 <= c <= 0xDFFF]
+    + [chr(c) for c in (0x3164, 0xDFFF + 1, 0xE001, 0xF8FF, 0xF900)]
+    + [chr(c) for c in range(0xFDC0, 0xFDF8)]
+    + [chr(c) for c in range(0xFEF0, 0x10000)]
+    + [chr(c) for c in ASTRAL]
+)
 
 
 def refused_by(adapter: TypeAdapter, value: str) -> bool:

@@ -261,3 +261,211 @@ def test_control_characters_are_a_422_naming_the_field(api_as, session):
         assert response.status_code == 422, response.get_json()
         assert "must" in response.get_json()["error"]["fields"]["name"]
     assert session.scalar(select(func.count()).select_from(Agency)) == 0
+
+
+# Look-alike names (issue 16, after its first fixes) ------------------------------------
+
+AGENCY = {"kind": "local_authority", "ico_registration": "Z1234567"}
+
+
+def test_an_invisible_character_cannot_make_a_second_agency_of_the_same_name(api_as, session):
+    """The outside tester's request: 201 beside the real agency, bypassing the unique
+    name; now a 422 naming the field, and only the real agency listed."""
+    api = api_as(make_admin(session))
+    assert (
+        api.post("/agencies", json={"name": "Northshire County Council", **AGENCY}).status_code
+        == 201
+    )
+    for char in (
+        "\u200b",
+        "\u2060",
+        "\u00ad",
+        "\U000e0041",
+        "\ufff9",
+        "\u0600",
+        "\uffff",
+        "\ue000",
+    ):
+        response = api.post(
+            "/agencies",
+            json={
+                "name": f"Northshire County Council{char}",
+                **AGENCY,
+                "ico_registration": "Z7654321",
+            },
+        )
+        assert response.status_code == 422, (hex(ord(char)), response.get_json())
+        assert "name" in response.get_json()["error"]["fields"]
+    names = [a["name"] for a in api.get("/agencies").get_json()["items"]]
+    assert names == ["Northshire County Council"]
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\u3164", "\u2800", "\u3164\u3164"])
+def test_a_name_that_shows_nothing_is_refused(api_as, session, blank):
+    api = api_as(make_admin(session))
+    response = api.post("/agencies", json={"name": blank, **AGENCY})
+    assert response.status_code == 422, response.get_json()
+    assert "name" in response.get_json()["error"]["fields"]
+    assert session.scalar(select(func.count()).select_from(Agency)) == 0
+
+
+def test_a_decomposed_or_differently_cased_name_is_the_same_agency(api_as, session):
+    api = api_as(make_admin(session))
+    first = api.post("/agencies", json={"name": "Eastmoór Council", **AGENCY})
+    assert first.status_code == 201
+    for twin in ("Eastmoo\u0301r Council", "EASTMOÓR COUNCIL"):
+        response = api.post(
+            "/agencies", json={"name": twin, **AGENCY, "ico_registration": "Z7654321"}
+        )
+        assert response.status_code == 409, response.get_json()
+        assert response.get_json()["error"]["code"] == "duplicate"
+    composed = api.post(
+        "/agencies",
+        json={"name": "Westmoo\u0301r Council", **AGENCY, "ico_registration": "Z7654321"},
+    )
+    assert composed.get_json()["name"] == "Westmoór Council"
+
+
+def test_a_reason_keeps_a_soft_hyphen_but_not_a_noncharacter(api_as, session):
+    """Multi-line text is read, not matched: a soft hyphen pasted from a word processor is
+    kept; a noncharacter or a private-use character is not."""
+    api = api_as(make_admin(session))
+    body = {"name": "N", **AGENCY, "address": "1 High\u00adStreet\nTown"}
+    assert api.post("/agencies", json=body).status_code == 201
+    for char in ("\uffff", "\ue000", "\U0010fffe"):
+        response = api.patch("/agencies/1", json={"address": f"1 High Street{char}"})
+        assert response.status_code == 422, response.get_json()
+
+
+# One reading of a body ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body, key",
+    [
+        (
+            '{"name": "Good", "name": "Evil\\u202e", "kind": "police", '
+            '"ico_registration": "Z1234567"}',
+            "name",
+        ),
+        (
+            '{"name": "N", "kind": "police", "kind": "health", "ico_registration": "Z1234567"}',
+            "kind",
+        ),
+        (
+            '{"name": "N", "kind": "police", "ico_registration": "Z1234567", '
+            '"x": {"a": 1, "a": 2}}',
+            "a",
+        ),
+    ],
+)
+def test_a_key_named_twice_is_malformed(api_as, client, session, body, key):
+    api = api_as(make_admin(session))
+    error = assert_malformed(_post(client, "/agencies", body, api.headers), key)
+    assert f'The key "{key}" appears more than once' in error["message"]
+    assert session.scalar(select(func.count()).select_from(Agency)) == 0
+
+
+def test_every_route_refuses_a_key_named_twice(api_as, client, session):
+    api = api_as(make_admin(session))
+    body = '{"email": "a@example.org", "email": "b@example.org", "password": "x"}'
+    assert_malformed(_post(client, "/auth/token", body), "email")
+    for path in ("/users", "/agreements", "/agencies"):
+        assert_malformed(_post(client, path, '{"a": 1, "a": 1}', api.headers), "a")
+    response = client.patch(
+        "/api/v1/users/1",
+        data='{"active": true, "active": false}',
+        content_type="application/json",
+        headers=api.headers,
+    )
+    assert_malformed(response, "active")
+
+
+# What is wrong with a body is said as what it is --------------------------------------
+
+GOOD = b'{"name": "Caf\xc3\xa9", "kind": "local_authority", "ico_registration": "Z1234567"}'
+
+
+@pytest.mark.parametrize(
+    "body, content_type, said",
+    [
+        (GOOD.replace(b"\xc3\xa9", b"\xe9"), "application/json", "not UTF-8 JSON"),
+        (b"\xef\xbb\xbf" + GOOD, "application/json", "byte-order mark"),
+        (GOOD.decode().encode("utf-16"), "application/json", "it reads as UTF-16"),
+        (GOOD.decode().encode("utf-16-le"), "application/json", "not UTF-8 JSON"),
+        (GOOD.decode().encode("utf-32-be"), "application/json", "not UTF-8 JSON"),
+        (
+            GOOD[:-1] + b', "x": ' + b"9" * 5000 + b"}",
+            "application/json",
+            "number in the body is too long",
+        ),
+        (GOOD, "application/json; charset=latin-1", "not charset=latin-1"),
+        (GOOD, "application/json; charset=utf-16", "not charset=utf-16"),
+    ],
+)
+def test_a_body_that_is_not_utf8_json_says_so(api_as, client, session, body, content_type, said):
+    api = api_as(make_admin(session))
+    response = client.post(
+        "/api/v1/agencies", data=body, content_type=content_type, headers=api.headers
+    )
+    error = assert_malformed(response)
+    assert said in error["message"]
+    assert "Content-Type: application/json" not in error["message"] or "charset" in said
+    assert session.scalar(select(func.count()).select_from(Agency)) == 0
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json; charset=utf-8",
+        "application/json; charset=UTF8",
+        'application/json; charset="utf-8"',
+    ],
+)
+def test_a_body_declared_utf8_is_read(api_as, client, session, content_type):
+    api = api_as(make_admin(session))
+    response = client.post(
+        "/api/v1/agencies", data=GOOD, content_type=content_type, headers=api.headers
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["name"] == "Café"
+
+
+def test_a_merge_patch_body_is_read_as_json(api_as, client, session):
+    """Kept: a PATCH changes only the fields sent, which is what a merge patch is."""
+    api = api_as(make_admin(session))
+    assert (
+        client.post(
+            "/api/v1/agencies", data=GOOD, content_type="application/json", headers=api.headers
+        ).status_code
+        == 201
+    )
+    response = client.patch(
+        "/api/v1/agencies/1",
+        data=b'{"phone": "01234 567890"}',
+        content_type="application/merge-patch+json",
+        headers=api.headers,
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["phone"] == "01234 567890"
+
+
+def test_an_id_with_a_leading_zero_or_foreign_digits_is_not_found(api_as, session):
+    """One resource, one URL: /users/007 was user 7."""
+    from ..factories import make_agency
+
+    agency = make_agency(session, name="Council")
+    admin = make_admin(session)
+    assert agency.id == 1 and admin.id == 1
+    api = api_as(admin)
+    assert api.get("/users/1").status_code == 200
+    assert api.get("/agencies/1/officers").status_code == 200
+    for written in ("01", "0001", "0", "%D9%A1", "%EF%BC%91"):
+        for path in (f"/users/{written}", f"/agencies/{written}", f"/agencies/{written}/officers"):
+            response = api.get(path)
+            assert response.status_code == 404, (path, response.status_code)
+            assert response.get_json()["error"]["code"] == "not_found"
+        assert api.patch(f"/agencies/{written}", json={"phone": "1"}).status_code == 404
+    # Ids of any size still name nothing, on every method.
+    assert api.get("/users/" + "9" * 40).status_code == 404
+    assert api.patch("/users/" + "9" * 40, json={"active": False}).status_code == 404

@@ -5,22 +5,34 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from registry.domain.agreements import default_review_date
 from registry.domain.dates import date_range_error
-from registry.domain.fields import text_error
+from registry.domain.fields import name_key, one_line, text_error
 
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+FILLERS = set("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def noncharacter(char: str) -> bool:
+    return 0xFDD0 <= ord(char) <= 0xFDEF or ord(char) & 0xFFFE == 0xFFFE
 
 
 def forbidden(char: str, *, multiline: bool) -> bool:
     """The rule written out a second way, by Unicode's own categories."""
+    category = unicodedata.category(char)
     if multiline and char in "\t\n\r":
         return False
+    if not multiline and (category == "Cf" or char in FILLERS):
+        return True
     return (
-        unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") or char in BIDI or char == "\ufeff"
+        category in ("Cc", "Cs", "Zl", "Zp", "Co")
+        or char in BIDI
+        or char == "\ufeff"
+        or noncharacter(char)
     )
 
 
@@ -30,6 +42,18 @@ def test_text_is_refused_exactly_when_it_holds_a_forbidden_character(value, mult
     assert (text_error(value, "Field", multiline=multiline) is not None) == expected
 
 
+def test_every_code_point_is_judged_by_the_rule():
+    """All 1,114,112 code points, each alone in a word, both kinds of field."""
+    for multiline in (False, True):
+        disagree = [
+            f"U+{code:04X}"
+            for code in range(0x110000)
+            if (text_error(f"a{chr(code)}b", "F", multiline=multiline) is not None)
+            != forbidden(chr(code), multiline=multiline)
+        ]
+        assert disagree == [], disagree[:20]
+
+
 def test_ordinary_text_in_many_scripts_passes():
     for value in (
         "Ynys Môn – Cyngor Sir",
@@ -37,9 +61,79 @@ def test_ordinary_text_in_many_scripts_passes():
         "Zoë O'Brien-Smith",
         "日本語の名前",
         "مجلس المدينة",  # right-to-left text itself is fine: only the controls are refused
-        "👩‍👧 family (with a zero-width joiner)",
+        "Eastmoo\u0301r",  # a combining accent is a visible mark, not a format character
+        "👩🏽 ❤️ 🏴",  # emoji, skin tones and variation selectors are not format characters
     ):
         assert text_error(value, "Name") is None
+        assert text_error(value, "Notes", multiline=True) is None
+
+
+# The outside tester's characters: each made a name that looked like another, or a
+# "filled in" name that showed nothing.
+INVISIBLE = {
+    "ZERO WIDTH SPACE": "\u200b",
+    "ZERO WIDTH JOINER": "\u200d",
+    "WORD JOINER": "\u2060",
+    "SOFT HYPHEN": "\u00ad",
+    "HANGUL FILLER": "\u3164",
+    "BRAILLE BLANK": "\u2800",
+    "TAG LATIN SMALL A": "\U000e0061",
+    "LANGUAGE TAG": "\U000e0001",
+    "INTERLINEAR ANNOTATION ANCHOR": "\ufff9",
+    "ARABIC NUMBER SIGN": "\u0600",
+    "MONGOLIAN VOWEL SEPARATOR": "\u180e",
+}
+NOT_CHARACTERS = {
+    "U+FFFF": "\uffff",
+    "U+FDD0": "\ufdd0",
+    "U+10FFFF": "\U0010ffff",
+    "PRIVATE USE U+E000": "\ue000",
+    "PLANE 15 PRIVATE USE": "\U000f0000",
+}
+
+
+@pytest.mark.parametrize("name", INVISIBLE)
+def test_a_single_line_field_refuses_what_does_not_show(name):
+    char = INVISIBLE[name]
+    for value in (f"Northshire County Council{char}", char, char * 3, f" {char} "):
+        message = text_error(value, "The agency's name")
+        assert message == (
+            f"The agency's name must not contain invisible characters (U+{ord(char):04X}): "
+            "type only what should show"
+        )
+
+
+@pytest.mark.parametrize("name", NOT_CHARACTERS)
+def test_no_field_takes_noncharacters_or_private_use(name):
+    char = NOT_CHARACTERS[name]
+    for multiline in (False, True):
+        message = text_error(f"a{char}b", "Notes", multiline=multiline)
+        assert message is not None and f"U+{ord(char):04X}" in message
+
+
+def test_a_multi_line_field_keeps_what_word_processors_paste():
+    # Soft hyphens, joiners in emoji and words, a flag written with tag characters.
+    for value in (
+        "The partner\u00adship ended.",
+        "👩\u200d👧 family",
+        "\U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f Cymru",
+        "می\u200cخواهم",
+    ):
+        assert text_error(value, "The reason", multiline=True) is None
+
+
+def test_a_name_is_stored_composed_and_compared_without_case_or_invisibles():
+    assert one_line("  Eastmoo\u0301r ") == "Eastmoór" == one_line("Eastmoór")
+    same = (
+        "Northshire County Council",
+        "NORTHSHIRE COUNTY COUNCIL",
+        "Northshire  County\u00a0Council ",
+        "Northshire County Council\u200b",
+        "Ｎorthshire County Council",
+    )
+    assert {name_key(n) for n in same} == {"northshire county council"}
+    assert name_key("Eastmoo\u0301r") == name_key("EASTMOÓR")
+    assert name_key("Northshire County Council") != name_key("Northshire Council")
 
 
 def test_the_message_names_the_field_and_the_character():

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from registry.domain.errors import ValidationFailed
+from registry.domain.errors import Conflict, ValidationFailed
 from registry.domain.lifecycle import StatusSettings
 from registry.models import Agency, Agreement
 from registry.services import agencies, agreement_lifecycle, agreements, users, vocabularies
@@ -45,6 +45,17 @@ HOSTILE = {
     "LRI": "\u2066",
     "RLM": "\u200f",
     "LINE SEPARATOR": "\u2028",
+    # Invisible: the outside tester's look-alike names (issue 16, after its first fixes).
+    "ZERO WIDTH SPACE": "\u200b",
+    "WORD JOINER": "\u2060",
+    "SOFT HYPHEN": "\u00ad",
+    "HANGUL FILLER": "\u3164",
+    "BRAILLE BLANK": "\u2800",
+    "TAG CHARACTER": "\U000e0041",
+    "NONCHARACTER": "\uffff",
+    "PRIVATE USE": "\ue000",
+    "INTERLINEAR ANNOTATION": "\ufff9",
+    "ARABIC NUMBER SIGN": "\u0600",
 }
 
 
@@ -386,3 +397,76 @@ def test_withdrawal_coverage_and_follow_up_dates_are_bounded(session):
         )
     )
     assert "The follow-up date must be between" in fields["follow_up_on"]
+
+
+# Names that look the same are the same name -------------------------------------------
+
+
+def _agency(session, name, ico="Z7100001"):
+    return agencies.create_agency(
+        session,
+        ADMIN,
+        {"name": name, "kind": "local_authority", "ico_registration": ico},
+        now=FIXED_NOW,
+    )
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\u3164", "\u2800", "\u200b\u3164 \u2800"])
+def test_a_name_made_only_of_invisible_characters_is_not_a_name(session, blank):
+    fields = refused(lambda: _agency(session, blank))
+    assert "invisible characters" in fields["name"]
+    assert session.scalar(select(func.count()).select_from(Agency)) == 0
+
+
+def test_a_name_is_stored_with_its_accents_composed(session):
+    agency = _agency(session, "Eastmoo\u0301r Council")
+    assert agency.name == "Eastmoór Council"
+
+
+@pytest.mark.parametrize(
+    "twin",
+    [
+        "Eastmoo\u0301r Council",  # decomposed: o and a combining acute accent
+        "EASTMOÓR COUNCIL",
+        "eastmoór  council",
+        "Ｅastmoór Council",  # a full-width E
+    ],
+)
+def test_a_name_that_reads_the_same_is_a_duplicate(session, twin):
+    first = _agency(session, "Eastmoór Council")
+    with pytest.raises(Conflict) as caught:
+        _agency(session, twin, ico="Z7100002")
+    assert caught.value.fields["name"].startswith("Eastmoór Council already has the name")
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Agency)) == 1
+    # Renaming another agency to it is refused the same way; renaming itself is not.
+    other = _agency(session, "Westmoor Council", ico="Z7100003")
+    with pytest.raises(Conflict):
+        agencies.update_agency(session, ADMIN, other.id, {"name": twin}, now=FIXED_NOW)
+    session.rollback()
+    agencies.update_agency(session, ADMIN, first.id, {"name": twin}, now=FIXED_NOW)
+
+
+def test_a_name_stored_before_the_rule_still_counts(session):
+    """A look-alike already in the database (as the outside tester left one) is found,
+    though no migration rewrote it."""
+    agency = _agency(session, "Northshire County Council")
+    agency.name = "Northshire County Council\u200b"  # as stored before the rule
+    session.commit()
+    with pytest.raises(Conflict):
+        _agency(session, "Northshire County Council", ico="Z7100002")
+
+
+def test_a_csv_import_sees_names_that_read_the_same(session):
+    _agency(session, "Eastmoór Council")
+    rows = read_rows(
+        "name,kind,ico_registration\n"
+        "EASTMOO\u0301R COUNCIL,police,Z7200001\n"
+        "Westmoor Council,police,Z7200002\n"
+        "WESTMOOR  council,police,Z7200003\n"
+    )
+    fields = refused(lambda: import_agencies(session, ADMIN, rows, now=FIXED_NOW))
+    assert fields == {
+        "line 2: name": "an agency called EASTMOÓR COUNCIL already exists",
+        "line 4: name": "WESTMOOR  council is also on line 3",
+    }

@@ -124,7 +124,9 @@ def test_a_title_with_a_line_break_is_refused_on_the_form(client, session):
     assert "Security" not in summary(response)  # a multi-line field keeps its breaks
 
 
-@pytest.mark.parametrize("bad", ["\x01", "\x1b[31m", "\u202e", "\t"])
+@pytest.mark.parametrize(
+    "bad", ["\x01", "\x1b[31m", "\u202e", "\t", "\u200b", "\u3164", "\U000e0041", "\uffff"]
+)
 def test_an_agency_name_with_a_control_character_is_refused_on_the_form(client, session, bad):
     client.sign_in(make_admin(session))
     response = client.submit(
@@ -220,3 +222,28 @@ def test_far_dates_and_control_characters_on_the_check_and_decision_forms(client
     text = summary(response)
     assert "The reasons must not contain control characters (U+001B)" in text
     assert "The follow-up date must be between 1 January 1900" in text
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\u3164", "\u2800"])
+def test_an_agency_name_that_shows_nothing_is_refused_on_the_form(client, session, blank):
+    client.sign_in(make_admin(session))
+    response = client.submit(
+        "/agencies/new", {"name": blank * 3, "kind": "police", "ico_registration": "Z7654321"}
+    )
+    assert response.status_code == 422
+    assert "The agency's name must not contain invisible characters" in summary(response)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Agency)) == 0
+
+
+# One resource, one URL ----------------------------------------------------------------
+
+
+def test_a_page_id_with_a_leading_zero_or_foreign_digits_is_not_found(client, session):
+    agency = make_agency(session, name="Council")
+    client.sign_in(make_admin(session))
+    assert agency.id == 1 and client.get("/agencies/1").status_code == 200
+    # 01 and 0001 would be agency 1 again; so would an Arabic-Indic or a full-width one.
+    for written in ("01", "0001", "0", "%D9%A1", "%EF%BC%91"):
+        assert client.get(f"/agencies/{written}").status_code == 404, written
+    assert client.get("/agencies/" + "9" * 40).status_code == 404
