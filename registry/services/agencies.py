@@ -270,7 +270,7 @@ def _clean_officer(data: dict[str, Any], partial: bool) -> tuple[dict[str, Any],
             fields["role"] = "Choose the officer's role"
     for name, label in (("name", "name"), ("job_title", "job title")):
         if name in data or not partial:
-            clean[name] = (data.get(name) or "").strip()
+            clean[name] = one_line(data.get(name) or "")
             if not clean[name]:
                 fields[name] = f"Enter the officer's {label}"
             elif len(clean[name]) > 200:

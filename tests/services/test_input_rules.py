@@ -421,6 +421,8 @@ def test_a_name_made_only_of_invisible_characters_is_not_a_name(session, blank):
 def test_a_name_is_stored_with_its_accents_composed(session):
     agency = _agency(session, "Eastmoo\u0301r Council")
     assert agency.name == "Eastmoór Council"
+    officer = make_officer(session, agency, name="Zoe\u0308 Jone\u0300s", job_title="Re\u0301gie")
+    assert (officer.name, officer.job_title) == ("Zoë Jonès", "Régie")
 
 
 @pytest.mark.parametrize(
