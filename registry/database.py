@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from threading import Lock
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import create_engine, event
@@ -50,6 +51,7 @@ def _sqlite_transactions(engine: Engine) -> None:
 
 
 _HOT: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+_HOT_MADE = Lock()  # under gunicorn's threads, two first requests must not make two pools
 
 
 def hot_engine(engine: Engine) -> Engine:
@@ -60,15 +62,23 @@ def hot_engine(engine: Engine) -> Engine:
     pool and commit durably). Disposed with the main engine."""
     hot = _HOT.get(engine)
     if hot is None:
-        options: dict = {"isolation_level": "AUTOCOMMIT"}
-        if engine.dialect.name == "postgresql":
-            options["connect_args"] = {
-                "options": "-c plan_cache_mode=force_generic_plan -c synchronous_commit=off"
-            }
-        hot = _HOT[engine] = create_engine(engine.url, **options)
-        if hot.dialect.name == "sqlite":
-            _sqlite_connections(hot)
-        event.listen(engine, "engine_disposed", lambda _engine: hot.dispose())
+        with _HOT_MADE:
+            hot = _HOT.get(engine)
+            if hot is None:
+                hot = _HOT[engine] = _make_hot(engine)
+    return hot
+
+
+def _make_hot(engine: Engine) -> Engine:
+    options: dict = {"isolation_level": "AUTOCOMMIT"}
+    if engine.dialect.name == "postgresql":
+        options["connect_args"] = {
+            "options": "-c plan_cache_mode=force_generic_plan -c synchronous_commit=off"
+        }
+    hot = create_engine(engine.url, **options)
+    if hot.dialect.name == "sqlite":
+        _sqlite_connections(hot)
+    event.listen(engine, "engine_disposed", lambda _engine: hot.dispose())
     return hot
 
 
