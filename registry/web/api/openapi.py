@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from flask import current_app
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
+from sqlalchemy import select
 
+from ...extensions import db
+from ...services import vocabularies
 from ..permissions import public
 from . import bp, contract
 from .spec import OPERATIONS, Operation, api
@@ -136,8 +140,54 @@ def _content(model: type[BaseModel] | str | None, content_type: str) -> dict[str
     return {"content": {content_type: {"schema": {"$ref": REF.format(model=name)}}}}
 
 
+# Request fields holding a vocabulary's codes, by their name in every request body. The
+# vocabularies are data the administrator edits, so their codes are written into the
+# document as it is served (any code the registry knows, retired ones too: the services
+# take those, as old agreements name them).
+VOCABULARY_FIELDS = {
+    "purpose": "purposes",
+    "purposes": "purposes",
+    "data_categories": "data_categories",
+    "lawful_bases": "lawful_bases",
+}
+Codes = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def known_codes() -> Codes:
+    """Every code of each vocabulary, as a key for the document built with them."""
+    return tuple(
+        (kind, tuple(sorted(db.session.scalars(select(model.code)))))
+        for kind, model in vocabularies.KINDS.items()
+    )
+
+
+def document(codes: Codes | None = None) -> dict:
+    """The document, with the vocabularies' codes (those in the database unless given)
+    as the enums of the request fields that take them."""
+    return _with_codes(known_codes() if codes is None else codes)
+
+
+@lru_cache(maxsize=8)
+def _with_codes(codes: Codes) -> dict:
+    doc = copy.deepcopy(_document())
+    by_kind = dict(codes)
+    for name, schema in doc["components"]["schemas"].items():
+        if not issubclass(getattr(contract, name, object), contract.Request):
+            continue  # answers and enums
+        for field, prop in schema.get("properties", {}).items():
+            known = by_kind.get(VOCABULARY_FIELDS.get(field, ""))
+            if not known:  # not a code, or a vocabulary with no entries yet
+                continue
+            target = prop.get("items", prop)
+            target["enum"] = list(known)
+            prop["description"] = (
+                "A code from GET /vocabularies (`active`: false marks one no longer offered)"
+            )
+    return doc
+
+
 @cache
-def document() -> dict:
+def _document() -> dict:
     models: set[type[BaseModel]] = {contract.Error}
     paths: dict = {}
     for op in OPERATIONS:
@@ -211,12 +261,13 @@ def document() -> dict:
     }
 
 
-@cache
-def _document_text() -> str:
-    return json.dumps(document(), separators=(",", ":"))
+@lru_cache(maxsize=8)
+def _document_text(codes: Codes) -> str:
+    return json.dumps(_with_codes(codes), separators=(",", ":"))
 
 
 @api(bp, "/openapi.json", "GET", "This document", public=True, errors=())
 @public
 def openapi_document():
-    return current_app.response_class(_document_text() + "\n", mimetype="application/json")
+    text = _document_text(known_codes())
+    return current_app.response_class(text + "\n", mimetype="application/json")
