@@ -63,7 +63,8 @@ def test_a_raw_surrogate_in_utf8_bytes_is_malformed(api_as, client, session):
 
 
 def test_a_lone_surrogate_in_a_utf16_or_utf32_body_is_malformed(api_as, client, session):
-    # RFC 8259 asks for UTF-8, but Python's parser reads UTF-16 and UTF-32 too.
+    # Python's parser would read UTF-16 and UTF-32; RFC 8259 asks for UTF-8, and any other
+    # encoding is refused before a string is looked at.
     api = api_as(make_admin(session))
     for encoding in ("utf-16", "utf-16-be", "utf-32-le"):
         assert_malformed(
