@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 
 from .dates import date_range_error
+from .fields import blank
 
 
 class Decision(StrEnum):
@@ -70,12 +71,12 @@ def check_decision(
     if (
         decision == Decision.SHARE
         and consent in (Consent.REFUSED, Consent.NOT_SOUGHT)
-        and not (consent_reason or "").strip()
+        and blank(consent_reason)
     ):
         fields["consent_reason"] = (
             "You are sharing without consent: say why (for example the risk of significant harm)"
         )
-    if not (reasons or "").strip():
+    if blank(reasons):
         fields["reasons"] = "Record the reasons for your decision"
     if case_reference and not CASE_REFERENCE.match(case_reference):
         fields["case_reference"] = (

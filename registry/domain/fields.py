@@ -135,6 +135,12 @@ def name_key(value: str) -> str:
     return " ".join(folded.split())
 
 
+def blank(value: str | None) -> bool:
+    """Whether text shows nothing to a reader: empty, spaces, or only invisible characters
+    and fillers (a required reason of one zero-width space records no reason)."""
+    return not name_key(value or "")
+
+
 def normalise_ico(value: str) -> str:
     return value.strip().upper().replace(" ", "")
 

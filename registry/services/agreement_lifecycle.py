@@ -15,7 +15,7 @@ from ..domain.actor import Actor
 from ..domain.agreements import content_sha256
 from ..domain.dates import add_months, date_range_error, long_date
 from ..domain.errors import Conflict, Forbidden, ValidationFailed
-from ..domain.fields import text_error
+from ..domain.fields import blank, text_error
 from ..domain.vocab import ReviewOutcome, VersionStatus
 from ..models import Agreement, AgreementVersion, Decline, Review, Signature, User, Withdrawal
 from . import audit, pdfs
@@ -65,7 +65,7 @@ def _user(session: Session, actor: Actor) -> User:
 
 def _reason(reason: str | None, what: str) -> str:
     reason = (reason or "").strip()
-    if not reason:
+    if blank(reason):
         raise ValidationFailed({"reason": f"Give the reason for {what}"})
     if error := text_error(reason, "The reason", multiline=True):
         raise ValidationFailed({"reason": error})
@@ -222,7 +222,7 @@ def decline(
 ) -> Decline:
     """A party's signatory refuses to sign; the version goes back to draft with the comment."""
     comment = (comment or "").strip()
-    if not comment:
+    if blank(comment):
         raise ValidationFailed({"comment": "Say why you are declining to sign"})
     if error := text_error(comment, "The comment", multiline=True):
         raise ValidationFailed({"comment": error})
@@ -311,7 +311,7 @@ def review(
     except ValueError:
         raise ValidationFailed({"outcome": "Choose continue, amend or terminate"}) from None
     notes = (notes or "").strip()
-    if not notes:
+    if blank(notes):
         raise ValidationFailed({"notes": "Say what the review found"})
     if error := text_error(notes, "The notes", multiline=True):
         raise ValidationFailed({"notes": error})

@@ -472,3 +472,49 @@ def test_a_csv_import_sees_names_that_read_the_same(session):
         "line 2: name": "an agency called EASTMOÓR COUNCIL already exists",
         "line 4: name": "WESTMOOR  council is also on line 3",
     }
+
+
+@pytest.mark.parametrize("nothing", ["\u200b", " \u2800 ", "\u3164\u200d", "\u00ad\n\u2060"])
+def test_a_required_reason_that_shows_nothing_is_no_reason(session, nothing):
+    """A decision recorded with reasons a reader cannot see records no reasons; nor does a
+    review's notes, a suspension's reason or a signatory's comment."""
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol, _ = chain(session, council, police)
+    user = make_user(session, agency=council)
+    fields = refused(
+        lambda: record_decision(
+            session,
+            user.actor(),
+            DecisionInput(
+                from_agency_id=council.id,
+                to_agency_id=police.id,
+                purpose="mash_triage",
+                data_categories=["identity_contact"],
+                decision="share",
+                consent="refused",
+                consent_reason=nothing,
+                reasons=nothing,
+            ),
+            idempotency_key=None,
+            today=TODAY,
+            now=FIXED_NOW,
+        )
+    )
+    assert fields["reasons"] == "Record the reasons for your decision"
+    assert "say why" in fields["consent_reason"]
+    fields = refused(
+        lambda: agreement_lifecycle.review(
+            session,
+            ig_lead_actor(council),
+            protocol.id,
+            outcome="continue",
+            notes=nothing,
+            today=TODAY,
+            now=FIXED_NOW,
+        )
+    )
+    assert fields == {"notes": "Say what the review found"}
+    fields = refused(
+        lambda: agreement_lifecycle.suspend(session, ADMIN, protocol.id, nothing, now=FIXED_NOW)
+    )
+    assert fields["reason"].startswith("Give the reason")
