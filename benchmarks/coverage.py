@@ -188,6 +188,11 @@ def over_http(
         subprocess.Popen(
             [
                 str(ROOT / ".venv" / "bin" / "gunicorn"),
+                # Not the checkout's gunicorn.conf.py (threads): 2 sync workers, as every
+                # figure in docs/PERFORMANCE.md was measured, so they stay comparable
+                # (and an older checkout under --compare-with is served alike).
+                "-c",
+                "/dev/null",
                 "--workers",
                 "2",
                 "--bind",

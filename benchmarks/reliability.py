@@ -149,6 +149,10 @@ class Server:
         self.process = subprocess.Popen(
             [
                 str(ROOT / ".venv" / "bin" / "gunicorn"),
+                # Not the checkout's gunicorn.conf.py (threads): sync workers, as every
+                # figure in docs/RELIABILITY.md was measured, so they stay comparable.
+                "-c",
+                "/dev/null",
                 "--workers",
                 str(workers),
                 "--bind",
