@@ -17,7 +17,13 @@ from pydantic_core import PydanticCustomError
 
 from ...domain.dates import EARLIEST_DATE, LATEST_DATE, long_date
 from ...domain.decisions import ANSWERS, KEY_QUESTIONS, METHODS, Consent, Decision
-from ...domain.fields import LINE_BREAKS, NEVER_IN_TEXT
+from ...domain.fields import (
+    NEVER_IN_MANY_LINES,
+    NEVER_IN_ONE_LINE,
+    email_error,
+    ico_error,
+    ods_error,
+)
 from ...domain.vocab import (
     AgencyKind,
     EffectiveStatus,
@@ -34,13 +40,25 @@ MAX_ID = 2**31 - 1  # the databases' integer keys
 # refuses: the one rule of domain/fields.py, as patterns. (Patterns are read by pydantic's
 # own engine, where `$` is the end of the text as in JSON Schema's, not before a last
 # newline as in Python's `re`.)
-_NEVER = NEVER_IN_TEXT
-_LINE_BREAKS = LINE_BREAKS
-SINGLE_LINE = rf"^[^{_NEVER}{_LINE_BREAKS}]*$"
-MULTI_LINE = rf"^[^{_NEVER}]*$"
-# At least one character that is not a space, and no control characters.
-SINGLE_LINE_FILLED = rf"^[^{_NEVER}{_LINE_BREAKS}]*[^{_NEVER}\s][^{_NEVER}{_LINE_BREAKS}]*$"
-MULTI_LINE_FILLED = rf"^[^{_NEVER}]*[^{_NEVER}\s][^{_NEVER}]*$"
+# _NEVER: what a single-line field refuses (line breaks among it); _MANY: a multi-line one.
+_NEVER, _MANY = NEVER_IN_ONE_LINE, NEVER_IN_MANY_LINES
+_LINE_BREAKS = r"\t\n\r"
+SINGLE_LINE = rf"^[^{_NEVER}]*$"
+MULTI_LINE = rf"^[^{_MANY}]*$"
+# At least one character that is not a space, and none of those refused.
+SINGLE_LINE_FILLED = rf"^[^{_NEVER}]*[^{_NEVER}\s][^{_NEVER}]*$"
+MULTI_LINE_FILLED = rf"^[^{_MANY}]*[^{_MANY}\s][^{_MANY}]*$"
+
+# Spaces where the services strip them: at either end (ICO numbers and ODS codes also
+# within). White space other than a line break or a character refused above.
+_SPACE = rf"[^\S{_NEVER}{_LINE_BREAKS}]"
+# An email address as domain/fields.py checks it once the ends are stripped.
+_ADDRESS = rf"[^@\s{_NEVER}]+@[^@\s{_NEVER}]+\.[^@\s{_NEVER}]+"
+EMAIL = rf"^{_SPACE}*{_ADDRESS}{_SPACE}*$"
+EMAIL_OR_BLANK = rf"^{_SPACE}*(?:{_ADDRESS}{_SPACE}*)?$"
+# domain/fields.py's ICO and ODS patterns, after its normalising (capitals, no spaces).
+ICO = r"^ *[Zz](?: *[0-9]){7} *$|^ *[Zz] *[A-Za-z](?: *[0-9]){6} *$"
+ODS_OR_BLANK = r"^ *(?:(?:[A-Za-z0-9] *){3,6})?$"
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -93,7 +111,15 @@ def text(max_length: int, *, filled: bool = False) -> Any:
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=SINGLE_LINE_FILLED)]
 Codes = Annotated[list[Code], Field(max_length=200)]
 SomeCodes = Annotated[list[Code], Field(min_length=1, max_length=200)]
-Email = line(254, filled=True)
+Email = Annotated[str, Field(min_length=1, max_length=254, pattern=EMAIL)]
+IcoNumber = Annotated[
+    str,
+    Field(
+        max_length=20,
+        pattern=ICO,
+        description="The ICO's registration number, like Z1234567 or ZA123456",
+    ),
+]
 Password = Annotated[str, Field(min_length=12, max_length=1024, pattern=r"^[^\x00]*$")]
 
 KeyQuestion = Literal[tuple(KEY_QUESTIONS)]
@@ -190,34 +216,23 @@ class User(Answer):
 class AgencyUpdate(Request):
     name: line(200, filled=True) = None
     kind: AgencyKind = None
-    ico_registration: Annotated[
-        str,
-        Field(
-            max_length=20,
-            pattern=SINGLE_LINE,
-            description="The ICO's registration number, like Z1234567 or ZA123456",
-        ),
-    ] = None
-    ods_code: line(20) | None = None
-    email: line(254) | None = None
+    ico_registration: IcoNumber = None
+    ods_code: Annotated[str, Field(max_length=20, pattern=ODS_OR_BLANK)] | None = None
+    email: Annotated[str, Field(max_length=254, pattern=EMAIL_OR_BLANK)] | None = None
     phone: line(40) | None = None
     address: text(2000) | None = None
     messages: ClassVar[dict[str, str]] = {
-        "kind": "Choose the kind of agency: " + ", ".join(k.value for k in AgencyKind)
+        "kind": "Choose the kind of agency: " + ", ".join(k.value for k in AgencyKind),
+        "ico_registration": ico_error(""),
+        "ods_code": ods_error(""),
+        "email": email_error(""),
     }
 
 
 class AgencyCreate(AgencyUpdate):
     name: line(200, filled=True)
     kind: AgencyKind
-    ico_registration: Annotated[
-        str,
-        Field(
-            max_length=20,
-            pattern=SINGLE_LINE,
-            description="The ICO's registration number, like Z1234567 or ZA123456",
-        ),
-    ]
+    ico_registration: IcoNumber
 
 
 class Agency(Answer):
@@ -237,7 +252,10 @@ class OfficerUpdate(Request):
     job_title: line(200, filled=True) = None
     email: Email = None
     phone: line(40) | None = None
-    messages: ClassVar[dict[str, str]] = {"role": "Choose the officer's role"}
+    messages: ClassVar[dict[str, str]] = {
+        "role": "Choose the officer's role",
+        "email": email_error(""),
+    }
 
 
 class OfficerCreate(OfficerUpdate):
@@ -391,7 +409,7 @@ class DeclineInput(Request):
 
 class ReviewInput(Request):
     outcome: ReviewOutcome
-    notes: text(5000)
+    notes: text(5000, filled=True)
     messages: ClassVar[dict[str, str]] = {
         "outcome": "outcome must be one of " + ", ".join(o.value for o in ReviewOutcome)
     }
@@ -488,6 +506,23 @@ class CoverageAnswer(Answer):
 
 
 class DecisionInput(Request):
+    # Sharing when consent was refused or not sought needs the reason why (SPEC; the
+    # services say so in a 422): as the document states it.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {
+                "properties": {
+                    "decision": {"const": Decision.SHARE.value},
+                    "consent": {"enum": [Consent.REFUSED.value, Consent.NOT_SOUGHT.value]},
+                },
+                "required": ["decision", "consent"],
+            },
+            "then": {
+                "required": ["consent_reason"],
+                "properties": {"consent_reason": {"type": "string", "pattern": MULTI_LINE_FILLED}},
+            },
+        }
+    )
     check_id: Annotated[str, Field(max_length=32, pattern=SINGLE_LINE)] | None = None
     from_agency_id: Id
     to_agency_id: Id
