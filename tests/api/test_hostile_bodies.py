@@ -470,3 +470,26 @@ def test_an_id_with_a_leading_zero_or_foreign_digits_is_not_found(api_as, sessio
     # Ids of any size still name nothing, on every method.
     assert api.get("/users/" + "9" * 40).status_code == 404
     assert api.patch("/users/" + "9" * 40, json={"active": False}).status_code == 404
+
+
+def test_a_text_fault_is_named_as_the_services_name_it(api_as, client, session):
+    """The document's patterns refuse what the services refuse, and the 422 says which
+    character and why, as a form would (not "control characters" for an invisible one)."""
+    api = api_as(make_admin(session))
+    answer = api.post(
+        "/agencies",
+        {
+            "name": "Northshire County Council\u200b",
+            "kind": "other",
+            "ico_registration": "ZB100001",
+            "address": "1 High Street\r\nNorthshire\x07",
+            "phone": "01234\n567890",
+        },
+    )
+    assert answer.status_code == 422
+    fields = answer.get_json()["error"]["fields"]
+    assert "invisible characters (U+200B)" in fields["name"]
+    assert "control characters (U+0007)" in fields["address"]
+    assert "must be on one line" in fields["phone"]
+    blank = api.post("/agencies", {"name": "\u2800", "kind": "other", "ico_registration": "ZB1"})
+    assert blank.get_json()["error"]["fields"]["name"] == "name must not be empty"

@@ -12,6 +12,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from ...domain.errors import RegistryError, ValidationFailed
+from ...domain.fields import blank, text_error
 from .contract import DATE_RANGE, Empty, Query, Request
 
 M = TypeVar("M", bound=Request)
@@ -109,22 +110,14 @@ def message(model: type[BaseModel], loc: tuple, error: dict) -> str:
 
 
 def _text_fault(where: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
+    """Why text failed its field's pattern, in the services' own words (domain/fields.py):
+    what any field refuses first, then what only a single-line field refuses."""
+    if not isinstance(value, str) or blank(value):
         return f"{where} must not be empty"
-    if "\x00" in value:
-        return f"{where} must not contain NUL characters (\\u0000)"
-    if any(c in value for c in "\n\r\t") and not any(_control(c) for c in value):
-        return f"{where} must be a single line"
-    return f"{where} must not contain control characters or text-direction overrides"
-
-
-def _control(char: str) -> bool:
-    code = ord(char)
     return (
-        (code < 32 and char not in "\n\r\t")
-        or 0x7F <= code <= 0x9F
-        or 0x2028 <= code <= 0x202E
-        or 0x2066 <= code <= 0x2069
+        text_error(value, where, multiline=True)
+        or text_error(value, where)
+        or f"{where} is not in the form the API document gives"
     )
 
 
