@@ -108,17 +108,14 @@ _NOT_IN_MANY_LINES = re.compile(f"[{NEVER_IN_MANY_LINES}{_SURROGATES}]")
 # What a reader cannot see, dropped when two names are compared (so that a name stored
 # before these rules, or one differing only by them, is still the same name): the format
 # characters, the fillers, variation selectors and the combining grapheme joiner.
-_INVISIBLE = re.compile(
-    "["
-    + _ranges(
-        _FORMAT
-        | BLANK_FILLERS
-        | {0x034F, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180F}
-        | set(range(0xFE00, 0xFE10))
-        | set(range(0xE0100, 0xE01F0))
-    )
-    + "]"
+INVISIBLE = _ranges(
+    _FORMAT
+    | BLANK_FILLERS
+    | {0x034F, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180F}
+    | set(range(0xFE00, 0xFE10))
+    | set(range(0xE0100, 0xE01F0))
 )
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
 
 
 def one_line(value: str) -> str:

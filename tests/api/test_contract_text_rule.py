@@ -5,7 +5,7 @@ document is never surprised by a 422 the document did not predict, nor the rever
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from registry.domain.fields import text_error
+from registry.domain.fields import blank, text_error
 from registry.web.api.contract import line, text
 
 ONE_LINE = TypeAdapter(line(50))
@@ -49,3 +49,13 @@ def test_the_document_and_the_services_refuse_the_same_characters(multiline):
         != (text_error(f"a{c}b", "F", multiline=multiline) is not None)
     ]
     assert disagree == [], disagree
+
+
+@pytest.mark.parametrize(
+    "value", ["\u200b", " \u2800 ", "\ufe0f", "\u3164\u200d", "\u00ad\n\u2060", " ", "a", "\u200ba"]
+)
+def test_a_required_field_the_document_calls_filled_is_one_the_services_call_filled(value):
+    """A reason of one zero-width space is no reason to the services (`blank`); the
+    document's pattern for a required text says the same."""
+    services_refuse = blank(value) or text_error(value, "F", multiline=True) is not None
+    assert refused_by(TypeAdapter(text(50, filled=True)), value) == services_refuse

@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 from ...domain.dates import EARLIEST_DATE, LATEST_DATE, long_date
 from ...domain.decisions import ANSWERS, KEY_QUESTIONS, METHODS, Consent, Decision
 from ...domain.fields import (
+    INVISIBLE,
     NEVER_IN_MANY_LINES,
     NEVER_IN_ONE_LINE,
     email_error,
@@ -45,9 +46,11 @@ _NEVER, _MANY = NEVER_IN_ONE_LINE, NEVER_IN_MANY_LINES
 _LINE_BREAKS = r"\t\n\r"
 SINGLE_LINE = rf"^[^{_NEVER}]*$"
 MULTI_LINE = rf"^[^{_MANY}]*$"
-# At least one character that is not a space, and none of those refused.
-SINGLE_LINE_FILLED = rf"^[^{_NEVER}]*[^{_NEVER}\s][^{_NEVER}]*$"
-MULTI_LINE_FILLED = rf"^[^{_MANY}]*[^{_MANY}\s][^{_MANY}]*$"
+# At least one character a reader sees (not a space, not an invisible one: the services'
+# `blank`), and none of those refused.
+_SEEN = rf"[^{_NEVER}{INVISIBLE}\s]"
+SINGLE_LINE_FILLED = rf"^[^{_NEVER}]*{_SEEN}[^{_NEVER}]*$"
+MULTI_LINE_FILLED = rf"^[^{_MANY}]*{_SEEN}[^{_MANY}]*$"
 
 # Spaces where the services strip them: at either end (ICO numbers and ODS codes also
 # within). White space other than a line break or a character refused above.
