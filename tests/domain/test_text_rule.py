@@ -29,7 +29,8 @@ def forbidden(char: str, *, multiline: bool) -> bool:
     if not multiline and (category == "Cf" or char in FILLERS):
         return True
     return (
-        category in ("Cc", "Cs", "Zl", "Zp", "Co")
+        category in ("Cc", "Cs", "Zl", "Zp")
+        or (category == "Co" and ord(char) < 0x10000)  # the BMP's private use only
         or char in BIDI
         or char == "\ufeff"
         or noncharacter(char)
@@ -88,8 +89,14 @@ NOT_CHARACTERS = {
     "U+FDD0": "\ufdd0",
     "U+10FFFF": "\U0010ffff",
     "PRIVATE USE U+E000": "\ue000",
-    "PLANE 15 PRIVATE USE": "\U000f0000",
+    "PRIVATE USE U+F8FF": "\uf8ff",
 }
+
+
+def test_the_supplementary_private_use_planes_are_left_alone():
+    """Planes 15 and 16 are not refused (domain/fields.py says why); the BMP's are."""
+    assert text_error("a\U000f0000b", "Notes") is None
+    assert text_error("a\U0010fffdb", "Notes", multiline=True) is None
 
 
 @pytest.mark.parametrize("name", INVISIBLE)
