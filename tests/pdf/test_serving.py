@@ -5,74 +5,16 @@ serves with threads and bounds how long a body may stall."""
 
 from __future__ import annotations
 
-import os
-import re
 import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
-from flask_migrate import upgrade
 from sqlalchemy import create_engine
 
-from registry import create_app
 from registry.database import hot_engine
-from registry.extensions import db
 
 from .hostile import hostile_pdf
-from .test_verify_limits import ROOT, TOO_COSTLY, _free_port, _multipart, _request
-
-
-def _serve(tmp_path: Path, *flags: str) -> tuple[subprocess.Popen, int]:
-    """gunicorn from the checkout (so reading its gunicorn.conf.py) on a fresh database,
-    answering /healthz."""
-    instance = tmp_path / "instance"
-    url = f"sqlite:///{tmp_path / 'registry.db'}"
-    prepared = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "x"}
-    )
-    with prepared.app_context():
-        upgrade()
-        db.engine.dispose()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "REGISTRY_DATABASE_URL": url,
-        "REGISTRY_INSTANCE_PATH": str(instance),
-        "SECRET_KEY": "gunicorn-test",
-    }
-    for name in ("REGISTRY_ENV", "VERIFY_SECONDS", "VERIFY_AT_ONCE", "VERIFY_RATE_LIMIT"):
-        env.pop(name, None)  # the defaults are what is tested
-    for name in ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_CMD_ARGS"):
-        env.pop(name, None)
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            *flags,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--control-socket",
-            str(tmp_path / "gunicorn.ctl"),
-            "--log-level",
-            "error",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if _request(port, "GET", "/healthz", timeout=2)[0] == 200:
-                return server, port
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, "gunicorn did not start"
-        time.sleep(0.2)
+from .live import multipart, request, serve, verify_form
 
 
 def _stalled_upload(port: int) -> socket.socket:
@@ -90,21 +32,15 @@ def test_stalled_and_costly_uploads_at_once_leave_the_server_answering(tmp_path)
     stall after their headers and three costly PDFs (5,000 fields) at once, and /healthz
     answers within a second all the while; each stalled upload is then ended (a 400,
     its thread freed) once it has sent nothing for BODY_IDLE_SECONDS."""
-    server, port = _serve(tmp_path, "--workers", "3")
+    server, port = serve(tmp_path, "--workers", "3")
     stalled: list[socket.socket] = []
     try:
-        for _ in range(12):  # warm: each worker has rendered the page
-            _request(port, "GET", "/verify")
-        _, headers, page = _request(port, "GET", "/verify")
-        token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
-        token = token or re.search(rb'name="csrf_token" value="([^"]+)"', page)
-        assert token is not None
-        cookie = headers["Set-Cookie"].split(";")[0]
-        body, content_type = _multipart(token.group(1).decode(), hostile_pdf(5000))
+        cookie, token = verify_form(port)
+        body, content_type = multipart(token, hostile_pdf(5000))
         answers: list[int] = []
 
         def upload() -> None:
-            status, *_rest = _request(
+            status, *_rest = request(
                 port, "POST", "/verify", body, {"Content-Type": content_type, "Cookie": cookie}
             )
             answers.append(status)
@@ -118,7 +54,7 @@ def test_stalled_and_costly_uploads_at_once_leave_the_server_answering(tmp_path)
         waits = []
         for _ in range(16):
             begun = time.monotonic()
-            status = _request(port, "GET", "/healthz", timeout=10)[0]
+            status = request(port, "GET", "/healthz", timeout=10)[0]
             waits.append(time.monotonic() - begun)
             assert status == 200
             time.sleep(0.2)
@@ -133,13 +69,12 @@ def test_stalled_and_costly_uploads_at_once_leave_the_server_answering(tmp_path)
             ended = time.monotonic() - started
             assert answer.startswith(b"HTTP/1.1 400"), answer
             assert 9 < ended < 15, ended  # BODY_IDLE_SECONDS is 10
-        assert _request(port, "GET", "/healthz", timeout=2)[0] == 200
+        assert request(port, "GET", "/healthz", timeout=2)[0] == 200
     finally:
         for connection in stalled:
             connection.close()
         server.terminate()
         server.wait(timeout=30)
-    assert TOO_COSTLY  # the costly uploads' refusal is test_verify_limits's own test
 
 
 def test_threads_of_one_worker_share_one_hot_pool(tmp_path, monkeypatch):

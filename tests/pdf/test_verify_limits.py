@@ -7,28 +7,21 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import sys
 import threading
 import time
-import uuid
-from http.client import HTTPConnection
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 
-from registry import create_app
 from registry.config import ConfigError, load_config
-from registry.extensions import db
 from registry.pdf import isolated
 
 from ..services.test_cli import run
 from .hostile import hostile_pdf
+from .live import multipart, request, serve, verify_form
 from .test_seal import check_page, issued_copy
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 TOO_COSTLY = "This PDF could not be checked: it is built in an unusual way"
 
 
@@ -88,100 +81,19 @@ def test_verify_is_rate_limited_per_address(app, client):
 # Under a real server -------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _request(port: int, method: str, path: str, body: bytes = b"", headers=None, timeout=30):
-    conn = HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body or None, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        conn.close()
-
-
-def _multipart(token: str, pdf: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
-            f"{token}\r\n--{boundary}\r\nContent-Disposition: form-data; "
-            'name="pdf"; filename="hostile.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
-        ).encode()
-        + pdf
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    return body, f"multipart/form-data; boundary={boundary}"
-
-
 def test_three_hostile_uploads_at_once_leave_the_server_answering(tmp_path):
     """gunicorn with three workers, as in the security test: three uploads of 5,000
     fields at once (each would take a worker for minutes), and /healthz answers within a
     second all the while."""
-    instance = tmp_path / "instance"
-    url = f"sqlite:///{tmp_path / 'registry.db'}"
-    prepared = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "x"}
-    )
-    with prepared.app_context():
-        upgrade()
-        db.engine.dispose()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "REGISTRY_DATABASE_URL": url,
-        "REGISTRY_INSTANCE_PATH": str(instance),
-        "SECRET_KEY": "gunicorn-test",
-    }
-    for name in ("REGISTRY_ENV", "VERIFY_SECONDS", "VERIFY_AT_ONCE", "VERIFY_RATE_LIMIT"):
-        env.pop(name, None)  # the defaults are what is tested
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--workers",
-            "3",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--control-socket",
-            str(tmp_path / "gunicorn.ctl"),
-            "--log-level",
-            "error",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server, port = serve(tmp_path, "--workers", "3")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if _request(port, "GET", "/healthz", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
-        # A server that has been running: its workers have each rendered the page (a cold
-        # worker's first render, compiling the templates, can take half a second).
-        for _ in range(12):
-            _request(port, "GET", "/verify")
-        _, headers, page = _request(port, "GET", "/verify")
-        token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
-        token = token or re.search(rb'name="csrf_token" value="([^"]+)"', page)
-        assert token is not None
-        cookie = headers["Set-Cookie"].split(";")[0]
-        body, content_type = _multipart(token.group(1).decode(), hostile_pdf(5000))
+        cookie, token = verify_form(port)
+        body, content_type = multipart(token, hostile_pdf(5000))
         answers: list[tuple[int, dict, bytes, float]] = []
 
         def upload() -> None:
             started = time.monotonic()
-            status, got, page = _request(
+            status, got, page = request(
                 port,
                 "POST",
                 "/verify",
@@ -197,7 +109,7 @@ def test_three_hostile_uploads_at_once_leave_the_server_answering(tmp_path):
         waits = []
         for _ in range(16):
             started = time.monotonic()
-            status = _request(port, "GET", "/healthz", timeout=10)[0]
+            status = request(port, "GET", "/healthz", timeout=10)[0]
             waits.append(time.monotonic() - started)
             assert status == 200
             time.sleep(0.2)
