@@ -16,15 +16,7 @@ from registry.services.users import create_user
 
 from ..client import RegistryClient
 from ..factories import FIXED_NOW, make_admin, make_agency
-
-PRODUCTION = {
-    "REGISTRY_ENV": "production",
-    "SECRET_KEY": "shared secret",
-    "SEAL_CERT": "/etc/registry/seal-cert.pem",
-    "SEAL_KEY": "/etc/registry/seal-key.pem",
-    "REGISTRY_TOTP_KEY": "k" * 32,
-    "RATELIMIT_STORAGE_URI": "redis://localhost:6379/0",
-}
+from ..test_config import PRODUCTION
 
 
 def test_production_settings_refuse_the_demo(tmp_path):
