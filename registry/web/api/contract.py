@@ -87,28 +87,20 @@ Day = Annotated[
 ]
 
 
-def line(max_length: int, *, filled: bool = False) -> Any:
-    """A single-line text field; `filled`: not empty and not only spaces."""
+def _text_field(max_length: int, filled: bool, pattern: str) -> Any:
     return Annotated[
-        str,
-        Field(
-            max_length=max_length,
-            min_length=1 if filled else 0,
-            pattern=SINGLE_LINE_FILLED if filled else SINGLE_LINE,
-        ),
+        str, Field(max_length=max_length, min_length=1 if filled else 0, pattern=pattern)
     ]
+
+
+def line(max_length: int, *, filled: bool = False) -> Any:
+    """A single-line text field; `filled`: something a reader sees, not only spaces."""
+    return _text_field(max_length, filled, SINGLE_LINE_FILLED if filled else SINGLE_LINE)
 
 
 def text(max_length: int, *, filled: bool = False) -> Any:
     """A multi-line text field (newlines kept)."""
-    return Annotated[
-        str,
-        Field(
-            max_length=max_length,
-            min_length=1 if filled else 0,
-            pattern=MULTI_LINE_FILLED if filled else MULTI_LINE,
-        ),
-    ]
+    return _text_field(max_length, filled, MULTI_LINE_FILLED if filled else MULTI_LINE)
 
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=SINGLE_LINE_FILLED)]
