@@ -32,6 +32,28 @@ def _bounded(env: dict[str, str], name: str, default: int, low: int, high: int) 
     return value
 
 
+def _paths(env: dict[str, str], name: str) -> list[str]:
+    """A list of files in one setting, separated like PATH."""
+    return [p.strip() for p in env.get(name, "").split(os.pathsep) if p.strip()]
+
+
+def _files(env: dict[str, str], name: str) -> list[str]:
+    """Files named in a setting (separated like PATH), each of which must exist: a typo
+    stops the start rather than the first seal."""
+    paths = _paths(env, name)
+    for path in paths:
+        if not Path(path).is_file():
+            raise ConfigError(f"{name} names {path}, which is not a file")
+    return paths
+
+
+def _web_address(env: dict[str, str], name: str, default: str | None = None) -> str | None:
+    raw = (env.get(name) or "").strip() or default
+    if raw is not None and not raw.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be an http:// or https:// address, not {raw!r}")
+    return raw
+
+
 def _secret_key(env: dict[str, str], instance: Path, production: bool) -> str:
     if env.get("SECRET_KEY"):
         return env["SECRET_KEY"]
@@ -76,6 +98,18 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
             "(REGISTRY_ENV=production); `flask --app registry seal-keys DIR` "
             "makes a pair for a trial"
         )
+    tsa_url = _web_address(env, "TSA_URL")
+    if production and not tsa_url:
+        # Without a timestamp a seal proves nothing once its certificate expires or is
+        # revoked; each server running its own development TSA would be no authority.
+        raise ConfigError(
+            "TSA_URL must be set in production (REGISTRY_ENV=production): the address of "
+            "an RFC 3161 timestamp authority, such as your trust service provider's"
+        )
+    tsa_ca = _files(env, "TSA_CA")
+    if production and not tsa_ca and env.get("SEAL_CA"):
+        tsa_ca = [env["SEAL_CA"]]
+    seal_crl = (_files(env, "SEAL_CRL") or [None])[0]
     if production and env.get("REGISTRY_DEMO", "") == "1":
         # The demo's accounts sign in without a code and its pages show their password.
         raise ConfigError(
@@ -127,9 +161,20 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         # Seal certificates used before SEAL_CERT (after a renewal), as a list of files
         # separated like PATH: PDFs they sealed still verify. No other certificate is
         # trusted, whoever issued it.
-        "SEAL_EARLIER_CERTS": [
-            p for p in env.get("SEAL_EARLIER_CERTS", "").split(os.pathsep) if p.strip()
-        ],
+        "SEAL_EARLIER_CERTS": _paths(env, "SEAL_EARLIER_CERTS"),
+        # The registry's own address, which its certificates name for fetching the seal
+        # CA's certificate (/pki/ca.crt) and CRL (/pki/ca.crl).
+        "REGISTRY_URL": _web_address(env, "REGISTRY_URL", "http://127.0.0.1:5000"),
+        # The RFC 3161 timestamp authority that dates every seal and document timestamp
+        # (unset in development: the registry starts its own on loopback), and the
+        # certificates trusted for its answers (files separated like PATH; in production
+        # SEAL_CA when unset).
+        "TSA_URL": tsa_url,
+        "TSA_CA": tsa_ca,
+        # The seal CA's CRL (DER), put in each sealed PDF's validation data and served at
+        # /pki/ca.crl. Keep the file current: the CA publishes a new one before the last
+        # expires.
+        "SEAL_CRL": seal_crl,
         "SEAL_ON_ACTIVATION": True,
         # Checking an uploaded PDF (/verify, verify-pdf): at most this many seconds and
         # megabytes, in a process of its own; at most VERIFY_AT_ONCE checks at once on a

@@ -1,6 +1,8 @@
 """Settings from the environment: production refuses to start without what several
 servers must share."""
 
+import os
+
 import pytest
 
 from registry.config import ConfigError, load_config
@@ -12,6 +14,7 @@ PRODUCTION = {
     "SEAL_KEY": "/etc/registry/seal-key.pem",
     "REGISTRY_TOTP_KEY": "k" * 32,
     "RATELIMIT_STORAGE_URI": "redis://localhost:6379/0",
+    "TSA_URL": "https://tsa.example/rfc3161",
 }
 
 
@@ -28,6 +31,7 @@ def test_production_starts_with_the_shared_settings(tmp_path):
         ("SEAL_KEY", "seal-keys"),
         ("REGISTRY_TOTP_KEY", "REGISTRY_TOTP_KEY"),
         ("RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI"),
+        ("TSA_URL", "TSA_URL must be set in production"),
     ],
 )
 def test_production_without_a_shared_setting_says_which(tmp_path, missing, named):
@@ -81,3 +85,48 @@ def test_rate_limits_counted_in_each_workers_memory_are_refused_in_production(tm
 def test_a_mistyped_registry_env_stops_the_start_rather_than_run_as_development(tmp_path, kind):
     with pytest.raises(ConfigError, match="REGISTRY_ENV must be production or development"):
         load_config({**PRODUCTION, "REGISTRY_ENV": kind, "REGISTRY_DEMO": "1"}, tmp_path)
+
+
+def test_the_timestamp_authority_and_the_seal_cas_publications_come_from_the_settings(tmp_path):
+    tsa_root, other_root, crl = (tmp_path / n for n in ("tsa.pem", "other.pem", "ca.crl"))
+    for path in (tsa_root, other_root, crl):
+        path.write_bytes(b"x")
+    settings = load_config(
+        {
+            **PRODUCTION,
+            "SEAL_CA": "/etc/registry/ca.pem",
+            "TSA_CA": f"{tsa_root}{os.pathsep}{other_root}",
+            "SEAL_CRL": str(crl),
+            "REGISTRY_URL": "https://isa.northshire.example",
+        },
+        tmp_path,
+    )
+    assert settings["TSA_URL"] == "https://tsa.example/rfc3161"
+    assert settings["TSA_CA"] == [str(tsa_root), str(other_root)]
+    assert settings["SEAL_CRL"] == str(crl)
+    assert settings["REGISTRY_URL"] == "https://isa.northshire.example"
+    # Without TSA_CA, production trusts the seal CA for the timestamps too.
+    assert load_config({**PRODUCTION, "SEAL_CA": "/etc/registry/ca.pem"}, tmp_path)["TSA_CA"] == [
+        "/etc/registry/ca.pem"
+    ]
+
+
+def test_development_runs_its_own_timestamp_authority_and_names_itself_on_loopback(tmp_path):
+    settings = load_config({}, tmp_path)
+    assert settings["TSA_URL"] is None and settings["TSA_CA"] == []
+    assert settings["SEAL_CRL"] is None
+    assert settings["REGISTRY_URL"] == "http://127.0.0.1:5000"
+
+
+@pytest.mark.parametrize(
+    "setting, value, named",
+    [
+        ("TSA_URL", "tsa.example", "TSA_URL must be an http:// or https:// address"),
+        ("REGISTRY_URL", "isa.example", "REGISTRY_URL must be an http:// or https:// address"),
+        ("TSA_CA", "/nowhere/tsa.pem", "TSA_CA names /nowhere/tsa.pem, which is not a file"),
+        ("SEAL_CRL", "/nowhere/ca.crl", "SEAL_CRL names /nowhere/ca.crl, which is not a file"),
+    ],
+)
+def test_a_trust_setting_that_cannot_work_is_named(tmp_path, setting, value, named):
+    with pytest.raises(ConfigError, match=named):
+        load_config({**PRODUCTION, setting: value}, tmp_path)

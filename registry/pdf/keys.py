@@ -29,8 +29,12 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsag
 log = logging.getLogger(__name__)
 
 DEFAULT_REGISTRY_URL = "http://127.0.0.1:5000"
-# id-kp-documentSigning (RFC 9336): the key seals documents, and nothing else.
+# id-kp-documentSigning (RFC 9336): the key seals documents. NSS (poppler's pdfsig, Firefox,
+# Thunderbird) checks a PDF signature as an e-mail signer and calls a certificate whose
+# purposes leave out e-mail protection "unknown issue" even under a trusted CA; Adobe
+# accepts either purpose. So a seal certificate names both, and nothing else.
 DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
+SEAL_PURPOSES = (DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION)
 # Where the app publishes the CA's certificate and CRL (registry/web/public/views.py).
 CA_CERT_PATH = "/pki/ca.crt"
 CA_CRL_PATH = "/pki/ca.crl"
@@ -137,12 +141,12 @@ def _end_entity(
     authority: Authority,
     common_name: x509.Name,
     key: ec.EllipticCurvePrivateKey,
-    usage: x509.ObjectIdentifier,
+    purposes: tuple[x509.ObjectIdentifier, ...],
     *,
     days: int,
     base_url: str,
 ) -> x509.Certificate:
-    """A certificate for `key` from `authority`, for the one purpose `usage`, saying where
+    """A certificate for `key` from `authority`, for `purposes` alone, saying where
     its issuer's certificate and CRL are published under `base_url`."""
     now = datetime.now(UTC)
     base = base_url.rstrip("/")
@@ -157,9 +161,9 @@ def _end_entity(
         .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
-        # RFC 3161 wants the timestamping purpose alone and critical; a seal's too, so
-        # that no one can present it as a TLS or e-mail certificate.
-        .add_extension(x509.ExtendedKeyUsage([usage]), critical=True)
+        # RFC 3161 wants the timestamping purpose alone and critical; a seal's purposes
+        # are critical too, so that no one can present it as a TLS certificate.
+        .add_extension(x509.ExtendedKeyUsage(list(purposes)), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski.value),
@@ -212,7 +216,7 @@ def issue_seal_keys(
         authority,
         _name(name, "agreement registry seal"),
         seal_key,
-        DOCUMENT_SIGNING,
+        SEAL_PURPOSES,
         days=1825,
         base_url=base_url,
     )
@@ -304,7 +308,7 @@ def development_tsa_keys(
             authority,
             _name(name, "development TSA"),
             tsa_key,
-            ExtendedKeyUsageOID.TIME_STAMPING,
+            (ExtendedKeyUsageOID.TIME_STAMPING,),
             days=1825,
             base_url=base_url,
         )

@@ -148,15 +148,15 @@ def test_the_certificates_say_what_their_keys_are_for_and_where_the_ca_publishes
     assert ca_usage.critical and ca_usage.value.key_cert_sign and ca_usage.value.crl_sign
     ca_ski = _extension(ca, x509.SubjectKeyIdentifier).value.digest
 
-    for cert, purpose in (
-        (seal_cert, keys.DOCUMENT_SIGNING),
-        (tsa_cert, ExtendedKeyUsageOID.TIME_STAMPING),
+    for cert, purposes in (
+        (seal_cert, [keys.DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION]),
+        (tsa_cert, [ExtendedKeyUsageOID.TIME_STAMPING]),
     ):
         usage = _extension(cert, x509.KeyUsage)
         assert usage.critical and usage.value.digital_signature and usage.value.content_commitment
         assert not usage.value.key_cert_sign
         eku = _extension(cert, x509.ExtendedKeyUsage)
-        assert eku.critical and list(eku.value) == [purpose]
+        assert eku.critical and list(eku.value) == purposes
         assert _extension(cert, x509.AuthorityKeyIdentifier).value.key_identifier == ca_ski
         assert _extension(cert, x509.SubjectKeyIdentifier)
         points = _extension(cert, x509.CRLDistributionPoints).value
