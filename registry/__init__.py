@@ -36,6 +36,25 @@ class DatabaseId(IntegerConverter):
         return number
 
 
+def _seal_in_the_background(app: Flask) -> None:
+    """Each process that serves requests runs one runner thread for the seal jobs
+    (services/sealing.py), started by its first request under a real server (gunicorn's
+    workers, `flask run`): not by the commands (`flask db upgrade`), nor in the tests'
+    clients, nor with SEAL_JOBS_EMBEDDED off. Jobs left pending by a restart are taken
+    then too."""
+    if app.testing:
+        return
+    from .services.sealing import start_runner
+
+    @app.before_request
+    def _start_seal_runner() -> None:
+        from flask import request
+
+        # A real server says who it is; Werkzeug's test client does not.
+        if "SERVER_SOFTWARE" in request.environ:
+            start_runner(app)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .config import ConfigError, load_config
     from .database import configure_engine
@@ -96,6 +115,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_web(app)
     register_cli(app)
+    _seal_in_the_background(app)
 
     govuk_assets = Path(app.static_folder) / "govuk" / "assets"
 

@@ -17,6 +17,7 @@ from .audit import AuditEntry, ChainCheckpoint
 from .decision import CoverageCheck, DecisionRecord
 from .issued_pdf import IssuedPdf
 from .reminder import ReminderSent
+from .seal_job import SealJob, SealJobState, SealReason
 from .user import ApiToken, User, UserRole
 from .vocabulary import DataCategory, LawfulBasis, Purpose
 
@@ -37,6 +38,9 @@ __all__ = [
     "Party",
     "Purpose",
     "ReminderSent",
+    "SealJob",
+    "SealJobState",
+    "SealReason",
     "Review",
     "Signature",
     "User",

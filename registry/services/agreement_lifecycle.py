@@ -17,8 +17,17 @@ from ..domain.dates import add_months, date_range_error, long_date
 from ..domain.errors import Conflict, Forbidden, ValidationFailed
 from ..domain.fields import blank, text_error
 from ..domain.vocab import ReviewOutcome, VersionStatus
-from ..models import Agreement, AgreementVersion, Decline, Review, Signature, User, Withdrawal
-from . import audit, pdfs
+from ..models import (
+    Agreement,
+    AgreementVersion,
+    Decline,
+    Review,
+    SealReason,
+    Signature,
+    User,
+    Withdrawal,
+)
+from . import audit, sealing
 from .agreement_reads import content_of, get_agreement
 from .agreements import audit_view, restamp_parentage, validate, write_content
 
@@ -181,18 +190,17 @@ def _activate(
     version.status = VersionStatus.ACTIVE
     version.activated_at = now
     restamp_parentage(session, agreement, _day(now))
-    issued = pdfs.issue_sealed(session, agreement, version, now=now)
+    # Sealed in the background (services/sealing.py): the signer does not wait for it.
+    # The job is named here; its completion is recorded as agreement.seal, with the
+    # sealed PDF's SHA-256.
+    job = sealing.enqueue(session, agreement, version, SealReason.ACTIVATION, now=now)
     _record(
         session,
         actor,
         "activate",
         agreement,
         None,
-        {
-            "version": version.number,
-            "status": "active",
-            "sealed_pdf_sha256": issued.sha256 if issued else None,
-        },
+        {"version": version.number, "status": "active", "seal_job": job.id if job else None},
         now,
     )
 
@@ -339,14 +347,15 @@ def review(
         reviewer_name=user.name,
         recorded_at=now,
     )
+    job = None
     if outcome_value is ReviewOutcome.CONTINUE:
         new_date = add_months(today, current.review_period_months)
         if new_date <= current.effective_from:
             new_date = add_months(current.effective_from, current.review_period_months)
         row.new_review_date = current.review_date = new_date
-        # The review date is printed on every page: re-issue the sealed PDF (the earlier
-        # one stays downloadable).
-        pdfs.issue_sealed(session, agreement, current, now=now)
+        # The review date is printed on every page: re-issue the sealed PDF, in the
+        # background (the earlier one stays downloadable).
+        job = sealing.enqueue(session, agreement, current, SealReason.REVIEW, now=now)
     session.add(row)
     session.flush()
     _record(
@@ -360,6 +369,7 @@ def review(
             "notes": notes,
             "version": current.number,
             "review_date": current.review_date.isoformat(),
+            **({"seal_job": job.id} if job else {}),
         },
         now,
     )

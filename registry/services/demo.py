@@ -14,7 +14,7 @@ from ..database import writes
 from ..domain.actor import Actor
 from ..domain.vocab import ROLE_LABELS, Role
 from ..models import Agency, User
-from . import agencies, agreement_lifecycle, agreements, users
+from . import agencies, agreement_lifecycle, agreements, sealing, users
 
 DEMO_PASSWORD = "northshire-demo-2026"
 DOMAIN = "northshire.example"
@@ -184,6 +184,16 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
             )
     _mark_demo_accounts(session, made)
     _agreements(session, ids, today, now)
+    # The agreements' sealed PDFs are made in the background when the registry serves;
+    # the demo makes them before it returns, so that `make run` serves every one at once.
+    from flask import current_app
+
+    sealing.run_pending(
+        session,
+        clock=lambda: now,
+        config=current_app.config,
+        static_folder=current_app.static_folder,
+    )
     return demo_accounts(session)
 
 

@@ -115,9 +115,12 @@ def test_the_api_pdf_is_named_and_revalidates(app, api_as, session, protocol):
 def test_a_sealed_api_pdf_is_validated_by_its_stored_hash(app, api_as, session, protocol):
     from registry.models import IssuedPdf
 
+    from ..seal_jobs import seal_pending
+
     app.config["SEAL_ON_ACTIVATION"] = True
     council, agreement = protocol
     activate(session, agreement)
+    seal_pending(app)
     stored = session.query(IssuedPdf).one()
     reader = api_as(make_user(session, agency=council))
     path = f"/agreements/{agreement.id}/pdf"

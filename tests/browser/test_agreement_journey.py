@@ -10,6 +10,7 @@ import re
 import pytest
 
 from ..factories import activate, make_agency, make_draft, make_user, party
+from ..seal_jobs import seal_pending
 
 pytestmark = pytest.mark.browser
 
@@ -114,8 +115,9 @@ def test_an_agreement_is_drafted_signed_sealed_and_reviewed(
     other_lead = make_user(live_session, roles=("ig_lead",), agency=outsider, name="Olu Other")
     other_signer = make_user(live_session, roles=("signatory",), agency=outsider, name="Sam Other")
     title = "MASH referrals between council, police and health"
-    # Sealed when it comes into force (on the server's thread: the test's own thread runs
-    # Playwright's event loop, in which pyHanko cannot run).
+    # Sealed in the background once it comes into force: the test runs the seal jobs
+    # itself (in a thread of their own: the test's own thread runs Playwright's event
+    # loop, in which pyHanko cannot run), as a serving process's runner thread would.
     live_app.config["SEAL_ON_ACTIVATION"] = True
 
     tab = journey(driver)
@@ -142,6 +144,13 @@ def test_an_agreement_is_drafted_signed_sealed_and_reviewed(
     tab.visit(address)
     shown = tab.page.inner_text("main")
     assert "Active" in shown, shown
+    # The last signature did not wait for the sealed PDF: the page says it is being made.
+    assert "The sealed PDF of version 1 is being made" in shown, shown
+    assert not tab.page.get_by_role("link", name="Download version 1 as a PDF").count()
+    assert seal_pending(live_app) == 1
+    tab.visit(address)
+    shown = tab.page.inner_text("main")
+    assert "is being made" not in shown, shown
     tab.act.press(tab.page.locator("summary", has_text="Sealed copies issued"))
     copy = tab.page.get_by_role("link", name=re.compile(r"Version 1, review date"))
     with tab.page.expect_download() as download:

@@ -10,6 +10,7 @@ from registry.pdf import seal
 from registry.services import agreement_lifecycle
 
 from ..factories import FIXED_NOW, TODAY, activate, make_agency, make_draft, make_user, party
+from ..seal_jobs import seal_pending
 
 
 def text(pdf: bytes) -> str:
@@ -22,6 +23,8 @@ def test_activation_issues_a_sealed_pdf_that_downloads_unchanged(app, client, se
     protocol = activate(
         session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
     )
+    assert session.query(IssuedPdf).count() == 0  # sealed in the background, not by the signer
+    assert seal_pending(app) == 1
     copies = session.query(IssuedPdf).all()
     assert len(copies) == 1
     stored = copies[0]
@@ -40,6 +43,7 @@ def test_a_review_reissues_and_the_earlier_copy_stays(app, client, session):
     protocol = activate(
         session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
     )
+    seal_pending(app)
     lead = make_user(session, roles=("ig_lead",), agency=council)
     agreement_lifecycle.review(
         session,
@@ -50,6 +54,8 @@ def test_a_review_reissues_and_the_earlier_copy_stays(app, client, session):
         today=TODAY,
         now=FIXED_NOW,
     )
+    assert session.query(IssuedPdf).count() == 1  # the new review date's copy is to come
+    assert seal_pending(app) == 1
     copies = session.query(IssuedPdf).order_by(IssuedPdf.id).all()
     assert [c.review_date.isoformat() for c in copies] == ["2027-05-16", "2027-06-15"]
     assert "Review date: 15 June 2027" in text(copies[1].pdf)
@@ -74,6 +80,7 @@ def test_verification_tells_where_the_version_stands(app, client, session):
     protocol = activate(
         session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
     )
+    seal_pending(app)
     [first] = session.query(IssuedPdf).all()
     ref = protocol.reference
 
@@ -95,6 +102,7 @@ def test_verification_tells_where_the_version_stands(app, client, session):
     assert "a copy showing 16 May 2027 is out of date, download the latest" in page
     agreement_lifecycle.amend(session, ADMIN, protocol.id, now=FIXED_NOW)
     activate(session, protocol)
+    seal_pending(app)
     page = check(first.pdf)
     assert "Genuine, but not in force" in page and "Genuine and in force" not in page
     assert f"{ref} version 1 is no longer in force: version 2 replaced it on 15 June 2026" in page
@@ -108,6 +116,7 @@ def test_verification_tells_where_the_version_stands(app, client, session):
     # Superseded twice: it names the version in force now, not the one after it.
     agreement_lifecycle.amend(session, ADMIN, protocol.id, now=FIXED_NOW)
     activate(session, protocol)
+    seal_pending(app)
     page = check(first.pdf)
     assert "version 2 replaced it on 15 June 2026. Version 3 is the one in force now." in page
     agreement_lifecycle.terminate(session, ADMIN, protocol.id, "Replaced", now=FIXED_NOW)

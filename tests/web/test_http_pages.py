@@ -216,11 +216,14 @@ def test_pages_are_not_gzipped(client):
 def test_agreement_pdfs_revalidate_and_are_never_gzipped(app, session):
     from registry.models import IssuedPdf
 
+    from ..seal_jobs import seal_pending
+
     app.config["SEAL_ON_ACTIVATION"] = True
     council, police = make_agency(session, name=WELSH), make_agency(session, name="Police")
     protocol = activate(
         session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
     )
+    seal_pending(app)
     stored = session.query(IssuedPdf).one()
     reader = _signed_in(app, make_user(session, agency=council))
     for path in (

@@ -11,7 +11,7 @@ from ...extensions import db
 from ...models import Agency
 from ...services import agencies as agency_service
 from ...services import agreements as service
-from ...services import audit, downloads, pdfs, reviews, vocabularies
+from ...services import audit, downloads, pdfs, reviews, sealing, vocabularies
 from ...services.agreement_reads import (
     AgreementFilters,
     agreement_to_show,
@@ -98,6 +98,8 @@ def show_agreement(agreement_id: int):
         agencies={p.agency_id: p.agency.name for v in agreement.versions for p in v.parties},
         history=audit.history(db.session, "agreement", agreement.id),
         issued=pdfs.issued(db.session, agreement.id),
+        sealing=sealing.outstanding(db.session, agreement.id),
+        may_see_seal_failure=actor.has(Role.ADMIN) or actor.has(Role.IG_LEAD),
         may_manage=may_manage,
         may_sign=(
             latest.status == VersionStatus.AWAITING_SIGNATURES
@@ -361,6 +363,19 @@ def download_pdf(agreement_id: int):
     """The agreement as a PDF: the latest version, or ?version=N."""
     agreement = get_agreement(db.session, agreement_id)
     shown = _int_arg("version") or agreement.latest.number
+    get_version(agreement, shown)  # an unknown version is 404 before anything else
+    waiting = sealing.progress(db.session, agreement.id, shown)
+    if waiting is not None:
+        # Never an unsealed render in place of the sealed copy still being made.
+        page = render_template(
+            "agreements/being_sealed.html",
+            title="Sealing failed" if waiting.failed else "The sealed PDF is being made",
+            message=sealing.not_ready_message(agreement.reference, waiting),
+            agreement=agreement,
+            number=shown,
+        )
+        headers = {} if waiting.failed else {"Retry-After": str(sealing.RETRY_AFTER)}
+        return page, 503, headers
     found = downloads.pdf_file(db.session, agreement, shown)
     return revalidating(
         found.read,

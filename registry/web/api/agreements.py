@@ -6,9 +6,10 @@ from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agreement_lifecycle as lifecycle
 from ...services import agreements as service
-from ...services import downloads
-from ...services.agreement_reads import AgreementFilters, get_agreement
+from ...services import downloads, sealing
+from ...services.agreement_reads import AgreementFilters, get_agreement, get_version
 from ...services.agreement_reads import list_agreements as find_agreements
+from ..errors import api_error
 from ..http import revalidating
 from ..permissions import current_actor, signed_in
 from ..settings import status_settings
@@ -151,12 +152,23 @@ def list_versions(agreement_id: int):
     response="Pdf",
     content_type="application/pdf",
     query=contract.PdfQuery,
-    errors=(401, 404, 422),
+    errors=(401, 404, 422, 503),
 )
 @signed_in()
 def agreement_pdf(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
     number = query(contract.PdfQuery).version or agreement.latest.number
+    get_version(agreement, number)  # an unknown version is 404 before anything else
+    waiting = sealing.progress(db.session, agreement.id, number)
+    if waiting is not None:
+        # Never an unsealed render in place of the sealed copy still being made.
+        code = "sealing_failed" if waiting.failed else "being_sealed"
+        response, status = api_error(
+            503, code, sealing.not_ready_message(agreement.reference, waiting)
+        )
+        if not waiting.failed:
+            response.headers["Retry-After"] = str(sealing.RETRY_AFTER)
+        return response, status
     found = downloads.pdf_file(db.session, agreement, number)
     return revalidating(
         found.read,

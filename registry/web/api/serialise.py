@@ -55,8 +55,11 @@ def officer(o: Officer) -> dict[str, Any]:
 
 def agreement_detail(a: Agreement) -> dict[str, Any]:
     """One agreement's answer: as in lists, and the agreements directly under it that
-    grant more than its latest version allows (warned of on submit and activation)."""
+    grant more than its latest version allows (warned of on submit and activation), and
+    the versions whose sealed PDF is still being made or could not be made (its download
+    answers 503 until it is ready)."""
     from ...extensions import db
+    from ...services import sealing
     from ...services.agreements import children_beyond
 
     return {
@@ -64,6 +67,10 @@ def agreement_detail(a: Agreement) -> dict[str, Any]:
         "children_exceeding": [
             {"id": child.id, "reference": child.reference, "reasons": found}
             for child, found in children_beyond(db.session, a, today())
+        ],
+        "sealing": [
+            {"version": number, "state": "failed" if found.failed else "being_sealed"}
+            for number, found in sorted(sealing.outstanding(db.session, a.id).items())
         ],
     }
 
