@@ -73,7 +73,7 @@ def published_crl(config: Mapping[str, Any]) -> bytes | None:
     """The seal CA's CRL (DER): the file SEAL_CRL names, else in development a fresh one
     from the development CA, else (production without SEAL_CRL) none."""
     if config.get("SEAL_CRL"):
-        return Path(config["SEAL_CRL"]).read_bytes()
+        return _der_crl(Path(config["SEAL_CRL"]).read_bytes())
     if config.get("ENV_NAME") == "production" or config.get("SEAL_CERT"):
         return None  # a CA the registry does not hold publishes its own
     return _development(config).crl()
@@ -82,7 +82,17 @@ def published_crl(config: Mapping[str, Any]) -> bytes | None:
 def _published_crls(config: Mapping[str, Any]) -> tuple[bytes, ...]:
     if not config.get("SEAL_CRL"):
         return ()
-    return (Path(config["SEAL_CRL"]).read_bytes(),)
+    return (_der_crl(Path(config["SEAL_CRL"]).read_bytes()),)
+
+
+def _der_crl(data: bytes) -> bytes:
+    """A CRL file as DER, whether the CA published it so or in PEM."""
+    if b"-----BEGIN" not in data:
+        return data
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return x509.load_pem_x509_crl(data).public_bytes(Encoding.DER)
 
 
 class _Development:

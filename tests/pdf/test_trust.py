@@ -8,11 +8,13 @@ import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 from asn1crypto import core, tsp
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.sign.timestamps import HTTPTimeStamper
@@ -212,3 +214,49 @@ def test_production_takes_the_tsa_its_roots_and_the_crl_from_the_settings(tmp_pa
     with pytest.raises(RuntimeError, match="TSA_URL"):
         trust.trust_from_config({**config, "TSA_URL": None})
     assert not (tmp_path / "seal").exists()  # no development keys made in production
+
+
+def test_the_app_publishes_the_seal_ca_and_its_crl_where_its_certificates_say(app, client):
+    seal_cert = x509.load_pem_x509_certificate(keys.keys_from_config(app.config).cert.read_bytes())
+    [point] = _extension(seal_cert, x509.CRLDistributionPoints).value
+    [issuers] = _extension(seal_cert, x509.AuthorityInformationAccess).value
+
+    ca_response = client.get(urlsplit(issuers.access_location.value).path)
+    assert ca_response.status_code == 200
+    assert ca_response.mimetype == "application/pkix-cert"
+    assert "public" in ca_response.headers["Cache-Control"]
+    ca = x509.load_der_x509_certificate(ca_response.data)
+    seal_cert.verify_directly_issued_by(ca)
+
+    crl_response = client.get(urlsplit(point.full_name[0].value).path)
+    assert crl_response.status_code == 200 and crl_response.mimetype == "application/pkix-crl"
+    crl = x509.load_der_x509_crl(crl_response.data)
+    assert crl.issuer == ca.subject and crl.is_signature_valid(ca.public_key())
+    assert crl.get_revoked_certificate_by_serial_number(seal_cert.serial_number) is None
+    # A cache that holds the file asks again, and is told it is unchanged.
+    again = client.get("/pki/ca.crl", headers={"If-None-Match": crl_response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_production_publishes_the_configured_ca_and_crl_or_says_there_is_none(
+    app, client, tmp_path
+):
+    theirs = keys.development_keys(tmp_path / "partnership", "Northshire")
+    app.config.update(
+        ENV_NAME="production",
+        SEAL_CERT=str(theirs.cert),
+        SEAL_KEY=str(theirs.key),
+        SEAL_CA=str(theirs.ca),
+    )
+    ca = x509.load_der_x509_certificate(client.get("/pki/ca.crt").data)
+    assert ca == x509.load_pem_x509_certificate(theirs.ca.read_bytes())
+    assert client.get("/pki/ca.crl").status_code == 404  # the CA publishes its own
+    # A CRL the CA published in PEM is served, and embedded, as DER.
+    authority = keys.development_authority(tmp_path / "partnership")
+    der = keys.make_crl(authority, now=datetime.now(UTC))
+    pem = x509.load_der_x509_crl(der).public_bytes(serialization.Encoding.PEM)
+    (tmp_path / "ca.crl").write_bytes(pem)
+    app.config["SEAL_CRL"] = str(tmp_path / "ca.crl")
+    assert client.get("/pki/ca.crl").data == der
+    (tmp_path / "ca.crl").unlink()
+    assert client.get("/pki/ca.crl").status_code == 503

@@ -140,3 +140,53 @@ def register_csv():
         "text/csv",
         {"Content-Disposition": "attachment; filename=register.csv"},
     )
+
+
+# The seal CA's certificate and CRL, where the registry's certificates say they are
+# (keys.py: AIA caIssuers and CRL distribution point): a partner fetches the trust root
+# here, and a validator the revocation list. Both DER, as RFC 5280 asks over HTTP.
+PKI_MAX_AGE = 3600
+
+
+def _pki_file(body: bytes, mimetype: str, name: str):
+    return revalidating(
+        lambda: body,
+        etag=hashlib.sha256(body).hexdigest()[:40],
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+        cache_control=f"public, max-age={PKI_MAX_AGE}",
+    )
+
+
+@bp.get("/pki/ca.crt")
+@public
+def show_ca_certificate():
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from ...pdf.trust import published_ca
+
+    try:
+        data = published_ca(current_app.config).read_bytes()
+        if b"-----BEGIN" in data:
+            data = x509.load_pem_x509_certificate(data).public_bytes(Encoding.DER)
+        der = x509.load_der_x509_certificate(data).public_bytes(Encoding.DER)
+    except (OSError, ValueError):
+        current_app.logger.exception("the seal CA certificate could not be read")
+        abort(503)
+    return _pki_file(der, "application/pkix-cert", "ca.crt")
+
+
+@bp.get("/pki/ca.crl")
+@public
+def show_ca_crl():
+    from ...pdf.trust import published_crl
+
+    try:
+        crl = published_crl(current_app.config)
+    except OSError:
+        current_app.logger.exception("the seal CA's CRL (SEAL_CRL) could not be read")
+        abort(503)
+    if crl is None:
+        abort(404)  # production without SEAL_CRL: the CA publishes its own
+    return _pki_file(crl, "application/pkix-crl", "ca.crl")
