@@ -75,13 +75,15 @@ class Responder:
 
     def _token(self, request: tsp.TimeStampReq, now: datetime) -> cms.ContentInfo:
         imprint = request["message_imprint"]
+        # To the millisecond, which is as well as this clock can be trusted.
+        generated = now.astimezone(UTC).replace(microsecond=now.microsecond // 1000 * 1000)
         info = {
             "version": "v1",
             "policy": POLICY,
             "message_imprint": imprint,
             # Unique per token (RFC 3161: up to 160 bits).
             "serial_number": secrets.randbits(127),
-            "gen_time": now.astimezone(UTC).replace(microsecond=now.microsecond // 1000 * 1000),
+            "gen_time": generated,
             "accuracy": {"seconds": 1},
             "tsa": x509.GeneralName({"directory_name": self.cert.subject}),
         }
