@@ -5,7 +5,10 @@ and production takes all of it from the settings."""
 
 import asyncio
 import hashlib
+import io
 import logging
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,10 +20,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import signers
+from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko.sign.validation.status import TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
+from weasyprint import HTML
 
 from registry.pdf import keys, trust
 from registry.pdf.tsa import POLICY, QUERY, REPLY
@@ -260,3 +267,28 @@ def test_production_publishes_the_configured_ca_and_crl_or_says_there_is_none(
     assert client.get("/pki/ca.crl").data == der
     (tmp_path / "ca.crl").unlink()
     assert client.get("/pki/ca.crl").status_code == 503
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils is not installed")
+def test_poppler_accepts_the_seal_certificates_purposes(tmp_path):
+    """NSS, under poppler's pdfsig, judges a PDF signer as an e-mail signer: with document
+    signing alone it reports an "unknown issue" with the certificate; with e-mail
+    protection beside it, the one remaining complaint is that nobody told it to trust the
+    development CA."""
+    found = keys.keys_from_config(_config(tmp_path))
+    signer = signers.SimpleSigner.load(
+        str(found.key), str(found.cert), ca_chain_files=(str(found.ca),)
+    )
+    meta = signers.PdfSignatureMetadata(field_name="Seal", subfilter=SigSeedSubFilter.PADES)
+    sealed = signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(HTML(string="<p>Agreement</p>").write_pdf())),
+        meta,
+        signer=signer,
+    )
+    path = tmp_path / "sealed.pdf"
+    path.write_bytes(sealed.getvalue())
+    report = subprocess.run(
+        ["pdfsig", str(path)], capture_output=True, text=True, timeout=60, check=False
+    ).stdout
+    assert "Signature Validation: Signature is Valid." in report
+    assert "Certificate Validation: Certificate issuer isn't Trusted." in report
