@@ -237,9 +237,64 @@ def register_cli(app: Flask) -> None:
             # Exit 1: the seal is broken, not the registry's, or over a file it never issued.
             raise click.ClickException(check.message)
         click.echo(check.message)
+        if check.sealed_on:
+            click.echo(f"Sealed on {check.sealed_on} (time from an independent timestamp).")
+        if check.level:
+            click.echo(f"{check.level}.")
         # Exit 0: a genuine issued copy; whether the version is still in force is said here.
         if check.standing is not None:
             click.echo(f"Standing: {check.standing.message}")
+
+    @app.cli.command("renew-timestamps")
+    @click.option(
+        "--within-days",
+        type=click.IntRange(0, 36500),
+        default=365,
+        show_default=True,
+        help="Renew copies whose last timestamp's certificate expires within this many days",
+    )
+    @click.option("--dry-run", is_flag=True, help="Say what would be renewed; change nothing")
+    def renew_timestamps_command(within_days, dry_run):
+        """Add a fresh document timestamp (and the validation data for the last one) to
+        each agreement version's latest sealed PDF whose last timestamp's certificate
+        expires soon, so that it stays checkable. The renewed PDF is stored as a new issued
+        copy; copies handed out before still verify. Run it every few months."""
+        from .services import pdfs
+
+        moment = now()
+        due = pdfs.renewal_due(db.session, now=moment, within_days=within_days)
+        renewable = [d for d in due if d.expires is not None]
+        for item in due:
+            if item.expires is None:
+                click.echo(
+                    f"Left as is: {item.name} carries no document timestamp (sealed before "
+                    "long-term seals); a review or re-issue seals it afresh."
+                )
+        if not renewable:
+            click.echo(f"Nothing to renew: no timestamp expires within {within_days} days.")
+            return
+        failures = []
+        for item in renewable:
+            expires = item.expires.astimezone(LONDON).date().isoformat()
+            if dry_run:
+                click.echo(
+                    f"Would renew: {item.name} (its timestamp's certificate expires {expires})"
+                )
+                continue
+            click.echo(f"Renewing {item.name} (its timestamp's certificate expires {expires}) ...")
+            try:
+                pdfs.renew_issued(db.session, item.copy_id, now=moment)
+            except Exception as exc:  # noqa: BLE001 (each failure is named; the rest go on)
+                db.session.rollback()
+                failures.append(f"{item.name}: {type(exc).__name__}: {exc}")
+        if dry_run:
+            click.echo(f"{len(renewable)} cop(ies) would be renewed; nothing was changed.")
+            return
+        click.echo(f"Renewed {len(renewable) - len(failures)} of {len(renewable)} cop(ies).")
+        if failures:
+            raise click.ClickException(
+                "These could not be renewed:\n" + "\n".join(f"  {f}" for f in failures)
+            )
 
     @app.cli.command("backup")
     @click.argument("file", type=click.Path(dir_okay=False, writable=True))

@@ -21,9 +21,10 @@ import math
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from .keys import SealKeys
@@ -50,9 +51,10 @@ class Limits:
     memory_mb: int = 512  # the child's whole address space, the interpreter included
 
 
-def verify(data: bytes, keys: SealKeys, limits: Limits) -> Verdict:
-    """seal.verify(data, keys) in a child process within `limits`. A check that runs out
-    of time or memory is a refusal (checked=False), never an answer about the seal."""
+def verify(data: bytes, keys: SealKeys, limits: Limits, tsa_roots: Sequence[Path] = ()) -> Verdict:
+    """seal.verify(data, keys, tsa_roots) in a child process within `limits`. A check that
+    runs out of time or memory is a refusal (checked=False), never an answer about the
+    seal."""
     command = [
         sys.executable,
         "-I",  # no environment, user site or current directory: only the code below
@@ -60,8 +62,14 @@ def verify(data: bytes, keys: SealKeys, limits: Limits) -> Verdict:
         _START.format(package=str(Path(__file__).resolve().parent.parent)),
         str(limits.seconds),
         str(limits.memory_mb),
-        str(keys.ca),
-        *(str(path) for path in keys.seal_certs),
+        # Where the registry's certificates are: its own settings, never the upload's.
+        json.dumps(
+            {
+                "ca": str(keys.ca),
+                "seal_certs": [str(path) for path in keys.seal_certs],
+                "tsa_roots": [str(path) for path in tsa_roots],
+            }
+        ),
     ]
     try:
         done = subprocess.run(
@@ -80,7 +88,13 @@ def verify(data: bytes, keys: SealKeys, limits: Limits) -> Verdict:
         return Verdict(False, TOO_COSTLY, checked=False)
     try:
         answer = json.loads(done.stdout)
-        verdict = Verdict(bool(answer["ok"]), str(answer["message"]))
+        signed_at = answer.get("signed_at")
+        verdict = Verdict(
+            bool(answer["ok"]),
+            str(answer["message"]),
+            signed_at=datetime.fromisoformat(signed_at) if signed_at else None,
+            level=str(answer["level"]) if answer.get("level") else None,
+        )
         fault = answer.get("fault")
     except (ValueError, KeyError, TypeError, AttributeError):
         log.error(
@@ -122,7 +136,7 @@ def _child(argv: list[str]) -> int:
     Writes the verdict as JSON on standard output."""
     import resource
 
-    seconds, memory_mb, ca, *certs = argv
+    seconds, memory_mb, where = argv
     cpu = math.ceil(float(seconds))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     space = int(memory_mb) * 1024 * 1024
@@ -132,10 +146,18 @@ def _child(argv: list[str]) -> int:
     try:
         from . import seal
 
-        keys = SealKeys(Path(certs[0]), Path(os.devnull), Path(ca), tuple(map(Path, certs[1:])))
-        verdict = seal.verify(data, keys)
+        paths = json.loads(where)
+        current, *earlier = map(Path, paths["seal_certs"])
+        keys = SealKeys(current, Path(os.devnull), Path(paths["ca"]), tuple(earlier))
+        verdict = seal.verify(data, keys, tuple(map(Path, paths["tsa_roots"])))
     except MemoryError:
         return OUT_OF_MEMORY
-    answer = {"ok": verdict.ok, "message": verdict.message, "fault": verdict.fault}
+    answer = {
+        "ok": verdict.ok,
+        "message": verdict.message,
+        "fault": verdict.fault,
+        "signed_at": verdict.signed_at.isoformat() if verdict.signed_at else None,
+        "level": verdict.level,
+    }
     sys.stdout.write(json.dumps(answer))
     return 0

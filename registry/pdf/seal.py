@@ -1,12 +1,27 @@
-"""Sealing agreement PDFs (PAdES, pyHanko) and checking a seal, in words people understand.
+"""Sealing agreement PDFs (PAdES B-LTA, pyHanko) and checking a seal, in words people
+understand.
+
+An agreement is read for years after it is sealed, long after the seal certificate has
+expired, so the seal is made to outlast it: a timestamp from an independent timestamp
+authority (TSA) says when the seal was made, the file carries what is needed to check the
+certificates then (the certificates and the CA's CRL, in its document security store), and
+a document timestamp over all of that proves it was all there at that time. Before the
+TSA's own certificate expires, `renew` adds a fresh document timestamp over the lot
+(`flask --app registry renew-timestamps`).
 
 In development a CA and a seal certificate are made under instance/seal/ on first use;
-SEAL_CERT, SEAL_KEY and SEAL_CA point at real ones."""
+SEAL_CERT, SEAL_KEY and SEAL_CA point at real ones (keys.py), TSA_URL and its CA at a real
+timestamp authority (trust.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import warnings
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.utils import CryptographyDeprecationWarning
 
@@ -21,27 +36,81 @@ warnings.filterwarnings(
     module="pyhanko.sign.signers.pdf_cms",
 )
 
-from pyhanko.keys import load_cert_from_pemder
+from asn1crypto import crl as asn1_crl
+from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
+from pyhanko.sign.ades.report import AdESIndeterminate, AdESPassed
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import SigSeedSubFilter
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.signers import constants
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, TimestampDSSContentSettings
+from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
+from pyhanko.sign.validation import DocumentSecurityStore, ades, validate_pdf_timestamp
+from pyhanko.sign.validation.policy_decl import (
+    PdfSignatureValidationSpec,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
+    SignatureValidationSpec,
+)
+from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.errors import PathBuildingError
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
+from pyhanko_certvalidator.registry import SimpleTrustManager
 
 # The keys live in keys.py (no pyHanko there: the chain checkpoints sign with them too).
 from .keys import SealKeys, development_keys, keys_from_config  # noqa: F401
-from .verdict import ADDED_TO, CHANGED, NOT_OURS, SEALED, UNREADABLE, UNSEALED, Verdict
+from .verdict import (
+    ADDED_TO,
+    CHANGED,
+    NOT_OURS,
+    SEALED,
+    UNPROVEN,
+    UNREADABLE,
+    UNSEALED,
+    Verdict,
+)
+
+if TYPE_CHECKING:
+    from .trust import Trust
 
 FIELD = "RegistrySeal"
+# A document timestamp's validation data is written in its own revision, before it.
+_UNDER_THE_TIMESTAMP = TimestampDSSContentSettings(include_vri=False, update_before_ts=True)
+# What the seal certificate must allow (keys.py gives it both).
+KEY_USAGE = {"digital_signature", "non_repudiation"}
 
 
-def seal(pdf: bytes, keys: SealKeys, *, reference: str, version: int, location: str) -> bytes:
-    """The PDF with a PAdES seal over all of it, naming the agreement and version for
-    anyone reading it in a PDF reader (the registry itself never takes a file's word for
-    which agreement it is: see services/pdfs.py)."""
+class _Signer(signers.PdfSigner):
+    """pyHanko's signer, declaring only what PAdES needs. pyHanko marks a file signed
+    with an ECDSA P-256 key as PDF 2.0 (ISO 32002); the agreement is PDF/A-3, which is
+    PDF 1.7, and an ECDSA seal is PAdES in PDF 1.7 as it stands (ETSI's extension)."""
+
+    def register_extensions(self, pdf_out, *, md_algorithm: str) -> None:
+        pdf_out.ensure_output_version(version=(1, 7))
+        pdf_out.register_extension(constants.ESIC_EXTENSION_1)
+
+
+def seal(
+    pdf: bytes, keys: SealKeys, *, reference: str, version: int, location: str, trust: Trust
+) -> bytes:
+    """The PDF with a long-term PAdES seal (B-LTA) over all of it: the seal, timestamped by
+    `trust.tsa_url`; then the certificates and CRLs that check the seal and the timestamp
+    (a document security store); then a document timestamp over everything. The seal names
+    the agreement and version for anyone reading it in a PDF reader (the registry itself
+    never takes a file's word for which agreement it is: see services/pdfs.py).
+
+    The file's PDF/A metadata is kept: pyHanko rewrites the XMP at each update, keeping
+    what it finds and writing itself as the producer, so the document information
+    dictionary's producer is made to say the same (PDF/A wants the two to agree)."""
     signer = signers.SimpleSigner.load(
         str(keys.key), str(keys.cert), ca_chain_files=(str(keys.ca),)
     )
@@ -50,15 +119,97 @@ def seal(pdf: bytes, keys: SealKeys, *, reference: str, version: int, location: 
         subfilter=SigSeedSubFilter.PADES,
         reason=f"{reference} version {version}",
         location=location,
+        embed_validation_info=True,
+        use_pades_lta=True,
+        validation_context=_signing_context(keys, trust),
+        signer_key_usage=KEY_USAGE,
+        # The validation data goes in with the document timestamp, under it: the file
+        # ends with a timestamp over every byte before it.
+        dss_settings=DSSContentSettings(include_vri=False, next_ts_settings=_UNDER_THE_TIMESTAMP),
     )
-    out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    _drop_producer(writer)
+    out = _Signer(meta, signer=signer, timestamper=_timestamper(trust)).sign_pdf(writer)
     return out.getvalue()
 
 
-def verify(data: bytes, keys: SealKeys) -> Verdict:
+def renew(data: bytes, keys: SealKeys, trust: Trust) -> bytes:
+    """`data` (a sealed PDF) with the validation data for its last document timestamp (its
+    certificates and a fresh CRL) and a new document timestamp over all of it: what keeps
+    the seal checkable after that timestamp's certificate expires. The last timestamp
+    must still be valid now (ValueError otherwise)."""
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    stamps = reader.embedded_timestamp_signatures
+    if not stamps:
+        raise ValueError("the file has no document timestamp to renew")
+    context = _signing_context(keys, trust)
+    status = validate_pdf_timestamp(stamps[-1], context, skip_diff=True)
+    if not (status.intact and status.valid and status.trusted):
+        raise ValueError(
+            "its last document timestamp is no longer valid (renewal must come before "
+            "that timestamp's certificate expires)"
+        )
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    DocumentSecurityStore.supply_dss_in_writer(
+        writer, None, paths=(status.validation_path,), validation_context=context
+    )
+    out = signers.PdfTimeStamper(_timestamper(trust)).timestamp_pdf(
+        writer, "sha256", context, in_place=True, dss_settings=_UNDER_THE_TIMESTAMP
+    )
+    return out.getvalue()
+
+
+def last_timestamp_expires(data: bytes) -> datetime | None:
+    """When the certificate of the file's last document timestamp expires (after which a
+    fresh timestamp can no longer be added on its strength); None without one."""
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    stamps = reader.embedded_timestamp_signatures
+    if not stamps:
+        return None
+    return stamps[-1].signer_cert["tbs_certificate"]["validity"]["not_after"].native
+
+
+def _timestamper(trust: Trust) -> RequestsHTTPTimeStamper:
+    return RequestsHTTPTimeStamper(trust.tsa_url, timeout=10)
+
+
+def _signing_context(keys: SealKeys, trust: Trust) -> ValidationContext:
+    """What sealing checks the seal and the TSA's certificates against, and so what goes
+    into the document security store: the CA, the TSA's roots and the CRLs given."""
+    roots = [load_cert_from_pemder(str(keys.ca)), *_load(trust.tsa_roots)]
+    return ValidationContext(
+        trust_roots=roots,
+        crls=[asn1_crl.CertificateList.load(crl) for crl in trust.crls],
+        allow_fetching=trust.fetch,
+        # Revocation is checked where a certificate says where to look (keys.py's do),
+        # against the CRLs given (and, in production, fetched); one missing is not fatal.
+        revocation_mode="soft-fail",
+    )
+
+
+def _drop_producer(writer: IncrementalPdfFileWriter) -> None:
+    """Leave the producer for pyHanko to write, once, the same in both places."""
+    try:
+        reference = writer.trailer.raw_get("/Info")
+    except KeyError:
+        return
+    info = reference.get_object()
+    if "/Producer" in info:
+        del info["/Producer"]
+        writer.mark_update(reference)
+
+
+def _load(paths: Sequence[Path]) -> list:
+    return [cert for path in paths for cert in load_certs_from_pemder([str(path)])]
+
+
+def verify(data: bytes, keys: SealKeys, tsa_roots: Sequence[Path] = ()) -> Verdict:
     """Is the seal intact, made with one of the registry's own seal certificates (the
-    current one or an earlier one), over the whole file? A certificate the same CA issued
-    to anyone else is not the registry's.
+    current one or an earlier one) while it was valid, over the whole file (or followed
+    only by validation data and document timestamps)? A certificate the same CA issued to
+    anyone else is not the registry's. The time of sealing comes from the seal's
+    timestamp, checked against `tsa_roots` (by default the seal's own CA), never from the
+    signer's claim; certificates and CRLs come from the file alone (nothing is fetched).
 
     The upload is anyone's: whatever reading or checking it raises (a /ByteRange of
     fractions, references or 20-digit numbers is a TypeError or OverflowError inside
@@ -79,27 +230,122 @@ def verify(data: bytes, keys: SealKeys) -> Verdict:
     # The registry's own certificates are the trust anchors (an earlier one may come from
     # an earlier CA); the CA is kept so that the path to it is checked as before.
     anchors = [load_cert_from_pemder(str(keys.ca)), *ours]
+    stamps = _load(tsa_roots) or anchors
     try:
-        return _judge(seals[-1], ours, ValidationContext(trust_roots=anchors))
+        return _judge(reader, seals[-1], ours, anchors, stamps)
     except MemoryError:
         raise
     except Exception as error:  # noqa: BLE001 (see above: a hostile file, not our fault)
         return Verdict(False, CHANGED, fault=_fault(error))
 
 
-def _judge(embedded, ours: list, context: ValidationContext) -> Verdict:
-    try:
-        status = validate_pdf_signature(embedded, context)
-    except (PathBuildingError, ValueError, KeyError):
-        status = None
+def validate_seal(embedded, anchors: list, stamps: list, when: datetime | None = None):
+    """pyHanko's PAdES validation (ETSI EN 319 102-1, with long-term availability) of the
+    seal as of `when` (now by default): from the file's own validation data and
+    timestamps, nothing fetched. Where the certificates have expired since, the document
+    timestamps prove that the validation data was there while they were valid."""
+    rules = RevocationCheckingPolicy(
+        RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
+        RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
+    )
+
+    def policy(roots: list) -> CertValidationPolicySpec:
+        return CertValidationPolicySpec(
+            trust_manager=SimpleTrustManager.build(trust_roots=roots),
+            revinfo_policy=CertRevTrustPolicy(rules),
+        )
+
+    spec = PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=policy(anchors),
+            ts_cert_validation_policy=policy(stamps),
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
+            ),
+            key_usage_settings=KeyUsageConstraints(key_usage=KEY_USAGE),
+        )
+    )
+    moment = when or datetime.now(UTC)
+    timing = ValidationTimingInfo(
+        validation_time=moment, best_signature_time=moment, point_in_time_validation=False
+    )
+    return asyncio.run(ades.ades_lta_validation(embedded, spec, timing_info=timing))
+
+
+def _judge(reader, embedded, ours: list, anchors: list, stamps: list) -> Verdict:
+    result = validate_seal(embedded, anchors, stamps)
+    status = result.api_status
     if status is None or not status.intact or not status.valid:
         return Verdict(False, CHANGED)
     signer = status.signing_cert.dump()
-    if not status.trusted or all(cert.dump() != signer for cert in ours):
+    if all(cert.dump() != signer for cert in ours):
         return Verdict(False, NOT_OURS)
-    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+    if result.ades_subindic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
+        return Verdict(False, NOT_OURS)
+    if not isinstance(result.ades_subindic, AdESPassed):
+        # Ours and intact, but not shown valid when it was made: revoked, or expired
+        # with no timestamp from before then.
+        return Verdict(False, UNPROVEN)
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE and not _only_kept_valid(
+        reader, embedded, status, stamps
+    ):
         return Verdict(False, ADDED_TO)
-    return Verdict(True, SEALED)
+    stamp = status.timestamp_validity
+    timestamped = stamp is not None and stamp.intact and stamp.valid and stamp.trusted
+    return Verdict(
+        True,
+        SEALED,
+        signed_at=stamp.timestamp if timestamped else None,
+        level=_level(reader, embedded, timestamped),
+    )
+
+
+def _only_kept_valid(reader, embedded, status, stamps: list) -> bool:
+    """Whether all that follows the seal is what keeps it checkable: validation data and
+    document timestamps, the last of them intact, from a trusted TSA, and followed by
+    nothing but its own validation data."""
+    if status.coverage != SignatureCoverageLevel.ENTIRE_REVISION:
+        return False
+    if status.modification_level != ModificationLevel.LTA_UPDATES:
+        return False
+    later = _stamps_after(reader, embedded)
+    if not later:
+        return False
+    last = later[-1]
+    info = last.signed_data["encap_content_info"]["content"].parsed
+    # Checked as of its own time: a document timestamp whose certificate has expired
+    # since still shows what was added, and by whom.
+    kwargs = {"trust_roots": stamps, "allow_fetching": False, "moment": info["gen_time"].native}
+    if "/DSS" in reader.root:
+        context = DocumentSecurityStore.read_dss(reader).as_validation_context(kwargs)
+    else:
+        context = ValidationContext(**kwargs)
+    checked = validate_pdf_timestamp(last, context)
+    if not (checked.intact and checked.valid and checked.trusted):
+        return False
+    return checked.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
+        checked.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and checked.modification_level == ModificationLevel.LTA_UPDATES
+    )
+
+
+def _level(reader, embedded, timestamped: bool) -> str:
+    """The PAdES baseline level the file meets: B-B (a seal), B-T (timestamped), B-LT
+    (with validation data), B-LTA (and a document timestamp over it)."""
+    if not timestamped:
+        return "B-B"
+    if "/DSS" not in reader.root:
+        return "B-T"
+    return "B-LTA" if _stamps_after(reader, embedded) else "B-LT"
+
+
+def _stamps_after(reader, embedded) -> list:
+    """The document timestamps added after the seal, oldest first."""
+    return [
+        stamp
+        for stamp in reader.embedded_timestamp_signatures
+        if stamp.signed_revision > embedded.signed_revision
+    ]
 
 
 def _fault(error: BaseException) -> str:

@@ -5,6 +5,7 @@ can use it without loading pyHanko."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -16,12 +17,29 @@ class Verdict:
     `checked` is False when the file was not checked at all (it needed more time or
     memory than a check is allowed, or the check failed): a refusal, not a verdict.
     `fault`, for the log only: what in the file defeated the reader (an exception's type
-    and words, one line), when that is how the verdict was reached."""
+    and words, one line), when that is how the verdict was reached.
+
+    For a good seal, `signed_at`: when it was made, by its timestamp from an independent
+    timestamp authority (None without one: the signer's own claim is never taken); and
+    `level`: the PAdES baseline level the file meets ("B-B", "B-T", "B-LT", "B-LTA")."""
 
     ok: bool
     message: str
     checked: bool = True
     fault: str | None = None
+    signed_at: datetime | None = None
+    level: str | None = None
+
+
+# What each PAdES level means to someone checking the file, in plain words.
+LEVELS = {
+    "B-LTA": "Long-term seal (PAdES B-LTA): checkable after the seal certificate expires",
+    "B-LT": "Seal with its validation data (PAdES B-LT): checkable until the timestamp "
+    "authority's certificate expires",
+    "B-T": "Timestamped seal (PAdES B-T): checkable while the seal certificate is valid",
+    "B-B": "Basic seal (PAdES B-B), with no timestamp: checkable only while the seal "
+    "certificate is valid",
+}
 
 
 UNREADABLE = (
@@ -43,6 +61,12 @@ NOT_OURS = (
 ADDED_TO = (
     "Something was added to this PDF after the registry sealed it. Do not rely on it: "
     "download a fresh copy from the registry."
+)
+UNPROVEN = (
+    "This PDF's seal is intact and was made with the registry's seal certificate, but the "
+    "file cannot show that the certificate was valid when the seal was made (it has "
+    "expired or been withdrawn, and the file carries no timestamp from before then). Do "
+    "not rely on it: ask the registry team for a copy they can vouch for."
 )
 SEALED = "The registry's seal is intact: the file is unchanged since the registry sealed it."
 TOO_COSTLY = (

@@ -1,5 +1,7 @@
 """Agreement PDFs from the database: a version as the plain values its PDF shows (`build`),
-its sealed copy issued when it comes into force (`issue_sealed`), and the copies issued.
+its sealed copy issued when it comes into force (`issue_sealed`), the copies issued, and
+their renewal: a fresh document timestamp before the last one's certificate expires
+(`renewal_due`, `renew_issued`), which keeps a long-term seal checkable for decades.
 
 registry/pdf/ renders and seals plain values; this module reads the agreement and the
 settings and passes them in. WeasyPrint and pyHanko are imported inside the functions
@@ -10,11 +12,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..clock import LONDON
@@ -193,15 +195,18 @@ def issue_sealed(
     config: Mapping[str, Any] | None = None,
     static_folder: str | None = None,
 ) -> IssuedPdf | None:
-    """Render, seal and store the version's PDF (in the caller's transaction). Answers None
-    when SEAL_ON_ACTIVATION is off (a setting for test suites that do not look at PDFs).
-    `config` holds SEAL_ON_ACTIVATION, the seal's keys (see pdf/seal.py) and
+    """Render, seal (a long-term seal: timestamped, with its validation data and a
+    document timestamp, which asks the timestamp authority twice) and store the version's
+    PDF (in the caller's transaction). Answers None when SEAL_ON_ACTIVATION is off (a
+    setting for test suites that do not look at PDFs). `config` holds SEAL_ON_ACTIVATION,
+    the seal's keys (see pdf/keys.py), the timestamp authority (pdf/trust.py) and
     PARTNERSHIP_NAME; it and `static_folder` are the current app's unless given."""
     if config is None:
         config = current_app.config
     if not config.get("SEAL_ON_ACTIVATION", True):
         return None
     from ..pdf import seal
+    from ..pdf.trust import trust_from_config
 
     session.flush()
     body = render_version(session, agreement, version.number, static_folder=static_folder)
@@ -211,6 +216,7 @@ def issue_sealed(
         reference=agreement.reference,
         version=version.number,
         location=config["PARTNERSHIP_NAME"],
+        trust=trust_from_config(config),
     )
     row = IssuedPdf(
         agreement_id=agreement.id,
@@ -269,13 +275,17 @@ class PdfCheck:
     """What /verify and `verify-pdf` say of an uploaded PDF. `ok`: sealed by the registry,
     unchanged, and a copy the registry's own record says it issued; `agreement` ("ISA-2026-
     0002 version 1") and `standing` then come from that record. `checked` is False when
-    the file was refused unchecked (too costly to check): a refusal, not a verdict."""
+    the file was refused unchecked (too costly to check): a refusal, not a verdict.
+    `sealed_on` ("6 December 2026 at 14:03", London time) is when the seal was made, from
+    its timestamp; `level` says in words how long the seal stays checkable (PAdES level)."""
 
     ok: bool
     message: str
     agreement: str | None = None
     standing: SealStanding | None = None
     checked: bool = True
+    sealed_on: str | None = None
+    level: str | None = None
 
 
 NOT_ISSUED = (
@@ -305,10 +315,13 @@ def check_pdf(
     record of the copies it issued. Nothing the file says about itself is believed."""
     from ..pdf import isolated
     from ..pdf.keys import keys_from_config
+    from ..pdf.trust import trust_from_config
+    from ..pdf.verdict import LEVELS
 
     if config is None:
         config = current_app.config
-    verdict = isolated.verify(data, keys_from_config(config), check_limits(config))
+    roots = trust_from_config(config).tsa_roots
+    verdict = isolated.verify(data, keys_from_config(config), check_limits(config), roots)
     if not verdict.ok:
         return PdfCheck(False, verdict.message, checked=verdict.checked)
     issued = session.execute(
@@ -325,7 +338,90 @@ def check_pdf(
     standing = seal_standing(
         agreement, issued.version_number, issued.review_date, today=today, settings=settings
     )
-    return PdfCheck(True, f"Sealed by the registry and unchanged since: {name}.", name, standing)
+    return PdfCheck(
+        True,
+        f"Sealed by the registry and unchanged since: {name}.",
+        name,
+        standing,
+        sealed_on=_when(verdict.signed_at) or None,
+        level=LEVELS.get(verdict.level or ""),
+    )
+
+
+@dataclass(frozen=True)
+class Due:
+    """An issued copy whose last document timestamp's certificate expires soon (or has no
+    document timestamp: sealed before long-term seals, or by hand)."""
+
+    copy_id: int
+    name: str  # "ISA-2026-0002 version 1"
+    expires: datetime | None
+
+
+def renewal_due(session: Session, *, now: datetime, within_days: int) -> list[Due]:
+    """The latest issued copy of each agreement version whose last timestamp's certificate
+    expires within `within_days` of `now`, oldest agreement first. Only the latest copy
+    is renewed: earlier ones stay as issued, and still verify by their hash."""
+    from ..pdf import seal
+
+    latest = (
+        select(func.max(IssuedPdf.id))
+        .group_by(IssuedPdf.agreement_id, IssuedPdf.version_number)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(IssuedPdf.id, Agreement.reference, IssuedPdf.version_number)
+        .join(Agreement, Agreement.id == IssuedPdf.agreement_id)
+        .where(IssuedPdf.id.in_(latest))
+        .order_by(IssuedPdf.agreement_id, IssuedPdf.version_number)
+    ).all()
+    horizon = now + timedelta(days=within_days)
+    due = []
+    for copy_id, reference, number in rows:
+        pdf = session.scalar(select(IssuedPdf.pdf).where(IssuedPdf.id == copy_id))
+        assert pdf is not None
+        expires = seal.last_timestamp_expires(pdf)
+        if expires is None or expires <= horizon:
+            due.append(Due(copy_id, f"{reference} version {number}", expires))
+    return due
+
+
+def renew_issued(
+    session: Session, copy_id: int, *, now: datetime, config: Mapping[str, Any] | None = None
+) -> IssuedPdf:
+    """A new issued copy: the copy's bytes with the validation data for its last
+    timestamp and a fresh document timestamp, stored as a new row (same agreement,
+    version and review date; the new hash and `now`) and committed. Downloads serve it
+    from now on; the earlier copy's hash stays on record, so copies already handed out
+    still verify. Raises ValueError when the copy cannot be renewed (its last timestamp
+    is no longer valid: renewal must come before that certificate expires)."""
+    from ..pdf import seal
+    from ..pdf.keys import keys_from_config
+    from ..pdf.trust import trust_from_config
+
+    if config is None:
+        config = current_app.config
+    copy = session.get(IssuedPdf, copy_id)
+    if copy is None:
+        raise ValueError(f"no issued copy {copy_id}")
+    keys = keys_from_config(config)
+    trust = trust_from_config(config)
+    renewed = seal.renew(copy.pdf, keys, trust)
+    # Never store a copy that would not verify.
+    verdict = seal.verify(renewed, keys, trust.tsa_roots)
+    if not verdict.ok:
+        raise ValueError(f"the renewed copy does not verify: {verdict.message}")
+    row = IssuedPdf(
+        agreement_id=copy.agreement_id,
+        version_number=copy.version_number,
+        review_date=copy.review_date,
+        sha256=hashlib.sha256(renewed).hexdigest(),
+        issued_at=now,
+        pdf=renewed,
+    )
+    session.add(row)
+    session.commit()
+    return row
 
 
 def seal_standing(
