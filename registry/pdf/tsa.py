@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -192,6 +193,8 @@ def _parse(body: bytes) -> tsp.TimeStampReq:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # A client that stops sending mid-request is dropped after this many seconds.
+    timeout = 10
 
     def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
         kind = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -242,6 +245,11 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, responder: Responder) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.responder = responder
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client gone or too slow: one line in the log, not socketserver's traceback.
+        error = sys.exc_info()[1]
+        log.warning("development TSA: dropped %s: %r", client_address, error)
 
 
 def serve(responder: Responder) -> str:
