@@ -24,14 +24,17 @@ registry's address (docs/TERMS.md)."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ..domain.agreements import Vocabulary
+from ..domain.lifecycle import StatusSettings
 from ..domain.vocab import TIER_LABELS, LawfulBasisKind
 from ..models import Agreement, AgreementVersion
 from . import vocabularies
+from .agreement_reads import standing
 
 MEDIA_TYPE = "application/ld+json"
 
@@ -99,6 +102,26 @@ SOURCES = {
     "care2014_s42": LEGISLATION + "2014/23/section/42",
     "care2014_s45": LEGISLATION + "2014/23/section/45",
 }
+
+
+def default_version(
+    agreement: Agreement, today: date, settings: StatusSettings
+) -> AgreementVersion:
+    """The version asked for without a number: the one in force, else the latest."""
+    shown = standing(agreement, today, settings)
+    return agreement.latest if shown.in_force_version is None else shown.shown
+
+
+def public_version(
+    agreement: Agreement, today: date, settings: StatusSettings
+) -> AgreementVersion | None:
+    """The version whose terms anyone may read: that of a tier-1 or tier-2 agreement the
+    public register lists (its version in force, judged as the register judges it), or
+    None. A tier-3 agreement's detail stays with signed-in users, as on the register."""
+    if agreement.tier == 3:
+        return None
+    shown = standing(agreement, today, settings)
+    return shown.shown if shown.in_force_version is not None else None
 
 
 def terms_url(agreement_id: int, number: int | None = None) -> str:

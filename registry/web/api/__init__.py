@@ -19,4 +19,4 @@ def authenticate_bearer():
         g.api_user = user_for_token(db.session, token.strip(), now=now())
 
 
-from . import agencies, agreements, auth, coverage, openapi, tokens, users  # noqa: E402,F401
+from . import agencies, agreements, auth, coverage, openapi, terms, tokens, users  # noqa: E402,F401

@@ -609,6 +609,35 @@ class VersionList(Answer):
     total: int
 
 
+class TermsRegistryView(Answer):
+    """The registry's own fields and codes, as plain JSON."""
+
+    reference: str
+    version: int
+    tier: Literal[1, 2, 3]
+    title: str
+    status: VersionStatus
+    parent: dict[str, str] | None
+    parties: list[dict[str, Any]]
+    purposes: list[str]
+    data_categories: list[str]
+    lawful_bases: list[dict[str, Any]]
+    effective_from: date
+    review_date: date
+    end_date: date | None
+    content_sha256: str | None
+
+
+class TermsDocument(Answer):
+    """A version's terms as JSON-LD in W3C DPV and ODRL terms (docs/TERMS.md): the
+    linked-data properties beside `registry`, the registry's own view."""
+
+    context: dict[str, Any] = Field(alias="@context")
+    id: str = Field(alias="@id")
+    type: list[str] = Field(alias="@type")
+    registry: TermsRegistryView
+
+
 class ErrorBody(Answer):
     code: str
     message: str
@@ -666,3 +695,10 @@ class OfficerQuery(Query):
 
 class PdfQuery(Query):
     version: Id | None = Field(default=None, description="The version's number; the latest")
+
+
+class TermsQuery(Query):
+    version: Id | None = Field(
+        default=None,
+        description="The version's number; the version in force, else the latest",
+    )

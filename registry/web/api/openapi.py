@@ -243,6 +243,10 @@ def _document() -> dict:
             }
         if not op.public:
             entry["security"] = [{"bearer": []}]
+        elif 401 in op.errors:
+            # Public for some answers, a token for others (the terms of a public agreement
+            # in force, and of any other): the token is optional.
+            entry["security"] = [{}, {"bearer": []}]
         paths.setdefault(op.path, {})[op.method] = entry
     _, schemas = models_json_schema(
         [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
