@@ -14,6 +14,7 @@ Importing this never loads pyHanko; only the child does."""
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
@@ -152,6 +153,11 @@ def _child(argv: list[str]) -> int:
         verdict = seal.verify(data, keys, tuple(map(Path, paths["tsa_roots"])))
     except MemoryError:
         return OUT_OF_MEMORY
+    except OSError as error:
+        # Out of address space while importing (a module's file cannot be read in).
+        if error.errno == errno.ENOMEM:
+            return OUT_OF_MEMORY
+        raise
     answer = {
         "ok": verdict.ok,
         "message": verdict.message,

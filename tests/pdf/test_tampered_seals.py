@@ -84,7 +84,7 @@ def test_running_out_of_memory_is_left_to_the_limit(app, monkeypatch):
     def exhausted(*args, **kwargs):
         raise MemoryError
 
-    for where in ("PdfFileReader", "validate_pdf_signature"):
+    for where in ("PdfFileReader", "validate_seal"):
         with monkeypatch.context() as patch:
             patch.setattr(seal, where, exhausted)
             with pytest.raises(MemoryError):
