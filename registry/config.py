@@ -176,6 +176,17 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         # expires.
         "SEAL_CRL": seal_crl,
         "SEAL_ON_ACTIVATION": True,
+        # Sealed PDFs are made in the background (services/sealing.py): each serving
+        # process runs a runner thread unless SEAL_JOBS_EMBEDDED=0 (then run the jobs from
+        # a separate command); an idle runner looks for jobs every SEAL_JOBS_POLL_SECONDS;
+        # a job not completed within SEAL_JOBS_LEASE_SECONDS (its runner died) is taken
+        # again; a failing job is tried SEAL_JOBS_ATTEMPTS times, SEAL_JOBS_RETRY_SECONDS
+        # times the tries so far apart, then marked failed.
+        "SEAL_JOBS_EMBEDDED": env.get("SEAL_JOBS_EMBEDDED", "1") != "0",
+        "SEAL_JOBS_POLL_SECONDS": _bounded(env, "SEAL_JOBS_POLL_SECONDS", 1, 1, 3600),
+        "SEAL_JOBS_LEASE_SECONDS": _bounded(env, "SEAL_JOBS_LEASE_SECONDS", 300, 30, 86400),
+        "SEAL_JOBS_ATTEMPTS": _bounded(env, "SEAL_JOBS_ATTEMPTS", 5, 1, 100),
+        "SEAL_JOBS_RETRY_SECONDS": _bounded(env, "SEAL_JOBS_RETRY_SECONDS", 30, 1, 86400),
         # Checking an uploaded PDF (/verify, verify-pdf): at most this many seconds and
         # megabytes, in a process of its own; at most VERIFY_AT_ONCE checks at once on a
         # server (one more is refused at once: "busy, try again"); per address, at most
