@@ -207,17 +207,22 @@ def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
 
 
 def issue_seal_keys(
-    folder: Path, authority: Authority, name: str, *, base_url: str = DEFAULT_REGISTRY_URL
+    folder: Path,
+    authority: Authority,
+    name: str,
+    *,
+    base_url: str = DEFAULT_REGISTRY_URL,
+    days: int = 1825,
 ) -> SealKeys:
-    """A new seal certificate and key from `authority`, written under `folder` with the
-    CA's certificate."""
+    """A new seal certificate and key from `authority`, valid until `days` days from now,
+    written under `folder` with the CA's certificate."""
     seal_key = ec.generate_private_key(ec.SECP256R1())
     seal_cert = _end_entity(
         authority,
         _name(name, "agreement registry seal"),
         seal_key,
         SEAL_PURPOSES,
-        days=1825,
+        days=days,
         base_url=base_url,
     )
     keys = SealKeys(folder / "seal-cert.pem", folder / "seal-key.pem", folder / "ca-cert.pem")

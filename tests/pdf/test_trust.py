@@ -292,3 +292,12 @@ def test_poppler_accepts_the_seal_certificates_purposes(tmp_path):
     ).stdout
     assert "Signature Validation: Signature is Valid." in report
     assert "Certificate Validation: Certificate issuer isn't Trusted." in report
+
+
+def test_a_seal_certificate_can_be_issued_for_a_short_life(tmp_path):
+    """For trying what happens when one expires (tests/pdf/test_long_term.py)."""
+    authority = keys.make_authority("Northshire")
+    issued = keys.issue_seal_keys(tmp_path, authority, "Northshire", days=2)
+    cert = x509.load_pem_x509_certificate(issued.cert.read_bytes())
+    assert timedelta(days=1) < cert.not_valid_after_utc - datetime.now(UTC) <= timedelta(days=2)
+    cert.verify_directly_issued_by(authority.cert)
