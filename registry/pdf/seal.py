@@ -49,6 +49,7 @@ from pyhanko.sign.signers.pdf_signer import DSSContentSettings, TimestampDSSCont
 from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 from pyhanko.sign.validation import DocumentSecurityStore, ades, validate_pdf_timestamp
 from pyhanko.sign.validation.policy_decl import (
+    LocalKnowledge,
     PdfSignatureValidationSpec,
     RevinfoOnlineFetchingRule,
     RevocationInfoGatheringSpec,
@@ -65,6 +66,7 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
+from pyhanko_certvalidator.revinfo.archival import CRLContainer
 
 # The keys live in keys.py (no pyHanko there: the chain checkpoints sign with them too).
 from .keys import SealKeys, development_keys, keys_from_config  # noqa: F401
@@ -239,11 +241,19 @@ def verify(data: bytes, keys: SealKeys, tsa_roots: Sequence[Path] = ()) -> Verdi
         return Verdict(False, CHANGED, fault=_fault(error))
 
 
-def validate_seal(embedded, anchors: list, stamps: list, when: datetime | None = None):
+def validate_seal(
+    embedded,
+    anchors: list,
+    stamps: list,
+    when: datetime | None = None,
+    crls: Sequence[bytes] = (),
+):
     """pyHanko's PAdES validation (ETSI EN 319 102-1, with long-term availability) of the
     seal as of `when` (now by default): from the file's own validation data and
     timestamps, nothing fetched. Where the certificates have expired since, the document
-    timestamps prove that the validation data was there while they were valid."""
+    timestamps prove that the validation data was there while they were valid. `crls`
+    (DER): CRLs the validator holds besides the file's, such as a current one for the
+    last timestamp's certificate, which no file can carry."""
     rules = RevocationCheckingPolicy(
         RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
         RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
@@ -263,6 +273,9 @@ def validate_seal(embedded, anchors: list, stamps: list, when: datetime | None =
                 online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
             ),
             key_usage_settings=KeyUsageConstraints(key_usage=KEY_USAGE),
+            local_knowledge=LocalKnowledge(
+                known_crls=[CRLContainer(asn1_crl.CertificateList.load(c)) for c in crls]
+            ),
         )
     )
     moment = when or datetime.now(UTC)
@@ -302,8 +315,8 @@ def _judge(reader, embedded, ours: list, anchors: list, stamps: list) -> Verdict
 
 def _only_kept_valid(reader, embedded, status, stamps: list) -> bool:
     """Whether all that follows the seal is what keeps it checkable: validation data and
-    document timestamps, the last of them intact, from a trusted TSA, and followed by
-    nothing but its own validation data."""
+    document timestamps (pyHanko's judgement of each update), the last of them intact,
+    from a trusted TSA, and over the whole file."""
     if status.coverage != SignatureCoverageLevel.ENTIRE_REVISION:
         return False
     if status.modification_level != ModificationLevel.LTA_UPDATES:
@@ -320,12 +333,14 @@ def _only_kept_valid(reader, embedded, status, stamps: list) -> bool:
         context = DocumentSecurityStore.read_dss(reader).as_validation_context(kwargs)
     else:
         context = ValidationContext(**kwargs)
-    checked = validate_pdf_timestamp(last, context)
-    if not (checked.intact and checked.valid and checked.trusted):
-        return False
-    return checked.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
-        checked.coverage == SignatureCoverageLevel.ENTIRE_REVISION
-        and checked.modification_level == ModificationLevel.LTA_UPDATES
+    checked = validate_pdf_timestamp(last, context, skip_diff=True)
+    # The registry's files end with their last document timestamp (its validation data
+    # goes in before it): a byte after it, even more validation data, is an addition.
+    return (
+        checked.intact
+        and checked.valid
+        and checked.trusted
+        and checked.coverage == SignatureCoverageLevel.ENTIRE_FILE
     )
 
 

@@ -64,9 +64,10 @@ ADDED_TO = (
 )
 UNPROVEN = (
     "This PDF's seal is intact and was made with the registry's seal certificate, but the "
-    "file cannot show that the certificate was valid when the seal was made (it has "
-    "expired or been withdrawn, and the file carries no timestamp from before then). Do "
-    "not rely on it: ask the registry team for a copy they can vouch for."
+    "file cannot show that the certificate was valid when the seal was made (it may have "
+    "expired or been withdrawn since, and the file carries no timestamp and validation "
+    "data from before then). Do not rely on it: ask the registry team for a copy they can "
+    "vouch for."
 )
 SEALED = "The registry's seal is intact: the file is unchanged since the registry sealed it."
 TOO_COSTLY = (

@@ -178,12 +178,22 @@ def build(session: Session, agreement: Agreement, number: int | None = None) -> 
 def render_version(
     session: Session, agreement: Agreement, number: int, *, static_folder: str | None = None
 ) -> bytes:
-    """The version's PDF rendered now, unsealed. It may use files under `static_folder`
-    (by default the current app's static folder) and nothing else."""
+    """The version's PDF rendered now, unsealed, with its terms as JSON-LD inside it
+    (services/terms.py) once its content is fixed. It may use files under
+    `static_folder` (by default the current app's static folder) and nothing else."""
     from ..pdf.render import TEMPLATE_DIR, render_pdf
+    from .terms import terms_bytes
 
     folder = static_folder or current_app.static_folder or str(TEMPLATE_DIR)
-    return render_pdf(build(session, agreement, number), static_folder=folder)
+    version = get_version(agreement, number)
+    # A draft's terms may still change: only a submitted version's travel with it.
+    terms = terms_bytes(session, agreement, version) if version.submitted_at else None
+    return render_pdf(
+        build(session, agreement, number),
+        static_folder=folder,
+        terms=terms,
+        terms_modified=version.submitted_at,
+    )
 
 
 def issue_sealed(
