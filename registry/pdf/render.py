@@ -130,13 +130,21 @@ def _terms_attachment(terms: bytes, modified: datetime | None) -> Attachment:
 
 
 def _finish(document, pdf) -> None:
-    """WeasyPrint 70 lists an attachment in the catalog's /AF twice (once from the
-    embedded files' name tree, once from the file specification itself): once is right."""
+    """Two corrections to WeasyPrint 70's PDF/A.
+
+    It lists an attachment in the catalog's /AF twice (once from the embedded files' name
+    tree, once from the file specification itself): once is right.
+
+    PDF/A wants the document information dictionary to say what the XMP says. When the
+    seal is added, pyHanko writes its own name as the XMP's producer but appends it to
+    the dictionary's ("WeasyPrint 70.0; pyHanko 0.38.0"), and the two then disagree. The
+    dictionary's producer is optional: without one, pyHanko writes the same name in both."""
     listed = pdf.catalog.get("AF")
     if listed:
         unique = list(dict.fromkeys(listed))
         listed.clear()
         listed.extend(unique)
+    pdf.info.pop("Producer", None)
 
 
 def render_pdf(

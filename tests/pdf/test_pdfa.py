@@ -139,6 +139,65 @@ def test_the_terms_are_embedded_as_an_associated_file(app, session, tmp_path):
     assert saved.read_bytes() == data
 
 
+def self_signed(folder):
+    """A throwaway ECDSA key and certificate for pyHanko (the registry's own seal is
+    tests/pdf/test_seal.py's business; this is only the signature's incremental update)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test seal")])
+    start = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return folder / "key.pem", folder / "cert.pem"
+
+
+def test_a_signature_added_by_pyhanko_keeps_the_pdf_a_declaration(app, session, tmp_path):
+    """pyHanko rewrites the XMP when it signs: the declaration, the output intent and the
+    attachment survive, and the information dictionary still says what the XMP says."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    _, data, pdf = mash_with_terms(session, app)
+    key, cert = self_signed(tmp_path)
+    signer = signers.SimpleSigner.load(str(key), str(cert))
+    signed = signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)),
+        signers.PdfSignatureMetadata(field_name="Seal"),
+        signer=signer,
+    ).getvalue()
+    reader = pypdf.PdfReader(io.BytesIO(signed))
+    metadata = xmp(reader)
+    assert metadata.find(f".//*[@{PDFAID}part]").get(f"{PDFAID}part") == "3"
+    producer = metadata.find(".//*[@{http://ns.adobe.com/pdf/1.3/}Producer]").get(
+        "{http://ns.adobe.com/pdf/1.3/}Producer"
+    )
+    assert reader.metadata.producer == producer  # one name in both
+    assert "/OutputIntents" in reader.trailer["/Root"]
+    assert reader.attachments == {"terms.jsonld": [data]}
+
+
 def test_without_terms_nothing_is_attached(app, session):
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     draft = make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
