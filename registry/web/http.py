@@ -21,6 +21,7 @@ COMPRESSIBLE = frozenset(
     {
         "application/javascript",
         "application/json",
+        "application/ld+json",
         "application/xml",
         "image/svg+xml",
         "text/calendar",

@@ -21,11 +21,14 @@ def test_only_a_few_routes_are_public(app):
     )
     assert public == [
         "/",
+        "/api/v1/agreements/<int:agreement_id>/terms.jsonld",
         "/api/v1/auth/token",
         "/api/v1/openapi.json",
         "/assets/<path:filename>",
         "/calendar/<token>.ics",
         "/healthz",
+        "/pki/ca.crl",
+        "/pki/ca.crt",
         "/register",
         "/register.csv",
         "/register.json",
