@@ -1,11 +1,19 @@
-"""Agreement PDFs: render plus seal, and download of a stored copy through the app.
+"""Agreement PDFs: render plus seal, the last signature, the sealed copy ready, and the
+download of a stored copy, through the app.
 
-    .venv/bin/python benchmarks/pdf.py [--renders 10] [--downloads 300]
+    .venv/bin/python benchmarks/pdf.py [--renders 10] [--signatures 20] [--downloads 300]
 
 Builds a 12-party tier-1 agreement with three versions (two amendments), then times
-(a) rendering and sealing version 3, the work done when a version becomes active, and
-(b) GET /agreements/<id>/pdf of the stored sealed copy through the app (test client,
-signed in). Targets (issue 4): (a) median <= 1.5 s; (b) p95 <= 20 ms."""
+(a) rendering and sealing version 3 as a seal job does (`pdfs.issue_sealed`: render,
+seal, timestamp, validation data, document timestamp; the development timestamp
+authority answering over HTTP on loopback);
+(b) the last of 12 signatures of a new version, POST /agreements/<id>/sign through the app
+(test client, signed in as the twelfth party's signatory): it records a seal job and
+answers, with the embedded runner thread running in this process as in a server;
+(c) from that answer to the sealed PDF stored by the runner (woken by the commit);
+(d) GET /agreements/<id>/pdf of the stored sealed copy.
+Targets (issues 4 and 17): (a) median <= 1.5 s; (b) p95 <= 300 ms; (c) every one <= 10 s;
+(d) p95 <= 20 ms."""
 
 from __future__ import annotations
 
@@ -24,9 +32,14 @@ from registry.clock import system_now  # noqa: E402
 from registry.domain.actor import Actor  # noqa: E402
 from registry.domain.vocab import Role  # noqa: E402
 from registry.extensions import db  # noqa: E402
-from registry.pdf import seal  # noqa: E402
-from registry.pdf.render import render_pdf  # noqa: E402
-from registry.services import agencies, agreement_lifecycle, agreements, pdfs, users  # noqa: E402
+from registry.services import (  # noqa: E402
+    agencies,
+    agreement_lifecycle,
+    agreements,
+    pdfs,
+    sealing,
+    users,
+)
 
 ADMIN = Actor(user_id=None, name="benchmark", roles=frozenset({Role.ADMIN}))
 PASSWORD = "benchmark password"
@@ -110,62 +123,146 @@ def build(app):
     return protocol.id
 
 
+def _sign_all_but_last(protocol_id: int, round_: int, parties: list[int], now) -> None:
+    """Open version N+1 and have every party but the last sign it."""
+    from registry.models import User
+
+    agreement_lifecycle.amend(db.session, ADMIN, protocol_id, now=now)
+    agreements.update_draft(
+        db.session,
+        ADMIN,
+        protocol_id,
+        {"title": f"Northshire Protocol (signing round {round_})"},
+        now=now,
+    )
+    agreement_lifecycle.submit(db.session, ADMIN, protocol_id, now=now)
+    for agency_id in parties[:-1]:
+        signer = db.session.query(User).filter_by(agency_id=agency_id).first()
+        agreement_lifecycle.sign(db.session, signer.actor(), protocol_id, now=now)
+    db.session.commit()
+
+
+def _sealed(agreement_id: int, number: int) -> bool:
+    from registry.models import IssuedPdf
+
+    db.session.rollback()  # a fresh read
+    found = db.session.query(IssuedPdf.id).filter_by(
+        agreement_id=agreement_id, version_number=number
+    )
+    return found.first() is not None
+
+
+def _signed_in(app, email: str):
+    client = app.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    return client
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--renders", type=int, default=10)
+    parser.add_argument("--signatures", type=int, default=20)
     parser.add_argument("--downloads", type=int, default=300)
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="registry-pdf-bench-")
     app = make_app(fresh_database("sqlite", workdir, ""), workdir)
     app.config["SEAL_ON_ACTIVATION"] = False  # the renders are timed below instead
-    app.config["TWO_FACTOR_ROLES"] = []  # the download is timed, not a two-factor sign-in
+    app.config["TWO_FACTOR_ROLES"] = []  # the requests are timed, not a two-factor sign-in
+    from registry.models import Agreement, IssuedPdf, SealJob
+
     with app.app_context(), app.test_request_context():
         agreement_id = build(app)
-        from registry.models import Agreement
-
         agreement = db.session.get(Agreement, agreement_id)
-        keys = seal.keys_from_config(app.config)
-        static = app.static_folder
+        parties = [p.agency_id for p in agreement.latest.parties]
         timings = []
         for _ in range(args.renders + 1):
             started = time.perf_counter()
-            body = render_pdf(pdfs.build(db.session, agreement, 3), static_folder=static)
-            seal.seal(body, keys, reference=agreement.reference, version=3, location="x")
+            made = pdfs.issue_sealed(
+                db.session,
+                agreement,
+                agreement.latest,
+                now=system_now(),
+                config={**app.config, "SEAL_ON_ACTIVATION": True},
+            )
             timings.append(time.perf_counter() - started)
-        timings = timings[1:]  # the first loads fonts
-        app.config["SEAL_ON_ACTIVATION"] = True
-        stored = pdfs.issue_sealed(db.session, agreement, agreement.latest, now=system_now())
-        db.session.commit()
-        size = len(stored.pdf)
-    client = app.test_client()
-    page = client.get("/sign-in").get_data(as_text=True)
-    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    client.post(
-        "/sign-in", data={"email": "signer1@example.org", "password": PASSWORD, "csrf_token": token}
-    )
+            size = len(made.pdf)
+            db.session.rollback()  # timed, not stored
+            agreement = db.session.get(Agreement, agreement_id)
+        timings = timings[1:]  # the first loads fonts and starts the timestamp authority
+
+    # (b) and (c): the last signature through the app, with the runner thread running.
+    app.config["SEAL_ON_ACTIVATION"] = True
+    app.config["SEAL_JOBS_POLL_SECONDS"] = 1
+    runner = sealing.start_runner(app)
+    signer = _signed_in(app, "signer12@example.org")
+    signing, ready = [], []
+    with app.app_context():
+        for round_ in range(args.signatures + 2):
+            _sign_all_but_last(agreement_id, round_, parties, system_now())
+            number = db.session.get(Agreement, agreement_id).latest.number
+            # The signer reads the confirmation page first, as in a browser (not timed).
+            page = signer.get(f"/agreements/{agreement_id}/sign").get_data(as_text=True)
+            csrf = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+            started = time.perf_counter()
+            response = signer.post(
+                f"/agreements/{agreement_id}/sign", data={"declaration": "y", "csrf_token": csrf}
+            )
+            answered = time.perf_counter()
+            assert response.status_code == 302, response.status_code
+            while not _sealed(agreement_id, number):
+                if time.perf_counter() - answered > 60:
+                    raise SystemExit(f"version {number} was not sealed within 60 s")
+                time.sleep(0.05)
+            if round_ >= 2:  # the first rounds warm the pages and the runner
+                signing.append((answered - started) * 1000)
+                ready.append(time.perf_counter() - answered)
+        failed = db.session.query(SealJob).filter(SealJob.state != "done").count()
+        stored = db.session.query(IssuedPdf).filter_by(agreement_id=agreement_id)
+        stored = stored.order_by(IssuedPdf.id.desc()).first()
+        newest, newest_size = stored.version_number, len(stored.pdf)
+    runner.stop(timeout=60)
+
+    client = _signed_in(app, "signer1@example.org")
     downloads = []
     for n in range(args.downloads + 20):
         started = time.perf_counter()
-        response = client.get(f"/agreements/{agreement_id}/pdf")
+        response = client.get(f"/agreements/{agreement_id}/pdf?version={newest}")
         elapsed = (time.perf_counter() - started) * 1000
-        assert response.status_code == 200 and len(response.data) == size
+        assert response.status_code == 200 and len(response.data) == newest_size
         if n >= 20:
             downloads.append(elapsed)
     median = statistics.median(timings)
+    sign_p95 = percentile(signing, 95)
+    slowest = max(ready)
     p95 = percentile(downloads, 95)
     print(f"pdf benchmark: 12 parties, 3 versions, sealed PDF {size:,} bytes")
     print(
-        f"render + seal of version 3: median {median:.2f} s over {args.renders} "
-        f"(min {min(timings):.2f}, max {max(timings):.2f}) | target <= 1.5 s: "
+        f"(a) render + seal + timestamps of version 3: median {median:.2f} s over "
+        f"{args.renders} (min {min(timings):.2f}, max {max(timings):.2f}) | target <= 1.5 s: "
         f"{'met' if median <= 1.5 else 'NOT MET'}"
     )
     print(
-        f"download of the stored copy: p50 {percentile(downloads, 50):.2f} ms, p95 {p95:.2f} ms "
-        f"over {args.downloads} | target <= 20 ms: {'met' if p95 <= 20 else 'NOT MET'}"
+        f"(b) the last of 12 signatures: p50 {percentile(signing, 50):.1f} ms, p95 "
+        f"{sign_p95:.1f} ms, max {max(signing):.1f} ms over {args.signatures} | target "
+        f"<= 300 ms: {'met' if sign_p95 <= 300 else 'NOT MET'}"
     )
-    return 0 if median <= 1.5 and p95 <= 20 else 1
+    print(
+        f"(c) sealed PDF ready after the last signature: median "
+        f"{statistics.median(ready):.2f} s, max {slowest:.2f} s over {args.signatures}, "
+        f"{failed} jobs not done | target every one <= 10 s: "
+        f"{'met' if slowest <= 10 and not failed else 'NOT MET'}"
+    )
+    print(
+        f"(d) download of the stored copy: p50 {percentile(downloads, 50):.2f} ms, p95 "
+        f"{p95:.2f} ms over {args.downloads} | target <= 20 ms: "
+        f"{'met' if p95 <= 20 else 'NOT MET'}"
+    )
+    met = median <= 1.5 and sign_p95 <= 300 and slowest <= 10 and not failed and p95 <= 20
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
