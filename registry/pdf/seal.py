@@ -36,6 +36,7 @@ warnings.filterwarnings(
     module="pyhanko.sign.signers.pdf_cms",
 )
 
+from asn1crypto import core as asn1_core
 from asn1crypto import crl as asn1_crl
 from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -83,6 +84,24 @@ from .verdict import (
 
 if TYPE_CHECKING:
     from .trust import Trust
+
+
+def _encode_once(encode):
+    def encoded(self, force=False):
+        encode(self, force)
+        self._mutated = False  # the encoding now matches the children
+
+    return encoded
+
+
+# asn1crypto 1.5.1 keeps a sequence "mutated" once it was changed, even after encoding it
+# again, so each level above re-encodes it on every read: twice as much work per level.
+# A signing-certificate attribute whose default hash algorithm has been read in (pyHanko
+# reads the seal's and the timestamp token's) is such a sequence, twenty levels down: one
+# seal in three took 8 s to write (issue 17's benchmark), against 0.05 s. Encoding once
+# is what the library means to do; the flag clears only once the bytes are current.
+for _kind in (asn1_core.Sequence, asn1_core.SequenceOf, asn1_core.Set, asn1_core.SetOf):
+    _kind._set_contents = _encode_once(vars(_kind)["_set_contents"])  # type: ignore[method-assign]
 
 FIELD = "RegistrySeal"
 # A document timestamp's validation data is written in its own revision, before it.
