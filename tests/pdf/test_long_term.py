@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from asn1crypto.crl import CertificateList
 from asn1crypto.x509 import Certificate
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils import generic
@@ -99,28 +100,8 @@ def test_the_seal_still_validates_after_its_certificate_has_expired(app, tmp_pat
     certificate was valid. A seal without them (B-B) does not survive its certificate."""
     folder = seal.keys_from_config(app.config).ca.parent
     authority = keys.development_authority(folder)
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = keys._end_entity(
-        authority,
-        keys._name("Northshire", "agreement registry seal"),
-        key,
-        keys.SEAL_PURPOSES,
-        days=30,
-        base_url="http://127.0.0.1:5000",
-    )
-    short = keys.SealKeys(
-        tmp_path / "seal-cert.pem", tmp_path / "seal-key.pem", folder / "ca-cert.pem"
-    )
-    from cryptography.hazmat.primitives import serialization
-
-    short.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    short.key.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    short = keys.issue_seal_keys(tmp_path, authority, "Northshire", days=30)
+    cert = x509.load_pem_x509_certificate(short.cert.read_bytes())
     body = HTML(string="<h1>Agreement</h1>").write_pdf()
     long_term = seal.seal(body, short, reference="ISA-1", version=1, location="x", trust=trust(app))
     basic = signers.sign_pdf(
@@ -312,7 +293,6 @@ def test_a_seal_the_file_cannot_show_was_made_in_time_is_unproven(app, tmp_path)
     folder = seal.keys_from_config(app.config).ca.parent
     authority = keys.development_authority(folder)
     key = ec.generate_private_key(ec.SECP256R1())
-    from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
 
     now = datetime.now(UTC)
