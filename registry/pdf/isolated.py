@@ -106,8 +106,9 @@ def verify(data: bytes, keys: SealKeys, limits: Limits, tsa_roots: Sequence[Path
         return Verdict(False, FAILED, checked=False)
     if fault:
         # A verdict all the same (the file is not to be relied on); one line, since it says
-        # something about the upload and nothing is wrong with the registry.
-        log.warning("PDF check: the file defeated its reader (%s bytes): %s", len(data), fault)
+        # something about the upload (what defeated the reader, or why a seal of ours could
+        # not be shown valid, which may also mean TSA_CA lacks the TSA's root).
+        log.warning("PDF check: not relied on (%s bytes): %s", len(data), fault)
     return verdict
 
 

@@ -42,7 +42,7 @@ from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
-from pyhanko.sign.ades.report import AdESIndeterminate, AdESPassed
+from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.signers import constants
@@ -312,12 +312,11 @@ def _judge(reader, embedded, ours: list, anchors: list, stamps: list) -> Verdict
     signer = status.signing_cert.dump()
     if all(cert.dump() != signer for cert in ours):
         return Verdict(False, NOT_OURS)
-    if result.ades_subindic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
-        return Verdict(False, NOT_OURS)
     if not isinstance(result.ades_subindic, AdESPassed):
-        # Ours and intact, but not shown valid when it was made: revoked, or expired
-        # with no timestamp from before then.
-        return Verdict(False, UNPROVEN)
+        # Ours and intact, but not shown valid when it was made: revoked, or expired with
+        # no timestamp from before then, or timestamped by a TSA not trusted (TSA_CA).
+        why = " ".join(f"{result.ades_subindic}: {result.failure_msg}".split())
+        return Verdict(False, UNPROVEN, fault=why[:300])
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE and not _only_kept_valid(
         reader, embedded, status, stamps
     ):

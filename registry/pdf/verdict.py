@@ -17,7 +17,8 @@ class Verdict:
     `checked` is False when the file was not checked at all (it needed more time or
     memory than a check is allowed, or the check failed): a refusal, not a verdict.
     `fault`, for the log only: what in the file defeated the reader (an exception's type
-    and words, one line), when that is how the verdict was reached.
+    and words, one line), when that is how the verdict was reached, or why a seal of the
+    registry's could not be shown valid (pyHanko's words, one line).
 
     For a good seal, `signed_at`: when it was made, by its timestamp from an independent
     timestamp authority (None without one: the signer's own claim is never taken); and

@@ -40,7 +40,7 @@ from registry.pdf import keys, seal
 from registry.pdf.verdict import ADDED_TO, LEVELS, SEALED, UNPROVEN
 
 from ..services.test_cli import run
-from .test_seal import check_page, issued_copy, trust, verify
+from .test_seal import check_page, issued_copy, sealed_pdf, trust, verify
 
 LTA = "Long-term seal (PAdES B-LTA): checkable after the seal certificate expires"
 
@@ -331,3 +331,15 @@ def test_one_registry_seal_and_one_document_timestamp(app, session):
     reader = _reader(copy.pdf)
     assert [s.field_name for s in reader.embedded_regular_signatures] == [seal.FIELD]
     assert len(reader.embedded_timestamp_signatures) == 1
+
+
+def test_a_seal_timestamped_by_a_tsa_not_trusted_is_unproven_not_someone_elses(app, tmp_path):
+    """The seal is the registry's; only its timestamps come from a TSA whose root the
+    check does not hold (TSA_CA missing it): the answer says the file cannot show when it
+    was made, never that another registry made it, and the log says why."""
+    pdf = sealed_pdf(app)
+    elsewhere = seal.development_keys(tmp_path / "elsewhere", "Elsewhere")
+    verdict = seal.verify(pdf, seal.keys_from_config(app.config), (elsewhere.ca,))
+    assert not verdict.ok and verdict.message == UNPROVEN
+    assert verdict.fault and "\n" not in verdict.fault
+    assert verify(app, pdf).ok
