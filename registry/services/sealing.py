@@ -194,17 +194,17 @@ def claim(
     Another runner taking the same job first is not an error: the next one is tried."""
     lease = timedelta(seconds=float(setting(config, "SEAL_JOBS_LEASE_SECONDS")))
     while True:
-        begin_write(session)
+        # A plain read first: an idle runner's poll takes no write lock (on SQLite, one
+        # writer at a time for the whole database).
         query = select(SealJob.id).where(_takeable(now)).order_by(SealJob.id).limit(1)
         if skip:
             query = query.where(SealJob.id.not_in(skip))
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
         job_id = session.scalar(query)
+        session.rollback()
         if job_id is None:
-            session.commit()
             return None
         token = secrets.token_hex(16)
+        begin_write(session)
         taken = session.execute(
             update(SealJob)
             .where(SealJob.id == job_id, _takeable(now))
@@ -219,6 +219,7 @@ def claim(
         session.commit()
         if taken.rowcount == 1:  # type: ignore[attr-defined]
             return Claim(job_id, token)
+        # Another runner took it between the read and the update: look again.
 
 
 def run_claimed(
@@ -252,7 +253,8 @@ def run_claimed(
         )
         if row is None:
             raise RuntimeError("no sealed PDF was made")
-        made = list(session.new)  # the IssuedPdf, and anything issue_sealed added with it
+        # The IssuedPdf, and anything issue_sealed added with it.
+        made = [row, *(o for o in session.new if o is not row)]
     except Exception as exc:  # recorded on the job, retried, and logged
         session.rollback()
         _fail(session, taken, exc, now=now, config=config)
@@ -358,15 +360,17 @@ def _give_up_abandoned(session: Session, *, now: datetime, config: Mapping[str, 
     """A job whose runner died on every attempt (its lease passed each time) is not taken
     for ever: once its attempts are spent it is marked failed."""
     spent = int(setting(config, "SEAL_JOBS_ATTEMPTS"))
+    abandoned = select(SealJob).where(
+        SealJob.state == SealJobState.RUNNING,
+        SealJob.lease_until < now,
+        SealJob.attempts >= spent,
+    )
+    found = session.scalar(abandoned.with_only_columns(SealJob.id).limit(1))
+    session.rollback()
+    if found is None:
+        return  # the usual case: no write lock taken
     begin_write(session)
-    jobs = session.scalars(
-        select(SealJob).where(
-            SealJob.state == SealJobState.RUNNING,
-            SealJob.lease_until < now,
-            SealJob.attempts >= spent,
-        )
-    ).all()
-    for job in jobs:
+    for job in session.scalars(abandoned).all():
         job.state, job.finished_at, job.claim_token = SealJobState.FAILED, now, None
         job.last_error = job.last_error or "the runner stopped while sealing, every time"
         audit.record(
@@ -433,7 +437,7 @@ class Runner:
         self.pid = os.getpid()
         self.poll = float(setting(app.config, "SEAL_JOBS_POLL_SECONDS"))
         self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._loop, name="registry-seal-runner", daemon=True)
+        self.thread = threading.Thread(target=self.run, name="registry-seal-runner", daemon=True)
 
     def start(self) -> Runner:
         self.thread.start()
@@ -444,7 +448,9 @@ class Runner:
         _wake.set()
         self.thread.join(timeout)
 
-    def _loop(self) -> None:
+    def run(self) -> None:
+        """Run jobs until stopped: in the runner thread, or in the foreground of a
+        separate command (`run-seal-jobs --watch`, with SEAL_JOBS_EMBEDDED=0)."""
         from ..clock import now
         from ..extensions import db
 
@@ -454,7 +460,7 @@ class Runner:
                 with self.app.app_context():
                     try:
                         run_pending(
-                            db.session,
+                            db.session(),  # this app context's own session
                             clock=now,
                             config=self.app.config,
                             static_folder=self.app.static_folder,
