@@ -52,10 +52,18 @@ class Limits:
     memory_mb: int = 512  # the child's whole address space, the interpreter included
 
 
-def verify(data: bytes, keys: SealKeys, limits: Limits, tsa_roots: Sequence[Path] = ()) -> Verdict:
-    """seal.verify(data, keys, tsa_roots) in a child process within `limits`. A check that
-    runs out of time or memory is a refusal (checked=False), never an answer about the
-    seal."""
+def verify(
+    data: bytes,
+    keys: SealKeys,
+    limits: Limits,
+    tsa_roots: Sequence[Path] = (),
+    crls: Sequence[bytes] = (),
+    *,
+    fetch: bool = False,
+) -> Verdict:
+    """seal.verify(data, keys, tsa_roots, crls, fetch=fetch) in a child process within
+    `limits`. A check that runs out of time or memory is a refusal (checked=False), never
+    an answer about the seal."""
     command = [
         sys.executable,
         "-I",  # no environment, user site or current directory: only the code below
@@ -69,12 +77,21 @@ def verify(data: bytes, keys: SealKeys, limits: Limits, tsa_roots: Sequence[Path
                 "ca": str(keys.ca),
                 "seal_certs": [str(path) for path in keys.seal_certs],
                 "tsa_roots": [str(path) for path in tsa_roots],
+                "fetch": fetch,
             }
         ),
     ]
+    # Standard input: the CRLs (a count, then each after its length), then the upload.
+    header = len(crls).to_bytes(4, "big") + b"".join(
+        len(crl).to_bytes(4, "big") + crl for crl in crls
+    )
     try:
         done = subprocess.run(
-            command, input=data, capture_output=True, timeout=limits.seconds, check=False
+            command,
+            input=header + data,
+            capture_output=True,
+            timeout=limits.seconds,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         # subprocess.run has killed the child (SIGKILL) and reaped it.
@@ -144,14 +161,18 @@ def _child(argv: list[str]) -> int:
     space = int(memory_mb) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (space, space))
     os.nice(10)
-    data = sys.stdin.buffer.read()
+    stream = sys.stdin.buffer
     try:
+        count = int.from_bytes(stream.read(4), "big")
+        crls = [stream.read(int.from_bytes(stream.read(4), "big")) for _ in range(count)]
+        data = stream.read()
         from . import seal
 
         paths = json.loads(where)
         current, *earlier = map(Path, paths["seal_certs"])
         keys = SealKeys(current, Path(os.devnull), Path(paths["ca"]), tuple(earlier))
-        verdict = seal.verify(data, keys, tuple(map(Path, paths["tsa_roots"])))
+        roots = tuple(map(Path, paths["tsa_roots"]))
+        verdict = seal.verify(data, keys, roots, crls, fetch=bool(paths["fetch"]))
     except MemoryError:
         return OUT_OF_MEMORY
     except OSError as error:

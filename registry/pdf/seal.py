@@ -224,13 +224,24 @@ def _load(paths: Sequence[Path]) -> list:
     return [cert for path in paths for cert in load_certs_from_pemder([str(path)])]
 
 
-def verify(data: bytes, keys: SealKeys, tsa_roots: Sequence[Path] = ()) -> Verdict:
+def verify(
+    data: bytes,
+    keys: SealKeys,
+    tsa_roots: Sequence[Path] = (),
+    crls: Sequence[bytes] = (),
+    *,
+    fetch: bool = False,
+    when: datetime | None = None,
+) -> Verdict:
     """Is the seal intact, made with one of the registry's own seal certificates (the
     current one or an earlier one) while it was valid, over the whole file (or followed
     only by validation data and document timestamps)? A certificate the same CA issued to
     anyone else is not the registry's. The time of sealing comes from the seal's
     timestamp, checked against `tsa_roots` (by default the seal's own CA), never from the
-    signer's claim; certificates and CRLs come from the file alone (nothing is fetched).
+    signer's claim. Certificates and CRLs come from the file, and `crls` (DER): current
+    CRLs, which the last timestamp's certificate is checked against as of now, since the
+    file's own expire within days; with `fetch`, pyHanko may fetch them online instead.
+    `when`: the moment of the check (now by default; tests look ahead).
 
     The upload is anyone's: whatever reading or checking it raises (a /ByteRange of
     fractions, references or 20-digit numbers is a TypeError or OverflowError inside
@@ -253,7 +264,7 @@ def verify(data: bytes, keys: SealKeys, tsa_roots: Sequence[Path] = ()) -> Verdi
     anchors = [load_cert_from_pemder(str(keys.ca)), *ours]
     stamps = _load(tsa_roots) or anchors
     try:
-        return _judge(reader, seals[-1], ours, anchors, stamps)
+        return _judge(reader, seals[-1], ours, anchors, stamps, crls, fetch, when)
     except MemoryError:
         raise
     except Exception as error:  # noqa: BLE001 (see above: a hostile file, not our fault)
@@ -266,13 +277,14 @@ def validate_seal(
     stamps: list,
     when: datetime | None = None,
     crls: Sequence[bytes] = (),
+    fetch: bool = False,
 ):
     """pyHanko's PAdES validation (ETSI EN 319 102-1, with long-term availability) of the
     seal as of `when` (now by default): from the file's own validation data and
-    timestamps, nothing fetched. Where the certificates have expired since, the document
-    timestamps prove that the validation data was there while they were valid. `crls`
-    (DER): CRLs the validator holds besides the file's, such as a current one for the
-    last timestamp's certificate, which no file can carry."""
+    timestamps, nothing fetched unless `fetch`. Where the certificates have expired
+    since, the document timestamps prove that the validation data was there while they
+    were valid. `crls` (DER): CRLs the validator holds besides the file's, such as a
+    current one for the last timestamp's certificate, which no file can carry."""
     rules = RevocationCheckingPolicy(
         RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
         RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
@@ -289,7 +301,9 @@ def validate_seal(
             cert_validation_policy=policy(anchors),
             ts_cert_validation_policy=policy(stamps),
             revinfo_gathering_policy=RevocationInfoGatheringSpec(
-                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
+                online_fetching_rule=RevinfoOnlineFetchingRule.NO_HISTORICAL_FETCH
+                if fetch
+                else RevinfoOnlineFetchingRule.LOCAL_ONLY
             ),
             key_usage_settings=KeyUsageConstraints(key_usage=KEY_USAGE),
             local_knowledge=LocalKnowledge(
@@ -304,8 +318,17 @@ def validate_seal(
     return asyncio.run(ades.ades_lta_validation(embedded, spec, timing_info=timing))
 
 
-def _judge(reader, embedded, ours: list, anchors: list, stamps: list) -> Verdict:
-    result = validate_seal(embedded, anchors, stamps)
+def _judge(
+    reader,
+    embedded,
+    ours: list,
+    anchors: list,
+    stamps: list,
+    crls: Sequence[bytes],
+    fetch: bool,
+    when: datetime | None,
+) -> Verdict:
+    result = validate_seal(embedded, anchors, stamps, when, crls, fetch)
     status = result.api_status
     if status is None or not status.intact or not status.valid:
         return Verdict(False, CHANGED)

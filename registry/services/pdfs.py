@@ -330,8 +330,15 @@ def check_pdf(
 
     if config is None:
         config = current_app.config
-    roots = trust_from_config(config).tsa_roots
-    verdict = isolated.verify(data, keys_from_config(config), check_limits(config), roots)
+    trust = trust_from_config(config)
+    verdict = isolated.verify(
+        data,
+        keys_from_config(config),
+        check_limits(config),
+        trust.tsa_roots,
+        trust.crls,
+        fetch=trust.fetch,
+    )
     if not verdict.ok:
         return PdfCheck(False, verdict.message, checked=verdict.checked)
     issued = session.execute(
@@ -418,7 +425,7 @@ def renew_issued(
     trust = trust_from_config(config)
     renewed = seal.renew(copy.pdf, keys, trust)
     # Never store a copy that would not verify.
-    verdict = seal.verify(renewed, keys, trust.tsa_roots)
+    verdict = seal.verify(renewed, keys, trust.tsa_roots, trust.crls, fetch=trust.fetch)
     if not verdict.ok:
         raise ValueError(f"the renewed copy does not verify: {verdict.message}")
     row = IssuedPdf(

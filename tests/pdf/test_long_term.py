@@ -343,3 +343,19 @@ def test_a_seal_timestamped_by_a_tsa_not_trusted_is_unproven_not_someone_elses(a
     assert not verdict.ok and verdict.message == UNPROVEN
     assert verdict.fault and "\n" not in verdict.fault
     assert verify(app, pdf).ok
+
+
+def test_the_registrys_check_holds_beyond_the_files_own_crl(app, tmp_path):
+    """The CRL inside the file is current for a week; a month on, the check still finds
+    the seal good with the CA's CRL of that day (the registry's own, as trust.py keeps it
+    fresh), and so it does a year on."""
+    pdf = sealed_pdf(app)
+    month = datetime.now(UTC) + timedelta(days=30)
+    authority = keys.development_authority(seal.keys_from_config(app.config).ca.parent)
+    then = keys.make_crl(authority, now=month)
+    keys_ = seal.keys_from_config(app.config)
+    roots = trust(app).tsa_roots
+    assert seal.verify(pdf, keys_, roots, (then,), when=month).level == "B-LTA"
+    year = datetime.now(UTC) + timedelta(days=365)
+    current = keys.make_crl(authority, now=year)
+    assert seal.verify(pdf, keys_, roots, (current,), when=year).level == "B-LTA"

@@ -35,9 +35,13 @@ def trust(app):
     return trust_from_config(app.config)
 
 
-def verify(app, pdf: bytes):
-    """seal.verify as the registry calls it: its seal keys, its TSA's roots."""
-    return seal.verify(pdf, seal.keys_from_config(app.config), trust(app).tsa_roots)
+def verify(app, pdf: bytes, **kwargs):
+    """seal.verify as the registry calls it: its seal keys, its TSA's roots and the CA's
+    current CRL."""
+    trust_ = trust(app)
+    return seal.verify(
+        pdf, seal.keys_from_config(app.config), trust_.tsa_roots, trust_.crls, **kwargs
+    )
 
 
 def issued_copy(app, session) -> tuple[str, IssuedPdf]:
