@@ -345,6 +345,14 @@ class ChildExceeding(Answer):
     reasons: list[str]
 
 
+class Sealing(Answer):
+    version: int
+    state: Literal["being_sealed", "failed"] = Field(
+        description="being_sealed: its sealed PDF is being made (its download answers 503 "
+        "with Retry-After); failed: it could not be made and the registry team has been told"
+    )
+
+
 class Agreement(Answer):
     id: int
     reference: str
@@ -380,6 +388,11 @@ class Agreement(Answer):
     content_sha256: str | None
     terminates_on: date | None = None
     parties: list[Party]
+    sealing: list[Sealing] = Field(
+        default=[],
+        description="In one agreement's answer (not in lists): the versions whose sealed PDF "
+        "is being made or could not be made",
+    )
 
 
 class Version(Answer):

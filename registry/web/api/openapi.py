@@ -29,6 +29,8 @@ ERROR_TEXT = {
     413: "The request is too large",
     422: "Validation failed: `fields` names each bad field",
     429: "Too many requests: wait for Retry-After seconds",
+    503: "Not ready: the sealed PDF is being made (`being_sealed`: try again after "
+    "Retry-After seconds) or could not be made (`sealing_failed`)",
 }
 REF = "#/components/schemas/{model}"
 PDF = {"type": "string", "format": "binary"}
@@ -39,13 +41,15 @@ def _header(description: str, schema: dict | None = None) -> dict[str, Any]:
 
 
 # Response headers, by status, on every operation that may answer it.
+_RETRY_AFTER = {
+    "Retry-After": _header(
+        "Seconds to wait before trying again", {"type": "string", "pattern": "^[0-9]+$"}
+    )
+}
 ERROR_HEADERS = {
     401: {"WWW-Authenticate": _header('How to authenticate: `Bearer realm="registry"`')},
-    429: {
-        "Retry-After": _header(
-            "Seconds to wait before trying again", {"type": "string", "pattern": "^[0-9]+$"}
-        )
-    },
+    429: _RETRY_AFTER,
+    503: _RETRY_AFTER,
 }
 # A download that revalidates (web/http.py's `revalidating`): its validators, and the
 # conditional request headers that get a 304 when the client's copy is current.
