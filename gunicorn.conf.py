@@ -48,3 +48,11 @@ def pre_request(worker, req):
     sock = getattr(req.unreader, "sock", None)
     if sock is not None:
         sock.settimeout(BODY_IDLE_SECONDS)
+
+
+def post_worker_init(worker):
+    """Each worker starts its sealing runner at once (services/sealing.py), so sealed PDFs
+    left to make before a restart are made without waiting for a request to arrive."""
+    from registry.services.sealing import start_runner
+
+    start_runner(worker.wsgi)
