@@ -207,10 +207,56 @@ def register_cli(app: Flask) -> None:
     def seal_keys_command(folder):
         """Make a CA and a seal certificate in FOLDER (for a trial: a real deployment seals
         with the partnership's own certificate). Every app server needs the same three."""
-        from .pdf.seal import development_keys
+        from datetime import timedelta
 
-        keys = development_keys(Path(folder).resolve(), app.config["PARTNERSHIP_NAME"])
-        click.echo(f"SEAL_CERT={keys.cert}\nSEAL_KEY={keys.key}\nSEAL_CA={keys.ca}")
+        from .pdf.keys import development_authority, development_keys, make_crl
+
+        where = Path(folder).resolve()
+        keys = development_keys(
+            where, app.config["PARTNERSHIP_NAME"], base_url=app.config["REGISTRY_URL"]
+        )
+        # The CA's CRL for a trial's /pki/ca.crl and validation data, good for a year;
+        # run the command again within the year to make a fresh one.
+        crl = where / "ca.crl"
+        crl.write_bytes(
+            make_crl(development_authority(where), now=now(), valid_for=timedelta(days=365))
+        )
+        click.echo(f"SEAL_CERT={keys.cert}\nSEAL_KEY={keys.key}\nSEAL_CA={keys.ca}\nSEAL_CRL={crl}")
+        click.echo(
+            f"Copy only these files to the servers; keep {where / 'ca-key.pem'} (the CA's key) "
+            "elsewhere.",
+            err=True,
+        )
+
+    @app.cli.command("run-seal-jobs")
+    @click.option(
+        "--watch", is_flag=True, help="Keep taking jobs as they come (with SEAL_JOBS_EMBEDDED=0)"
+    )
+    @click.option("--retry-failed", is_flag=True, help="First put failed jobs back to be tried")
+    def run_seal_jobs_command(watch, retry_failed):
+        """Make the sealed PDFs still to be made. The app servers do this themselves unless
+        SEAL_JOBS_EMBEDDED=0; this runs them from a separate process instead, or once."""
+        from .models import SealJob, SealJobState
+        from .services import sealing
+
+        if retry_failed:
+            click.echo(f"{sealing.retry_failed(db.session, now=now())} failed job(s) put back.")
+        if watch:
+            click.echo("Taking seal jobs as they come (Ctrl+C to stop).", err=True)
+            sealing.Runner(app).run()
+            return
+        made = sealing.run_pending(
+            db.session(), clock=now, config=app.config, static_folder=app.static_folder
+        )
+        click.echo(f"{made} sealed PDF(s) made.")
+        left = db.session.scalar(
+            select(func.count()).select_from(SealJob).where(SealJob.state == SealJobState.FAILED)
+        )
+        if left:
+            raise click.ClickException(
+                f"{left} seal job(s) have failed: see the log, mend the fault, then run "
+                "`flask --app registry run-seal-jobs --retry-failed`."
+            )
 
     @app.cli.command("verify-pdf")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))

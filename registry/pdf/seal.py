@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -102,6 +103,18 @@ def _encode_once(encode):
 # is what the library means to do; the flag clears only once the bytes are current.
 for _kind in (asn1_core.Sequence, asn1_core.SequenceOf, asn1_core.Set, asn1_core.SetOf):
     _kind._set_contents = _encode_once(vars(_kind)["_set_contents"])  # type: ignore[method-assign]
+
+
+class _GivenNotFetched(logging.Filter):
+    """pyHanko warns at every seal that embeds validation data without fetching it. Where
+    fetching is off (development, tests) the registry gives the CRLs itself (trust.py):
+    nothing is missing, so the warning would only teach operators to ignore warnings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_GivenNotFetched())
 
 FIELD = "RegistrySeal"
 # A document timestamp's validation data is written in its own revision, before it.

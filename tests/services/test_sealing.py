@@ -391,3 +391,35 @@ def test_a_job_abandoned_on_every_attempt_is_given_up(app, session):
     assert sealing.run_pending(session, clock=lambda: later, config=app.config) == 0
     [job] = _jobs(session)
     assert job.state == SealJobState.FAILED and "stopped while sealing" in job.last_error
+
+
+def test_run_seal_jobs_makes_the_pdfs_left_to_make_and_fails_naming_failed_jobs(
+    app, session, monkeypatch
+):
+    """For a deployment that runs jobs from a separate process (SEAL_JOBS_EMBEDDED=0), or
+    an operator mending a fault: the command seals for real, and says when jobs failed."""
+    app.config.update(SEAL_ON_ACTIVATION=True, SEAL_JOBS_ATTEMPTS=1)
+    council, police, protocol = _in_force(session)
+    session.commit()
+    made = app.test_cli_runner().invoke(args=["run-seal-jobs"])
+    assert made.exit_code == 0, made.output
+    assert "1 sealed PDF(s) made." in made.output
+    stored = session.query(IssuedPdf).filter_by(agreement_id=protocol.id).one()
+    assert stored.pdf.startswith(b"%PDF-") and sealing.progress(session, protocol.id, 1) is None
+
+    def broken(*_args, **_kwargs):
+        raise OSError("the timestamp authority did not answer")
+
+    monkeypatch.setattr(pdfs, "issue_sealed", broken)
+    second = make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    activate(session, second)
+    session.commit()
+    failed = app.test_cli_runner().invoke(args=["run-seal-jobs"])
+    assert failed.exit_code == 1
+    assert "1 seal job(s) have failed" in failed.output and "--retry-failed" in failed.output
+
+    monkeypatch.setattr(pdfs, "issue_sealed", _fake_seal)
+    again = app.test_cli_runner().invoke(args=["run-seal-jobs", "--retry-failed"])
+    assert again.exit_code == 0, again.output
+    assert "1 failed job(s) put back." in again.output and "1 sealed PDF(s) made." in again.output
+    assert sealing.progress(session, second.id, 1) is None
