@@ -156,7 +156,7 @@ def not_ready_message(reference: str, found: SealProgress) -> str:
             "told. The agreement itself is in force as recorded in the registry."
         )
     return (
-        f"The sealed PDF of {this} is being made. It is usually ready within a few "
+        f"The PDF of {this} is being sealed. It is usually ready within a few "
         f"seconds: try again in {RETRY_AFTER} seconds."
     )
 

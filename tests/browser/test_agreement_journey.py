@@ -144,13 +144,13 @@ def test_an_agreement_is_drafted_signed_sealed_and_reviewed(
     tab.visit(address)
     shown = tab.page.inner_text("main")
     assert "Active" in shown, shown
-    # The last signature did not wait for the sealed PDF: the page says it is being made.
-    assert "The sealed PDF of version 1 is being made" in shown, shown
+    # The last signature did not wait for the sealed PDF: the page says it is being sealed.
+    assert "The PDF of version 1 is being sealed" in shown, shown
     assert not tab.page.get_by_role("link", name="Download version 1 as a PDF").count()
     assert seal_pending(live_app) == 1
     tab.visit(address)
     shown = tab.page.inner_text("main")
-    assert "is being made" not in shown, shown
+    assert "is being sealed" not in shown, shown
     tab.act.press(tab.page.locator("summary", has_text="Sealed copies issued"))
     copy = tab.page.get_by_role("link", name=re.compile(r"Version 1, review date"))
     with tab.page.expect_download() as download:

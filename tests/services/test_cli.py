@@ -1,5 +1,6 @@
 """The command line: exit codes and what it prints."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from registry.extensions import db
@@ -288,12 +289,18 @@ def test_seal_keys_makes_a_ca_and_a_seal_certificate_it_signed(app, tmp_path):
 
     result = run(app, "seal-keys", str(tmp_path / "seal"))
     assert result.exit_code == 0, result.output
-    paths = dict(line.split("=", 1) for line in result.output.split())
-    assert set(paths) == {"SEAL_CERT", "SEAL_KEY", "SEAL_CA"}
+    paths = dict(line.split("=", 1) for line in result.stdout.split())
+    assert set(paths) == {"SEAL_CERT", "SEAL_KEY", "SEAL_CA", "SEAL_CRL"}
     cert = x509.load_pem_x509_certificate(Path(paths["SEAL_CERT"]).read_bytes())
     ca = x509.load_pem_x509_certificate(Path(paths["SEAL_CA"]).read_bytes())
     assert cert.issuer == ca.subject and cert.subject != ca.subject
     assert b"PRIVATE KEY" in Path(paths["SEAL_KEY"]).read_bytes()
+    # A CRL from the same CA, for the trial's /pki/ca.crl, good for about a year.
+    crl = x509.load_der_x509_crl(Path(paths["SEAL_CRL"]).read_bytes())
+    assert crl.issuer == ca.subject and crl.is_signature_valid(ca.public_key())
+    assert crl.next_update_utc - crl.last_update_utc > timedelta(days=360)
+    # The CA's own key stays behind, and the operator is told so.
+    assert "ca-key.pem" in result.stderr and "ca-key.pem" not in result.stdout
 
 
 def test_both_chains_broken_are_both_named_on_screen_and_by_the_command(app, session, client):

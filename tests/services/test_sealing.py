@@ -84,12 +84,12 @@ def test_the_last_signature_records_a_job_and_the_job_issues_the_pdf(app, client
     reader = make_user(session, roles=("ig_lead",), agency=council)
     client.sign_in(reader)
     page = client.page(f"/agreements/{protocol.id}")
-    assert "The sealed PDF of version 1 is being made" in page.select_one("#being-sealed").text
+    assert "The PDF of version 1 is being sealed" in page.select_one("#being-sealed").text
     assert not page.find("a", string="Download version 1 as a PDF")
     waiting = client.get(f"/agreements/{protocol.id}/pdf?version=1")
     assert waiting.status_code == 503 and waiting.headers["Retry-After"] == "5"
     assert not waiting.data.startswith(b"%PDF")  # never an unsealed render in its place
-    assert "is being made" in waiting.get_data(as_text=True)
+    assert "is being sealed" in waiting.get_data(as_text=True)
 
     assert seal_pending(app) == 1
     stored = session.query(IssuedPdf).one()
@@ -114,7 +114,7 @@ def test_the_api_answers_503_with_retry_after_until_the_pdf_is_sealed(app, clien
     assert waiting.status_code == 503 and waiting.headers["Retry-After"] == "5"
     error = waiting.get_json()["error"]
     assert error["code"] == "being_sealed" and error["fields"] == {}
-    assert f"{protocol.reference} version 1 is being made" in error["message"]
+    assert f"{protocol.reference} version 1 is being sealed" in error["message"]
     answer = client.get(f"/api/v1/agreements/{protocol.id}", headers=headers).get_json()
     assert answer["sealing"] == [{"version": 1, "state": "being_sealed"}]
 

@@ -369,7 +369,7 @@ def download_pdf(agreement_id: int):
         # Never an unsealed render in place of the sealed copy still being made.
         page = render_template(
             "agreements/being_sealed.html",
-            title="Sealing failed" if waiting.failed else "The sealed PDF is being made",
+            title="Sealing failed" if waiting.failed else "The PDF is being sealed",
             message=sealing.not_ready_message(agreement.reference, waiting),
             agreement=agreement,
             number=shown,
