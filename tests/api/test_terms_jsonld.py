@@ -158,9 +158,10 @@ def test_version_in_force_by_default_others_by_number(api_as, session):
     second = terms_of(reader.get(path + "?version=2"))
     assert second["registry"]["title"] == "Protocol, amended"
     assert second["@id"] == f"/api/v1/agreements/{protocol.id}/terms.jsonld?version=2"
-    # Unknown versions are 404 in the error shape; a version that is not a number, 422.
+    # Unknown versions are 404 in the error shape for a reader; without a token, the same
+    # 401 as a draft that exists, so nobody learns which drafts there are.
     assert_error(reader.get(path + "?version=9"), 404)
-    assert_error(anyone.get(path + "?version=9"), 404)
+    assert_error(anyone.get(path + "?version=9"), 401)
     for bad in ("abc", "0", "-1", "1.5", "99999999999"):
         assert_error(reader.get(path + f"?version={bad}"), 422, "version")
         assert_error(anyone.get(path + f"?version={bad}"), 422, "version")

@@ -49,11 +49,11 @@ def agreement_terms(agreement_id: int):
             if agreement is None
             else terms.public_version(agreement, today(), status_settings())
         )
-        if agreement is None or shown is None:
+        # Any version but the public one is for signed-in users, whether it exists or
+        # not: a 404 for one that does not would tell anyone which drafts there are.
+        if agreement is None or shown is None or asked not in (None, shown.number):
             return _sign_in()
-        version = get_version(agreement, asked or shown.number)  # unknown: 404
-        if version.number != shown.number:
-            return _sign_in()  # another version of a public agreement: signed in only
+        version = shown
     else:
         agreement = get_agreement(db.session, agreement_id)
         number = asked or terms.default_version(agreement, today(), status_settings()).number
