@@ -358,7 +358,15 @@ def _judge(
     ):
         return Verdict(False, ADDED_TO)
     stamp = status.timestamp_validity
-    timestamped = stamp is not None and stamp.intact and stamp.valid and stamp.trusted
+    timestamped = stamp is not None and stamp.intact and stamp.valid
+    moment = when or datetime.now(UTC)
+    expired = status.signing_cert["tbs_certificate"]["validity"]["not_after"].native < moment
+    if expired and not timestamped:
+        # pyHanko passes a seal whose certificate has expired when the chain of document
+        # timestamps has lapsed too (it proceeds "without past proof of existence"), and
+        # the seal's own timestamp then no longer checks: nothing shows the seal was made
+        # while its certificate was valid. That is what renewal exists to prevent.
+        return Verdict(False, UNPROVEN, fault="expired, and no timestamp still checks")
     return Verdict(
         True,
         SEALED,

@@ -359,3 +359,19 @@ def test_the_registrys_check_holds_beyond_the_files_own_crl(app, tmp_path):
     year = datetime.now(UTC) + timedelta(days=365)
     current = keys.make_crl(authority, now=year)
     assert seal.verify(pdf, keys_, roots, (current,), when=year).level == "B-LTA"
+
+
+def test_once_every_certificate_has_expired_unrenewed_the_seal_is_unproven(app):
+    """A day after the timestamp authority's certificate has expired as well as the seal's
+    (with the CA's CRL of that day), with no renewal in between: nothing still proves when
+    the seal was made. The check once said 'sealed, basic seal with no timestamp' here
+    (pyHanko passes it "without past proof of existence")."""
+    pdf = sealed_pdf(app)
+    keys_ = seal.keys_from_config(app.config)
+    roots = trust(app).tsa_roots
+    today = seal.verify(pdf, keys_, roots, trust(app).crls)
+    assert today.ok and today.level == "B-LTA" and today.signed_at is not None
+    expired = seal.last_timestamp_expires(pdf) + timedelta(days=1)
+    authority = keys.development_authority(keys_.ca.parent)
+    later = seal.verify(pdf, keys_, roots, (keys.make_crl(authority, now=expired),), when=expired)
+    assert not later.ok and later.message == UNPROVEN and later.checked
