@@ -320,6 +320,7 @@ def register_cli(app: Flask) -> None:
             click.echo(f"Nothing to renew: no timestamp expires within {within_days} days.")
             return
         failures = []
+        skipped = 0
         for item in renewable:
             expires = item.expires.astimezone(LONDON).date().isoformat()
             if dry_run:
@@ -330,13 +331,17 @@ def register_cli(app: Flask) -> None:
             click.echo(f"Renewing {item.name} (its timestamp's certificate expires {expires}) ...")
             try:
                 pdfs.renew_issued(db.session, item.copy_id, now=moment)
+            except pdfs.AlreadyRenewed:
+                click.echo(f"Left as is: {item.name} was renewed meanwhile by another run.")
+                skipped += 1
             except Exception as exc:  # noqa: BLE001 (each failure is named; the rest go on)
                 db.session.rollback()
                 failures.append(f"{item.name}: {type(exc).__name__}: {exc}")
         if dry_run:
             click.echo(f"{len(renewable)} cop(ies) would be renewed; nothing was changed.")
             return
-        click.echo(f"Renewed {len(renewable) - len(failures)} of {len(renewable)} cop(ies).")
+        renewed = len(renewable) - len(failures) - skipped
+        click.echo(f"Renewed {renewed} of {len(renewable)} cop(ies).")
         if failures:
             raise click.ClickException(
                 "These could not be renewed:\n" + "\n".join(f"  {f}" for f in failures)

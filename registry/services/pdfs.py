@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..clock import LONDON
+from ..database import begin_write
 from ..domain.agreements import diff
 from ..domain.dates import long_date
 from ..domain.lifecycle import StatusSettings
@@ -53,6 +54,17 @@ def _partnership() -> str:
         return current_app.config.get("PARTNERSHIP_NAME") or "partnership's"
     except RuntimeError:  # outside the app (a benchmark rendering plain values)
         return "partnership's"
+
+
+def _registry_url() -> str:
+    """Where the registry answers (REGISTRY_URL): printed on the PDF, so that a reader of
+    a copy years later knows where to check it and fetch the CA certificate."""
+    from ..pdf.keys import DEFAULT_REGISTRY_URL
+
+    try:
+        return (current_app.config.get("REGISTRY_URL") or DEFAULT_REGISTRY_URL).rstrip("/")
+    except RuntimeError:  # outside the app (a benchmark rendering plain values)
+        return DEFAULT_REGISTRY_URL
 
 
 def _direction(terms) -> str:
@@ -172,6 +184,7 @@ def build(session: Session, agreement: Agreement, number: int | None = None) -> 
         "content_sha256": version.content_sha256 or "Set when the draft is submitted",
         "draft": not (fully_signed and version.status in in_force_states),
         "sealed_by": f"the {_partnership()} agreement registry",
+        "registry_url": _registry_url(),
     }
 
 
@@ -403,6 +416,10 @@ def renewal_due(session: Session, *, now: datetime, within_days: int) -> list[Du
     return due
 
 
+class AlreadyRenewed(Exception):
+    """Another run renewed the copy first: nothing to do."""
+
+
 def renew_issued(
     session: Session, copy_id: int, *, now: datetime, config: Mapping[str, Any] | None = None
 ) -> IssuedPdf:
@@ -423,11 +440,38 @@ def renew_issued(
         raise ValueError(f"no issued copy {copy_id}")
     keys = keys_from_config(config)
     trust = trust_from_config(config)
+    before = seal.last_timestamp_expires(copy.pdf)
+    agreement_id, number = copy.agreement_id, copy.version_number
     renewed = seal.renew(copy.pdf, keys, trust)
+    after = seal.last_timestamp_expires(renewed)
+    if before is not None and (after is None or after <= before):
+        # A timestamp under the same certificate proves nothing for longer: storing it
+        # would only add a copy at every run.
+        raise ValueError(
+            "the timestamp authority's certificate expires no later than the one it would "
+            f"renew ({before.date().isoformat()}): renewing now adds nothing. Ask the "
+            "timestamp service for its renewed certificate, or set TSA_URL to one with a "
+            "later expiry"
+        )
     # Never store a copy that would not verify.
     verdict = seal.verify(renewed, keys, trust.tsa_roots, trust.crls, fetch=trust.fetch)
     if not verdict.ok:
         raise ValueError(f"the renewed copy does not verify: {verdict.message}")
+    # Two renewals at once (a scheduled run on each of two servers) store one copy: the
+    # copy renewed is locked, and must still be its version's latest.
+    session.rollback()
+    begin_write(session)
+    session.execute(select(IssuedPdf.id).where(IssuedPdf.id == copy_id).with_for_update())
+    latest = session.scalar(
+        select(func.max(IssuedPdf.id)).where(
+            IssuedPdf.agreement_id == agreement_id, IssuedPdf.version_number == number
+        )
+    )
+    if latest != copy_id:
+        session.rollback()
+        raise AlreadyRenewed(f"copy {copy_id} was renewed meanwhile (as copy {latest})")
+    copy = session.get(IssuedPdf, copy_id)
+    assert copy is not None
     row = IssuedPdf(
         agreement_id=copy.agreement_id,
         version_number=copy.version_number,

@@ -6,10 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+from dataclasses import replace
+from datetime import UTC, datetime
 
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from registry.models import Agreement, IssuedPdf
+from registry.pdf import keys, seal, tsa
+from registry.pdf.trust import Trust, trust_from_config
 from registry.services import pdfs
 
 from ..services.test_cli import run
@@ -22,8 +30,49 @@ def _stamps(pdf: bytes) -> int:
     return len(PdfFileReader(io.BytesIO(pdf), strict=False).embedded_timestamp_signatures)
 
 
-def test_renewal_adds_a_document_timestamp_and_both_copies_verify(app, session, client):
+def _short_lived_tsa(app, tmp_path) -> Trust:
+    """The development trust services, but with a timestamp authority whose certificate
+    (from the same development CA) expires in 400 days, sooner than the usual one's."""
+    usual = trust_from_config(app.config)
+    folder = seal.keys_from_config(app.config).ca.parent
+    authority = keys.development_authority(folder)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = keys._end_entity(
+        authority,
+        keys._name("Northshire", "short-lived TSA"),
+        key,
+        (ExtendedKeyUsageOID.TIME_STAMPING,),
+        days=400,
+        base_url="http://127.0.0.1:5000",
+    )
+    (tmp_path / "tsa-cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    keys._write_key(tmp_path / "tsa-key.pem", key)
+    url = tsa.serve(tsa.Responder.load(tmp_path / "tsa-cert.pem", tmp_path / "tsa-key.pem"))
+    return replace(usual, tsa_url=url)
+
+
+def _copy_sealed_under(app, session, trust: Trust) -> tuple[str, IssuedPdf]:
+    """An agreement in force whose issued copy was sealed and timestamped under `trust`."""
     reference, first = issued_copy(app, session)
+    agreement = session.get(Agreement, first.agreement_id)
+    body = pdfs.render_version(session, agreement, 1)
+    sealed = seal.seal(
+        body,
+        seal.keys_from_config(app.config),
+        reference=reference,
+        version=1,
+        location="Northshire",
+        trust=trust,
+    )
+    first.pdf, first.sha256 = sealed, hashlib.sha256(sealed).hexdigest()
+    session.commit()
+    return reference, first
+
+
+def test_renewal_adds_a_document_timestamp_and_both_copies_verify(app, session, client, tmp_path):
+    """The copy was timestamped by a TSA whose certificate expires within the window; the
+    TSA now answering has a certificate good for longer, so renewing extends the proof."""
+    reference, first = _copy_sealed_under(app, session, _short_lived_tsa(app, tmp_path))
     name = f"{reference} version 1"
 
     nothing = run(app, "renew-timestamps")  # nothing expires within a year
@@ -58,6 +107,31 @@ def test_renewal_adds_a_document_timestamp_and_both_copies_verify(app, session, 
 
     again = run(app, "renew-timestamps")
     assert again.exit_code == 0 and "Nothing to renew" in again.output
+    assert session.query(IssuedPdf).count() == 2
+    assert pdfs.renewal_due(session, now=datetime.now(UTC), within_days=365) == []
+
+
+def test_renewing_under_a_certificate_that_expires_no_later_adds_nothing(app, session):
+    """A TSA whose certificate expires no later than the one the copy's last timestamp
+    rests on proves nothing for longer: the command stores no copy, names the cause, and
+    fails, rather than adding a useless copy at every scheduled run."""
+    reference, first = issued_copy(app, session)
+    failed = run(app, "renew-timestamps", "--within-days", DECADE)
+    assert failed.exit_code == 1
+    assert f"{reference} version 1:" in failed.output
+    assert "renewing now adds nothing" in failed.output and "TSA_URL" in failed.output
+    assert session.query(IssuedPdf).count() == 1
+
+
+def test_two_renewals_at_once_store_one_copy(app, session, tmp_path):
+    """A scheduled run on each of two servers: the second finds the copy renewed already
+    and leaves it (on SQLite the write lock, on PostgreSQL a row lock, orders them)."""
+    _, first = _copy_sealed_under(app, session, _short_lived_tsa(app, tmp_path))
+    now = datetime.now(UTC)
+    # The second run read the same copy as due before the first stored its renewal.
+    pdfs.renew_issued(session, first.id, now=now)
+    with pytest.raises(pdfs.AlreadyRenewed):
+        pdfs.renew_issued(session, first.id, now=now)
     assert session.query(IssuedPdf).count() == 2
 
 

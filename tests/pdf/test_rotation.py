@@ -9,13 +9,15 @@ import io
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from registry.clock import now
 from registry.models import IssuedPdf
 from registry.pdf import keys, seal
 from registry.services import pdfs
 
 from ..factories import FIXED_NOW, activate, make_agency, make_draft, party
 from ..services.test_cli import run
-from .test_seal import check_page, issued_copy
+from .test_renew import _copy_sealed_under, _short_lived_tsa
+from .test_seal import check_page
 
 
 def _sealed_by(pdf: bytes) -> bytes:
@@ -31,7 +33,9 @@ def _cert(path) -> bytes:
 def test_after_rotation_new_pdfs_use_the_new_key_and_old_ones_still_verify(
     app, session, client, tmp_path
 ):
-    reference, old_copy = issued_copy(app, session)
+    # Sealed under a timestamp authority whose certificate expires sooner than the one
+    # answering now, so that renewing it later extends its proof.
+    reference, old_copy = _copy_sealed_under(app, session, _short_lived_tsa(app, tmp_path))
     before = seal.keys_from_config(app.config)
     assert _sealed_by(old_copy.pdf) == _cert(before.cert)
 
@@ -64,14 +68,18 @@ def test_after_rotation_new_pdfs_use_the_new_key_and_old_ones_still_verify(
         command = run(app, "verify-pdf", str(path))
         assert command.exit_code == 0 and "(PAdES B-LTA)" in command.output
 
-    # Timestamps are renewed for copies under either certificate.
-    renewed = run(app, "renew-timestamps", "--within-days", "3650")
-    assert renewed.exit_code == 0 and "Renewed 2 of 2" in renewed.output, renewed.output
-    for agreement_id in (old_copy.agreement_id, protocol.id):
-        latest = pdfs.latest_for(session, agreement_id, 1)
-        assert latest is not None
-        _, page = check_page(client, latest.pdf)
-        assert "Genuine and in force" in page
+    # The copy sealed under the earlier certificate still has its timestamps renewed (it
+    # alone is due in the window asked for), and the renewed copy checks.
+    expires = seal.last_timestamp_expires(old_copy.pdf)
+    assert expires is not None
+    with app.app_context():
+        window = (expires - now()).days + 1
+    renewed = run(app, "renew-timestamps", "--within-days", str(window))
+    assert renewed.exit_code == 0 and "Renewed 1 of 1" in renewed.output, renewed.output
+    latest = pdfs.latest_for(session, old_copy.agreement_id, 1)
+    assert latest is not None and latest.id != old_copy.id
+    _, page = check_page(client, latest.pdf)
+    assert "Genuine and in force" in page
 
     # Without the earlier certificate listed, the old copy is not the registry's.
     app.config["SEAL_EARLIER_CERTS"] = []
