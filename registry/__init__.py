@@ -11,10 +11,9 @@ from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLo
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-ROOT = Path(__file__).resolve().parent.parent
+from .database import MAX_ID
 
-# The largest id an integer column holds on PostgreSQL (SQLite's hold more; ids never reach it).
-MAX_ID = 2**31 - 1
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class DatabaseId(IntegerConverter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import TypeGuard
 from threading import Lock
 from weakref import WeakKeyDictionary
 
@@ -11,6 +12,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 WRITE = {"registry_write": True}
+
+# The largest id an integer column holds on PostgreSQL (SQLite's hold more; ids never
+# reach it). A larger number sent as an id names nothing: it is never put to the database,
+# which would refuse it as out of range.
+MAX_ID = 2**31 - 1
+
+
+def is_id(value: object) -> TypeGuard[int]:
+    """Whether `value` could be a row's id (a whole number the id columns hold)."""
+    return type(value) is int and 1 <= value <= MAX_ID
 
 
 def configure_engine(engine: Engine) -> None:

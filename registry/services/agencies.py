@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..database import writes
+from ..database import is_id, writes
 from ..domain import agencies as rules
 from ..domain import policy
 from ..domain.actor import Actor
@@ -243,9 +243,9 @@ def all_agency_names(session: Session) -> dict[int, str]:
 def agency_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     """The names of these agencies only (unknown ids are left out): for pages that show a
     few, so they need not read the whole registry's."""
-    # Only whole numbers within 64 bits can be an agency's (SQLite refuses to compare a
-    # larger one); anything else sent as an id is simply not found.
-    wanted = sorted({i for i in ids if type(i) is int and -(2**63) <= i < 2**63})
+    # Only what an id column holds can be an agency's (the databases refuse to compare a
+    # larger number with one); anything else sent as an id is simply not found.
+    wanted = sorted({i for i in ids if is_id(i)})
     names: dict[int, str] = {}
     for start in range(0, len(wanted), 1000):  # within every engine's limit on parameters
         names.update(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from ..clock import LONDON
-from ..database import writes
+from ..database import is_id, writes
 from ..domain import policy
 from ..domain.actor import Actor
 from ..domain.agreements import (
@@ -63,7 +63,7 @@ _ENDED = (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED)
 def parent_view(session: Session, parent_id: int | None, on: date) -> ParentView | None:
     """What a child's rules see of its parent on the day `on`: the version in force (else
     the latest), less the parties whose withdrawal has taken effect by then."""
-    if parent_id is None:
+    if not is_id(parent_id):
         return None
     parent = session.get(Agreement, parent_id)
     if parent is None:

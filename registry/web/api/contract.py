@@ -15,6 +15,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from ...database import MAX_ID  # the databases' integer keys
 from ...domain.dates import EARLIEST_DATE, LATEST_DATE, long_date
 from ...domain.decisions import ANSWERS, KEY_QUESTIONS, METHODS, Consent, Decision
 from ...domain.fields import (
@@ -34,8 +35,6 @@ from ...domain.vocab import (
     Role,
     VersionStatus,
 )
-
-MAX_ID = 2**31 - 1  # the databases' integer keys
 
 # Characters no person types into a text field, and the line breaks a single-line field
 # refuses: the one rule of domain/fields.py, as patterns. (Patterns are read by pydantic's
