@@ -184,6 +184,14 @@ SPEC_ROLES: dict[str, frozenset[str]] = {
     "public.register_json": EVERYONE,
     "public.register_csv": EVERYONE,
     "public.verify_pdf": EVERYONE,
+    # The terms of an agreement the register lists (tier 1 or 2, in force: those probed
+    # here) are the register's, as data; those of any other need a token, as
+    # tests/api/test_terms_jsonld.py checks.
+    "api.agreement_terms": EVERYONE,
+    # The seal CA's certificate and revocation list: what anyone checking a sealed PDF
+    # needs, and what the seal certificate says to fetch (SPEC §7's verification).
+    "public.show_ca_certificate": EVERYONE,
+    "public.show_ca_crl": EVERYONE,
     "auth.sign_in": EVERYONE,
     "auth.two_factor": EVERYONE,
     "auth.two_factor_setup": EVERYONE,
