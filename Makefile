@@ -29,14 +29,16 @@ $(UV): tools/uv-requirements.txt
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r tools/uv-requirements.txt
 	@touch $@
 
+# --compile-bytecode: a server's first PDF check (a fresh interpreter that imports pyHanko)
+# would otherwise spend its time limit compiling, and refuse a genuine file.
 $(VENV)/.installed: $(UV) pyproject.toml uv.lock
-	$(UV) sync --locked --python python3
+	$(UV) sync --locked --compile-bytecode --python python3
 	@touch $@
 
 install: system $(VENV)/.installed  ## Create .venv from uv.lock, with the test and lint tools
 
 production: system $(UV) node_modules/.package-lock.json  ## For a server: .venv from uv.lock without the test and lint tools, and the assets
-	$(UV) sync --locked --no-dev --python python3
+	$(UV) sync --locked --no-dev --compile-bytecode --python python3
 	@rm -f $(VENV)/.installed
 	$(PY) tools/build_assets.py
 
@@ -56,6 +58,9 @@ db: install  ## Upgrade the database to the latest migration
 
 seed: db  ## Load the demo partnership if the database is empty
 	$(FLASK) seed-demo --if-empty
+
+# The demo's development certificates name where their CA is published: this server.
+run seed: export REGISTRY_URL ?= http://$(HOST):$(PORT)
 
 run: assets seed  ## Set everything up, then serve on http://127.0.0.1:5000 with the demo logins
 	@echo
@@ -83,7 +88,7 @@ format: install  ## Format the code and apply ruff's safe fixes
 
 upgrade: $(UV)  ## Move uv.lock to the newest releases pyproject.toml allows, then run the suite
 	$(UV) lock --upgrade --python python3
-	$(UV) sync --locked --python python3
+	$(UV) sync --locked --compile-bytecode --python python3
 	@touch $(VENV)/.installed
 	$(MAKE) test
 	@echo

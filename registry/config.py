@@ -184,7 +184,7 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         # times the tries so far apart, then marked failed.
         "SEAL_JOBS_EMBEDDED": env.get("SEAL_JOBS_EMBEDDED", "1") != "0",
         "SEAL_JOBS_POLL_SECONDS": _bounded(env, "SEAL_JOBS_POLL_SECONDS", 1, 1, 3600),
-        "SEAL_JOBS_LEASE_SECONDS": _bounded(env, "SEAL_JOBS_LEASE_SECONDS", 300, 30, 86400),
+        "SEAL_JOBS_LEASE_SECONDS": _bounded(env, "SEAL_JOBS_LEASE_SECONDS", 60, 30, 86400),
         "SEAL_JOBS_ATTEMPTS": _bounded(env, "SEAL_JOBS_ATTEMPTS", 5, 1, 100),
         "SEAL_JOBS_RETRY_SECONDS": _bounded(env, "SEAL_JOBS_RETRY_SECONDS", 30, 1, 86400),
         # Checking an uploaded PDF (/verify, verify-pdf): at most this many seconds and

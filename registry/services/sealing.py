@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 DEFAULTS = {
     "SEAL_JOBS_EMBEDDED": True,  # each serving process runs a runner thread
     "SEAL_JOBS_POLL_SECONDS": 1.0,  # how often an idle runner looks for jobs
-    "SEAL_JOBS_LEASE_SECONDS": 300,  # a running job not completed by then is taken again
+    "SEAL_JOBS_LEASE_SECONDS": 60,  # a running job not completed by then is taken again
     "SEAL_JOBS_ATTEMPTS": 5,  # tries before a job is marked failed
     "SEAL_JOBS_RETRY_SECONDS": 30,  # wait before the next try, times the tries so far
 }
