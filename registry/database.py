@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from functools import wraps
-from typing import TypeGuard
 from threading import Lock
+from typing import TypeGuard
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import create_engine, event

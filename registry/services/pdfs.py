@@ -241,16 +241,21 @@ def issue_sealed(
         location=config["PARTNERSHIP_NAME"],
         trust=trust_from_config(config),
     )
-    row = IssuedPdf(
-        agreement_id=agreement.id,
-        version_number=version.number,
-        review_date=version.review_date,
-        sha256=hashlib.sha256(sealed).hexdigest(),
-        issued_at=now,
-        pdf=sealed,
-    )
+    row = _issued(agreement.id, version.number, version.review_date, sealed, now)
     session.add(row)
     return row
+
+
+def _issued(agreement_id: int, number: int, review_date: date, pdf: bytes, now: datetime):
+    """A sealed copy as the registry records issuing it: by its SHA-256, /verify knows it."""
+    return IssuedPdf(
+        agreement_id=agreement_id,
+        version_number=number,
+        review_date=review_date,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        issued_at=now,
+        pdf=pdf,
+    )
 
 
 def issued(session: Session, agreement_id: int) -> list[IssuedPdf]:
@@ -472,14 +477,7 @@ def renew_issued(
         raise AlreadyRenewed(f"copy {copy_id} was renewed meanwhile (as copy {latest})")
     copy = session.get(IssuedPdf, copy_id)
     assert copy is not None
-    row = IssuedPdf(
-        agreement_id=copy.agreement_id,
-        version_number=copy.version_number,
-        review_date=copy.review_date,
-        sha256=hashlib.sha256(renewed).hexdigest(),
-        issued_at=now,
-        pdf=renewed,
-    )
+    row = _issued(copy.agreement_id, copy.version_number, copy.review_date, renewed, now)
     session.add(row)
     session.commit()
     return row

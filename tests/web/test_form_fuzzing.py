@@ -187,9 +187,7 @@ def test_nul_characters_are_dropped_from_forms_and_refused_in_json(app, session)
     assert "name" in refused.get_json()["error"]["fields"]
 
 
-def test_an_id_beyond_what_the_database_holds_is_an_unknown_agency_not_a_server_error(
-    app, session
-):
+def test_an_id_beyond_what_the_database_holds_is_an_unknown_agency_not_a_server_error(app, session):
     """Found by the fuzzing above on PostgreSQL: a party's agency id of 2^31 on the
     agreement form reached the database, which refused it as out of range (500)."""
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
@@ -200,7 +198,7 @@ def test_an_id_beyond_what_the_database_holds_is_an_unknown_agency_not_a_server_
     lead = _client(app, make_user(session, roles=("ig_lead",), agency=council))
     url = f"/agreements/{draft.id}/edit"
     filled = _form(lead, url)
-    ids = [name for name in filled if name in ("parties", "disclosers", "receivers", "owner_agency_id")]
+    ids = [n for n in filled if n in ("parties", "disclosers", "receivers", "owner_agency_id")]
     assert ids, sorted(filled)
     for huge in ("2147483648", "9223372036854775808"):
         posted = {**filled, **{name: [huge] for name in ids}, "parent_id": [huge]}
