@@ -336,7 +336,10 @@ def register_cli(app: Flask) -> None:
                 skipped += 1
             except Exception as exc:  # noqa: BLE001 (each failure is named; the rest go on)
                 db.session.rollback()
-                failures.append(f"{item.name}: {type(exc).__name__}: {exc}")
+                # A refusal the registry words itself (ValueError) is said as it is; anything
+                # else is named by its kind, for the operator to look into.
+                said = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+                failures.append(f"{item.name}: {said}")
         if dry_run:
             click.echo(f"{len(renewable)} cop(ies) would be renewed; nothing was changed.")
             return

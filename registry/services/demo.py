@@ -116,15 +116,20 @@ def is_demo_account(user: User) -> bool:
     return bool(user.demo_account)
 
 
+# Printed besides the key accounts: the other party's signatory to most demo agreements,
+# so that someone trying the demo can give an agreement its last signature.
+ALSO_SHOWN = ("signatory.police",)
+
+
 def demo_accounts(session: Session) -> list[tuple[str, str]]:
     rows = []
-    for local, _, roles, _, _ in KEY_ACCOUNTS:
+    for local in [account[0] for account in KEY_ACCOUNTS] + list(ALSO_SHOWN):
         user = session.scalar(
             select(User).where(User.email == email(local), User.demo_account.is_(True))
         )
         if user is not None:
             where = user.agency.name if user.agency else "the whole partnership"
-            said = ", ".join(ROLE_LABELS[Role(r)].lower() for r in roles)
+            said = ", ".join(ROLE_LABELS[r].lower() for r in sorted(user.roles))
             rows.append((user.email, f"{said[0].upper()}{said[1:]} – {where}"))
     return rows
 

@@ -89,3 +89,13 @@ def test_the_demo_s_own_accounts_are_marked_by_the_seeding(session, app):
     # Not in production, even if the settings were put together by hand.
     app.config["ENV_NAME"] = "production"
     assert _sign_in(app, lead.email, DEMO_PASSWORD).startswith("/sign-in/two-factor")
+
+
+def test_the_printed_demo_logins_can_bring_a_demo_agreement_into_force(session, app):
+    """Someone trying the demo signs as both parties of a two-party agreement: the logins
+    printed (and shown on the sign-in page) include the police's signatory as well as the
+    council's. Only the council's was printed, and every demo agreement has another party."""
+    seed_demo(session, now=FIXED_NOW)
+    shown = dict(demo_accounts(session))
+    assert shown["signatory.council@northshire.example"].startswith("Signatory – ")
+    assert shown["signatory.police@northshire.example"] == "Signatory – Northshire Police"
