@@ -341,7 +341,8 @@ def _judge(
     fetch: bool,
     when: datetime | None,
 ) -> Verdict:
-    result = validate_seal(embedded, anchors, stamps, when, crls, fetch)
+    moment = when or datetime.now(UTC)  # one moment for the whole check
+    result = validate_seal(embedded, anchors, stamps, moment, crls, fetch)
     status = result.api_status
     if status is None or not status.intact or not status.valid:
         return Verdict(False, CHANGED)
@@ -359,7 +360,6 @@ def _judge(
         return Verdict(False, ADDED_TO)
     stamp = status.timestamp_validity
     timestamped = stamp is not None and stamp.intact and stamp.valid
-    moment = when or datetime.now(UTC)
     expired = status.signing_cert["tbs_certificate"]["validity"]["not_after"].native < moment
     if expired and not timestamped:
         # pyHanko passes a seal whose certificate has expired when the chain of document

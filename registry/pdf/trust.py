@@ -69,6 +69,18 @@ def published_ca(config: Mapping[str, Any]) -> Path:
     return keys_from_config(config).ca
 
 
+def published_ca_der(config: Mapping[str, Any]) -> bytes:
+    """The seal CA's certificate as DER, as RFC 5280 asks over HTTP, whether the file is
+    PEM or DER (OSError or ValueError when it cannot be read as a certificate)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    data = published_ca(config).read_bytes()
+    if b"-----BEGIN" in data:
+        return x509.load_pem_x509_certificate(data).public_bytes(Encoding.DER)
+    return x509.load_der_x509_certificate(data).public_bytes(Encoding.DER)
+
+
 def published_crl(config: Mapping[str, Any]) -> bytes | None:
     """The seal CA's CRL (DER): the file SEAL_CRL names, else in development a fresh one
     from the development CA, else (production without SEAL_CRL) none."""

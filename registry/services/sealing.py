@@ -321,17 +321,7 @@ def _fail(
     job.last_error = error
     job.claim_token, job.lease_until = None, None
     if job.attempts >= int(setting(config, "SEAL_JOBS_ATTEMPTS")):
-        job.state, job.finished_at = SealJobState.FAILED, now
-        audit.record(
-            session,
-            actor=RUNNER,
-            action="agreement.seal_failed",
-            entity_type="agreement",
-            entity_id=job.agreement_id,
-            before=None,
-            after={"version": job.version_number, "seal_job": job.id, "error": error},
-            now=now,
-        )
+        _give_up(session, job, now=now)
         session.commit()
         log.error(
             "Seal job %s (agreement %s version %s) failed %s times and was given up: %s",
@@ -356,6 +346,22 @@ def _fail(
     )
 
 
+def _give_up(session: Session, job: SealJob, *, now: datetime) -> None:
+    """Mark the job failed, its error already recorded on it, and say so in the audit
+    trail (in the caller's transaction)."""
+    job.state, job.finished_at, job.claim_token = SealJobState.FAILED, now, None
+    audit.record(
+        session,
+        actor=RUNNER,
+        action="agreement.seal_failed",
+        entity_type="agreement",
+        entity_id=job.agreement_id,
+        before=None,
+        after={"version": job.version_number, "seal_job": job.id, "error": job.last_error},
+        now=now,
+    )
+
+
 def _give_up_abandoned(session: Session, *, now: datetime, config: Mapping[str, Any]) -> None:
     """A job whose runner died on every attempt (its lease passed each time) is not taken
     for ever: once its attempts are spent it is marked failed."""
@@ -371,18 +377,8 @@ def _give_up_abandoned(session: Session, *, now: datetime, config: Mapping[str, 
         return  # the usual case: no write lock taken
     begin_write(session)
     for job in session.scalars(abandoned).all():
-        job.state, job.finished_at, job.claim_token = SealJobState.FAILED, now, None
         job.last_error = job.last_error or "the runner stopped while sealing, every time"
-        audit.record(
-            session,
-            actor=RUNNER,
-            action="agreement.seal_failed",
-            entity_type="agreement",
-            entity_id=job.agreement_id,
-            before=None,
-            after={"version": job.version_number, "seal_job": job.id, "error": job.last_error},
-            now=now,
-        )
+        _give_up(session, job, now=now)
         log.error(
             "Seal job %s (agreement %s version %s) was given up: %s",
             job.id,

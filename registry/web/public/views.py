@@ -161,16 +161,10 @@ def _pki_file(body: bytes, mimetype: str, name: str):
 @bp.get("/pki/ca.crt")
 @public
 def show_ca_certificate():
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    from ...pdf.trust import published_ca
+    from ...pdf.trust import published_ca_der
 
     try:
-        data = published_ca(current_app.config).read_bytes()
-        if b"-----BEGIN" in data:
-            data = x509.load_pem_x509_certificate(data).public_bytes(Encoding.DER)
-        der = x509.load_der_x509_certificate(data).public_bytes(Encoding.DER)
+        der = published_ca_der(current_app.config)
     except (OSError, ValueError):
         current_app.logger.exception("the seal CA certificate could not be read")
         abort(503)
