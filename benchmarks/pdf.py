@@ -39,6 +39,7 @@ from registry.services import (  # noqa: E402
     agreements,
     pdfs,
     sealing,
+    signing,
     users,
 )
 
@@ -120,7 +121,7 @@ def build(app):
 
         for party in parties:
             signer = db.session.query(User).filter_by(agency_id=party["agency_id"]).first()
-            agreement_lifecycle.sign(db.session, signer.actor(), protocol.id, now=now)
+            signing.sign(db.session, signer.actor(), protocol.id, now=now)
     return protocol.id
 
 
@@ -139,7 +140,7 @@ def _sign_all_but_last(protocol_id: int, round_: int, parties: list[int], now) -
     agreement_lifecycle.submit(db.session, ADMIN, protocol_id, now=now)
     for agency_id in parties[:-1]:
         signer = db.session.query(User).filter_by(agency_id=agency_id).first()
-        agreement_lifecycle.sign(db.session, signer.actor(), protocol_id, now=now)
+        signing.sign(db.session, signer.actor(), protocol_id, now=now)
     db.session.commit()
 
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from registry.domain.actor import Actor
 from registry.domain.vocab import Role
 from registry.models import Agency, Agreement, User
-from registry.services import agencies, agreement_lifecycle, agreements, users
+from registry.services import agencies, agreement_lifecycle, agreements, signing, users
 
 from .client import RegistryClient
 from .conftest import FIXED_NOW
@@ -162,7 +162,7 @@ def activate(session, agreement: Agreement, *, skip: tuple[Agency, ...] = ()) ->
     for p in list(agreement.latest.parties):
         if p.agency_id not in skipped:
             signer = signatory_for(session, session.get(Agency, p.agency_id))
-            agreement_lifecycle.sign(session, signer.actor(), agreement.id, now=FIXED_NOW)
+            signing.sign(session, signer.actor(), agreement.id, now=FIXED_NOW)
     return agreement
 
 

@@ -15,7 +15,9 @@ from .agreement import (
 )
 from .audit import AuditEntry, ChainCheckpoint
 from .decision import CoverageCheck, DecisionRecord
+from .delegation import Delegation
 from .issued_pdf import IssuedPdf
+from .notification import DeliveryState, Notification, NotificationEvent
 from .reminder import ReminderSent
 from .seal_job import SealJob, SealJobState, SealReason
 from .user import ApiToken, User, UserRole
@@ -32,8 +34,12 @@ __all__ = [
     "DataCategory",
     "DecisionRecord",
     "Decline",
+    "Delegation",
+    "DeliveryState",
     "IssuedPdf",
     "LawfulBasis",
+    "Notification",
+    "NotificationEvent",
     "Officer",
     "Party",
     "Purpose",

@@ -227,6 +227,15 @@ class Signature(db.Model):
     agency_name: Mapped[str] = mapped_column(String(200))
     content_sha256: Mapped[str] = mapped_column(String(64))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The fresh proof of identity given on the confirmation: "two_factor" (a current code)
+    # or "password" (when the user has no two-factor sign-in). None for signatures made
+    # before the registry asked for one.
+    proof: Mapped[str | None] = mapped_column(String(16))
+    # Set when a delegate signed: the signatory on whose behalf, as they were then.
+    on_behalf_of_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    on_behalf_of_name: Mapped[str | None] = mapped_column(String(200))
+    on_behalf_of_job_title: Mapped[str | None] = mapped_column(String(200))
+    delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegations.id"))
 
     __table_args__ = (
         # A party signs given content once; a declined and resubmitted version with changed
@@ -251,6 +260,9 @@ class Decline(db.Model):
     signatory_name: Mapped[str] = mapped_column(String(200))
     comment: Mapped[str] = mapped_column(Text)
     declined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    proof: Mapped[str | None] = mapped_column(String(16))  # as Signature.proof
+    on_behalf_of_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    on_behalf_of_name: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (CheckConstraint("length(comment) > 0", name="comment_given"),)
 
@@ -266,6 +278,10 @@ class Withdrawal(db.Model):
     effective_on: Mapped[date]
     given_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Why the agency withdraws: shown to the partners and in the PDF. Empty for notices
+    # given before a reason was asked for. A notice cancelled before it takes effect is
+    # deleted (the audit trail keeps it and its cancellation).
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __table_args__ = (UniqueConstraint("agreement_id", "agency_id"),)
 

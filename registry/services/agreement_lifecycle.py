@@ -1,11 +1,11 @@
-"""Moving an agreement through its lifecycle (SPEC §4): submit, sign, decline, amend,
-review, withdraw, suspend, resume, terminate. Each is one transaction with its audit entry."""
+"""Moving an agreement through its lifecycle (SPEC §4): submit, amend, review, withdraw,
+suspend, resume, terminate (signing and declining are in signing.py). Each is one
+transaction with its audit entry."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import LONDON
@@ -20,10 +20,8 @@ from ..domain.vocab import ReviewOutcome, VersionStatus
 from ..models import (
     Agreement,
     AgreementVersion,
-    Decline,
     Review,
     SealReason,
-    Signature,
     User,
     Withdrawal,
 )
@@ -32,13 +30,13 @@ from .agreement_reads import content_of, get_agreement
 from .agreements import audit_view, restamp_parentage, validate, write_content
 
 
-def _hash(version: AgreementVersion) -> str:
+def version_hash(version: AgreementVersion) -> str:
     return content_sha256(
         content_of(version), reference=version.agreement.reference, version=version.number
     )
 
 
-def _record(
+def record(
     session: Session,
     actor: Actor,
     action: str,
@@ -59,12 +57,12 @@ def _record(
     )
 
 
-def _load(session: Session, agreement_id: int) -> Agreement:
+def load_locked(session: Session, agreement_id: int) -> Agreement:
     """The agreement, locked for this transaction: concurrent signers queue, not race."""
     return get_agreement(session, agreement_id, lock=True)
 
 
-def _user(session: Session, actor: Actor) -> User:
+def acting_user(session: Session, actor: Actor) -> User:
     """The signed-in user behind the actor: signatures and reviews name a real person."""
     user = session.get(User, actor.user_id) if actor.user_id is not None else None
     if user is None:
@@ -84,181 +82,25 @@ def _reason(reason: str | None, what: str) -> str:
 @writes
 def submit(session: Session, actor: Actor, agreement_id: int, *, now: datetime) -> Agreement:
     """Freeze the draft's content and ask every party to sign it."""
-    agreement = _load(session, agreement_id)
+    agreement = load_locked(session, agreement_id)
     policy.require(
         policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id),
         f"Only the owning agency's information governance lead can submit {agreement.reference}",
     )
     version = agreement.latest
     lifecycle.check_can_submit(version.status, agreement.reference, version.number)
-    validate(session, content_of(version), _day(now))  # the parent may have changed since
+    validate(session, content_of(version), london_day(now))  # the parent may have changed since
     before = audit_view(version)
-    version.content_sha256 = _hash(version)
+    version.content_sha256 = version_hash(version)
     version.status = VersionStatus.AWAITING_SIGNATURES
     version.submitted_at = now
-    _record(session, actor, "submit", agreement, before, audit_view(version), now)
+    record(session, actor, "submit", agreement, before, audit_view(version), now)
     session.commit()
     return agreement
 
 
-def _awaiting(agreement: Agreement, actor: Actor) -> AgreementVersion:
-    version = agreement.latest
-    lifecycle.check_can_sign(version.status, agreement.reference, version.number)
-    policy.require(
-        policy.may_sign_for(actor, [p.agency_id for p in version.parties]),
-        f"Only a signatory of a party agency can sign or decline "
-        f"{agreement.reference} version {version.number}",
-    )
-    return version
-
-
-@writes
-def sign(session: Session, actor: Actor, agreement_id: int, *, now: datetime) -> Signature:
-    """The actor signs for its agency; the last party's signature makes the version active."""
-    agreement = _load(session, agreement_id)
-    version = _awaiting(agreement, actor)
-    user = _user(session, actor)
-    agency_id = user.agency_id
-    existing = version.signature_for(agency_id) if agency_id is not None else None
-    if existing is not None:
-        raise Conflict(
-            f"{existing.agency_name} has already signed {agreement.reference} "
-            f"version {version.number}",
-            code="already_signed",
-        )
-    if _hash(version) != version.content_sha256:
-        raise Conflict(
-            f"{agreement.reference} version {version.number} no longer matches "
-            "the content submitted for signature",
-            code="content_changed",
-        )
-    party = next(p for p in version.parties if p.agency_id == agency_id)
-    signature = Signature(
-        version_id=version.id,
-        agency_id=party.agency_id,
-        user_id=user.id,
-        signatory_name=user.name,
-        job_title=user.job_title or "",
-        agency_name=party.agency.name,
-        content_sha256=version.content_sha256,
-        signed_at=now,
-    )
-    session.add(signature)
-    version.signatures.append(signature)
-    session.flush()
-    _record(
-        session,
-        actor,
-        "sign",
-        agreement,
-        None,
-        {
-            "version": version.number,
-            "agency_id": party.agency_id,
-            "content_sha256": version.content_sha256,
-        },
-        now,
-    )
-    if version.all_signed():
-        _activate(session, actor, agreement, version, now)
-    session.commit()
-    return signature
-
-
-def _activate(
-    session: Session, actor: Actor, agreement: Agreement, version: AgreementVersion, now: datetime
-) -> None:
-    previous = agreement.current
-    if previous is not None and previous is not version:
-        if _reviewed_since(session, agreement, version) and previous.review_date > (
-            version.review_date
-        ):
-            # A review recorded while this amendment was open is never undone by it
-            # (SPEC section 4): the later of the two review dates stands.
-            version.review_date = previous.review_date
-        previous.status = VersionStatus.SUPERSEDED
-        _record(
-            session,
-            actor,
-            "supersede",
-            agreement,
-            {"version": previous.number},
-            {"version": previous.number, "status": "superseded"},
-            now,
-        )
-        session.flush()  # one current version at a time (a partial unique index holds it)
-    version.status = VersionStatus.ACTIVE
-    version.activated_at = now
-    restamp_parentage(session, agreement, _day(now))
-    # Sealed in the background (services/sealing.py): the signer does not wait for it.
-    # The job is named here; its completion is recorded as agreement.seal, with the
-    # sealed PDF's SHA-256.
-    job = sealing.enqueue(session, agreement, version, SealReason.ACTIVATION, now=now)
-    _record(
-        session,
-        actor,
-        "activate",
-        agreement,
-        None,
-        {"version": version.number, "status": "active", "seal_job": job.id if job else None},
-        now,
-    )
-
-
-def _day(now: datetime) -> date:
+def london_day(now: datetime) -> date:
     return now.astimezone(LONDON).date()
-
-
-def _reviewed_since(session: Session, agreement: Agreement, version: AgreementVersion) -> bool:
-    """Whether a review that moved the review date was recorded after `version` was
-    opened."""
-    found = session.scalar(
-        select(Review.id)
-        .where(
-            Review.agreement_id == agreement.id,
-            Review.new_review_date.is_not(None),
-            Review.recorded_at >= version.created_at,
-        )
-        .limit(1)
-    )
-    return found is not None
-
-
-@writes
-def decline(
-    session: Session, actor: Actor, agreement_id: int, comment: str | None, *, now: datetime
-) -> Decline:
-    """A party's signatory refuses to sign; the version goes back to draft with the comment."""
-    comment = (comment or "").strip()
-    if blank(comment):
-        raise ValidationFailed({"comment": "Say why you are declining to sign"})
-    if error := text_error(comment, "The comment", multiline=True):
-        raise ValidationFailed({"comment": error})
-    agreement = _load(session, agreement_id)
-    version = _awaiting(agreement, actor)
-    user = _user(session, actor)
-    row = Decline(
-        version_id=version.id,
-        agency_id=user.agency_id,
-        user_id=user.id,
-        signatory_name=user.name,
-        comment=comment,
-        declined_at=now,
-    )
-    session.add(row)
-    before = audit_view(version)
-    version.status = VersionStatus.DRAFT
-    _record(
-        session,
-        actor,
-        "decline",
-        agreement,
-        before,
-        {**audit_view(version), "comment": comment},
-        now,
-    )
-    session.commit()
-    return row
 
 
 @writes
@@ -266,7 +108,7 @@ def amend(
     session: Session, actor: Actor, agreement_id: int, *, now: datetime, _commit: bool = True
 ) -> AgreementVersion:
     """Open version N+1 as a draft copy of the active version N, which stays in force."""
-    agreement = _load(session, agreement_id)
+    agreement = load_locked(session, agreement_id)
     policy.require(
         policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id),
         f"Only the owning agency's information governance lead can amend {agreement.reference}",
@@ -282,7 +124,7 @@ def amend(
     if current is None:  # check_can_amend refused already; this tells the type checker
         raise Conflict(f"{agreement.reference} has no version in force", code="wrong_state")
     # Parties whose withdrawal has taken effect are left out (not one under notice).
-    withdrawn = agreement.withdrawn_by(_day(now))
+    withdrawn = agreement.withdrawn_by(london_day(now))
     content = content_of(current)
     content = content.__class__(
         **{
@@ -296,7 +138,7 @@ def amend(
     write_content(version, content)
     agreement.versions.append(version)
     session.flush()
-    _record(session, actor, "amend", agreement, None, audit_view(version), now)
+    record(session, actor, "amend", agreement, None, audit_view(version), now)
     if _commit:
         session.commit()
     return version
@@ -323,7 +165,7 @@ def review(
         raise ValidationFailed({"notes": "Say what the review found"})
     if error := text_error(notes, "The notes", multiline=True):
         raise ValidationFailed({"notes": error})
-    agreement = _load(session, agreement_id)
+    agreement = load_locked(session, agreement_id)
     policy.require(
         policy.may_review(actor, agreement.owner_agency_id),
         f"Only the owning agency's information governance lead can review {agreement.reference}",
@@ -334,7 +176,7 @@ def review(
             f"{agreement.reference} has no version in force to review", code="wrong_state"
         )
     lifecycle.check_can_review(current.status, agreement.reference, current.number)
-    user = _user(session, actor)
+    user = acting_user(session, actor)
     row = Review(
         agreement_id=agreement.id,
         version_number=current.number,
@@ -358,7 +200,7 @@ def review(
         job = sealing.enqueue(session, agreement, current, SealReason.REVIEW, now=now)
     session.add(row)
     session.flush()
-    _record(
+    record(
         session,
         actor,
         "review",
@@ -405,7 +247,7 @@ def withdraw(
         fields["effective_on"] = f"The date must be today ({long_date(today)}) or later"
     if fields or agency_id is None or effective_on is None:
         raise ValidationFailed(fields)
-    agreement = _load(session, agreement_id)
+    agreement = load_locked(session, agreement_id)
     policy.require(
         policy.may_withdraw(actor, agency_id),
         "Only the agency's own information governance lead can give its notice",
@@ -427,13 +269,13 @@ def withdraw(
         agreement_id=agreement.id,
         agency_id=agency_id,
         effective_on=effective_on,
-        given_by_id=_user(session, actor).id,
+        given_by_id=acting_user(session, actor).id,
         given_at=now,
     )
     session.add(row)
     agreement.withdrawals.append(row)
     session.flush()
-    _record(
+    record(
         session,
         actor,
         "withdraw",
@@ -448,7 +290,7 @@ def withdraw(
             _terminate(session, actor, agreement, "Fewer than two parties remain", now)
         else:
             agreement.terminates_on = effective_on
-            _record(
+            record(
                 session,
                 actor,
                 "schedule_termination",
@@ -467,12 +309,12 @@ def suspend(
     session: Session, actor: Actor, agreement_id: int, reason: str | None, *, now: datetime
 ) -> Agreement:
     reason = _reason(reason, "suspending the agreement")
-    agreement = _load(session, agreement_id)
+    agreement = load_locked(session, agreement_id)
     policy.require(policy.may_suspend(actor), "Only the administrator can suspend an agreement")
     version = agreement.current or agreement.latest
     lifecycle.check_can_suspend(version.status, agreement.reference, version.number)
     version.status, version.status_reason = VersionStatus.SUSPENDED, reason
-    _record(
+    record(
         session,
         actor,
         "suspend",
@@ -490,12 +332,12 @@ def resume(
     session: Session, actor: Actor, agreement_id: int, reason: str | None, *, now: datetime
 ) -> Agreement:
     reason = _reason(reason, "resuming the agreement")
-    agreement = _load(session, agreement_id)
+    agreement = load_locked(session, agreement_id)
     policy.require(policy.may_suspend(actor), "Only the administrator can resume an agreement")
     version = agreement.current or agreement.latest
     lifecycle.check_can_resume(version.status, agreement.reference, version.number)
     version.status, version.status_reason = VersionStatus.ACTIVE, reason
-    _record(
+    record(
         session,
         actor,
         "resume",
@@ -513,7 +355,7 @@ def terminate(
     session: Session, actor: Actor, agreement_id: int, reason: str | None, *, now: datetime
 ) -> Agreement:
     reason = _reason(reason, "terminating the agreement")
-    agreement = _load(session, agreement_id)
+    agreement = load_locked(session, agreement_id)
     policy.require(
         policy.may_terminate(actor, agreement.owner_agency_id),
         f"Only the owning agency's information governance lead or the "
@@ -539,10 +381,8 @@ def _terminate(
             VersionStatus.AWAITING_SIGNATURES,
         ):
             if version.content_sha256 is None:
-                version.content_sha256 = _hash(version)
+                version.content_sha256 = version_hash(version)
             version.status, version.status_reason = VersionStatus.TERMINATED, reason
             ended.append(version.number)
-    _record(
-        session, actor, "terminate", agreement, None, {"versions": ended, "reason": reason}, now
-    )
-    restamp_parentage(session, agreement, _day(now))
+    record(session, actor, "terminate", agreement, None, {"versions": ended, "reason": reason}, now)
+    restamp_parentage(session, agreement, london_day(now))

@@ -14,7 +14,7 @@ from ..database import writes
 from ..domain.actor import Actor
 from ..domain.vocab import ROLE_LABELS, Role
 from ..models import Agency, User
-from . import agencies, agreement_lifecycle, agreements, sealing, users
+from . import agencies, agreement_lifecycle, agreements, sealing, signing, users
 
 DEMO_PASSWORD = "northshire-demo-2026"
 DOMAIN = "northshire.example"
@@ -294,9 +294,7 @@ def _sign_all(session, agreement, now, skip=()):
     agreement_lifecycle.submit(session, owner_actor, agreement.id, now=now)
     for party in agreement.latest.parties:
         if party.agency_id not in skip:
-            agreement_lifecycle.sign(
-                session, _signatory(session, party.agency_id), agreement.id, now=now
-            )
+            signing.sign(session, _signatory(session, party.agency_id), agreement.id, now=now)
 
 
 def _agreements(session: Session, ids: dict[str, int], today: date, now: datetime) -> None:

@@ -9,7 +9,7 @@ from registry.domain.lifecycle import StatusSettings
 from registry.domain.vocab import EffectiveStatus, VersionStatus
 from registry.models import AuditEntry, Signature
 from registry.services import agreement_lifecycle as lifecycle
-from registry.services import agreements
+from registry.services import agreements, signing
 from registry.services.agreement_reads import (
     AgreementFilters,
     amendments,
@@ -67,11 +67,11 @@ def test_submit_freezes_content_and_signatures_activate(session, three):
             session, ig_lead_actor(council), draft.id, {"title": "x"}, now=FIXED_NOW
         )
     signer = signatory_for(session, council)
-    signature = lifecycle.sign(session, signer.actor(), draft.id, now=FIXED_NOW)
+    signature = signing.sign(session, signer.actor(), draft.id, now=FIXED_NOW)
     assert signature.content_sha256 == version.content_sha256
     assert signature.signatory_name == signer.name and signature.job_title == "Director"
     assert version.status == VersionStatus.AWAITING_SIGNATURES
-    lifecycle.sign(session, signatory_for(session, police).actor(), draft.id, now=FIXED_NOW)
+    signing.sign(session, signatory_for(session, police).actor(), draft.id, now=FIXED_NOW)
     assert version.status == VersionStatus.ACTIVE
     assert standing(draft, TODAY, SETTINGS).in_force_version == 1
 
@@ -86,16 +86,16 @@ def test_signing_rules(session, three):
     )
     signer = signatory_for(session, council)
     with pytest.raises(Conflict):  # a draft cannot be signed
-        lifecycle.sign(session, signer.actor(), draft.id, now=FIXED_NOW)
+        signing.sign(session, signer.actor(), draft.id, now=FIXED_NOW)
     lifecycle.submit(session, ig_lead_actor(council), draft.id, now=FIXED_NOW)
     with pytest.raises(Forbidden):  # hospital is not a party
-        lifecycle.sign(session, signatory_for(session, hospital).actor(), draft.id, now=FIXED_NOW)
+        signing.sign(session, signatory_for(session, hospital).actor(), draft.id, now=FIXED_NOW)
     lead = make_user(session, roles=("ig_lead",), agency=council)
     with pytest.raises(Forbidden):  # an IG lead is not a signatory
-        lifecycle.sign(session, lead.actor(), draft.id, now=FIXED_NOW)
-    lifecycle.sign(session, signer.actor(), draft.id, now=FIXED_NOW)
+        signing.sign(session, lead.actor(), draft.id, now=FIXED_NOW)
+    signing.sign(session, signer.actor(), draft.id, now=FIXED_NOW)
     with pytest.raises(Conflict):  # once per party
-        lifecycle.sign(session, signer.actor(), draft.id, now=FIXED_NOW)
+        signing.sign(session, signer.actor(), draft.id, now=FIXED_NOW)
     assert session.query(Signature).count() == 1 + 3  # three protocol signatures too
 
 
@@ -108,12 +108,12 @@ def test_decline_needs_a_comment_and_returns_to_draft(session, three):
         session, owner=council, parent=protocol, parties=[party(council), party(police)]
     )
     lifecycle.submit(session, ig_lead_actor(council), draft.id, now=FIXED_NOW)
-    lifecycle.sign(session, signatory_for(session, council).actor(), draft.id, now=FIXED_NOW)
+    signing.sign(session, signatory_for(session, council).actor(), draft.id, now=FIXED_NOW)
     police_signer = signatory_for(session, police)
     with pytest.raises(ValidationFailed) as caught:
-        lifecycle.decline(session, police_signer.actor(), draft.id, "   ", now=FIXED_NOW)
+        signing.decline(session, police_signer.actor(), draft.id, "   ", now=FIXED_NOW)
     assert "comment" in caught.value.fields
-    lifecycle.decline(
+    signing.decline(
         session, police_signer.actor(), draft.id, "Retention is too long", now=FIXED_NOW
     )
     assert draft.latest.status == VersionStatus.DRAFT
@@ -142,10 +142,10 @@ def test_an_amendment_leaves_the_old_version_in_force_until_fully_signed(session
         now=FIXED_NOW,
     )
     lifecycle.submit(session, ig_lead_actor(council), tier2.id, now=FIXED_NOW)
-    lifecycle.sign(session, signatory_for(session, council).actor(), tier2.id, now=FIXED_NOW)
-    lifecycle.sign(session, signatory_for(session, police).actor(), tier2.id, now=FIXED_NOW)
+    signing.sign(session, signatory_for(session, council).actor(), tier2.id, now=FIXED_NOW)
+    signing.sign(session, signatory_for(session, police).actor(), tier2.id, now=FIXED_NOW)
     assert standing(tier2, TODAY, SETTINGS).in_force_version == 1
-    lifecycle.sign(session, signatory_for(session, hospital).actor(), tier2.id, now=FIXED_NOW)
+    signing.sign(session, signatory_for(session, hospital).actor(), tier2.id, now=FIXED_NOW)
     assert [v.status for v in tier2.versions] == [VersionStatus.SUPERSEDED, VersionStatus.ACTIVE]
     assert standing(tier2, TODAY, SETTINGS).in_force_version == 2
     ((version, changes),) = amendments(tier2)
@@ -461,7 +461,7 @@ def test_a_parent_narrowed_below_its_child_flags_the_child(session, three):
     activate_signed = [p.agency_id for p in mash.latest.parties]
     for agency_id in activate_signed:
         signer = signatory_for(session, session.get(type(council), agency_id))
-        lifecycle.sign(session, signer.actor(), mash.id, now=FIXED_NOW)
+        signing.sign(session, signer.actor(), mash.id, now=FIXED_NOW)
     session.expire_all()
     assert flow.exceeds_parent == found[0]
     assert flow.lock_version == lock  # the mark is not an edit: no false edit conflict

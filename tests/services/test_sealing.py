@@ -18,7 +18,7 @@ from pathlib import Path
 from registry import create_app
 from registry.extensions import db
 from registry.models import AuditEntry, IssuedPdf, SealJob, SealJobState
-from registry.services import agreement_lifecycle, pdfs, sealing
+from registry.services import agreement_lifecycle, pdfs, sealing, signing
 from registry.services.users import issue_token
 
 from ..factories import (
@@ -68,9 +68,7 @@ def _jobs(session) -> list[SealJob]:
 def test_the_last_signature_records_a_job_and_the_job_issues_the_pdf(app, client, session):
     app.config["SEAL_ON_ACTIVATION"] = True
     council, police, protocol = _in_force(session, signed_last=False)
-    agreement_lifecycle.sign(
-        session, signatory_for(session, police).actor(), protocol.id, now=FIXED_NOW
-    )
+    signing.sign(session, signatory_for(session, police).actor(), protocol.id, now=FIXED_NOW)
     assert session.query(IssuedPdf).count() == 0
     [job] = _jobs(session)
     assert (job.state, job.reason.value, job.version_number) == (
@@ -342,9 +340,7 @@ def test_the_embedded_runner_is_woken_by_a_job_committed_in_its_process(app, ses
     try:
         # Let the runner finish its first look (finding nothing) and start waiting.
         assert _wait_for(lambda: not sealing._wake.is_set())
-        agreement_lifecycle.sign(
-            session, signatory_for(session, police).actor(), protocol.id, now=FIXED_NOW
-        )
+        signing.sign(session, signatory_for(session, police).actor(), protocol.id, now=FIXED_NOW)
 
         def sealed() -> bool:
             session.commit()

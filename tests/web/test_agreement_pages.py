@@ -4,6 +4,7 @@ from bs4 import BeautifulSoup
 
 from registry.domain.vocab import VersionStatus
 from registry.models import Agreement
+from registry.services import signing
 
 from ..factories import activate, chain, make_agency, make_draft, make_user, party
 
@@ -384,7 +385,7 @@ def test_a_parent_narrowed_below_a_child_warns_and_flags_it_on_the_pages(client,
         from ..factories import signatory_for
 
         signer = signatory_for(session, agency)
-        agreement_lifecycle.sign(session, signer.actor(), mash.id, now=FIXED_NOW)
+        signing.sign(session, signer.actor(), mash.id, now=FIXED_NOW)
     page = client.page(f"/agreements/{flow.id}").get_text(" ", strip=True)
     assert "Exceeds its parent" in page
     assert f"{mash.reference} was changed to allow less than this agreement" in page
@@ -414,7 +415,7 @@ def test_signing_pages_say_plainly_when_there_is_nothing_to_sign(client, session
 
     agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
     agreement_lifecycle.submit(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
-    agreement_lifecycle.sign(session, signer.actor(), mash.id, now=FIXED_NOW)
+    signing.sign(session, signer.actor(), mash.id, now=FIXED_NOW)
     client.sign_in(signer)
     main = client.page(f"/agreements/{mash.id}/sign").select_one("main")
     page = main.get_text(" ", strip=True)
@@ -423,9 +424,7 @@ def test_signing_pages_say_plainly_when_there_is_nothing_to_sign(client, session
     client.submit("/sign-out", token_from="/")
 
     council_signer = signatory_for(session, council)
-    agreement_lifecycle.decline(
-        session, council_signer.actor(), mash.id, "Say who reviews it", now=FIXED_NOW
-    )
+    signing.decline(session, council_signer.actor(), mash.id, "Say who reviews it", now=FIXED_NOW)
     agreements.update_draft(
         session,
         ig_lead_actor(council),

@@ -10,7 +10,7 @@ from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agreement_lifecycle as lifecycle
 from ...services import agreements as agreements_service
-from ...services import vocabularies
+from ...services import signing, vocabularies
 from ...services.agreement_reads import get_agreement, standing
 from ..fields import attach_errors
 from ..permissions import current_actor, signed_in
@@ -76,7 +76,7 @@ def sign_agreement(agreement_id: int):
     form = SignForm()
     if form.validate_on_submit():
         try:
-            lifecycle.sign(db.session, actor, agreement.id, now=now())
+            signing.sign(db.session, actor, agreement.id, now=now())
         except Conflict as exc:
             return _conflict(agreement.id, exc)
         agreement = get_agreement(db.session, agreement_id)
@@ -118,9 +118,7 @@ def decline_agreement(agreement_id: int):
     form = DeclineForm()
     if form.validate_on_submit():
         try:
-            lifecycle.decline(
-                db.session, current_actor(), agreement.id, form.comment.data, now=now()
-            )
+            signing.decline(db.session, current_actor(), agreement.id, form.comment.data, now=now())
         except Conflict as exc:
             return _conflict(agreement.id, exc)
         except ValidationFailed as exc:

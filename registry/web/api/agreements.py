@@ -6,7 +6,7 @@ from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agreement_lifecycle as lifecycle
 from ...services import agreements as service
-from ...services import downloads, sealing
+from ...services import downloads, sealing, signing
 from ...services.agreement_reads import AgreementFilters, get_agreement, get_version
 from ...services.agreement_reads import list_agreements as find_agreements
 from ..errors import api_error
@@ -210,7 +210,7 @@ def submit_agreement(agreement_id: int):
 @signed_in(Role.SIGNATORY)
 def sign_agreement(agreement_id: int):
     parse(contract.Empty)
-    signature = lifecycle.sign(db.session, current_actor(), agreement_id, now=now())
+    signature = signing.sign(db.session, current_actor(), agreement_id, now=now())
     number = get_agreement(db.session, agreement_id).latest.number
     return jsonify(serialise.signature(signature, number)), 201
 
@@ -228,7 +228,7 @@ def sign_agreement(agreement_id: int):
 def decline_agreement(agreement_id: int):
     get_agreement(db.session, agreement_id)
     comment = parse(contract.DeclineInput).comment
-    lifecycle.decline(db.session, current_actor(), agreement_id, comment, now=now())
+    signing.decline(db.session, current_actor(), agreement_id, comment, now=now())
     return jsonify(serialise.agreement_detail(get_agreement(db.session, agreement_id)))
 
 

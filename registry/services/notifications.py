@@ -1,0 +1,122 @@
+"""Writing notifications: each event adds one row per recipient to the outbox inside the
+caller's transaction (the caller commits it with the change it tells of). Delivery is
+services/outbox.py's; what a user reads in the registry is read from the same rows.
+
+Recipients are registry users chosen by role and agency; a user who is disabled, or
+who has no email address, is never told."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from ..domain.vocab import Role
+from ..models import DeliveryState, Notification, NotificationEvent, User, UserRole
+
+SUBJECT_LIMIT = 300
+
+
+def users_with_role(session: Session, agency_ids: Iterable[int], role: Role) -> list[User]:
+    """The active users of these agencies who hold `role`, in a stable order."""
+    ids = sorted(set(agency_ids))
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.agency_id.in_(ids),
+                User.active.is_(True),
+                exists().where(UserRole.user_id == User.id, UserRole.role == role),
+            )
+            .order_by(User.agency_id, User.email)
+        )
+    )
+
+
+def ig_leads(session: Session, agency_ids: Iterable[int]) -> list[User]:
+    return users_with_role(session, agency_ids, Role.IG_LEAD)
+
+
+def signatories(session: Session, agency_ids: Iterable[int]) -> list[User]:
+    return users_with_role(session, agency_ids, Role.SIGNATORY)
+
+
+def notify(
+    session: Session,
+    event: NotificationEvent,
+    recipients: Iterable[User],
+    *,
+    subject: str,
+    body: str,
+    now: datetime,
+    link: str | None = None,
+    agreement_id: int | None = None,
+    agency_id: int | None = None,
+    needs_acknowledgement: bool = False,
+) -> list[Notification]:
+    """Add one notification per recipient (each user once, however often listed) to the
+    session, to be committed with the change it tells of. `link` is a path within the
+    registry; `subject` is kept to one line."""
+    subject = " ".join(subject.split())[:SUBJECT_LIMIT]
+    rows = []
+    seen: set[int] = set()
+    for user in recipients:
+        if user.id in seen or not user.active or not user.email:
+            continue
+        seen.add(user.id)
+        rows.append(
+            Notification(
+                user_id=user.id,
+                email=user.email,
+                event=event,
+                subject=subject,
+                body=body,
+                link=link,
+                agreement_id=agreement_id,
+                agency_id=agency_id,
+                created_at=now,
+                needs_acknowledgement=needs_acknowledgement,
+                state=DeliveryState.PENDING,
+                run_after=now,
+                attempts=0,
+            )
+        )
+    session.add_all(rows)
+    return rows
+
+
+def notify_address(
+    session: Session,
+    event: NotificationEvent,
+    email: str,
+    *,
+    subject: str,
+    body: str,
+    now: datetime,
+    link: str | None = None,
+    agreement_id: int | None = None,
+    agency_id: int | None = None,
+) -> Notification:
+    """A notification to an address that is not a registry user's (an officer named on
+    an agency's page): delivered by mail, seen by no one in the registry."""
+    row = Notification(
+        user_id=None,
+        email=email,
+        event=event,
+        subject=" ".join(subject.split())[:SUBJECT_LIMIT],
+        body=body,
+        link=link,
+        agreement_id=agreement_id,
+        agency_id=agency_id,
+        created_at=now,
+        needs_acknowledgement=False,
+        state=DeliveryState.PENDING,
+        run_after=now,
+        attempts=0,
+    )
+    session.add(row)
+    return row
