@@ -25,6 +25,7 @@ class SealJobState(enum.StrEnum):
 class SealReason(enum.StrEnum):
     ACTIVATION = "activation"  # the last signature brought the version into force
     REVIEW = "review"  # a review moved the review date printed on every page
+    WITHDRAWAL = "withdrawal"  # a notice of withdrawal, or its cancellation, is printed on it
 
 
 class SealJob(db.Model):
