@@ -51,8 +51,11 @@ def pre_request(worker, req):
 
 
 def post_worker_init(worker):
-    """Each worker starts its sealing runner at once (services/sealing.py), so sealed PDFs
-    left to make before a restart are made without waiting for a request to arrive."""
+    """Each worker starts its sealing runner (services/sealing.py) and its notification
+    sender (services/outbox.py) at once, so sealed PDFs and mail left from before a
+    restart go out without waiting for a request to arrive."""
+    from registry.services.outbox import start_sender
     from registry.services.sealing import start_runner
 
     start_runner(worker.wsgi)
+    start_sender(worker.wsgi)

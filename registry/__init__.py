@@ -35,23 +35,26 @@ class DatabaseId(IntegerConverter):
         return number
 
 
-def _seal_in_the_background(app: Flask) -> None:
+def _work_in_the_background(app: Flask) -> None:
     """Each process that serves requests runs one runner thread for the seal jobs
-    (services/sealing.py), started by its first request under a real server (gunicorn's
+    (services/sealing.py) and one sender thread for the notifications outbox
+    (services/outbox.py), started by its first request under a real server (gunicorn's
     workers, `flask run`): not by the commands (`flask db upgrade`), nor in the tests'
-    clients, nor with SEAL_JOBS_EMBEDDED off. Jobs left pending by a restart are taken
-    then too."""
+    clients, nor with SEAL_JOBS_EMBEDDED or OUTBOX_EMBEDDED off. Work left pending by a
+    restart is taken then too."""
     if app.testing:
         return
+    from .services.outbox import start_sender
     from .services.sealing import start_runner
 
     @app.before_request
-    def _start_seal_runner() -> None:
+    def _start_background_threads() -> None:
         from flask import request
 
         # A real server says who it is; Werkzeug's test client does not.
         if "SERVER_SOFTWARE" in request.environ:
             start_runner(app)
+            start_sender(app)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -114,7 +117,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_web(app)
     register_cli(app)
-    _seal_in_the_background(app)
+    _work_in_the_background(app)
 
     govuk_assets = Path(app.static_folder) / "govuk" / "assets"
 

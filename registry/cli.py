@@ -19,6 +19,16 @@ def _fail(exc: RegistryError) -> None:
     raise click.ClickException(f"{exc.message}{detail}")
 
 
+def _delivery(app: Flask) -> str:
+    """Where notifications go, in a few words."""
+    transport = app.config.get("MAIL_TRANSPORT") or "log"
+    if transport == "smtp":
+        return f"by SMTP through {app.config['MAIL_SERVER']}:{app.config['MAIL_PORT']}"
+    if transport == "notify":
+        return "by GOV.UK Notify"
+    return "to the log: no mail server is configured (MAIL_SERVER)"
+
+
 def _database_copy(name: str, work, path):
     """Run backup or restore, turning a refusal or a failed tool into the command's error."""
     try:
@@ -198,9 +208,52 @@ def register_cli(app: Flask) -> None:
         if dry_run:
             click.echo(f"{len(due)} reminder(s) would be sent; nothing was sent.")
             return
-        sent = reviews.send(db.session, due, now=moment, mail=app.config)
-        where = "" if app.config.get("MAIL_SERVER") else " to the log (MAIL_SERVER is not set)"
-        click.echo(f"Sent {sent} reminder(s){where}.")
+        sent = reviews.send(db.session, due, now=moment)
+        click.echo(
+            f"Put {sent} reminder(s) in the notifications outbox; the sender delivers them "
+            f"({_delivery(app)})."
+        )
+
+    @app.cli.command("send-notifications")
+    @click.option(
+        "--watch",
+        is_flag=True,
+        help="Keep sending as notifications come (with OUTBOX_EMBEDDED=0), instead of once",
+    )
+    @click.option("--retry-failed", is_flag=True, help="First put notifications given up back")
+    def send_notifications_command(watch, retry_failed):
+        """Deliver the notifications waiting in the outbox (by MAIL_TRANSPORT). The app
+        servers do this themselves unless OUTBOX_EMBEDDED=0; from cron, run this instead."""
+        from .config import ConfigError
+        from .services import outbox
+
+        try:
+            outbox.transport_for(app.config)
+        except ConfigError as exc:
+            raise click.ClickException(f"Notifications cannot be sent: {exc}") from None
+        if retry_failed:
+            back = outbox.retry_failed(db.session, now=now())
+            click.echo(f"{back} notification(s) given up before were put back.")
+        if watch:
+            click.echo(f"Sending notifications as they come ({_delivery(app)}; Ctrl+C to stop).")
+            outbox.Runner(app).run()
+            return
+        report = outbox.send_pending(db.session(), clock=now, config=app.config)
+        click.echo(f"Sent {len(report.sent)} notification(s) ({_delivery(app)}).")
+        if report.retrying:
+            click.echo(
+                f"{len(report.retrying)} could not be sent now and will be tried again "
+                "later: see the log."
+            )
+        given_up = outbox.failures(db.session)
+        if given_up.count:
+            for row in given_up.latest:
+                click.echo(f"  Given up: notification {row.id} to {row.email}: {row.last_error}")
+            raise click.ClickException(
+                f"{given_up.count} notification(s) could not be delivered and were given up: "
+                "mend the fault, then run `flask --app registry send-notifications "
+                "--retry-failed`."
+            )
 
     @app.cli.command("seal-keys")
     @click.argument("folder", type=click.Path(file_okay=False))

@@ -54,6 +54,88 @@ def _web_address(env: dict[str, str], name: str, default: str | None = None) -> 
     return raw
 
 
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, not {env[name]!r}")
+
+
+TRANSPORTS = ("smtp", "notify", "log")
+
+
+def _mail(env: dict[str, str], production: bool) -> dict[str, Any]:
+    """How notifications leave the registry (services/outbox.py): by SMTP, by GOV.UK
+    Notify, or to the log. Unset, the transport follows what is configured: SMTP when
+    MAIL_SERVER is set, Notify when NOTIFY_API_KEY is, the log otherwise."""
+    server = (env.get("MAIL_SERVER") or "").strip() or None
+    notify_key = (env.get("NOTIFY_API_KEY") or "").strip() or None
+    transport = (env.get("MAIL_TRANSPORT") or "").strip().lower()
+    if not transport:
+        transport = "smtp" if server else "notify" if notify_key else "log"
+    if transport not in TRANSPORTS:
+        raise ConfigError(f"MAIL_TRANSPORT must be smtp, notify or log, not {transport!r}")
+    if transport == "smtp" and not server:
+        raise ConfigError("MAIL_SERVER must be set when MAIL_TRANSPORT=smtp")
+    template = (env.get("NOTIFY_TEMPLATE_ID") or "").strip() or None
+    if transport == "notify" and not (notify_key and template):
+        raise ConfigError(
+            "NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID must both be set when MAIL_TRANSPORT=notify "
+            "(the template's subject is ((subject)) and its message ((body)))"
+        )
+    if production and transport == "log":
+        # As with the seal and the timestamp authority: a production registry that
+        # quietly sends nothing would leave signatories waiting for mail that never comes.
+        raise ConfigError(
+            "MAIL_SERVER (or NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID) must be set in "
+            "production (REGISTRY_ENV=production): without them notifications are only "
+            "written to the log"
+        )
+    username = env.get("MAIL_USERNAME") or None
+    password = env.get("MAIL_PASSWORD") or None
+    if bool(username) != bool(password):
+        raise ConfigError("MAIL_USERNAME and MAIL_PASSWORD must be set together")
+    use_ssl = _flag(env, "MAIL_USE_SSL", False)
+    use_tls = _flag(env, "MAIL_USE_TLS", False)
+    if use_ssl and use_tls:
+        raise ConfigError(
+            "MAIL_USE_SSL (TLS from the start, usually port 465) and MAIL_USE_TLS "
+            "(STARTTLS, usually port 587) cannot both be set"
+        )
+    return {
+        "MAIL_TRANSPORT": transport,
+        "MAIL_SERVER": server,
+        "MAIL_PORT": _bounded(env, "MAIL_PORT", 465 if use_ssl else 25, 1, 65535),
+        "MAIL_USE_TLS": use_tls,
+        "MAIL_USE_SSL": use_ssl,
+        "MAIL_USERNAME": username,
+        "MAIL_PASSWORD": password,
+        "MAIL_TIMEOUT_SECONDS": _bounded(env, "MAIL_TIMEOUT_SECONDS", 30, 1, 600),
+        "MAIL_FROM": env.get("MAIL_FROM", "registry@localhost"),
+        "NOTIFY_API_KEY": notify_key,
+        "NOTIFY_TEMPLATE_ID": template,
+        "NOTIFY_BASE_URL": _web_address(
+            env, "NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+        ),
+        # The sender (services/outbox.py): a thread in each serving process unless
+        # OUTBOX_EMBEDDED=0 (then run `send-notifications --watch`, or from cron); an idle
+        # sender looks every OUTBOX_POLL_SECONDS; a row not sent within
+        # OUTBOX_LEASE_SECONDS (its sender died) is taken again; a failure is tried again
+        # after OUTBOX_RETRY_SECONDS, doubled at each try up to OUTBOX_RETRY_MAX_SECONDS,
+        # and given up after OUTBOX_ATTEMPTS tries.
+        "OUTBOX_EMBEDDED": _flag(env, "OUTBOX_EMBEDDED", True),
+        "OUTBOX_POLL_SECONDS": _bounded(env, "OUTBOX_POLL_SECONDS", 10, 1, 3600),
+        "OUTBOX_LEASE_SECONDS": _bounded(env, "OUTBOX_LEASE_SECONDS", 120, 30, 86400),
+        "OUTBOX_ATTEMPTS": _bounded(env, "OUTBOX_ATTEMPTS", 12, 1, 100),
+        "OUTBOX_RETRY_SECONDS": _bounded(env, "OUTBOX_RETRY_SECONDS", 60, 1, 86400),
+        "OUTBOX_RETRY_MAX_SECONDS": _bounded(env, "OUTBOX_RETRY_MAX_SECONDS", 3600, 1, 604800),
+    }
+
+
 def _secret_key(env: dict[str, str], instance: Path, production: bool) -> str:
     if env.get("SECRET_KEY"):
         return env["SECRET_KEY"]
@@ -197,9 +279,8 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "10 per minute"),
         # Each hash chain's head is signed with the seal key every this many entries.
         "CHAIN_CHECKPOINT_EVERY": _int(env, "CHAIN_CHECKPOINT_EVERY", 1000),
-        "MAIL_SERVER": env.get("MAIL_SERVER"),
-        "MAIL_PORT": _int(env, "MAIL_PORT", 25),
-        "MAIL_FROM": env.get("MAIL_FROM", "registry@localhost"),
+        # Notifications and mail: see _mail and the README's "Notifications and mail".
+        **_mail(env, production),
         "RATELIMIT_STORAGE_URI": rate_store,
         "DEMO_MODE": env.get("REGISTRY_DEMO", "") == "1",
         # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host. Left at 0,

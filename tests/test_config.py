@@ -15,6 +15,7 @@ PRODUCTION = {
     "REGISTRY_TOTP_KEY": "k" * 32,
     "RATELIMIT_STORAGE_URI": "redis://localhost:6379/0",
     "TSA_URL": "https://tsa.example/rfc3161",
+    "MAIL_SERVER": "smtp.example",
 }
 
 
@@ -32,6 +33,7 @@ def test_production_starts_with_the_shared_settings(tmp_path):
         ("REGISTRY_TOTP_KEY", "REGISTRY_TOTP_KEY"),
         ("RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI"),
         ("TSA_URL", "TSA_URL must be set in production"),
+        ("MAIL_SERVER", "MAIL_SERVER .or NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID. must be set in"),
     ],
 )
 def test_production_without_a_shared_setting_says_which(tmp_path, missing, named):

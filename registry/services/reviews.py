@@ -5,29 +5,28 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import smtplib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
-from ..database import writes
+from ..database import begin_write, writes
 from ..domain.dates import long_date
 from ..domain.lifecycle import StatusSettings
-from ..domain.vocab import EffectiveStatus, OfficerRole, Role
+from ..domain.vocab import EffectiveStatus, OfficerRole
 from ..models import (
     Agency,
     Agreement,
     AgreementVersion,
+    NotificationEvent,
     Officer,
     ReminderSent,
     User,
-    UserRole,
 )
 from .agreement_reads import party_to, shown_version_condition, standing, status_condition
+from .notifications import ig_leads, notify, notify_address
 from .paging import Page, containing, paginate
 
 log = logging.getLogger("registry.mail")
@@ -39,34 +38,37 @@ class Reminder:
     agreement: Agreement
     stage: EffectiveStatus
     review_date: date
-    recipients: tuple[str, ...]
+    recipients: tuple[str, ...]  # the addresses told, for the command's report
     subject: str
     body: str
+    # The owning agency's IG leads (told in the registry and by mail); failing those, the
+    # addresses of its lead information officer (by mail only).
+    users: tuple[User, ...] = ()
 
 
-def _recipients(session: Session, agency_id: int) -> tuple[str, ...]:
-    """The owning agency's IG leads; failing those, its lead information officer."""
-    leads = session.scalars(
-        select(User.email).where(
-            User.agency_id == agency_id,
-            User.active.is_(True),
-            exists().where(UserRole.user_id == User.id, UserRole.role == Role.IG_LEAD),
-        )
-    )
-    found = tuple(sorted(leads))
-    if found:
-        return found
-    return tuple(
+def _recipients(session: Session, agency_id: int) -> tuple[tuple[User, ...], tuple[str, ...]]:
+    """The owning agency's IG leads; failing those, its lead information officer's
+    address."""
+    leads = tuple(sorted((u for u in ig_leads(session, [agency_id]) if u.email), key=_email))
+    if leads:
+        return leads, tuple(u.email for u in leads)
+    return (), tuple(
         sorted(
-            session.scalars(
+            e
+            for e in session.scalars(
                 select(Officer.email).where(
                     Officer.agency_id == agency_id,
                     Officer.ended_on.is_(None),
                     Officer.role == OfficerRole.LEAD_INFORMATION_OFFICER,
                 )
             )
+            if e
         )
     )
+
+
+def _email(user: User) -> str:
+    return user.email
 
 
 def pending(
@@ -100,15 +102,10 @@ def pending(
         )
         if already is not None:
             continue
-        recipients = _recipients(session, agreement.owner_agency_id)
+        users, recipients = _recipients(session, agreement.owner_agency_id)
+        subject, body = _message(agreement, where.shown.title, where.status, review_date)
         reminders.append(
-            Reminder(
-                agreement,
-                where.status,
-                review_date,
-                recipients,
-                *_message(agreement, where.shown.title, where.status, review_date),
-            )
+            Reminder(agreement, where.status, review_date, recipients, subject, body, users)
         )
     return reminders
 
@@ -143,10 +140,10 @@ def _message(
 
 
 @writes
-def send(
-    session: Session, reminders: list[Reminder], *, now: datetime, mail: dict[str, Any]
-) -> int:
-    """Send each reminder (SMTP when MAIL_SERVER is set, the log otherwise) and record it."""
+def send(session: Session, reminders: list[Reminder], *, now: datetime) -> int:
+    """Put each reminder in the notifications outbox (services/outbox.py delivers it) and
+    record that it was sent, in one transaction per reminder: a reminder is never
+    recorded without its notifications, nor written twice."""
     sent = 0
     for reminder in reminders:
         if not reminder.recipients:
@@ -156,28 +153,44 @@ def send(
                 reminder.agreement.reference,
             )
             continue
-        message = EmailMessage()
-        message["Subject"] = reminder.subject
-        message["From"] = mail.get("MAIL_FROM") or "registry@localhost"
-        message["To"] = ", ".join(reminder.recipients)
-        message.set_content(reminder.body)
-        if mail.get("MAIL_SERVER"):
-            with smtplib.SMTP(
-                mail["MAIL_SERVER"], int(mail.get("MAIL_PORT") or 25), timeout=30
-            ) as smtp:
-                smtp.send_message(message)
+        begin_write(session)
+        agreement = reminder.agreement
+        link, agency_id = f"/agreements/{agreement.id}", agreement.owner_agency_id
+        if reminder.users:
+            notify(
+                session,
+                NotificationEvent.REVIEW_REMINDER,
+                reminder.users,
+                subject=reminder.subject,
+                body=reminder.body,
+                now=now,
+                link=link,
+                agreement_id=agreement.id,
+                agency_id=agency_id,
+            )
         else:
-            log.info("Reminder to %s: %s", message["To"], reminder.subject)
+            for address in reminder.recipients:
+                notify_address(
+                    session,
+                    NotificationEvent.REVIEW_REMINDER,
+                    address,
+                    subject=reminder.subject,
+                    body=reminder.body,
+                    now=now,
+                    link=link,
+                    agreement_id=agreement.id,
+                    agency_id=agency_id,
+                )
         session.add(
             ReminderSent(
-                agreement_id=reminder.agreement.id,
+                agreement_id=agreement.id,
                 review_date=reminder.review_date,
                 stage=reminder.stage.value,
-                recipients=message["To"][:2000],
+                recipients=", ".join(reminder.recipients)[:2000],
                 sent_at=now,
             )
         )
-        session.commit()  # one at a time: a later failure does not resend earlier ones
+        session.commit()  # one at a time: a later failure does not undo earlier ones
         sent += 1
     return sent
 

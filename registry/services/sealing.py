@@ -22,21 +22,18 @@ thread (seed-demo, the tests, a separate command)."""
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..database import begin_write
 from ..domain.actor import Actor
 from ..models import Agreement, AgreementVersion, SealJob, SealJobState, SealReason
-from . import audit, pdfs
+from . import audit, jobs, pdfs
 from .agreement_reads import get_version
 
 if TYPE_CHECKING:
@@ -56,14 +53,13 @@ DEFAULTS = {
 # Who the audit trail names for what a runner does.
 RUNNER = Actor(user_id=None, name="registry sealing")
 
-_WAKE_KEY = "registry_seal_job_recorded"
 # Set when a job is committed in this process: the runner thread takes it at once.
-_wake = threading.Event()
+_wake = jobs.Wake(SealJob)
+QUEUE = jobs.Queue(SealJob, pending=SealJobState.PENDING, running=SealJobState.RUNNING)
 
 
 def setting(config: Mapping[str, Any], name: str) -> Any:
-    value = config.get(name)
-    return DEFAULTS[name] if value is None else value
+    return jobs.setting(config, DEFAULTS, name)
 
 
 def enqueue(
@@ -95,24 +91,7 @@ def enqueue(
     )
     session.add(job)
     session.flush()
-    session.info[_WAKE_KEY] = True
-    _listen_for_commits()
     return job
-
-
-def _listen_for_commits() -> None:
-    if not event.contains(Session, "after_commit", _after_commit):
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
-
-
-def _after_commit(session: Session) -> None:
-    if session.info.pop(_WAKE_KEY, False):
-        _wake.set()
-
-
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_WAKE_KEY, None)
 
 
 # What the pages and the API say ---------------------------------------------------------
@@ -170,17 +149,7 @@ def progress(session: Session, agreement_id: int, number: int) -> SealProgress |
 # Running the jobs -----------------------------------------------------------------------
 
 
-def _takeable(now: datetime):
-    return or_(
-        and_(SealJob.state == SealJobState.PENDING, SealJob.run_after <= now),
-        and_(SealJob.state == SealJobState.RUNNING, SealJob.lease_until < now),
-    )
-
-
-@dataclass(frozen=True)
-class Claim:
-    job_id: int
-    token: str
+Claim = jobs.Claim
 
 
 def claim(
@@ -190,36 +159,9 @@ def claim(
     config: Mapping[str, Any],
     skip: frozenset[int] = frozenset(),
 ) -> Claim | None:
-    """Take one job that may be run now (the oldest first), or None when there is none.
-    Another runner taking the same job first is not an error: the next one is tried."""
+    """Take one job that may be run now (the oldest first), or None when there is none."""
     lease = timedelta(seconds=float(setting(config, "SEAL_JOBS_LEASE_SECONDS")))
-    while True:
-        # A plain read first: an idle runner's poll takes no write lock (on SQLite, one
-        # writer at a time for the whole database).
-        query = select(SealJob.id).where(_takeable(now)).order_by(SealJob.id).limit(1)
-        if skip:
-            query = query.where(SealJob.id.not_in(skip))
-        job_id = session.scalar(query)
-        session.rollback()
-        if job_id is None:
-            return None
-        token = secrets.token_hex(16)
-        begin_write(session)
-        taken = session.execute(
-            update(SealJob)
-            .where(SealJob.id == job_id, _takeable(now))
-            .values(
-                state=SealJobState.RUNNING,
-                claim_token=token,
-                lease_until=now + lease,
-                attempts=SealJob.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        session.commit()
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
-            return Claim(job_id, token)
-        # Another runner took it between the read and the update: look again.
+    return jobs.claim(session, QUEUE, now=now, lease=lease, skip=skip)
 
 
 def run_claimed(
@@ -423,67 +365,32 @@ def retry_failed(session: Session, *, now: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-class Runner:
-    """One daemon thread in a serving process: runs the jobs, then waits for a job
-    recorded in this process or for the poll interval. A daemon thread never keeps the
-    process from exiting; a job it was running is taken again once its lease passes."""
+class Runner(jobs.Runner):
+    """The seal runner thread of a serving process (jobs.Runner); `run` also serves
+    `run-seal-jobs --watch`."""
 
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.pid = os.getpid()
-        self.poll = float(setting(app.config, "SEAL_JOBS_POLL_SECONDS"))
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, name="registry-seal-runner", daemon=True)
+    name = "registry-seal-runner"
+    wake = _wake
+    poll_setting = "SEAL_JOBS_POLL_SECONDS"
+    defaults = DEFAULTS
 
-    def start(self) -> Runner:
-        self.thread.start()
-        return self
-
-    def stop(self, timeout: float | None = None) -> None:
-        self._stop.set()
-        _wake.set()
-        self.thread.join(timeout)
-
-    def run(self) -> None:
-        """Run jobs until stopped: in the runner thread, or in the foreground of a
-        separate command (`run-seal-jobs --watch`, with SEAL_JOBS_EMBEDDED=0)."""
+    def work(self, session: Session) -> None:
         from ..clock import now
-        from ..extensions import db
 
-        while not self._stop.is_set():
-            _wake.clear()
-            try:
-                with self.app.app_context():
-                    try:
-                        run_pending(
-                            db.session(),  # this app context's own session
-                            clock=now,
-                            config=self.app.config,
-                            static_folder=self.app.static_folder,
-                        )
-                    finally:
-                        db.session.remove()
-            except Exception:  # the database away for a moment: the next poll tries again
-                log.exception("The seal runner could not take jobs; trying again shortly")
-            _wake.wait(self.poll)
+        run_pending(
+            session, clock=now, config=self.app.config, static_folder=self.app.static_folder
+        )
 
 
-_started: dict[int, Runner] = {}  # by id(app), in this process
-_starting = threading.Lock()
+_embedded = jobs.Embedded(Runner, "SEAL_JOBS_EMBEDDED")
+_started = _embedded.started  # by id(app), in this process
 
 
 def _running(app: Flask) -> bool:
-    runner = _started.get(id(app))
-    return runner is not None and runner.pid == os.getpid() and runner.thread.is_alive()
+    return _embedded.running(app)
 
 
-def start_runner(app: Flask) -> Runner | None:
-    """Start the app's runner thread in this process, once (None when it runs already or
-    SEAL_JOBS_EMBEDDED is off). After a fork (a gunicorn worker), the child starts its own."""
-    if not setting(app.config, "SEAL_JOBS_EMBEDDED") or _running(app):
-        return None
-    with _starting:
-        if _running(app):
-            return None
-        runner = _started[id(app)] = Runner(app).start()
-        return runner
+def start_runner(app: Flask) -> jobs.Runner | None:
+    """Start the app's seal runner thread in this process, once (None when it runs already
+    or SEAL_JOBS_EMBEDDED is off)."""
+    return _embedded.start(app)

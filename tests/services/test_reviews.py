@@ -1,7 +1,8 @@
 from datetime import date, timedelta
 
 from registry.domain.lifecycle import StatusSettings
-from registry.models import ReminderSent
+from registry.domain.vocab import OfficerRole
+from registry.models import DeliveryState, Notification, NotificationEvent, Officer, ReminderSent
 from registry.services import reviews
 
 from ..factories import FIXED_NOW, TODAY, activate, make_agency, make_draft, make_user, party
@@ -28,6 +29,11 @@ def due_soon(session, days=30):
     return council, lead, protocol
 
 
+def reminders(session):
+    """The review reminders in the outbox (making the agreement told of other events)."""
+    return session.query(Notification).filter_by(event=NotificationEvent.REVIEW_REMINDER).all()
+
+
 def test_a_review_due_is_reminded_once_per_stage(session):
     council, lead, protocol = due_soon(session)
     pending = reviews.pending(session, today=TODAY, settings=SETTINGS)
@@ -35,7 +41,15 @@ def test_a_review_due_is_reminded_once_per_stage(session):
         (protocol.id, "review_due", ("lead@council.example",))
     ]
     assert "Review due by 15 July 2026" in pending[0].subject
-    assert reviews.send(session, pending, now=FIXED_NOW, mail={}) == 1
+    assert reviews.send(session, pending, now=FIXED_NOW) == 1
+    [told] = reminders(session)
+    assert (told.user_id, told.email, told.event) == (
+        lead.id,
+        "lead@council.example",
+        NotificationEvent.REVIEW_REMINDER,
+    )
+    assert (told.subject, told.link) == (pending[0].subject, f"/agreements/{protocol.id}")
+    assert told.state == DeliveryState.PENDING and told.agreement_id == protocol.id
     assert reviews.pending(session, today=TODAY, settings=SETTINGS) == []
     later = TODAY + timedelta(days=40)  # past the review date: a new stage, a new reminder
     overdue = reviews.pending(session, today=later, settings=SETTINGS)
@@ -51,19 +65,52 @@ def test_days_narrows_or_widens_the_window(session):
     assert len(reviews.pending(session, today=TODAY, settings=SETTINGS, days=61)) == 1
 
 
-def test_the_command_dry_run_sends_nothing_and_the_real_run_logs(app, session, caplog):
+def test_with_no_ig_lead_the_lead_information_officer_is_told_by_mail_only(session):
+    council, lead, protocol = due_soon(session)
+    lead.active = False
+    session.add(
+        Officer(
+            agency_id=council.id,
+            role=OfficerRole.LEAD_INFORMATION_OFFICER,
+            name="Lee Officer",
+            job_title="Head of information governance",
+            email="lio@council.example",
+            started_on=TODAY - timedelta(days=400),
+        )
+    )
+    session.commit()
+    pending = reviews.pending(session, today=TODAY, settings=SETTINGS)
+    assert pending[0].recipients == ("lio@council.example",) and pending[0].users == ()
+    assert reviews.send(session, pending, now=FIXED_NOW) == 1
+    [told] = reminders(session)
+    assert (told.user_id, told.email) == (None, "lio@council.example")
+
+
+def test_the_command_dry_run_sends_nothing_and_the_real_run_fills_the_outbox(app, session, caplog):
     due_soon(session)
     app.extensions["clock"] = lambda: FIXED_NOW
     dry = run(app, "send-reminders", "--dry-run")
-    assert dry.exit_code == 0 and "Would send: Review due by" in dry.output
-    assert "nothing was sent" in dry.output
+    assert dry.exit_code == 0 and "Would send: Review due by" in dry.stdout
+    assert "nothing was sent" in dry.stdout
     assert session.query(ReminderSent).count() == 0
-    with caplog.at_level("INFO", logger="registry.mail"):
-        sent = run(app, "send-reminders")
-    assert sent.exit_code == 0 and "Sent 1 reminder(s) to the log" in sent.output
-    assert any("lead@council.example" in r.getMessage() for r in caplog.records)
+    assert reminders(session) == []
+    sent = run(app, "send-reminders")
+    assert sent.exit_code == 0
+    assert "Put 1 reminder(s) in the notifications outbox" in sent.stdout
+    assert "to the log: no mail server is configured" in sent.stdout
+    session.expire_all()
+    assert [n.email for n in reminders(session)] == ["lead@council.example"]
     again = run(app, "send-reminders")
-    assert "Sent 0 reminder(s)" in again.output
+    assert "Put 0 reminder(s)" in again.stdout
+    # The sender (here the command, as cron would run it) delivers it, to the log.
+    waiting = session.query(Notification).filter_by(state=DeliveryState.PENDING).count()
+    with caplog.at_level("INFO", logger="registry.services.outbox"):
+        delivered = run(app, "send-notifications")
+    assert delivered.exit_code == 0, delivered.output
+    assert f"Sent {waiting} notification(s) (to the log" in delivered.stdout
+    assert any("lead@council.example" in r.getMessage() for r in caplog.records)
+    session.expire_all()
+    assert [n.state for n in reminders(session)] == [DeliveryState.SENT]
 
 
 def test_the_calendar_feed(client, session):
