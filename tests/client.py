@@ -74,6 +74,17 @@ class RegistryClient(FlaskClient):
         assert step <= current + 1, "signed in too often within one 30-second step"
         return pyotp.TOTP(secret or saved).at(step * 30)
 
+    def proof(self, user) -> dict:
+        """What the sign and decline pages take as fresh proof from `user`: a code not yet
+        used, or the password of a user without two-factor sign-in."""
+        from registry.extensions import db
+        from registry.models import User
+
+        with self.application.app_context():
+            enrolled = db.session.get(User, user.id).totp_secret is not None
+            db.session.remove()
+        return {"code": self.totp_code(user)} if enrolled else {"password": self.password}
+
     def submit(self, url: str, data: dict | None = None, token_from: str | None = None, **kwargs):
         """POST a form as a browser would: with the CSRF token of the page it came from."""
         payload = dict(data or {})

@@ -48,12 +48,15 @@ def may_suspend(actor: Actor) -> bool:
     return actor.has(Role.ADMIN)
 
 
-def may_sign_for(actor: Actor, party_ids: Iterable[int]) -> bool:
-    """A signatory signs only for its own agency, and only if it is a party. Never the admin."""
+def may_sign_for(actor: Actor, party_ids: Iterable[int], delegated: Iterable[int] = ()) -> bool:
+    """A signatory signs only for its own agency, and only if it is a party. Never the admin.
+    `delegated`: the agencies the actor holds a current delegation for (services/
+    delegations.py), whose delegate signs for it without the signatory role."""
     return (
-        actor.has(Role.SIGNATORY)
-        and actor.agency_id is not None
+        actor.agency_id is not None
         and actor.agency_id in set(party_ids)
+        and (actor.has(Role.SIGNATORY) or actor.agency_id in set(delegated))
+        and not actor.has(Role.ADMIN)
     )
 
 

@@ -189,6 +189,7 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
             )
     _mark_demo_accounts(session, made)
     _agreements(session, ids, today, now)
+    _officer_changes(session, ids, today, now)
     # The agreements' sealed PDFs are made in the background when the registry serves;
     # the demo makes them before it returns, so that `make run` serves every one at once.
     from flask import current_app
@@ -211,8 +212,9 @@ def _mark_demo_accounts(session: Session, made: list[User]) -> None:
 
 
 def _officers(session: Session, agency: Agency, index: int, today: date, now: datetime) -> None:
+    """Each agency's officers, in post from real-looking dates; some with a predecessor,
+    so the agency pages show their history."""
     slug = AGENCIES[index][0]
-    editor = LOADER
     roles = ["lead_information_officer", "dpo", "signatory", "siro"]
     if agency.kind.value in ("health", "local_authority"):
         roles.append("caldicott_guardian")
@@ -221,40 +223,68 @@ def _officers(session: Session, agency: Agency, index: int, today: date, now: da
     if slug == "carers":
         roles.remove("lead_information_officer")
     for offset, role in enumerate(roles):
-        agencies.add_officer(
-            session,
-            editor,
-            agency.id,
-            {
-                "role": role,
-                "name": _name(index, offset),
-                "job_title": JOB_TITLES[role],
-                "email": f"{role.replace('_', '.')}@{slug}.{DOMAIN}",
-            },
-            today=today,
-            now=now,
-            started_on=today - timedelta(days=400 + index),
-        )
-    if slug == "police":
-        # The police DPO changed last month: partners' IG leads see it on their dashboard.
-        old = next(o for o in agency.officers if o.role.value == "dpo")
-        agencies.end_officer(
-            session, editor, agency.id, old.id, today=today - timedelta(days=30), now=now
-        )
-        agencies.add_officer(
-            session,
-            editor,
-            agency.id,
-            {
-                "role": "dpo",
-                "name": "Farah Malik",
-                "job_title": "Data protection officer",
-                "email": f"dpo@{slug}.{DOMAIN}",
-            },
-            today=today,
-            now=now,
-            started_on=today - timedelta(days=29),
-        )
+        # Spread over the last few years: 1 to 6 years ago, on no two agencies alike.
+        started_on = today - timedelta(days=400 + (index * 97 + offset * 211) % 1800)
+        if role == "caldicott_guardian" and slug == "council":
+            # The council's first Caldicott Guardian retired: a past holder, with dates.
+            _officer(session, agency, slug, role, "Margaret Okafor", started_on, today, now)
+            started_on = today - timedelta(days=380)
+            name = _name(index, offset)
+            _officer(session, agency, slug, role, name, started_on, today, now, replaces=True)
+            continue
+        _officer(session, agency, slug, role, _name(index, offset), started_on, today, now)
+
+
+def _officer(
+    session: Session,
+    agency: Agency,
+    slug: str,
+    role: str,
+    name: str,
+    started_on: date,
+    today: date,
+    now: datetime,
+    *,
+    replaces: bool = False,
+) -> None:
+    agencies.add_officer(
+        session,
+        LOADER,
+        agency.id,
+        {
+            "role": role,
+            "name": name,
+            "job_title": JOB_TITLES[role],
+            "email": f"{role.replace('_', '.')}@{slug}.{DOMAIN}",
+            "started_on": started_on,
+        },
+        today=today,
+        now=now,
+        replaces_current=replaces,
+    )
+
+
+def _officer_changes(session: Session, ids: dict[str, int], today: date, now: datetime) -> None:
+    """The police DPO changed last month, after the agreements were made: the IG leads of
+    the agencies sharing agreements with the police are told, and see it on their home
+    page until they acknowledge it."""
+    police = session.get(Agency, ids["police"])
+    assert police is not None
+    agencies.add_officer(
+        session,
+        LOADER,
+        police.id,
+        {
+            "role": "dpo",
+            "name": "Farah Malik",
+            "job_title": "Data protection officer",
+            "email": f"farah.malik@police.{DOMAIN}",
+            "started_on": today - timedelta(days=30),
+        },
+        today=today,
+        now=now,
+        replaces_current=True,
+    )
 
 
 def _signatory(session: Session, agency_id: int) -> Actor:
@@ -294,7 +324,8 @@ def _sign_all(session, agreement, now, skip=()):
     agreement_lifecycle.submit(session, owner_actor, agreement.id, now=now)
     for party in agreement.latest.parties:
         if party.agency_id not in skip:
-            signing.sign(session, _signatory(session, party.agency_id), agreement.id, now=now)
+            signer = _signatory(session, party.agency_id)
+            signing.sign(session, signer, agreement.id, proof=signing.PASSWORD, now=now)
 
 
 def _agreements(session: Session, ids: dict[str, int], today: date, now: datetime) -> None:

@@ -1,9 +1,15 @@
 """Signing and declining a version awaiting signatures (SPEC §4); the last party's
-signature makes the version active and has its PDF sealed."""
+signature makes the version active and has its PDF sealed.
+
+Both need fresh proof of identity on the confirmation (issue 18): the user's current
+two-factor code, or their password when they have no two-factor sign-in. The proof is
+checked first (`check_fresh_proof`, for the web pages and the API alike) and the kind
+given is stored with the signature or decline. A current delegate (services/
+delegations.py) signs and declines for its agency on the signatory's behalf."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,31 +17,139 @@ from sqlalchemy.orm import Session
 from ..database import writes
 from ..domain import lifecycle, policy
 from ..domain.actor import Actor
+from ..domain.dates import long_date
 from ..domain.errors import Conflict, ValidationFailed
 from ..domain.fields import blank, text_error
-from ..domain.vocab import VersionStatus
-from ..models import Agreement, AgreementVersion, Decline, Review, SealReason, Signature
-from . import sealing
+from ..domain.vocab import Role, VersionStatus
+from ..models import (
+    Agreement,
+    AgreementVersion,
+    Decline,
+    Delegation,
+    NotificationEvent,
+    Review,
+    SealReason,
+    Signature,
+    User,
+)
+from . import delegations, sealing, two_factor, users
 from .agreement_lifecycle import acting_user, load_locked, london_day, record, version_hash
+from .agreement_reads import get_agreement
 from .agreements import audit_view, restamp_parentage
+from .notifications import ig_leads, notify
+
+TWO_FACTOR = "two_factor"
+PASSWORD = "password"
+PROOFS = (TWO_FACTOR, PASSWORD)
+# How the pages, the API and the PDF's evidence page say what was given.
+PROOF_WORDS = {
+    TWO_FACTOR: "confirmed with a two-factor code",
+    PASSWORD: "confirmed with their password",
+}
 
 
-def _awaiting(agreement: Agreement, actor: Actor) -> AgreementVersion:
+def proof_field(user: User) -> str:
+    """Which proof this user gives: `totp` (a code) once they have two-factor sign-in,
+    else `password`."""
+    return "totp" if user.totp_secret else "password"
+
+
+def check_fresh_proof(
+    session: Session,
+    user: User,
+    *,
+    totp: str | None,
+    password: str | None,
+    now: datetime,
+    key: bytes,
+) -> str:
+    """The user's fresh proof of identity for signing or declining: their current
+    two-factor code (each code is taken once, so not the one they signed in with), or,
+    when they have no two-factor sign-in, their password. Answers the kind given
+    (TWO_FACTOR or PASSWORD); a missing one raises ValidationFailed naming the field
+    (`totp` or `password`), and a wrong one also counts as a failed sign-in, which locks
+    the account at the tenth. Runs in its own transaction, before the signing."""
+    field = proof_field(user)
+    if users.is_locked(user, now):
+        raise ValidationFailed(
+            {
+                field: "Your account is locked for 15 minutes after too many wrong codes or "
+                "passwords. Try again later, or ask your registry administrator"
+            }
+        )
+    if field == "totp":
+        if error := two_factor.code_error(totp):
+            raise ValidationFailed({field: error})
+        if not users.second_factor_ok(session, user, totp, now=now, key=key):
+            raise ValidationFailed(
+                {
+                    field: "That code is not right, or was used already: each code works "
+                    "once, so not the one you signed in with. Wait for the next code in "
+                    "your authenticator app and enter it"
+                }
+            )
+        return TWO_FACTOR
+    if not password:
+        raise ValidationFailed({field: "Enter your password"})
+    if not users.check_password(user, password):
+        users.record_failure(session, user, now=now)
+        raise ValidationFailed({field: "Your password is not right"})
+    return PASSWORD
+
+
+def _awaiting(
+    session: Session, agreement: Agreement, actor: Actor, day: date
+) -> tuple[AgreementVersion, Delegation | None]:
+    """The version to sign, and the delegation the actor signs under (None when it is a
+    signatory in its own right)."""
     version = agreement.latest
     lifecycle.check_can_sign(version.status, agreement.reference, version.number)
-    policy.require(
-        policy.may_sign_for(actor, [p.agency_id for p in version.parties]),
-        f"Only a signatory of a party agency can sign or decline "
-        f"{agreement.reference} version {version.number}",
+    delegation = (
+        None
+        if actor.has(Role.SIGNATORY)
+        else delegations.current_for(session, actor.user_id, actor.agency_id, day)
     )
-    return version
+    policy.require(
+        policy.may_sign_for(
+            actor,
+            [p.agency_id for p in version.parties],
+            [delegation.agency_id] if delegation else [],
+        ),
+        f"Only a signatory of a party agency, or a signatory's current delegate, can sign "
+        f"or decline {agreement.reference} version {version.number}",
+    )
+    return version, delegation
+
+
+def precheck(session: Session, actor: Actor, agreement_id: int, *, now: datetime) -> None:
+    """Whether the actor could sign or decline now (Forbidden or Conflict if not), without
+    changing anything: asked before the proof, so that no code is spent, and no wrong one
+    counted, on a request refused anyway."""
+    agreement = get_agreement(session, agreement_id)
+    version, _ = _awaiting(session, agreement, actor, london_day(now))
+    existing = version.signature_for(actor.agency_id) if actor.agency_id is not None else None
+    if existing is not None:
+        raise Conflict(
+            f"{existing.agency_name} has already signed {agreement.reference} "
+            f"version {version.number}",
+            code="already_signed",
+        )
+
+
+def _check_proof(proof: str) -> None:
+    if proof not in PROOFS:
+        raise ValueError(f"proof must be one of {PROOFS}, not {proof!r}")
 
 
 @writes
-def sign(session: Session, actor: Actor, agreement_id: int, *, now: datetime) -> Signature:
-    """The actor signs for its agency; the last party's signature makes the version active."""
+def sign(
+    session: Session, actor: Actor, agreement_id: int, *, proof: str, now: datetime
+) -> Signature:
+    """The actor signs for its agency, having given `proof` (TWO_FACTOR or PASSWORD, from
+    check_fresh_proof); the last party's signature makes the version active."""
+    _check_proof(proof)
     agreement = load_locked(session, agreement_id)
-    version = _awaiting(agreement, actor)
+    version, delegation = _awaiting(session, agreement, actor, london_day(now))
     user = acting_user(session, actor)
     agency_id = user.agency_id
     existing = version.signature_for(agency_id) if agency_id is not None else None
@@ -61,7 +175,14 @@ def sign(session: Session, actor: Actor, agreement_id: int, *, now: datetime) ->
         agency_name=party.agency.name,
         content_sha256=version.content_sha256,
         signed_at=now,
+        proof=proof,
     )
+    if delegation is not None:
+        principal = delegation.principal
+        signature.on_behalf_of_user_id = principal.id
+        signature.on_behalf_of_name = principal.name
+        signature.on_behalf_of_job_title = principal.job_title or ""
+        signature.delegation_id = delegation.id
     session.add(signature)
     version.signatures.append(signature)
     session.flush()
@@ -75,6 +196,9 @@ def sign(session: Session, actor: Actor, agreement_id: int, *, now: datetime) ->
             "version": version.number,
             "agency_id": party.agency_id,
             "content_sha256": version.content_sha256,
+            "proof": proof,
+            **({"on_behalf_of_user_id": signature.on_behalf_of_user_id} if delegation else {}),
+            **({"delegation_id": delegation.id} if delegation else {}),
         },
         now,
     )
@@ -122,6 +246,39 @@ def _activate(
         {"version": version.number, "status": "active", "seal_job": job.id if job else None},
         now,
     )
+    _tell_activated(session, agreement, version, now)
+
+
+def _tell_activated(
+    session: Session, agreement: Agreement, version: AgreementVersion, now: datetime
+) -> None:
+    """Every party's IG leads learn that the version is in force, with its sealed PDF."""
+    names = ", ".join(p.agency.name for p in version.parties)
+    replaces = (
+        f" It replaces version {version.number - 1}, which is now superseded."
+        if version.number > 1
+        else ""
+    )
+    pdf = f"/agreements/{agreement.id}/pdf?version={version.number}"
+    notify(
+        session,
+        NotificationEvent.ACTIVATED,
+        ig_leads(session, [p.agency_id for p in version.parties]),
+        subject=f"{agreement.reference} {version.title} is now in force",
+        body=(
+            f"Every party has signed version {version.number} of {agreement.reference} "
+            f"“{version.title}”, so it is now active.{replaces} It comes into force on "
+            f"{long_date(version.effective_from)} and is due for review by "
+            f"{long_date(version.review_date)}.\n\n"
+            f"Parties: {names}.\n\n"
+            f"The sealed PDF of the signed agreement is at {pdf} (it is sealed within a "
+            "few minutes of the last signature). Keep a copy with your agency's records "
+            "and make sure the people who share under it know it applies."
+        ),
+        now=now,
+        link=pdf,
+        agreement_id=agreement.id,
+    )
 
 
 def _reviewed_since(session: Session, agreement: Agreement, version: AgreementVersion) -> bool:
@@ -141,16 +298,24 @@ def _reviewed_since(session: Session, agreement: Agreement, version: AgreementVe
 
 @writes
 def decline(
-    session: Session, actor: Actor, agreement_id: int, comment: str | None, *, now: datetime
+    session: Session,
+    actor: Actor,
+    agreement_id: int,
+    comment: str | None,
+    *,
+    proof: str,
+    now: datetime,
 ) -> Decline:
-    """A party's signatory refuses to sign; the version goes back to draft with the comment."""
+    """A party's signatory (or its current delegate) refuses to sign, having given `proof`;
+    the version goes back to draft with the comment, and the owner's IG leads are told."""
+    _check_proof(proof)
     comment = (comment or "").strip()
     if blank(comment):
         raise ValidationFailed({"comment": "Say why you are declining to sign"})
     if error := text_error(comment, "The comment", multiline=True):
         raise ValidationFailed({"comment": error})
     agreement = load_locked(session, agreement_id)
-    version = _awaiting(agreement, actor)
+    version, delegation = _awaiting(session, agreement, actor, london_day(now))
     user = acting_user(session, actor)
     row = Decline(
         version_id=version.id,
@@ -159,7 +324,11 @@ def decline(
         signatory_name=user.name,
         comment=comment,
         declined_at=now,
+        proof=proof,
     )
+    if delegation is not None:
+        row.on_behalf_of_user_id = delegation.principal.id
+        row.on_behalf_of_name = delegation.principal.name
     session.add(row)
     before = audit_view(version)
     version.status = VersionStatus.DRAFT
@@ -169,8 +338,35 @@ def decline(
         "decline",
         agreement,
         before,
-        {**audit_view(version), "comment": comment},
+        {**audit_view(version), "comment": comment, "proof": proof},
         now,
     )
+    _tell_declined(session, agreement, version, row, user)
     session.commit()
     return row
+
+
+def _tell_declined(
+    session: Session, agreement: Agreement, version: AgreementVersion, row: Decline, user: User
+) -> None:
+    """The owner's IG leads learn who declined, for which agency, and why."""
+    agency = user.agency.name if user.agency else "a party"
+    who = user.name + (f", {user.job_title}," if user.job_title else "")
+    behalf = f" on behalf of {row.on_behalf_of_name}" if row.on_behalf_of_name else ""
+    notify(
+        session,
+        NotificationEvent.DECLINED,
+        ig_leads(session, [agreement.owner_agency_id]),
+        subject=f"{agency} declined to sign {agreement.reference} {version.title}",
+        body=(
+            f"{who} declined to sign version {version.number} of {agreement.reference} "
+            f"“{version.title}” for {agency}{behalf}.\n\n"
+            f"Their comment: “{row.comment}”\n\n"
+            f"Version {version.number} has gone back to draft. Open the agreement, change "
+            "what is needed (or talk to them first), and submit it again: every party will "
+            "need to sign the changed version."
+        ),
+        now=row.declined_at,
+        link=f"/agreements/{agreement.id}",
+        agreement_id=agreement.id,
+    )

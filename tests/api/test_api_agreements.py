@@ -1,3 +1,4 @@
+from ..client import RegistryClient
 from ..factories import (
     activate,
     chain,
@@ -9,6 +10,9 @@ from ..factories import (
     police_to_council,
 )
 from .test_api_agencies import assert_error
+
+# Signing and declining need fresh proof: these users have no two-factor sign-in.
+PROOF = {"password": RegistryClient.password}
 
 
 def body(parent, *agencies, **extra):
@@ -53,13 +57,13 @@ def test_draft_submit_sign_activate_through_the_api(api_as, session):
     submitted = lead.post(f"/agreements/{aid}/submit", {})
     assert submitted.get_json()["status"] == "awaiting_signatures"
     assert_error(lead.patch(f"/agreements/{aid}", {"title": "x"}), 409)
-    signature = signer.post(f"/agreements/{aid}/sign", {})
+    signature = signer.post(f"/agreements/{aid}/sign", PROOF)
     assert signature.status_code == 201
     sig = signature.get_json()
     assert sig["signatory_name"] == "Martin Cole" and sig["job_title"] == "Director"
     assert sig["content_sha256"] == submitted.get_json()["content_sha256"]
     police_signer = api_as(make_user(session, roles=("signatory",), agency=police))
-    police_signer.post(f"/agreements/{aid}/sign", {})
+    police_signer.post(f"/agreements/{aid}/sign", PROOF)
     final = lead.get(f"/agreements/{aid}").get_json()
     assert final["status"] == "active" and final["in_force_version"] == 1
     assert final["effective_status"] == "active"
@@ -175,7 +179,7 @@ def test_decline_returns_to_draft_and_list_filters(api_as, session):
     lead.post(f"/agreements/{draft.id}/submit", {})
     signer = api_as(make_user(session, roles=("signatory",), agency=b))
     assert_error(signer.post(f"/agreements/{draft.id}/decline", {}), 422, "comment")
-    declined = signer.post(f"/agreements/{draft.id}/decline", {"comment": "Too broad"})
+    declined = signer.post(f"/agreements/{draft.id}/decline", {"comment": "Too broad", **PROOF})
     assert declined.get_json()["status"] == "draft"
     listed = lead.get("/agreements?status=draft").get_json()
     assert [i["title"] for i in listed["items"]] == ["Early help"]
@@ -252,7 +256,7 @@ def test_an_agreement_s_answer_names_the_children_that_exceed_it(api_as, session
     assert lead.get(f"/agreements/{flow.id}").get_json()["exceeds_parent"] is None
     for agency in (council, police):
         signer = api_as(make_user(session, roles=("signatory",), agency=agency))
-        assert signer.post(f"/agreements/{mash.id}/sign", {}).status_code == 201
+        assert signer.post(f"/agreements/{mash.id}/sign", PROOF).status_code == 201
     child = lead.get(f"/agreements/{flow.id}").get_json()
     assert child["exceeds_parent"].endswith(f"not among the purposes of {mash.reference}")
     listed = lead.get("/agreements?exceeds_parent=true").get_json()

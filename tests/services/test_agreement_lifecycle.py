@@ -67,11 +67,13 @@ def test_submit_freezes_content_and_signatures_activate(session, three):
             session, ig_lead_actor(council), draft.id, {"title": "x"}, now=FIXED_NOW
         )
     signer = signatory_for(session, council)
-    signature = signing.sign(session, signer.actor(), draft.id, now=FIXED_NOW)
+    signature = signing.sign(session, signer.actor(), draft.id, proof="password", now=FIXED_NOW)
     assert signature.content_sha256 == version.content_sha256
     assert signature.signatory_name == signer.name and signature.job_title == "Director"
     assert version.status == VersionStatus.AWAITING_SIGNATURES
-    signing.sign(session, signatory_for(session, police).actor(), draft.id, now=FIXED_NOW)
+    signing.sign(
+        session, signatory_for(session, police).actor(), draft.id, proof="password", now=FIXED_NOW
+    )
     assert version.status == VersionStatus.ACTIVE
     assert standing(draft, TODAY, SETTINGS).in_force_version == 1
 
@@ -86,16 +88,22 @@ def test_signing_rules(session, three):
     )
     signer = signatory_for(session, council)
     with pytest.raises(Conflict):  # a draft cannot be signed
-        signing.sign(session, signer.actor(), draft.id, now=FIXED_NOW)
+        signing.sign(session, signer.actor(), draft.id, proof="password", now=FIXED_NOW)
     lifecycle.submit(session, ig_lead_actor(council), draft.id, now=FIXED_NOW)
     with pytest.raises(Forbidden):  # hospital is not a party
-        signing.sign(session, signatory_for(session, hospital).actor(), draft.id, now=FIXED_NOW)
+        signing.sign(
+            session,
+            signatory_for(session, hospital).actor(),
+            draft.id,
+            proof="password",
+            now=FIXED_NOW,
+        )
     lead = make_user(session, roles=("ig_lead",), agency=council)
     with pytest.raises(Forbidden):  # an IG lead is not a signatory
-        signing.sign(session, lead.actor(), draft.id, now=FIXED_NOW)
-    signing.sign(session, signer.actor(), draft.id, now=FIXED_NOW)
+        signing.sign(session, lead.actor(), draft.id, proof="password", now=FIXED_NOW)
+    signing.sign(session, signer.actor(), draft.id, proof="password", now=FIXED_NOW)
     with pytest.raises(Conflict):  # once per party
-        signing.sign(session, signer.actor(), draft.id, now=FIXED_NOW)
+        signing.sign(session, signer.actor(), draft.id, proof="password", now=FIXED_NOW)
     assert session.query(Signature).count() == 1 + 3  # three protocol signatures too
 
 
@@ -108,13 +116,22 @@ def test_decline_needs_a_comment_and_returns_to_draft(session, three):
         session, owner=council, parent=protocol, parties=[party(council), party(police)]
     )
     lifecycle.submit(session, ig_lead_actor(council), draft.id, now=FIXED_NOW)
-    signing.sign(session, signatory_for(session, council).actor(), draft.id, now=FIXED_NOW)
+    signing.sign(
+        session, signatory_for(session, council).actor(), draft.id, proof="password", now=FIXED_NOW
+    )
     police_signer = signatory_for(session, police)
     with pytest.raises(ValidationFailed) as caught:
-        signing.decline(session, police_signer.actor(), draft.id, "   ", now=FIXED_NOW)
+        signing.decline(
+            session, police_signer.actor(), draft.id, "   ", proof="password", now=FIXED_NOW
+        )
     assert "comment" in caught.value.fields
     signing.decline(
-        session, police_signer.actor(), draft.id, "Retention is too long", now=FIXED_NOW
+        session,
+        police_signer.actor(),
+        draft.id,
+        "Retention is too long",
+        proof="password",
+        now=FIXED_NOW,
     )
     assert draft.latest.status == VersionStatus.DRAFT
     assert draft.latest.declines[0].comment == "Retention is too long"
@@ -142,10 +159,16 @@ def test_an_amendment_leaves_the_old_version_in_force_until_fully_signed(session
         now=FIXED_NOW,
     )
     lifecycle.submit(session, ig_lead_actor(council), tier2.id, now=FIXED_NOW)
-    signing.sign(session, signatory_for(session, council).actor(), tier2.id, now=FIXED_NOW)
-    signing.sign(session, signatory_for(session, police).actor(), tier2.id, now=FIXED_NOW)
+    signing.sign(
+        session, signatory_for(session, council).actor(), tier2.id, proof="password", now=FIXED_NOW
+    )
+    signing.sign(
+        session, signatory_for(session, police).actor(), tier2.id, proof="password", now=FIXED_NOW
+    )
     assert standing(tier2, TODAY, SETTINGS).in_force_version == 1
-    signing.sign(session, signatory_for(session, hospital).actor(), tier2.id, now=FIXED_NOW)
+    signing.sign(
+        session, signatory_for(session, hospital).actor(), tier2.id, proof="password", now=FIXED_NOW
+    )
     assert [v.status for v in tier2.versions] == [VersionStatus.SUPERSEDED, VersionStatus.ACTIVE]
     assert standing(tier2, TODAY, SETTINGS).in_force_version == 2
     ((version, changes),) = amendments(tier2)
@@ -289,6 +312,7 @@ def test_withdrawal_from_a_date_and_termination_below_two_parties(session, three
             tier2.id,
             agency_id=police.id,
             effective_on=TODAY - timedelta(days=1),
+            reason="The service moves to the new provider",
             today=TODAY,
             now=FIXED_NOW,
         )
@@ -299,6 +323,7 @@ def test_withdrawal_from_a_date_and_termination_below_two_parties(session, three
             tier2.id,
             agency_id=council.id,
             effective_on=TODAY,
+            reason="The service moves to the new provider",
             today=TODAY,
             now=FIXED_NOW,
         )
@@ -308,6 +333,7 @@ def test_withdrawal_from_a_date_and_termination_below_two_parties(session, three
         tier2.id,
         agency_id=police.id,
         effective_on=TODAY + timedelta(days=10),
+        reason="The service moves to the new provider",
         today=TODAY,
         now=FIXED_NOW,
     )
@@ -323,6 +349,7 @@ def test_withdrawal_from_a_date_and_termination_below_two_parties(session, three
         protocol.id,
         agency_id=police.id,
         effective_on=TODAY,
+        reason="The service moves to the new provider",
         today=TODAY,
         now=FIXED_NOW,
     )
@@ -461,7 +488,7 @@ def test_a_parent_narrowed_below_its_child_flags_the_child(session, three):
     activate_signed = [p.agency_id for p in mash.latest.parties]
     for agency_id in activate_signed:
         signer = signatory_for(session, session.get(type(council), agency_id))
-        signing.sign(session, signer.actor(), mash.id, now=FIXED_NOW)
+        signing.sign(session, signer.actor(), mash.id, proof="password", now=FIXED_NOW)
     session.expire_all()
     assert flow.exceeds_parent == found[0]
     assert flow.lock_version == lock  # the mark is not an edit: no false edit conflict
@@ -500,6 +527,7 @@ def test_a_party_under_notice_stays_a_party_until_its_date(session, three):
         mash.id,
         agency_id=police.id,
         effective_on=TODAY + timedelta(days=45),
+        reason="The service moves to the new provider",
         today=TODAY,
         now=FIXED_NOW,
     )

@@ -71,7 +71,7 @@ def test_eight_signers_racing_on_each_of_fifty_agreements(app, session):
     for agreement_id in drafts:
 
         def sign(signer, agreement_id=agreement_id):
-            signing.sign(db.session, signer, agreement_id, now=FIXED_NOW)
+            signing.sign(db.session, signer, agreement_id, proof="password", now=FIXED_NOW)
 
         assert race(app, sign, signers) == []
 

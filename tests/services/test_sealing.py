@@ -68,7 +68,13 @@ def _jobs(session) -> list[SealJob]:
 def test_the_last_signature_records_a_job_and_the_job_issues_the_pdf(app, client, session):
     app.config["SEAL_ON_ACTIVATION"] = True
     council, police, protocol = _in_force(session, signed_last=False)
-    signing.sign(session, signatory_for(session, police).actor(), protocol.id, now=FIXED_NOW)
+    signing.sign(
+        session,
+        signatory_for(session, police).actor(),
+        protocol.id,
+        proof="password",
+        now=FIXED_NOW,
+    )
     assert session.query(IssuedPdf).count() == 0
     [job] = _jobs(session)
     assert (job.state, job.reason.value, job.version_number) == (
@@ -340,7 +346,13 @@ def test_the_embedded_runner_is_woken_by_a_job_committed_in_its_process(app, ses
     try:
         # Let the runner finish its first look (finding nothing) and start waiting.
         assert _wait_for(lambda: not sealing._wake.is_set())
-        signing.sign(session, signatory_for(session, police).actor(), protocol.id, now=FIXED_NOW)
+        signing.sign(
+            session,
+            signatory_for(session, police).actor(),
+            protocol.id,
+            proof="password",
+            now=FIXED_NOW,
+        )
 
         def sealed() -> bool:
             session.commit()

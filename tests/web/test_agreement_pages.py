@@ -88,7 +88,9 @@ def test_ig_lead_drafts_submits_and_signatories_sign(client, session):
         assert agreement.latest.content_sha256 in text
         refused = client.submit(f"/agreements/{agreement.id}/sign", {})
         assert "Confirm that you are authorised" in errors(refused)
-        done = client.submit(f"/agreements/{agreement.id}/sign", {"declaration": "y"})
+        done = client.submit(
+            f"/agreements/{agreement.id}/sign", {"declaration": "y", **client.proof(signer)}
+        )
         assert done.status_code == 302
         client.submit("/sign-out", token_from="/")
     session.rollback()  # end the read snapshot: see what the request wrote
@@ -385,7 +387,7 @@ def test_a_parent_narrowed_below_a_child_warns_and_flags_it_on_the_pages(client,
         from ..factories import signatory_for
 
         signer = signatory_for(session, agency)
-        signing.sign(session, signer.actor(), mash.id, now=FIXED_NOW)
+        signing.sign(session, signer.actor(), mash.id, proof="password", now=FIXED_NOW)
     page = client.page(f"/agreements/{flow.id}").get_text(" ", strip=True)
     assert "Exceeds its parent" in page
     assert f"{mash.reference} was changed to allow less than this agreement" in page
@@ -415,7 +417,7 @@ def test_signing_pages_say_plainly_when_there_is_nothing_to_sign(client, session
 
     agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
     agreement_lifecycle.submit(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
-    signing.sign(session, signer.actor(), mash.id, now=FIXED_NOW)
+    signing.sign(session, signer.actor(), mash.id, proof="password", now=FIXED_NOW)
     client.sign_in(signer)
     main = client.page(f"/agreements/{mash.id}/sign").select_one("main")
     page = main.get_text(" ", strip=True)
@@ -424,7 +426,14 @@ def test_signing_pages_say_plainly_when_there_is_nothing_to_sign(client, session
     client.submit("/sign-out", token_from="/")
 
     council_signer = signatory_for(session, council)
-    signing.decline(session, council_signer.actor(), mash.id, "Say who reviews it", now=FIXED_NOW)
+    signing.decline(
+        session,
+        council_signer.actor(),
+        mash.id,
+        "Say who reviews it",
+        proof="password",
+        now=FIXED_NOW,
+    )
     agreements.update_draft(
         session,
         ig_lead_actor(council),

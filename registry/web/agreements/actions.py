@@ -1,6 +1,7 @@
 """Lifecycle actions on an agreement: each page confirms, calls one service and redirects."""
 
 from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
 
 from ...clock import now, today
 from ...domain import policy
@@ -10,11 +11,11 @@ from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agreement_lifecycle as lifecycle
 from ...services import agreements as agreements_service
-from ...services import signing, vocabularies
+from ...services import delegations, signing, vocabularies
 from ...services.agreement_reads import get_agreement, standing
 from ..fields import attach_errors
 from ..permissions import current_actor, signed_in
-from ..settings import status_settings
+from ..settings import status_settings, totp_key
 from . import bp
 from .forms import ConfirmForm, DeclineForm, ReasonForm, ReviewForm, SignForm, WithdrawForm
 
@@ -62,28 +63,67 @@ def _warn_of_children(agreement, opening: str) -> None:
         )
 
 
+def _signer(agreement):
+    """The signed-in user, once it is clear they may sign or decline the latest version
+    (a signatory of a party, or a signatory's current delegate), and the delegation they
+    act under (None for a signatory in their own right)."""
+    actor = current_actor()
+    version = agreement.latest
+    delegation = (
+        None
+        if actor.has(Role.SIGNATORY)
+        else delegations.current_for(db.session, actor.user_id, actor.agency_id, today())
+    )
+    policy.require(
+        policy.may_sign_for(
+            actor,
+            [p.agency_id for p in version.parties],
+            [delegation.agency_id] if delegation else [],
+        ),
+        f"Your agency is not a party to {agreement.reference}, or you may not sign for it",
+    )
+    return actor, delegation
+
+
+def _proof(form) -> str | None:
+    """The user's fresh proof (code or password), checked; None with the field's error
+    attached when it is missing or wrong (the wrong one counted as a failed sign-in)."""
+    try:
+        return signing.check_fresh_proof(
+            db.session,
+            current_user,
+            totp=form.code.data if "code" in form else None,
+            password=form.password.data if "password" in form else None,
+            now=now(),
+            key=totp_key(),
+        )
+    except ValidationFailed as exc:
+        attach_errors(form, exc.fields, {"totp": "code"})
+        if "code" in form:
+            form.code.data = ""  # a code is spent or wrong: never offered again
+        return None
+
+
 @bp.route("/<int:agreement_id>/sign", methods=["GET", "POST"])
-@signed_in(Role.SIGNATORY)
+@signed_in()
 def sign_agreement(agreement_id: int):
     """A confirmation page that restates what is being signed, then the signature."""
     agreement = get_agreement(db.session, agreement_id)
     version = agreement.latest
-    actor = current_actor()
-    policy.require(
-        policy.may_sign_for(actor, [p.agency_id for p in version.parties]),
-        f"Your agency is not a party to {agreement.reference}",
-    )
+    actor, delegation = _signer(agreement)
     form = SignForm()
-    if form.validate_on_submit():
+    form.keep_proof(bool(current_user.totp_secret))
+    if form.validate_on_submit() and (proof := _proof(form)):
         try:
-            signing.sign(db.session, actor, agreement.id, now=now())
+            signing.sign(db.session, actor, agreement.id, proof=proof, now=now())
         except Conflict as exc:
             return _conflict(agreement.id, exc)
         agreement = get_agreement(db.session, agreement_id)
         done = " It is now in force." if agreement.current is agreement.latest else ""
+        behalf = f" on behalf of {delegation.principal.name}" if delegation else ""
         flash(
             f"You have signed {agreement.reference} version {version.number} for "
-            f"your agency.{done}",
+            f"your agency{behalf}.{done}",
             "success",
         )
         if done:
@@ -101,6 +141,7 @@ def sign_agreement(agreement_id: int):
         form=form,
         agreement=agreement,
         version=version,
+        delegation=delegation,
         beyond_parent=beyond_parent,
         labels=vocabularies.labels(db.session),
         where=standing(agreement, today(), status_settings()),
@@ -108,27 +149,29 @@ def sign_agreement(agreement_id: int):
 
 
 @bp.route("/<int:agreement_id>/decline", methods=["GET", "POST"])
-@signed_in(Role.SIGNATORY)
+@signed_in()
 def decline_agreement(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
-    policy.require(
-        policy.may_sign_for(current_actor(), [p.agency_id for p in agreement.latest.parties]),
-        f"Your agency is not a party to {agreement.reference}",
-    )
+    actor, delegation = _signer(agreement)
     form = DeclineForm()
-    if form.validate_on_submit():
+    form.keep_proof(bool(current_user.totp_secret))
+    if form.validate_on_submit() and (proof := _proof(form)):
         try:
-            signing.decline(db.session, current_actor(), agreement.id, form.comment.data, now=now())
+            signing.decline(
+                db.session, actor, agreement.id, form.comment.data, proof=proof, now=now()
+            )
         except Conflict as exc:
             return _conflict(agreement.id, exc)
         except ValidationFailed as exc:
             attach_errors(form, exc.fields)
         else:
             flash(
-                f"You declined to sign {agreement.reference}; it has gone back to draft.", "success"
+                f"You declined to sign {agreement.reference}; it has gone back to draft and "
+                "its owner's information governance leads have been told, with your comment.",
+                "success",
             )
             return _back(agreement.id)
-    return _reason_page("agreements/decline.html", form, agreement)
+    return _reason_page("agreements/decline.html", form, agreement, delegation=delegation)
 
 
 @bp.post("/<int:agreement_id>/amend")

@@ -3,6 +3,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovPasswordInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -13,6 +14,7 @@ from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
+    PasswordField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -135,7 +137,35 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class SignForm(FlaskForm):
+class FreshProof:
+    """Fresh proof of identity on the sign and decline pages: the current two-factor code,
+    or the password of a user with no two-factor sign-in. The view keeps the one the user
+    gives (`keep_proof`); the services check it (services/signing.check_fresh_proof)."""
+
+    code = StringField(
+        "Your two-factor code",
+        widget=GovTextInput(),
+        description=(
+            "Confirm it is you: enter the 6-digit code your authenticator app shows now. "
+            "Each code works once, so if you have just signed in, wait for the next code"
+        ),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": False},
+        validators=[Length(max=20)],
+    )
+    password = PasswordField(
+        "Your password",
+        widget=GovPasswordInput(),
+        description="Confirm it is you: enter the password you sign in to the registry with",
+        render_kw={"autocomplete": "current-password"},
+        validators=[Length(max=1024)],
+    )
+
+    def keep_proof(self, two_factor: bool) -> None:
+        """Keep only the field this user answers: the code, or the password."""
+        del self[("password" if two_factor else "code")]  # type: ignore[attr-defined]
+
+
+class SignForm(FreshProof, FlaskForm):
     declaration = BooleanField(
         "I am authorised to sign for my agency and I agree to the content shown above",
         widget=GovCheckboxInput(),
@@ -144,7 +174,7 @@ class SignForm(FlaskForm):
     submit = SubmitField("Sign this agreement", widget=GovSubmitInput())
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(FreshProof, FlaskForm):
     comment = TextAreaField(
         "Why are you declining to sign?",
         widget=GovCharacterCount(),

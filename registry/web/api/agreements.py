@@ -6,13 +6,13 @@ from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agreement_lifecycle as lifecycle
 from ...services import agreements as service
-from ...services import downloads, sealing, signing
+from ...services import downloads, sealing, signing, users
 from ...services.agreement_reads import AgreementFilters, get_agreement, get_version
 from ...services.agreement_reads import list_agreements as find_agreements
 from ..errors import api_error
 from ..http import revalidating
 from ..permissions import current_actor, signed_in
-from ..settings import status_settings
+from ..settings import status_settings, totp_key
 from . import bp, contract, serialise
 from .body import given, listing, parse, query
 from .spec import api
@@ -197,20 +197,45 @@ def submit_agreement(agreement_id: int):
     return jsonify(serialise.agreement_detail(agreement))
 
 
+PROOF_NOTE = (
+    ". Fresh proof of identity is required: `totp`, the current code from your "
+    "authenticator app (each code works once: not the one used for your token), or, only "
+    "when you have no two-factor sign-in, `password`. A missing or wrong proof answers 422 "
+    "naming the field (the request is allowed; what was given is not right), and a wrong "
+    "one counts as a failed sign-in (ten lock the account for 15 minutes). Whether you may "
+    "sign at all (403) and the agreement's state (409) are decided first, so no code is "
+    "spent on a request refused anyway. A signatory's current delegate may sign and "
+    "decline for the agency too: the signature then names the signatory in `on_behalf_of`"
+)
+
+
+def _fresh_proof(agreement_id: int, asked: contract.FreshProof) -> str:
+    signing.precheck(db.session, current_actor(), agreement_id, now=now())
+    return signing.check_fresh_proof(
+        db.session,
+        users.get_user(db.session, current_actor().user_id),
+        totp=asked.totp,
+        password=asked.password,
+        now=now(),
+        key=totp_key(),
+    )
+
+
 @api(
     bp,
     "/agreements/<int:agreement_id>/sign",
     "POST",
-    "Sign for your agency; the last party's signature activates the version",
-    body=contract.Empty,
+    "Sign for your agency; the last party's signature activates the version" + PROOF_NOTE,
+    body=contract.SignInput,
     response=contract.Signature,
     status=201,
     errors=ACTION_ERRORS,
 )
-@signed_in(Role.SIGNATORY)
+@signed_in()
 def sign_agreement(agreement_id: int):
-    parse(contract.Empty)
-    signature = signing.sign(db.session, current_actor(), agreement_id, now=now())
+    get_agreement(db.session, agreement_id)
+    proof = _fresh_proof(agreement_id, parse(contract.SignInput))
+    signature = signing.sign(db.session, current_actor(), agreement_id, proof=proof, now=now())
     number = get_agreement(db.session, agreement_id).latest.number
     return jsonify(serialise.signature(signature, number)), 201
 
@@ -219,16 +244,19 @@ def sign_agreement(agreement_id: int):
     bp,
     "/agreements/<int:agreement_id>/decline",
     "POST",
-    "Decline to sign, with a comment; the version returns to draft",
+    "Decline to sign, with a comment; the version returns to draft" + PROOF_NOTE,
     body=contract.DeclineInput,
     response=contract.Agreement,
     errors=ACTION_ERRORS,
 )
-@signed_in(Role.SIGNATORY)
+@signed_in()
 def decline_agreement(agreement_id: int):
     get_agreement(db.session, agreement_id)
-    comment = parse(contract.DeclineInput).comment
-    signing.decline(db.session, current_actor(), agreement_id, comment, now=now())
+    asked = parse(contract.DeclineInput)
+    proof = _fresh_proof(agreement_id, asked)
+    signing.decline(
+        db.session, current_actor(), agreement_id, asked.comment, proof=proof, now=now()
+    )
     return jsonify(serialise.agreement_detail(get_agreement(db.session, agreement_id)))
 
 

@@ -240,7 +240,17 @@ class Agency(Answer):
     address: str | None
 
 
-class OfficerUpdate(Request):
+# An officer holds the role from started_on up to, not including, ended_on: a leaver's
+# ended_on is the successor's started_on (domain/agencies.py). One holder at a time for
+# lead_information_officer, caldicott_guardian, siro and dpo; signatories may be many.
+OFFICER_DATES = (
+    "started_on: the first day they hold the role, at most a year ahead; ended_on: the "
+    "first day they no longer do (their successor's started_on), on or after started_on "
+    "and at most a year ahead"
+)
+
+
+class OfficerDetails(Request):
     role: OfficerRole = None
     name: line(200, filled=True) = None
     job_title: line(200, filled=True) = None
@@ -252,11 +262,29 @@ class OfficerUpdate(Request):
     }
 
 
-class OfficerCreate(OfficerUpdate):
+class OfficerUpdate(OfficerDetails):
+    """Change an officer's details, or correct their dates (for one who has left, only
+    the dates). ended_on null: no leaving date."""
+
+    started_on: Day = Field(default=None, description=OFFICER_DATES)
+    ended_on: Day | None = Field(default=None, description=OFFICER_DATES)
+
+
+class OfficerCreate(OfficerDetails):
+    """A holder of a role taken from someone who holds it on started_on: refused with 409
+    `role_held` (naming them) unless replaces_current is true, when they leave on
+    started_on."""
+
     role: OfficerRole
     name: line(200, filled=True)
     job_title: line(200, filled=True)
     email: Email
+    started_on: Day = Field(default=None, description="Default today. " + OFFICER_DATES)
+    replaces_current: bool = Field(
+        default=False,
+        description="The role's holder on started_on leaves that day (lead information "
+        "officer, Caldicott Guardian, SIRO, DPO)",
+    )
 
 
 class Officer(Answer):
@@ -267,8 +295,10 @@ class Officer(Answer):
     job_title: str
     email: str
     phone: str | None
-    started_on: date
-    ended_on: date | None
+    started_on: date = Field(description="The first day they hold the role")
+    ended_on: date | None = Field(
+        description="The first day they no longer hold it (null: still in post)"
+    )
 
 
 class VocabularyEntry(Answer):
@@ -401,6 +431,13 @@ class Version(Answer):
     content_sha256: str | None
 
 
+class OnBehalfOf(Answer):
+    """The signatory a delegate signed for, as they were when the delegate signed."""
+
+    name: str
+    job_title: str
+
+
 class Signature(Answer):
     agency_id: int
     version: int
@@ -408,9 +445,32 @@ class Signature(Answer):
     job_title: str
     signed_at: datetime
     content_sha256: str
+    proof: Literal["two_factor", "password"] | None = Field(
+        description="The fresh proof of identity given when signing: a current two-factor "
+        "code, or the password of a user without two-factor sign-in (null for signatures "
+        "made before the registry asked for one)"
+    )
+    on_behalf_of: OnBehalfOf | None = Field(
+        description="Set when a delegate signed: the signatory on whose behalf "
+        '("signatory_name on behalf of on_behalf_of.name"); null otherwise'
+    )
 
 
-class DeclineInput(Request):
+class FreshProof(Request):
+    """Fresh proof of identity for signing and declining: `totp`, the current code from
+    the user's authenticator app (each code works once, so not one already used to sign
+    in or to get a token); or `password`, only for a user without two-factor sign-in.
+    Missing or wrong: 422 naming the field; a wrong one counts as a failed sign-in."""
+
+    totp: Annotated[str, Field(max_length=20, pattern=r"^[^\x00]*$")] | None = None
+    password: Annotated[str, Field(max_length=1024, pattern=r"^[^\x00]*$")] | None = None
+
+
+class SignInput(FreshProof):
+    pass
+
+
+class DeclineInput(FreshProof):
     comment: text(2000, filled=True)
 
 
@@ -702,7 +762,17 @@ class AgreementQuery(Paging):
 
 
 class OfficerQuery(Query):
-    include_ended: bool = Field(default=False, description="Ended officers too")
+    include_ended: bool = Field(
+        default=False, description="Officers who have left too (the whole history)"
+    )
+
+
+class OfficerEndQuery(Query):
+    ended_on: Day | None = Field(
+        default=None,
+        description="The first day they no longer hold the role, YYYY-MM-DD: on or after "
+        "their start, at most a year ahead (default today)",
+    )
 
 
 class PdfQuery(Query):

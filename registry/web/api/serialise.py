@@ -137,6 +137,12 @@ def signature(s: Signature, number: int) -> dict[str, Any]:
         "job_title": s.job_title,
         "signed_at": _iso(s.signed_at),
         "content_sha256": s.content_sha256,
+        "proof": s.proof,
+        "on_behalf_of": (
+            {"name": s.on_behalf_of_name, "job_title": s.on_behalf_of_job_title or ""}
+            if s.on_behalf_of_name
+            else None
+        ),
     }
 
 
