@@ -14,18 +14,20 @@ from ..domain import lifecycle, policy
 from ..domain.actor import Actor
 from ..domain.agreements import content_sha256
 from ..domain.dates import add_months, date_range_error, long_date
-from ..domain.errors import Conflict, Forbidden, ValidationFailed
+from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..domain.fields import blank, text_error
-from ..domain.vocab import ReviewOutcome, VersionStatus
+from ..domain.vocab import ReviewOutcome, Role, VersionStatus
 from ..models import (
+    Agency,
     Agreement,
     AgreementVersion,
+    NotificationEvent,
     Review,
     SealReason,
     User,
     Withdrawal,
 )
-from . import audit, sealing
+from . import audit, lifecycle_notices, sealing
 from .agreement_reads import content_of, get_agreement
 from .agreements import audit_view, restamp_parentage, validate, write_content
 
@@ -95,6 +97,7 @@ def submit(session: Session, actor: Actor, agreement_id: int, *, now: datetime) 
     version.status = VersionStatus.AWAITING_SIGNATURES
     version.submitted_at = now
     record(session, actor, "submit", agreement, before, audit_view(version), now)
+    lifecycle_notices.submitted(session, actor, agreement, now=now)
     session.commit()
     return agreement
 
@@ -218,9 +221,45 @@ def review(
     if outcome_value is ReviewOutcome.AMEND:
         amend(session, actor, agreement.id, now=now, _commit=False)
     elif outcome_value is ReviewOutcome.TERMINATE:
-        _terminate(session, actor, agreement, f"Review on {long_date(today)}: {notes}", now)
+        parties = lifecycle_notices.party_ids(agreement)
+        reason = f"Review on {long_date(today)}: {notes}"
+        _terminate(session, actor, agreement, reason, now)
+        lifecycle_notices.status_changed(
+            session, actor, agreement, parties, NotificationEvent.TERMINATED, reason=reason, now=now
+        )
     session.commit()
     return row
+
+
+def termination_date(parties: set[int], withdrawals: list[Withdrawal]) -> date | None:
+    """The day on which withdrawals leave fewer than two of `parties`, or None."""
+    remaining = set(parties)
+    for w in sorted(withdrawals, key=lambda w: w.effective_on):
+        remaining.discard(w.agency_id)
+        if len(remaining) < 2:
+            return w.effective_on
+    return None
+
+
+def _reseal(session: Session, agreement: Agreement, now: datetime) -> int | None:
+    """A notice (or its cancellation) is printed on the PDF's evidence page: the version in
+    force gets a fresh sealed copy that shows it, made in the background."""
+    current = agreement.current
+    if current is None:
+        return None
+    job = sealing.enqueue(session, agreement, current, SealReason.WITHDRAWAL, now=now)
+    return job.id if job else None
+
+
+def notice_view(row: Withdrawal) -> dict:
+    """A notice as the audit trail keeps it."""
+    return {
+        "agency_id": row.agency_id,
+        "effective_on": row.effective_on.isoformat(),
+        "reason": row.reason,
+        "given_by_id": row.given_by_id,
+        "given_at": row.given_at.isoformat(),
+    }
 
 
 @writes
@@ -231,11 +270,13 @@ def withdraw(
     *,
     agency_id: int | None,
     effective_on: date | None,
+    reason: str | None,
     today: date,
     now: datetime,
 ) -> Withdrawal:
-    """A party gives notice; from `effective_on` it is not covered. Fewer than two parties
-    left: the agreement terminates (now, or on that date)."""
+    """A party gives notice, with its reason; from `effective_on` it is not covered. Fewer
+    than two parties left: the agreement terminates (now, or on that date). Every party's
+    IG leads are told, and the version in force is sealed afresh to show the notice."""
     fields = {}
     if agency_id is None:
         fields["agency_id"] = "Choose the agency that is withdrawing"
@@ -245,7 +286,11 @@ def withdraw(
         fields["effective_on"] = error
     elif effective_on < today:
         fields["effective_on"] = f"The date must be today ({long_date(today)}) or later"
-    if fields or agency_id is None or effective_on is None:
+    try:
+        reason = _reason(reason, "withdrawing")
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+    if fields or agency_id is None or effective_on is None or reason is None:
         raise ValidationFailed(fields)
     agreement = load_locked(session, agreement_id)
     policy.require(
@@ -265,43 +310,145 @@ def withdraw(
         )
     if version.status in (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED):
         raise Conflict(f"{agreement.reference} has ended", code="wrong_state")
+    told = lifecycle_notices.party_ids(agreement)
     row = Withdrawal(
         agreement_id=agreement.id,
         agency_id=agency_id,
         effective_on=effective_on,
+        reason=reason,
         given_by_id=acting_user(session, actor).id,
         given_at=now,
     )
     session.add(row)
     agreement.withdrawals.append(row)
     session.flush()
+    ends = termination_date(parties, agreement.withdrawals)
+    job = None if ends is not None and ends <= today else _reseal(session, agreement, now)
     record(
         session,
         actor,
         "withdraw",
         agreement,
         None,
-        {"agency_id": agency_id, "effective_on": effective_on.isoformat()},
+        {
+            "agency_id": agency_id,
+            "effective_on": effective_on.isoformat(),
+            "reason": reason,
+            **({"seal_job": job} if job else {}),
+        },
         now,
     )
-    remaining = parties - {w.agency_id for w in agreement.withdrawals}
-    if len(remaining) < 2:
-        if effective_on <= today:
-            _terminate(session, actor, agreement, "Fewer than two parties remain", now)
-        else:
-            agreement.terminates_on = effective_on
-            record(
-                session,
-                actor,
-                "schedule_termination",
-                agreement,
-                None,
-                {"terminates_on": effective_on.isoformat()},
-                now,
-            )
-    restamp_parentage(session, agreement, today)  # its children may name a party it lost
+    if ends is not None and ends <= today:
+        _terminate(session, actor, agreement, "Fewer than two parties remain", now)
+    elif ends is not None:
+        agreement.terminates_on = ends
+        record(
+            session,
+            actor,
+            "schedule_termination",
+            agreement,
+            None,
+            {"terminates_on": ends.isoformat()},
+            now,
+        )
+    restamp_parentage(session, agreement, today, now=now)  # its children may name a party it lost
+    lifecycle_notices.withdrawal_given(
+        session,
+        actor,
+        agreement,
+        told,
+        agency=session.get_one(Agency, agency_id),
+        effective_on=effective_on,
+        reason=reason,
+        today=today,
+        terminates_on=ends,
+        now=now,
+    )
     session.commit()
     return row
+
+
+def may_cancel_notice(actor: Actor, agency_id: int) -> bool:
+    """The withdrawing agency's own IG lead, or the administrator, may cancel its notice."""
+    return actor.has(Role.ADMIN) or policy.may_withdraw(actor, agency_id)
+
+
+@writes
+def cancel_withdrawal(
+    session: Session,
+    actor: Actor,
+    agreement_id: int,
+    *,
+    agency_id: int,
+    today: date,
+    now: datetime,
+) -> Agreement:
+    """Cancel a notice before the day it takes effect: the agency stays a party as if it
+    had never given it (the row goes; the audit trail keeps the notice and who cancelled
+    it), and it may give notice again later. On or after that day: Conflict."""
+    agreement = load_locked(session, agreement_id)
+    policy.require(
+        may_cancel_notice(actor, agency_id),
+        "Only the withdrawing agency's information governance lead or the administrator "
+        "can cancel its notice",
+    )
+    row = next((w for w in agreement.withdrawals if w.agency_id == agency_id), None)
+    if row is None:
+        raise NotFound(
+            f"That agency has given no notice of withdrawal from {agreement.reference}",
+            code="no_notice",
+        )
+    if row.effective_on <= today:
+        raise Conflict(
+            f"The notice took effect on {long_date(row.effective_on)}, so it can no longer be "
+            f"cancelled. To bring the agency back, amend {agreement.reference} to add it as a "
+            "party again.",
+            code="notice_in_effect",
+        )
+    version = agreement.current or agreement.latest
+    if version.status in (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED):
+        raise Conflict(f"{agreement.reference} has ended", code="wrong_state")
+    told = lifecycle_notices.party_ids(agreement)
+    before = notice_view(row)
+    effective_on, reason = row.effective_on, row.reason
+    agreement.withdrawals.remove(row)
+    session.delete(row)
+    session.flush()
+    parties = {p.agency_id for p in version.parties}
+    was_ending = agreement.terminates_on
+    agreement.terminates_on = termination_date(parties, agreement.withdrawals)
+    job = _reseal(session, agreement, now)
+    record(
+        session,
+        actor,
+        "withdrawal_cancelled",
+        agreement,
+        before,
+        {
+            "agency_id": agency_id,
+            "cancelled_by_id": actor.user_id,
+            "terminates_on": agreement.terminates_on.isoformat()
+            if agreement.terminates_on
+            else None,
+            **({"seal_job": job} if job else {}),
+        },
+        now,
+    )
+    restamp_parentage(session, agreement, today, now=now)
+    lifecycle_notices.withdrawal_cancelled(
+        session,
+        actor,
+        agreement,
+        told,
+        agency=session.get_one(Agency, agency_id),
+        effective_on=effective_on,
+        reason=reason,
+        today=today,
+        termination_cancelled=was_ending if was_ending != agreement.terminates_on else None,
+        now=now,
+    )
+    session.commit()
+    return agreement
 
 
 @writes
@@ -322,6 +469,15 @@ def suspend(
         {"status": "active"},
         {"status": "suspended", "reason": reason},
         now,
+    )
+    lifecycle_notices.status_changed(
+        session,
+        actor,
+        agreement,
+        lifecycle_notices.party_ids(agreement),
+        NotificationEvent.SUSPENDED,
+        reason=reason,
+        now=now,
     )
     session.commit()
     return agreement
@@ -346,6 +502,15 @@ def resume(
         {"status": "active", "reason": reason},
         now,
     )
+    lifecycle_notices.status_changed(
+        session,
+        actor,
+        agreement,
+        lifecycle_notices.party_ids(agreement),
+        NotificationEvent.RESUMED,
+        reason=reason,
+        now=now,
+    )
     session.commit()
     return agreement
 
@@ -363,7 +528,11 @@ def terminate(
     )
     version = agreement.current or agreement.latest
     lifecycle.check_can_terminate(version.status, agreement.reference, version.number)
+    parties = lifecycle_notices.party_ids(agreement)
     _terminate(session, actor, agreement, reason, now)
+    lifecycle_notices.status_changed(
+        session, actor, agreement, parties, NotificationEvent.TERMINATED, reason=reason, now=now
+    )
     session.commit()
     return agreement
 
@@ -385,4 +554,4 @@ def _terminate(
             version.status, version.status_reason = VersionStatus.TERMINATED, reason
             ended.append(version.number)
     record(session, actor, "terminate", agreement, None, {"versions": ended, "reason": reason}, now)
-    restamp_parentage(session, agreement, london_day(now))
+    restamp_parentage(session, agreement, london_day(now), now=now)

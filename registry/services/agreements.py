@@ -36,7 +36,7 @@ from ..models import (
     VersionCategory,
     VersionPurpose,
 )
-from . import audit, vocabularies
+from . import audit, lifecycle_notices, vocabularies
 from .agencies import agency_names
 from .agreement_reads import content_of, get_agreement
 
@@ -119,10 +119,17 @@ def children_beyond(
     return [(child, found) for child in children if (found := beyond(session, child, view))]
 
 
-def restamp_parentage(session: Session, agreement: Agreement, on: date) -> None:
+def restamp_parentage(
+    session: Session, agreement: Agreement, on: date, *, now: datetime | None = None
+) -> None:
     """Re-mark whether `agreement` exceeds its parent and whether each child of it exceeds
     it, after a version became active, a party withdrew or an agreement ended. A plain
-    UPDATE: the mark is not an edit of the agreement (its lock_version stays)."""
+    UPDATE: the mark is not an edit of the agreement (its lock_version stays).
+
+    An agreement that newly comes to exceed its parent (it did not before) is flagged to
+    its owner's IG leads, once: not again on later changes while it still exceeds. `now`
+    is when the change happened; by default the moment its version in force came into
+    force (the activation that calls this without it)."""
     table = Agreement.__table__
     session.flush()
     marks = {}
@@ -133,12 +140,27 @@ def restamp_parentage(session: Session, agreement: Agreement, on: date) -> None:
     own = parent_view(session, agreement.id, on)
     for child in session.scalars(select(Agreement).where(Agreement.parent_id == agreement.id)):
         marks[child.id] = beyond(session, child, own)
+    before: dict[int, str | None] = (
+        dict(
+            session.execute(
+                select(table.c.id, table.c.exceeds_parent).where(table.c.id.in_(list(marks)))
+            ).all()
+        )
+        if marks
+        else {}
+    )
     for agreement_id, found in marks.items():
         session.execute(
             table.update()
             .where(table.c.id == agreement_id)
             .values(exceeds_parent="; ".join(found) or None)
         )
+    when = now or (agreement.current.activated_at if agreement.current else None)
+    for agreement_id, found in marks.items():
+        if found and before.get(agreement_id) is None and when is not None:
+            under = session.get(Agreement, agreement_id)
+            if under is not None and under.parent is not None:
+                lifecycle_notices.parent_narrowed(session, under, under.parent, found, now=when)
 
 
 def build_content(

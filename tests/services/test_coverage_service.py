@@ -314,6 +314,7 @@ def test_the_checks_own_read_gives_the_same_facts_as_the_general_one(session):
         mash.id,
         agency_id=school.id,
         effective_on=TODAY + timedelta(days=30),
+        reason="The service moves to the new provider",
         today=TODAY,
         now=FIXED_NOW,
     )

@@ -359,6 +359,7 @@ def test_withdrawal_coverage_and_follow_up_dates_are_bounded(session):
             tier2.id,
             agency_id=police.id,
             effective_on=date(9999, 12, 31),
+            reason="The service moves to the new provider",
             today=TODAY,
             now=FIXED_NOW,
         )
