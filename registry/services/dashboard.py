@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain.actor import Actor
 from ..domain.lifecycle import StatusSettings
-from ..domain.vocab import EffectiveStatus, OfficerRole, Role, VersionStatus
-from ..models import Agency, Agreement, AgreementVersion, DecisionRecord, Officer
+from ..domain.vocab import EffectiveStatus, Role, VersionStatus
+from ..models import Agency, Agreement, AgreementVersion, DecisionRecord, Notification
+from . import inbox, outbox
 from .agencies import officer_gaps
 from .agreement_reads import Standing, party_to, standing
-
-WATCHED_OFFICERS = (
-    OfficerRole.LEAD_INFORMATION_OFFICER,
-    OfficerRole.CALDICOTT_GUARDIAN,
-    OfficerRole.SIRO,
-    OfficerRole.DPO,
-)
-OFFICER_CHANGE_WINDOW = timedelta(days=90)
+from .delegations import delegated_agency_ids
 
 
 @dataclass
@@ -35,7 +29,13 @@ class Dashboard:
     to_sign: list[tuple[Agreement, AgreementVersion]] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
     my_decisions: list[DecisionRecord] = field(default_factory=list)
-    officer_changes: list[Officer] = field(default_factory=list)
+    # The user's own unread notifications (count and the latest few), for every role.
+    unread: inbox.Unread = field(default_factory=lambda: inbox.Unread(0, []))
+    # Officer changes at partner agencies (notifications, services/inbox.py) that this
+    # user has not yet acknowledged: they stay until then, for this user only.
+    officer_changes: list[Notification] = field(default_factory=list)
+    # The administrator's: notifications that could not be delivered and were given up.
+    undelivered: outbox.Failures | None = None
 
 
 def _agency_agreements(session: Session, agency_id: int) -> list[Agreement]:
@@ -57,6 +57,11 @@ def _agency_agreements(session: Session, agency_id: int) -> list[Agreement]:
 
 def build(session: Session, actor: Actor, *, today: date, settings: StatusSettings) -> Dashboard:
     board = Dashboard()
+    if actor.user_id is not None:
+        board.unread = inbox.unread(session, actor.user_id)
+        board.officer_changes = inbox.awaiting_acknowledgement(session, actor.user_id)
+    if actor.has(Role.ADMIN):
+        board.undelivered = outbox.failures(session)
     if actor.agency_id is None:
         return board
     if actor.has(Role.PRACTITIONER):
@@ -69,13 +74,17 @@ def build(session: Session, actor: Actor, *, today: date, settings: StatusSettin
             )
         )
     agreements = _agency_agreements(session, actor.agency_id)
+    # A signatory's current delegate signs for the agency too (services/delegations.py).
+    signs = actor.has(Role.SIGNATORY) or actor.agency_id in delegated_agency_ids(
+        session, actor.user_id, today
+    )
     for agreement in agreements:
         where = standing(agreement, today, settings)
         board.agreements.append((agreement, where))
         latest = agreement.latest
         if latest.status == VersionStatus.AWAITING_SIGNATURES:
             if (
-                actor.has(Role.SIGNATORY)
+                signs
                 and any(p.agency_id == actor.agency_id for p in latest.parties)
                 and not latest.signature_for(actor.agency_id)
             ):
@@ -94,29 +103,4 @@ def build(session: Session, actor: Actor, *, today: date, settings: StatusSettin
     if actor.has(Role.IG_LEAD):
         agency = session.get(Agency, actor.agency_id)
         board.gaps = officer_gaps(agency) if agency is not None else []
-        board.officer_changes = _partner_officer_changes(
-            session, actor.agency_id, agreements, today
-        )
     return board
-
-
-def _partner_officer_changes(
-    session: Session, agency_id: int, agreements: list[Agreement], today: date
-) -> list[Officer]:
-    """Recent changes of key officers at agencies we share agreements with."""
-    partners = {p.agency_id for a in agreements for p in (a.current or a.latest).parties}
-    partners.discard(agency_id)
-    if not partners:
-        return []
-    since = today - OFFICER_CHANGE_WINDOW
-    return list(
-        session.scalars(
-            select(Officer)
-            .where(
-                Officer.agency_id.in_(partners),
-                Officer.role.in_(WATCHED_OFFICERS),
-                (Officer.started_on >= since) | (Officer.ended_on >= since),
-            )
-            .order_by(Officer.agency_id, Officer.role)
-        )
-    )

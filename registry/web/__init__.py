@@ -74,6 +74,7 @@ def register_web(app: Flask) -> None:
     from .coverage import bp as coverage_bp
     from .decisions import bp as decisions_bp
     from .main import bp as main_bp
+    from .notifications import bp as notifications_bp
     from .public import bp as public_bp
     from .requests import RegistryJSONProvider, RegistryRequest
 
@@ -87,6 +88,7 @@ def register_web(app: Flask) -> None:
         agreements_bp,
         coverage_bp,
         decisions_bp,
+        notifications_bp,
         admin_bp,
         public_bp,
         api_bp,

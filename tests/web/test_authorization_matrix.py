@@ -31,9 +31,11 @@ from sqlalchemy import select, text
 
 from registry.domain.lifecycle import StatusSettings
 from registry.extensions import db
+from registry.models import NotificationEvent
 from registry.services import agreement_lifecycle, reviews
 from registry.services.coverage import CheckInput, run_check
 from registry.services.decisions import DecisionInput, record_decision
+from registry.services.notifications import notify
 from registry.services.users import issue_token, live_tokens
 
 from ..client import RegistryClient
@@ -177,6 +179,15 @@ SPEC_ROLES: dict[str, frozenset[str]] = {
     "auth.tokens": SIGNED_IN,
     "auth.revoke": SIGNED_IN,
     "api.list_tokens": SIGNED_IN,
+    # Each user's own notifications (issue 18): every role is told of something; another
+    # user's notification is not found (the probe asks for another user's: 404).
+    "notifications.list_notifications": SIGNED_IN,
+    "notifications.show_notification": SIGNED_IN,
+    "notifications.mark_notifications_read": SIGNED_IN,
+    "notifications.acknowledge_notification": SIGNED_IN,
+    "api.list_notifications": SIGNED_IN,
+    "api.read_notification": SIGNED_IN,
+    "api.acknowledge_notification": SIGNED_IN,
     "api.revoke_token": SIGNED_IN,
     # §8 anonymous: "the public register ... as a page and as JSON and CSV, the PDF verify
     # page, the login page".
@@ -403,6 +414,17 @@ def world(session):
     issue_token(session, people[("other", "practitioner")], now=FIXED_NOW)
     [someone_elses] = live_tokens(session, things["user"], now=FIXED_NOW)
     things["api_token"] = someone_elses.id
+    [told] = notify(
+        session,
+        NotificationEvent.OFFICER_CHANGED,
+        [people[("other", "practitioner")]],
+        subject="Someone else's notification",
+        body="Not for the actors",
+        now=FIXED_NOW,
+        needs_acknowledgement=True,
+    )
+    session.commit()
+    things["notification"] = told.id
     return people, things
 
 
@@ -422,6 +444,7 @@ def _ids(endpoint: str, key: str, things) -> dict:
         "check_id": things[(key, "check")],
         "decision_id": things[(key, "decision")],
         "token_id": things["api_token"],
+        "notification_id": things["notification"],
     }
 
 

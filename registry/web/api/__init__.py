@@ -19,4 +19,14 @@ def authenticate_bearer():
         g.api_user = user_for_token(db.session, token.strip(), now=now())
 
 
-from . import agencies, agreements, auth, coverage, openapi, terms, tokens, users  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    agencies,
+    agreements,
+    auth,
+    coverage,
+    notifications,
+    openapi,
+    terms,
+    tokens,
+    users,
+)

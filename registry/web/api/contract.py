@@ -35,6 +35,7 @@ from ...domain.vocab import (
     Role,
     VersionStatus,
 )
+from ...models.notification import DeliveryState, NotificationEvent
 
 # Characters no person types into a text field, and the line breaks a single-line field
 # refuses: the one rule of domain/fields.py, as patterns. (Patterns are read by pydantic's
@@ -723,6 +724,35 @@ class Error(Answer):
 # Query strings ----------------------------------------------------------------------
 
 
+# Notifications (web/api/notifications.py) ------------------------------------------
+
+
+class Notification(Answer):
+    """One of your own notifications: what the registry told you, and where it stands."""
+
+    id: int
+    event: NotificationEvent
+    subject: str
+    body: str = Field(description="Plain text; paragraphs separated by a blank line")
+    link: str | None = Field(description="A path in the registry: what it is about")
+    agreement_id: int | None
+    agency_id: int | None
+    created_at: datetime
+    read_at: datetime | None
+    needs_acknowledgement: bool = Field(
+        description="An officer change: it stays on your home page until acknowledged"
+    )
+    acknowledged_at: datetime | None
+    delivery: DeliveryState = Field(
+        description="Its email: pending, sending, sent, or failed (given up)"
+    )
+
+
+class NotificationList(Answer):
+    items: list[Notification]
+    total: int
+
+
 class Query(BaseModel):
     """A query string: whole numbers written in digits, flags written true or false."""
 
@@ -740,6 +770,10 @@ class Paging(Query):
 class AgencyQuery(Paging):
     q: Search = ""
     kind: AgencyKind | None = None
+
+
+class NotificationQuery(Paging):
+    unread: bool = Field(default=False, description="Only those not yet read")
 
 
 class UserQuery(Paging):
