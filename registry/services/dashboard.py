@@ -102,5 +102,5 @@ def build(session: Session, actor: Actor, *, today: date, settings: StatusSettin
             board.beyond_parent.append((agreement, where))
     if actor.has(Role.IG_LEAD):
         agency = session.get(Agency, actor.agency_id)
-        board.gaps = officer_gaps(agency) if agency is not None else []
+        board.gaps = officer_gaps(agency, today) if agency is not None else []
     return board

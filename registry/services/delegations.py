@@ -129,14 +129,15 @@ def list_delegations(
 
 
 def get_delegation(session: Session, actor: Actor, delegation_id: int) -> Delegation:
-    """A delegation the actor may see; one it may not is not found (as if absent)."""
-    found = (
-        session.scalar(visible(actor).where(Delegation.id == delegation_id))
-        if is_id(delegation_id)
-        else None
-    )
+    """A delegation the actor may see (NotFound when there is none with that id; another
+    agency's is Forbidden, as another agency's agreement is to sign)."""
+    found = session.get(Delegation, delegation_id) if is_id(delegation_id) else None
     if found is None:
         raise NotFound(f"There is no delegation with id {delegation_id}")
+    policy.require(
+        session.scalar(visible(actor).where(Delegation.id == delegation_id)) is not None,
+        "That delegation is another agency's, or names someone else",
+    )
     return found
 
 

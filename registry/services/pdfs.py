@@ -42,10 +42,33 @@ def _when(moment: datetime | None) -> str:
     return f"{long_date(local.date())} at {local.strftime('%H:%M')}"
 
 
-def _officer(agency, role: OfficerRole) -> str:
-    for officer in agency.current_officers():
+def _behalf(signature) -> str:
+    """The signatory a delegate signed for, as they were then ("" when none)."""
+    if signature is None or not signature.on_behalf_of_name:
+        return ""
+    title = signature.on_behalf_of_job_title
+    return signature.on_behalf_of_name + (f", {title}" if title else "")
+
+
+def _method(proof: object, *, delegate: bool) -> str:
+    """How the signature was given, for the evidence page: who signed in, and the fresh
+    proof of identity given at the signing (services/signing.py)."""
+    from .signing import PROOF_WORDS
+
+    who = (
+        "Signed in the agreement registry by a signed-in delegate of an authorised signatory"
+        if delegate
+        else SIGNED_BY
+    )
+    words = PROOF_WORDS.get(str(proof))
+    return f"{who}, {words}" if words else who
+
+
+def _officer(agency, role: OfficerRole, day: date) -> str:
+    """Who held the role on `day` (the version's effective date), and since when."""
+    for officer in agency.officers_on(day):
         if officer.role == role:
-            return f"{officer.name}, {officer.job_title}"
+            return f"{officer.name}, {officer.job_title}, since {long_date(officer.started_on)}"
     return "Not recorded"
 
 
@@ -119,6 +142,25 @@ def _history(agreement: Agreement, upto: int, labels: dict[str, dict[str, str]])
     return history
 
 
+def _withdrawals(session: Session, agreement: Agreement, version) -> list[dict[str, str]]:
+    """The notices of withdrawal of this version's parties: printed on the evidence page (a
+    notice, and its cancellation, re-seal the version in force)."""
+    from .agreement_lifecycle import notices
+
+    parties = {p.agency_id for p in version.parties}
+    return [
+        {
+            "agency": n.agency,
+            "from": long_date(n.effective_on),
+            "reason": n.reason or "None recorded",
+            "given_by": n.given_by,
+            "given_at": _when(n.given_at),
+        }
+        for n in notices(session, agreement, None)
+        if n.agency_id in parties
+    ]
+
+
 def build(session: Session, agreement: Agreement, number: int | None = None) -> dict[str, Any]:
     version = get_version(agreement, number) if number else agreement.latest
     labels = vocabularies.labels(session)
@@ -137,12 +179,19 @@ def build(session: Session, agreement: Agreement, number: int | None = None) -> 
                 "role": party.role or "Party",
                 "disclose": "Yes" if party.may_disclose else "No",
                 "receive": "Yes" if party.may_receive else "No",
-                "lead_officer": _officer(agency, OfficerRole.LEAD_INFORMATION_OFFICER),
-                "caldicott": _officer(agency, OfficerRole.CALDICOTT_GUARDIAN),
+                "lead_officer": _officer(
+                    agency, OfficerRole.LEAD_INFORMATION_OFFICER, version.effective_from
+                ),
+                "caldicott": _officer(
+                    agency, OfficerRole.CALDICOTT_GUARDIAN, version.effective_from
+                ),
                 "signed": signature is not None,
                 "signatory": signature.signatory_name if signature else "",
                 "job_title": signature.job_title if signature else "",
                 "signed_at": _when(signature.signed_at) if signature else "",
+                # A delegate's signature: "B on behalf of A" (services/delegations.py).
+                "on_behalf_of": _behalf(signature),
+                "proof": signature.proof if signature else None,
             }
         )
     fully_signed = bool(version.parties) and len(signatures) == len(version.parties)
@@ -173,14 +222,17 @@ def build(session: Session, agreement: Agreement, number: int | None = None) -> 
             {
                 "who": p["signatory"],
                 "job_title": p["job_title"],
-                "on_behalf_of": p["agency"],
+                "on_behalf_of": (
+                    f"{p['on_behalf_of']}, for {p['agency']}" if p["on_behalf_of"] else p["agency"]
+                ),
                 "when": p["signed_at"],
-                "method": SIGNED_BY,
+                "method": _method(p["proof"], delegate=bool(p["on_behalf_of"])),
                 "sha256": version.content_sha256,
             }
             for p in parties
             if p["signed"]
         ],
+        "withdrawals": _withdrawals(session, agreement, version),
         "content_sha256": version.content_sha256 or "Set when the draft is submitted",
         "draft": not (fully_signed and version.status in in_force_states),
         "sealed_by": f"the {_partnership()} agreement registry",

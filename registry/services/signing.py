@@ -121,14 +121,16 @@ def _awaiting(
     return version, delegation
 
 
-def precheck(session: Session, actor: Actor, agreement_id: int, *, now: datetime) -> None:
+def precheck(
+    session: Session, actor: Actor, agreement_id: int, *, now: datetime, to_sign: bool = True
+) -> None:
     """Whether the actor could sign or decline now (Forbidden or Conflict if not), without
     changing anything: asked before the proof, so that no code is spent, and no wrong one
     counted, on a request refused anyway."""
     agreement = get_agreement(session, agreement_id)
     version, _ = _awaiting(session, agreement, actor, london_day(now))
     existing = version.signature_for(actor.agency_id) if actor.agency_id is not None else None
-    if existing is not None:
+    if to_sign and existing is not None:
         raise Conflict(
             f"{existing.agency_name} has already signed {agreement.reference} "
             f"version {version.number}",

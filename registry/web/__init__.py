@@ -73,6 +73,7 @@ def register_web(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .coverage import bp as coverage_bp
     from .decisions import bp as decisions_bp
+    from .delegations import bp as delegations_bp
     from .main import bp as main_bp
     from .notifications import bp as notifications_bp
     from .public import bp as public_bp
@@ -88,6 +89,7 @@ def register_web(app: Flask) -> None:
         agreements_bp,
         coverage_bp,
         decisions_bp,
+        delegations_bp,
         notifications_bp,
         admin_bp,
         public_bp,
@@ -126,6 +128,9 @@ def register_web(app: Flask) -> None:
 
     app.add_template_global(demo_logins, "demo_logins")
     app.add_template_global(DEMO_PASSWORD, "demo_password")
+    from ..services.signing import PROOF_WORDS
+
+    app.add_template_global(PROOF_WORDS, "PROOF_WORDS")  # how a signature's proof reads
 
     @app.before_request
     def make_nonce():

@@ -32,7 +32,7 @@ from sqlalchemy import select, text
 from registry.domain.lifecycle import StatusSettings
 from registry.extensions import db
 from registry.models import NotificationEvent
-from registry.services import agreement_lifecycle, reviews
+from registry.services import agreement_lifecycle, delegations, reviews
 from registry.services.coverage import CheckInput, run_check
 from registry.services.decisions import DecisionInput, record_decision
 from registry.services.notifications import notify
@@ -145,11 +145,26 @@ SPEC_ROLES: dict[str, frozenset[str]] = {
     # §8 IG lead: "give withdrawal notice for its agency" (the administrator has no agency).
     "agreements.withdraw_agreement": IG_LEAD,
     "api.withdraw_agreement": IG_LEAD,
+    # Issue 18: a notice is cancelled, before it takes effect, by its agency's IG lead or
+    # the administrator (who may suspend or terminate any agreement outright, §8).
+    "agreements.cancel_withdrawal": IG_LEAD_OR_ADMIN,
+    "api.cancel_withdrawal": IG_LEAD_OR_ADMIN,
     # §8 signatory: "sign or decline, for its own agency only"; admin: "never sign".
     "agreements.sign_agreement": SIGNATORY,
     "agreements.decline_agreement": SIGNATORY,
     "api.sign_agreement": SIGNATORY,
     "api.decline_agreement": SIGNATORY,
+    # Delegation (SPEC §4: "a signatory who has left can be replaced by a recorded
+    # delegate"; issue 18): a signatory names one; the signatory, the agency's IG lead or
+    # the administrator ends one early; each reads the delegations it may see (the
+    # administrator every one, "read everything"). A delegate without the signatory role
+    # signs under tests/services/test_delegations.py's rules, not probed here.
+    "delegations.list_delegations": SIGNED_IN,
+    "api.list_delegations": SIGNED_IN,
+    "delegations.new_delegation": SIGNATORY,
+    "api.create_delegation": SIGNATORY,
+    "delegations.end_delegation": frozenset({"signatory", "ig_lead", "admin"}),
+    "api.end_delegation": frozenset({"signatory", "ig_lead", "admin"}),
     # §13 Reviews: an iCalendar feed per agency; its link is the agency's, so its IG lead's.
     "agreements.renew_calendar_link": IG_LEAD,
     # Coverage (§8 practitioner: "run coverage checks"; nobody else is given it).
@@ -259,6 +274,12 @@ GOVERNING = {
     "api.review_agreement",
     "api.terminate_agreement",
 }
+# A delegation: its agency's (the signatory who named it, the IG lead), or the
+# administrator's.
+DELEGATION_ENDS = {"delegations.end_delegation", "api.end_delegation"}
+# A notice of withdrawal: its agency's IG lead, or the administrator. They act on an
+# agreement in force under that agency's notice.
+NOTICE_CANCELS = {"agreements.cancel_withdrawal", "api.cancel_withdrawal"}
 # Only for one's own agency, whoever one is.
 PARTY_ACTIONS = {
     "agreements.sign_agreement",
@@ -319,7 +340,9 @@ def agency_allowed(endpoint: str, method: str, actor: str, key: str) -> bool:
     own = (key == "own" and actor != "admin") or (method == "GET" and endpoint in BODY_SCOPED)
     if endpoint in DRAFTING:
         return own or (actor == "admin" and key == "protocol")
-    if endpoint in AGENCY_EDITS | GOVERNING | DECISION_READS | CHECK_READS:
+    if endpoint in (
+        AGENCY_EDITS | GOVERNING | DECISION_READS | CHECK_READS | DELEGATION_ENDS | NOTICE_CANCELS
+    ):
         return actor == "admin" or own
     if endpoint in PARTY_ACTIONS | AS_OWN_AGENCY:
         return own
@@ -368,6 +391,21 @@ def world(session):
             session, owner=agency, parent=protocol, parties=parties, title=f"In force {key}"
         )
         things[(key, "active")] = activate(session, active).id
+        noticed = make_draft(
+            session, owner=agency, parent=protocol, parties=parties, title=f"Noticed {key}"
+        )
+        activate(session, noticed)
+        agreement_lifecycle.withdraw(
+            session,
+            people[(key, "ig_lead")].actor(),
+            noticed.id,
+            agency_id=agency.id,
+            effective_on=TODAY + timedelta(days=20),
+            reason="Leaving the partnership",
+            today=TODAY,
+            now=FIXED_NOW,
+        )
+        things[(key, "noticed")] = noticed.id
         things[(key, "officer")] = make_officer(session, agency).id
         practitioner = people[(key, "practitioner")]
         check, _ = run_check(
@@ -395,12 +433,21 @@ def world(session):
             today=TODAY,
             now=FIXED_NOW,
         )
+        things[(key, "delegation")] = delegations.create(
+            session,
+            people[(key, "signatory")].actor(),
+            # Starting tomorrow: a current delegate may sign, which would blur the roles.
+            delegate_id=practitioner.id,
+            starts_on=TODAY + timedelta(days=1),
+            ends_on=TODAY + timedelta(days=30),
+            now=FIXED_NOW,
+        ).id
         things[(key, "check")] = check.id
         things[(key, "decision")] = record.id
         things[(key, "agency")] = agency.id
     # A tier-1 protocol of the other agency's, a draft and one in force, for the drafting
     # routes: the administrator may draft and amend protocols, whoever owns them.
-    for name in ("agency", "officer", "awaiting", "check", "decision"):
+    for name in ("agency", "officer", "awaiting", "check", "decision", "delegation"):
         things[("protocol", name)] = things[("other", name)]
     everyone = [party(a), party(b), party(c)]
     things[("protocol", "draft")] = make_draft(
@@ -409,6 +456,7 @@ def world(session):
     things[("protocol", "active")] = activate(
         session, make_draft(session, tier=1, owner=b, parties=everyone, title="Protocol of B")
     ).id
+    things["own_practitioner"] = people[("own", "practitioner")].id
     things["calendar"] = reviews.calendar_token(session, a.id)
     things["user"] = people[("other", "practitioner")].id
     issue_token(session, people[("other", "practitioner")], now=FIXED_NOW)
@@ -431,7 +479,7 @@ def world(session):
 def _ids(endpoint: str, key: str, things) -> dict:
     kind = "draft" if endpoint in DRAFT_ROUTES else "awaiting"
     if endpoint not in DRAFT_ROUTES | AWAITING_ROUTES:
-        kind = "active"
+        kind = "noticed" if endpoint in NOTICE_CANCELS else "active"
     return {
         "agency_id": things[(key, "agency")],
         "officer_id": things[(key, "officer")],
@@ -443,6 +491,7 @@ def _ids(endpoint: str, key: str, things) -> dict:
         "pdf_id": 1,
         "check_id": things[(key, "check")],
         "decision_id": things[(key, "decision")],
+        "delegation_id": things[(key, "delegation")],
         "token_id": things["api_token"],
         "notification_id": things["notification"],
     }
@@ -479,7 +528,7 @@ def _body(endpoint: str, key: str, things) -> dict:
         "suspend_agreement": {"reason": "Breach"},
         "resume_agreement": {"reason": "Fixed"},
         "decline_agreement": {"comment": "Wrong parties"},
-        "withdraw_agreement": {"agency_id": agency, "effective_on": later},
+        "withdraw_agreement": {"agency_id": agency, "effective_on": later, "reason": "Leaving"},
         "create_agreement": {
             "title": "New",
             "tier": 2,
@@ -513,6 +562,11 @@ def _body(endpoint: str, key: str, things) -> dict:
         "update_user": {"active": False},
         "edit_user": {"name": "Renamed"},
         "create_agency": new_agency,
+        "create_delegation": {
+            "delegate_id": things["own_practitioner"],
+            "starts_on": later,
+            "ends_on": (TODAY + timedelta(days=60)).isoformat(),
+        },
         "new_agency": new_agency,
     }
     return dict(bodies.get(endpoint.split(".")[-1], {}))

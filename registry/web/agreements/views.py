@@ -11,7 +11,7 @@ from ...extensions import db
 from ...models import Agency
 from ...services import agencies as agency_service
 from ...services import agreements as service
-from ...services import audit, downloads, pdfs, reviews, sealing, vocabularies
+from ...services import audit, delegations, downloads, pdfs, reviews, sealing, vocabularies
 from ...services.agreement_reads import (
     AgreementFilters,
     agreement_to_show,
@@ -103,7 +103,11 @@ def show_agreement(agreement_id: int):
         may_manage=may_manage,
         may_sign=(
             latest.status == VersionStatus.AWAITING_SIGNATURES
-            and policy.may_sign_for(actor, party_ids)
+            and policy.may_sign_for(
+                actor,
+                party_ids,
+                delegations.delegated_agency_ids(db.session, actor.user_id, today()),
+            )
             and latest.signature_for(actor.agency_id) is None
         ),
         may_review=policy.may_review(actor, agreement.owner_agency_id),

@@ -24,6 +24,7 @@ from . import (  # noqa: E402,F401
     agreements,
     auth,
     coverage,
+    delegations,
     notifications,
     openapi,
     terms,

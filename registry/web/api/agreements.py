@@ -209,8 +209,7 @@ PROOF_NOTE = (
 )
 
 
-def _fresh_proof(agreement_id: int, asked: contract.FreshProof) -> str:
-    signing.precheck(db.session, current_actor(), agreement_id, now=now())
+def _fresh_proof(asked: contract.FreshProof) -> str:
     return signing.check_fresh_proof(
         db.session,
         users.get_user(db.session, current_actor().user_id),
@@ -233,8 +232,8 @@ def _fresh_proof(agreement_id: int, asked: contract.FreshProof) -> str:
 )
 @signed_in()
 def sign_agreement(agreement_id: int):
-    get_agreement(db.session, agreement_id)
-    proof = _fresh_proof(agreement_id, parse(contract.SignInput))
+    signing.precheck(db.session, current_actor(), agreement_id, now=now())
+    proof = _fresh_proof(parse(contract.SignInput))
     signature = signing.sign(db.session, current_actor(), agreement_id, proof=proof, now=now())
     number = get_agreement(db.session, agreement_id).latest.number
     return jsonify(serialise.signature(signature, number)), 201
@@ -251,9 +250,9 @@ def sign_agreement(agreement_id: int):
 )
 @signed_in()
 def decline_agreement(agreement_id: int):
-    get_agreement(db.session, agreement_id)
+    signing.precheck(db.session, current_actor(), agreement_id, now=now(), to_sign=False)
     asked = parse(contract.DeclineInput)
-    proof = _fresh_proof(agreement_id, asked)
+    proof = _fresh_proof(asked)
     signing.decline(
         db.session, current_actor(), agreement_id, asked.comment, proof=proof, now=now()
     )
@@ -307,7 +306,7 @@ def review_agreement(agreement_id: int):
     bp,
     "/agreements/<int:agreement_id>/withdraw",
     "POST",
-    "Give an agency's notice of withdrawal from a date",
+    "Give an agency's notice of withdrawal from a date, with its reason",
     body=contract.WithdrawInput,
     response=contract.Withdrawal,
     status=201,
@@ -323,10 +322,30 @@ def withdraw_agreement(agreement_id: int):
         agreement_id,
         agency_id=asked.agency_id,
         effective_on=asked.effective_on,
+        reason=asked.reason,
         today=today(),
         now=now(),
     )
-    return jsonify(agency_id=row.agency_id, effective_on=row.effective_on.isoformat()), 201
+    given = serialise.withdrawals(get_agreement(db.session, agreement_id))
+    return jsonify(next(n for n in given if n["agency_id"] == row.agency_id)), 201
+
+
+@api(
+    bp,
+    "/agreements/<int:agreement_id>/withdrawals/<int:agency_id>",
+    "DELETE",
+    "Cancel an agency's notice of withdrawal before the day it takes effect (its IG lead or "
+    "the administrator); on or after that day 409 notice_in_effect. Answers the agreement",
+    response=contract.Agreement,
+    errors=(401, 403, 404, 409),
+)
+@signed_in(Role.ADMIN, Role.IG_LEAD)
+def cancel_withdrawal(agreement_id: int, agency_id: int):
+    get_agreement(db.session, agreement_id)
+    lifecycle.cancel_withdrawal(
+        db.session, current_actor(), agreement_id, agency_id=agency_id, today=today(), now=now()
+    )
+    return jsonify(serialise.agreement_detail(get_agreement(db.session, agreement_id)))
 
 
 def _status_change(agreement_id: int, action: str):

@@ -418,6 +418,11 @@ class Agreement(Answer):
     content_sha256: str | None
     terminates_on: date | None = None
     parties: list[Party]
+    withdrawals: list[Withdrawal] = Field(
+        default=[],
+        description="The parties' notices of withdrawal: who withdraws, from when, why and "
+        "who gave notice",
+    )
     sealing: list[Sealing] = Field(
         default=[],
         description="In one agreement's answer (not in lists): the versions whose sealed PDF "
@@ -496,11 +501,27 @@ class Review(Answer):
 class WithdrawInput(Request):
     agency_id: Id
     effective_on: Day
+    reason: text(2000, filled=True) = Field(
+        description="Why the agency withdraws: every party's IG leads are told, and it is "
+        "shown on the agreement and printed on its PDF"
+    )
 
 
 class Withdrawal(Answer):
     agency_id: int
+    agency_name: str = ""
     effective_on: date
+    reason: str = Field(
+        default="",
+        description="Why the agency withdraws (empty for notices given before one was asked for)",
+    )
+    given_by: str = Field(default="", description="The name of the IG lead who gave notice")
+    given_at: datetime | None = None
+    in_effect: bool = Field(
+        default=False,
+        description="Whether the notice has taken effect (effective_on is today or past); "
+        "until then the agency's IG lead or the administrator may cancel it",
+    )
 
 
 class ReasonInput(Request):
@@ -753,6 +774,45 @@ class NotificationList(Answer):
     total: int
 
 
+# Delegations --------------------------------------------------------------------------
+
+
+class DelegationInput(Request):
+    """A signatory names a delegate: another active user of the same agency, for London
+    dates from `starts_on` (today or later) to `ends_on` (on or after it, at most a year
+    on), both inclusive."""
+
+    delegate_id: Id
+    starts_on: Day
+    ends_on: Day
+
+
+class DelegationPerson(Answer):
+    id: int
+    name: str
+    job_title: str
+
+
+class Delegation(Answer):
+    id: int
+    agency_id: int
+    principal: DelegationPerson = Field(description="The signatory on whose behalf")
+    delegate: DelegationPerson = Field(description="Who signs on the signatory's behalf")
+    starts_on: date
+    ends_on: date
+    status: Literal["current", "future", "past", "ended"] = Field(
+        description="On today's London date: current, future (not yet started), past (its "
+        "dates have run) or ended (ended early)"
+    )
+    created_at: datetime
+    ended_at: datetime | None
+
+
+class DelegationList(Answer):
+    items: list[Delegation]
+    total: int
+
+
 class Query(BaseModel):
     """A query string: whole numbers written in digits, flags written true or false."""
 
@@ -774,6 +834,13 @@ class AgencyQuery(Paging):
 
 class NotificationQuery(Paging):
     unread: bool = Field(default=False, description="Only those not yet read")
+
+
+class DelegationQuery(Paging):
+    agency_id: Id | None = Field(
+        default=None, description="One agency's (the administrator; others see their own)"
+    )
+    current: bool = Field(default=False, description="Only those current today")
 
 
 class UserQuery(Paging):
