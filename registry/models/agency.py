@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.agencies import holds_on
 from ..domain.vocab import AgencyKind, OfficerRole
 from ..extensions import db
 from .types import UTCDateTime, enum_column, utcnow
@@ -37,12 +38,21 @@ class Agency(db.Model):
         Index("ix_agencies_kind_name", "kind", "name"),
     )
 
-    def current_officers(self) -> list[Officer]:
-        return [o for o in self.officers if o.ended_on is None]
+    def officers_on(self, day: date) -> list[Officer]:
+        """The officers holding their role on `day` (domain/agencies.py: from `started_on`
+        up to, not including, `ended_on`)."""
+        return [o for o in self.officers if o.holds_on(day)]
+
+    def current_officers(self, today: date) -> list[Officer]:
+        return self.officers_on(today)
 
 
 class Officer(db.Model):
-    """A named officer; ended (ended_on set) rather than erased, so history stays."""
+    """A named officer; ended (ended_on set) rather than erased, so history stays.
+
+    They hold the role from `started_on` up to, not including, `ended_on` (None: no end
+    recorded): a leaver's `ended_on` is their successor's `started_on`. One holder at a
+    time for every role but signatory (services/agencies.py checks it)."""
 
     __tablename__ = "officers"
 
@@ -58,6 +68,9 @@ class Officer(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agency: Mapped[Agency] = relationship(back_populates="officers")
+
+    def holds_on(self, day: date) -> bool:
+        return holds_on(self.started_on, self.ended_on, day)
 
     __table_args__ = (
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ended_after_start"),

@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from ..database import is_id, writes
 from ..domain import agencies as rules
 from ..domain import policy
 from ..domain.actor import Actor
+from ..domain.dates import date_range_error, long_date
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.fields import (
     email_error,
@@ -24,9 +25,9 @@ from ..domain.fields import (
     one_line,
     text_error,
 )
-from ..domain.vocab import AgencyKind, OfficerRole
-from ..models import Agency, Officer
-from . import audit
+from ..domain.vocab import OFFICER_ROLE_LABELS, AgencyKind, OfficerRole, VersionStatus
+from ..models import Agency, Agreement, AgreementVersion, NotificationEvent, Officer, Party
+from . import audit, notifications
 from .paging import Page, containing, paginate
 
 AGENCY_FIELDS = ("name", "kind", "ico_registration", "ods_code", "email", "phone", "address")
@@ -258,6 +259,26 @@ def agency_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
 
 
 # Officers ---------------------------------------------------------------------------
+#
+# An officer holds the role on day D when started_on <= D and (ended_on is None or
+# D < ended_on) (domain/agencies.py): a leaver's ended_on is the successor's started_on.
+# Every reading of "the officers in post" goes through holders_on / Agency.officers_on.
+
+DATE_FIELDS = ("started_on", "ended_on")
+
+
+def _as_date(value: Any, label: str) -> tuple[date | None, str | None]:
+    """A date given as a date or written YYYY-MM-DD (None: not given)."""
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, datetime):
+        return value.date(), None
+    if isinstance(value, date):
+        return value, None
+    try:
+        return date.fromisoformat(str(value)), None
+    except ValueError:
+        return None, f"{label} must be a real date, written YYYY-MM-DD"
 
 
 def _clean_officer(data: dict[str, Any], partial: bool) -> tuple[dict[str, Any], dict[str, str]]:
@@ -281,6 +302,13 @@ def _clean_officer(data: dict[str, Any], partial: bool) -> tuple[dict[str, Any],
             fields["email"] = error
     if "phone" in data:
         clean["phone"] = (data.get("phone") or "").strip() or None
+    for name, label in (("started_on", "The start date"), ("ended_on", "The leaving date")):
+        if name in data:
+            clean[name], error = _as_date(data[name], label)
+            if clean[name] is not None and not error:
+                error = date_range_error(clean[name], label)
+            if error:
+                fields[name] = error
     _check_text(clean, fields, OFFICER_TEXT)
     return clean, fields
 
@@ -301,6 +329,88 @@ def get_officer(session: Session, agency_id: int, officer_id: int) -> Officer:
     return officer
 
 
+def _locked_agency(session: Session, agency_id: int) -> Agency:
+    """The agency, its row locked for this transaction: two requests changing its officers
+    queue, so both cannot add a holder of the same role (SQLite: the write lock
+    services take up front does the same)."""
+    agency = session.get(Agency, agency_id, with_for_update=True)
+    if agency is None:
+        raise NotFound(f"There is no agency with id {agency_id}")
+    return agency
+
+
+def holders_on(
+    session: Session, agency_id: int, day: date, roles: Iterable[OfficerRole] | None = None
+) -> list[Officer]:
+    """The agency's officers holding their role on `day` (of these roles, if given), by
+    role and name: the one reading of "officers in post" for services that need it
+    (reminders, coverage contacts, PDFs)."""
+    query = select(Officer).where(
+        Officer.agency_id == agency_id,
+        Officer.started_on <= day,
+        or_(Officer.ended_on.is_(None), Officer.ended_on > day),
+    )
+    if roles is not None:
+        query = query.where(Officer.role.in_(list(roles)))
+    return list(session.scalars(query.order_by(Officer.role, Officer.name, Officer.id)))
+
+
+def _role_holders(session: Session, agency_id: int, role: OfficerRole) -> list[Officer]:
+    return list(
+        session.scalars(
+            select(Officer)
+            .where(Officer.agency_id == agency_id, Officer.role == role)
+            .order_by(Officer.started_on, Officer.id)
+        )
+    )
+
+
+def _period(started_on: date, ended_on: date | None) -> str:
+    if ended_on is None:
+        return f"from {long_date(started_on)}"
+    return f"from {long_date(started_on)} to {long_date(ended_on)}"
+
+
+def _check_no_overlap(session: Session, officer: Officer, *, ignore: Iterable[int] = ()) -> None:
+    """Refuse a holder of a one-holder role whose period shares a day with another's."""
+    if officer.role not in rules.SINGLE_HOLDER_ROLES:
+        return
+    skip = set(ignore) | {officer.id}
+    for other in _role_holders(session, officer.agency_id, officer.role):
+        if other.id in skip:
+            continue
+        if rules.overlap(
+            (officer.started_on, officer.ended_on), (other.started_on, other.ended_on)
+        ):
+            message = (
+                f"{other.name} is recorded as the {rules.role_label(officer.role)} "
+                f"{_period(other.started_on, other.ended_on)}: one person holds the role at "
+                "a time, so the dates must not overlap. Correct the dates of one of them"
+            )
+            raise Conflict(
+                message,
+                code="dates_overlap",
+                fields={"started_on": message},
+            )
+
+
+def current_holder(
+    session: Session, agency_id: int, role: OfficerRole, day: date
+) -> Officer | None:
+    """Who holds a one-holder role on `day` (None for signatories or nobody)."""
+    if role not in rules.SINGLE_HOLDER_ROLES:
+        return None
+    found = holders_on(session, agency_id, day, [role])
+    return found[0] if found else None
+
+
+def _start_of(clean: dict[str, Any], today: date, fields: dict[str, str]) -> date:
+    started_on = clean.get("started_on") or today
+    if "started_on" not in fields and (error := rules.start_error(started_on, today)):
+        fields["started_on"] = error
+    return started_on
+
+
 @writes
 def add_officer(
     session: Session,
@@ -310,32 +420,90 @@ def add_officer(
     *,
     today: date,
     now: datetime,
-    started_on: date | None = None,
+    replaces_current: bool = False,
 ) -> Officer:
-    """Add an officer in post from `started_on` (default today)."""
-    agency = get_agency(session, agency_id)
+    """Add an officer in post from `started_on` (in `data`; default today, not more than a
+    year ahead). For a one-holder role whose holder holds it on that day, refused
+    (Conflict `role_held`, naming them) unless `replaces_current`: then the holder leaves
+    on the new start date, in the same transaction."""
+    agency = _locked_agency(session, agency_id)
     policy.require(
         policy.may_edit_agency(actor, agency.id),
         f"You cannot change {agency.name}'s officers: it is not your agency",
     )
-    clean, fields = _clean_officer(data, partial=False)
+    clean, fields = _clean_officer(
+        {k: v for k, v in data.items() if k != "ended_on"}, partial=False
+    )
+    started_on = _start_of(clean, today, fields)
     if fields:
         raise ValidationFailed(fields)
-    officer = Officer(agency_id=agency.id, started_on=started_on or today, created_at=now, **clean)
+    clean["started_on"] = started_on
+    role = clean["role"]
+    leaver = current_holder(session, agency.id, role, started_on)
+    if leaver is not None:
+        if leaver.started_on >= started_on:
+            message = (
+                f"{leaver.name} is the {rules.role_label(role)} from "
+                f"{long_date(leaver.started_on)}:"
+                " a successor must start after that day. Give a later start date, or "
+                f"correct {leaver.name}'s record"
+            )
+            raise Conflict(message, code="dates_overlap", fields={"started_on": message})
+        if not replaces_current:
+            message = (
+                f"{leaver.name} is the {rules.role_label(role)} of {agency.name}"
+                f" {_period(leaver.started_on, leaver.ended_on)}. To record "
+                f"{clean['name']} as their successor, {leaver.name} leaves on "
+                f"{long_date(started_on)}: confirm that they do"
+            )
+            raise Conflict(message, code="role_held", fields={"role": message})
+    officer = Officer(agency_id=agency.id, created_at=now, **clean)
     session.add(officer)
+    if leaver is not None:
+        before = officer_snapshot(leaver)
+        leaver.ended_on = started_on
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="officer.end",
+            entity_type="officer",
+            entity_id=leaver.id,
+            before=before,
+            after=officer_snapshot(leaver),
+            now=now,
+        )
     session.flush()
+    _check_no_overlap(session, officer)
     audit.record(
         session,
         actor=actor,
-        action="officer.create",
+        action="officer.replace" if leaver is not None else "officer.create",
         entity_type="officer",
         entity_id=officer.id,
         before=None,
-        after=officer_snapshot(officer),
+        after=officer_snapshot(officer) | ({"replaces": leaver.id} if leaver else {}),
         now=now,
     )
+    if leaver is not None:
+        change = (
+            f"{leaver.name} leaves the role on {long_date(started_on)} and {officer.name} "
+            f"({officer.job_title}, {officer.email}) takes it on from that day"
+        )
+    else:
+        change = (
+            f"{officer.name} ({officer.job_title}, {officer.email}) is the "
+            f"{rules.role_label(role)} from {long_date(started_on)}"
+        )
+    if role in rules.SINGLE_HOLDER_ROLES:
+        _tell_partners(session, actor, agency, role, change, today=today, now=now)
     session.commit()
     return officer
+
+
+def has_left(officer: Officer, today: date) -> bool:
+    """Whether the officer has left by `today` (a leaving date still ahead is not yet)."""
+    return officer.ended_on is not None and officer.ended_on <= today
 
 
 @writes
@@ -347,26 +515,50 @@ def update_officer(
     data: dict[str, Any],
     *,
     now: datetime,
+    today: date | None = None,
 ) -> Officer:
+    """Change an officer's details, or correct their dates within the same rules as when
+    added (`ended_on` None: no leaving date). An officer who has left keeps their details;
+    only their dates may be corrected."""
+    today = today or now.date()
+    _locked_agency(session, agency_id)
     officer = get_officer(session, agency_id, officer_id)
     policy.require(
         policy.may_edit_agency(actor, agency_id),
         f"You cannot change {officer.agency.name}'s officers: it is not your agency",
     )
-    if officer.ended_on is not None:
-        raise Conflict(
-            f"{officer.name} stopped being an officer on {officer.ended_on}: "
-            "add a new officer instead",
-            code="wrong_state",
-        )
-    clean, fields = _clean_officer(
-        {k: v for k, v in data.items() if k in OFFICER_FIELDS}, partial=True
-    )
+    given_fields = {k: v for k, v in data.items() if k in OFFICER_FIELDS + DATE_FIELDS}
+    clean, fields = _clean_officer(given_fields, partial=True)
     if fields:
         raise ValidationFailed(fields)
+    if has_left(officer, today):
+        changed = [k for k, v in clean.items() if k not in DATE_FIELDS and getattr(officer, k) != v]
+        if changed:
+            raise Conflict(
+                f"{officer.name} stopped being an officer on {long_date(officer.ended_on)}: "
+                "only their dates can be corrected. Add a new officer instead",
+                code="wrong_state",
+            )
+    started_on = clean.get("started_on") or officer.started_on
+    ended_on = clean.get("ended_on", officer.ended_on)
+    start_moved = started_on != officer.started_on
+    if start_moved and (error := rules.start_error(started_on, today)):
+        fields["started_on"] = error
+    end_moved = ended_on != officer.ended_on
+    if (
+        ended_on is not None
+        and (start_moved or end_moved)
+        and (error := rules.end_error(ended_on, started_on, today))
+    ):
+        fields["ended_on"] = error
+    if fields:
+        raise ValidationFailed(fields)
+    clean["started_on"], clean["ended_on"] = started_on, ended_on
     before = officer_snapshot(officer)
     for key, value in clean.items():
         setattr(officer, key, value)
+    session.flush()
+    _check_no_overlap(session, officer)
     after = officer_snapshot(officer)
     if after != before:
         audit.record(
@@ -379,15 +571,40 @@ def update_officer(
             after=after,
             now=now,
         )
+        roles = {OfficerRole(before["role"]), officer.role} & rules.SINGLE_HOLDER_ROLES
+        dates = (before["started_on"], before["ended_on"]) != (
+            after["started_on"],
+            after["ended_on"],
+        )
+        if roles and (dates or before["role"] != after["role"]):
+            change = (
+                f"the record of {officer.name} ({officer.job_title}, {officer.email}) was "
+                f"corrected: the {rules.role_label(officer.role)} "
+                f"{_period(officer.started_on, officer.ended_on)}"
+            )
+            if before["role"] != after["role"]:
+                change += f" (before: the {rules.role_label(OfficerRole(before['role']))})"
+            for role in sorted(roles):
+                _tell_partners(session, actor, officer.agency, role, change, today=today, now=now)
     session.commit()
     return officer
 
 
 @writes
 def end_officer(
-    session: Session, actor: Actor, agency_id: int, officer_id: int, *, today: date, now: datetime
+    session: Session,
+    actor: Actor,
+    agency_id: int,
+    officer_id: int,
+    *,
+    today: date,
+    now: datetime,
+    ended_on: date | None = None,
 ) -> Officer:
-    """Mark the officer as no longer in post; the record stays in the agency's history."""
+    """Record that the officer leaves on `ended_on` (default today, or their start date if
+    that is later: one who never took up post); the record stays in the agency's
+    history."""
+    _locked_agency(session, agency_id)
     officer = get_officer(session, agency_id, officer_id)
     policy.require(
         policy.may_edit_agency(actor, agency_id),
@@ -395,11 +612,15 @@ def end_officer(
     )
     if officer.ended_on is not None:
         raise Conflict(
-            f"{officer.name} already stopped being an officer on {officer.ended_on}",
+            f"{officer.name} already has a leaving date, {long_date(officer.ended_on)}: "
+            "correct it on their record instead",
             code="wrong_state",
         )
+    leaves = ended_on if ended_on is not None else max(today, officer.started_on)
+    if error := rules.end_error(leaves, officer.started_on, today):
+        raise ValidationFailed({"ended_on": error})
     before = officer_snapshot(officer)
-    officer.ended_on = max(today, officer.started_on)
+    officer.ended_on = leaves
     audit.record(
         session,
         actor=actor,
@@ -410,22 +631,118 @@ def end_officer(
         after=officer_snapshot(officer),
         now=now,
     )
+    if officer.role in rules.SINGLE_HOLDER_ROLES:
+        change = (
+            f"{officer.name} leaves the role on {long_date(leaves)}; no successor is recorded yet"
+        )
+        _tell_partners(session, actor, officer.agency, officer.role, change, today=today, now=now)
     session.commit()
     return officer
 
 
 def list_officers(
-    session: Session, agency_id: int, *, include_ended: bool = False
+    session: Session, agency_id: int, *, include_ended: bool = False, today: date | None = None
 ) -> list[Officer]:
+    """The agency's officers: without `include_ended`, those who have not left by `today`
+    (holders now, and successors recorded from a later date); with it, everyone ever
+    recorded. Current ones first, then by role and name."""
     get_agency(session, agency_id)
     query = select(Officer).where(Officer.agency_id == agency_id)
     if not include_ended:
-        query = query.where(Officer.ended_on.is_(None))
+        if today is None:
+            query = query.where(Officer.ended_on.is_(None))
+        else:
+            query = query.where(or_(Officer.ended_on.is_(None), Officer.ended_on > today))
     return list(
-        session.scalars(query.order_by(Officer.ended_on.is_not(None), Officer.role, Officer.name))
+        session.scalars(query.order_by(Officer.role, Officer.started_on, Officer.name, Officer.id))
     )
 
 
-def officer_gaps(agency: Agency) -> list[str]:
-    """The posts this agency has left unfilled (the rule is domain.agencies.officer_gaps)."""
-    return rules.officer_gaps(agency.name, agency.kind, (o.role for o in agency.current_officers()))
+def officer_gaps(agency: Agency, today: date) -> list[str]:
+    """The posts this agency has left unfilled today (the rule is domain.agencies)."""
+    return rules.officer_gaps(agency.name, agency.kind, (o.role for o in agency.officers_on(today)))
+
+
+# Telling partners -------------------------------------------------------------------
+
+
+def sharing_partners(session: Session, agency_id: int, today: date) -> dict[int, list[Agreement]]:
+    """The other agencies that share an agreement with this one, each with those
+    agreements: any agreement it is or was a party to (any version) that has been
+    submitted (not a draft only) and is not terminated."""
+    own = (
+        select(AgreementVersion.agreement_id)
+        .join(Party, Party.version_id == AgreementVersion.id)
+        .where(Party.agency_id == agency_id)
+    )
+    submitted = exists().where(
+        AgreementVersion.agreement_id == Agreement.id,
+        AgreementVersion.status != VersionStatus.DRAFT,
+    )
+    terminated = exists().where(
+        AgreementVersion.agreement_id == Agreement.id,
+        AgreementVersion.status == VersionStatus.TERMINATED,
+    )
+    live = (
+        select(Agreement.id)
+        .where(Agreement.id.in_(own), submitted, ~terminated)
+        .where(or_(Agreement.terminates_on.is_(None), Agreement.terminates_on > today))
+    )
+    rows = session.execute(
+        select(Party.agency_id, Agreement)
+        .join(AgreementVersion, AgreementVersion.id == Party.version_id)
+        .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+        .where(Agreement.id.in_(live), Party.agency_id != agency_id)
+        .order_by(Party.agency_id, Agreement.reference)
+    ).all()
+    partners: dict[int, list[Agreement]] = {}
+    for partner, agreement in rows:
+        partners.setdefault(partner, [])
+        if agreement not in partners[partner]:
+            partners[partner].append(agreement)
+    return partners
+
+
+SHOWN_AGREEMENTS = 5  # listed in a notification; the rest counted
+
+
+def _tell_partners(
+    session: Session,
+    actor: Actor,
+    agency: Agency,
+    role: OfficerRole,
+    change: str,
+    *,
+    today: date,
+    now: datetime,
+) -> None:
+    """Tell the IG leads of every agency sharing an agreement with `agency` that one of its
+    key officers changed: in the caller's transaction, to be acknowledged."""
+    label = OFFICER_ROLE_LABELS[role]
+    for partner, agreements in sharing_partners(session, agency.id, today).items():
+        leads = notifications.ig_leads(session, [partner])
+        if not leads:
+            continue
+        shared = [f"{a.reference} {(a.current or a.latest).title}" for a in agreements]
+        listed = "\n".join(f"- {line}" for line in shared[:SHOWN_AGREEMENTS])
+        if len(shared) > SHOWN_AGREEMENTS:
+            listed += f"\n- and {len(shared) - SHOWN_AGREEMENTS} more"
+        body = (
+            f"{agency.name} changed its {rules.role_label(role)}: {change}.\n\n"
+            f"Recorded by {actor.name}.\n\n"
+            f"Your agency shares these agreements with {agency.name}:\n{listed}\n\n"
+            f"Check the contacts you hold for {agency.name}, tell the people who share "
+            "information with them under these agreements if they need to know, and "
+            "acknowledge this notice on your home page in the registry."
+        )
+        notifications.notify(
+            session,
+            NotificationEvent.OFFICER_CHANGED,
+            leads,
+            subject=f"{label} changed at {agency.name}",
+            body=body,
+            now=now,
+            link=f"/agencies/{agency.id}",
+            agency_id=agency.id,
+            needs_acknowledgement=True,
+        )

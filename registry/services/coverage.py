@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..domain import coverage as rules
 from ..domain.actor import Actor
-from ..domain.dates import date_range_error
+from ..domain.dates import EARLIEST_DATE, date_range_error
 from ..domain.errors import NotFound, ValidationFailed
 from ..domain.lifecycle import StatusSettings
 from ..domain.vocab import OfficerRole, VersionStatus
@@ -110,7 +110,8 @@ _LABELS = """
     UNION ALL SELECT 'p', code, label, NULL, NULL FROM purposes WHERE code = {p}
     UNION ALL SELECT 'c', code, label, NULL, NULL FROM data_categories WHERE code IN {list}
     UNION ALL SELECT 'o', role, name, job_title, email FROM officers
-              WHERE agency_id = {p} AND ended_on IS NULL AND role IN {list}"""
+              WHERE agency_id = {p} AND role IN {list}
+                AND started_on <= {p} AND (ended_on IS NULL OR ended_on > {p})"""
 
 
 def _pair_facts_pg() -> str:
@@ -306,9 +307,14 @@ def _assemble(
     return facts
 
 
-def _labels(raw: hotpath.Transaction, data: CheckInput) -> Any:
+def _labels(raw: hotpath.Transaction, data: CheckInput, day: date) -> Any:
     """Start reading the names the answer's sentences need and the disclosing agency's
-    advice officers (one query: absent names are unknown)."""
+    advice officers holding their role on `day`, the date of the share (one query: absent
+    names are unknown). An officer holds it from started_on up to, not including,
+    ended_on (domain/agencies.py)."""
+    # A date outside what the registry takes is refused by _validate; the officers are
+    # then read for a harmless day rather than the database being asked about year 1.
+    on = day if date_range_error(day, "") is None else EARLIEST_DATE
     return raw.start(
         _LABELS,
         [i for i in (data.from_agency_id, data.to_agency_id) if i is not None],
@@ -316,6 +322,8 @@ def _labels(raw: hotpath.Transaction, data: CheckInput) -> Any:
         list(data.data_categories or []),
         data.from_agency_id or 0,
         [r.value for r in rules.ADVICE_ROLES],
+        on,
+        on,
     )
 
 
@@ -363,7 +371,7 @@ def question_errors(session: Session, data: CheckInput) -> dict[str, str]:
     nothing chosen), without answering it: for a caller that has found other faults in
     the question first, so that one answer names them all."""
     with hotpath.Transaction(session) as raw:
-        rows = _labels(raw, data).fetchall()
+        rows = _labels(raw, data, data.on_date or EARLIEST_DATE).fetchall()
     try:
         _validate(rows, data)
     except ValidationFailed as exc:
@@ -399,7 +407,7 @@ def run_check(
             frozenset(data.data_categories or ()),
             data.on_date or today,
         )
-        labels = _labels(raw, data)
+        labels = _labels(raw, data, request.on_date)
         # The agreements both agencies are parties to, and those above them: two look-ups
         # in the party index, whatever the size of the registry (sent with the names).
         agreements = _pair_facts(raw, request)

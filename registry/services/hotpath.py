@@ -46,6 +46,11 @@ def timestamp(dialect: str, value: datetime) -> Any:
     return utc.replace(tzinfo=None).isoformat(sep=" ")
 
 
+def _day(dialect: str, value: date) -> Any:
+    """A date as each engine stores it (SQLite: YYYY-MM-DD text, as SQLAlchemy does)."""
+    return value if dialect == "postgresql" else value.isoformat()
+
+
 class Raw:
     """A connection spoken to through the driver's own cursor: no SQLAlchemy result
     objects, which cost more than these indexed look-ups."""
@@ -72,6 +77,8 @@ class Raw:
             if isinstance(p, datetime)
             else json.dumps(p, separators=(",", ":"))
             if isinstance(p, dict)
+            else _day(dialect, p)
+            if isinstance(p, date)
             else p
             for p in params
         )

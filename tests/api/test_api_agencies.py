@@ -131,6 +131,45 @@ def test_officers_listed_ended_and_kept(api_as, session):
     assert_error(api.delete(f"/agencies/{agency.id}/officers/{officer_id}"), 409)
 
 
+def test_a_held_role_answers_409_until_the_holder_is_replaced(api_as, session):
+    agency = make_agency(session, name="Council")
+    carol = make_officer(
+        session, agency, role="caldicott_guardian", name="Carol Guard", started_on="2024-04-01"
+    )
+    api = api_as(make_user(session, roles=("ig_lead",), agency=agency))
+    url = f"/agencies/{agency.id}/officers"
+    new = {
+        "role": "caldicott_guardian",
+        "name": "Dev Guard",
+        "job_title": "Medical Director",
+        "email": "dev@example.org",
+        "started_on": "2026-09-01",
+    }
+    error = assert_error(api.post(url, new), 409)
+    assert error["code"] == "role_held"
+    assert error["message"].startswith("Carol Guard is the Caldicott Guardian of Council")
+    assert_error(api.post(url, {**new, "started_on": "2027-07-01"}), 422, "started_on")
+    assert_error(api.post(url, {**new, "started_on": "1 September"}), 422, "started_on")
+    created = api.post(url, {**new, "replaces_current": True})
+    assert created.status_code == 201
+    body = created.get_json()
+    assert (body["started_on"], body["ended_on"]) == ("2026-09-01", None)
+    listed = {o["name"]: o for o in api.get(url).get_json()["items"]}
+    assert listed["Carol Guard"]["ended_on"] == "2026-09-01"  # leaves that day; listed till then
+    assert listed["Dev Guard"]["started_on"] == "2026-09-01"
+    # PATCH corrects dates within the same rules; DELETE takes the leaving date.
+    officer = f"{url}/{body['id']}"
+    assert_error(api.patch(officer, {"started_on": "2026-08-01"}), 409)  # Carol's time
+    moved = api.patch(officer, {"started_on": "2026-09-02"})
+    assert moved.status_code == 200 and moved.get_json()["started_on"] == "2026-09-02"
+    assert_error(api.delete(f"{officer}?ended_on=2026-09-01"), 422, "ended_on")
+    assert_error(api.delete(f"{officer}?ended_on=soon"), 422, "ended_on")
+    ended = api.delete(f"{officer}?ended_on=2026-12-31")
+    assert ended.status_code == 200 and ended.get_json()["ended_on"] == "2026-12-31"
+    corrected = api.patch(f"{url}/{carol.id}", {"ended_on": "2026-09-02"})
+    assert corrected.get_json()["ended_on"] == "2026-09-02"
+
+
 def test_users_are_managed_by_the_admin(api_as, session):
     agency = make_agency(session)
     admin = api_as(make_admin(session))

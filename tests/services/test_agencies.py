@@ -100,15 +100,15 @@ def test_an_officer_of_another_agency_is_not_found_through_this_one(session):
 def test_officer_gaps(session):
     council = make_agency(session, name="Council", kind="local_authority")
     school = make_agency(session, name="School", kind="education")
-    assert agencies.officer_gaps(council) == [
+    assert agencies.officer_gaps(council, TODAY) == [
         "Council has no lead information officer",
         "Council has no Caldicott Guardian",
     ]
-    assert agencies.officer_gaps(school) == ["School has no lead information officer"]
+    assert agencies.officer_gaps(school, TODAY) == ["School has no lead information officer"]
     make_officer(session, council, role="lead_information_officer")
     make_officer(session, council, role="caldicott_guardian")
     session.refresh(council)
-    assert agencies.officer_gaps(council) == []
+    assert agencies.officer_gaps(council, TODAY) == []
 
 
 def test_agency_names_reads_only_the_agencies_asked_for(session):

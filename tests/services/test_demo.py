@@ -31,7 +31,7 @@ def test_the_demo_partnership_shows_every_feature(session):
     assert any(a.open_version and a.current for a in agreements)  # an open amendment
     roles = {r for u in session.query(User) for r in u.roles}
     assert roles == set(Role)
-    assert any(officer_gaps(a) for a in agencies)
+    assert any(officer_gaps(a, TODAY) for a in agencies)
     assert verify(session) is None
     # A parent narrowed below its child: the child is flagged, and a check of what the
     # parent no longer allows is refused with the reason.

@@ -10,7 +10,7 @@ from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaF
 from wtforms.validators import InputRequired, Length, Optional
 
 from ...domain.vocab import AGENCY_KIND_LABELS, OFFICER_ROLE_LABELS
-from ..fields import choices
+from ..fields import DateField, choices
 
 KIND_CHOICES = choices((k.value, label) for k, label in AGENCY_KIND_LABELS.items())
 
@@ -70,8 +70,36 @@ class OfficerForm(FlaskForm):
         validators=[InputRequired("Enter the officer's email address")],
     )
     phone = StringField("Telephone (optional)", widget=GovTextInput(), validators=[Optional()])
+    started_on = DateField(
+        "Start date",
+        required=False,
+        description="The first day they hold the role, for example 1 4 2026. Left blank: today",
+    )
+    ended_on = DateField(
+        "Leaving date",
+        required=False,
+        description="The first day they no longer hold the role. Leave it blank if they "
+        "are still in post",
+    )
     submit = SubmitField("Save officer", widget=GovSubmitInput())
 
 
-class ConfirmForm(FlaskForm):
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
+class ReplaceHolderForm(FlaskForm):
+    """The second step of adding a holder of a one-holder role while one holds it."""
+
+    replaces = RadioField(
+        "Do they leave on that date?",
+        choices=choices([("yes", "Yes"), ("no", "No")]),
+        widget=GovRadioInput(),
+        validators=[InputRequired("Choose yes if they leave on that date, or no")],
+    )
+
+
+class EndOfficerForm(FlaskForm):
+    ended_on = DateField(
+        "Leaving date",
+        required_message="Enter the date they leave the role",
+        description="The first day they no longer hold the role (their successor's start "
+        "date). For example, 30 9 2026",
+    )
+    submit = SubmitField("Mark as left", widget=GovSubmitInput())

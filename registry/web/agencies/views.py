@@ -2,8 +2,10 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ...clock import now, today
 from ...domain import policy
+from ...domain.agencies import role_label
+from ...domain.dates import long_date
 from ...domain.errors import Conflict, ValidationFailed
-from ...domain.vocab import AgencyKind, Role
+from ...domain.vocab import AgencyKind, OfficerRole, Role
 from ...extensions import db
 from ...services import agencies as service
 from ...services import audit
@@ -13,7 +15,7 @@ from ..forms_util import form_data, page_args, search_arg
 from ..permissions import current_actor, signed_in
 from ..settings import status_settings
 from . import bp
-from .forms import AgencyForm, ConfirmForm, OfficerForm
+from .forms import AgencyForm, EndOfficerForm, OfficerForm, ReplaceHolderForm
 
 
 def _status(form) -> int:
@@ -71,17 +73,23 @@ def show_agency(agency_id: int):
     )
     rows = [(a, standing(a, today(), settings)) for a in found.items]
     officers = service.list_officers(db.session, agency.id, include_ended=True)
+    day = today()
     may_edit = policy.may_edit_agency(actor, agency.id)
     return render_template(
         "agencies/show.html",
         agency=agency,
         agreements=rows,
         agreements_total=found.total,
-        officers=officers,
+        current=[o for o in officers if o.holds_on(day)],
+        upcoming=[o for o in officers if o.started_on > day],
+        past=sorted(
+            (o for o in officers if o.ended_on is not None and o.ended_on <= day),
+            key=lambda o: (o.ended_on, o.started_on),
+            reverse=True,
+        ),
         may_edit=may_edit,
-        gaps=service.officer_gaps(agency) if may_edit else [],
+        gaps=service.officer_gaps(agency, day) if may_edit else [],
         history=audit.history(db.session, "agency", agency.id) if may_edit else [],
-        confirm=ConfirmForm(),
     )
 
 
@@ -109,68 +117,167 @@ def edit_agency(agency_id: int):
     return render_template("agencies/form.html", form=form, agency=agency), _status(form)
 
 
-@bp.route("/<int:agency_id>/officers/new", methods=["GET", "POST"])
-@signed_in(Role.ADMIN, Role.IG_LEAD)
-def new_officer(agency_id: int):
-    agency = service.get_agency(db.session, agency_id)
+def _may_change_officers(agency) -> None:
     policy.require(
         policy.may_edit_agency(current_actor(), agency.id),
         f"You cannot change {agency.name}'s officers: it is not your agency",
     )
-    form = OfficerForm()
-    if form.validate_on_submit():
-        try:
-            officer = service.add_officer(
-                db.session, current_actor(), agency.id, form_data(form), today=today(), now=now()
-            )
-        except (ValidationFailed, Conflict) as exc:
-            attach_errors(form, exc.fields)
-        else:
-            flash(f"{officer.name} added as an officer.", "success")
-            return redirect(url_for("agencies.show_agency", agency_id=agency.id))
+
+
+def _officer_form_page(form, agency, officer=None, notice: str | None = None):
     return render_template(
-        "agencies/officer_form.html", form=form, agency=agency, officer=None
+        "agencies/officer_form.html", form=form, agency=agency, officer=officer, notice=notice
     ), _status(form)
+
+
+@bp.route("/<int:agency_id>/officers/new", methods=["GET", "POST"])
+@signed_in(Role.ADMIN, Role.IG_LEAD)
+def new_officer(agency_id: int):
+    """Add an officer. For a one-holder role that someone holds on the start date, a second
+    step asks whether they leave on it; the typed details travel in hidden fields."""
+    agency = service.get_agency(db.session, agency_id)
+    _may_change_officers(agency)
+    form = OfficerForm()
+    del form.ended_on
+    if request.method == "GET":
+        form.started_on.data = today()
+    if not form.validate_on_submit():
+        return _officer_form_page(form, agency)
+    if form.started_on.data is None:  # left blank: today, as the service takes it
+        form.started_on.data = today()
+    step = ReplaceHolderForm()
+    answering = request.form.get("step") == "replace"  # the second step's answer
+    if answering and not step.validate():
+        return _replace_page(form, step, agency)
+    if answering and step.replaces.data == "no":
+        holder = service.current_holder(
+            db.session, agency.id, OfficerRole(form.role.data), form.started_on.data
+        )
+        return _officer_form_page(form, agency, notice=_kept_message(form, holder))
+    try:
+        officer = service.add_officer(
+            db.session,
+            current_actor(),
+            agency.id,
+            form_data(form),
+            today=today(),
+            now=now(),
+            replaces_current=answering,
+        )
+    except Conflict as exc:
+        if exc.code == "role_held" and not answering:
+            return _replace_page(form, ReplaceHolderForm(formdata=None), agency)
+        attach_errors(form, exc.fields)
+    except ValidationFailed as exc:
+        attach_errors(form, exc.fields)
+    else:
+        flash(f"{officer.name} added as {role_label(officer.role)}.", "success")
+        return redirect(url_for("agencies.show_agency", agency_id=agency.id))
+    return _officer_form_page(form, agency)
+
+
+def _replace_page(form, step, agency):
+    holder = service.current_holder(
+        db.session, agency.id, OfficerRole(form.role.data), form.started_on.data
+    )
+    if holder is None:  # they left meanwhile: the form can be sent again as it is
+        return _officer_form_page(form, agency)
+    question = (
+        f"{holder.name} is the current {role_label(holder.role)}. "
+        f"Do they leave on {long_date(form.started_on.data)}?"
+    )
+    return render_template(
+        "agencies/officer_replace.html",
+        form=step,  # the page's own question: its errors are the summary's
+        details=form,
+        agency=agency,
+        holder=holder,
+        question=question,
+    ), (422 if step.errors else 200)
+
+
+def _kept_message(form, holder) -> str:
+    role = role_label(OfficerRole(form.role.data))
+    if holder is None:
+        return "Nothing has been saved. Check the details and save them again."
+    return (
+        f"Nothing has been saved: {holder.name} stays {role}. One person holds the role at "
+        f"a time. If {holder.name} leaves on another day, give that day as "
+        f"{form.name.data}'s start date and save again; if {holder.name} stays, there is "
+        "nothing to change."
+    )
 
 
 @bp.route("/<int:agency_id>/officers/<int:officer_id>/edit", methods=["GET", "POST"])
 @signed_in(Role.ADMIN, Role.IG_LEAD)
 def edit_officer(agency_id: int, officer_id: int):
+    """Change an officer's details or correct their dates (a leaver's dates only)."""
     officer = service.get_officer(db.session, agency_id, officer_id)
-    policy.require(
-        policy.may_edit_agency(current_actor(), agency_id),
-        f"You cannot change {officer.agency.name}'s officers: it is not your agency",
-    )
+    _may_change_officers(officer.agency)
     form = OfficerForm(obj=officer)
     if request.method == "GET":
         form.role.data = officer.role.value
+    if officer.ended_on is None:
+        del form.ended_on
     if form.validate_on_submit():
         try:
             service.update_officer(
-                db.session, current_actor(), agency_id, officer.id, form_data(form), now=now()
+                db.session,
+                current_actor(),
+                agency_id,
+                officer.id,
+                form_data(form),
+                now=now(),
+                today=today(),
             )
         except (ValidationFailed, Conflict) as exc:
-            attach_errors(form, exc.fields)
+            attach_errors(form, exc.fields or {"": exc.message})
         else:
             flash(f"{officer.name}'s details saved.", "success")
             return redirect(url_for("agencies.show_agency", agency_id=agency_id))
-    return render_template(
-        "agencies/officer_form.html", form=form, agency=officer.agency, officer=officer
-    ), _status(form)
+    return _officer_form_page(form, officer.agency, officer)
 
 
-@bp.post("/<int:agency_id>/officers/<int:officer_id>/end")
+@bp.route("/<int:agency_id>/officers/<int:officer_id>/end", methods=["GET", "POST"])
 @signed_in(Role.ADMIN, Role.IG_LEAD)
 def end_officer(agency_id: int, officer_id: int):
-    form = ConfirmForm()
-    if not form.validate_on_submit():
+    """Mark an officer as left, on a date confirmed on this page."""
+    officer = service.get_officer(db.session, agency_id, officer_id)
+    _may_change_officers(officer.agency)
+    if officer.ended_on is not None:
+        flash(
+            f"{officer.name} already leaves on {long_date(officer.ended_on)}: correct the "
+            "date on their record if it is wrong.",
+            "error",
+        )
         return redirect(url_for("agencies.show_agency", agency_id=agency_id))
-    officer = service.end_officer(
-        db.session, current_actor(), agency_id, officer_id, today=today(), now=now()
-    )
-    flash(
-        f"{officer.name} is no longer listed as a current officer; the record is kept "
-        "in the agency's history.",
-        "success",
-    )
-    return redirect(url_for("agencies.show_agency", agency_id=agency_id))
+    form = EndOfficerForm()
+    if request.method == "GET":
+        form.ended_on.data = max(today(), officer.started_on)
+    if form.validate_on_submit():
+        try:
+            service.end_officer(
+                db.session,
+                current_actor(),
+                agency_id,
+                officer_id,
+                ended_on=form.ended_on.data,
+                today=today(),
+                now=now(),
+            )
+        except (ValidationFailed, Conflict) as exc:
+            attach_errors(form, exc.fields or {"": exc.message})
+        else:
+            flash(
+                f"{officer.name} leaves the role on {long_date(form.ended_on.data)}; the "
+                "record is kept in the agency's history.",
+                "success",
+            )
+            return redirect(url_for("agencies.show_agency", agency_id=agency_id))
+    return render_template(
+        "agencies/officer_end.html",
+        form=form,
+        agency=officer.agency,
+        officer=officer,
+        role=role_label(officer.role),
+    ), _status(form)

@@ -98,7 +98,8 @@ def update_agency(agency_id: int):
     bp,
     "/agencies/<int:agency_id>/officers",
     "GET",
-    "The agency's current officers (ended ones too with include_ended=true)",
+    "The agency's officers not yet left (a successor from a later date among them); "
+    "everyone ever recorded with include_ended=true",
     response=contract.OfficerList,
     query=contract.OfficerQuery,
     errors=(401, 404, 422),
@@ -106,7 +107,9 @@ def update_agency(agency_id: int):
 @signed_in()
 def list_officers(agency_id: int):
     asked = query(contract.OfficerQuery)
-    officers = service.list_officers(db.session, agency_id, include_ended=asked.include_ended)
+    officers = service.list_officers(
+        db.session, agency_id, include_ended=asked.include_ended, today=today()
+    )
     return jsonify(items=[serialise.officer(o) for o in officers], total=len(officers))
 
 
@@ -133,7 +136,8 @@ def _officer_fields(*, creating: bool) -> dict:
     bp,
     "/agencies/<int:agency_id>/officers",
     "POST",
-    "Add an officer",
+    "Add an officer (409 role_held while someone holds the role on its start date, "
+    "unless replaces_current is true)",
     body=contract.OfficerCreate,
     response=contract.Officer,
     status=201,
@@ -142,13 +146,16 @@ def _officer_fields(*, creating: bool) -> dict:
 @signed_in(Role.ADMIN, Role.IG_LEAD)
 def create_officer(agency_id: int):
     _require_editor(agency_id)
+    fields = _officer_fields(creating=True)
+    replaces = bool(fields.pop("replaces_current", False))
     officer = service.add_officer(
         db.session,
         current_actor(),
         agency_id,
-        _officer_fields(creating=True),
+        fields,
         today=today(),
         now=now(),
+        replaces_current=replaces,
     )
     return jsonify(serialise.officer(officer)), 201
 
@@ -157,7 +164,7 @@ def create_officer(agency_id: int):
     bp,
     "/agencies/<int:agency_id>/officers/<int:officer_id>",
     "PATCH",
-    "Change an officer's details",
+    "Change an officer's details or correct their dates",
     body=contract.OfficerUpdate,
     response=contract.Officer,
     errors=WRITE_ERRORS,
@@ -173,6 +180,7 @@ def update_officer(agency_id: int, officer_id: int):
         officer_id,
         _officer_fields(creating=False),
         now=now(),
+        today=today(),
     )
     return jsonify(serialise.officer(officer))
 
@@ -181,14 +189,24 @@ def update_officer(agency_id: int, officer_id: int):
     bp,
     "/agencies/<int:agency_id>/officers/<int:officer_id>",
     "DELETE",
-    "End an officer: ended_on is set and the record kept in history",
+    "End an officer: ended_on (the query's, default today) is set and the record kept in history",
     response=contract.Officer,
-    errors=(401, 403, 404, 409),
+    query=contract.OfficerEndQuery,
+    errors=(401, 403, 404, 409, 422),
 )
 @signed_in(Role.ADMIN, Role.IG_LEAD)
 def end_officer(agency_id: int, officer_id: int):
+    service.get_officer(db.session, agency_id, officer_id)
+    _require_editor(agency_id)
+    asked = query(contract.OfficerEndQuery)
     officer = service.end_officer(
-        db.session, current_actor(), agency_id, officer_id, today=today(), now=now()
+        db.session,
+        current_actor(),
+        agency_id,
+        officer_id,
+        ended_on=asked.ended_on,
+        today=today(),
+        now=now(),
     )
     return jsonify(serialise.officer(officer))
 
