@@ -104,6 +104,34 @@ def claim(
         # Another runner took it between the read and the update: look again.
 
 
+def complete(session: Session, queue: Queue, taken: Claim, **values: Any) -> bool:
+    """Set `values` on the claimed row, in a write transaction begun here, only if the
+    claim still holds (the row still running under this token); True when it did. The
+    caller commits, or rolls back what it added when False (another runner took the row
+    over once its lease passed)."""
+    m = queue.model
+    begin_write(session)
+    done = session.execute(
+        update(m)
+        .where(m.id == taken.job_id, m.claim_token == taken.token, m.state == queue.running)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1  # type: ignore[attr-defined]
+
+
+def held(row: Any, queue: Queue, taken: Claim) -> bool:
+    """Whether the loaded row is still this runner's to finish."""
+    return row is not None and row.claim_token == taken.token and row.state == queue.running
+
+
+def abandoned(queue: Queue, *, now: datetime, attempts: int) -> tuple[Any, ...]:
+    """Rows whose runner died on every attempt (running, lease passed, attempts spent):
+    not to be taken for ever, but given up."""
+    m = queue.model
+    return (m.state == queue.running, m.lease_until < now, m.attempts >= attempts)
+
+
 class Wake:
     """Set once a session commits a new row of `model` in this process, so the runner
     thread takes it at once. Listening starts with the first runner (a process with no

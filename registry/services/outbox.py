@@ -295,19 +295,17 @@ def deliver_claimed(
     except Exception as exc:  # recorded on the row, retried, and logged
         _fail(session, taken, exc, now=now, config=config, report=report)
         return False
-    begin_write(session)
-    done = session.execute(
-        update(Notification)
-        .where(
-            Notification.id == taken.job_id,
-            Notification.claim_token == taken.token,
-            Notification.state == DeliveryState.SENDING,
-        )
-        .values(state=DeliveryState.SENT, sent_at=now, claim_token=None, lease_until=None)
-        .execution_options(synchronize_session=False)
+    held = jobs.complete(
+        session,
+        QUEUE,
+        taken,
+        state=DeliveryState.SENT,
+        sent_at=now,
+        claim_token=None,
+        lease_until=None,
     )
     session.commit()
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    if not held:
         log.warning(
             "Notification %s: sent, but another sender had taken it over (its lease had "
             "passed); it may arrive twice, with the same Message-ID %s",
@@ -337,7 +335,7 @@ def _fail(
     error = f"{type(exc).__name__}: {exc}"[:2000]
     begin_write(session)
     row = session.get(Notification, taken.job_id)
-    if row is None or row.claim_token != taken.token or row.state != DeliveryState.SENDING:
+    if row is None or not jobs.held(row, QUEUE, taken):
         session.rollback()  # taken over meanwhile: the other sender decides
         return
     row.last_error, row.claim_token, row.lease_until = error, None, None
@@ -373,11 +371,7 @@ def _give_up_abandoned(
     """A row whose sender died on every attempt (its lease passed each time) is not taken
     for ever: once its attempts are spent it is marked failed."""
     spent = int(setting(config, "OUTBOX_ATTEMPTS"))
-    abandoned = (
-        Notification.state == DeliveryState.SENDING,
-        Notification.lease_until < now,
-        Notification.attempts >= spent,
-    )
+    abandoned = jobs.abandoned(QUEUE, now=now, attempts=spent)
     found = session.scalars(select(Notification.id).where(*abandoned)).all()
     session.rollback()
     if not found:

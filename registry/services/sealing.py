@@ -204,18 +204,15 @@ def run_claimed(
     # End the read (SQLite cannot turn it into a write once another writer has committed
     # since); the rows made are kept, unsaved, and stored below if the claim still holds.
     session.rollback()
-    begin_write(session)
-    completed = session.execute(
-        update(SealJob)
-        .where(
-            SealJob.id == taken.job_id,
-            SealJob.claim_token == taken.token,
-            SealJob.state == SealJobState.RUNNING,
-        )
-        .values(state=SealJobState.DONE, finished_at=now, lease_until=None, last_error=None)
-        .execution_options(synchronize_session=False)
-    )
-    if completed.rowcount != 1:  # type: ignore[attr-defined]
+    if not jobs.complete(
+        session,
+        QUEUE,
+        taken,
+        state=SealJobState.DONE,
+        finished_at=now,
+        lease_until=None,
+        last_error=None,
+    ):
         session.rollback()
         log.warning(
             "Seal job %s: another runner took it over (its lease had passed); this "
@@ -257,7 +254,7 @@ def _fail(
     error = f"{type(exc).__name__}: {exc}"[:2000]
     begin_write(session)
     job = session.get(SealJob, taken.job_id)
-    if job is None or job.claim_token != taken.token or job.state != SealJobState.RUNNING:
+    if job is None or not jobs.held(job, QUEUE, taken):
         session.rollback()  # taken over meanwhile: the other runner decides
         return
     job.last_error = error
@@ -308,11 +305,7 @@ def _give_up_abandoned(session: Session, *, now: datetime, config: Mapping[str, 
     """A job whose runner died on every attempt (its lease passed each time) is not taken
     for ever: once its attempts are spent it is marked failed."""
     spent = int(setting(config, "SEAL_JOBS_ATTEMPTS"))
-    abandoned = select(SealJob).where(
-        SealJob.state == SealJobState.RUNNING,
-        SealJob.lease_until < now,
-        SealJob.attempts >= spent,
-    )
+    abandoned = select(SealJob).where(*jobs.abandoned(QUEUE, now=now, attempts=spent))
     found = session.scalar(abandoned.with_only_columns(SealJob.id).limit(1))
     session.rollback()
     if found is None:
