@@ -4,8 +4,10 @@ transaction with its audit entry."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import LONDON
@@ -28,6 +30,7 @@ from ..models import (
     Withdrawal,
 )
 from . import audit, lifecycle_notices, sealing
+from .agencies import agency_names
 from .agreement_reads import content_of, get_agreement
 from .agreements import audit_view, restamp_parentage, validate, write_content
 
@@ -366,6 +369,44 @@ def withdraw(
     )
     session.commit()
     return row
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notice of withdrawal as the partners read it: who withdraws, from when, why, who
+    gave notice and when; `may_cancel` is the reader's, set by the page that shows it."""
+
+    agency_id: int
+    agency: str
+    effective_on: date
+    reason: str
+    given_by: str
+    given_at: datetime
+    in_effect: bool
+    may_cancel: bool = False
+
+
+def notices(session: Session, agreement: Agreement, today: date | None) -> list[Notice]:
+    """The agreement's notices of withdrawal, soonest first (two small look-ups, and none
+    when it has no notice); `in_effect` as of `today` (never, without one: the PDF)."""
+    rows = sorted(agreement.withdrawals, key=lambda w: (w.effective_on, w.id))
+    if not rows:
+        return []
+    names = agency_names(session, [w.agency_id for w in rows])
+    ids = sorted({w.given_by_id for w in rows})
+    givers = dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+    return [
+        Notice(
+            agency_id=w.agency_id,
+            agency=names.get(w.agency_id, ""),
+            effective_on=w.effective_on,
+            reason=w.reason,
+            given_by=givers.get(w.given_by_id, ""),
+            given_at=w.given_at,
+            in_effect=today is not None and w.effective_on <= today,
+        )
+        for w in rows
+    ]
 
 
 def may_cancel_notice(actor: Actor, agency_id: int) -> bool:

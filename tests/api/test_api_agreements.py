@@ -128,7 +128,8 @@ def test_other_agencies_get_403_and_unknown_ids_404(api_as, session):
     )
     assert_error(
         intruder.post(
-            f"/agreements/{tier2.id}/withdraw", {"agency_id": a.id, "effective_on": "2026-07-01"}
+            f"/agreements/{tier2.id}/withdraw",
+            {"agency_id": a.id, "effective_on": "2026-07-01", "reason": "Leaving"},
         ),
         403,
     )
@@ -157,7 +158,8 @@ def test_amend_review_withdraw_suspend_terminate(api_as, session):
     assert amended.get_json()["version"] == 2 and amended.get_json()["in_force_version"] == 1
     assert_error(lead.post(f"/agreements/{tier2.id}/amend", {}), 409)
     withdraw = lead.post(
-        f"/agreements/{tier2.id}/withdraw", {"agency_id": a.id, "effective_on": "2026-06-01"}
+        f"/agreements/{tier2.id}/withdraw",
+        {"agency_id": a.id, "effective_on": "2026-06-01", "reason": "Leaving"},
     )
     assert_error(withdraw, 422, "effective_on")
     admin = api_as(make_admin(session))

@@ -103,7 +103,7 @@ def test_a_far_withdrawal_date_is_a_message(client, session):
     client.sign_in(make_user(session, roles=("ig_lead",), agency=police))
     response = client.submit(
         f"/agreements/{protocol.id}/withdraw",
-        {"effective_on": ["31", "12", "9999"]},
+        {"effective_on": ["31", "12", "9999"], "reason": "Leaving the partnership"},
         token_from=f"/agreements/{protocol.id}",
     )
     assert response.status_code == 422

@@ -1,13 +1,15 @@
 """Lifecycle actions on an agreement: each page confirms, calls one service and redirects."""
 
+from dataclasses import replace
+
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...clock import now, today
 from ...domain import policy
 from ...domain.dates import long_date
-from ...domain.errors import Conflict, ValidationFailed
-from ...domain.vocab import Role
+from ...domain.errors import Conflict, NotFound, ValidationFailed
+from ...domain.vocab import Role, VersionStatus
 from ...extensions import db
 from ...services import agreement_lifecycle as lifecycle
 from ...services import agreements as agreements_service
@@ -250,6 +252,7 @@ def withdraw_agreement(agreement_id: int):
                 agreement.id,
                 agency_id=actor.agency_id,
                 effective_on=form.effective_on.data,
+                reason=form.reason.data,
                 today=today(),
                 now=now(),
             )
@@ -258,9 +261,68 @@ def withdraw_agreement(agreement_id: int):
         except ValidationFailed as exc:
             attach_errors(form, exc.fields, {"agency_id": "effective_on"})
         else:
-            flash(f"Notice of withdrawal from {agreement.reference} recorded.", "success")
+            flash(
+                f"Notice of withdrawal from {agreement.reference} recorded. Every party's "
+                "information governance lead has been told.",
+                "success",
+            )
             return _back(agreement.id)
     return _reason_page("agreements/withdraw.html", form, agreement)
+
+
+@bp.route("/<int:agreement_id>/withdrawals/<int:agency_id>/cancel", methods=["GET", "POST"])
+@signed_in(Role.ADMIN, Role.IG_LEAD)
+def cancel_withdrawal(agreement_id: int, agency_id: int):
+    """A confirmation page, then the notice is cancelled (before the day it takes effect)."""
+    agreement = get_agreement(db.session, agreement_id)
+    actor = current_actor()
+    policy.require(
+        lifecycle.may_cancel_notice(actor, agency_id),
+        "Only the withdrawing agency's information governance lead or the administrator "
+        "can cancel its notice",
+    )
+    notice = next((n for n in withdrawal_notices(agreement) if n.agency_id == agency_id), None)
+    if notice is None:
+        raise NotFound(f"That agency has given no notice of withdrawal from {agreement.reference}")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            lifecycle.cancel_withdrawal(
+                db.session, actor, agreement.id, agency_id=agency_id, today=today(), now=now()
+            )
+        except Conflict as exc:
+            return _conflict(agreement.id, exc)
+        flash(
+            f"The notice is cancelled: {notice.agency} stays a party to {agreement.reference}. "
+            "Every party's information governance lead has been told.",
+            "success",
+        )
+        return _back(agreement.id)
+    return _reason_page("agreements/cancel_withdrawal.html", form, agreement, notice=notice)
+
+
+def withdrawal_notices(agreement) -> list[lifecycle.Notice]:
+    """The notices as the page shows them, each saying whether this reader may cancel it
+    (its agency's IG lead or the administrator, before it takes effect, while the
+    agreement has not ended)."""
+    actor = current_actor()
+    ended = (agreement.current or agreement.latest).status in (
+        VersionStatus.TERMINATED,
+        VersionStatus.SUPERSEDED,
+    )
+    return [
+        replace(
+            n,
+            may_cancel=not (n.in_effect or ended)
+            and lifecycle.may_cancel_notice(actor, n.agency_id),
+        )
+        for n in lifecycle.notices(db.session, agreement, today())
+    ]
+
+
+@bp.context_processor
+def _notices_for_pages():
+    return {"withdrawal_notices": withdrawal_notices}
 
 
 def _status_action(agreement_id: int, action: str):

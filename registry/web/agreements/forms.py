@@ -211,6 +211,13 @@ class WithdrawForm(FlaskForm):
         required_message="Enter the date your agency withdraws from",
         description="Today or later. From that date the agreement no longer covers your agency.",
     )
+    reason = TextAreaField(
+        "Why is your agency withdrawing?",
+        widget=GovCharacterCount(),
+        description="Every party's information governance lead will see this, and it is "
+        "printed on the agreement's PDF",
+        validators=[InputRequired("Give the reason for withdrawing"), Length(max=2000)],
+    )
     submit = SubmitField("Give notice of withdrawal", widget=GovSubmitInput())
 
 

@@ -117,7 +117,27 @@ def agreement(a: Agreement) -> dict[str, Any]:
             }
             for p in v.parties
         ],
+        "withdrawals": withdrawals(a),
     }
+
+
+def withdrawals(a: Agreement) -> list[dict[str, Any]]:
+    """The parties' notices of withdrawal: who, from when, why, who gave notice."""
+    from ...extensions import db
+    from ...services.agreement_lifecycle import notices
+
+    return [
+        {
+            "agency_id": n.agency_id,
+            "agency_name": n.agency,
+            "effective_on": n.effective_on.isoformat(),
+            "reason": n.reason,
+            "given_by": n.given_by,
+            "given_at": _iso(n.given_at),
+            "in_effect": n.in_effect,
+        }
+        for n in notices(db.session, a, today())
+    ]
 
 
 def version(v) -> dict[str, Any]:

@@ -1,0 +1,138 @@
+"""Issue 18 point 6 in the pages: notice of withdrawal with a reason, shown to the
+partners, and cancelled from the agreement page before it takes effect."""
+
+from datetime import timedelta
+
+from bs4 import BeautifulSoup
+
+from registry.models import AuditEntry, Withdrawal
+
+from ..conftest import FIXED_NOW
+from ..factories import chain, make_agency, make_user
+
+REASON = "Our youth offending team joins the county service"
+
+
+def errors(response) -> str:
+    summary = BeautifulSoup(response.data, "html.parser").select_one(".govuk-error-summary")
+    return summary.get_text(" ", strip=True) if summary else ""
+
+
+def _setting(session):
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    _, mash = chain(session, council, police, make_agency(session, name="NHS"))
+    police_lead = make_user(session, roles=("ig_lead",), agency=police, name="Pat Police")
+    council_lead = make_user(session, roles=("ig_lead",), agency=council, name="Cal Council")
+    return mash, police_lead, council_lead
+
+
+def _notices(session) -> int:
+    session.rollback()  # end the test's own read: see what the requests committed
+    return session.query(Withdrawal).count()
+
+
+def _cancel_button(page):
+    for link in page.select(".govuk-summary-card a.govuk-button"):
+        if " ".join(link.get_text().split()).startswith("Cancel withdrawal notice"):
+            return link
+    return None
+
+
+def _switch(client, user):
+    client.submit("/sign-out", token_from="/")
+    client.sign_in(user)
+
+
+def _give_notice(client, mash, days=30, reason=REASON):
+    when = (FIXED_NOW + timedelta(days=days)).date()
+    return client.submit(
+        f"/agreements/{mash.id}/withdraw",
+        {"effective_on": [str(when.day), str(when.month), str(when.year)], "reason": reason},
+    )
+
+
+def test_notice_needs_a_reason_and_keeps_what_was_typed(client, session):
+    mash, police_lead, _ = _setting(session)
+    client.sign_in(police_lead)
+    response = _give_notice(client, mash, reason="  ")
+    assert response.status_code == 422
+    assert "Give the reason for withdrawing" in errors(response)
+    page = BeautifulSoup(response.data, "html.parser")
+    assert page.select_one("input[name=effective_on][id$=year]")["value"] == "2026"
+    assert _notices(session) == 0
+
+
+def test_partners_see_who_withdraws_from_when_why_and_who_gave_notice(client, session):
+    mash, police_lead, council_lead = _setting(session)
+    client.sign_in(police_lead)
+    response = _give_notice(client, mash)
+    assert response.status_code == 302
+    _switch(client, council_lead)
+    page = client.page(f"/agreements/{mash.id}")
+    card = page.select_one("#withdrawals").find_next(class_="govuk-summary-card")
+    text = " ".join(card.get_text(" ").split())
+    assert "Police withdraws from 15 July 2026" in text
+    assert REASON in text
+    assert "Notice given by Pat Police" in text
+    # Another party's IG lead sees it but may not cancel it.
+    assert _cancel_button(page) is None
+    assert (
+        client.get(f"/agreements/{mash.id}/withdrawals/{police_lead.agency_id}/cancel").status_code
+        == 403
+    )
+
+
+def test_the_withdrawing_agency_cancels_its_notice_after_confirming(client, session):
+    mash, police_lead, _ = _setting(session)
+    client.sign_in(police_lead)
+    _give_notice(client, mash)
+    page = client.page(f"/agreements/{mash.id}")
+    button = _cancel_button(page)
+    assert button is not None and button.get_text(" ", strip=True).endswith("of Police")
+    confirm = client.page(button["href"])
+    assert confirm.find("h1").get_text(strip=True) == "Cancel withdrawal notice"
+    assert REASON in confirm.get_text()
+    # Without the form's CSRF token nothing happens.
+    assert client.post(button["href"]).status_code == 400
+    assert _notices(session) == 1
+    done = client.submit(button["href"])
+    assert done.status_code == 302
+    page = client.page(f"/agreements/{mash.id}")
+    assert "stays a party" in page.select_one(".govuk-notification-banner").get_text()
+    assert page.select_one("#withdrawals") is None
+    assert _notices(session) == 0
+    entry = session.query(AuditEntry).filter_by(action="agreement.withdrawal_cancelled").one()
+    assert entry.before["reason"] == REASON
+    # Notice may be given again.
+    assert _give_notice(client, mash, days=60).status_code == 302
+
+
+def test_a_notice_in_effect_cannot_be_cancelled(client, session):
+    mash, police_lead, _ = _setting(session)
+    client.sign_in(police_lead)
+    url = f"/agreements/{mash.id}/withdrawals/{police_lead.agency_id}/cancel"
+    assert client.get(url).status_code == 404  # no notice yet
+    assert _give_notice(client, mash, days=0).status_code == 302  # from today
+    page = client.page(f"/agreements/{mash.id}")
+    assert "Police withdrew from 15 June 2026" in page.get_text()
+    assert _cancel_button(page) is None
+    token = client.csrf_token(f"/agreements/{mash.id}/withdraw")
+    response = client.post(url, data={"csrf_token": token}, follow_redirects=True)
+    assert "can no longer be cancelled" in response.get_data(as_text=True)
+    assert _notices(session) == 1
+
+
+def test_the_administrator_may_cancel_and_a_party_without_notice_is_404(client, session):
+    mash, police_lead, council_lead = _setting(session)
+    client.sign_in(police_lead)
+    _give_notice(client, mash)
+    _switch(client, make_user(session, roles=("admin",), agency=None, name="Ada Admin"))
+    url = f"/agreements/{mash.id}/withdrawals/{police_lead.agency_id}/cancel"
+    page = client.page(f"/agreements/{mash.id}")
+    assert _cancel_button(page)["href"] == url
+    assert (
+        client.get(f"/agreements/{mash.id}/withdrawals/{council_lead.agency_id}/cancel").status_code
+        == 404
+    )
+    assert client.submit(url).status_code == 302
+    assert _notices(session) == 0
