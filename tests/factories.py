@@ -80,6 +80,7 @@ def make_officer(
     role: str = "lead_information_officer",
     name: str = "Olive Officer",
     email: str = "olive@example.org",
+    replaces_current: bool = False,
     **extra,
 ):
     return agencies.add_officer(
@@ -95,6 +96,7 @@ def make_officer(
         },
         today=TODAY,
         now=FIXED_NOW,
+        replaces_current=replaces_current,
     )
 
 
