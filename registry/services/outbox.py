@@ -21,8 +21,8 @@ Exactly once, with any number of senders in any number of processes and servers:
 Transports (MAIL_TRANSPORT, registry/config.py): `smtp` (smtplib, with STARTTLS or TLS and
 a login when set), `notify` (GOV.UK Notify's official client, imported only then: one
 email template whose subject is ((subject)) and whose message is ((body))), and `log`
-(no mail server: the message is written to the log and the row marked sent; the demo's
-and development's default)."""
+(no mail server: the message is written to the `registry.mail` log and the row marked
+sent; the demo's and development's default)."""
 
 from __future__ import annotations
 
@@ -120,18 +120,37 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+def _mail_log() -> logging.Logger:
+    """The log that MAIL_TRANSPORT=log writes to, `registry.mail`, at INFO. Where nothing
+    has configured logging (gunicorn and `flask run` configure only their own loggers),
+    it is given a handler to standard error, so the messages are seen, not dropped."""
+    mail = logging.getLogger("registry.mail")
+    if mail.level == logging.NOTSET:
+        mail.setLevel(logging.INFO)
+    if not mail.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s [registry.mail] %(message)s"))
+        mail.addHandler(handler)
+    return mail
+
+
 class LogTransport:
-    """No mail server: each message goes to the log (the demo, development)."""
+    """No mail server: each message, in full, goes to the log (the demo, development)."""
 
     name = "log"
 
+    def __init__(self) -> None:
+        self.log = _mail_log()
+
     def send(self, message: Outgoing) -> None:
-        log.info(
-            "Notification %s to %s (not mailed: MAIL_TRANSPORT=log) %s: %s",
+        self.log.info(
+            "Notification %s (not mailed: MAIL_TRANSPORT=log)\nTo: %s\nSubject: %s\n"
+            "Message-ID: %s\n\n%s",
             message.notification_id,
             message.to,
-            message.message_id,
             message.subject,
+            message.message_id,
+            message.body,
         )
 
     def close(self) -> None:

@@ -267,7 +267,7 @@ def test_a_row_abandoned_on_every_attempt_is_given_up(app, session, mail):
 def test_the_log_transport_marks_rows_sent_with_the_log_as_where_they_went(app, session, caplog):
     app.config.update(MAIL_TRANSPORT="log", MAIL_SERVER=None)
     _told(session, 1)
-    with caplog.at_level(logging.INFO, logger="registry.services.outbox"):
+    with caplog.at_level(logging.INFO, logger="registry.mail"):
         assert len(_send(app, session).sent) == 1
     [row] = _rows(session)
     assert row.state == DeliveryState.SENT

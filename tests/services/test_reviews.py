@@ -104,7 +104,7 @@ def test_the_command_dry_run_sends_nothing_and_the_real_run_fills_the_outbox(app
     assert "Put 0 reminder(s)" in again.stdout
     # The sender (here the command, as cron would run it) delivers it, to the log.
     waiting = session.query(Notification).filter_by(state=DeliveryState.PENDING).count()
-    with caplog.at_level("INFO", logger="registry.services.outbox"):
+    with caplog.at_level("INFO", logger="registry.mail"):
         delivered = run(app, "send-notifications")
     assert delivered.exit_code == 0, delivered.output
     assert f"Sent {waiting} notification(s) (to the log" in delivered.stdout
