@@ -11,6 +11,7 @@ import pytest
 
 from ..factories import activate, make_agency, make_draft, make_user, party
 from ..seal_jobs import seal_pending
+from .drivers import totp_now
 
 pytestmark = pytest.mark.browser
 
@@ -78,9 +79,17 @@ def _sign(tab, address: str, title: str, agencies) -> None:
     assert title in restated and all(a.name in restated for a in agencies)
     assert "Children referred to the MASH" in restated
     act.tick("input[name=declaration]")
+    # Fresh proof: without the code, the page says so and nothing is signed.
+    act.go(page.get_by_role("button", name="Sign this agreement"))
+    assert "Enter the 6-digit code" in page.locator(".govuk-error-summary").inner_text()
+    tab.axe()
+    assert page.locator("input[name=declaration]").is_checked()  # what was ticked stays
+    # The code signed in with was this step's; the app shows the next one 30 s on.
+    act.fill("input[name=code]", totp_now(tab.secret, 1))
     act.go(page.get_by_role("button", name="Sign this agreement"))
     assert re.search(r"/agreements/\d+$", page.url), page.inner_text("main")
     tab.axe()
+    assert "Confirmed with a two-factor code" in page.inner_text("main")
 
 
 def test_an_agreement_is_drafted_signed_sealed_and_reviewed(
