@@ -354,13 +354,17 @@ def withdraw(
             {"terminates_on": ends.isoformat()},
             now,
         )
-    restamp_parentage(session, agreement, today, now=now)  # its children may name a party it lost
+    # Its children may name a party it has lost (a notice that takes effect today).
+    withdrawing = session.get_one(Agency, agency_id)
+    restamp_parentage(
+        session, agreement, today, now=now, cause=f"{withdrawing.name} has withdrawn from it"
+    )
     lifecycle_notices.withdrawal_given(
         session,
         actor,
         agreement,
         told,
-        agency=session.get_one(Agency, agency_id),
+        agency=withdrawing,
         effective_on=effective_on,
         reason=reason,
         today=today,

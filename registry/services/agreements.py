@@ -24,6 +24,7 @@ from ..domain.agreements import (
     default_review_date,
     reference_for,
 )
+from ..domain.dates import long_date
 from ..domain.errors import Conflict, ValidationFailed
 from ..domain.lifecycle import check_can_edit
 from ..domain.vocab import VersionStatus
@@ -120,7 +121,12 @@ def children_beyond(
 
 
 def restamp_parentage(
-    session: Session, agreement: Agreement, on: date, *, now: datetime | None = None
+    session: Session,
+    agreement: Agreement,
+    on: date,
+    *,
+    now: datetime | None = None,
+    cause: str | None = None,
 ) -> None:
     """Re-mark whether `agreement` exceeds its parent and whether each child of it exceeds
     it, after a version became active, a party withdrew or an agreement ended. A plain
@@ -128,8 +134,8 @@ def restamp_parentage(
 
     An agreement that newly comes to exceed its parent (it did not before) is flagged to
     its owner's IG leads, once: not again on later changes while it still exceeds. `now`
-    is when the change happened; by default the moment its version in force came into
-    force (the activation that calls this without it)."""
+    is when the change happened, `cause` what it was; by default the moment its version in
+    force came into force, and that (the activation that calls this without them)."""
     table = Agreement.__table__
     session.flush()
     marks = {}
@@ -155,12 +161,30 @@ def restamp_parentage(
             .where(table.c.id == agreement_id)
             .values(exceeds_parent="; ".join(found) or None)
         )
-    when = now or (agreement.current.activated_at if agreement.current else None)
+    current = agreement.current
+    when = now or (current.activated_at if current else None)
+    if cause is None and now is None and current is not None and when is not None:
+        day = long_date(when.astimezone(LONDON).date())
+        cause = f"its version {current.number} came into force on {day}"
     for agreement_id, found in marks.items():
         if found and before.get(agreement_id) is None and when is not None:
             under = session.get(Agreement, agreement_id)
-            if under is not None and under.parent is not None:
-                lifecycle_notices.parent_narrowed(session, under, under.parent, found, now=when)
+            if under is None or under.parent is None:
+                continue
+            lifecycle_notices.parent_narrowed(
+                session,
+                under,
+                under.parent,
+                found,
+                # What changed `agreement` is the cause for its children; an agreement
+                # found beyond its own parent as it came into force was narrowed earlier.
+                cause=(
+                    (cause or "its terms changed")
+                    if under.parent_id == agreement.id
+                    else f"after {under.reference} was submitted for signature"
+                ),
+                now=when,
+            )
 
 
 def build_content(

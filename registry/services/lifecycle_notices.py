@@ -42,7 +42,7 @@ def _others(users: Iterable[User], actor: Actor) -> list[User]:
 
 
 def _who(actor: Actor) -> str:
-    return f"{actor.name}, {actor.job_title}" if actor.job_title else actor.name
+    return f"{actor.name} ({actor.job_title})" if actor.job_title else actor.name
 
 
 def submitted(session: Session, actor: Actor, agreement: Agreement, *, now: datetime) -> None:
@@ -95,7 +95,8 @@ def withdrawal_given(
         when = f"from {long_date(effective_on)}"
         cover = (
             f"Until then {agency.name} stays a party and is covered as before; from that date "
-            "it is not. Its IG lead may cancel the notice before that date."
+            f"it is not. {agency.name}'s information governance lead may cancel the notice "
+            "before that date."
         )
     ending = ""
     if terminates_on is not None and terminates_on <= today:
@@ -215,11 +216,18 @@ def status_changed(
 
 
 def parent_narrowed(
-    session: Session, child: Agreement, parent: Agreement, found: list[str], *, now: datetime
+    session: Session,
+    child: Agreement,
+    parent: Agreement,
+    found: list[str],
+    *,
+    cause: str,
+    now: datetime,
 ) -> None:
-    """`child` has just come to grant more than `parent` now allows."""
+    """`child` has just come to grant more than `parent` now allows; `cause` says what
+    changed the parent ("its version 2 came into force on 15 June 2026")."""
     body = (
-        f"{_named(parent)} has been changed and now allows less than {_named(child)}, which "
+        f"{_named(parent)} has changed ({cause}) and now allows less than {_named(child)}, which "
         f"your agency owns and which sits under it:\n\n"
         + "\n".join(f"- {item}" for item in found)
         + f"\n\n{child.reference} no longer covers what {parent.reference} does not allow. "

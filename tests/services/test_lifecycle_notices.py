@@ -95,7 +95,7 @@ def test_submission_tells_the_signatories_of_each_party_that_has_not_signed(sess
     notice = told[people["police_signer"].email]
     assert notice.subject == f"Please sign {draft.reference} version 1: Missing children"
     assert f"{draft.reference} “Missing children”" in notice.body
-    assert "Council Lead, IG lead of Council has submitted" in notice.body
+    assert "Council Lead (IG lead) of Council has submitted" in notice.body
     assert "sign it for your agency, or decline" in notice.body
     assert notice.link == f"/agreements/{draft.id}/sign"
     assert notice.agreement_id == draft.id and notice.created_at == FIXED_NOW
@@ -147,7 +147,7 @@ def test_a_withdrawal_notice_tells_every_party_s_ig_leads_with_its_reason_and_da
         notice.body
     )
     assert f"Reason given: {REASON}" in notice.body
-    assert "Notice given by Police Lead, IG lead" in notice.body
+    assert "Notice given by Police Lead (IG lead) on 15 June 2026" in notice.body
     assert f"from {long}" in notice.body and "terminates" not in notice.body
     assert notice.link == f"/agreements/{mash.id}" and notice.agency_id == police.id
 
@@ -270,6 +270,9 @@ def test_a_parent_narrowed_below_a_child_tells_the_child_s_owner_once(session, p
     notice = told[people["nhs_lead"].email]
     assert notice.subject == f"{flow.reference} now goes beyond its parent {mash.reference}"
     assert f"Police may not disclose under {mash.reference}" in notice.body
+    assert f"{mash.reference} “MASH” has changed (its version 2 came into force on 15 June" in (
+        notice.body
+    )
     assert f"amend {flow.reference} to match" in notice.body
     assert notice.link == f"/agreements/{flow.id}" and notice.agreement_id == flow.id
     # A later change to the parent that leaves the flow still beyond it tells no one again.
@@ -326,7 +329,7 @@ def test_the_withdrawing_agency_cancels_its_notice_before_it_takes_effect(sessio
     assert set(told) == {people["council_lead"].email, people["nhs_lead"].email}
     notice = told[people["nhs_lead"].email]
     assert notice.subject == f"Police no longer withdraws from {mash.reference}"
-    assert "has been cancelled by Police Lead, IG lead" in notice.body
+    assert "has been cancelled by Police Lead (IG lead) on 16 June 2026" in notice.body
     assert REASON in notice.body and "stays a party" in notice.body
     # Notice may be given again afterwards.
     _withdraw(session, people["police_lead"], mash, police, days=60)
@@ -419,3 +422,19 @@ def test_a_cancelled_notice_no_longer_removes_the_agency_from_coverage(session, 
         session, ADMIN, mash.id, agency_id=police.id, today=TODAY, now=FIXED_NOW
     )
     assert outcome()[0] == "covered"
+
+
+def test_a_withdrawal_from_the_parent_that_leaves_a_child_beyond_it_is_told(session, partners):
+    agencies, people, _, mash = partners
+    _, police, nhs = agencies.values()
+    flow = activate(
+        session,
+        make_draft(session, tier=3, owner=nhs, parent=mash, parties=[party(police), party(nhs)]),
+    )
+    assert _told(session, NotificationEvent.PARENT_NARROWED) == {}
+    _withdraw(session, people["police_lead"], mash, police, days=0)  # from today
+    told = _told(session, NotificationEvent.PARENT_NARROWED)
+    assert set(told) == {people["nhs_lead"].email}
+    body = told[people["nhs_lead"].email].body
+    assert f"{mash.reference} “MASH” has changed (Police has withdrawn from it)" in body
+    assert told[people["nhs_lead"].email].agreement_id == flow.id

@@ -92,6 +92,7 @@ def test_the_withdrawing_agency_cancels_its_notice_after_confirming(client, sess
     confirm = client.page(button["href"])
     assert confirm.find("h1").get_text(strip=True) == "Cancel withdrawal notice"
     assert REASON in confirm.get_text()
+    assert "no longer ends" not in confirm.get_text()  # three parties: it was not ending
     # Without the form's CSRF token nothing happens.
     assert client.post(button["href"]).status_code == 400
     assert _notices(session) == 1
@@ -136,3 +137,20 @@ def test_the_administrator_may_cancel_and_a_party_without_notice_is_404(client, 
     )
     assert client.submit(url).status_code == 302
     assert _notices(session) == 0
+
+
+def test_the_confirmation_says_a_scheduled_ending_is_lifted(client, session):
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    _, pair = chain(session, council, police)
+    lead = make_user(session, roles=("ig_lead",), agency=police)
+    client.sign_in(lead)
+    _give_notice(client, pair, days=30)
+    page = client.page(f"/agreements/{pair.id}")
+    assert "It terminates on 15 July 2026." in " ".join(page.get_text().split())
+    confirm = client.page(_cancel_button(page)["href"])
+    text = " ".join(confirm.get_text().split())
+    assert "The agreement was to end on 15 July 2026" in text
+    assert "it no longer ends then" in text
+    client.submit(_cancel_button(page)["href"])
+    page = client.page(f"/agreements/{pair.id}")
+    assert "It terminates on" not in page.get_text()

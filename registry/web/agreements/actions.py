@@ -298,7 +298,19 @@ def cancel_withdrawal(agreement_id: int, agency_id: int):
             "success",
         )
         return _back(agreement.id)
-    return _reason_page("agreements/cancel_withdrawal.html", form, agreement, notice=notice)
+    # Cancelling may lift an ending the notice brought (fewer than two parties left).
+    version = agreement.current or agreement.latest
+    ends_after = lifecycle.termination_date(
+        {p.agency_id for p in version.parties},
+        [w for w in agreement.withdrawals if w.agency_id != agency_id],
+    )
+    return _reason_page(
+        "agreements/cancel_withdrawal.html",
+        form,
+        agreement,
+        notice=notice,
+        ending_lifted=agreement.terminates_on if agreement.terminates_on != ends_after else None,
+    )
 
 
 def withdrawal_notices(agreement) -> list[lifecycle.Notice]:
