@@ -2,11 +2,12 @@
 an answer for people (2xx, 3xx, 4xx), never a server error."""
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from registry.domain.lifecycle import StatusSettings
-from registry.services import reviews
+from registry.services import delegations, reviews
 from registry.services.coverage import CheckInput, run_check
 from registry.services.decisions import DecisionInput, record_decision
 from registry.services.users import issue_token, live_tokens
@@ -71,7 +72,17 @@ def world(session):
     )
     issue_token(session, users["ig_lead"], now=FIXED_NOW)
     [token] = live_tokens(session, users["ig_lead"].id, now=FIXED_NOW)
-    ids.update(check_id=check.id, decision_id=record.id, token_id=token.id)
+    delegation = delegations.create(
+        session,
+        users["signatory"].actor(),
+        delegate_id=make_user(session, agency=b).id,
+        starts_on=TODAY,
+        ends_on=TODAY + timedelta(days=7),
+        now=FIXED_NOW,
+    )
+    ids.update(
+        check_id=check.id, decision_id=record.id, token_id=token.id, delegation_id=delegation.id
+    )
     return users, ids
 
 
