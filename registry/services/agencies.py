@@ -485,15 +485,18 @@ def add_officer(
         after=officer_snapshot(officer) | ({"replaces": leaver.id} if leaver else {}),
         now=now,
     )
+    past = started_on <= today
     if leaver is not None:
         change = (
-            f"{leaver.name} leaves the role on {long_date(started_on)} and {officer.name} "
-            f"({officer.job_title}, {officer.email}) takes it on from that day"
+            f"{leaver.name} {'left' if past else 'leaves'} the role on "
+            f"{long_date(started_on)} and {officer.name} ({officer.job_title}, "
+            f"{officer.email}) {'took' if past else 'takes'} it on from that day"
         )
     else:
         change = (
-            f"{officer.name} ({officer.job_title}, {officer.email}) is the "
-            f"{rules.role_label(role)} from {long_date(started_on)}"
+            f"{officer.name} ({officer.job_title}, {officer.email}) "
+            f"{'has been' if past else 'is'} the {rules.role_label(role)} from "
+            f"{long_date(started_on)}"
         )
     if role in rules.SINGLE_HOLDER_ROLES:
         _tell_partners(session, actor, agency, role, change, today=today, now=now)
@@ -633,7 +636,8 @@ def end_officer(
     )
     if officer.role in rules.SINGLE_HOLDER_ROLES:
         change = (
-            f"{officer.name} leaves the role on {long_date(leaves)}; no successor is recorded yet"
+            f"{officer.name} {'left' if leaves <= today else 'leaves'} the role on "
+            f"{long_date(leaves)}; no successor is recorded yet"
         )
         _tell_partners(session, actor, officer.agency, officer.role, change, today=today, now=now)
     session.commit()

@@ -221,6 +221,7 @@ def test_the_ig_leads_of_agencies_sharing_a_live_agreement_are_told(session):
     note = session.scalar(select(Notification))
     assert note.subject == "Caldicott Guardian changed at Council"
     assert "Carol Guard" in note.body and "MASH" in note.body
+    assert "has been the Caldicott Guardian from" in note.body  # started in the past
     assert note.link == f"/agencies/{council.id}"
     # A signatory's change tells no one; replacing, ending and correcting each do.
     add(session, council, role="signatory", name="Sign One")
