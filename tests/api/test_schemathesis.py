@@ -45,6 +45,10 @@ ACCEPTS_ONLY_WHAT_IS_RECORDED = {
     "PATCH /agreements/{agreement_id}",
     "POST /agreements/{agreement_id}/withdraw",
     "POST /agreements/{agreement_id}/decline",
+    # Signing needs the user's own current code or password (a fresh proof, issue 18);
+    # a delegate must be a user of one's own agency, for dates from today.
+    "POST /agreements/{agreement_id}/sign",
+    "POST /delegations",
     "POST /auth/token",
 }
 MUST_SUCCEED = ("POST /coverage", "POST /decisions")
