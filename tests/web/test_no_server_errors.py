@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 
 from registry.domain.lifecycle import StatusSettings
+from registry.models import NotificationEvent
 from registry.services import delegations, reviews
 from registry.services.coverage import CheckInput, run_check
 from registry.services.decisions import DecisionInput, record_decision
+from registry.services.notifications import notify
 from registry.services.users import issue_token, live_tokens
 
 from ..factories import (
@@ -80,8 +82,22 @@ def world(session):
         ends_on=TODAY + timedelta(days=7),
         now=FIXED_NOW,
     )
+    [told] = notify(
+        session,
+        NotificationEvent.OFFICER_CHANGED,
+        [users["ig_lead"]],
+        subject="B changed its DPO",
+        body="b",
+        now=FIXED_NOW,
+        needs_acknowledgement=True,
+    )
+    session.commit()
     ids.update(
-        check_id=check.id, decision_id=record.id, token_id=token.id, delegation_id=delegation.id
+        check_id=check.id,
+        decision_id=record.id,
+        token_id=token.id,
+        delegation_id=delegation.id,
+        notification_id=told.id,
     )
     return users, ids
 
