@@ -128,3 +128,37 @@ def test_marking_as_left_confirms_a_date_and_past_officers_show_their_dates(clie
         ]
     ]
     assert page.select("#current-officers") == []
+
+
+def test_a_past_officers_dates_can_be_corrected_but_not_their_details(client, session):
+    council = _holder(client, session)
+    carol = session.query(Officer).one()
+    client.submit(
+        f"/agencies/{council.id}/officers/{carol.id}/end", {"ended_on": ["1", "6", "2026"]}
+    )
+    url = f"/agencies/{council.id}/officers/{carol.id}/edit"
+    form = client.page(url)
+    assert [form.find(id=f"ended_on-{p}")["value"] for p in ("day", "month", "year")] == [
+        "01",
+        "06",
+        "2026",
+    ]
+    fields = {
+        "role": "caldicott_guardian",
+        "name": "Carol Guard",
+        "job_title": "Officer",
+        "email": "olive@example.org",
+        "started_on": ["1", "1", "2025"],
+        "ended_on": ["2", "6", "2026"],
+    }
+    renamed = client.submit(url, {**fields, "name": "Caroline Guard"})
+    assert renamed.status_code == 422
+    summary = _soup(renamed).select_one(".govuk-error-summary").get_text(" ", strip=True)
+    assert "only their dates can be corrected" in summary
+    assert client.submit(url, fields).status_code == 302
+    session.rollback()
+    carol = session.get(Officer, carol.id)
+    assert (carol.started_on.isoformat(), carol.ended_on.isoformat()) == (
+        "2025-01-01",
+        "2026-06-02",
+    )
