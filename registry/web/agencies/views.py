@@ -246,7 +246,8 @@ def end_officer(agency_id: int, officer_id: int):
     _may_change_officers(officer.agency)
     if officer.ended_on is not None:
         flash(
-            f"{officer.name} already leaves on {long_date(officer.ended_on)}: correct the "
+            f"{officer.name} {'left' if officer.ended_on <= today() else 'leaves'} on "
+            f"{long_date(officer.ended_on)}: correct the "
             "date on their record if it is wrong.",
             "error",
         )
@@ -269,7 +270,8 @@ def end_officer(agency_id: int, officer_id: int):
             attach_errors(form, exc.fields or {"": exc.message})
         else:
             flash(
-                f"{officer.name} leaves the role on {long_date(form.ended_on.data)}; the "
+                f"{officer.name} {'left' if form.ended_on.data <= today() else 'leaves'} the "
+                f"role on {long_date(form.ended_on.data)}; the "
                 "record is kept in the agency's history.",
                 "success",
             )
