@@ -10,6 +10,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -35,8 +36,24 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+class _Authenticator:
+    def __init__(self, username: str, password: str) -> None:
+        self.username, self.password = username.encode(), password.encode()
+
+    def __call__(self, _server, _session, _envelope, _mechanism, data):
+        ok = (
+            isinstance(data, LoginPassword)
+            and data.login == self.username
+            and data.password == self.password
+        )
+        return AuthResult(success=ok)
+
+
 class MailServer:
-    def __init__(self) -> None:
+    """`login`: (username, password) the server requires before it takes mail."""
+
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
+        self.login = login
         self.port = free_port()
         self.received: list[tuple[tuple[str, ...], EmailMessage]] = []
         self.refuse: set[str] = set()
@@ -44,7 +61,15 @@ class MailServer:
         self._controller: Controller | None = None
 
     def start(self) -> MailServer:
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        extra: dict[str, object] = {}
+        if self.login:
+            # Plain-text login on loopback for the test (no certificate to trust here).
+            extra = {
+                "authenticator": _Authenticator(*self.login),
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **extra)
         self._controller.start()
         return self
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -172,12 +173,15 @@ class SmtpTransport:
         timeout = float(c.get("MAIL_TIMEOUT_SECONDS") or 30)
         port = int(c.get("MAIL_PORT") or 25)
         smtp: smtplib.SMTP
+        # smtplib's own default checks no certificate: the server's is checked, against
+        # the system's trusted CAs and for MAIL_SERVER's name.
+        tls = ssl.create_default_context()
         if c.get("MAIL_USE_SSL"):
-            smtp = smtplib.SMTP_SSL(c["MAIL_SERVER"], port, timeout=timeout)
+            smtp = smtplib.SMTP_SSL(c["MAIL_SERVER"], port, timeout=timeout, context=tls)
         else:
             smtp = smtplib.SMTP(c["MAIL_SERVER"], port, timeout=timeout)
             if c.get("MAIL_USE_TLS"):
-                smtp.starttls()
+                smtp.starttls(context=tls)
         if c.get("MAIL_USERNAME"):
             smtp.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"] or "")
         return smtp

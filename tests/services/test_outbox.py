@@ -264,6 +264,25 @@ def test_a_row_abandoned_on_every_attempt_is_given_up(app, session, mail):
     assert mail.messages() == []
 
 
+# aiosmtpd's own caution, for the test's loopback server only (no certificate to trust).
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_a_server_that_requires_a_login_gets_the_configured_one(app, session):
+    server = MailServer(login=("registry", "mail password")).start()
+    try:
+        app.config.update(server.config())  # no login: refused, kept to try again
+        _told(session, 1)
+        report = _send(app, session)
+        [row] = _rows(session)
+        assert report.retrying == [row.id] and "Authentication required" in row.last_error
+        assert server.messages() == []
+        app.config["MAIL_USERNAME"] = "registry"
+        app.config["MAIL_PASSWORD"] = "mail password"
+        assert _send(app, session, at=FIXED_NOW + timedelta(minutes=2)).sent == [row.id]
+        assert [m["To"] for m in server.messages()] == ["lead0@council.example"]
+    finally:
+        server.stop()
+
+
 def test_the_log_transport_marks_rows_sent_with_the_log_as_where_they_went(app, session, caplog):
     app.config.update(MAIL_TRANSPORT="log", MAIL_SERVER=None)
     _told(session, 1)
