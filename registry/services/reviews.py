@@ -21,10 +21,10 @@ from ..models import (
     Agreement,
     AgreementVersion,
     NotificationEvent,
-    Officer,
     ReminderSent,
     User,
 )
+from .agencies import holders_on
 from .agreement_reads import party_to, shown_version_condition, standing, status_condition
 from .notifications import ig_leads, notify, notify_address
 from .paging import Page, containing, paginate
@@ -46,25 +46,16 @@ class Reminder:
     users: tuple[User, ...] = ()
 
 
-def _recipients(session: Session, agency_id: int) -> tuple[tuple[User, ...], tuple[str, ...]]:
-    """The owning agency's IG leads; failing those, its lead information officer's
-    address."""
+def _recipients(
+    session: Session, agency_id: int, today: date
+) -> tuple[tuple[User, ...], tuple[str, ...]]:
+    """The owning agency's IG leads; failing those, its lead information officer in post
+    today (their address)."""
     leads = tuple(sorted((u for u in ig_leads(session, [agency_id]) if u.email), key=_email))
     if leads:
         return leads, tuple(u.email for u in leads)
-    return (), tuple(
-        sorted(
-            e
-            for e in session.scalars(
-                select(Officer.email).where(
-                    Officer.agency_id == agency_id,
-                    Officer.ended_on.is_(None),
-                    Officer.role == OfficerRole.LEAD_INFORMATION_OFFICER,
-                )
-            )
-            if e
-        )
-    )
+    officers = holders_on(session, agency_id, today, [OfficerRole.LEAD_INFORMATION_OFFICER])
+    return (), tuple(sorted(o.email for o in officers if o.email))
 
 
 def _email(user: User) -> str:
@@ -102,7 +93,7 @@ def pending(
         )
         if already is not None:
             continue
-        users, recipients = _recipients(session, agreement.owner_agency_id)
+        users, recipients = _recipients(session, agreement.owner_agency_id, today)
         subject, body = _message(agreement, where.shown.title, where.status, review_date)
         reminders.append(
             Reminder(agreement, where.status, review_date, recipients, subject, body, users)

@@ -78,6 +78,17 @@ def test_with_no_ig_lead_the_lead_information_officer_is_told_by_mail_only(sessi
             started_on=TODAY - timedelta(days=400),
         )
     )
+    session.add(  # the one before, who has left: not told
+        Officer(
+            agency_id=council.id,
+            role=OfficerRole.LEAD_INFORMATION_OFFICER,
+            name="Former Officer",
+            job_title="Head of information governance",
+            email="former@council.example",
+            started_on=TODAY - timedelta(days=900),
+            ended_on=TODAY - timedelta(days=400),
+        )
+    )
     session.commit()
     pending = reviews.pending(session, today=TODAY, settings=SETTINGS)
     assert pending[0].recipients == ("lio@council.example",) and pending[0].users == ()
