@@ -673,7 +673,8 @@ def officer_gaps(agency: Agency, today: date) -> list[str]:
 def sharing_partners(session: Session, agency_id: int, today: date) -> dict[int, list[Agreement]]:
     """The other agencies that share an agreement with this one, each with those
     agreements: any agreement it is or was a party to (any version) that has been
-    submitted (not a draft only) and is not terminated."""
+    submitted (not a draft only) and is not terminated, unless either agency's withdrawal
+    from it has taken effect."""
     own = (
         select(AgreementVersion.agreement_id)
         .join(Party, Party.version_id == AgreementVersion.id)
@@ -701,6 +702,9 @@ def sharing_partners(session: Session, agency_id: int, today: date) -> dict[int,
     ).all()
     partners: dict[int, list[Agreement]] = {}
     for partner, agreement in rows:
+        gone = agreement.withdrawn_by(today)  # a withdrawal in effect ends the sharing
+        if agency_id in gone or partner in gone:
+            continue
         partners.setdefault(partner, [])
         if agreement not in partners[partner]:
             partners[partner].append(agreement)

@@ -334,3 +334,30 @@ def test_two_requests_cannot_both_add_a_holder(app, session):
     session.rollback()
     assert len(errors) == 3 and all(isinstance(e, Conflict) for e in errors)
     assert len(session.scalars(select(Officer).where(Officer.agency_id == council_id)).all()) == 1
+
+
+def test_an_agency_that_has_withdrawn_is_not_told(session):
+    council, police, school = (
+        make_agency(session, name=n) for n in ("Council", "Police", "School")
+    )
+    protocol = activate(
+        session,
+        make_draft(
+            session, tier=1, owner=council, parties=[party(council), party(police), party(school)]
+        ),
+    )
+    leads = {a.name: make_user(session, roles=("ig_lead",), agency=a) for a in (police, school)}
+    agreement_lifecycle.withdraw(
+        session,
+        leads["School"].actor(),
+        protocol.id,
+        agency_id=school.id,
+        effective_on=TODAY,
+        reason="The school has joined a trust with its own protocol",
+        today=TODAY,
+        now=FIXED_NOW,
+    )
+    session.query(Notification).delete()
+    session.commit()
+    add(session, council, name="Carol Guard")
+    assert {n.email for n in session.scalars(select(Notification))} == {leads["Police"].email}
