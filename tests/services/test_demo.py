@@ -32,6 +32,13 @@ def test_the_demo_partnership_shows_every_feature(session):
     roles = {r for u in session.query(User) for r in u.roles}
     assert roles == set(Role)
     assert any(officer_gaps(a, TODAY) for a in agencies)
+    # Officers with history: past holders, and the police DPO's change told to partners.
+    assert sum(1 for a in agencies for o in a.officers if o.ended_on) >= 2
+    from registry.models import Notification, NotificationEvent
+
+    told = session.query(Notification).filter_by(event=NotificationEvent.OFFICER_CHANGED).all()
+    assert told and all(n.needs_acknowledgement for n in told)
+    assert {n.subject for n in told} == {"Data protection officer changed at Northshire Police"}
     assert verify(session) is None
     # A parent narrowed below its child: the child is flagged, and a check of what the
     # parent no longer allows is refused with the reason.
