@@ -265,6 +265,27 @@ def notice_view(row: Withdrawal) -> dict:
     }
 
 
+def notice_problems(
+    agency_id: int | None, effective_on: date | None, reason: str | None, today: date
+) -> dict[str, str]:
+    """What is wrong with a notice as given, by field (all at once: a form shows them
+    together)."""
+    fields = {}
+    if agency_id is None:
+        fields["agency_id"] = "Choose the agency that is withdrawing"
+    if effective_on is None:
+        fields["effective_on"] = "Enter the date the withdrawal takes effect"
+    elif error := date_range_error(effective_on, "The date the withdrawal takes effect"):
+        fields["effective_on"] = error
+    elif effective_on < today:
+        fields["effective_on"] = f"The date must be today ({long_date(today)}) or later"
+    try:
+        _reason(reason, "withdrawing")
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+    return fields
+
+
 @writes
 def withdraw(
     session: Session,
@@ -280,21 +301,10 @@ def withdraw(
     """A party gives notice, with its reason; from `effective_on` it is not covered. Fewer
     than two parties left: the agreement terminates (now, or on that date). Every party's
     IG leads are told, and the version in force is sealed afresh to show the notice."""
-    fields = {}
-    if agency_id is None:
-        fields["agency_id"] = "Choose the agency that is withdrawing"
-    if effective_on is None:
-        fields["effective_on"] = "Enter the date the withdrawal takes effect"
-    elif error := date_range_error(effective_on, "The date the withdrawal takes effect"):
-        fields["effective_on"] = error
-    elif effective_on < today:
-        fields["effective_on"] = f"The date must be today ({long_date(today)}) or later"
-    try:
-        reason = _reason(reason, "withdrawing")
-    except ValidationFailed as exc:
-        fields.update(exc.fields)
+    fields = notice_problems(agency_id, effective_on, reason, today)
     if fields or agency_id is None or effective_on is None or reason is None:
         raise ValidationFailed(fields)
+    reason = reason.strip()
     agreement = load_locked(session, agreement_id)
     policy.require(
         policy.may_withdraw(actor, agency_id),

@@ -154,3 +154,14 @@ def test_the_confirmation_says_a_scheduled_ending_is_lifted(client, session):
     client.submit(_cancel_button(page)["href"])
     page = client.page(f"/agreements/{pair.id}")
     assert "It terminates on" not in page.get_text()
+
+
+def test_a_date_in_the_past_and_no_reason_are_both_said_at_once(client, session):
+    mash, police_lead, _ = _setting(session)
+    client.sign_in(police_lead)
+    response = _give_notice(client, mash, days=-1, reason="")
+    assert response.status_code == 422
+    summary = errors(response)
+    assert "Give the reason for withdrawing" in summary
+    assert "The date must be today (15 June 2026) or later" in summary
+    assert _notices(session) == 0

@@ -267,6 +267,13 @@ def withdraw_agreement(agreement_id: int):
                 "success",
             )
             return _back(agreement.id)
+    elif set(form.errors) == {"reason"}:
+        # The reason is missing but the date was read: say what is wrong with the date too
+        # (in the past, out of range), so that one more try can put both right.
+        problems = lifecycle.notice_problems(actor.agency_id, form.effective_on.data, None, today())
+        del problems["reason"]  # the form's own message says it already
+        if problems:
+            attach_errors(form, problems, {"agency_id": "effective_on"})
     return _reason_page("agreements/withdraw.html", form, agreement)
 
 
