@@ -103,7 +103,6 @@ def _awaiting(
     """The version to sign, and the delegation the actor signs under (None when it is a
     signatory in its own right)."""
     version = agreement.latest
-    lifecycle.check_can_sign(version.status, agreement.reference, version.number)
     delegation = (
         None
         if actor.has(Role.SIGNATORY)
@@ -118,6 +117,9 @@ def _awaiting(
         f"Only a signatory of a party agency, or a signatory's current delegate, can sign "
         f"or decline {agreement.reference} version {version.number}",
     )
+    # Who may sign is decided first (403), then the state (409): someone who could never
+    # sign learns nothing of the agreement's state.
+    lifecycle.check_can_sign(version.status, agreement.reference, version.number)
     return version, delegation
 
 
