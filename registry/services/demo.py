@@ -189,6 +189,7 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
             )
     _mark_demo_accounts(session, made)
     _agreements(session, ids, today, now)
+    _delegation(session, today, now)
     _officer_changes(session, ids, today, now)
     # The agreements' sealed PDFs are made in the background when the registry serves;
     # the demo makes them before it returns, so that `make run` serves every one at once.
@@ -201,6 +202,26 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
         static_folder=current_app.static_folder,
     )
     return demo_accounts(session)
+
+
+def _delegation(session: Session, today: date, now: datetime) -> None:
+    """The council's signatory is away for a fortnight and has named the council's IG lead
+    to sign on his behalf: the Delegations page shows it, and her home page lists what
+    waits for the council's signature."""
+    from . import delegations
+
+    principal = session.scalar(select(User).where(User.email == email("signatory.council")))
+    delegate = session.scalar(select(User).where(User.email == email("ig.lead.council")))
+    if principal is None or delegate is None:
+        return
+    delegations.create(
+        session,
+        principal.actor(),
+        delegate_id=delegate.id,
+        starts_on=today,
+        ends_on=today + timedelta(days=14),
+        now=now,
+    )
 
 
 @writes
