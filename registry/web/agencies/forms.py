@@ -73,7 +73,8 @@ class OfficerForm(FlaskForm):
     started_on = DateField(
         "Start date",
         required=False,
-        description="The first day they hold the role, for example 1 4 2026. Left blank: today",
+        description="The first day they hold the role, for example 1 4 2026. Leave it blank "
+        "for today",
     )
     ended_on = DateField(
         "Leaving date",
