@@ -162,3 +162,18 @@ def test_a_past_officers_dates_can_be_corrected_but_not_their_details(client, se
         "2025-01-01",
         "2026-06-02",
     )
+
+
+def test_a_successor_recorded_ahead_is_asked_about_as_such(client, session):
+    council = _holder(client, session)
+    url = f"/agencies/{council.id}/officers/new"
+    first = client.submit(url, {**NEW_GUARDIAN, "step": "replace", "replaces": "yes"})
+    assert first.status_code == 302
+    later = client.submit(
+        url, {**NEW_GUARDIAN, "name": "Eve Later", "started_on": ["1", "3", "2027"]}
+    )
+    legend = _soup(later).select_one("legend").get_text(" ", strip=True)
+    assert legend == (
+        "Dev Guard is recorded as the Caldicott Guardian from 1 September 2026. "
+        "Do they leave on 1 March 2027?"
+    )

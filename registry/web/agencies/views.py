@@ -182,10 +182,13 @@ def _replace_page(form, step, agency):
     )
     if holder is None:  # they left meanwhile: the form can be sent again as it is
         return _officer_form_page(form, agency)
-    question = (
-        f"{holder.name} is the current {role_label(holder.role)}. "
-        f"Do they leave on {long_date(form.started_on.data)}?"
+    who = (
+        f"{holder.name} is the current {role_label(holder.role)}."
+        if holder.started_on <= today()
+        else f"{holder.name} is recorded as the {role_label(holder.role)} from "
+        f"{long_date(holder.started_on)}."
     )
+    question = f"{who} Do they leave on {long_date(form.started_on.data)}?"
     return render_template(
         "agencies/officer_replace.html",
         form=step,  # the page's own question: its errors are the summary's
