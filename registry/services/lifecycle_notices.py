@@ -4,8 +4,9 @@ caller's session so that it is committed with the change it tells of.
 Who is told: on submission, the signatories of each party that has not signed; on a
 withdrawal notice, its cancellation, a suspension, a resumption or a termination, every
 party's IG leads; when a parent comes to allow less than a child, the child's owner's IG
-leads. The person who acted is not told of their own act. Bodies are plain text: what
-happened, to which agreement, who did it, why, and what the reader should do next."""
+leads. The person who acted is not told of their own act (but is asked to sign what they
+submitted when they sign for a party). Bodies are plain text: what happened, to which
+agreement, who did it, why, and what the reader should do next."""
 
 from __future__ import annotations
 
@@ -66,7 +67,8 @@ def submitted(session: Session, actor: Actor, agreement: Agreement, *, now: date
     notifications.notify(
         session,
         NotificationEvent.SUBMITTED,
-        _others(notifications.signatories(session, unsigned), actor),
+        # Not _others: a request to sign is for every signatory, the submitter among them.
+        notifications.signatories(session, unsigned),
         subject=f"Please sign {agreement.reference} version {version.number}: {version.title}",
         body=body,
         now=now,

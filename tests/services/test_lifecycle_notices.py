@@ -100,6 +100,12 @@ def test_submission_tells_the_signatories_of_each_party_that_has_not_signed(sess
     assert notice.link == f"/agreements/{draft.id}/sign"
     assert notice.agreement_id == draft.id and notice.created_at == FIXED_NOW
 
+    # A submitter who also signs for a party is asked to sign like any other signatory.
+    both = make_user(session, roles=("ig_lead", "signatory"), agency=nhs, email="both@nhs.example")
+    other = make_draft(session, owner=nhs, parent=protocol, parties=[party(nhs), party(police)])
+    lifecycle.submit(session, both.actor(), other.id, now=FIXED_NOW)
+    assert both.email in _told(session, NotificationEvent.SUBMITTED, other)
+
     # Declined by the police and resubmitted unchanged: the council's signature still
     # binds the same content, so only the police and the NHS are asked again.
     signing.sign(
@@ -116,9 +122,10 @@ def test_submission_tells_the_signatories_of_each_party_that_has_not_signed(sess
     session.query(Notification).delete()
     session.commit()
     lifecycle.submit(session, people["council_lead"].actor(), draft.id, now=FIXED_NOW)
-    assert set(_told(session, NotificationEvent.SUBMITTED)) == {
+    assert set(_told(session, NotificationEvent.SUBMITTED, draft)) == {
         people["police_signer"].email,
         people["nhs_signer"].email,
+        both.email,  # the NHS's second signatory now
     }
 
 
