@@ -268,7 +268,7 @@ def _tell_activated(
         session,
         NotificationEvent.ACTIVATED,
         ig_leads(session, [p.agency_id for p in version.parties]),
-        subject=f"{agreement.reference} {version.title} is now in force",
+        subject=f"{agreement.reference} {version.title} (version {version.number}) is now active",
         body=(
             f"Every party has signed version {version.number} of {agreement.reference} "
             f"“{version.title}”, so it is now active.{replaces} It comes into force on "

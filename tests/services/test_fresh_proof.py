@@ -185,5 +185,5 @@ def test_the_last_signature_tells_every_party_s_ig_leads_with_the_sealed_pdf(ses
     pdf = f"/agreements/{draft.id}/pdf?version=1"
     for n in told:
         assert n.link == pdf and pdf in n.body
-        assert draft.reference in n.subject and "now in force" in n.subject
+        assert draft.reference in n.subject and "(version 1) is now active" in n.subject
         assert "Council, Police" in n.body
