@@ -4,6 +4,7 @@ the same port mid-test (a mail server that goes down and comes back)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from email import message_from_bytes, policy
@@ -30,6 +31,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, _server, _session, envelope):
+        if self.server.delay:
+            await asyncio.sleep(self.server.delay)  # a slow server: senders overlap
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.server.lock:
             self.server.received.append((tuple(envelope.rcpt_tos), message))
@@ -57,6 +60,7 @@ class MailServer:
         self.port = free_port()
         self.received: list[tuple[tuple[str, ...], EmailMessage]] = []
         self.refuse: set[str] = set()
+        self.delay = 0.0  # seconds each message takes to be accepted
         self.lock = threading.Lock()
         self._controller: Controller | None = None
 

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +27,7 @@ from ..factories import FIXED_NOW, make_admin, make_agency, make_user
 from ..mail_server import MailServer
 from .test_cli import run
 
+ROOT = Path(__file__).resolve().parents[2]
 LEASE = timedelta(seconds=outbox.DEFAULTS["OUTBOX_LEASE_SECONDS"])
 
 
@@ -182,6 +188,39 @@ def test_two_senders_at_once_take_each_row_once(app, session, mail):
     assert all(report.sent for report in reports)  # both took a share
     counts = mail.by_message_id()
     assert len(counts) == 16 and set(counts.values()) == {1}
+    assert {r.state for r in _rows(session)} == {DeliveryState.SENT}
+
+
+def test_two_send_notifications_commands_at_once_send_each_row_once(app, session, mail):
+    """As cron on two app servers would: two `flask send-notifications` processes at once,
+    on the same database and mail server."""
+    _told(session, 30)
+    session.commit()
+    mail.delay = 0.03
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "NOTIFY_", "REGISTRY_"))
+    }
+    env.update(
+        REGISTRY_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        REGISTRY_INSTANCE_PATH=app.instance_path,
+        SECRET_KEY="x",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(mail.port),
+        REGISTRY_URL="https://registry.partnership.example",
+    )
+    command = [sys.executable, "-m", "flask", "--app", "registry", "send-notifications"]
+    runs = [
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    sent = [int(re.search(r"Sent (\d+) notification", out).group(1)) for out, _ in outputs]
+    assert sum(sent) == 30, outputs
+    counts = mail.by_message_id()
+    assert len(counts) == 30 and set(counts.values()) == {1}
     assert {r.state for r in _rows(session)} == {DeliveryState.SENT}
 
 
