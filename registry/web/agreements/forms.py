@@ -145,17 +145,14 @@ class FreshProof:
     code = StringField(
         "Your two-factor code",
         widget=GovTextInput(),
-        description=(
-            "Confirm it is you: enter the 6-digit code your authenticator app shows now. "
-            "Each code works once, so if you have just signed in, wait for the next code"
-        ),
+        # What to give, and why the sign-in code will not do, is said above the field
+        # (templates/agreements/_fresh_proof.html).
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": False},
         validators=[Length(max=20)],
     )
     password = PasswordField(
         "Your password",
         widget=GovPasswordInput(),
-        description="Confirm it is you: enter the password you sign in to the registry with",
         render_kw={"autocomplete": "current-password"},
         validators=[Length(max=1024)],
     )
