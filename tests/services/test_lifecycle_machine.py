@@ -2,11 +2,11 @@
 
 Rules create tier-2 and tier-3 agreements over a partnership of three agencies, amend
 them to widen or narrow parties, directions, purposes and categories, submit, sign,
-decline, review, withdraw, suspend, resume, terminate, and move the date on. After every
-step the coverage answer for every pair, purpose and set of categories is compared with a
-reference oracle written from SPEC section 5 alone (coverage_oracle.py: it reads the
-agreements through the models and shares no code with registry.domain.coverage), and
-these must hold:
+decline, review, withdraw (and cancel a notice), suspend, resume, terminate, and move the
+date on. After every step the coverage answer for every pair, purpose and set of
+categories is compared with a reference oracle written from SPEC section 5 alone
+(coverage_oracle.py: it reads the agreements through the models and shares no code with
+registry.domain.coverage), and these must hold:
 
 - at most one version of an agreement is in force (active or suspended);
 - an activation never moves back a review date that a review set while it was open;
@@ -43,7 +43,7 @@ from registry.extensions import db
 from registry.models import Agreement
 from registry.services import agreement_lifecycle as lifecycle
 from registry.services import agreements as drafting
-from registry.services import audit, checkpoints, decisions
+from registry.services import audit, checkpoints, decisions, signing
 from registry.services.coverage import CheckInput, run_check
 
 from ..factories import make_admin, make_agency, make_user, signatory_for
@@ -196,7 +196,12 @@ def machine_for(app, reset):
                 lifecycle.submit, session, self.lead_of(agreement_id), agreement_id, now=self.now()
             )
             return self.attempt(
-                lifecycle.sign, session, signer.actor(), agreement_id, now=self.now()
+                signing.sign,
+                session,
+                signer.actor(),
+                agreement_id,
+                proof="password",
+                now=self.now(),
             )
 
         def lead_of(self, agreement_id):
@@ -443,7 +448,12 @@ def machine_for(app, reset):
             before = target.current.number if target.current else None
             signer = signatory_for(session, self.agencies[index])
             signed = self.attempt(
-                lifecycle.sign, session, signer.actor(), target.id, now=self.now()
+                signing.sign,
+                session,
+                signer.actor(),
+                target.id,
+                proof="password",
+                now=self.now(),
             )
             session.expire_all()
             target = session.get(Agreement, target.id)
@@ -475,11 +485,12 @@ def machine_for(app, reset):
             target = data.draw(st.sampled_from(self.agreements()[1:]), label="decline")
             signer = signatory_for(session, self.agencies[index])
             self.attempt(
-                lifecycle.decline,
+                signing.decline,
                 session,
                 signer.actor(),
                 target.id,
                 "Not as written",
+                proof="password",
                 now=self.now(),
             )
 
@@ -502,7 +513,7 @@ def machine_for(app, reset):
                 self.reviewed_to[target.id] = done.new_review_date
 
         @precondition(lambda self: len(self.agreements()) > 1)
-        @rule(data=st.data(), index=st.integers(0, 2), notice=st.sampled_from([0, 0, 30]))
+        @rule(data=st.data(), index=st.integers(0, 2), notice=st.sampled_from([0, 0, 30, 500]))
         def withdraw(self, data, index, notice):
             target = data.draw(st.sampled_from(self.agreements()[1:]), label="withdraw")
             self.attempt(
@@ -512,6 +523,25 @@ def machine_for(app, reset):
                 target.id,
                 agency_id=self.ids[index],
                 effective_on=self.today + timedelta(days=notice),
+                reason="The service moves to another provider",
+                today=self.today,
+                now=self.now(),
+            )
+
+        @precondition(lambda self: any(x.withdrawals for x in self.agreements()))
+        @rule(data=st.data())
+        def cancel_notice(self, data):
+            """A notice cancelled by its agency's IG lead: before its day the agency is
+            covered again as if it had never given it; on or after it, refused."""
+            noticed = [x for x in self.agreements() if x.withdrawals]
+            target = data.draw(st.sampled_from(noticed), label="cancel notice")
+            notice = data.draw(st.sampled_from(target.withdrawals), label="notice")
+            self.attempt(
+                lifecycle.cancel_withdrawal,
+                session,
+                self.leads[self.ids.index(notice.agency_id)].actor(),
+                target.id,
+                agency_id=notice.agency_id,
                 today=self.today,
                 now=self.now(),
             )
