@@ -131,5 +131,8 @@ def test_delegations_through_the_api_and_a_delegate_s_signature(api_as, session)
     assert_error(police_lead.post(f"/delegations/{delegation['id']}/end"), 403)
     ended = principal.post(f"/delegations/{delegation['id']}/end")
     assert ended.status_code == 200 and ended.get_json()["status"] == "ended"
+    # Ended early: the delegate may no longer decline (nor sign) for the council.
+    no_longer = api_as(bob).post(f"/agreements/{aid}/decline", {"comment": "No", **PASSWORD})
+    assert_error(no_longer, 403)
     assert_error(admin.post(f"/delegations/{delegation['id']}/end"), 409)
     assert_error(admin.post("/delegations/999999/end"), 404)

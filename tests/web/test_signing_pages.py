@@ -163,7 +163,7 @@ def test_a_signatory_names_a_delegate_who_signs_on_their_behalf(app, client, ses
 
 
 def test_ending_a_delegation_asks_first_and_the_administrator_sees_them_all(client, session):
-    council, police, _ = awaiting(session)
+    council, police, agreement_id = awaiting(session)
     alice = make_user(session, roles=("signatory",), agency=council, name="Alice Ames")
     bob = make_user(session, agency=council, name="Bob Brown")
     delegation = delegations.create(
@@ -189,3 +189,6 @@ def test_ending_a_delegation_asks_first_and_the_administrator_sees_them_all(clie
     assert session.get(Delegation, delegation.id).ended_at == FIXED_NOW
     listed = client.page("/delegations").get_text(" ", strip=True)
     assert "Ended early" in listed
+    client.submit("/sign-out", token_from="/")
+    client.sign_in(bob)  # no longer a delegate: the sign page is not his
+    assert client.get(f"/agreements/{agreement_id}/sign").status_code == 403
