@@ -44,11 +44,12 @@ def setting(config: Mapping[str, Any], defaults: Mapping[str, Any], name: str) -
 @dataclass(frozen=True)
 class Queue:
     """A table of work: its model has `id`, `state`, `run_after`, `lease_until`,
-    `claim_token` and `attempts`; `pending` and `running` are its states' values."""
+    `claim_token` and `attempts`; `pending`, `running` and `failed` are its states' values."""
 
     model: Any
     pending: Any
     running: Any
+    failed: Any
 
     def takeable(self, now: datetime):
         m = self.model
@@ -118,6 +119,21 @@ def complete(session: Session, queue: Queue, taken: Claim, **values: Any) -> boo
         .execution_options(synchronize_session=False)
     )
     return done.rowcount == 1  # type: ignore[attr-defined]
+
+
+def retry_failed(session: Session, queue: Queue, *, now: datetime, **values: Any) -> int:
+    """Put every failed row back to be tried again (after its fault is mended), with
+    `values` set too; answers how many."""
+    m = queue.model
+    begin_write(session)
+    result = session.execute(
+        update(m)
+        .where(m.state == queue.failed)
+        .values(state=queue.pending, run_after=now, attempts=0, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def held(row: Any, queue: Queue, taken: Claim) -> bool:

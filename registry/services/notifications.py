@@ -48,7 +48,7 @@ def signatories(session: Session, agency_ids: Iterable[int]) -> list[User]:
 def notify(
     session: Session,
     event: NotificationEvent,
-    recipients: Iterable[User],
+    recipients: Iterable[User | str],
     *,
     subject: str,
     body: str,
@@ -58,20 +58,28 @@ def notify(
     agency_id: int | None = None,
     needs_acknowledgement: bool = False,
 ) -> list[Notification]:
-    """Add one notification per recipient (each user once, however often listed) to the
-    session, to be committed with the change it tells of. `link` is a path within the
-    registry; `subject` is kept to one line."""
+    """Add one notification per recipient (each once, however often listed) to the
+    session, to be committed with the change it tells of. A recipient is a registry user
+    (a disabled one is skipped), or an address that is not a user's (an officer named on
+    an agency's page), which is delivered by mail and seen by no one in the registry.
+    `link` is a path within the registry; `subject` is kept to one line."""
     subject = " ".join(subject.split())[:SUBJECT_LIMIT]
     rows = []
-    seen: set[int] = set()
-    for user in recipients:
-        if user.id in seen or not user.active or not user.email:
+    seen: set[int | str] = set()
+    for recipient in recipients:
+        if isinstance(recipient, str):
+            user_id, email = None, recipient
+        elif recipient.active:
+            user_id, email = recipient.id, recipient.email
+        else:
             continue
-        seen.add(user.id)
+        if not email or (user_id or email) in seen:
+            continue
+        seen.add(user_id or email)
         rows.append(
             Notification(
-                user_id=user.id,
-                email=user.email,
+                user_id=user_id,
+                email=email,
                 event=event,
                 subject=subject,
                 body=body,
@@ -79,7 +87,7 @@ def notify(
                 agreement_id=agreement_id,
                 agency_id=agency_id,
                 created_at=now,
-                needs_acknowledgement=needs_acknowledgement,
+                needs_acknowledgement=needs_acknowledgement and user_id is not None,
                 state=DeliveryState.PENDING,
                 run_after=now,
                 attempts=0,
@@ -87,36 +95,3 @@ def notify(
         )
     session.add_all(rows)
     return rows
-
-
-def notify_address(
-    session: Session,
-    event: NotificationEvent,
-    email: str,
-    *,
-    subject: str,
-    body: str,
-    now: datetime,
-    link: str | None = None,
-    agreement_id: int | None = None,
-    agency_id: int | None = None,
-) -> Notification:
-    """A notification to an address that is not a registry user's (an officer named on
-    an agency's page): delivered by mail, seen by no one in the registry."""
-    row = Notification(
-        user_id=None,
-        email=email,
-        event=event,
-        subject=" ".join(subject.split())[:SUBJECT_LIMIT],
-        body=body,
-        link=link,
-        agreement_id=agreement_id,
-        agency_id=agency_id,
-        created_at=now,
-        needs_acknowledgement=False,
-        state=DeliveryState.PENDING,
-        run_after=now,
-        attempts=0,
-    )
-    session.add(row)
-    return row

@@ -60,7 +60,12 @@ DEFAULTS = {
     "OUTBOX_RETRY_MAX_SECONDS": 3600,
 }
 
-QUEUE = jobs.Queue(Notification, pending=DeliveryState.PENDING, running=DeliveryState.SENDING)
+QUEUE = jobs.Queue(
+    Notification,
+    pending=DeliveryState.PENDING,
+    running=DeliveryState.SENDING,
+    failed=DeliveryState.FAILED,
+)
 _wake = jobs.Wake(Notification)
 
 
@@ -445,15 +450,7 @@ def send_pending(
 def retry_failed(session: Session, *, now: datetime) -> int:
     """Put every failed row back to be sent again (after its fault is mended); answers
     how many."""
-    begin_write(session)
-    result = session.execute(
-        update(Notification)
-        .where(Notification.state == DeliveryState.FAILED)
-        .values(state=DeliveryState.PENDING, run_after=now, attempts=0)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return jobs.retry_failed(session, QUEUE, now=now)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from ..models import (
 )
 from .agencies import holders_on
 from .agreement_reads import party_to, shown_version_condition, standing, status_condition
-from .notifications import ig_leads, notify, notify_address
+from .notifications import ig_leads, notify
 from .paging import Page, containing, paginate
 
 log = logging.getLogger("registry.mail")
@@ -146,32 +146,17 @@ def send(session: Session, reminders: list[Reminder], *, now: datetime) -> int:
             continue
         begin_write(session)
         agreement = reminder.agreement
-        link, agency_id = f"/agreements/{agreement.id}", agreement.owner_agency_id
-        if reminder.users:
-            notify(
-                session,
-                NotificationEvent.REVIEW_REMINDER,
-                reminder.users,
-                subject=reminder.subject,
-                body=reminder.body,
-                now=now,
-                link=link,
-                agreement_id=agreement.id,
-                agency_id=agency_id,
-            )
-        else:
-            for address in reminder.recipients:
-                notify_address(
-                    session,
-                    NotificationEvent.REVIEW_REMINDER,
-                    address,
-                    subject=reminder.subject,
-                    body=reminder.body,
-                    now=now,
-                    link=link,
-                    agreement_id=agreement.id,
-                    agency_id=agency_id,
-                )
+        notify(
+            session,
+            NotificationEvent.REVIEW_REMINDER,
+            reminder.users or reminder.recipients,
+            subject=reminder.subject,
+            body=reminder.body,
+            now=now,
+            link=f"/agreements/{agreement.id}",
+            agreement_id=agreement.id,
+            agency_id=agreement.owner_agency_id,
+        )
         session.add(
             ReminderSent(
                 agreement_id=agreement.id,

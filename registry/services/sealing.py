@@ -55,7 +55,9 @@ RUNNER = Actor(user_id=None, name="registry sealing")
 
 # Set when a job is committed in this process: the runner thread takes it at once.
 _wake = jobs.Wake(SealJob)
-QUEUE = jobs.Queue(SealJob, pending=SealJobState.PENDING, running=SealJobState.RUNNING)
+QUEUE = jobs.Queue(
+    SealJob, pending=SealJobState.PENDING, running=SealJobState.RUNNING, failed=SealJobState.FAILED
+)
 
 
 def setting(config: Mapping[str, Any], name: str) -> Any:
@@ -347,15 +349,7 @@ def run_pending(
 def retry_failed(session: Session, *, now: datetime) -> int:
     """Put every failed job back to be tried again (after its fault is mended); answers
     how many."""
-    begin_write(session)
-    result = session.execute(
-        update(SealJob)
-        .where(SealJob.state == SealJobState.FAILED)
-        .values(state=SealJobState.PENDING, run_after=now, attempts=0, finished_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return jobs.retry_failed(session, QUEUE, now=now, finished_at=None)
 
 
 class Runner(jobs.Runner):

@@ -21,7 +21,7 @@ import pytest
 from registry.extensions import db
 from registry.models import DeliveryState, Notification, NotificationEvent
 from registry.services import outbox
-from registry.services.notifications import notify, notify_address
+from registry.services.notifications import notify
 
 from ..factories import FIXED_NOW, make_admin, make_agency, make_user
 from ..mail_server import MailServer
@@ -72,10 +72,10 @@ def _send(app, session, at=FIXED_NOW, **kwargs) -> outbox.Report:
 def test_each_recipient_gets_their_own_message_with_a_stable_message_id(app, session, mail):
     rows = _told(session, 2)
     user_ids = [r.user_id for r in rows]
-    notify_address(
+    notify(
         session,
         NotificationEvent.REVIEW_REMINDER,
-        "lio@police.example",
+        ["lio@police.example"],
         subject="Review due by 15 July 2026: ISA-9 Protocol",
         body="ISA-9 Protocol is due for review.",
         now=FIXED_NOW,
