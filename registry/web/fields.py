@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
@@ -12,6 +13,7 @@ from wtforms.validators import StopValidation
 from wtforms.widgets import html_params
 
 _PARTS = ("day", "month", "year")
+_DIGITS = re.compile(r"[0-9]{1,4}")
 
 
 def _described(field, error_id_and_hint: list[str], parts: list[Markup]) -> None:
@@ -149,17 +151,23 @@ class DateField(Field):
         return self.data.strftime("%d %m %Y") if self.data else ""
 
     def process_formdata(self, valuelist):
-        parts = [(v or "").strip() for v in (list(valuelist) + ["", "", ""])[:3]]
+        values = [(v or "").strip() for v in valuelist]
+        parts = (values + ["", "", ""])[:3]
         self.raw_data = parts
         self.data = None
         self._problem = None
-        if not any(parts):
+        if not any(values):
+            return
+        if len(values) > 3:  # a page of ours sends three: a fourth is not a date we asked
+            self._problem = f"{self.label.text} must be a day, a month and a year"
             return
         missing = [name for name, value in zip(_PARTS, parts, strict=True) if not value]
         if missing:
             self._problem = f"{self.label.text} must include a {' and a '.join(missing)}"
             return
-        if not all(p.isdigit() for p in parts):
+        # ASCII digits only (str.isdigit also takes other scripts' digits), and few enough
+        # of them that no number is too large to turn into a date.
+        if not all(_DIGITS.fullmatch(p) for p in parts):
             self._problem = f"{self.label.text} must be a real date, written in numbers"
             return
         day, month, year = (int(p) for p in parts)

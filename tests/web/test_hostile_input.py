@@ -110,6 +110,34 @@ def test_a_far_withdrawal_date_is_a_message(client, session):
     assert "between 1 January 1900 and 31 December 2199" in summary(response)
 
 
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ["99999999999999999999", "12", "2026"],  # too large for a C long: was a 500
+        ["1", "99999999999999999999", "2027"],
+        ["1", "1", "\uff12\uff10\uff12\uff17"],  # full-width digits: was taken as 2027
+        ["1", "1", "\u0662\u0660\u0662\u0667"],  # Arabic-Indic digits
+        ["1", "1", "2027", "5"],  # a fourth value: was ignored
+    ],
+)
+def test_an_odd_date_on_the_withdrawal_form_is_a_message_and_no_notice(client, session, parts):
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol = activate(
+        session,
+        make_draft(session, tier=1, owner=council, parties=[party(council), party(police)]),
+    )
+    client.sign_in(make_user(session, roles=("ig_lead",), agency=police))
+    response = client.submit(
+        f"/agreements/{protocol.id}/withdraw",
+        {"effective_on": parts, "reason": "Leaving the partnership"},
+        token_from=f"/agreements/{protocol.id}",
+    )
+    assert response.status_code == 422
+    assert "Date" in summary(response) or "date" in summary(response)
+    session.rollback()
+    assert session.get(Agreement, protocol.id).withdrawals == []
+
+
 def test_a_title_with_a_line_break_is_refused_on_the_form(client, session):
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     client.sign_in(make_admin(session))
