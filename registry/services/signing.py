@@ -123,16 +123,20 @@ def _awaiting(
     return version, delegation
 
 
-def precheck(
-    session: Session, actor: Actor, agreement_id: int, *, now: datetime, to_sign: bool = True
-) -> None:
+def precheck(session: Session, actor: Actor, agreement_id: int, *, now: datetime) -> None:
     """Whether the actor could sign or decline now (Forbidden or Conflict if not), without
     changing anything: asked before the proof, so that no code is spent, and no wrong one
     counted, on a request refused anyway."""
     agreement = get_agreement(session, agreement_id)
     version, _ = _awaiting(session, agreement, actor, london_day(now))
-    existing = version.signature_for(actor.agency_id) if actor.agency_id is not None else None
-    if to_sign and existing is not None:
+    _not_signed_yet(agreement, version, actor.agency_id)
+
+
+def _not_signed_yet(agreement: Agreement, version: AgreementVersion, agency_id: int | None) -> None:
+    """A party that has signed this content neither signs again nor declines it: its
+    signature stands (and counts) until the content changes."""
+    existing = version.signature_for(agency_id) if agency_id is not None else None
+    if existing is not None:
         raise Conflict(
             f"{existing.agency_name} has already signed {agreement.reference} "
             f"version {version.number}",
@@ -156,13 +160,7 @@ def sign(
     version, delegation = _awaiting(session, agreement, actor, london_day(now))
     user = acting_user(session, actor)
     agency_id = user.agency_id
-    existing = version.signature_for(agency_id) if agency_id is not None else None
-    if existing is not None:
-        raise Conflict(
-            f"{existing.agency_name} has already signed {agreement.reference} "
-            f"version {version.number}",
-            code="already_signed",
-        )
+    _not_signed_yet(agreement, version, agency_id)
     if version_hash(version) != version.content_sha256:
         raise Conflict(
             f"{agreement.reference} version {version.number} no longer matches "
@@ -321,6 +319,7 @@ def decline(
     agreement = load_locked(session, agreement_id)
     version, delegation = _awaiting(session, agreement, actor, london_day(now))
     user = acting_user(session, actor)
+    _not_signed_yet(agreement, version, user.agency_id)
     row = Decline(
         version_id=version.id,
         agency_id=user.agency_id,

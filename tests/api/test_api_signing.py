@@ -136,3 +136,16 @@ def test_delegations_through_the_api_and_a_delegate_s_signature(api_as, session)
     assert_error(no_longer, 403)
     assert_error(admin.post(f"/delegations/{delegation['id']}/end"), 409)
     assert_error(admin.post("/delegations/999999/end"), 404)
+
+
+def test_a_party_that_has_signed_cannot_then_decline(api_as, session):
+    """Its signature would have stood, and counted when the unchanged content was signed
+    by the rest, beside its own decline (found by trying it)."""
+    council, police, aid = awaiting(session)
+    signer = api_as(make_user(session, roles=("signatory",), agency=police))
+    assert signer.post(f"/agreements/{aid}/sign", PASSWORD).status_code == 201
+    refused = signer.post(f"/agreements/{aid}/decline", {"comment": "Changed my mind", **PASSWORD})
+    assert assert_error(refused, 409)["code"] == "already_signed"
+    agreement = signer.get(f"/agreements/{aid}").get_json()
+    assert agreement["status"] == "awaiting_signatures"
+    assert {p["agency_id"]: p["signed"] for p in agreement["parties"]}[police.id] is True

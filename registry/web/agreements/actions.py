@@ -84,6 +84,9 @@ def _signer(agreement):
         ),
         f"Your agency is not a party to {agreement.reference}, or you may not sign for it",
     )
+    # Then the state (awaiting signatures, not yet signed by this agency), before any
+    # code is asked for or spent.
+    signing.precheck(db.session, actor, agreement.id, now=now())
     return actor, delegation
 
 
@@ -112,7 +115,10 @@ def sign_agreement(agreement_id: int):
     """A confirmation page that restates what is being signed, then the signature."""
     agreement = get_agreement(db.session, agreement_id)
     version = agreement.latest
-    actor, delegation = _signer(agreement)
+    try:
+        actor, delegation = _signer(agreement)
+    except Conflict as exc:
+        return _conflict(agreement.id, exc)
     form = SignForm()
     form.keep_proof(bool(current_user.totp_secret))
     if form.validate_on_submit() and (proof := _proof(form)):
@@ -154,7 +160,10 @@ def sign_agreement(agreement_id: int):
 @signed_in()
 def decline_agreement(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
-    actor, delegation = _signer(agreement)
+    try:
+        actor, delegation = _signer(agreement)
+    except Conflict as exc:
+        return _conflict(agreement.id, exc)
     form = DeclineForm()
     form.keep_proof(bool(current_user.totp_secret))
     if form.validate_on_submit() and (proof := _proof(form)):

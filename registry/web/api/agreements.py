@@ -250,7 +250,7 @@ def sign_agreement(agreement_id: int):
 )
 @signed_in()
 def decline_agreement(agreement_id: int):
-    signing.precheck(db.session, current_actor(), agreement_id, now=now(), to_sign=False)
+    signing.precheck(db.session, current_actor(), agreement_id, now=now())
     asked = parse(contract.DeclineInput)
     proof = _fresh_proof(asked)
     signing.decline(
