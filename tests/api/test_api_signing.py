@@ -122,6 +122,12 @@ def test_delegations_through_the_api_and_a_delegate_s_signature(api_as, session)
     assert signed.status_code == 201
     assert signed.get_json()["on_behalf_of"] == {"name": "Alice Ames", "job_title": "Director"}
     assert signed.get_json()["signatory_name"] == "Bob Brown"
+    # And afterwards, in the agreement's answer: "Bob Brown on behalf of Alice Ames".
+    parties = api_as(bob).get(f"/agreements/{aid}").get_json()["parties"]
+    kept = next(p["signature"] for p in parties if p["agency_id"] == council.id)
+    assert kept["signatory_name"] == "Bob Brown" and kept["proof"] == "password"
+    assert kept["on_behalf_of"] == {"name": "Alice Ames", "job_title": "Director"}
+    assert next(p["signature"] for p in parties if p["agency_id"] != council.id) is None
 
     admin = api_as(make_admin(session))
     assert admin.get(f"/delegations?agency_id={police.id}").get_json()["total"] == 0

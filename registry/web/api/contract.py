@@ -366,6 +366,10 @@ class Party(Answer):
     may_receive: bool
     role: str
     signed: bool
+    signature: Signature | None = Field(
+        description="The party's signature of this version's content (who signed, when, "
+        "the proof given, and on whose behalf when a delegate signed); null until it signs"
+    )
     withdrawn_from: date | None
 
 

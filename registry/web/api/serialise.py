@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...clock import today
-from ...models import Agency, Agreement, Officer, Review, Signature, User
+from ...models import Agency, Agreement, AgreementVersion, Officer, Review, Signature, User
 from ...services.agreement_reads import standing
 from ..settings import status_settings
 
@@ -113,6 +113,7 @@ def agreement(a: Agreement) -> dict[str, Any]:
                 "may_receive": p.may_receive,
                 "role": p.role,
                 "signed": v.signature_for(p.agency_id) is not None,
+                "signature": _signature_of(v, p.agency_id),
                 "withdrawn_from": _iso(withdrawn.get(p.agency_id)),
             }
             for p in v.parties
@@ -147,6 +148,11 @@ def version(v) -> dict[str, Any]:
         "created_at": _iso(v.created_at),
         "content_sha256": v.content_sha256,
     }
+
+
+def _signature_of(v: AgreementVersion, agency_id: int) -> dict[str, Any] | None:
+    found = v.signature_for(agency_id)
+    return signature(found, v.number) if found is not None else None
 
 
 def signature(s: Signature, number: int) -> dict[str, Any]:
