@@ -220,6 +220,11 @@ def create(
     if fields:
         raise ValidationFailed(fields)
     assert delegate is not None and starts_on is not None and ends_on is not None
+    # The principal's row, locked for this transaction: two requests naming the same
+    # delegate at once queue here, so the second finds the first's delegation (SQLite:
+    # the write lock taken up front does the same).
+    principal = session.get(User, actor.user_id, with_for_update=True)
+    assert principal is not None
     overlapping = session.scalar(
         select(Delegation.id).where(
             Delegation.principal_id == actor.user_id,
@@ -232,8 +237,6 @@ def create(
     if overlapping is not None:
         already = f"{delegate.name} is already your delegate for some of those dates"
         raise Conflict(already, code="duplicate", fields={"delegate_id": already})
-    principal = session.get(User, actor.user_id)
-    assert principal is not None
     delegation = Delegation(
         agency_id=actor.agency_id,
         principal_id=principal.id,

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from registry.domain.errors import Conflict, Forbidden, ValidationFailed
 from registry.domain.lifecycle import StatusSettings
-from registry.models import AuditEntry, Notification, NotificationEvent
+from registry.extensions import db
+from registry.models import AuditEntry, Delegation, Notification, NotificationEvent
 from registry.services import agreement_lifecycle, dashboard, delegations, signing, users
 
 from ..factories import (
@@ -25,6 +26,7 @@ from ..factories import (
     make_user,
     party,
 )
+from ..racing import race
 
 LATER = FIXED_NOW + timedelta(days=10)
 
@@ -248,3 +250,28 @@ def test_who_sees_which_delegations(session, world):
     assert seen(police_signatory.actor()) == {theirs.id}
     delegations.end(session, ADMIN, theirs.id, now=FIXED_NOW)
     assert seen(ADMIN, current_only=True) == {mine.id}
+
+
+def test_the_same_delegate_named_by_four_requests_at_once_is_named_once(app, session, world):
+    """Found by sending eight at once on PostgreSQL: each found no overlap and inserted."""
+    _, _, principal, delegate, _ = world
+    actor, delegate_id = principal.actor(), delegate.id
+
+    def name_once(_: int) -> None:
+        delegations.create(
+            db.session,
+            actor,
+            delegate_id=delegate_id,
+            starts_on=TODAY,
+            ends_on=TODAY + timedelta(days=7),
+            now=FIXED_NOW,
+        )
+
+    errors = race(app, name_once, range(4))
+    session.rollback()
+    assert len(errors) == 3 and all(isinstance(e, Conflict) for e in errors), errors
+    assert len(session.scalars(select(Delegation)).all()) == 1
+    told = session.scalars(
+        select(Notification).where(Notification.event == NotificationEvent.DELEGATION)
+    ).all()
+    assert len(told) == 1
