@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..clock import LONDON
 from ..database import writes
 from ..domain.actor import Actor
 from ..domain.vocab import ROLE_LABELS, Role
-from ..models import Agency, User
+from ..models import Agency, DeliveryState, Notification, NotificationEvent, User
 from . import agencies, agreement_lifecycle, agreements, sealing, signing, users
 
 DEMO_PASSWORD = "northshire-demo-2026"
@@ -191,6 +191,7 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
     _agreements(session, ids, today, now)
     _delegation(session, today, now)
     _officer_changes(session, ids, today, now)
+    _settle_notifications(session, now)
     # The agreements' sealed PDFs are made in the background when the registry serves;
     # the demo makes them before it returns, so that `make run` serves every one at once.
     from flask import current_app
@@ -308,6 +309,22 @@ def _officer_changes(session: Session, ids: dict[str, int], today: date, now: da
     )
 
 
+def _settle_notifications(session: Session, now: datetime) -> None:
+    """The demo's story is loaded at once, but tells of work done before today: its
+    notifications are shown in the registry, and none is mailed or logged as if it had
+    just happened (its addresses are fictional). News of agreements that came into force
+    long ago is marked read; what still asks something of its reader (an officer change
+    to acknowledge, a decline, a narrowed parent, a delegation, a signature still awaited)
+    stays unread."""
+    session.execute(
+        update(Notification)
+        .where(Notification.event == NotificationEvent.ACTIVATED)
+        .values(read_at=now)
+    )
+    session.execute(update(Notification).values(state=DeliveryState.SENT, sent_at=now))
+    session.commit()
+
+
 def _signatory(session: Session, agency_id: int) -> Actor:
     user = session.scalar(
         select(User).where(User.agency_id == agency_id, User.role_rows.any(role=Role.SIGNATORY))
@@ -326,6 +343,27 @@ def _ig_lead(session: Session, ids: dict[str, int], slug: str) -> Actor:
     )
 
 
+def _submitter(session: Session, agreement) -> Actor:
+    """Who submits a demo agreement, as its notices name them: the owner's IG lead (the
+    administrator for a tier-1 protocol, or an owner with no IG lead account)."""
+    lead = session.scalar(
+        select(User).where(
+            User.agency_id == agreement.owner_agency_id, User.role_rows.any(role=Role.IG_LEAD)
+        )
+    )
+    if agreement.tier > 1 and lead is not None:
+        return lead.actor()
+    admin = session.scalar(select(User).where(User.role_rows.any(role=Role.ADMIN)))
+    if admin is not None:
+        return admin.actor()
+    return Actor(
+        user_id=None,
+        name="demo data loader",
+        agency_id=agreement.owner_agency_id,
+        roles=frozenset({Role.IG_LEAD, Role.ADMIN}),
+    )
+
+
 def _party(ids, slug, disclose=True, receive=True):
     return {"agency_id": ids[slug], "may_disclose": disclose, "may_receive": receive}
 
@@ -336,13 +374,7 @@ def _draft(session, ids, owner, data, now):
 
 
 def _sign_all(session, agreement, now, skip=()):
-    owner_actor = Actor(
-        user_id=None,
-        name="demo data loader",
-        agency_id=agreement.owner_agency_id,
-        roles=frozenset({Role.IG_LEAD, Role.ADMIN}),
-    )
-    agreement_lifecycle.submit(session, owner_actor, agreement.id, now=now)
+    agreement_lifecycle.submit(session, _submitter(session, agreement), agreement.id, now=now)
     for party in agreement.latest.parties:
         if party.agency_id not in skip:
             signer = _signatory(session, party.agency_id)

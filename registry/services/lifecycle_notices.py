@@ -67,8 +67,10 @@ def submitted(session: Session, actor: Actor, agreement: Agreement, *, now: date
     notifications.notify(
         session,
         NotificationEvent.SUBMITTED,
-        # Not _others: a request to sign is for every signatory, the submitter among them.
-        notifications.signatories(session, unsigned),
+        # Not _others: a request to sign is for every signatory, the submitter among them,
+        # and for a signatory's current delegate, who may sign for the agency too.
+        notifications.signatories(session, unsigned)
+        + notifications.delegates(session, unsigned, now.astimezone(LONDON).date()),
         subject=f"Please sign {agreement.reference} version {version.number}: {version.title}",
         body=body,
         now=now,

@@ -8,13 +8,13 @@ who has no email address, is never told."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ..domain.vocab import Role
-from ..models import DeliveryState, Notification, NotificationEvent, User, UserRole
+from ..models import Delegation, DeliveryState, Notification, NotificationEvent, User, UserRole
 
 SUBJECT_LIMIT = 300
 
@@ -43,6 +43,30 @@ def ig_leads(session: Session, agency_ids: Iterable[int]) -> list[User]:
 
 def signatories(session: Session, agency_ids: Iterable[int]) -> list[User]:
     return users_with_role(session, agency_ids, Role.SIGNATORY)
+
+
+def delegates(session: Session, agency_ids: Iterable[int], day: date) -> list[User]:
+    """The active users who may sign for these agencies on `day` as a signatory's current
+    delegate (services/delegations.py), in a stable order."""
+    ids = sorted(set(agency_ids))
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(User)
+            .join(Delegation, Delegation.delegate_id == User.id)
+            .where(
+                Delegation.agency_id.in_(ids),
+                Delegation.ended_at.is_(None),
+                Delegation.starts_on <= day,
+                Delegation.ends_on >= day,
+                User.active.is_(True),
+                User.agency_id == Delegation.agency_id,
+            )
+            .distinct()
+            .order_by(User.agency_id, User.email)
+        )
+    )
 
 
 def notify(

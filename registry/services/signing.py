@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..database import writes
@@ -26,6 +26,7 @@ from ..models import (
     AgreementVersion,
     Decline,
     Delegation,
+    Notification,
     NotificationEvent,
     Review,
     SealReason,
@@ -204,10 +205,29 @@ def sign(
         },
         now,
     )
+    _request_answered(session, agreement, agency_id, now)
     if version.all_signed():
         _activate(session, actor, agreement, version, now)
     session.commit()
     return signature
+
+
+def _request_answered(
+    session: Session, agreement: Agreement, agency_id: int | None, now: datetime
+) -> None:
+    """Once an agency has signed, the requests to sign that its users were sent are done
+    with: marked read, so no one's home page still asks them to sign."""
+    session.execute(
+        update(Notification)
+        .where(
+            Notification.agreement_id == agreement.id,
+            Notification.event == NotificationEvent.SUBMITTED,
+            Notification.read_at.is_(None),
+            Notification.user_id.in_(select(User.id).where(User.agency_id == agency_id)),
+        )
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _activate(

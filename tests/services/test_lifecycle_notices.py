@@ -9,7 +9,7 @@ from registry.domain.errors import Conflict, Forbidden, NotFound, ValidationFail
 from registry.domain.lifecycle import StatusSettings
 from registry.models import AuditEntry, Notification, NotificationEvent, SealJob, Withdrawal
 from registry.services import agreement_lifecycle as lifecycle
-from registry.services import agreements, signing
+from registry.services import agreements, delegations, signing
 from registry.services.coverage import CheckInput, run_check
 
 from ..factories import (
@@ -445,3 +445,36 @@ def test_a_withdrawal_from_the_parent_that_leaves_a_child_beyond_it_is_told(sess
     body = told[people["nhs_lead"].email].body
     assert f"{mash.reference} “MASH” has changed (Police has withdrawn from it)" in body
     assert told[people["nhs_lead"].email].agreement_id == flow.id
+
+
+def test_a_current_delegate_is_asked_to_sign_and_a_signature_answers_the_request(session, partners):
+    """Found by trying it: a delegate who could sign was not asked, and 'Please sign'
+    stayed unread on everyone's home page after their agency had signed."""
+    agencies, people, protocol, _ = partners
+    council, police, _ = agencies.values()
+    deputy = make_user(session, roles=("practitioner",), agency=police, email="dep@police.example")
+    delegations.create(
+        session,
+        people["police_signer"].actor(),
+        delegate_id=deputy.id,
+        starts_on=TODAY,
+        ends_on=TODAY + timedelta(days=7),
+        now=FIXED_NOW,
+    )
+    draft = make_draft(
+        session, owner=council, parent=protocol, parties=[party(council), party(police)]
+    )
+    lifecycle.submit(session, people["council_lead"].actor(), draft.id, now=FIXED_NOW)
+    asked = _told(session, NotificationEvent.SUBMITTED, draft)
+    assert set(asked) == {
+        people["council_signer"].email,
+        people["police_signer"].email,
+        "dep@police.example",
+    }
+    # The deputy signs for the police: both police requests are answered; the council's
+    # still waits.
+    signing.sign(session, deputy.actor(), draft.id, proof="password", now=FIXED_NOW)
+    asked = _told(session, NotificationEvent.SUBMITTED, draft)
+    assert asked["dep@police.example"].read_at == FIXED_NOW
+    assert asked[people["police_signer"].email].read_at == FIXED_NOW
+    assert asked[people["council_signer"].email].read_at is None
