@@ -222,8 +222,10 @@ def build(session: Session, agreement: Agreement, number: int | None = None) -> 
             {
                 "who": p["signatory"],
                 "job_title": p["job_title"],
-                "on_behalf_of": (
-                    f"{p['on_behalf_of']}, for {p['agency']}" if p["on_behalf_of"] else p["agency"]
+                "for": (
+                    f"{p['agency']}, on behalf of {p['on_behalf_of']}"
+                    if p["on_behalf_of"]
+                    else p["agency"]
                 ),
                 "when": p["signed_at"],
                 "method": _method(p["proof"], delegate=bool(p["on_behalf_of"])),

@@ -293,9 +293,9 @@ def _tell_activated(
             f"{long_date(version.effective_from)} and is due for review by "
             f"{long_date(version.review_date)}.\n\n"
             f"Parties: {names}.\n\n"
-            f"The sealed PDF of the signed agreement is at {pdf} (it is sealed within a "
-            "few minutes of the last signature). Keep a copy with your agency's records "
-            "and make sure the people who share under it know it applies."
+            "The link below opens the sealed PDF of the signed agreement (it is sealed "
+            "within a few minutes of the last signature). Keep a copy with your agency's "
+            "records and make sure the people who share under it know it applies."
         ),
         now=now,
         link=pdf,

@@ -126,8 +126,9 @@ def test_officers_listed_ended_and_kept(api_as, session):
     assert ended.status_code == 200 and ended.get_json()["ended_on"] == "2026-06-15"
     current = api.get(f"/agencies/{agency.id}/officers").get_json()
     assert [o["name"] for o in current["items"]] == ["Sam Siro"]
-    everyone = api.get(f"/agencies/{agency.id}/officers?include_ended=true").get_json()
-    assert {o["name"] for o in everyone["items"]} == {"Sam Siro", "Dee Pio"}
+    for flag in ("true", "1"):  # SPEC §9 writes ?include_ended=1
+        everyone = api.get(f"/agencies/{agency.id}/officers?include_ended={flag}").get_json()
+        assert {o["name"] for o in everyone["items"]} == {"Sam Siro", "Dee Pio"}
     assert_error(api.delete(f"/agencies/{agency.id}/officers/{officer_id}"), 409)
 
 

@@ -206,9 +206,13 @@ def test_the_server_takes_what_the_document_says_and_nothing_else(api_as, sessio
     agency = make_agency(session)
     api = api_as(make_user(session, agency=agency))
     assert api.get(f"/agencies/{agency.id}/officers?include_ended=true").status_code == 200
-    for query in ("include_ended=1", "include_ended=yes", "include_ended="):
+    # SPEC §9 writes the flag as `?include_ended=1`: 1 and 0 are taken too.
+    assert api.get(f"/agencies/{agency.id}/officers?include_ended=1").status_code == 200
+    for query in ("include_ended=yes", "include_ended=", "include_ended=2"):
         error = api.get(f"/agencies/{agency.id}/officers?{query}").get_json()["error"]
-        assert error["fields"] == {"include_ended": "include_ended must be true or false"}
+        assert error["fields"] == {
+            "include_ended": "include_ended must be true or false (or 1 or 0)"
+        }
     for query, field in (
         ("per_page=501", "per_page"),
         ("page=0", "page"),

@@ -68,6 +68,6 @@ def test_the_evidence_page_shows_on_whose_behalf_and_the_proof_given(client, ses
     whole = _text(client.get(f"/agreements/{draft.id}/pdf?version=1").data)
     # The signature block, and the evidence page's row for each signer.
     assert "Signed by Bob Brown, Deputy, on behalf of Alice Ames, Director" in whole
-    assert "Alice Ames, Director, for Council" in whole
+    assert "Council, on behalf of Alice Ames, Director" in whole
     assert "delegate of an authorised signatory, confirmed with their password" in whole
     assert "confirmed with a two-factor code" in whole

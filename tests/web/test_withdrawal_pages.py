@@ -117,6 +117,12 @@ def test_a_notice_in_effect_cannot_be_cancelled(client, session):
     page = client.page(f"/agreements/{mash.id}")
     assert "Police withdrew from 15 June 2026" in page.get_text()
     assert _cancel_button(page) is None
+    # Its confirmation page offers no button that can only be refused.
+    opened = client.get(url, follow_redirects=True)
+    assert "can no longer be cancelled: it took effect on 15 June 2026" in opened.get_data(
+        as_text=True
+    )
+    assert "Cancel the notice" not in opened.get_data(as_text=True)
     token = client.csrf_token(f"/agreements/{mash.id}/withdraw")
     response = client.post(url, data={"csrf_token": token}, follow_redirects=True)
     assert "can no longer be cancelled" in response.get_data(as_text=True)

@@ -300,6 +300,17 @@ def cancel_withdrawal(agreement_id: int, agency_id: int):
     notice = next((n for n in withdrawal_notices(agreement) if n.agency_id == agency_id), None)
     if notice is None:
         raise NotFound(f"That agency has given no notice of withdrawal from {agreement.reference}")
+    if not notice.may_cancel:
+        # In effect already (or the agreement has ended): say so, rather than offer a
+        # button that can only be refused.
+        flash(
+            f"{notice.agency}'s notice can no longer be cancelled: it took effect on "
+            f"{long_date(notice.effective_on)}"
+            if notice.in_effect
+            else f"{agreement.reference} has ended: its notices can no longer be cancelled",
+            "error",
+        )
+        return _back(agreement.id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

@@ -140,10 +140,13 @@ def _max_items(model: type[BaseModel], name: str) -> Any:
     return _field_schema(model, name).get("maxItems", "?")
 
 
+_FLAGS = {"true": True, "1": True, "false": False, "0": False}
+
+
 def query(model: type[Q]) -> Q:
     """The query string as `model`: a whole number in ASCII digits, a flag as true or
-    false, anything else as the model says, each given once; parameters not declared
-    are ignored."""
+    false (or 1 or 0, as SPEC §9 writes `?include_ended=1`), anything else as the model
+    says, each given once; parameters not declared are ignored."""
     values: dict[str, Any] = {}
     fields: dict[str, str] = {}
     for name in model.model_fields:
@@ -157,12 +160,12 @@ def query(model: type[Q]) -> Q:
         elif kind == "integer" and not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
             low, high = _bounds(model, name)
             fields[name] = f"{name} must be a whole number from {low} to {high}"
-        elif kind == "boolean" and raw not in ("true", "false"):
-            fields[name] = f"{name} must be true or false"
+        elif kind == "boolean" and raw not in _FLAGS:
+            fields[name] = f"{name} must be true or false (or 1 or 0)"
         elif kind == "integer":
             values[name] = int(raw)
         else:
-            values[name] = (raw == "true") if kind == "boolean" else raw
+            values[name] = _FLAGS[raw] if kind == "boolean" else raw
     try:
         instance = model.model_validate(values)
     except ValidationError as exc:
