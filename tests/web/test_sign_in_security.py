@@ -248,6 +248,7 @@ def test_cookies_in_production_are_host_only_and_secure(tmp_path, monkeypatch, a
     monkeypatch.setenv("REGISTRY_TOTP_KEY", "a production key for two-factor secrets")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://localhost:6379/0")
     monkeypatch.setenv("TSA_URL", "https://tsa.example/rfc3161")
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example")  # production needs a mail transport
     production = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
