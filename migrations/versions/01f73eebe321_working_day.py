@@ -12,9 +12,8 @@ Create Date: 2026-12-06 22:23:34.725403
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "01f73eebe321"
