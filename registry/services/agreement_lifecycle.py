@@ -323,6 +323,13 @@ def withdraw(
         )
     if version.status in (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED):
         raise Conflict(f"{agreement.reference} has ended", code="wrong_state")
+    if agreement.current is None:
+        raise Conflict(
+            f"{agreement.reference} has never been in force, so there is nothing to withdraw "
+            "from: a party that does not want it declines to sign it, and its owner can take "
+            "a party out of the draft",
+            code="wrong_state",
+        )
     told = lifecycle_notices.party_ids(agreement)
     row = Withdrawal(
         agreement_id=agreement.id,

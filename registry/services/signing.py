@@ -216,14 +216,18 @@ def _request_answered(
     session: Session, agreement: Agreement, agency_id: int | None, now: datetime
 ) -> None:
     """Once an agency has signed, the requests to sign that its users were sent are done
-    with: marked read, so no one's home page still asks them to sign."""
+    with: marked read, so no one's home page still asks them to sign. `agency_id` None:
+    everyone's (a decline sent the version back to draft)."""
+    answered = select(User.id)
+    if agency_id is not None:
+        answered = answered.where(User.agency_id == agency_id)
     session.execute(
         update(Notification)
         .where(
             Notification.agreement_id == agreement.id,
             Notification.event == NotificationEvent.SUBMITTED,
             Notification.read_at.is_(None),
-            Notification.user_id.in_(select(User.id).where(User.agency_id == agency_id)),
+            Notification.user_id.in_(answered),
         )
         .values(read_at=now)
         .execution_options(synchronize_session=False)
@@ -286,7 +290,12 @@ def _tell_activated(
         session,
         NotificationEvent.ACTIVATED,
         ig_leads(session, [p.agency_id for p in version.parties]),
-        subject=f"{agreement.reference} {version.title} (version {version.number}) is now active",
+        subject=(
+            f"{agreement.reference} {version.title} (version {version.number}) is now active"
+            if version.effective_from <= london_day(now)
+            else f"{agreement.reference} {version.title} (version {version.number}) is signed: "
+            f"in force from {long_date(version.effective_from)}"
+        ),
         body=(
             f"Every party has signed version {version.number} of {agreement.reference} "
             f"“{version.title}”, so it is now active.{replaces} It comes into force on "
@@ -365,6 +374,7 @@ def decline(
         now,
     )
     _tell_declined(session, agreement, version, row, user)
+    _request_answered(session, agreement, None, now)  # back to draft: none can sign it now
     session.commit()
     return row
 

@@ -478,3 +478,36 @@ def test_a_current_delegate_is_asked_to_sign_and_a_signature_answers_the_request
     assert asked["dep@police.example"].read_at == FIXED_NOW
     assert asked[people["police_signer"].email].read_at == FIXED_NOW
     assert asked[people["council_signer"].email].read_at is None
+
+
+def test_a_decline_answers_every_request_to_sign(session, partners):
+    """Found by trying it: after a decline sent the version back to draft, every party's
+    'Please sign' stayed unread and still said to sign it."""
+    agencies, people, protocol, _ = partners
+    council, police, _ = agencies.values()
+    draft = make_draft(
+        session, owner=council, parent=protocol, parties=[party(council), party(police)]
+    )
+    lifecycle.submit(session, people["council_lead"].actor(), draft.id, now=FIXED_NOW)
+    signing.decline(
+        session, people["police_signer"].actor(), draft.id, "No", proof="password", now=FIXED_NOW
+    )
+    asked = _told(session, NotificationEvent.SUBMITTED, draft)
+    assert len(asked) == 2 and all(n.read_at == FIXED_NOW for n in asked.values())
+
+
+def test_notice_cannot_be_given_on_an_agreement_never_in_force(session, partners):
+    """Found by trying it: the owner could 'withdraw' from its own draft, and every party
+    was told."""
+    agencies, people, protocol, _ = partners
+    council, police, _ = agencies.values()
+    draft = make_draft(
+        session, owner=council, parent=protocol, parties=[party(council), party(police)]
+    )
+    with pytest.raises(Conflict, match="never been in force"):
+        _withdraw(session, people["police_lead"], draft, police)
+    lifecycle.submit(session, people["council_lead"].actor(), draft.id, now=FIXED_NOW)
+    with pytest.raises(Conflict, match="never been in force"):
+        _withdraw(session, people["police_lead"], draft, police)
+    session.rollback()
+    assert _told(session, NotificationEvent.WITHDRAWAL_NOTICE) == {}

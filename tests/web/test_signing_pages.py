@@ -192,3 +192,44 @@ def test_ending_a_delegation_asks_first_and_the_administrator_sees_them_all(clie
     client.submit("/sign-out", token_from="/")
     client.sign_in(bob)  # no longer a delegate: the sign page is not his
     assert client.get(f"/agreements/{agreement_id}/sign").status_code == 403
+
+
+def test_a_page_missing_several_answers_says_them_all_at_once(client, session):
+    """Found by trying it: with the box unticked and no code, only the box was mentioned,
+    and the code's error came on the next try."""
+    council, police, agreement_id = awaiting(session)
+    client.sign_in(make_user(session, roles=("signatory",), agency=council))
+    nothing = client.submit(f"/agreements/{agreement_id}/sign", {})
+    assert nothing.status_code == 422
+    said = errors(nothing)
+    assert "Confirm that you are authorised" in said and "Enter the 6-digit code" in said
+    client.submit("/sign-out", token_from="/")
+    client.sign_in(make_user(session, roles=("signatory",), agency=police))
+    said = errors(client.submit(f"/agreements/{agreement_id}/decline", {}))
+    assert "Say why you are declining" in said and "Enter the 6-digit code" in said
+
+
+def test_the_last_signature_of_an_agreement_starting_later_says_when(client, session):
+    """Found by trying it: the banner said 'It is now in force' above 'Scheduled'."""
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol, _ = chain(session, council, police)
+    later = make_draft(
+        session,
+        owner=council,
+        parent=protocol,
+        parties=[party(council), party(police)],
+        effective_from=TODAY + timedelta(days=3),
+    )
+    agreement_lifecycle.submit(session, ig_lead_actor(council), later.id, now=FIXED_NOW)
+    for agency in (council, police):
+        signer = make_user(session, roles=("signatory",), agency=agency)
+        client.sign_in(signer)
+        done = client.submit(
+            f"/agreements/{later.id}/sign",
+            {"declaration": "y", **client.proof(signer)},
+            follow_redirects=True,
+        )
+        client.submit("/sign-out", token_from="/")
+    shown = done.get_data(as_text=True)
+    assert "It is now in force" not in shown
+    assert "Every party has signed: it comes into force on" in shown

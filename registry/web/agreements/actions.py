@@ -84,10 +84,21 @@ def _signer(agreement):
         ),
         f"Your agency is not a party to {agreement.reference}, or you may not sign for it",
     )
-    # Then the state (awaiting signatures, not yet signed by this agency), before any
-    # code is asked for or spent.
-    signing.precheck(db.session, actor, agreement.id, now=now())
     return actor, delegation
+
+
+def _answerable(agreement, actor, form) -> bool:
+    """On a POST, whether the version can still be signed or declined by this agency
+    (awaiting signatures, not signed by it), asked before any code is checked or spent;
+    a GET shows the page, which says plainly when there is nothing to sign."""
+    if not form.is_submitted():
+        return True
+    try:
+        signing.precheck(db.session, actor, agreement.id, now=now())
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return False
+    return True
 
 
 def _proof(form) -> str | None:
@@ -115,19 +126,25 @@ def sign_agreement(agreement_id: int):
     """A confirmation page that restates what is being signed, then the signature."""
     agreement = get_agreement(db.session, agreement_id)
     version = agreement.latest
-    try:
-        actor, delegation = _signer(agreement)
-    except Conflict as exc:
-        return _conflict(agreement.id, exc)
+    actor, delegation = _signer(agreement)
     form = SignForm()
     form.keep_proof(bool(current_user.totp_secret))
+    if not _answerable(agreement, actor, form):
+        return _back(agreement.id)
     if form.validate_on_submit() and (proof := _proof(form)):
         try:
             signing.sign(db.session, actor, agreement.id, proof=proof, now=now())
         except Conflict as exc:
             return _conflict(agreement.id, exc)
         agreement = get_agreement(db.session, agreement_id)
-        done = " It is now in force." if agreement.current is agreement.latest else ""
+        done = ""
+        if agreement.current is agreement.latest:
+            starts = agreement.latest.effective_from
+            done = (
+                " It is now in force."
+                if starts <= today()
+                else f" Every party has signed: it comes into force on {long_date(starts)}."
+            )
         behalf = f" on behalf of {delegation.principal.name}" if delegation else ""
         flash(
             f"You have signed {agreement.reference} version {version.number} for "
@@ -160,12 +177,11 @@ def sign_agreement(agreement_id: int):
 @signed_in()
 def decline_agreement(agreement_id: int):
     agreement = get_agreement(db.session, agreement_id)
-    try:
-        actor, delegation = _signer(agreement)
-    except Conflict as exc:
-        return _conflict(agreement.id, exc)
+    actor, delegation = _signer(agreement)
     form = DeclineForm()
     form.keep_proof(bool(current_user.totp_secret))
+    if not _answerable(agreement, actor, form):
+        return _back(agreement.id)
     if form.validate_on_submit() and (proof := _proof(form)):
         try:
             signing.decline(

@@ -148,13 +148,18 @@ class FreshProof:
         # What to give, and why the sign-in code will not do, is said above the field
         # (templates/agreements/_fresh_proof.html).
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": False},
-        validators=[Length(max=20)],
+        # Its presence is asked with the form's other fields, so a page missing several
+        # answers says so at once; whether it is right is the service's to say.
+        validators=[
+            InputRequired("Enter the 6-digit code from your authenticator app"),
+            Length(max=20),
+        ],
     )
     password = PasswordField(
         "Your password",
         widget=GovPasswordInput(),
         render_kw={"autocomplete": "current-password"},
-        validators=[Length(max=1024)],
+        validators=[InputRequired("Enter your password"), Length(max=1024)],
     )
 
     def keep_proof(self, two_factor: bool) -> None:
@@ -206,7 +211,8 @@ class WithdrawForm(FlaskForm):
     effective_on = DateField(
         "From which date does your agency withdraw?",
         required_message="Enter the date your agency withdraws from",
-        description="Today or later. From that date the agreement no longer covers your agency.",
+        description="Today or later. From that date the agreement no longer covers your agency. "
+        "A date after today leaves time to cancel the notice.",
     )
     reason = TextAreaField(
         "Why is your agency withdrawing?",

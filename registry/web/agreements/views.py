@@ -112,7 +112,8 @@ def show_agreement(agreement_id: int):
         ),
         may_review=policy.may_review(actor, agreement.owner_agency_id),
         may_withdraw=(
-            actor.agency_id in party_ids
+            agreement.current is not None
+            and actor.agency_id in party_ids
             and policy.may_withdraw(actor, actor.agency_id)
             and not any(w.agency_id == actor.agency_id for w in agreement.withdrawals)
         ),
