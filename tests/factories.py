@@ -207,3 +207,15 @@ def police_to_council(session, parent: Agreement, police: Agency, council: Agenc
             session, tier=3, owner=council, parent=parent, parties=[party(police), party(council)]
         ),
     )
+
+
+def awaiting_signatures(session) -> tuple[Agency, Agency, int]:
+    """A council and a police force under their protocol, and a tier-2 agreement between
+    them submitted for signature (its id)."""
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol, _ = chain(session, council, police)
+    draft = make_draft(
+        session, owner=council, parent=protocol, parties=[party(council), party(police)]
+    )
+    agreement_lifecycle.submit(session, ig_lead_actor(council), draft.id, now=FIXED_NOW)
+    return council, police, draft.id

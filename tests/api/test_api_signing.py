@@ -8,35 +8,21 @@ from datetime import timedelta
 import pyotp
 
 from registry.models import User
-from registry.services import agreement_lifecycle, two_factor
+from registry.services import two_factor
 from registry.web.settings import totp_key
 
 from ..client import RegistryClient
 from ..factories import (
     FIXED_NOW,
     TODAY,
-    chain,
-    ig_lead_actor,
+    awaiting_signatures,
     make_admin,
-    make_agency,
-    make_draft,
     make_user,
-    party,
 )
 from .test_api_agencies import assert_error
 
 STEP = int(FIXED_NOW.timestamp()) // 30
 PASSWORD = {"password": RegistryClient.password}
-
-
-def awaiting(session):
-    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
-    protocol, _ = chain(session, council, police)
-    draft = make_draft(
-        session, owner=council, parent=protocol, parties=[party(council), party(police)]
-    )
-    agreement_lifecycle.submit(session, ig_lead_actor(council), draft.id, now=FIXED_NOW)
-    return council, police, draft.id
 
 
 def failed(session, user) -> int:
@@ -45,7 +31,7 @@ def failed(session, user) -> int:
 
 
 def test_signing_through_the_api_needs_the_password_without_two_factor(api_as, session):
-    council, _, aid = awaiting(session)
+    council, _, aid = awaiting_signatures(session)
     user = make_user(session, roles=("signatory",), agency=council, name="Martin Cole")
     signer = api_as(user)
     missing = signer.post(f"/agreements/{aid}/sign", {})
@@ -61,7 +47,7 @@ def test_signing_through_the_api_needs_the_password_without_two_factor(api_as, s
 
 
 def test_with_two_factor_a_fresh_code_each_used_once(api_as, session):
-    council, police, aid = awaiting(session)
+    council, police, aid = awaiting_signatures(session)
     user = make_user(session, roles=("signatory",), agency=council)
     secret = two_factor.new_secret()
     totp = pyotp.TOTP(secret)
@@ -82,7 +68,7 @@ def test_with_two_factor_a_fresh_code_each_used_once(api_as, session):
 
 
 def test_who_may_sign_and_the_state_are_decided_before_the_proof(api_as, session):
-    council, _, aid = awaiting(session)
+    council, _, aid = awaiting_signatures(session)
     practitioner = make_user(session, agency=council)
     # A wrong password from someone who may not sign: 403, and not counted against them.
     refused = api_as(practitioner).post(f"/agreements/{aid}/sign", {"password": "wrong"})
@@ -96,7 +82,7 @@ def test_who_may_sign_and_the_state_are_decided_before_the_proof(api_as, session
 
 
 def test_delegations_through_the_api_and_a_delegate_s_signature(api_as, session):
-    council, police, aid = awaiting(session)
+    council, police, aid = awaiting_signatures(session)
     alice = make_user(
         session, roles=("signatory",), agency=council, name="Alice Ames", job_title="Director"
     )
@@ -147,7 +133,7 @@ def test_delegations_through_the_api_and_a_delegate_s_signature(api_as, session)
 def test_a_party_that_has_signed_cannot_then_decline(api_as, session):
     """Its signature would have stood, and counted when the unchanged content was signed
     by the rest, beside its own decline (found by trying it)."""
-    council, police, aid = awaiting(session)
+    council, police, aid = awaiting_signatures(session)
     signer = api_as(make_user(session, roles=("signatory",), agency=police))
     assert signer.post(f"/agreements/{aid}/sign", PASSWORD).status_code == 201
     refused = signer.post(f"/agreements/{aid}/decline", {"comment": "Changed my mind", **PASSWORD})

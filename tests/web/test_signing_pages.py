@@ -18,6 +18,7 @@ from registry.web.settings import totp_key
 from ..factories import (
     FIXED_NOW,
     TODAY,
+    awaiting_signatures,
     chain,
     ig_lead_actor,
     make_admin,
@@ -31,16 +32,6 @@ from .test_agreement_pages import errors
 STEP = int(FIXED_NOW.timestamp()) // 30
 
 
-def awaiting(session):
-    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
-    protocol, _ = chain(session, council, police)
-    draft = make_draft(
-        session, owner=council, parent=protocol, parties=[party(council), party(police)]
-    )
-    agreement_lifecycle.submit(session, ig_lead_actor(council), draft.id, now=FIXED_NOW)
-    return council, police, draft.id
-
-
 def signatures(session, agreement_id) -> list[Signature]:
     session.rollback()  # see what the requests wrote
     return list(session.scalars(select(Signature).where(Signature.agency_id.is_not(None))))
@@ -52,7 +43,7 @@ def failed_sign_ins(session, user) -> int:
 
 
 def test_signing_needs_a_fresh_two_factor_code(client, session):
-    council, _, agreement_id = awaiting(session)
+    council, _, agreement_id = awaiting_signatures(session)
     signer = make_user(session, roles=("signatory",), agency=council, name="Sam Signer")
     client.sign_in(signer)  # sets up two-factor sign-in with the code of the step before now
     before = len(signatures(session, agreement_id))
@@ -88,7 +79,7 @@ def test_signing_needs_a_fresh_two_factor_code(client, session):
 
 def test_without_two_factor_the_page_asks_for_the_password(app, client, session):
     app.config["TWO_FACTOR_ROLES"] = []  # as in development: nobody has a code
-    council, _, agreement_id = awaiting(session)
+    council, _, agreement_id = awaiting_signatures(session)
     signer = make_user(session, roles=("signatory",), agency=council)
     client.sign_in(signer)
     path = f"/agreements/{agreement_id}/sign"
@@ -104,7 +95,7 @@ def test_without_two_factor_the_page_asks_for_the_password(app, client, session)
 
 
 def test_a_decline_without_proof_keeps_the_comment(client, session):
-    _, police, agreement_id = awaiting(session)
+    _, police, agreement_id = awaiting_signatures(session)
     signer = make_user(session, roles=("signatory",), agency=police)
     client.sign_in(signer)
     path = f"/agreements/{agreement_id}/decline"
@@ -119,7 +110,7 @@ def test_a_decline_without_proof_keeps_the_comment(client, session):
 
 
 def test_a_signatory_names_a_delegate_who_signs_on_their_behalf(app, client, session):
-    council, _, agreement_id = awaiting(session)
+    council, _, agreement_id = awaiting_signatures(session)
     alice = make_user(
         session, roles=("signatory",), agency=council, name="Alice Ames", job_title="Director"
     )
@@ -163,7 +154,7 @@ def test_a_signatory_names_a_delegate_who_signs_on_their_behalf(app, client, ses
 
 
 def test_ending_a_delegation_asks_first_and_the_administrator_sees_them_all(client, session):
-    council, police, agreement_id = awaiting(session)
+    council, police, agreement_id = awaiting_signatures(session)
     alice = make_user(session, roles=("signatory",), agency=council, name="Alice Ames")
     bob = make_user(session, agency=council, name="Bob Brown")
     delegation = delegations.create(
@@ -197,7 +188,7 @@ def test_ending_a_delegation_asks_first_and_the_administrator_sees_them_all(clie
 def test_a_page_missing_several_answers_says_them_all_at_once(client, session):
     """Found by trying it: with the box unticked and no code, only the box was mentioned,
     and the code's error came on the next try."""
-    council, police, agreement_id = awaiting(session)
+    council, police, agreement_id = awaiting_signatures(session)
     client.sign_in(make_user(session, roles=("signatory",), agency=council))
     nothing = client.submit(f"/agreements/{agreement_id}/sign", {})
     assert nothing.status_code == 422
