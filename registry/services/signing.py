@@ -98,11 +98,12 @@ def check_fresh_proof(
     return PASSWORD
 
 
-def _awaiting(
-    session: Session, agreement: Agreement, actor: Actor, day: date
-) -> tuple[AgreementVersion, Delegation | None]:
-    """The version to sign, and the delegation the actor signs under (None when it is a
-    signatory in its own right)."""
+def authority(
+    session: Session, agreement: Agreement, actor: Actor, day: date, *, message: str | None = None
+) -> Delegation | None:
+    """Forbidden unless the actor may sign or decline the latest version for its agency
+    on `day`: a signatory of a party, or a signatory's current delegate. Answers the
+    delegation the actor acts under (None for a signatory in its own right)."""
     version = agreement.latest
     delegation = (
         None
@@ -115,9 +116,20 @@ def _awaiting(
             [p.agency_id for p in version.parties],
             [delegation.agency_id] if delegation else [],
         ),
-        f"Only a signatory of a party agency, or a signatory's current delegate, can sign "
+        message
+        or f"Only a signatory of a party agency, or a signatory's current delegate, can sign "
         f"or decline {agreement.reference} version {version.number}",
     )
+    return delegation
+
+
+def _awaiting(
+    session: Session, agreement: Agreement, actor: Actor, day: date
+) -> tuple[AgreementVersion, Delegation | None]:
+    """The version to sign, and the delegation the actor signs under (None when it is a
+    signatory in its own right)."""
+    version = agreement.latest
+    delegation = authority(session, agreement, actor, day)
     # Who may sign is decided first (403), then the state (409): someone who could never
     # sign learns nothing of the agreement's state.
     lifecycle.check_can_sign(version.status, agreement.reference, version.number)

@@ -13,7 +13,7 @@ from ...domain.vocab import Role, VersionStatus
 from ...extensions import db
 from ...services import agreement_lifecycle as lifecycle
 from ...services import agreements as agreements_service
-from ...services import delegations, signing, vocabularies
+from ...services import signing, vocabularies
 from ...services.agreement_reads import get_agreement, standing
 from ..fields import attach_errors
 from ..permissions import current_actor, signed_in
@@ -70,19 +70,12 @@ def _signer(agreement):
     (a signatory of a party, or a signatory's current delegate), and the delegation they
     act under (None for a signatory in their own right)."""
     actor = current_actor()
-    version = agreement.latest
-    delegation = (
-        None
-        if actor.has(Role.SIGNATORY)
-        else delegations.current_for(db.session, actor.user_id, actor.agency_id, today())
-    )
-    policy.require(
-        policy.may_sign_for(
-            actor,
-            [p.agency_id for p in version.parties],
-            [delegation.agency_id] if delegation else [],
-        ),
-        f"Your agency is not a party to {agreement.reference}, or you may not sign for it",
+    delegation = signing.authority(
+        db.session,
+        agreement,
+        actor,
+        today(),
+        message=f"Your agency is not a party to {agreement.reference}, or you may not sign for it",
     )
     return actor, delegation
 
