@@ -658,7 +658,15 @@ def test_lifecycles_never_give_a_wrong_answer(app, request):
             db.session.remove()
             _empty_postgres(app)
 
-    run_state_machine_as_test(machine_for(app, reset), settings=RUNS)
+    # The oracle's comparison does not depend on the engine; PostgreSQL's own part (its
+    # triggers, locks and types) shows in fewer runs. At CI's 60 runs it took 18 minutes
+    # of a 90-minute CI on a loaded machine, five times SQLite's.
+    runs = (
+        RUNS
+        if url.startswith("sqlite")
+        else settings(RUNS, max_examples=max(8, RUNS.max_examples // 3))
+    )
+    run_state_machine_as_test(machine_for(app, reset), settings=runs)
 
 
 def test_the_oracle_reads_no_coverage_code():
