@@ -16,13 +16,14 @@ SERIES = (
     ("shared_without_coverage", "Shared although not covered", "#d4351c"),
     ("consent_refused", "Consent refused", "#1d70b8"),
 )
-WIDTH = 640
-LABEL_WIDTH = 130
-BAR_AREA = WIDTH - LABEL_WIDTH - 50  # room on the right for the largest number
+# Narrow, so that on a phone the text shrinks little; each month's name sits above its bars.
+WIDTH = 400
+LABEL_HEIGHT = 20
+BAR_AREA = WIDTH - 40  # room on the right for the largest number
 BAR = 14
 GAP = 3
-GROUP_GAP = 18
-TOP = 8
+GROUP_GAP = 14
+TOP = 4
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,6 @@ class Group:
 class Chart:
     width: int
     height: int
-    label_width: int
     groups: list[Group]
 
 
@@ -64,8 +64,8 @@ def build(months: list[MonthCounts]) -> Chart:
             value = getattr(month, attr)
             bars.append(
                 Bar(
-                    x=LABEL_WIDTH,
-                    y=y + i * (BAR + GAP),
+                    x=0,
+                    y=y + LABEL_HEIGHT + i * (BAR + GAP),
                     width=round(BAR_AREA * value / largest, 1),
                     colour=colour,
                     value=value,
@@ -73,5 +73,5 @@ def build(months: list[MonthCounts]) -> Chart:
                 )
             )
         groups.append(Group(month_label(month.month), y, bars))
-        y += len(SERIES) * (BAR + GAP) + GROUP_GAP
-    return Chart(WIDTH, y, LABEL_WIDTH, groups)
+        y += LABEL_HEIGHT + len(SERIES) * (BAR + GAP) + GROUP_GAP
+    return Chart(WIDTH, y, groups)
