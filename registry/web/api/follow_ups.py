@@ -5,6 +5,7 @@ from flask import jsonify
 from ...clock import now, today
 from ...domain.vocab import Role
 from ...extensions import db
+from ...services import decisions as decision_service
 from ...services import follow_ups as service
 from ...services.follow_ups import FollowUpInput
 from ..permissions import current_actor, signed_in
@@ -52,10 +53,13 @@ def list_follow_ups(decision_id: int):
 )
 @signed_in(Role.PRACTITIONER, Role.IG_LEAD)  # the service decides whose (follow_ups.py)
 def create_follow_up(decision_id: int):
+    actor = current_actor()
+    # An unknown or another agency's decision is said so before anything about the body.
+    decision_service.get_decision(db.session, actor, decision_id)
     asked = parse(contract.FollowUpInput)
     entry = service.record_follow_up(
         db.session,
-        current_actor(),
+        actor,
         decision_id,
         FollowUpInput(
             consent_withdrawn=asked.consent_withdrawn,
