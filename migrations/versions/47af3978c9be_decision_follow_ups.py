@@ -4,6 +4,7 @@ What happened after a decision (consent withdrawn, the share stopped, the inform
 returned or deleted, the outcome), recorded by the practitioner who made it or their
 agency's IG lead. Append-only, like the decisions, with a hash chain of its own; the
 database refuses UPDATE, DELETE (and on PostgreSQL TRUNCATE), as for the decisions.
+Its head is checkpointed and signed as the other two chains' are (chain 'follow_ups').
 
 Revision ID: 47af3978c9be
 Revises: 7c2e4b9d1a53
@@ -21,6 +22,25 @@ branch_labels = None
 depends_on = None
 
 TABLE = "decision_follow_ups"
+CHECKPOINTS = "chain_checkpoints"
+KNOWN = "ck_chain_checkpoints_chain_known"
+
+
+def _known_chains(chains: str) -> None:
+    """Which chains a checkpoint may name. SQLite alters a constraint by copying the table,
+    which loses its append-only triggers (migration b8e4f2a6d1c3): they are made again."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    with op.batch_alter_table(CHECKPOINTS, recreate="always" if sqlite else "auto") as batch:
+        batch.drop_constraint(op.f(KNOWN), type_="check")
+        batch.create_check_constraint(op.f(KNOWN), f"chain IN ({chains})")
+    if sqlite:
+        for action in ("UPDATE", "DELETE"):
+            op.execute(f"DROP TRIGGER IF EXISTS {CHECKPOINTS}_no_{action.lower()}")
+            op.execute(
+                f"CREATE TRIGGER {CHECKPOINTS}_no_{action.lower()} BEFORE {action} ON "
+                f"{CHECKPOINTS} BEGIN SELECT RAISE(ABORT, '{CHECKPOINTS} is append-only: "
+                f"{action} refused'); END"
+            )
 
 
 def upgrade():
@@ -84,9 +104,20 @@ def upgrade():
                 f"CREATE TRIGGER {TABLE}_no_{action.lower()} BEFORE {action} ON {TABLE} "
                 f"BEGIN SELECT RAISE(ABORT, '{TABLE} is append-only: {action} refused'); END"
             )
+    _known_chains("'audit', 'decisions', 'follow_ups'")
 
 
 def downgrade():
+    # A checkpoint of the follow-ups' chain goes with the chain (the triggers let this
+    # one migration remove them: on PostgreSQL in replica mode, on SQLite around them).
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("SET LOCAL session_replication_role = replica")
+        op.execute(f"DELETE FROM {CHECKPOINTS} WHERE chain = 'follow_ups'")
+        op.execute("SET LOCAL session_replication_role = origin")
+    else:
+        op.execute(f"DROP TRIGGER IF EXISTS {CHECKPOINTS}_no_delete")
+        op.execute(f"DELETE FROM {CHECKPOINTS} WHERE chain = 'follow_ups'")
+    _known_chains("'audit', 'decisions'")
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP TRIGGER {TABLE}_append_only ON {TABLE}")
         op.execute(f"DROP TRIGGER {TABLE}_no_truncate ON {TABLE}")

@@ -21,7 +21,7 @@ from ..domain.errors import Forbidden, ValidationFailed
 from ..domain.fields import text_error
 from ..domain.vocab import Role
 from ..models import DecisionFollowUp, DecisionRecord, User
-from . import chains
+from . import chains, checkpoints
 from .decisions import get_decision
 
 FOLLOW_UP_LOCK_KEY = 7_301_004
@@ -130,6 +130,7 @@ def record_follow_up(
     )
     entry.entry_hash = entry_hash(content(entry), previous)
     session.add(entry)
+    checkpoints.every(session, "follow_ups", sequence, entry.entry_hash, now)
     session.commit()
     return entry
 

@@ -137,3 +137,20 @@ def test_follow_ups_due_are_those_past_their_date_with_none_recorded_since(sessi
     assert {d.decision.id for d in agency_wide} == {overdue.id, again.id, colleagues.id}
     police_lead = make_user(session, roles=("ig_lead",), agency=police)
     assert due_follow_ups(session, police_lead.actor(), today=TODAY) == ([], 0)
+
+
+def test_follow_ups_removed_from_the_end_are_caught_by_the_signed_checkpoint(app, session, pair):
+    council, police = pair
+    user = make_user(session, agency=council)
+    decision = make_decision(session, user, police)
+    make_follow_up(session, user, decision)
+    make_follow_up(session, user, decision)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["verify-audit"])
+    assert first.exit_code == 0 and "their follow-ups (2)" in first.output
+    tamper(session, "decision_follow_ups", "DELETE FROM decision_follow_ups WHERE sequence = 2")
+    assert follow_ups.verify(session) is None  # what is left still chains
+    result = runner.invoke(args=["verify-audit"])
+    assert result.exit_code == 1
+    assert "The follow-ups to decisions end at follow-up 1" in result.output
+    assert "entries were removed from the end" in result.output
