@@ -159,3 +159,18 @@ def test_a_follow_up_changed_outside_the_registry_is_flagged_on_the_page(client,
     client.sign_in(user)
     page = words(client.page(f"/decisions/{decision.id}"))
     assert "This follow-up does not match the fingerprint" in page
+
+
+def test_each_error_links_to_its_field(client, session):
+    from bs4 import BeautifulSoup
+
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    user = make_user(session, agency=council)
+    decision = make_decision(session, user, police)
+    client.sign_in(user)
+    response = client.submit(f"/decisions/{decision.id}/follow-ups/new", {})
+    soup = BeautifulSoup(response.data, "html.parser")
+    links = [a["href"] for a in soup.select(".govuk-error-summary__list a")]
+    assert len(links) == 4
+    for href in links:
+        assert soup.find(id=href.removeprefix("#")) is not None, href
