@@ -444,9 +444,10 @@ def register_cli(app: Flask) -> None:
     def verify_audit_command():
         """Check both hash chains (audit trail, decisions); exit 1 naming the first break."""
         from .models import DecisionRecord
-        from .services import audit, chains, checkpoints, decisions
+        from .services import audit, chains, checkpoints, decisions, follow_ups
 
         entries, records = audit.length(db.session), chains.length(db.session, DecisionRecord)
+        later = follow_ups.length(db.session)
         with click.progressbar(
             length=entries, label=f"Audit trail ({entries:,} entries)", file=sys.stderr
         ) as bar:
@@ -455,6 +456,10 @@ def register_cli(app: Flask) -> None:
             length=records, label=f"Decision records ({records:,})", file=sys.stderr
         ) as bar:
             broken_decisions = decisions.verify(db.session, progress=bar.update)
+        with click.progressbar(
+            length=later, label=f"Follow-ups to decisions ({later:,})", file=sys.stderr
+        ) as bar:
+            broken_follow_ups = follow_ups.verify(db.session, progress=bar.update)
         # Both chains are checked, and against their signed checkpoints; every broken one
         # is named, then exit 1.
         faults = []
@@ -462,11 +467,16 @@ def register_cli(app: Flask) -> None:
             faults.append(f"The audit trail is broken at entry {broken_audit}")
         if broken_decisions is not None:
             faults.append(f"The decision records are broken at decision {broken_decisions}")
+        if broken_follow_ups is not None:
+            faults.append(
+                f"The follow-ups to decisions are broken at follow-up {broken_follow_ups}"
+            )
         faults += [
             f.message
             for f in checkpoints.check(db.session)
             if not (f.chain == "audit" and broken_audit)
             and not (f.chain == "decisions" and broken_decisions)
+            and not (f.chain == "follow_ups" and broken_follow_ups)
         ]
         if faults:
             raise click.ClickException("\n".join(faults))
@@ -475,6 +485,6 @@ def register_cli(app: Flask) -> None:
         for row in made:
             click.echo(f"Signed a checkpoint of {row.chain} at {row.sequence}.", err=True)
         click.echo(
-            f"The audit trail ({entries:,} entries) and the decision records "
-            f"({records:,}) are intact."
+            f"The audit trail ({entries:,} entries), the decision records ({records:,}) "
+            f"and their follow-ups ({later:,}) are intact."
         )

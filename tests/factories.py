@@ -219,3 +219,45 @@ def awaiting_signatures(session) -> tuple[Agency, Agency, int]:
     )
     agreement_lifecycle.submit(session, ig_lead_actor(council), draft.id, now=FIXED_NOW)
     return council, police, draft.id
+
+
+def make_decision(session, practitioner: User, to_agency: Agency, **fields):
+    """A decision recorded by `practitioner` as their own agency (a share, consent given)."""
+    from registry.services.decisions import DecisionInput, record_decision
+
+    data = {
+        "from_agency_id": practitioner.agency_id,
+        "to_agency_id": to_agency.id,
+        "purpose": "mash_triage",
+        "data_categories": ["identity_contact"],
+        "decision": "share",
+        "consent": "given",
+        "reasons": "Risk of significant harm",
+        **fields,
+    }
+    now = data.pop("now", FIXED_NOW)
+    return record_decision(
+        session,
+        practitioner.actor(),
+        DecisionInput(**data),
+        idempotency_key=None,
+        today=now.date(),
+        now=now,
+    )[0]
+
+
+def make_follow_up(session, user: User, decision, **fields):
+    """A follow-up to `decision` by `user`: consent withdrawn, sharing stopped, deleted."""
+    from registry.services.follow_ups import FollowUpInput, record_follow_up
+
+    data = {
+        "consent_withdrawn": True,
+        "share_stopped": True,
+        "information": "deleted",
+        "outcome": "The recipient confirmed by email that they deleted it",
+        **fields,
+    }
+    now = data.pop("now", FIXED_NOW)
+    return record_follow_up(
+        session, user.actor(), decision.id, FollowUpInput(**data), today=now.date(), now=now
+    )

@@ -95,3 +95,54 @@ def check_decision(
     elif follow_up_on is not None and follow_up_on < today:
         fields["follow_up_on"] = "The follow-up date must be today or later"
     return fields
+
+
+class InformationOutcome(StrEnum):
+    """What became of the information already shared, as a follow-up records it."""
+
+    RETURNED = "returned"
+    DELETED = "deleted"
+    KEPT = "kept"
+    NOT_APPLICABLE = "not_applicable"
+
+
+INFORMATION_LABELS = {
+    InformationOutcome.RETURNED: "Returned to us",
+    InformationOutcome.DELETED: "Deleted by the recipient",
+    InformationOutcome.KEPT: "Kept by the recipient",
+    InformationOutcome.NOT_APPLICABLE: "Nothing was shared",
+}
+
+
+OUTCOME_MAX = 10000
+
+
+def check_follow_up(
+    *,
+    consent_withdrawn: bool | None,
+    share_stopped: bool | None,
+    information: str | None,
+    outcome: str | None,
+    next_follow_up_on: date | None,
+    today: date,
+) -> dict[str, str]:
+    """Every rule a follow-up to a decision must meet, by field."""
+    fields: dict[str, str] = {}
+    if consent_withdrawn is None:
+        fields["consent_withdrawn"] = "Say whether consent has been withdrawn"
+    if share_stopped is None:
+        fields["share_stopped"] = "Say whether the sharing has stopped"
+    if information not in set(InformationOutcome):
+        fields["information"] = (
+            "Say what happened to the information already shared: returned, deleted, kept, "
+            "or nothing was shared"
+        )
+    if blank(outcome):
+        fields["outcome"] = "Say what happened when you followed up"
+    elif len(outcome or "") > OUTCOME_MAX:
+        fields["outcome"] = f"Say what happened in {OUTCOME_MAX:,} characters or fewer"
+    if error := date_range_error(next_follow_up_on, "The next follow-up date"):
+        fields["next_follow_up_on"] = error
+    elif next_follow_up_on is not None and next_follow_up_on < today:
+        fields["next_follow_up_on"] = "The next follow-up date must be today or later"
+    return fields

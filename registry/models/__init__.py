@@ -14,7 +14,7 @@ from .agreement import (
     Withdrawal,
 )
 from .audit import AuditEntry, ChainCheckpoint
-from .decision import CoverageCheck, DecisionRecord
+from .decision import CoverageCheck, DecisionFollowUp, DecisionRecord
 from .delegation import Delegation
 from .issued_pdf import IssuedPdf
 from .notification import DeliveryState, Notification, NotificationEvent
@@ -32,6 +32,7 @@ __all__ = [
     "ChainCheckpoint",
     "CoverageCheck",
     "DataCategory",
+    "DecisionFollowUp",
     "DecisionRecord",
     "Decline",
     "Delegation",

@@ -43,7 +43,7 @@ class ChainCheckpoint(db.Model):
     __tablename__ = "chain_checkpoints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chain: Mapped[str] = mapped_column(String(20))  # "audit" or "decisions"
+    chain: Mapped[str] = mapped_column(String(20))  # "audit", "decisions" or "follow_ups"
     sequence: Mapped[int]
     entry_hash: Mapped[str] = mapped_column(String(64))
     made_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -51,6 +51,6 @@ class ChainCheckpoint(db.Model):
     signature: Mapped[str] = mapped_column(String(200))  # base64 ECDSA over `signed_text`
 
     __table_args__ = (
-        CheckConstraint("chain IN ('audit', 'decisions')", name="chain_known"),
+        CheckConstraint("chain IN ('audit', 'decisions', 'follow_ups')", name="chain_known"),
         Index("ix_chain_checkpoints_chain_sequence", "chain", "sequence"),
     )

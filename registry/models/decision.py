@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..domain.coverage import Outcome
-from ..domain.decisions import Consent, Decision
+from ..domain.decisions import Consent, Decision, InformationOutcome
 from ..extensions import db
 from .types import UTCDateTime, enum_column
 
@@ -76,4 +76,35 @@ class DecisionRecord(db.Model):
         ),
         Index("ix_decisions_agency_sequence", "agency_id", "sequence"),
         Index("ix_decisions_user_sequence", "user_id", "sequence"),
+    )
+
+
+class DecisionFollowUp(db.Model):
+    """What happened after a decision (consent withdrawn, the share stopped, the information
+    returned or deleted, the outcome). Append-only like the decisions, in a chain of its own:
+    database triggers refuse UPDATE and DELETE, and each entry hashes its content and the
+    entry before it."""
+
+    __tablename__ = "decision_follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int] = mapped_column(unique=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    consent_withdrawn: Mapped[bool]
+    share_stopped: Mapped[bool]
+    information: Mapped[InformationOutcome] = mapped_column(
+        enum_column(InformationOutcome, "information_outcome")
+    )
+    outcome: Mapped[str] = mapped_column(Text)
+    next_follow_up_on: Mapped[date | None]
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        CheckConstraint("sequence >= 1", name="sequence_positive"),
+        CheckConstraint("length(outcome) > 0", name="outcome_given"),
+        Index("ix_decision_follow_ups_decision_sequence", "decision_id", "sequence"),
     )

@@ -1,4 +1,5 @@
-"""Signed checkpoints of the two hash chains (the audit trail and the decision records).
+"""Signed checkpoints of the hash chains (the audit trail, the decision records and their
+follow-ups).
 
 A chain alone proves that no entry was changed in place, but not that none was removed
 from its end, nor that an entry was rewritten and every later one re-hashed: both leave
@@ -28,12 +29,20 @@ from sqlalchemy.orm import Session
 
 from ..database import writes
 from ..domain.dates import long_date
-from ..models import AuditEntry, ChainCheckpoint, DecisionRecord
+from ..models import AuditEntry, ChainCheckpoint, DecisionFollowUp, DecisionRecord
 
-CHAINS: dict[str, Any] = {"audit": AuditEntry, "decisions": DecisionRecord}
-NAMES = {"audit": "The audit trail", "decisions": "The decision records"}
-UNITS = {"audit": "entry", "decisions": "decision"}
-ENDS = {"audit": "ends", "decisions": "end"}
+CHAINS: dict[str, Any] = {
+    "audit": AuditEntry,
+    "decisions": DecisionRecord,
+    "follow_ups": DecisionFollowUp,
+}
+NAMES = {
+    "audit": "The audit trail",
+    "decisions": "The decision records",
+    "follow_ups": "The follow-ups to decisions",
+}
+UNITS = {"audit": "entry", "decisions": "decision", "follow_ups": "follow-up"}
+ENDS = {"audit": "ends", "decisions": "end", "follow_ups": "end"}
 SEEN_FILE = "chain-checkpoints.json"
 
 

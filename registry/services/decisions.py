@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
+from ..clock import LONDON
 from ..database import writes
 from ..domain import policy
 from ..domain.actor import Actor
 from ..domain.chain import GENESIS, entry_hash
-from ..domain.decisions import Consent, Decision, check_decision
+from ..domain.coverage import Outcome
+from ..domain.dates import add_months
+from ..domain.decisions import KEY_QUESTIONS, Consent, Decision, check_decision
 from ..domain.errors import Forbidden, NotFound, ValidationFailed
 from ..domain.fields import text_error
 from ..domain.vocab import Role
@@ -221,24 +224,110 @@ def visible_to(actor: Actor):
     return DecisionRecord.user_id == actor.user_id
 
 
-def list_decisions(
-    session: Session,
-    actor: Actor,
-    *,
-    search: str = "",
-    decision: str | None = None,
-    page: int = 1,
-    per_page: int = 50,
-) -> Page:
-    query = select(DecisionRecord).order_by(DecisionRecord.sequence.desc())
+COVERAGE_FILTERS = ("covered", "not_covered", "not_required", "no_check")
+
+
+@dataclass(frozen=True)
+class DecisionFilters:
+    """What a list of decisions, its CSV and its summary are narrowed to. Dates are days
+    in the partnership's time zone (Europe/London), both ends included."""
+
+    search: str = ""
+    recorded_from: date | None = None
+    recorded_to: date | None = None
+    purpose: str | None = None
+    to_agency_id: int | None = None
+    decision: str | None = None
+    consent: str | None = None
+    coverage: str | None = None  # one of COVERAGE_FILTERS
+
+    @property
+    def any(self) -> bool:
+        return any(
+            (
+                self.search.strip(),
+                self.recorded_from,
+                self.recorded_to,
+                self.purpose,
+                self.to_agency_id,
+                self.decision,
+                self.consent,
+                self.coverage,
+            )
+        )
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+
+
+def filtered(query: Select, actor: Actor, filters: DecisionFilters) -> Select:
+    """`query` (over DecisionRecord) narrowed to what the actor may read and the filters."""
     scope = visible_to(actor)
     if scope is not None:
         query = query.where(scope)
-    if search.strip():
-        query = query.where(containing(search, DecisionRecord.case_reference))
-    if decision in ("share", "not_share"):
-        query = query.where(DecisionRecord.decision == decision)
+    f = filters
+    if f.search.strip():
+        query = query.where(containing(f.search, DecisionRecord.case_reference))
+    if f.recorded_from is not None:
+        query = query.where(DecisionRecord.recorded_at >= _day_start(f.recorded_from))
+    if f.recorded_to is not None and f.recorded_to < date.max:
+        query = query.where(
+            DecisionRecord.recorded_at < _day_start(f.recorded_to + timedelta(days=1))
+        )
+    if f.purpose:
+        query = query.where(DecisionRecord.purpose == f.purpose)
+    if f.to_agency_id is not None:
+        query = query.where(DecisionRecord.to_agency_id == f.to_agency_id)
+    if f.decision in set(Decision):
+        query = query.where(DecisionRecord.decision == f.decision)
+    if f.consent in set(Consent):
+        query = query.where(DecisionRecord.consent == f.consent)
+    if f.coverage == "no_check":
+        query = query.where(DecisionRecord.check_id.is_(None))
+    elif f.coverage in COVERAGE_FILTERS:
+        outcomes = {
+            "covered": (Outcome.COVERED, Outcome.COVERED_WITH_WARNINGS),
+            "not_covered": (Outcome.NOT_COVERED,),
+            "not_required": (Outcome.NOT_REQUIRED,),
+        }[str(f.coverage)]
+        query = query.where(
+            DecisionRecord.check_id.in_(
+                select(CoverageCheck.id).where(CoverageCheck.outcome.in_(outcomes))
+            )
+        )
+    return query
+
+
+def list_decisions(
+    session: Session,
+    actor: Actor,
+    filters: DecisionFilters | None = None,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    query = filtered(
+        select(DecisionRecord).order_by(DecisionRecord.sequence.desc()),
+        actor,
+        filters or DecisionFilters(),
+    )
     return paginate(session, query, page=page, per_page=per_page)
+
+
+def check_outcomes(session: Session, check_ids: Iterable[str | None]) -> dict[str, Outcome]:
+    """The outcome of each of these coverage checks, by id."""
+    wanted = sorted({c for c in check_ids if c})
+    found: dict[str, Outcome] = {}
+    for start in range(0, len(wanted), 500):
+        found.update(
+            session.execute(
+                select(CoverageCheck.id, CoverageCheck.outcome).where(
+                    CoverageCheck.id.in_(wanted[start : start + 500])
+                )
+            ).all()
+        )
+    return found
 
 
 def get_decision(session: Session, actor: Actor, decision_id: int) -> DecisionRecord:
@@ -290,20 +379,29 @@ CSV_COLUMNS = (
 )
 
 
-def decisions_csv(session: Session, actor: Actor) -> str:
+# Added after the columns above, which keep their names and order: the outcome of the
+# check the decision followed, and each key question's answer.
+CSV_EXTRA_COLUMNS = ("check_outcome",) + tuple(f"key_question_{k}" for k in KEY_QUESTIONS)
+
+
+def decisions_csv(session: Session, actor: Actor, filters: DecisionFilters | None = None) -> str:
     policy.require(
         actor.has(Role.IG_LEAD) or actor.has(Role.ADMIN) or actor.has(Role.PRACTITIONER),
         "Only an information governance lead or a practitioner downloads decisions",
     )
     names = dict(session.execute(select(Agency.id, Agency.name)).all())
-    query = select(DecisionRecord).order_by(DecisionRecord.sequence)
-    scope = visible_to(actor)
-    if scope is not None:
-        query = query.where(scope)
+    query = filtered(
+        select(DecisionRecord, CoverageCheck.outcome)
+        .outerjoin(CoverageCheck, CoverageCheck.id == DecisionRecord.check_id)
+        .order_by(DecisionRecord.sequence),
+        actor,
+        filters or DecisionFilters(),
+    )
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for r in session.scalars(query):
+    writer.writerow(CSV_COLUMNS + CSV_EXTRA_COLUMNS)
+    for r, outcome in session.execute(query):
+        answers = r.key_questions or {}
         writer.writerow(
             [
                 safe_cell(v)
@@ -325,7 +423,59 @@ def decisions_csv(session: Session, actor: Actor) -> str:
                     r.follow_up_on,
                     r.check_id,
                     r.entry_hash,
+                    outcome.value if outcome is not None else "no_check",
+                    *(answers.get(k) for k in KEY_QUESTIONS),
                 )
             ]
         )
     return out.getvalue()
+
+
+@dataclass
+class MonthCounts:
+    month: date  # its first day
+    shares: int = 0
+    not_shares: int = 0
+    shared_without_coverage: int = 0
+    consent_refused: int = 0
+
+
+def monthly_summary(
+    session: Session, actor: Actor, filters: DecisionFilters | None = None
+) -> list[MonthCounts]:
+    """Counts of the filtered decisions by month recorded (Europe/London), oldest first,
+    every month between the first and the last included: shares, not-shares, shares made
+    although the check found them not covered, and decisions where consent was refused."""
+    query = filtered(
+        select(
+            DecisionRecord.recorded_at,
+            DecisionRecord.decision,
+            DecisionRecord.consent,
+            CoverageCheck.outcome,
+        )
+        .outerjoin(CoverageCheck, CoverageCheck.id == DecisionRecord.check_id)
+        .execution_options(yield_per=2000),
+        actor,
+        filters or DecisionFilters(),
+    )
+    months: dict[date, MonthCounts] = {}
+    for recorded_at, decision, consent, outcome in session.execute(query):
+        local = recorded_at.astimezone(LONDON)
+        key = date(local.year, local.month, 1)
+        row = months.setdefault(key, MonthCounts(key))
+        if decision == Decision.SHARE:
+            row.shares += 1
+            if outcome == Outcome.NOT_COVERED:
+                row.shared_without_coverage += 1
+        else:
+            row.not_shares += 1
+        if consent == Consent.REFUSED:
+            row.consent_refused += 1
+    if not months:
+        return []
+    first, last = min(months), max(months)
+    out = []
+    while first <= last:
+        out.append(months.get(first, MonthCounts(first)))
+        first = add_months(first, 1)
+    return out

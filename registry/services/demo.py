@@ -191,6 +191,7 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
     _agreements(session, ids, today, now)
     _delegation(session, today, now)
     _officer_changes(session, ids, today, now)
+    _decisions_and_follow_ups(session, ids, now)
     _settle_notifications(session, now)
     # The agreements' sealed PDFs are made in the background when the registry serves;
     # the demo makes them before it returns, so that `make run` serves every one at once.
@@ -203,6 +204,167 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
         static_folder=current_app.static_folder,
     )
     return demo_accounts(session)
+
+
+def _decisions_and_follow_ups(session: Session, ids: dict[str, int], now: datetime) -> None:
+    """Jo Baker's decisions over the last four months, for the decisions list, its filters
+    and its monthly summary: shares and not, consent refused, one share made although the
+    check found it not covered; two follow-ups recorded (consent withdrawn, information
+    deleted) and two now due, on her home page and Priya Shah's."""
+    from ..domain.lifecycle import StatusSettings
+    from .coverage import CheckInput, run_check
+    from .decisions import DecisionInput, record_decision
+    from .follow_ups import FollowUpInput, record_follow_up
+
+    jo = session.scalar(select(User).where(User.email == email("practitioner.council")))
+    if jo is None:
+        return
+    actor = jo.actor()
+    # (days ago, to, purpose, decision, consent, reasons, follow up after N days, case)
+    made = [
+        (
+            118,
+            "police",
+            "mash_triage",
+            "share",
+            "given",
+            "Police asked for the family's details for the MASH strategy discussion.",
+            None,
+            "CS-100481",
+        ),
+        (
+            96,
+            "hospital",
+            "child_protection_s47",
+            "share",
+            "not_sought",
+            "Section 47 enquiry: the paediatrician needs the injury history today.",
+            14,
+            "CS-100502",
+        ),
+        (
+            75,
+            "millbrook",
+            "early_help",
+            "not_share",
+            "refused",
+            "Parent refused; no risk of significant harm, so early help proceeds without sharing.",
+            None,
+            "CS-100533",
+        ),
+        (
+            52,
+            "fire",
+            "mash_triage",
+            "share",
+            "refused",
+            "Hoarding and a fire risk to the "
+            "children; the fire service needs the address for a safety visit.",
+            21,
+            "CS-100560",
+        ),
+        (
+            30,
+            "police",
+            "marac",
+            "share",
+            "given",
+            "MARAC referral after a high-risk DASH assessment.",
+            20,
+            "CS-100578",
+        ),
+        (
+            12,
+            "hospital",
+            "mash_triage",
+            "share",
+            "given",
+            "Health checks for the MASH triage of a new referral.",
+            7,
+            "CS-100601",
+        ),
+        (
+            3,
+            "homes",
+            "early_help",
+            "not_share",
+            "not_applicable",
+            "Housing does not need this to offer the family a move.",
+            None,
+            "CS-100622",
+        ),
+    ]
+    records = {}
+    for days, to, purpose, decision, consent, reasons, follow, case in made:
+        when = now - timedelta(days=days)
+        day = when.astimezone(LONDON).date()
+        categories = ["identity_contact", "family_household"]
+        check, _ = run_check(
+            session,
+            actor,
+            CheckInput(jo.agency_id, ids[to], purpose, categories, None),
+            today=day,
+            now=when,
+            settings=StatusSettings(),
+        )
+        record, _ = record_decision(
+            session,
+            actor,
+            DecisionInput(
+                check_id=check.id,
+                from_agency_id=jo.agency_id,
+                to_agency_id=ids[to],
+                purpose=purpose,
+                data_categories=categories,
+                decision=decision,
+                consent=consent,
+                consent_reason=(
+                    "The risk to the children could not wait for consent"
+                    if decision == "share" and consent in ("refused", "not_sought")
+                    else None
+                ),
+                reasons=reasons,
+                case_reference=case,
+                key_questions={"legitimate_purpose": "yes", "proportionate": "yes"},
+                follow_up_on=day + timedelta(days=follow) if follow else None,
+            ),
+            idempotency_key=None,
+            today=day,
+            now=when,
+        )
+        records[case] = record
+    # The s47 share: followed up two weeks later; the MARAC share: consent withdrawn.
+    for case, after, data in (
+        (
+            "CS-100502",
+            15,
+            FollowUpInput(
+                False,
+                False,
+                "kept",
+                "The paediatrician confirmed the history was "
+                "used in the medical; nothing more is needed.",
+            ),
+        ),
+        (
+            "CS-100578",
+            8,
+            FollowUpInput(
+                True,
+                True,
+                "deleted",
+                "The parent withdrew consent after the MARAC. "
+                "Police confirmed they deleted our copy; the MARAC minutes keep "
+                "only the outcome.",
+                None,
+            ),
+        ),
+    ):
+        record = records[case]
+        when = record.recorded_at + timedelta(days=after)
+        record_follow_up(
+            session, actor, record.id, data, today=when.astimezone(LONDON).date(), now=when
+        )
 
 
 def _delegation(session: Session, today: date, now: datetime) -> None:

@@ -56,6 +56,8 @@ ACCEPTS_ONLY_WHAT_IS_RECORDED = {
     # on or after the start (issue 18): bounds relative to today the document cannot state.
     "POST /agencies/{agency_id}/officers",
     "PATCH /agencies/{agency_id}/officers/{officer_id}",
+    # A follow-up's next date is today or later (issue 19), relative to today again.
+    "POST /decisions/{decision_id}/follow-ups",
 }
 MUST_SUCCEED = ("POST /coverage", "POST /decisions")
 

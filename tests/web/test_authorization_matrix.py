@@ -185,6 +185,13 @@ SPEC_ROLES: dict[str, frozenset[str]] = {
     # §13 Decisions: "the agency's decision records (IG lead), one's own (practitioner);
     # CSV export": the export is of what each may read.
     "decisions.export_decisions": READ_DECISIONS,
+    # Issue 19: the monthly summary is the IG lead's (its agency's), and the administrator's.
+    "decisions.decision_summary": IG_LEAD_OR_ADMIN,
+    # Issue 19: a follow-up is added by the practitioner who recorded the decision, or by
+    # their agency's IG lead; read by whoever may read the decision.
+    "decisions.new_follow_up": frozenset({"practitioner", "ig_lead"}),
+    "api.create_follow_up": frozenset({"practitioner", "ig_lead"}),
+    "api.list_follow_ups": READ_DECISIONS,
     # One's own account and session.
     "auth.password": SIGNED_IN,
     "auth.session_alive": SIGNED_IN,
@@ -292,7 +299,9 @@ PARTY_ACTIONS = {
 # (The decision page has no "from" field: it records as the practitioner's own agency
 # whatever is posted, so it has no other agency's thing to refuse.)
 AS_OWN_AGENCY = {"api.create_decision"}
-DECISION_READS = {"decisions.show_decision", "api.show_decision"}
+DECISION_READS = {"decisions.show_decision", "api.show_decision", "api.list_follow_ups"}
+# A follow-up to one's own agency's decision only (issue 19).
+FOLLOW_UPS = {"decisions.new_follow_up", "api.create_follow_up"}
 CHECK_READS = {"coverage.show_check"}
 # Which agreement each route acts on: a draft, one awaiting signatures, or one in force.
 DRAFT_ROUTES = {
@@ -344,7 +353,7 @@ def agency_allowed(endpoint: str, method: str, actor: str, key: str) -> bool:
         AGENCY_EDITS | GOVERNING | DECISION_READS | CHECK_READS | DELEGATION_ENDS | NOTICE_CANCELS
     ):
         return actor == "admin" or own
-    if endpoint in PARTY_ACTIONS | AS_OWN_AGENCY:
+    if endpoint in PARTY_ACTIONS | AS_OWN_AGENCY | FOLLOW_UPS:
         return own
     return True
 
@@ -546,6 +555,18 @@ def _body(endpoint: str, key: str, things) -> dict:
         },
         "create_decision": share,
         "new_decision": share,
+        "create_follow_up": {
+            "consent_withdrawn": True,
+            "share_stopped": True,
+            "information": "deleted",
+            "outcome": "The recipient deleted it",
+        },
+        "new_follow_up": {
+            "consent_withdrawn": "yes",
+            "share_stopped": "yes",
+            "information": "deleted",
+            "outcome": "The recipient deleted it",
+        },
         "check_coverage": {
             "from_agency_id": agency,
             "to_agency_id": third,

@@ -5,7 +5,7 @@ from ...domain.errors import Conflict, ValidationFailed
 from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agencies as agency_service
-from ...services import audit, checkpoints, decisions, two_factor, users, vocabularies
+from ...services import audit, checkpoints, decisions, follow_ups, two_factor, users, vocabularies
 from ..fields import attach_errors, choices
 from ..forms_util import page_args, search_arg
 from ..permissions import current_actor, signed_in
@@ -125,6 +125,7 @@ def audit_trail():
     for key, title, verb, unit, service in (
         ("audit", "The audit trail", "is", "entry", audit),
         ("decisions", "The decision records", "are", "decision", decisions),
+        ("follow_ups", "The follow-ups to decisions", "are", "follow-up", follow_ups),
     ):
         length = service.length(db.session)
         checked = length <= audit.CHECK_ON_PAGE

@@ -25,6 +25,7 @@ from . import (  # noqa: E402,F401
     auth,
     coverage,
     delegations,
+    follow_ups,
     notifications,
     openapi,
     terms,

@@ -17,7 +17,15 @@ from pydantic_core import PydanticCustomError
 
 from ...database import MAX_ID  # the databases' integer keys
 from ...domain.dates import EARLIEST_DATE, LATEST_DATE, long_date
-from ...domain.decisions import ANSWERS, KEY_QUESTIONS, METHODS, Consent, Decision
+from ...domain.decisions import (
+    ANSWERS,
+    KEY_QUESTIONS,
+    METHODS,
+    OUTCOME_MAX,
+    Consent,
+    Decision,
+    InformationOutcome,
+)
 from ...domain.fields import (
     INVISIBLE,
     NEVER_IN_MANY_LINES,
@@ -674,7 +682,48 @@ class DecisionRecord(Answer):
     follow_up_on: date | None = None
 
 
+class FollowUpInput(Request):
+    consent_withdrawn: bool = Field(description="Whether consent has been withdrawn")
+    share_stopped: bool = Field(description="Whether the sharing has stopped")
+    information: InformationOutcome = Field(
+        description="What became of the information already shared: returned, deleted, "
+        "kept (by the recipient), or not_applicable (nothing was shared)"
+    )
+    outcome: text(OUTCOME_MAX, filled=True) = Field(
+        description="What happened when you followed up (no names of the child or family)"
+    )
+    next_follow_up_on: Day | None = Field(
+        default=None, description="When you will follow up again, if you will"
+    )
+    messages: ClassVar[dict[str, str]] = {
+        "consent_withdrawn": "consent_withdrawn must be true or false",
+        "share_stopped": "share_stopped must be true or false",
+        "information": "information must be one of returned, deleted, kept, not_applicable",
+        "outcome": "Say what happened when you followed up",
+    }
+
+
+class FollowUp(Answer):
+    id: int
+    sequence: int
+    decision_id: int
+    recorded_at: datetime
+    recorded_by: str
+    consent_withdrawn: bool
+    share_stopped: bool
+    information: InformationOutcome
+    outcome: str
+    next_follow_up_on: date | None = None
+    entry_hash: str
+    previous_hash: str
+
+
 # Lists ------------------------------------------------------------------------------
+
+
+class FollowUpList(Answer):
+    items: list[FollowUp]
+    total: int
 
 
 class DecisionList(Answer):
@@ -854,6 +903,20 @@ class UserQuery(Paging):
 class DecisionQuery(Paging):
     q: Search = ""
     decision: Decision | None = None
+    recorded_from: Day | None = Field(
+        default=None, description="Recorded on or after this day (Europe/London)"
+    )
+    recorded_to: Day | None = Field(
+        default=None, description="Recorded on or before this day (Europe/London)"
+    )
+    purpose: Code | None = None
+    to_agency_id: Id | None = Field(default=None, description="The receiving agency")
+    consent: Consent | None = None
+    coverage: Literal["covered", "not_covered", "not_required", "no_check"] | None = Field(
+        default=None,
+        description="The outcome of the coverage check the decision followed: covered "
+        "(with or without warnings), not_covered, not_required, or no_check (none made)",
+    )
 
 
 class AgreementQuery(Paging):

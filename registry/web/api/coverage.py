@@ -8,7 +8,7 @@ from ...domain.vocab import Role
 from ...extensions import db
 from ...services import decisions as decision_service
 from ...services.coverage import CheckInput, question_errors, run_check
-from ...services.decisions import DecisionInput
+from ...services.decisions import DecisionFilters, DecisionInput
 from ..permissions import current_actor, signed_in
 from ..settings import status_settings
 from . import bp, contract
@@ -93,13 +93,18 @@ def decision_json(record) -> dict:
 @signed_in(Role.PRACTITIONER, Role.IG_LEAD, Role.ADMIN)  # a signatory reads no decisions
 def list_decisions():
     asked = query(contract.DecisionQuery)
-    page = decision_service.list_decisions(
-        db.session,
-        current_actor(),
+    filters = DecisionFilters(
         search=asked.q,
         decision=asked.decision.value if asked.decision else None,
-        page=asked.page,
-        per_page=asked.per_page,
+        recorded_from=asked.recorded_from,
+        recorded_to=asked.recorded_to,
+        purpose=asked.purpose,
+        to_agency_id=asked.to_agency_id,
+        consent=asked.consent.value if asked.consent else None,
+        coverage=asked.coverage,
+    )
+    page = decision_service.list_decisions(
+        db.session, current_actor(), filters, page=asked.page, per_page=asked.per_page
     )
     return jsonify(listing(page, decision_json))
 

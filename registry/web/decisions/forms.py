@@ -20,6 +20,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from ...domain.decisions import (
     CONSENT_LABELS,
     DECISION_LABELS,
+    INFORMATION_LABELS,
     KEY_QUESTIONS,
 )
 from ..fields import DateField, ListOfAgencies, choices
@@ -119,3 +120,45 @@ for _key, _question in KEY_QUESTIONS.items():
             _question, widget=GovRadioInput(), choices=ANSWER_CHOICES, validators=[Optional()]
         ),
     )
+
+
+YES_NO = choices([("yes", "Yes"), ("no", "No")])
+
+
+class FollowUpForm(FlaskForm):
+    """What happened after a decision. Only formats are checked here; the rules are the
+    service's, so every error shows at once."""
+
+    consent_withdrawn = RadioField(
+        "Has consent been withdrawn?",
+        widget=GovRadioInput(),
+        choices=YES_NO,
+        validate_choice=False,
+        validators=[Optional()],
+    )
+    share_stopped = RadioField(
+        "Has the sharing stopped?",
+        widget=GovRadioInput(),
+        choices=YES_NO,
+        validate_choice=False,
+        validators=[Optional()],
+    )
+    information = RadioField(
+        "What happened to the information already shared?",
+        widget=GovRadioInput(),
+        choices=choices(INFORMATION_LABELS.items()),
+        validate_choice=False,
+        validators=[Optional()],
+    )
+    outcome = TextAreaField(
+        "What happened when you followed up?",
+        widget=GovTextArea(),
+        description="For example, who you spoke to and what they confirmed. Do not write "
+        "the names of the child or family.",
+        validators=[Optional(), Length(max=10000)],
+    )
+    next_follow_up_on = DateField(
+        "When will you follow up again? (optional)",
+        required=False,
+    )
+    submit = SubmitField("Add follow-up", widget=GovSubmitInput())

@@ -1,21 +1,23 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from ...clock import now, today
-from ...domain.decisions import KEY_QUESTIONS
+from ...domain.decisions import CONSENT_LABELS, DECISION_LABELS, INFORMATION_LABELS, KEY_QUESTIONS
 from ...domain.errors import ValidationFailed
 from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agencies as agency_service
 from ...services import decisions as service
-from ...services import vocabularies
+from ...services import follow_ups, vocabularies
 from ...services.coverage import get_check
 from ...services.decisions import DecisionInput
+from ...services.follow_ups import FollowUpInput
 from ...services.spreadsheet import BOM
 from ..fields import attach_errors, choices
 from ..forms_util import page_args
 from ..permissions import current_actor, signed_in
-from . import bp
-from .forms import DecisionForm
+from . import bp, chart
+from .filters import COVERAGE_LABELS, asked_filters
+from .forms import DecisionForm, FollowUpForm
 
 
 def _choices(form: DecisionForm) -> None:
@@ -91,43 +93,117 @@ def new_decision():
     ), 422 if form.errors else 200
 
 
+def _filter_choices() -> dict:
+    listing = vocabularies.listing(db.session)
+    return {
+        "purposes": [(p.code, p.label) for p in listing["purposes"]],
+        "agencies": list(agency_service.all_agency_names(db.session).items()),
+        "decisions": [(k.value, v) for k, v in DECISION_LABELS.items()],
+        "consents": [(k.value, v) for k, v in CONSENT_LABELS.items()],
+        "coverages": list(COVERAGE_LABELS.items()),
+    }
+
+
 @bp.get("")
 @signed_in(Role.PRACTITIONER, Role.IG_LEAD, Role.ADMIN)  # a signatory reads no decisions
 def list_decisions():
     actor = current_actor()
-    search = request.args.get("q", "")[:40]
-    decision = request.args.get("decision", "")
-    page = service.list_decisions(
-        db.session, actor, search=search, decision=decision or None, **page_args()
-    )
+    asked = asked_filters()
+    page = service.list_decisions(db.session, actor, asked.filters, **page_args())
     return render_template(
         "decisions/list.html",
         page=page,
-        search=search,
-        decision=decision,
+        asked=asked,
+        options=_filter_choices(),
         names=agency_service.agency_names(db.session, (r.to_agency_id for r in page.items)),
         labels=vocabularies.labels(db.session),
+        outcomes=service.check_outcomes(db.session, (r.check_id for r in page.items)),
+    )
+
+
+@bp.get("/summary")
+@signed_in(Role.IG_LEAD, Role.ADMIN)  # the agency's figures (the administrator: all)
+def decision_summary():
+    asked = asked_filters()
+    months = service.monthly_summary(db.session, current_actor(), asked.filters)
+    return render_template(
+        "decisions/summary.html",
+        asked=asked,
+        options=_filter_choices(),
+        months=months,
+        chart=chart.build(months),
+        series=chart.SERIES,
+        month_label=chart.month_label,
     )
 
 
 @bp.get("/<int:decision_id>")
 @signed_in()
 def show_decision(decision_id: int):
-    record = service.get_decision(db.session, current_actor(), decision_id)
+    actor = current_actor()
+    record = service.get_decision(db.session, actor, decision_id)
+    later = follow_ups.follow_ups_of(db.session, actor, decision_id)
     return render_template(
         "decisions/show.html",
         record=record,
         intact=service.entry_holds(db.session, record),
+        follow_ups=[(f, follow_ups.entry_holds(db.session, f)) for f in later],
+        may_follow_up=follow_ups.may_follow_up(actor, record),
+        information_labels=INFORMATION_LABELS,
+        outcome=service.check_outcomes(db.session, [record.check_id]).get(record.check_id or ""),
         questions=KEY_QUESTIONS,
         names=agency_service.agency_names(db.session, (record.from_agency_id, record.to_agency_id)),
         labels=vocabularies.labels(db.session),
     )
 
 
+def _yes_no(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+@bp.route("/<int:decision_id>/follow-ups/new", methods=["GET", "POST"])
+@signed_in(Role.PRACTITIONER, Role.IG_LEAD)  # the service decides whose (follow_ups.py)
+def new_follow_up(decision_id: int):
+    """Record what happened after a decision: consent withdrawn, the share stopped..."""
+    actor = current_actor()
+    record = service.get_decision(db.session, actor, decision_id)
+    if not follow_ups.may_follow_up(actor, record):
+        abort(403)
+    form = FollowUpForm()
+    if form.is_submitted():
+        form_ok = form.validate()
+        data = FollowUpInput(
+            consent_withdrawn=_yes_no(form.consent_withdrawn.data),
+            share_stopped=_yes_no(form.share_stopped.data),
+            information=form.information.data or None,
+            outcome=form.outcome.data,
+            next_follow_up_on=form.next_follow_up_on.data,
+        )
+        # The rules run whatever the form found, so every error shows at once.
+        problems = follow_ups.follow_up_errors(data, today=today())
+        if form_ok and not problems:
+            try:
+                follow_ups.record_follow_up(
+                    db.session, actor, decision_id, data, today=today(), now=now()
+                )
+            except ValidationFailed as exc:
+                attach_errors(form, exc.fields)
+            else:
+                flash("Follow-up added. It cannot be changed.", "success")
+                return redirect(
+                    url_for("decisions.show_decision", decision_id=decision_id) + "#follow-ups"
+                )
+        else:
+            attach_errors(form, {k: v for k, v in problems.items() if not getattr(form, k).errors})
+    return render_template("decisions/follow_up.html", form=form, record=record), (
+        422 if form.errors else 200
+    )
+
+
 @bp.get("/export.csv")
 @signed_in(Role.PRACTITIONER, Role.IG_LEAD, Role.ADMIN)  # each its own (SPEC section 13)
 def export_decisions():
-    body = service.decisions_csv(db.session, current_actor())
+    body = service.decisions_csv(db.session, current_actor(), asked_filters().filters)
     return Response(
         BOM + body,  # so that Excel reads it as UTF-8
         mimetype="text/csv",

@@ -1,0 +1,71 @@
+"""The decisions list's filters, read from the query string (GET), for the list page, its
+CSV and the summary page alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import request
+
+from ...database import is_id
+from ...domain.decisions import CONSENT_LABELS, DECISION_LABELS
+from ...services.decisions import DecisionFilters
+
+COVERAGE_LABELS = {
+    "covered": "Covered by an agreement",
+    "not_covered": "Not covered",
+    "not_required": "Not needed (inside one organisation)",
+    "no_check": "No check made",
+}
+FIELDS = ("q", "from", "to", "purpose", "to_agency_id", "decision", "consent", "coverage")
+
+
+@dataclass
+class AskedFilters:
+    """What was typed (to put back in the form), what it means, and what is wrong with it."""
+
+    raw: dict[str, str]
+    filters: DecisionFilters
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def args(self) -> dict[str, str]:
+        """The non-empty filters, as query-string arguments (for links: pages, the CSV)."""
+        return {k: v for k, v in self.raw.items() if v}
+
+
+def _day(raw: str, name: str, label: str, errors: dict[str, str]) -> date | None:
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = f"{label} must be a real date, like 2026-03-31"
+        return None
+    if not 1900 <= day.year <= 2199:
+        errors[name] = f"{label} must be between the years 1900 and 2199"
+        return None
+    return day
+
+
+def asked_filters() -> AskedFilters:
+    raw = {name: request.args.get(name, "").strip()[:40] for name in FIELDS}
+    errors: dict[str, str] = {}
+    start = _day(raw["from"], "from", "The first date", errors)
+    end = _day(raw["to"], "to", "The last date", errors)
+    if start and end and end < start:
+        errors["to"] = "The last date must be the same as or after the first date"
+        end = None
+    agency = int(raw["to_agency_id"]) if raw["to_agency_id"].isdigit() else None
+    filters = DecisionFilters(
+        search=raw["q"],
+        recorded_from=start,
+        recorded_to=end,
+        purpose=raw["purpose"] or None,
+        to_agency_id=agency if is_id(agency) else None,
+        decision=raw["decision"] if raw["decision"] in DECISION_LABELS else None,
+        consent=raw["consent"] if raw["consent"] in CONSENT_LABELS else None,
+        coverage=raw["coverage"] if raw["coverage"] in COVERAGE_LABELS else None,
+    )
+    return AskedFilters(raw, filters, errors)
