@@ -127,7 +127,7 @@ LAWFUL_BASIS_KIND_HEADINGS = {
     "offence and special category data",
     LawfulBasisKind.STATUTE: "Statutory gateways",
 }
-_KIND_ORDER = {kind: n for n, kind in enumerate(LAWFUL_BASIS_KIND_HEADINGS)}
+_KIND_ORDER: dict[str, int] = {kind.value: n for n, kind in enumerate(LAWFUL_BASIS_KIND_HEADINGS)}
 _NUMBERS = re.compile(r"(\d+)")
 
 
@@ -144,7 +144,7 @@ def basis_order(kind: str | None, label: str) -> tuple:
     """Where a lawful basis goes in a list: by kind (Article 6 first), then by its label
     in natural order (6(1)(a) to (f); Schedule 1 paragraph 2, 6, 8, 10 …)."""
     return (
-        _KIND_ORDER.get(kind, len(_KIND_ORDER)) if kind else len(_KIND_ORDER),
+        _KIND_ORDER.get(str(kind), len(_KIND_ORDER)) if kind else len(_KIND_ORDER),
         natural_key(label),
     )
 
