@@ -147,7 +147,9 @@ def check_content(
         }
         if LawfulBasisKind.ART6 not in kinds:
             errors.setdefault("lawful_bases", "Choose at least one UK GDPR Article 6 lawful basis")
-    if "lawful_bases" not in errors:
+    # Every missing basis in one message: an Article 6 basis, an Article 9 condition and a
+    # Schedule 1 condition are asked for together, never one after the other is fixed.
+    if not unknown:
         _check_conditions(content, vocabulary, errors)
 
     if parent is not None and "parent_id" not in errors:
@@ -283,18 +285,21 @@ def _check_conditions(content: Content, vocabulary: Vocabulary, errors: dict[str
     ]
     special = sorted(c.label for c in cats if c.special)
     criminal = sorted(c.label for c in cats if c.criminal)
+    wanted = [errors["lawful_bases"]] if "lawful_bases" in errors else []
     if special and LawfulBasisKind.ART9 not in kinds:
-        errors["lawful_bases"] = (
+        wanted.append(
             f"{', '.join(special)} "
             f"{'is' if len(special) == 1 else 'are'} special category "
             "data: choose an Article 9 condition"
         )
-    elif criminal and LawfulBasisKind.SCH1 not in kinds:
-        errors["lawful_bases"] = (
+    if criminal and LawfulBasisKind.SCH1 not in kinds:
+        wanted.append(
             f"{', '.join(criminal)} "
             f"{'is' if len(criminal) == 1 else 'are'} criminal offence "
             "data: choose an Article 10 / DPA 2018 Schedule 1 condition"
         )
+    if wanted:
+        errors["lawful_bases"] = "; ".join(wanted)
 
 
 # The free text of an agreement: (field, its name in a message, several lines or one).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -116,6 +117,36 @@ class LawfulBasisKind(StrEnum):
     ART9 = "art9"
     SCH1 = "sch1"
     STATUTE = "statute"
+
+
+# The headings lawful bases are listed under, in the order a form or page lists them.
+LAWFUL_BASIS_KIND_HEADINGS = {
+    LawfulBasisKind.ART6: "UK GDPR Article 6: the lawful basis",
+    LawfulBasisKind.ART9: "UK GDPR Article 9: conditions for special category data",
+    LawfulBasisKind.SCH1: "Data Protection Act 2018 Schedule 1: conditions for criminal "
+    "offence and special category data",
+    LawfulBasisKind.STATUTE: "Statutory gateways",
+}
+_KIND_ORDER: dict[str, int] = {kind.value: n for n, kind in enumerate(LAWFUL_BASIS_KIND_HEADINGS)}
+_NUMBERS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Sorts text with its numbers read as numbers: paragraph 2 before paragraph 10."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+        for part in _NUMBERS.split(text)
+        if part
+    )
+
+
+def basis_order(kind: str | None, label: str) -> tuple:
+    """Where a lawful basis goes in a list: by kind (Article 6 first), then by its label
+    in natural order (6(1)(a) to (f); Schedule 1 paragraph 2, 6, 8, 10 …)."""
+    return (
+        _KIND_ORDER.get(str(kind), len(_KIND_ORDER)) if kind else len(_KIND_ORDER),
+        natural_key(label),
+    )
 
 
 TIER_LABELS = {

@@ -209,7 +209,7 @@ def build(session: Session, agreement: Agreement, number: int | None = None) -> 
         "parties": parties,
         "purposes": [labels["purposes"].get(c, c) for c in version.purposes],
         "data_categories": [labels["data_categories"].get(c, c) for c in version.data_categories],
-        "lawful_bases": [labels["lawful_bases"].get(c, c) for c in version.lawful_bases],
+        "lawful_bases": vocabularies.in_reading_order(version.lawful_bases, labels["lawful_bases"]),
         "data_subjects": version.data_subjects or "Not stated",
         "retention": version.retention or "Not stated",
         "security": version.security or "Not stated",

@@ -14,7 +14,7 @@ from ..domain.actor import Actor
 from ..domain.agreements import Category, Vocabulary
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.fields import code_error, text_error
-from ..domain.vocab import LawfulBasisKind
+from ..domain.vocab import LawfulBasisKind, basis_order
 from ..models import DataCategory, LawfulBasis, Purpose
 from . import audit
 
@@ -39,8 +39,8 @@ def listing(session: Session, search: str = "") -> dict[str, list]:
     found: dict[str, list[Any]] = {
         "purposes": list(session.scalars(select(Purpose).order_by(Purpose.label))),
         "data_categories": list(session.scalars(select(DataCategory).order_by(DataCategory.label))),
-        "lawful_bases": list(
-            session.scalars(select(LawfulBasis).order_by(LawfulBasis.kind, LawfulBasis.code))
+        "lawful_bases": sorted(
+            session.scalars(select(LawfulBasis)), key=lambda b: basis_order(b.kind, b.label)
         ),
     }
     wanted = search.strip().lower()
@@ -55,8 +55,23 @@ def labels(session: Session) -> dict[str, dict[str, str]]:
     return {
         "purposes": vocabulary.purposes,
         "data_categories": {c: v.label for c, v in vocabulary.data_categories.items()},
-        "lawful_bases": {c: v[0] for c, v in vocabulary.lawful_bases.items()},
+        # In reading order (by kind, numbers as numbers), so that a page or PDF listing an
+        # agreement's bases in this order reads Schedule 1 paragraph 2 before paragraph 10.
+        "lawful_bases": {
+            c: v[0]
+            for c, v in sorted(
+                vocabulary.lawful_bases.items(), key=lambda e: basis_order(e[1][1], e[1][0])
+            )
+        },
     }
+
+
+def in_reading_order(codes, labelled: dict[str, str]) -> list[str]:
+    """The labels of `codes`, in the order of `labelled` (one of `labels`' lists)."""
+    chosen = set(codes)
+    return [label for code, label in labelled.items() if code in chosen] + [
+        code for code in codes if code not in labelled
+    ]
 
 
 @writes

@@ -131,6 +131,9 @@ def register_web(app: Flask) -> None:
     from ..services.signing import PROOF_WORDS
 
     app.add_template_global(PROOF_WORDS, "PROOF_WORDS")  # how a signature's proof reads
+    from ..services.vocabularies import in_reading_order
+
+    app.add_template_global(in_reading_order, "in_reading_order")  # lawful bases, in order
 
     @app.before_request
     def make_nonce():

@@ -1,12 +1,19 @@
 """Agreement register, agreement page, drafting and editing."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
 
 from ...clock import now, today
 from ...domain import policy
 from ...domain.agreements import parent_error
 from ...domain.errors import Conflict, ValidationFailed
-from ...domain.vocab import EFFECTIVE_STATUS_LABELS, EffectiveStatus, Role, VersionStatus
+from ...domain.vocab import (
+    EFFECTIVE_STATUS_LABELS,
+    LAWFUL_BASIS_KIND_HEADINGS,
+    EffectiveStatus,
+    Role,
+    VersionStatus,
+)
 from ...extensions import db
 from ...models import Agency
 from ...services import agencies as agency_service
@@ -340,7 +347,12 @@ def _choices(form: AgreementForm, tier: int | None, parent_id: int | None) -> No
     form.data_categories.choices = allowed(
         listing["data_categories"], form.data_categories, narrow.data_categories if narrow else None
     )
-    form.lawful_bases.choices = allowed(listing["lawful_bases"], form.lawful_bases)
+    # Grouped by kind (the form lists them under a heading each), in natural order.
+    form.lawful_bases.choices = [
+        SelectChoice(e.code, e.label, optgroup=LAWFUL_BASIS_KIND_HEADINGS[e.kind])
+        for e in listing["lawful_bases"]
+        if e.active or e.code in chosen(form.lawful_bases)
+    ]
     party_choices = choices((i, names[i]) for i in agency_ids)
     form.disclosers.choices = party_choices
     form.receivers.choices = party_choices

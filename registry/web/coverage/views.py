@@ -117,4 +117,5 @@ def show_map():
         purpose=purpose,
         grid=grid,
         search=search,
+        as_list=request.args.get("view") == "list",  # the same answers, one agency at a time
     )

@@ -1,7 +1,13 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from ...clock import now, today
-from ...domain.decisions import CONSENT_LABELS, DECISION_LABELS, INFORMATION_LABELS, KEY_QUESTIONS
+from ...domain.decisions import (
+    CONSENT_LABELS,
+    DECISION_LABELS,
+    INFORMATION_LABELS,
+    KEY_QUESTIONS,
+    check_decision,
+)
 from ...domain.errors import ValidationFailed
 from ...domain.vocab import Role
 from ...extensions import db
@@ -88,6 +94,8 @@ def new_decision():
         else:
             flash(f"Decision recorded (number {record.sequence}). It cannot be changed.", "success")
             return redirect(url_for("decisions.show_decision", decision_id=record.id))
+    elif request.method == "POST":
+        _add_rule_problems(form)
     return render_template(
         "decisions/new.html", form=form, check=check, questions=KEY_QUESTIONS
     ), 422 if form.errors else 200
@@ -102,6 +110,23 @@ def _filter_choices() -> dict:
         "consents": [(k.value, v) for k, v in CONSENT_LABELS.items()],
         "coverages": list(COVERAGE_LABELS.items()),
     }
+
+
+def _add_rule_problems(form: DecisionForm) -> None:
+    """The form stopped at its own checks; add what the decision rules say too (a consent
+    reason when sharing without consent, say), so that every problem shows at once."""
+    found = check_decision(
+        decision=form.decision.data,
+        consent=form.consent.data,
+        consent_reason=form.consent_reason.data,
+        reasons=form.reasons.data,
+        case_reference=form.case_reference.data,
+        key_questions=None,  # the form's radios offer only the allowed answers
+        method=form.method.data or None,
+        follow_up_on=form.follow_up_on.data,
+        today=today(),
+    )
+    attach_errors(form, {k: v for k, v in found.items() if not getattr(form, k).errors})
 
 
 @bp.get("")
