@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 
 from flask import (
     Response,
@@ -126,6 +126,17 @@ def edit_user(user_id: int):
     ), 422 if form.errors else 200
 
 
+def _typed_date(raw: str) -> date | None:
+    """A day as a date box sends it (2026-03-31) or as a person types it where the
+    browser has no date box (31/3/2026, 31 March 2026); None when it is no real day."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d %b %Y"):
+        try:
+            return datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
 def _trail_filters() -> tuple[trail_service.TrailFilters, dict[str, str]]:
     """The audit trail's filters from the query string, and what is wrong with any of
     them (by field id), so that a mistyped date is named rather than ignored."""
@@ -135,10 +146,9 @@ def _trail_filters() -> tuple[trail_service.TrailFilters, dict[str, str]]:
         raw = request.args.get(key, "").strip()[:20]
         days[key] = None
         if raw:
-            try:
-                days[key] = date.fromisoformat(raw)
-            except ValueError:
-                errors[key] = f"{label} must be a real date, for example 2026-03-31"
+            days[key] = _typed_date(raw)
+            if days[key] is None:
+                errors[key] = f"{label} must be a real date, for example 31 March 2026"
             else:
                 problem = date_range_error(days[key], label)
                 if problem:
