@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..database import is_id
@@ -150,7 +150,7 @@ def _query(filters: TrailFilters):
         query = query.where(AuditEntry.entity_type == filters.entity)
     if filters.agency_id is not None:
         query = query.where(
-            _agency_condition(filters.agency_id) if is_id(filters.agency_id) else False
+            _agency_condition(filters.agency_id) if is_id(filters.agency_id) else false()
         )
     return query
 
