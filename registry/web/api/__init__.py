@@ -27,6 +27,7 @@ from . import (  # noqa: E402,F401
     delegations,
     notifications,
     openapi,
+    search,
     terms,
     tokens,
     users,
