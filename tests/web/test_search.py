@@ -159,7 +159,7 @@ def test_the_header_box_is_on_every_signed_in_page_and_not_for_the_public(client
     client.sign_in(make_user(session))
     for path in ("/", "/agreements", "/agencies"):
         page = client.page(path)
-        form = page.select_one("header form[role=search]")
+        form = page.select_one("header [role=search] form")
         assert form is not None and form["action"] == "/search", path
         box = form.select_one("input[name=q]")
         assert page.find("label", attrs={"for": box["id"]}).get_text() == "Search the registry"
