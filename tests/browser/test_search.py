@@ -88,6 +88,9 @@ def test_issue_19_pages_pass_axe_and_fit_a_phone(journey, live_session):
     home = tab.page
     home.set_viewport_size({"width": 1280, "height": 900})
     tab.visit("/")
-    assert (
-        home.locator("#figure-gap-caldicott_guardian .registry-figure__count").inner_text() == "1"
-    )
+    # Council and police (local authorities by default) and the trust: no Caldicott Guardian.
+    figure = home.locator("#figure-gap-caldicott_guardian")
+    assert figure.locator(".registry-figure__count").inner_text() == "3"
+    tab.act.go(figure.get_by_role("link"))
+    tab.axe()
+    assert home.locator("table tbody tr").count() == 3
