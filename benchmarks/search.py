@@ -8,8 +8,9 @@ Loads the coverage benchmark's synthetic registry (5,000 agencies, three officer
 so a word matches from a few hundred to a few thousand agreements, as a partnership's
 titles would), adds --decisions decision records with case references, then times, each
 --repeat times (median and slowest printed), what GET /search reads for an IG lead: every
-group, first ten matches and a count up to 1,000. On PostgreSQL it also prints the plan of
-the title match, to show the trigram index answering it.
+group, first ten matches and a count up to 1,000, and the administrator's partnership
+figures on the home page (each a count over the whole registry). On PostgreSQL it also
+prints the plan of the title match, to show the trigram index answering it.
 
 The PostgreSQL database is --pg-database (made afresh, dropped at the end): not the
 coverage benchmark's, so the two can run side by side."""
@@ -34,10 +35,10 @@ from sqlalchemy import create_engine, insert, text, update  # noqa: E402
 from benchmarks._registry import NOW, REGION, Loader, make_app  # noqa: E402
 from registry.domain.actor import Actor  # noqa: E402
 from registry.domain.lifecycle import StatusSettings  # noqa: E402
-from registry.domain.vocab import Role  # noqa: E402
+from registry.domain.vocab import OfficerRole, Role  # noqa: E402
 from registry.extensions import db  # noqa: E402
 from registry.models import AgreementVersion, CoverageCheck, DecisionRecord  # noqa: E402
-from registry.services import search  # noqa: E402
+from registry.services import dashboard, search  # noqa: E402
 from registry.services.users import create_user  # noqa: E402
 
 WORDS = [
@@ -235,6 +236,17 @@ def run(engine: str, args, workdir: str) -> None:
             ("nothing matches", "zzqqxx"),
         ):
             timed(f"{label} ({q!r})", ask(q), args.repeat)
+        timed(
+            "the administrator's partnership figures",
+            lambda: (
+                lambda p: (
+                    f"overdue {p.review_overdue}, lapsed {p.lapsed}, "
+                    f"late signatures {p.signatures_late}, "
+                    f"no SIRO {dict(p.gaps)[OfficerRole.SIRO]}"
+                )
+            )(dashboard.partnership(db.session, today=NOW.date(), settings=settings)),
+            args.repeat,
+        )
         if engine == "postgresql":
             plan = db.session.execute(
                 text(

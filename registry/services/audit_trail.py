@@ -252,6 +252,7 @@ def readable(session: Session, entries: Iterable[AuditEntry]) -> list[Line]:
     for e in entries:
         subject = _subject(e, agreements, agencies, officers, users, delegations)
         who = _person(users.get(e.actor_user_id) if e.actor_user_id else None, e.actor_name)
+        who = who[:1].upper() + who[1:]  # a process's name ("registry sealing") opens a sentence
         lines.append(
             Line(
                 entry=e,
