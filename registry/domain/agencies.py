@@ -26,6 +26,21 @@ SINGLE_HOLDER_ROLES = frozenset(
     }
 )
 
+# The posts the partnership expects every agency to keep filled (issue 19's dashboard):
+# the Caldicott Guardian only where the agency needs one.
+KEY_ROLES = (
+    OfficerRole.LEAD_INFORMATION_OFFICER,
+    OfficerRole.CALDICOTT_GUARDIAN,
+    OfficerRole.SIRO,
+    OfficerRole.DPO,
+)
+
+
+def kinds_needing(role: OfficerRole) -> frozenset[AgencyKind] | None:
+    """The kinds of agency that must have someone in `role`; None: every kind."""
+    return NEEDS_CALDICOTT if role == OfficerRole.CALDICOTT_GUARDIAN else None
+
+
 # How far ahead a start or leaving date may be entered.
 MONTHS_AHEAD = 12
 

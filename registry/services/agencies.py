@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from ..database import is_id, writes
@@ -218,15 +218,33 @@ def get_agency(session: Session, agency_id: int) -> Agency:
     return agency
 
 
+def without_holder(role: OfficerRole, day: date):
+    """SQL: the agency must have someone in `role` (rules.kinds_needing) and nobody holds
+    it on `day`."""
+    held = exists().where(
+        Officer.agency_id == Agency.id,
+        Officer.role == role,
+        Officer.started_on <= day,
+        or_(Officer.ended_on.is_(None), Officer.ended_on > day),
+    )
+    kinds = rules.kinds_needing(role)
+    return and_(~held, Agency.kind.in_(sorted(kinds))) if kinds is not None else ~held
+
+
 def list_agencies(
     session: Session,
     *,
     search: str = "",
     kind: str | None = None,
+    missing: OfficerRole | None = None,
+    today: date | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> Page:
+    """Agencies by name; with `missing`, only those with nobody in that key post today."""
     query = select(Agency).order_by(Agency.name)
+    if missing is not None and today is not None:
+        query = query.where(without_holder(missing, today))
     if search.strip():
         query = query.where(
             containing(search, Agency.name, Agency.ico_registration, Agency.ods_code)

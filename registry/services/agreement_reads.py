@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -16,6 +17,8 @@ from ..domain.lifecycle import StatusSettings, effective_status
 from ..domain.vocab import IN_FORCE, EffectiveStatus, VersionStatus
 from ..models import Agreement, AgreementVersion, Party, VersionPurpose
 from .paging import Page, containing, paginate
+
+LONDON = ZoneInfo("Europe/London")
 
 
 def get_agreement(
@@ -170,6 +173,8 @@ class AgreementFilters:
     purpose: str | None = None
     review_due: bool = False
     exceeds_parent: bool = False
+    # A version has waited for signatures since before this day (issue 19's dashboard).
+    waiting_since: date | None = None
 
 
 def list_agreements(
@@ -207,6 +212,8 @@ def list_agreements(
         query = query.where(status_condition(v, filters.status, today, settings))
     if filters.exceeds_parent:
         query = query.where(Agreement.exceeds_parent.is_not(None))
+    if filters.waiting_since:
+        query = query.where(waiting_for_signatures_since(filters.waiting_since))
     if filters.review_due:
         query = query.where(
             or_(
@@ -221,6 +228,17 @@ def list_agreements(
             )
         )
     return paginate(session, query, page=page, per_page=per_page)
+
+
+def waiting_for_signatures_since(day: date):
+    """SQL: one of the agreement's versions was sent for signature before `day` (a day in
+    London) and still awaits a signature."""
+    start = datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+    return exists().where(
+        AgreementVersion.agreement_id == Agreement.id,
+        AgreementVersion.status == VersionStatus.AWAITING_SIGNATURES,
+        AgreementVersion.submitted_at < start,
+    )
 
 
 def ancestors(agreement: Agreement) -> list[Agreement]:

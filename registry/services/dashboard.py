@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain.actor import Actor
+from ..domain.agencies import KEY_ROLES
+from ..domain.coverage import Outcome
+from ..domain.decisions import Decision
 from ..domain.lifecycle import StatusSettings
-from ..domain.vocab import EffectiveStatus, Role, VersionStatus
-from ..models import Agency, Agreement, AgreementVersion, DecisionRecord, Notification
+from ..domain.vocab import EffectiveStatus, OfficerRole, Role, VersionStatus
+from ..models import (
+    Agency,
+    Agreement,
+    AgreementVersion,
+    CoverageCheck,
+    DecisionRecord,
+    Notification,
+)
 from . import inbox, outbox
-from .agencies import officer_gaps
-from .agreement_reads import Standing, party_to, standing
+from .agencies import officer_gaps, without_holder
+from .agreement_reads import (
+    LONDON,
+    AgreementFilters,
+    Standing,
+    list_agreements,
+    party_to,
+    standing,
+)
 from .delegations import delegated_agency_ids
 
 
@@ -36,6 +53,79 @@ class Dashboard:
     officer_changes: list[Notification] = field(default_factory=list)
     # The administrator's: notifications that could not be delivered and were given up.
     undelivered: outbox.Failures | None = None
+    # The administrator's view across the partnership.
+    partnership: Partnership | None = None
+
+
+@dataclass
+class Partnership:
+    """The administrator's figures across every agency; each is the length of a list a
+    page shows with the matching filters (the template links to it)."""
+
+    review_overdue: int
+    lapsed: int
+    exceeds_parent: int
+    signatures_late: int  # agreements with a version waiting longer than `late_days`
+    late_days: int
+    gaps: list[tuple[OfficerRole, int]]  # agencies with nobody in each key post
+    shares_not_covered: int  # decisions to share this month with no covering check
+    month_start: date
+
+
+def _count(session: Session, filters: AgreementFilters, today: date, settings) -> int:
+    return list_agreements(session, filters, today=today, settings=settings, per_page=1).total
+
+
+def partnership(
+    session: Session, *, today: date, settings: StatusSettings, late_days: int = 30
+) -> Partnership:
+    """A handful of counting queries, whatever the size of the registry (each reads an
+    index or the agreements' shown versions once)."""
+    month_start = today.replace(day=1)
+    since = datetime.combine(month_start, time(0), tzinfo=LONDON).astimezone(UTC)
+    not_covered = or_(
+        DecisionRecord.check_id.is_(None),
+        exists().where(
+            CoverageCheck.id == DecisionRecord.check_id,
+            CoverageCheck.outcome == Outcome.NOT_COVERED,
+        ),
+    )
+    shares = session.scalar(
+        select(func.count())
+        .select_from(DecisionRecord)
+        .where(
+            DecisionRecord.decision == Decision.SHARE,
+            DecisionRecord.recorded_at >= since,
+            not_covered,
+        )
+    )
+    gaps = [
+        (
+            role,
+            session.scalar(
+                select(func.count()).select_from(Agency).where(without_holder(role, today))
+            )
+            or 0,
+        )
+        for role in KEY_ROLES
+    ]
+    return Partnership(
+        review_overdue=_count(
+            session, AgreementFilters(status=EffectiveStatus.REVIEW_OVERDUE), today, settings
+        ),
+        lapsed=_count(session, AgreementFilters(status=EffectiveStatus.LAPSED), today, settings),
+        exceeds_parent=_count(session, AgreementFilters(exceeds_parent=True), today, settings),
+        signatures_late=_count(
+            session,
+            AgreementFilters(waiting_since=today - timedelta(days=late_days)),
+            today,
+            settings,
+        ),
+        late_days=late_days,
+        gaps=gaps,
+        shares_not_covered=shares or 0,
+        month_start=month_start,
+    )
 
 
 def _agency_agreements(session: Session, agency_id: int) -> list[Agreement]:
@@ -62,6 +152,7 @@ def build(session: Session, actor: Actor, *, today: date, settings: StatusSettin
         board.officer_changes = inbox.awaiting_acknowledgement(session, actor.user_id)
     if actor.has(Role.ADMIN):
         board.undelivered = outbox.failures(session)
+        board.partnership = partnership(session, today=today, settings=settings)
     if actor.agency_id is None:
         return board
     if actor.has(Role.PRACTITIONER):

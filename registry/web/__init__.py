@@ -78,6 +78,7 @@ def register_web(app: Flask) -> None:
     from .notifications import bp as notifications_bp
     from .public import bp as public_bp
     from .requests import RegistryJSONProvider, RegistryRequest
+    from .search import bp as search_bp
 
     # JSON no field can hold, and chunked bodies over the limit, refused for every route.
     app.json = RegistryJSONProvider(app)
@@ -93,6 +94,7 @@ def register_web(app: Flask) -> None:
         notifications_bp,
         admin_bp,
         public_bp,
+        search_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

@@ -82,6 +82,8 @@ SPEC_ROLES: dict[str, frozenset[str]] = {
     # Administration (§8 admin: "manage users, vocabularies"; §13 Administration: users,
     # vocabularies, audit trail with its integrity state).
     "admin.audit_trail": ADMIN,
+    "admin.export_audit": ADMIN,  # issue 19: the trail, as filtered, as CSV
+    "api.list_audit": ADMIN,
     "admin.list_users": ADMIN,
     "admin.new_user": ADMIN,
     "admin.edit_user": ADMIN,
@@ -192,6 +194,11 @@ SPEC_ROLES: dict[str, frozenset[str]] = {
     "decisions.new_follow_up": frozenset({"practitioner", "ig_lead"}),
     "api.create_follow_up": frozenset({"practitioner", "ig_lead"}),
     "api.list_follow_ups": READ_DECISIONS,
+    # Issue 19: the one search box. Every signed-in role reads agreements, agencies and
+    # officers (above); decisions appear only as READ_DECISIONS allows, scoped by the
+    # service (tests/web/test_search.py).
+    "search.search_registry": SIGNED_IN,
+    "api.search_registry": SIGNED_IN,
     # One's own account and session.
     "auth.password": SIGNED_IN,
     "auth.session_alive": SIGNED_IN,

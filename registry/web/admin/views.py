@@ -1,11 +1,27 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from datetime import date, datetime
 
-from ...clock import now
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+
+from ...clock import now, today
+from ...domain.audit_words import ACTIONS
+from ...domain.dates import date_range_error
 from ...domain.errors import Conflict, ValidationFailed
 from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agencies as agency_service
 from ...services import audit, checkpoints, decisions, follow_ups, two_factor, users, vocabularies
+from ...services import audit_trail as trail_service
+from ...services.audit_trail import ENTITY_KINDS
+from ...services.spreadsheet import with_bom
 from ..fields import attach_errors, choices
 from ..forms_util import page_args, search_arg
 from ..permissions import current_actor, signed_in
@@ -110,12 +126,53 @@ def edit_user(user_id: int):
     ), 422 if form.errors else 200
 
 
+def _typed_date(raw: str) -> date | None:
+    """A day as a date box sends it (2026-03-31) or as a person types it where the
+    browser has no date box (31/3/2026, 31 March 2026); None when it is no real day."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d %b %Y"):
+        try:
+            return datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _trail_filters() -> tuple[trail_service.TrailFilters, dict[str, str]]:
+    """The audit trail's filters from the query string, and what is wrong with any of
+    them (by field id), so that a mistyped date is named rather than ignored."""
+    errors: dict[str, str] = {}
+    days: dict[str, date | None] = {}
+    for key, label in (("from", "The first date"), ("to", "The last date")):
+        raw = request.args.get(key, "").strip()[:20]
+        days[key] = None
+        if raw:
+            days[key] = _typed_date(raw)
+            if days[key] is None:
+                errors[key] = f"{label} must be a real date, for example 31 March 2026"
+            else:
+                problem = date_range_error(days[key], label)
+                if problem:
+                    errors[key], days[key] = problem, None
+    if days["from"] and days["to"] and days["to"] < days["from"]:
+        errors["to"] = "The last date must be the same as or after the first date"
+    agency = request.args.get("agency", "")
+    action = request.args.get("action", "")
+    filters = trail_service.TrailFilters(
+        date_from=days["from"],
+        date_to=days["to"] if "to" not in errors else None,
+        who=search_arg(),
+        agency_id=int(agency) if agency.isdigit() and len(agency) < 10 else None,
+        action=action if action in ACTIONS else "",
+        entity=request.args.get("entity", "") if request.args.get("entity") in ENTITY_KINDS else "",
+    )
+    return filters, errors
+
+
 @bp.get("/audit")
 @signed_in(Role.ADMIN)
 def audit_trail():
-    entity = request.args.get("entity", "")
-    search = search_arg()
-    page = audit.entries(db.session, entity=entity, search=search, **page_args())
+    filters, errors = _trail_filters()
+    page = trail_service.trail(db.session, filters, **page_args())
     # The whole chain is checked here only while that takes about a second; a longer one
     # is left to `verify-audit`, which the page then names.
     # The signed checkpoints too: a chain cut short, or rewritten and re-hashed, verifies
@@ -143,10 +200,31 @@ def audit_trail():
     return render_template(
         "admin/audit.html",
         page=page,
-        entity=entity,
-        search=search,
-        entity_types=[(e, e.capitalize()) for e in audit.ENTITY_TYPES],
+        filters=filters,
+        args=filters.query_args(),
+        raw={k: request.args.get(k, "")[:20] for k in ("from", "to")},
+        errors=errors,
+        error_list=[{"text": text, "href": f"#{key}"} for key, text in errors.items()],
+        agencies=agency_service.all_agency_names(db.session),
+        actions=trail_service.action_choices(),
+        entity_kinds=list(ENTITY_KINDS.items()),
         chains=chains,
+    ), 400 if errors else 200
+
+
+@bp.get("/audit.csv")
+@signed_in(Role.ADMIN)
+def export_audit():
+    """What the audit page shows with the same filters, every page of it, as CSV."""
+    filters, errors = _trail_filters()
+    if errors:
+        abort(400)
+    return Response(
+        stream_with_context(with_bom(trail_service.trail_csv(db.session, filters))),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f"attachment; filename=audit-trail-{today().isoformat()}.csv"
+        },
     )
 
 

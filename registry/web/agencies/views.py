@@ -2,10 +2,10 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ...clock import now, today
 from ...domain import policy
-from ...domain.agencies import role_label
+from ...domain.agencies import KEY_ROLES, role_label
 from ...domain.dates import long_date
 from ...domain.errors import Conflict, ValidationFailed
-from ...domain.vocab import AgencyKind, OfficerRole, Role
+from ...domain.vocab import OFFICER_ROLE_LABELS, AgencyKind, OfficerRole, Role
 from ...extensions import db
 from ...services import agencies as service
 from ...services import audit
@@ -30,12 +30,18 @@ def list_agencies():
     kind = request.args.get("kind", "")
     if kind not in {k.value for k in AgencyKind}:
         kind = ""
-    page = service.list_agencies(db.session, search=search, kind=kind or None, **page_args())
+    missing = request.args.get("missing", "")
+    role = OfficerRole(missing) if missing in {r.value for r in KEY_ROLES} else None
+    page = service.list_agencies(
+        db.session, search=search, kind=kind or None, missing=role, today=today(), **page_args()
+    )
     return render_template(
         "agencies/list.html",
         page=page,
         search=search,
         kind=kind,
+        missing=role.value if role else "",
+        key_roles=[(r.value, OFFICER_ROLE_LABELS[r]) for r in KEY_ROLES],
         may_create=policy.may_create_agency(current_actor()),
     )
 

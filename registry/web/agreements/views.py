@@ -1,5 +1,7 @@
 """Agreement register, agreement page, drafting and editing."""
 
+from datetime import timedelta
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
@@ -47,6 +49,10 @@ ALIASES = {
 }
 
 
+# How long a version may wait for signatures before the lists call it late.
+SIGNATURES_LATE_DAYS = 30
+
+
 def _int_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
@@ -65,6 +71,11 @@ def list_agreements():
         purpose=request.args.get("purpose") or None,
         review_due=request.args.get("review_due") == "1",
         exceeds_parent=request.args.get("exceeds_parent") == "1",
+        waiting_since=(
+            today() - timedelta(days=SIGNATURES_LATE_DAYS)
+            if request.args.get("signatures_late") == "1"
+            else None
+        ),
     )
     page = find_agreements(db.session, filters, today=today(), settings=settings, **page_args())
     rows = [(a, standing(a, today(), settings)) for a in page.items]

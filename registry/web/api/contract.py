@@ -952,3 +952,77 @@ class TermsQuery(Query):
         default=None,
         description="The version's number; the version in force, else the latest",
     )
+
+
+# Search and the audit trail (issue 19) -------------------------------------------------
+
+
+class SearchQuery(Query):
+    q: Search = Field(
+        default="",
+        description="At least 3 characters: part of a reference, title, name, ICO number, "
+        "ODS code, email address or case reference, in any case",
+    )
+
+
+class SearchHit(Answer):
+    """One match: what it is, its id, and how the pages name it."""
+
+    kind: Literal["agreement", "agency", "officer", "decision"]
+    id: int
+    label: str = Field(description="A reference and title, a name, or a case reference")
+    detail: str
+    agreement_id: int | None = None
+    agency_id: int | None = Field(
+        default=None, description="An officer's agency (its page lists the officer)"
+    )
+
+
+class SearchGroup(Answer):
+    key: Literal["agreements", "agencies", "officers", "decisions"]
+    title: str
+    total: int = Field(description="How many match, counted up to 1,000")
+    more: bool = Field(description="More than 1,000 match")
+    items: list[SearchHit] = Field(description="The first 10")
+
+
+class SearchAnswer(Answer):
+    """Matches grouped by kind. Decisions only for practitioners (their own) and IG leads
+    (their agency's)."""
+
+    q: str
+    groups: list[SearchGroup]
+
+
+class AuditQuery(Paging):
+    q: Search = Field(default="", description="Part of the name of who made the change")
+    action: Annotated[str, Field(max_length=64, pattern=r"^[a-z_.]*$")] = ""
+    entity: Literal["", "agreement", "agency", "officer", "user", "delegation", "vocabulary"] = ""
+    agency_id: Id | None = Field(
+        default=None,
+        description="Changes to the agency, its officers, people and agreements, or by its people",
+    )
+    date_from: Day | None = Field(default=None, description="First day (UK time), inclusive")
+    date_to: Day | None = Field(default=None, description="Last day (UK time), inclusive")
+
+
+class AuditEntryAnswer(Answer):
+    sequence: int
+    recorded_at: datetime
+    who: str = Field(
+        description="The person, with their roles and agency: 'Jo Bloggs (IG lead, Council)'"
+    )
+    action: str = Field(description="The action's code, e.g. agreement.sign")
+    what: str = Field(description="The action in words: 'Agreement signed'")
+    sentence: str = Field(description="Who did what to which thing, in words")
+    subject_kind: str
+    subject: str = Field(description="The thing changed, by reference and name")
+    agreement_id: int | None = None
+    agency_id: int | None = None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AuditList(Answer):
+    items: list[AuditEntryAnswer]
+    total: int
