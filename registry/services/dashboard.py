@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain.actor import Actor
 from ..domain.agencies import KEY_ROLES
-from ..domain.coverage import Outcome
 from ..domain.decisions import Decision
 from ..domain.lifecycle import StatusSettings
 from ..domain.vocab import EffectiveStatus, OfficerRole, Role, VersionStatus
@@ -18,7 +17,6 @@ from ..models import (
     Agency,
     Agreement,
     AgreementVersion,
-    CoverageCheck,
     DecisionRecord,
     Notification,
 )
@@ -32,6 +30,7 @@ from .agreement_reads import (
     party_to,
     standing,
 )
+from .decisions import without_cover
 from .delegations import delegated_agency_ids
 
 
@@ -83,20 +82,13 @@ def partnership(
     index or the agreements' shown versions once)."""
     month_start = today.replace(day=1)
     since = datetime.combine(month_start, time(0), tzinfo=LONDON).astimezone(UTC)
-    not_covered = or_(
-        DecisionRecord.check_id.is_(None),
-        exists().where(
-            CoverageCheck.id == DecisionRecord.check_id,
-            CoverageCheck.outcome == Outcome.NOT_COVERED,
-        ),
-    )
     shares = session.scalar(
         select(func.count())
         .select_from(DecisionRecord)
         .where(
             DecisionRecord.decision == Decision.SHARE,
             DecisionRecord.recorded_at >= since,
-            not_covered,
+            without_cover(),
         )
     )
     gaps = [

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import ColumnElement, Select, exists, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..clock import LONDON
@@ -224,7 +224,8 @@ def visible_to(actor: Actor):
     return DecisionRecord.user_id == actor.user_id
 
 
-COVERAGE_FILTERS = ("covered", "not_covered", "not_required", "no_check")
+# without_cover: not covered, or no check made at all (a share recorded without cover).
+COVERAGE_FILTERS = ("covered", "not_covered", "not_required", "no_check", "without_cover")
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,18 @@ class DecisionFilters:
         )
 
 
+def without_cover() -> ColumnElement[bool]:
+    """A decision made without a covering agreement: its check said not covered, or it
+    followed no check at all."""
+    return or_(
+        DecisionRecord.check_id.is_(None),
+        exists().where(
+            CoverageCheck.id == DecisionRecord.check_id,
+            CoverageCheck.outcome == Outcome.NOT_COVERED,
+        ),
+    )
+
+
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
 
@@ -285,6 +298,8 @@ def filtered(query: Select, actor: Actor, filters: DecisionFilters) -> Select:
         query = query.where(DecisionRecord.consent == f.consent)
     if f.coverage == "no_check":
         query = query.where(DecisionRecord.check_id.is_(None))
+    elif f.coverage == "without_cover":
+        query = query.where(without_cover())
     elif f.coverage in COVERAGE_FILTERS:
         outcomes = {
             "covered": (Outcome.COVERED, Outcome.COVERED_WITH_WARNINGS),

@@ -15,7 +15,7 @@ from registry.services.decisions import (
     monthly_summary,
 )
 
-from ..factories import FIXED_NOW, TODAY, make_agency, make_decision, make_user
+from ..factories import FIXED_NOW, TODAY, chain, make_agency, make_decision, make_user
 
 
 def check(session, user, to, purpose="mash_triage"):
@@ -133,3 +133,19 @@ def test_monthly_counts_include_empty_months(session):
     # Another agency's IG lead sees none of these.
     other = make_user(session, roles=("ig_lead",), agency=police)
     assert monthly_summary(session, other.actor()) == []
+
+
+def test_shares_without_cover_are_the_uncovered_and_the_unchecked_never_the_covered(session):
+    """The administrator's figure of shares without cover links to this filter."""
+    council, police, health, user, lead = setting(session)
+    chain(session, council, police)
+    covered_check = check(session, user, police)
+    assert covered_check.answer["outcome"] == "covered"
+    make_decision(session, user, police, check_id=covered_check.id)
+    uncovered = make_decision(session, user, health, check_id=check(session, user, health).id)
+    unchecked = make_decision(session, user, health)
+    make_decision(session, user, health, decision="not_share")
+    found = list_decisions(
+        session, lead.actor(), DecisionFilters(decision="share", coverage="without_cover")
+    )
+    assert sorted(r.id for r in found.items) == sorted([uncovered.id, unchecked.id])

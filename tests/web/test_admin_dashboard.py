@@ -138,7 +138,13 @@ def test_the_administrator_sees_the_partnership_and_each_figure_leads_to_its_lis
     assert count == 1
     link = urlsplit(href)
     assert link.path == "/decisions"
-    assert parse_qs(link.query) == {"coverage": ["not_covered"], "from": ["2026-06-01"]}
+    assert parse_qs(link.query) == {
+        "decision": ["share"],
+        "coverage": ["without_cover"],
+        "from": ["2026-06-01"],
+    }
+    # The list behind the figure holds the same decisions.
+    assert len(client.page(href).select("table tbody tr")) == count
 
 
 def test_other_roles_do_not_see_the_partnership_figures(client, session):

@@ -912,10 +912,13 @@ class DecisionQuery(Paging):
     purpose: Code | None = None
     to_agency_id: Id | None = Field(default=None, description="The receiving agency")
     consent: Consent | None = None
-    coverage: Literal["covered", "not_covered", "not_required", "no_check"] | None = Field(
+    coverage: (
+        Literal["covered", "not_covered", "not_required", "no_check", "without_cover"] | None
+    ) = Field(
         default=None,
         description="The outcome of the coverage check the decision followed: covered "
-        "(with or without warnings), not_covered, not_required, or no_check (none made)",
+        "(with or without warnings), not_covered, not_required, no_check (none made), or "
+        "without_cover (not_covered or no_check)",
     )
 
 

@@ -17,6 +17,7 @@ COVERAGE_LABELS = {
     "not_covered": "Not covered",
     "not_required": "Not needed (inside one organisation)",
     "no_check": "No check made",
+    "without_cover": "Not covered, or no check made",
 }
 FIELDS = ("q", "from", "to", "purpose", "to_agency_id", "decision", "consent", "coverage")
 
