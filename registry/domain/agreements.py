@@ -222,9 +222,8 @@ def _check_tier3(content: Content, vocabulary: Vocabulary, errors: dict[str, str
 def _check_records(content: Content, errors: dict[str, str]) -> None:
     """The DPIA (all of reference, date and outcome once any part is given; the link
     optional) and the controller relationship."""
-    if (
-        content.controller_relationship is not None
-        and content.controller_relationship not in set(ControllerRelationship)
+    if content.controller_relationship is not None and content.controller_relationship not in set(
+        ControllerRelationship
     ):
         errors["controller_relationship"] = "Choose separate controllers or joint controllers"
     given = bool(

@@ -176,8 +176,7 @@ CONTROLLER_RELATIONSHIP_LABELS = {
     ControllerRelationship.JOINT: "Joint controllers",
 }
 CONTROLLER_RELATIONSHIP_HINTS = {
-    ControllerRelationship.SEPARATE: "Each party decides for itself how it uses what it "
-    "receives",
+    ControllerRelationship.SEPARATE: "Each party decides for itself how it uses what it receives",
     ControllerRelationship.JOINT: "The parties decide together why and how the information "
     "is used, and set out each one's responsibilities (UK GDPR Article 26)",
 }
