@@ -26,8 +26,8 @@ from ..domain.agreements import (
 )
 from ..domain.dates import long_date
 from ..domain.errors import Conflict, ValidationFailed
-from ..domain.lifecycle import check_can_edit
 from ..domain.fields import one_line
+from ..domain.lifecycle import check_can_edit
 from ..domain.vocab import ControllerRelationship, DpiaOutcome, Frequency, VersionStatus
 from ..models import (
     Agency,
