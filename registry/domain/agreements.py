@@ -547,6 +547,21 @@ _SCALARS = (
 _LISTS = ("purposes", "data_categories", "lawful_bases", "transfer_methods", "data_items")
 
 
+# How a change to one of issue 19's fields is named in "show amendments" (the older
+# fields read well enough from their own names).
+CHANGE_NAMES = {
+    "frequency": "How often",
+    "frequency_detail": "More about how often",
+    "transfer_methods": "How it is sent",
+    "data_items": "Named data items",
+    "controller_relationship": "Controllers",
+    "dpia_reference": "DPIA reference",
+    "dpia_completed_on": "Date the DPIA was completed",
+    "dpia_outcome": "DPIA outcome",
+    "dpia_link": "Link to the DPIA",
+}
+
+
 def diff(before: Content, after: Content) -> list[Change]:
     """What `after` changes against `before`, field by field ("show amendments")."""
     changes: list[Change] = []

@@ -180,3 +180,10 @@ CONTROLLER_RELATIONSHIP_HINTS = {
     ControllerRelationship.JOINT: "The parties decide together why and how the information "
     "is used, and set out each one's responsibilities (UK GDPR Article 26)",
 }
+
+# How each fixed choice of issue 19 reads, by field and code (pages, PDF, diffs).
+RECORD_LABELS: dict[str, dict[str, str]] = {
+    "frequency": {k.value: v for k, v in FREQUENCY_LABELS.items()},
+    "dpia_outcome": {k.value: v for k, v in DPIA_OUTCOME_LABELS.items()},
+    "controller_relationship": {k.value: v for k, v in CONTROLLER_RELATIONSHIP_LABELS.items()},
+}

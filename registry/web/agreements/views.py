@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...clock import now, today
 from ...domain import policy
-from ...domain.agreements import parent_error
+from ...domain.agreements import CHANGE_NAMES, parent_error
 from ...domain.errors import Conflict, ValidationFailed
 from ...domain.vocab import EFFECTIVE_STATUS_LABELS, EffectiveStatus, Role, VersionStatus
 from ...extensions import db
@@ -95,6 +95,7 @@ def show_agreement(agreement_id: int):
         children=children(db.session, agreement),
         amendments=amendments(agreement),
         labels=vocabularies.labels(db.session),
+        DIFF_NAMES=CHANGE_NAMES,
         agencies={p.agency_id: p.agency.name for v in agreement.versions for p in v.parties},
         history=audit.history(db.session, "agreement", agreement.id),
         issued=pdfs.issued(db.session, agreement.id),
