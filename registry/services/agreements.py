@@ -217,15 +217,15 @@ def build_content(
         review_date = default_review_date(effective_from, months)
     parties = pick("parties", ())
     return Content(
-        frequency=pick("frequency", None) or None,
+        frequency=_code(pick("frequency", None)),
         frequency_detail=(pick("frequency_detail", "") or "").strip(),
         transfer_methods=tuple(dict.fromkeys(pick("transfer_methods", ()) or ())),
         data_items=data_items(pick("data_items", ())),
         dpia_reference=(pick("dpia_reference", "") or "").strip(),
         dpia_completed_on=pick("dpia_completed_on", None),
-        dpia_outcome=pick("dpia_outcome", None) or None,
+        dpia_outcome=_code(pick("dpia_outcome", None)),
         dpia_link=(pick("dpia_link", "") or "").strip(),
-        controller_relationship=pick("controller_relationship", None) or None,
+        controller_relationship=_code(pick("controller_relationship", None)),
         title=(pick("title", "") or "").strip(),
         tier=tier,
         owner_agency_id=owner_agency_id,
@@ -252,6 +252,11 @@ def build_content(
             for p in parties
         ),
     )
+
+
+def _code(value: Any) -> str | None:
+    """A fixed choice as its code (an enum member given by the API is its value)."""
+    return str(value) if value else None
 
 
 def data_items(given: Any) -> tuple[str, ...]:
