@@ -356,7 +356,7 @@ class AgreementUpdate(Request):
     frequency_detail: line(200) | None = Field(
         default=None, description="Tier 3 only: more about how often, in words"
     )
-    transfer_methods: Codes | None = Field(
+    transfer_methods: Codes = Field(
         default=None, description="Tier 3 only: codes from GET /vocabularies transfer_methods"
     )
     data_items: (
