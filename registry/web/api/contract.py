@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from ...database import MAX_ID  # the databases' integer keys
+from ...domain.agreements import MAX_DATA_ITEM_LENGTH, MAX_DATA_ITEMS
 from ...domain.dates import EARLIEST_DATE, LATEST_DATE, long_date
 from ...domain.decisions import ANSWERS, KEY_QUESTIONS, METHODS, Consent, Decision
 from ...domain.fields import (
@@ -26,13 +27,12 @@ from ...domain.fields import (
     ico_error,
     ods_error,
 )
-from ...domain.agreements import MAX_DATA_ITEM_LENGTH, MAX_DATA_ITEMS
 from ...domain.vocab import (
     AgencyKind,
     ControllerRelationship,
     DpiaOutcome,
-    Frequency,
     EffectiveStatus,
+    Frequency,
     LawfulBasisKind,
     OfficerRole,
     ReviewOutcome,
