@@ -229,3 +229,54 @@ def test_administrator_edits_transfer_methods(client, session):
     client.sign_in(make_user(session, roles=("ig_lead",), agency=council))
     form = client.page(f"/agreements/new?tier=3&parent_id={tier2.id}&owner_agency_id={council.id}")
     assert form.find("input", attrs={"name": "transfer_methods", "value": "courier"}) is not None
+
+
+def test_the_public_register_json_gives_dpia_and_controllers_for_public_tiers(client, session):
+    council = make_agency(session, name="Council")
+    police = make_agency(session, name="Police", kind="police")
+    records = {
+        "controller_relationship": "separate",
+        "dpia_reference": "DPIA-MASH-2",
+        "dpia_completed_on": TODAY - timedelta(days=90),
+        "dpia_outcome": "risks_reduced",
+        "dpia_link": "https://intranet.example.org/dpia/2",
+    }
+    protocol = activate(
+        session,
+        make_draft(session, tier=1, owner=council, parties=[party(council), party(police)]),
+    )
+    mash = activate(
+        session,
+        make_draft(
+            session,
+            tier=2,
+            owner=council,
+            parent=protocol,
+            parties=[party(council), party(police)],
+            **records,
+        ),
+    )
+    activate(
+        session,
+        make_draft(
+            session,
+            tier=3,
+            owner=council,
+            parent=mash,
+            parties=[party(police), party(council)],
+            frequency="daily",
+            data_items=["Name"],
+            **records,
+        ),
+    )
+    items = {i["tier"]: i for i in client.get("/register.json").get_json()["items"]}
+    assert items[2]["controller_relationship"] == "separate"
+    assert items[2]["dpia"] == {
+        "reference": "DPIA-MASH-2",
+        "completed_on": (TODAY - timedelta(days=90)).isoformat(),
+        "outcome": "risks_reduced",
+    }  # the link, into a partner's own network, stays off the public register
+    assert items[1]["dpia"] is None and items[1]["controller_relationship"] is None
+    # A tier 3 shows only title, parties and purposes (SPEC section 8).
+    assert items[3]["dpia"] is None and items[3]["controller_relationship"] is None
+    assert "Name" not in str(items[3]) and "daily" not in str(items[3])
