@@ -192,3 +192,17 @@ def test_transfer_methods_are_an_editable_vocabulary(session):
 def test_diff_is_empty_when_nothing_changed(session, parties):
     agreement = tier3(session, parties, **TIER3, **DPIA)
     assert diff(content_of(agreement.latest), content_of(agreement.latest)) == []
+
+
+def test_the_demo_shows_them(session):
+    from registry.models import Agreement
+    from registry.services.demo import seed_demo
+
+    seed_demo(session, now=FIXED_NOW)
+    flows = session.query(Agreement).filter_by(tier=3).all()
+    assert flows and all(
+        a.latest.frequency and a.latest.transfer_methods and a.latest.data_items for a in flows
+    )
+    assert any(a.latest.dpia_reference for a in flows)
+    outcomes = {a.latest.controller_relationship for a in session.query(Agreement)}
+    assert {"separate", "joint"} <= {o.value for o in outcomes if o}
