@@ -256,8 +256,7 @@ def _check_records(content: Content, errors: dict[str, str]) -> None:
         or text_error(link, "The link", multiline=False)
     ):
         errors["dpia_link"] = (
-            "Enter the link as a web address starting https://, like "
-            "https://intranet.example.org/dpia/123, or leave it blank"
+            "Enter the link to the DPIA as a web address starting https://, or leave it blank"
         )
 
 
