@@ -83,9 +83,7 @@ def upgrade():
         batch_op.add_column(
             sa.Column("frequency_detail", sa.String(length=200), server_default="", nullable=False)
         )
-        batch_op.add_column(
-            sa.Column("data_items", sa.JSON(), server_default="[]", nullable=False)
-        )
+        batch_op.add_column(sa.Column("data_items", sa.JSON(), server_default="[]", nullable=False))
         batch_op.add_column(
             sa.Column("dpia_reference", sa.String(length=100), server_default="", nullable=False)
         )
@@ -120,6 +118,9 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("agreement_versions", schema=None) as batch_op:
+        # The enums' checks first: SQLite's copy of the table would keep them otherwise.
+        for name in ("frequency", "dpia_outcome", "controller_relationship"):
+            batch_op.drop_constraint(batch_op.f(f"ck_agreement_versions_{name}"), type_="check")
         batch_op.drop_column("controller_relationship")
         batch_op.drop_column("dpia_link")
         batch_op.drop_column("dpia_outcome")
