@@ -107,3 +107,20 @@ def test_the_document_describes_them(client):
     assert "secure_email" in str(update["transfer_methods"])
     answer = schemas["Agreement"]["properties"]
     assert {"controller_relationship", "dpia_outcome", "data_items"} <= set(answer)
+
+
+def test_the_terms_document_carries_them_without_the_link(api_as, session):
+    council, police, _protocol, tier2, lead = setting(session, api_as)
+    created = lead.post("/agreements", body(tier2, 3, council, police, **TIER3, **RECORDS))
+    plain = lead.get(f"/agreements/{created.get_json()['id']}/terms.jsonld").get_json()["registry"]
+    assert plain["frequency"] == "each_referral"
+    assert plain["data_items"] == ["Name", "Date of birth", "Nature of incident"]
+    assert plain["dpia"] == {
+        "reference": "DPIA-MARAC-3",
+        "completed_on": "2026-03-01",
+        "outcome": "no_high_risk",
+    }
+    assert "dpia_link" not in plain and "intranet" not in str(plain)
+    # A version that records none of them reads as it did before they existed.
+    before = lead.get(f"/agreements/{tier2.id}/terms.jsonld").get_json()["registry"]
+    assert not {"frequency", "data_items", "dpia", "controller_relationship"} & set(before)
