@@ -30,7 +30,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 FIXED_NOW = datetime(2026, 6, 15, 11, 0, tzinfo=UTC)
 ENGINES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
-VOCABULARY_TABLES = ("purposes", "data_categories", "lawful_bases")
+VOCABULARY_TABLES = ("purposes", "data_categories", "lawful_bases", "transfer_methods")
 
 # Argon2id still, with a small cost so that tests creating many users stay quick.
 user_service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

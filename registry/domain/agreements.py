@@ -12,10 +12,20 @@ from typing import Any
 
 from .dates import add_months, date_range_error, long_date
 from .fields import text_error
-from .vocab import LawfulBasisKind
+from .vocab import ControllerRelationship, DpiaOutcome, Frequency, LawfulBasisKind
 
 DEFAULT_REVIEW_MONTHS = 12
 MAX_REVIEW_MONTHS = 60
+# Named data items of a tier 3 (SPEC section 2): short phrases, one a line on the form.
+MAX_DATA_ITEMS = 100
+MAX_DATA_ITEM_LENGTH = 200
+# The fields only a tier 3 records, with how a message names them.
+TIER3_FIELDS = {
+    "frequency": "how often information is shared",
+    "frequency_detail": "how often information is shared",
+    "transfer_methods": "how information is sent",
+    "data_items": "named data items",
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,17 @@ class Content:
     security: str = ""
     review_period_months: int = DEFAULT_REVIEW_MONTHS
     end_date: date | None = None
+    # Tier 3 only: how often, how, and exactly which items of information are shared.
+    frequency: str | None = None
+    frequency_detail: str = ""
+    transfer_methods: tuple[str, ...] = ()
+    data_items: tuple[str, ...] = ()
+    # Any tier: the data protection impact assessment and how the parties control the data.
+    dpia_reference: str = ""
+    dpia_completed_on: date | None = None
+    dpia_outcome: str | None = None
+    dpia_link: str = ""
+    controller_relationship: str | None = None
 
     def party_ids(self) -> set[int]:
         return {p.agency_id for p in self.parties}
@@ -62,6 +83,7 @@ class Vocabulary:
     purposes: dict[str, str] = field(default_factory=dict)
     data_categories: dict[str, Category] = field(default_factory=dict)
     lawful_bases: dict[str, tuple[str, LawfulBasisKind]] = field(default_factory=dict)
+    transfer_methods: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -159,7 +181,85 @@ def check_content(
             errors.setdefault(name, message)
 
     _check_dates(content, errors)
+    _check_tier3(content, vocabulary, errors)
+    _check_records(content, errors)
     return errors
+
+
+def _check_tier3(content: Content, vocabulary: Vocabulary, errors: dict[str, str]) -> None:
+    """Frequency, transfer methods and named data items: a tier 3's alone."""
+    if content.tier != 3:
+        for name, words in TIER3_FIELDS.items():
+            if getattr(content, name):
+                errors.setdefault(
+                    name,
+                    f"Only a tier 3 agreement records {words}: leave it out of a "
+                    f"tier {content.tier} agreement",
+                )
+        return
+    if content.frequency is not None and content.frequency not in set(Frequency):
+        errors["frequency"] = "Choose how often information is shared from the list"
+    if error := text_error(content.frequency_detail, "How often", multiline=False):
+        errors["frequency_detail"] = error
+    elif len(content.frequency_detail) > 200:
+        errors["frequency_detail"] = "Say how often in 200 characters or fewer"
+    elif content.frequency_detail.strip() and content.frequency is None:
+        errors.setdefault("frequency", "Choose how often information is shared")
+    unknown = [c for c in content.transfer_methods if c not in vocabulary.transfer_methods]
+    if unknown:
+        errors["transfer_methods"] = f"Unknown transfer method: {', '.join(sorted(unknown))}"
+    if len(content.data_items) > MAX_DATA_ITEMS:
+        errors["data_items"] = f"List at most {MAX_DATA_ITEMS} data items"
+    for n, item in enumerate(content.data_items, start=1):
+        if error := text_error(item, f"Data item {n}", multiline=False):
+            errors.setdefault("data_items", error)
+        elif len(item) > MAX_DATA_ITEM_LENGTH:
+            errors.setdefault(
+                "data_items",
+                f"Data item {n} is longer than {MAX_DATA_ITEM_LENGTH} characters: "
+                "name each item in a few words, one a line",
+            )
+
+
+def _check_records(content: Content, errors: dict[str, str]) -> None:
+    """The DPIA (all of reference, date and outcome once any part is given; the link
+    optional) and the controller relationship."""
+    if content.controller_relationship is not None and content.controller_relationship not in set(
+        ControllerRelationship
+    ):
+        errors["controller_relationship"] = "Choose separate controllers or joint controllers"
+    given = bool(
+        content.dpia_reference.strip()
+        or content.dpia_completed_on
+        or content.dpia_outcome
+        or content.dpia_link.strip()
+    )
+    if not given:
+        return
+    if not content.dpia_reference.strip():
+        errors["dpia_reference"] = "Enter the DPIA's reference, or leave every DPIA field blank"
+    elif error := text_error(content.dpia_reference, "The DPIA reference", multiline=False):
+        errors["dpia_reference"] = error
+    elif len(content.dpia_reference) > 100:
+        errors["dpia_reference"] = "The DPIA reference must be 100 characters or fewer"
+    if content.dpia_completed_on is None:
+        errors["dpia_completed_on"] = "Enter the date the DPIA was completed"
+    elif error := date_range_error(content.dpia_completed_on, "The DPIA's date"):
+        errors["dpia_completed_on"] = error
+    if content.dpia_outcome is None:
+        errors["dpia_outcome"] = "Choose the DPIA's outcome"
+    elif content.dpia_outcome not in set(DpiaOutcome):
+        errors["dpia_outcome"] = "Choose the DPIA's outcome from the list"
+    link = content.dpia_link.strip()
+    if link and (
+        not link.lower().startswith(("https://", "http://"))
+        or len(link) > 500
+        or any(c.isspace() for c in link)
+        or text_error(link, "The link", multiline=False)
+    ):
+        errors["dpia_link"] = (
+            "Enter the link to the DPIA as a web address starting https://, or leave it blank"
+        )
 
 
 def beyond_parent(
@@ -387,7 +487,28 @@ def canonical(content: Content, *, reference: str, version: int) -> dict[str, An
             }
             for p in sorted(content.parties, key=lambda p: p.agency_id)
         ],
+        **recorded(content),
     }
+
+
+def recorded(content: Content) -> dict[str, Any]:
+    """The tier-3 particulars, DPIA and controller relationship, each only when recorded:
+    content signed before the registry asked for them keeps the fingerprint it was signed
+    with."""
+    found: dict[str, Any] = {
+        "frequency": content.frequency,
+        "frequency_detail": content.frequency_detail,
+        "transfer_methods": sorted(content.transfer_methods),
+        "data_items": list(content.data_items),
+        "dpia_reference": content.dpia_reference,
+        "dpia_completed_on": (
+            content.dpia_completed_on.isoformat() if content.dpia_completed_on else None
+        ),
+        "dpia_outcome": content.dpia_outcome,
+        "dpia_link": content.dpia_link,
+        "controller_relationship": content.controller_relationship,
+    }
+    return {k: v for k, v in found.items() if v}
 
 
 def content_sha256(content: Content, *, reference: str, version: int) -> str:
@@ -419,8 +540,30 @@ _SCALARS = (
     "review_date",
     "review_period_months",
     "end_date",
+    "frequency",
+    "frequency_detail",
+    "controller_relationship",
+    "dpia_reference",
+    "dpia_completed_on",
+    "dpia_outcome",
+    "dpia_link",
 )
-_LISTS = ("purposes", "data_categories", "lawful_bases")
+_LISTS = ("purposes", "data_categories", "lawful_bases", "transfer_methods", "data_items")
+
+
+# How a change to one of issue 19's fields is named in "show amendments" (the older
+# fields read well enough from their own names).
+CHANGE_NAMES = {
+    "frequency": "How often",
+    "frequency_detail": "More about how often",
+    "transfer_methods": "How it is sent",
+    "data_items": "Named data items",
+    "controller_relationship": "Controllers",
+    "dpia_reference": "DPIA reference",
+    "dpia_completed_on": "Date the DPIA was completed",
+    "dpia_outcome": "DPIA outcome",
+    "dpia_link": "Link to the DPIA",
+}
 
 
 def diff(before: Content, after: Content) -> list[Change]:

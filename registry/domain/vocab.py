@@ -154,3 +154,67 @@ TIER_LABELS = {
     2: "Tier 2: purpose-specific agreement",
     3: "Tier 3: operational disclosure agreement",
 }
+
+
+class Frequency(StrEnum):
+    """How often a tier-3 flow happens (SPEC section 2); detail in words goes beside it."""
+
+    EACH_REFERRAL = "each_referral"
+    AS_NEEDED = "as_needed"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+
+FREQUENCY_LABELS = {
+    Frequency.EACH_REFERRAL: "With each referral or notification",
+    Frequency.AS_NEEDED: "As and when needed",
+    Frequency.DAILY: "Daily",
+    Frequency.WEEKLY: "Weekly",
+    Frequency.MONTHLY: "Monthly",
+    Frequency.QUARTERLY: "Quarterly",
+}
+
+
+class DpiaOutcome(StrEnum):
+    """What the data protection impact assessment concluded (UK GDPR Articles 35 and 36)."""
+
+    NOT_REQUIRED = "not_required"
+    NO_HIGH_RISK = "no_high_risk"
+    RISKS_REDUCED = "risks_reduced"
+    ICO_CONSULTED = "ico_consulted"
+
+
+DPIA_OUTCOME_LABELS = {
+    DpiaOutcome.NOT_REQUIRED: "Screening found a full DPIA was not needed",
+    DpiaOutcome.NO_HIGH_RISK: "No high risk to individuals found",
+    DpiaOutcome.RISKS_REDUCED: "High risks found and reduced to an acceptable level",
+    DpiaOutcome.ICO_CONSULTED: "High risk remains: the ICO was consulted before sharing",
+}
+
+
+class ControllerRelationship(StrEnum):
+    """Whether the parties decide the purposes and means of the processing alone or
+    together (UK GDPR Article 26)."""
+
+    SEPARATE = "separate"
+    JOINT = "joint"
+
+
+CONTROLLER_RELATIONSHIP_LABELS = {
+    ControllerRelationship.SEPARATE: "Separate controllers",
+    ControllerRelationship.JOINT: "Joint controllers",
+}
+CONTROLLER_RELATIONSHIP_HINTS = {
+    ControllerRelationship.SEPARATE: "Each party decides for itself how it uses what it receives",
+    ControllerRelationship.JOINT: "The parties decide together why and how the information "
+    "is used, and set out each one's responsibilities (UK GDPR Article 26)",
+}
+
+# How each fixed choice of issue 19 reads, by field and code (pages, PDF, diffs).
+RECORD_LABELS: dict[str, dict[str, str]] = {
+    "frequency": {k.value: v for k, v in FREQUENCY_LABELS.items()},
+    "dpia_outcome": {k.value: v for k, v in DPIA_OUTCOME_LABELS.items()},
+    "controller_relationship": {k.value: v for k, v in CONTROLLER_RELATIONSHIP_LABELS.items()},
+}

@@ -11,6 +11,7 @@ from .agreement import (
     VersionBasis,
     VersionCategory,
     VersionPurpose,
+    VersionTransferMethod,
     Withdrawal,
 )
 from .audit import AuditEntry, ChainCheckpoint
@@ -21,7 +22,7 @@ from .notification import DeliveryState, Notification, NotificationEvent
 from .reminder import ReminderSent
 from .seal_job import SealJob, SealJobState, SealReason
 from .user import ApiToken, User, UserRole
-from .vocabulary import DataCategory, LawfulBasis, Purpose
+from .vocabulary import DataCategory, LawfulBasis, Purpose, TransferMethod
 
 __all__ = [
     "Agency",
@@ -50,10 +51,12 @@ __all__ = [
     "SealReason",
     "Review",
     "Signature",
+    "TransferMethod",
     "User",
     "UserRole",
     "VersionBasis",
     "VersionCategory",
     "VersionPurpose",
+    "VersionTransferMethod",
     "Withdrawal",
 ]

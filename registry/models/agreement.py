@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
@@ -16,7 +17,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.vocab import ReviewOutcome, VersionStatus
+from ..domain.vocab import (
+    ControllerRelationship,
+    DpiaOutcome,
+    Frequency,
+    ReviewOutcome,
+    VersionStatus,
+)
 from ..extensions import db
 from .agency import Agency
 from .types import UTCDateTime, enum_column, utcnow
@@ -108,6 +115,22 @@ class AgreementVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Tier 3 only (SPEC section 2): how often, how (transfer_method_rows) and which named
+    # items of information are shared. The items are short phrases in the order given.
+    frequency: Mapped[Frequency | None] = mapped_column(enum_column(Frequency, "frequency"))
+    frequency_detail: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    data_items: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # Any tier: the DPIA the agreement rests on, and whether the parties are separate or
+    # joint controllers. Empty / null: not recorded.
+    dpia_reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    dpia_completed_on: Mapped[date | None]
+    dpia_outcome: Mapped[DpiaOutcome | None] = mapped_column(
+        enum_column(DpiaOutcome, "dpia_outcome")
+    )
+    dpia_link: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    controller_relationship: Mapped[ControllerRelationship | None] = mapped_column(
+        enum_column(ControllerRelationship, "controller_relationship")
+    )
 
     agreement: Mapped[Agreement] = relationship(back_populates="versions")
     parties: Mapped[list[Party]] = relationship(
@@ -116,6 +139,9 @@ class AgreementVersion(db.Model):
     purpose_rows: Mapped[list[VersionPurpose]] = relationship(cascade="all, delete-orphan")
     category_rows: Mapped[list[VersionCategory]] = relationship(cascade="all, delete-orphan")
     basis_rows: Mapped[list[VersionBasis]] = relationship(cascade="all, delete-orphan")
+    transfer_method_rows: Mapped[list[VersionTransferMethod]] = relationship(
+        cascade="all, delete-orphan"
+    )
     signatures: Mapped[list[Signature]] = relationship(order_by="Signature.signed_at")
     declines: Mapped[list[Decline]] = relationship(order_by="Decline.declined_at")
 
@@ -158,6 +184,14 @@ class AgreementVersion(db.Model):
     @property
     def lawful_bases(self) -> list[str]:
         return sorted(r.basis_code for r in self.basis_rows)
+
+    @property
+    def transfer_methods(self) -> list[str]:
+        return sorted(r.method_code for r in self.transfer_method_rows)
+
+    @property
+    def dpia_recorded(self) -> bool:
+        return bool(self.dpia_reference)
 
     def signature_for(self, agency_id: int) -> Signature | None:
         """The party's signature of this version's content as it now stands."""
@@ -211,6 +245,13 @@ class VersionBasis(db.Model):
 
     version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id"), primary_key=True)
     basis_code: Mapped[str] = mapped_column(ForeignKey("lawful_bases.code"), primary_key=True)
+
+
+class VersionTransferMethod(db.Model):
+    __tablename__ = "agreement_transfer_methods"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id"), primary_key=True)
+    method_code: Mapped[str] = mapped_column(ForeignKey("transfer_methods.code"), primary_key=True)
 
 
 class Signature(db.Model):

@@ -43,3 +43,15 @@ class LawfulBasis(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     __table_args__ = (CheckConstraint(_CODE_CHECK, name="code_format"),)
+
+
+class TransferMethod(db.Model):
+    """How a tier-3 flow's information travels: secure email, a shared case system..."""
+
+    __tablename__ = "transfer_methods"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (CheckConstraint(_CODE_CHECK, name="code_format"),)

@@ -43,6 +43,7 @@ def agreement_to_show(session: Session, agreement_id: int) -> Agreement:
             version.selectinload(AgreementVersion.purpose_rows),
             version.selectinload(AgreementVersion.category_rows),
             version.selectinload(AgreementVersion.basis_rows),
+            version.selectinload(AgreementVersion.transfer_method_rows),
             selectinload(Agreement.withdrawals),
         ),
     )
@@ -72,6 +73,17 @@ def content_of(version: AgreementVersion) -> Content:
         purposes=tuple(version.purposes),
         data_categories=tuple(version.data_categories),
         lawful_bases=tuple(version.lawful_bases),
+        frequency=version.frequency.value if version.frequency else None,
+        frequency_detail=version.frequency_detail,
+        transfer_methods=tuple(version.transfer_methods),
+        data_items=tuple(version.data_items or ()),
+        dpia_reference=version.dpia_reference,
+        dpia_completed_on=version.dpia_completed_on,
+        dpia_outcome=version.dpia_outcome.value if version.dpia_outcome else None,
+        dpia_link=version.dpia_link,
+        controller_relationship=(
+            version.controller_relationship.value if version.controller_relationship else None
+        ),
         parties=tuple(
             PartyTerms(p.agency_id, p.may_disclose, p.may_receive, p.role) for p in version.parties
         ),

@@ -26,8 +26,9 @@ from ..domain.agreements import (
 )
 from ..domain.dates import long_date
 from ..domain.errors import Conflict, ValidationFailed
+from ..domain.fields import one_line
 from ..domain.lifecycle import check_can_edit
-from ..domain.vocab import VersionStatus
+from ..domain.vocab import ControllerRelationship, DpiaOutcome, Frequency, VersionStatus
 from ..models import (
     Agency,
     Agreement,
@@ -36,6 +37,7 @@ from ..models import (
     VersionBasis,
     VersionCategory,
     VersionPurpose,
+    VersionTransferMethod,
 )
 from . import audit, lifecycle_notices, vocabularies
 from .agencies import agency_names
@@ -55,6 +57,15 @@ CONTENT_FIELDS = (
     "end_date",
     "parties",
     "parent_id",
+    "frequency",
+    "frequency_detail",
+    "transfer_methods",
+    "data_items",
+    "dpia_reference",
+    "dpia_completed_on",
+    "dpia_outcome",
+    "dpia_link",
+    "controller_relationship",
 )
 
 
@@ -206,6 +217,15 @@ def build_content(
         review_date = default_review_date(effective_from, months)
     parties = pick("parties", ())
     return Content(
+        frequency=_code(pick("frequency", None)),
+        frequency_detail=(pick("frequency_detail", "") or "").strip(),
+        transfer_methods=tuple(dict.fromkeys(pick("transfer_methods", ()) or ())),
+        data_items=data_items(pick("data_items", ())),
+        dpia_reference=(pick("dpia_reference", "") or "").strip(),
+        dpia_completed_on=pick("dpia_completed_on", None),
+        dpia_outcome=_code(pick("dpia_outcome", None)),
+        dpia_link=(pick("dpia_link", "") or "").strip(),
+        controller_relationship=_code(pick("controller_relationship", None)),
         title=(pick("title", "") or "").strip(),
         tier=tier,
         owner_agency_id=owner_agency_id,
@@ -234,6 +254,20 @@ def build_content(
     )
 
 
+def _code(value: Any) -> str | None:
+    """A fixed choice as its code (an enum member given by the API is its value)."""
+    return str(value) if value else None
+
+
+def data_items(given: Any) -> tuple[str, ...]:
+    """Named data items as stored: a list, or text with one item a line (the form's);
+    each trimmed, blank lines and repeats dropped, in the order given."""
+    if isinstance(given, str):
+        given = given.splitlines()
+    items = (one_line(str(i)) for i in given or ())
+    return tuple(dict.fromkeys(i for i in items if i))
+
+
 def problems(session: Session, content: Content, on: date) -> dict[str, str]:
     """Every rule the content breaks on the day `on`, by field (empty when it may be
     saved)."""
@@ -253,6 +287,10 @@ def problems(session: Session, content: Content, on: date) -> dict[str, str]:
             if k not in fields
         }
     )
+    if content.dpia_completed_on is not None and content.dpia_completed_on > on:
+        fields.setdefault(
+            "dpia_completed_on", "The date the DPIA was completed must be today or earlier"
+        )
     return fields
 
 
@@ -292,6 +330,21 @@ def write_content(version: AgreementVersion, content: Content) -> None:
     version.purpose_rows = [VersionPurpose(purpose_code=c) for c in content.purposes]
     version.category_rows = [VersionCategory(category_code=c) for c in content.data_categories]
     version.basis_rows = [VersionBasis(basis_code=c) for c in content.lawful_bases]
+    version.transfer_method_rows = [
+        VersionTransferMethod(method_code=c) for c in content.transfer_methods
+    ]
+    version.frequency = Frequency(content.frequency) if content.frequency else None
+    version.frequency_detail = content.frequency_detail
+    version.data_items = list(content.data_items)
+    version.dpia_reference = content.dpia_reference
+    version.dpia_completed_on = content.dpia_completed_on
+    version.dpia_outcome = DpiaOutcome(content.dpia_outcome) if content.dpia_outcome else None
+    version.dpia_link = content.dpia_link
+    version.controller_relationship = (
+        ControllerRelationship(content.controller_relationship)
+        if content.controller_relationship
+        else None
+    )
     existing = {p.agency_id: p for p in version.parties}
     parties = []
     for terms in content.parties:

@@ -21,10 +21,18 @@ from sqlalchemy.orm import Session
 
 from ..clock import LONDON
 from ..database import begin_write
-from ..domain.agreements import diff
+from ..domain.agreements import CHANGE_NAMES, diff
 from ..domain.dates import long_date
 from ..domain.lifecycle import StatusSettings
-from ..domain.vocab import IN_FORCE, TIER_LABELS, EffectiveStatus, OfficerRole, VersionStatus
+from ..domain.vocab import (
+    CONTROLLER_RELATIONSHIP_HINTS,
+    IN_FORCE,
+    RECORD_LABELS,
+    TIER_LABELS,
+    EffectiveStatus,
+    OfficerRole,
+    VersionStatus,
+)
 from ..models import Agreement, AgreementVersion, IssuedPdf
 from . import vocabularies
 from .agreement_reads import content_of, get_version
@@ -109,7 +117,7 @@ def _history(agreement: Agreement, upto: int, labels: dict[str, dict[str, str]])
         else:
             changes = []
             for change in diff(content_of(previous), content_of(version)):
-                name = change.field.replace("_", " ")
+                name = CHANGE_NAMES.get(change.field, change.field.replace("_", " "))
                 if change.field == "party_terms":
                     who = names.get(change.after.agency_id, "A party")
                     changes.append(
@@ -122,9 +130,15 @@ def _history(agreement: Agreement, upto: int, labels: dict[str, dict[str, str]])
                     parts = [f"added {vocab.get(c, c)}" for c in change.added] + [
                         f"removed {vocab.get(c, c)}" for c in change.removed
                     ]
-                    changes.append(f"{name.capitalize()}: {', '.join(map(str, parts))}")
+                    changes.append(f"{name[:1].upper()}{name[1:]}: {', '.join(map(str, parts))}")
+                elif change.field in RECORD_LABELS:
+                    words = RECORD_LABELS[change.field]
+                    changes.append(
+                        f"{name}: {words.get(change.before or '', 'not recorded')}, now "
+                        f"{words.get(change.after or '', 'not recorded')}"
+                    )
                 else:
-                    changes.append(f"{name.capitalize()} changed")
+                    changes.append(f"{name[:1].upper()}{name[1:]} changed")
             changes = changes or ["No change to the content"]
         history.append(
             {
@@ -159,6 +173,24 @@ def _withdrawals(session: Session, agreement: Agreement, version) -> list[dict[s
         for n in notices(session, agreement, None)
         if n.agency_id in parties
     ]
+
+
+def _lower_first(words: str) -> str:
+    return words[:1].lower() + words[1:]
+
+
+def _tier3(version: AgreementVersion, labels: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """How often, how and exactly what a tier 3 shares, in words."""
+    often = RECORD_LABELS["frequency"][version.frequency] if version.frequency else "Not recorded"
+    if version.frequency and version.frequency_detail:
+        often += f": {version.frequency_detail}"
+    return {
+        "frequency": often,
+        "transfer_methods": [
+            labels["transfer_methods"].get(c, c) for c in version.transfer_methods
+        ],
+        "data_items": list(version.data_items or []),
+    }
 
 
 def build(session: Session, agreement: Agreement, number: int | None = None) -> dict[str, Any]:
@@ -213,6 +245,27 @@ def build(session: Session, agreement: Agreement, number: int | None = None) -> 
         "data_subjects": version.data_subjects or "Not stated",
         "retention": version.retention or "Not stated",
         "security": version.security or "Not stated",
+        "controllers": (
+            f"{RECORD_LABELS['controller_relationship'][version.controller_relationship]}: "
+            f"{_lower_first(CONTROLLER_RELATIONSHIP_HINTS[version.controller_relationship])}."
+            if version.controller_relationship
+            else "Not recorded."
+        ),
+        "tier3": _tier3(version, labels) if agreement.tier == 3 else None,
+        "dpia": (
+            {
+                "reference": version.dpia_reference,
+                "completed_on": long_date(version.dpia_completed_on)
+                if version.dpia_completed_on
+                else "Not recorded",
+                "outcome": RECORD_LABELS["dpia_outcome"].get(
+                    version.dpia_outcome or "", "Not recorded"
+                ),
+                "link": version.dpia_link,
+            }
+            if version.dpia_reference
+            else None
+        ),
         "effective_from": long_date(version.effective_from),
         "review_date": long_date(version.review_date),
         "review_period": version.review_period_months,

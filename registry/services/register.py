@@ -58,8 +58,12 @@ def _public(
     parties: list[str],
     review_date: date,
     status: EffectiveStatus,
+    records: tuple = (None, None, None, None),
 ) -> dict[str, Any]:
-    """One agreement as the public sees it."""
+    """One agreement as the public sees it. `records`: its DPIA's reference, date and
+    outcome, and its controller relationship. (The DPIA's link is left out: it usually
+    points into a partner's own network, of no use to the public and not theirs to see.)"""
+    dpia_reference, dpia_completed_on, dpia_outcome, controllers = records
     item: dict[str, Any] = {
         "reference": reference,
         "title": title,
@@ -68,10 +72,30 @@ def _public(
         "parties": sorted(parties),
         "review_date": review_date.isoformat(),
         "effective_status": status.value,
+        "controller_relationship": _code(controllers),
+        "dpia": (
+            {
+                "reference": dpia_reference,
+                "completed_on": dpia_completed_on.isoformat() if dpia_completed_on else None,
+                "outcome": _code(dpia_outcome),
+            }
+            if dpia_reference
+            else None
+        ),
     }
     if tier == 3:  # operational detail is withheld
-        item.update(reference=None, review_date=None, effective_status=None)
+        item.update(
+            reference=None,
+            review_date=None,
+            effective_status=None,
+            controller_relationship=None,
+            dpia=None,
+        )
     return item
+
+
+def _code(value: Any) -> str | None:
+    return None if value is None else getattr(value, "value", str(value))
 
 
 def _rows_query(*, today: date, settings: StatusSettings, search: str, tier: int | None) -> Select:
@@ -90,6 +114,10 @@ def _rows_query(*, today: date, settings: StatusSettings, search: str, tier: int
             v.effective_from,
             v.review_date,
             v.end_date,
+            v.dpia_reference,
+            v.dpia_completed_on,
+            v.dpia_outcome,
+            v.controller_relationship,
         ),
         today=today,
         settings=settings,
@@ -138,6 +166,7 @@ def _entries(
                 settings=settings,
                 terminates_on=terminates_on,
             ),
+            records=tuple(records),
         )
         for (
             tier,
@@ -149,6 +178,7 @@ def _entries(
             effective_from,
             review_date,
             end_date,
+            *records,
         ) in rows
     ]
 

@@ -308,7 +308,33 @@ def _registry_view(
         "review_period_months": version.review_period_months,
         "end_date": version.end_date.isoformat() if version.end_date else None,
         "content_sha256": version.content_sha256,
+        **_recorded(agreement, version),
     }
+
+
+def _recorded(agreement: Agreement, version: AgreementVersion) -> dict[str, Any]:
+    """Issue 19's fields, each only when recorded: a version from before them keeps the
+    same bytes. The DPIA's link is left out, as on the public register (it points into a
+    partner's own network)."""
+    found: dict[str, Any] = {}
+    if agreement.tier == 3:
+        found.update(
+            frequency=version.frequency.value if version.frequency else None,
+            frequency_detail=version.frequency_detail,
+            transfer_methods=list(version.transfer_methods),
+            data_items=list(version.data_items or []),
+        )
+    if version.controller_relationship:
+        found["controller_relationship"] = version.controller_relationship.value
+    if version.dpia_reference:
+        found["dpia"] = {
+            "reference": version.dpia_reference,
+            "completed_on": (
+                version.dpia_completed_on.isoformat() if version.dpia_completed_on else None
+            ),
+            "outcome": version.dpia_outcome.value if version.dpia_outcome else None,
+        }
+    return {k: v for k, v in found.items() if v}
 
 
 def terms_document(session: Session, agreement: Agreement, version: AgreementVersion) -> dict:

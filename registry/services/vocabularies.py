@@ -1,4 +1,4 @@
-"""The editable vocabularies: purposes, data categories and lawful bases."""
+"""The editable vocabularies: purposes, data categories, lawful bases and transfer methods."""
 
 from __future__ import annotations
 
@@ -15,10 +15,15 @@ from ..domain.agreements import Category, Vocabulary
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.fields import code_error, text_error
 from ..domain.vocab import LawfulBasisKind, basis_order
-from ..models import DataCategory, LawfulBasis, Purpose
+from ..models import DataCategory, LawfulBasis, Purpose, TransferMethod
 from . import audit
 
-KINDS = {"purposes": Purpose, "data_categories": DataCategory, "lawful_bases": LawfulBasis}
+KINDS = {
+    "purposes": Purpose,
+    "data_categories": DataCategory,
+    "lawful_bases": LawfulBasis,
+    "transfer_methods": TransferMethod,
+}
 
 
 def load(session: Session) -> Vocabulary:
@@ -30,6 +35,7 @@ def load(session: Session) -> Vocabulary:
             for c in session.scalars(select(DataCategory))
         },
         lawful_bases={b.code: (b.label, b.kind) for b in session.scalars(select(LawfulBasis))},
+        transfer_methods={m.code: m.label for m in session.scalars(select(TransferMethod))},
     )
 
 
@@ -41,6 +47,9 @@ def listing(session: Session, search: str = "") -> dict[str, list]:
         "data_categories": list(session.scalars(select(DataCategory).order_by(DataCategory.label))),
         "lawful_bases": sorted(
             session.scalars(select(LawfulBasis)), key=lambda b: basis_order(b.kind, b.label)
+        ),
+        "transfer_methods": list(
+            session.scalars(select(TransferMethod).order_by(TransferMethod.label))
         ),
     }
     wanted = search.strip().lower()
@@ -63,6 +72,7 @@ def labels(session: Session) -> dict[str, dict[str, str]]:
                 vocabulary.lawful_bases.items(), key=lambda e: basis_order(e[1][1], e[1][0])
             )
         },
+        "transfer_methods": vocabulary.transfer_methods,
     }
 
 

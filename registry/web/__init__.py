@@ -15,6 +15,7 @@ from ..domain.vocab import (
     AGENCY_KIND_LABELS,
     EFFECTIVE_STATUS_LABELS,
     OFFICER_ROLE_LABELS,
+    RECORD_LABELS,
     ROLE_LABELS,
     TIER_LABELS,
     EffectiveStatus,
@@ -173,6 +174,7 @@ def register_web(app: Flask) -> None:
             "TIER_LABELS": TIER_LABELS,
             "STATUS_LABELS": EFFECTIVE_STATUS_LABELS,
             "STATUS_TAG_COLOURS": STATUS_TAG_COLOURS,
+            "RECORD_LABELS": RECORD_LABELS,
         }
 
     @app.after_request

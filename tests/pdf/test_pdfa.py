@@ -105,7 +105,8 @@ def test_the_pdf_is_tagged_with_headings_tables_and_lists_in_british_english(app
     found = structure(reader)
     assert found["/H1"] == 1
     assert found["/H2"] == 12  # sections 1 to 11 and the signature evidence
-    assert found["/H3"] == 2  # one signature block per party
+    # One signature block per party, and the Controllers and DPIA subsections (issue 19)
+    assert found["/H3"] == 4
     assert found["/Table"] == 4 and found["/TH"] > 0 and found["/TD"] > 0
     assert found["/L"] >= 3 and found["/LI"] >= 3
     # No hidden text at the top of the document: the footer's words live in the margins.

@@ -69,6 +69,7 @@ def test_register_json_has_the_spec_shape(client, session):
     body = client.get("/register.json").get_json()
     assert set(body) == {"items", "total"} and body["total"] == 3
     keys = {"reference", "title", "tier", "purposes", "parties", "review_date", "effective_status"}
+    keys |= {"controller_relationship", "dpia"}  # issue 19
     assert all(set(item) == keys for item in body["items"])
     by_tier = {item["tier"]: item for item in body["items"]}
     assert by_tier[2]["reference"] == mash.reference

@@ -45,6 +45,7 @@ VOCAB_TITLES = {
     "purposes": "Purposes",
     "data_categories": "Data categories",
     "lawful_bases": "Lawful bases",
+    "transfer_methods": "Transfer methods",
 }
 
 

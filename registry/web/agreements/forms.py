@@ -24,6 +24,13 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ...domain.agreements import MAX_DATA_ITEM_LENGTH, MAX_DATA_ITEMS
+from ...domain.vocab import (
+    CONTROLLER_RELATIONSHIP_HINTS,
+    CONTROLLER_RELATIONSHIP_LABELS,
+    DPIA_OUTCOME_LABELS,
+    FREQUENCY_LABELS,
+)
 from ..fields import DateField, ListOfAgencies, TicksOfAgencies, choices
 
 
@@ -129,6 +136,72 @@ class AgreementForm(FlaskForm):
         "End date (optional)",
         required=False,
         description="Only if the agreement stops on a known date",
+    )
+    # Tier 3 only: how often, how and exactly what is shared (issue 19).
+    frequency = RadioField(
+        "How often is information shared?",
+        widget=GovRadioInput(),
+        choices=choices([(k.value, v) for k, v in FREQUENCY_LABELS.items()]),
+        validators=[Optional()],
+        validate_choice=False,
+    )
+    frequency_detail = StringField(
+        "More about how often (optional)",
+        widget=GovTextInput(),
+        description="For example, within 24 hours of each domestic abuse incident",
+        validators=[Optional(), Length(max=200)],
+    )
+    transfer_methods = SelectMultipleField(
+        "How is information sent?",
+        widget=GovCheckboxesInput(),
+        description="Tick every way the parties send it",
+        choices=[],
+        validate_choice=False,
+    )
+    data_items = TextAreaField(
+        "Named data items",
+        widget=GovTextArea(),
+        description="One item a line, for example: name, date of birth, address, "
+        f"nature of the incident. At most {MAX_DATA_ITEMS} items of "
+        f"{MAX_DATA_ITEM_LENGTH} characters each",
+        validators=[Optional(), Length(max=MAX_DATA_ITEMS * (MAX_DATA_ITEM_LENGTH + 2))],
+    )
+    # Any tier: the controller relationship and the DPIA (issue 19).
+    controller_relationship = RadioField(
+        "How do the parties control the information?",
+        widget=GovRadioInput(),
+        choices=choices([(k.value, v) for k, v in CONTROLLER_RELATIONSHIP_LABELS.items()]),
+        description=". ".join(
+            f"{CONTROLLER_RELATIONSHIP_LABELS[k]}: {hint[0].lower()}{hint[1:]}"
+            for k, hint in CONTROLLER_RELATIONSHIP_HINTS.items()
+        ),
+        validators=[Optional()],
+        validate_choice=False,
+    )
+    dpia_reference = StringField(
+        "DPIA reference",
+        widget=GovTextInput(),
+        description="The reference of the data protection impact assessment in your "
+        "agency's records. Leave the DPIA questions blank if none was done",
+        validators=[Optional(), Length(max=100)],
+    )
+    dpia_completed_on = DateField(
+        "Date the DPIA was completed",
+        required=False,
+        description="For example, 14 2 2027",
+    )
+    dpia_outcome = RadioField(
+        "What did the DPIA conclude?",
+        widget=GovRadioInput(),
+        choices=choices([(k.value, v) for k, v in DPIA_OUTCOME_LABELS.items()]),
+        validators=[Optional()],
+        validate_choice=False,
+    )
+    dpia_link = StringField(
+        "Link to the DPIA (optional)",
+        widget=GovTextInput(),
+        description="A web address starting https://, for partners who can open it",
+        validators=[Optional(), Length(max=500)],
     )
     submit = SubmitField("Save draft", widget=GovSubmitInput())
 

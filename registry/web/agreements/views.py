@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ...clock import now, today
 from ...domain import policy
-from ...domain.agreements import parent_error
+from ...domain.agreements import CHANGE_NAMES, parent_error
 from ...domain.errors import Conflict, ValidationFailed
 from ...domain.vocab import (
     EFFECTIVE_STATUS_LABELS,
@@ -113,6 +113,7 @@ def show_agreement(agreement_id: int):
         children=children(db.session, agreement),
         amendments=amendments(agreement),
         labels=vocabularies.labels(db.session),
+        DIFF_NAMES=CHANGE_NAMES,
         agencies={p.agency_id: p.agency.name for v in agreement.versions for p in v.parties},
         history=audit.history(db.session, "agreement", agreement.id),
         issued=pdfs.issued(db.session, agreement.id),
@@ -225,7 +226,7 @@ def create_agreement():
                     "tier": tier,
                     "parent_id": parent_id,
                     "owner_agency_id": owner_id,
-                    **_content(form),
+                    **_content(form, tier),
                 },
                 now=now(),
             )
@@ -256,6 +257,7 @@ def edit_agreement(agreement_id: int):
         form.disclosers.data = [str(p.agency_id) for p in version.parties if p.may_disclose]
         form.receivers.data = [str(p.agency_id) for p in version.parties if p.may_receive]
         form.lock_version.data = str(agreement.lock_version)
+        _show_records(form, version)
     else:
         form = AgreementForm()
     _choices(form, agreement.tier, agreement.parent_id)
@@ -267,7 +269,7 @@ def edit_agreement(agreement_id: int):
                 db.session,
                 current_actor(),
                 agreement.id,
-                _content(form),
+                _content(form, agreement.tier),
                 now=now(),
                 lock_version=int(shown) if shown and shown.isdigit() else None,
             )
@@ -299,7 +301,7 @@ def _add_rule_problems(
     """The form stopped at its own checks; add what the tier rules say too, so the user
     sees every problem at once."""
     content = service.build_content(
-        {**_content(form), "parent_id": parent_id}, tier=tier, owner_agency_id=owner_id
+        {**_content(form, tier), "parent_id": parent_id}, tier=tier, owner_agency_id=owner_id
     )
     found = service.problems(db.session, content, today())
     attach_errors(
@@ -309,10 +311,15 @@ def _add_rule_problems(
     )
 
 
-def _content(form: AgreementForm) -> dict:
+TIER3_ONLY = ("frequency", "frequency_detail", "transfer_methods", "data_items")
+
+
+def _content(form: AgreementForm, tier: int | None) -> dict:
+    """What the form says; the tier-3 fields only for a tier 3 (no other tier's page
+    shows them, so anything posted in them is not the user's)."""
     disclosers = {int(i) for i in form.disclosers.data or [] if str(i).isdigit()}
     receivers = {int(i) for i in form.receivers.data or [] if str(i).isdigit()}
-    return {
+    data = {
         "title": form.title.data or "",
         "purposes": form.purposes.data or [],
         "data_categories": form.data_categories.data or [],
@@ -324,11 +331,35 @@ def _content(form: AgreementForm) -> dict:
         "review_date": form.review_date.data,
         "end_date": form.end_date.data,
         "review_period_months": form.review_period_months.data,
+        "frequency": form.frequency.data or None,
+        "frequency_detail": form.frequency_detail.data or "",
+        "transfer_methods": form.transfer_methods.data or [],
+        "data_items": form.data_items.data or "",
+        "controller_relationship": form.controller_relationship.data or None,
+        "dpia_reference": form.dpia_reference.data or "",
+        "dpia_completed_on": form.dpia_completed_on.data,
+        "dpia_outcome": form.dpia_outcome.data or None,
+        "dpia_link": form.dpia_link.data or "",
         "parties": [
             {"agency_id": i, "may_disclose": i in disclosers, "may_receive": i in receivers}
             for i in sorted(disclosers | receivers)
         ],
     }
+    if tier != 3:
+        for name in TIER3_ONLY:
+            data.pop(name)
+    return data
+
+
+def _show_records(form: AgreementForm, version) -> None:
+    """The new fields as the form shows them: codes as text, data items one a line."""
+    form.frequency.data = version.frequency.value if version.frequency else None
+    form.transfer_methods.data = version.transfer_methods
+    form.data_items.data = "\n".join(version.data_items or [])
+    form.dpia_outcome.data = version.dpia_outcome.value if version.dpia_outcome else None
+    form.controller_relationship.data = (
+        version.controller_relationship.value if version.controller_relationship else None
+    )
 
 
 def _choices(form: AgreementForm, tier: int | None, parent_id: int | None) -> None:
@@ -364,6 +395,7 @@ def _choices(form: AgreementForm, tier: int | None, parent_id: int | None) -> No
         for e in listing["lawful_bases"]
         if e.active or e.code in chosen(form.lawful_bases)
     ]
+    form.transfer_methods.choices = allowed(listing["transfer_methods"], form.transfer_methods)
     party_choices = choices((i, names[i]) for i in agency_ids)
     form.disclosers.choices = party_choices
     form.receivers.choices = party_choices

@@ -215,7 +215,7 @@ def end_officer(agency_id: int, officer_id: int):
     bp,
     "/vocabularies",
     "GET",
-    "Purposes, data categories and lawful bases",
+    "Purposes, data categories, lawful bases and transfer methods",
     response=contract.Vocabularies,
     errors=(401,),
 )

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from ...database import MAX_ID  # the databases' integer keys
+from ...domain.agreements import MAX_DATA_ITEM_LENGTH, MAX_DATA_ITEMS
 from ...domain.dates import EARLIEST_DATE, LATEST_DATE, long_date
 from ...domain.decisions import (
     ANSWERS,
@@ -36,7 +37,10 @@ from ...domain.fields import (
 )
 from ...domain.vocab import (
     AgencyKind,
+    ControllerRelationship,
+    DpiaOutcome,
     EffectiveStatus,
+    Frequency,
     LawfulBasisKind,
     OfficerRole,
     ReviewOutcome,
@@ -72,6 +76,8 @@ ICO = r"^ *[Zz](?: *[0-9]){7} *$|^ *[Zz] *[A-Za-z](?: *[0-9]){6} *$"
 ODS_OR_BLANK = r"^ *(?:(?:[A-Za-z0-9] *){3,6})?$"
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A web address as the services take it (domain/agreements.py), or nothing.
+DPIA_LINK = rf"^(?:[Hh][Tt][Tt][Pp][Ss]?://[^\s{_NEVER}]+)?$"
 
 DATE_RANGE = f"between {long_date(EARLIEST_DATE)} and {long_date(LATEST_DATE)}"
 
@@ -323,6 +329,9 @@ class Vocabularies(Answer):
     purposes: list[VocabularyEntry]
     data_categories: list[VocabularyEntry]
     lawful_bases: list[VocabularyEntry]
+    transfer_methods: list[VocabularyEntry] = Field(
+        default=[], description="How a tier 3 agreement's information is sent"
+    )
 
 
 # Agreements --------------------------------------------------------------------------
@@ -349,6 +358,40 @@ class AgreementUpdate(Request):
     review_period_months: Annotated[int, Field(ge=1, le=60)] = None
     end_date: Day | None = None
     parties: Annotated[list[PartyInput], Field(max_length=1000)] = None
+    frequency: Frequency | None = Field(
+        default=None, description="Tier 3 only: how often information is shared"
+    )
+    frequency_detail: line(200) | None = Field(
+        default=None, description="Tier 3 only: more about how often, in words"
+    )
+    transfer_methods: Codes = Field(
+        default=None, description="Tier 3 only: codes from GET /vocabularies transfer_methods"
+    )
+    data_items: (
+        Annotated[list[line(MAX_DATA_ITEM_LENGTH, filled=True)], Field(max_length=MAX_DATA_ITEMS)]
+        | None
+    ) = Field(
+        default=None,
+        description="Tier 3 only: the named items of information shared, like "
+        '"date of birth", in the order given',
+    )
+    controller_relationship: ControllerRelationship | None = Field(
+        default=None,
+        description="separate: each party decides for itself how it uses what it receives; "
+        "joint: the parties decide together (UK GDPR Article 26); null: not recorded",
+    )
+    dpia_reference: line(100) | None = Field(
+        default=None,
+        description="The data protection impact assessment's reference; with it give "
+        "dpia_completed_on and dpia_outcome (all empty: no DPIA recorded)",
+    )
+    dpia_completed_on: Day | None = Field(
+        default=None, description="When the DPIA was completed: today or earlier"
+    )
+    dpia_outcome: DpiaOutcome | None = None
+    dpia_link: Annotated[str, Field(max_length=500, pattern=DPIA_LINK)] | None = Field(
+        default=None, description="Optional: the DPIA's web address, starting https://"
+    )
     lock_version: Annotated[
         int,
         Field(
@@ -429,6 +472,19 @@ class Agreement(Answer):
     end_date: date | None
     content_sha256: str | None
     terminates_on: date | None = None
+    frequency: Frequency | None = Field(
+        default=None, description="Tier 3: how often information is shared (null elsewhere)"
+    )
+    frequency_detail: str = ""
+    transfer_methods: list[str] = Field(default=[], description="Tier 3: how it is sent")
+    data_items: list[str] = Field(default=[], description="Tier 3: the named data items")
+    controller_relationship: ControllerRelationship | None = Field(
+        default=None, description="null: not recorded"
+    )
+    dpia_reference: str = Field(default="", description="Empty: no DPIA recorded")
+    dpia_completed_on: date | None = None
+    dpia_outcome: DpiaOutcome | None = None
+    dpia_link: str = ""
     parties: list[Party]
     withdrawals: list[Withdrawal] = Field(
         default=[],

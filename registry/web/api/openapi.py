@@ -153,6 +153,7 @@ VOCABULARY_FIELDS = {
     "purposes": "purposes",
     "data_categories": "data_categories",
     "lawful_bases": "lawful_bases",
+    "transfer_methods": "transfer_methods",
 }
 Codes = tuple[tuple[str, tuple[str, ...]], ...]
 

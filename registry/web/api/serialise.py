@@ -105,6 +105,17 @@ def agreement(a: Agreement) -> dict[str, Any]:
         "end_date": _iso(v.end_date),
         "content_sha256": v.content_sha256,
         "terminates_on": _iso(a.terminates_on),
+        "frequency": v.frequency.value if v.frequency else None,
+        "frequency_detail": v.frequency_detail,
+        "transfer_methods": v.transfer_methods,
+        "data_items": list(v.data_items or []),
+        "controller_relationship": (
+            v.controller_relationship.value if v.controller_relationship else None
+        ),
+        "dpia_reference": v.dpia_reference,
+        "dpia_completed_on": _iso(v.dpia_completed_on),
+        "dpia_outcome": v.dpia_outcome.value if v.dpia_outcome else None,
+        "dpia_link": v.dpia_link,
         "parties": [
             {
                 "agency_id": p.agency_id,
