@@ -75,8 +75,21 @@ def _count(session: Session, filters: AgreementFilters, today: date, settings) -
     return list_agreements(session, filters, today=today, settings=settings, per_page=1).total
 
 
+# Signatures waited for longer than this are late (the administrator's figure, the lists).
+SIGNATURES_LATE_DAYS = 30
+
+
+def late_since(today: date, late_days: int = SIGNATURES_LATE_DAYS) -> date:
+    """Versions waiting for signatures since before this day are late."""
+    return today - timedelta(days=late_days)
+
+
 def partnership(
-    session: Session, *, today: date, settings: StatusSettings, late_days: int = 30
+    session: Session,
+    *,
+    today: date,
+    settings: StatusSettings,
+    late_days: int = SIGNATURES_LATE_DAYS,
 ) -> Partnership:
     """A handful of counting queries, whatever the size of the registry (each reads an
     index or the agreements' shown versions once)."""
@@ -109,7 +122,7 @@ def partnership(
         exceeds_parent=_count(session, AgreementFilters(exceeds_parent=True), today, settings),
         signatures_late=_count(
             session,
-            AgreementFilters(waiting_since=today - timedelta(days=late_days)),
+            AgreementFilters(waiting_since=late_since(today, late_days)),
             today,
             settings,
         ),

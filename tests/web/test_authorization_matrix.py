@@ -199,6 +199,8 @@ SPEC_ROLES: dict[str, frozenset[str]] = {
     # service (tests/web/test_search.py).
     "search.search_registry": SIGNED_IN,
     "api.search_registry": SIGNED_IN,
+    # Issue 19: the administrator's partnership figures, as on the home page.
+    "api.partnership_figures": ADMIN,
     # One's own account and session.
     "auth.password": SIGNED_IN,
     "auth.session_alive": SIGNED_IN,

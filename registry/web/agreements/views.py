@@ -1,7 +1,5 @@
 """Agreement register, agreement page, drafting and editing."""
 
-from datetime import timedelta
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
@@ -33,6 +31,7 @@ from ...services.agreement_reads import (
     standing,
 )
 from ...services.agreement_reads import list_agreements as find_agreements
+from ...services.dashboard import late_since
 from ..fields import attach_errors, choices
 from ..forms_util import page_args, search_arg
 from ..http import revalidating
@@ -50,7 +49,6 @@ ALIASES = {
 
 
 # How long a version may wait for signatures before the lists call it late.
-SIGNATURES_LATE_DAYS = 30
 
 
 def _int_arg(name: str) -> int | None:
@@ -71,11 +69,7 @@ def list_agreements():
         purpose=request.args.get("purpose") or None,
         review_due=request.args.get("review_due") == "1",
         exceeds_parent=request.args.get("exceeds_parent") == "1",
-        waiting_since=(
-            today() - timedelta(days=SIGNATURES_LATE_DAYS)
-            if request.args.get("signatures_late") == "1"
-            else None
-        ),
+        waiting_since=late_since(today()) if request.args.get("signatures_late") == "1" else None,
     )
     page = find_agreements(db.session, filters, today=today(), settings=settings, **page_args())
     rows = [(a, standing(a, today(), settings)) for a in page.items]

@@ -28,6 +28,7 @@ from . import (  # noqa: E402,F401
     follow_ups,
     notifications,
     openapi,
+    partnership,
     search,
     terms,
     tokens,

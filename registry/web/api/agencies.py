@@ -3,7 +3,7 @@ from flask import jsonify
 from ...clock import now, today
 from ...domain import policy
 from ...domain.errors import ValidationFailed
-from ...domain.vocab import Role
+from ...domain.vocab import OfficerRole, Role
 from ...extensions import db
 from ...services import agencies as service
 from ...services import vocabularies
@@ -39,6 +39,8 @@ def list_agencies():
         db.session,
         search=asked.q,
         kind=asked.kind.value if asked.kind else None,
+        missing=OfficerRole(asked.missing) if asked.missing else None,
+        today=today(),
         page=asked.page,
         per_page=asked.per_page,
     )

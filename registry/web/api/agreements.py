@@ -9,6 +9,7 @@ from ...services import agreements as service
 from ...services import downloads, sealing, signing, users
 from ...services.agreement_reads import AgreementFilters, get_agreement, get_version
 from ...services.agreement_reads import list_agreements as find_agreements
+from ...services.dashboard import late_since
 from ..errors import api_error
 from ..http import revalidating
 from ..permissions import current_actor, signed_in
@@ -57,6 +58,7 @@ def list_agreements():
         purpose=asked.purpose,
         review_due=asked.review_due,
         exceeds_parent=asked.exceeds_parent,
+        waiting_since=late_since(today()) if asked.signatures_late else None,
     )
     page = find_agreements(
         db.session,

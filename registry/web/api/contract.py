@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from ...database import MAX_ID  # the databases' integer keys
 from ...domain.agreements import MAX_DATA_ITEM_LENGTH, MAX_DATA_ITEMS
+from ...domain.audit_words import ACTIONS
 from ...domain.dates import EARLIEST_DATE, LATEST_DATE, long_date
 from ...domain.decisions import (
     ANSWERS,
@@ -922,6 +923,31 @@ class DelegationList(Answer):
     total: int
 
 
+class PartnershipFigure(Answer):
+    count: int
+    list: str = Field(description="The API request that lists what is counted")
+
+
+class OfficerGap(PartnershipFigure):
+    role: Literal["lead_information_officer", "caldicott_guardian", "siro", "dpo"]
+
+
+class Partnership(Answer):
+    """The administrator's figures across every agency, each with the list behind it."""
+
+    review_overdue: PartnershipFigure
+    lapsed: PartnershipFigure
+    exceeds_parent: PartnershipFigure
+    signatures_late: PartnershipFigure = Field(
+        description="Agreements waiting more than 30 days for signatures"
+    )
+    officer_gaps: list[OfficerGap] = Field(description="Agencies with nobody in a key post")
+    shares_without_cover: PartnershipFigure = Field(
+        description="Decisions to share since the first of this month (Europe/London) whose "
+        "check said not covered, or that followed no check"
+    )
+
+
 class Query(BaseModel):
     """A query string: whole numbers written in digits, flags written true or false."""
 
@@ -939,6 +965,13 @@ class Paging(Query):
 class AgencyQuery(Paging):
     q: Search = ""
     kind: AgencyKind | None = None
+    missing: Literal["lead_information_officer", "caldicott_guardian", "siro", "dpo"] | None = (
+        Field(
+            default=None,
+            description="Only agencies with nobody in this post today (a Caldicott Guardian is "
+            "asked of health and local authority agencies only)",
+        )
+    )
 
 
 class NotificationQuery(Paging):
@@ -986,6 +1019,11 @@ class AgreementQuery(Paging):
     purpose: Code | None = None
     review_due: bool = False
     exceeds_parent: bool = False
+    signatures_late: bool = Field(
+        default=False,
+        description="Only agreements with a version that has waited more than 30 days for "
+        "its signatures",
+    )
 
 
 class OfficerQuery(Query):
@@ -1017,10 +1055,9 @@ class TermsQuery(Query):
 
 
 class SearchQuery(Query):
-    q: Search = Field(
-        default="",
-        description="At least 3 characters: part of a reference, title, name, ICO number, "
-        "ODS code, email address or case reference, in any case",
+    q: Annotated[str, Field(min_length=3, max_length=200, pattern=SINGLE_LINE)] = Field(
+        description="At least 3 characters besides spaces: part of a reference, title, name, "
+        "ICO number, ODS code, email address or case reference, in any case",
     )
 
 
@@ -1055,7 +1092,9 @@ class SearchAnswer(Answer):
 
 class AuditQuery(Paging):
     q: Search = Field(default="", description="Part of the name of who made the change")
-    action: Annotated[str, Field(max_length=64, pattern=r"^[a-z_.]*$")] = ""
+    action: Annotated[str, Field(max_length=64, json_schema_extra={"enum": ["", *ACTIONS]})] = (
+        Field(default="", description="One of the registry's action codes, e.g. agreement.sign")
+    )
     entity: Literal["", "agreement", "agency", "officer", "user", "delegation", "vocabulary"] = ""
     agency_id: Id | None = Field(
         default=None,
