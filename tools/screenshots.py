@@ -59,8 +59,8 @@ def main() -> int:
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
 
-        def person(local: str | None):
-            context = browser.new_context(base_url=base, viewport={"width": WIDTH, "height": 900})
+        def person(local: str | None, width: int = WIDTH):
+            context = browser.new_context(base_url=base, viewport={"width": width, "height": 900})
             page = context.new_page()
             if local:
                 page.goto("/sign-in")
@@ -74,9 +74,10 @@ def main() -> int:
             if path:
                 page.goto(path)
             height = min(TALLEST, page.evaluate("document.documentElement.scrollHeight"))
+            width = page.viewport_size["width"]
             page.screenshot(
                 path=OUT / f"{name}.png",
-                clip={"x": 0, "y": 0, "width": WIDTH, "height": height},
+                clip={"x": 0, "y": 0, "width": width, "height": height},
                 full_page=True,
             )
             print(f"docs/screenshots/{name}.png  {page.url.removeprefix(base)}")
@@ -87,7 +88,9 @@ def main() -> int:
 
         def ask(to_agency: str, categories: list[str]) -> None:
             practitioner.goto("/coverage")
-            practitioner.select_option("select[name=to_agency_id]", label=to_agency)
+            # The agency picker is an autocomplete over the select: type, then choose.
+            practitioner.fill("input#to_agency_id", to_agency)
+            practitioner.locator(".autocomplete__option", has_text=to_agency).first.click()
             practitioner.select_option("select[name=purpose]", "mash_triage")
             for code in categories:
                 practitioner.check(f"input[name=data_categories][value={code}]")
@@ -113,8 +116,15 @@ def main() -> int:
         shot(lead, "agreements", "/agreements")
         shot(lead, "reviews", "/agreements/reviews")
         shot(lead, "coverage-map", "/coverage/map?purpose=mash_triage")
+        shot(lead, "decisions-summary", "/decisions/summary")
+        shot(lead, "search", "/search?q=northshire")
         signer = person("signatory.council")
         shot(signer, "home-signatory", "/")
+        admin = person("admin")
+        shot(admin, "home-admin", "/")
+        shot(admin, "audit-trail", "/admin/audit")
+        phone = person("ig.lead.council", width=390)
+        shot(phone, "phone-agreements", "/agreements")
         browser.close()
     server.shutdown()
     return 0
