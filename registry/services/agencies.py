@@ -32,6 +32,7 @@ from .paging import Page, containing, paginate
 
 AGENCY_FIELDS = ("name", "kind", "ico_registration", "ods_code", "email", "phone", "address")
 OFFICER_FIELDS = ("role", "name", "job_title", "email", "phone")
+PHONE_LENGTH = 40  # the column's length, agencies' and officers' alike
 
 
 def agency_snapshot(agency: Agency) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def _clean_agency(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
         clean["email"] = (data["email"] or "").strip().lower() or None
         if clean["email"] and (error := email_error(clean["email"])):
             fields["email"] = error
-    for name, limit in (("phone", 40), ("address", 2000)):
+    for name, limit in (("phone", PHONE_LENGTH), ("address", 2000)):
         if name in data:
             clean[name] = (data[name] or "").strip() or None
             if clean[name] and len(clean[name]) > limit:
@@ -320,6 +321,8 @@ def _clean_officer(data: dict[str, Any], partial: bool) -> tuple[dict[str, Any],
             fields["email"] = error
     if "phone" in data:
         clean["phone"] = (data.get("phone") or "").strip() or None
+        if clean["phone"] and len(clean["phone"]) > PHONE_LENGTH:
+            fields["phone"] = f"The phone number must be {PHONE_LENGTH} characters or fewer"
     for name, label in (("started_on", "The start date"), ("ended_on", "The leaving date")):
         if name in data:
             clean[name], error = _as_date(data[name], label)

@@ -361,3 +361,19 @@ def test_an_agency_that_has_withdrawn_is_not_told(session):
     session.commit()
     add(session, council, name="Carol Guard")
     assert {n.email for n in session.scalars(select(Notification))} == {leads["Police"].email}
+
+
+def test_a_phone_number_longer_than_its_column_is_refused_not_a_server_error(session):
+    """Found by the form fuzzer on PostgreSQL (a 750-digit number reached the database and
+    answered 500; SQLite stores any length, so only PostgreSQL showed it)."""
+    council = make_agency(session, name="Council")
+    officer = add(session, council, phone="01234 567890")
+    with pytest.raises(ValidationFailed) as refused:
+        agencies.update_officer(
+            session, ADMIN, council.id, officer.id, {"phone": "0" * 41}, now=FIXED_NOW, today=TODAY
+        )
+    assert refused.value.fields == {"phone": "The phone number must be 40 characters or fewer"}
+    with pytest.raises(ValidationFailed):
+        add(session, council, role="siro", phone="9" * 41)
+    session.refresh(officer)
+    assert officer.phone == "01234 567890"
