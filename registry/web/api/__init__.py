@@ -22,6 +22,7 @@ def authenticate_bearer():
 from . import (  # noqa: E402,F401
     agencies,
     agreements,
+    audit,
     auth,
     coverage,
     delegations,

@@ -1,4 +1,5 @@
-"""Issue 19 in the API: the one search, and the audit trail in words (administrator)."""
+"""The one search box in the API: agreements, agencies, officers and the decisions the reader
+may open, grouped with counts."""
 
 from __future__ import annotations
 
@@ -7,11 +8,9 @@ from typing import Any
 from flask import jsonify
 
 from ...clock import today
-from ...domain.audit_words import ACTIONS
 from ...domain.errors import ValidationFailed
-from ...domain.vocab import OFFICER_ROLE_LABELS, Role
+from ...domain.vocab import OFFICER_ROLE_LABELS
 from ...extensions import db
-from ...services import audit_trail
 from ...services import search as service
 from ..permissions import current_actor, signed_in
 from ..settings import status_settings
@@ -87,56 +86,3 @@ def search_registry():
             for g in results.groups
         ],
     )
-
-
-def _entry(line: audit_trail.Line) -> dict[str, Any]:
-    e, subject = line.entry, line.subject
-    return {
-        "sequence": e.sequence,
-        "recorded_at": e.recorded_at.isoformat(),
-        "who": line.who,
-        "action": e.action,
-        "what": line.what,
-        "sentence": line.sentence,
-        "subject_kind": subject.kind,
-        "subject": subject.text,
-        "agreement_id": subject.link_id if subject.link_kind == "agreement" else None,
-        "agency_id": subject.link_id if subject.link_kind == "agency" else None,
-        "before": e.before,
-        "after": e.after,
-    }
-
-
-@api(
-    bp,
-    "/audit",
-    "GET",
-    "The audit trail in words, newest first, filtered by date, who, agency and action",
-    response=contract.AuditList,
-    query=contract.AuditQuery,
-    errors=(401, 403, 422),
-)
-@signed_in(Role.ADMIN)
-def list_audit():
-    asked = query(contract.AuditQuery)
-    fields = {}
-    if asked.action and asked.action not in ACTIONS:
-        fields["action"] = "Give one of the registry's action codes"
-    if asked.date_from and asked.date_to and asked.date_to < asked.date_from:
-        fields["date_to"] = "The last day must be the same as or after the first"
-    if fields:
-        raise ValidationFailed(fields)
-    page = audit_trail.trail(
-        db.session,
-        audit_trail.TrailFilters(
-            date_from=asked.date_from,
-            date_to=asked.date_to,
-            who=asked.q,
-            agency_id=asked.agency_id,
-            action=asked.action,
-            entity=asked.entity,
-        ),
-        page=asked.page,
-        per_page=asked.per_page,
-    )
-    return jsonify(items=[_entry(line) for line in page.items], total=page.total)
