@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, text, update  # noqa: E402
+from sqlalchemy import create_engine, insert, select, text, update  # noqa: E402
 
 from benchmarks._registry import NOW, REGION, Loader, make_app  # noqa: E402
 from registry.domain.actor import Actor  # noqa: E402
@@ -38,7 +38,7 @@ from registry.domain.lifecycle import StatusSettings  # noqa: E402
 from registry.domain.vocab import OfficerRole, Role  # noqa: E402
 from registry.extensions import db  # noqa: E402
 from registry.models import AgreementVersion, CoverageCheck, DecisionRecord  # noqa: E402
-from registry.services import dashboard, search  # noqa: E402
+from registry.services import dashboard, search, text_index  # noqa: E402
 from registry.services.users import create_user  # noqa: E402
 
 WORDS = [
@@ -116,7 +116,8 @@ def vary_titles(size: int, rnd: random.Random) -> None:
 
 def add_decisions(count: int, agencies: int, user_id: int, rnd: random.Random) -> None:
     """Decision rows straight into the table (not chained: the search reads none of the
-    chain), case references like a case system's: CS- and six digits."""
+    chain), case references like a case system's: CS- and six digits. The first is the
+    searching lead's agency's, CS-004242, so the case-reference search finds one."""
     db.session.execute(
         insert(CoverageCheck),
         [
@@ -136,7 +137,8 @@ def add_decisions(count: int, agencies: int, user_id: int, rnd: random.Random) -
     )
     rows = []
     for n in range(1, count + 1):
-        agency = rnd.randint(1, agencies)
+        agency = 1 if n == 1 else rnd.randint(1, agencies)
+        case = "CS-004242" if n == 1 else f"CS-{rnd.randint(0, 999_999):06d}"
         rows.append(
             {
                 "sequence": n,
@@ -151,7 +153,7 @@ def add_decisions(count: int, agencies: int, user_id: int, rnd: random.Random) -
                 "decision": "share",
                 "consent": "given",
                 "reasons": "Benchmark",
-                "case_reference": f"CS-{rnd.randint(0, 999_999):06d}",
+                "case_reference": case,
                 "previous_hash": "0" * 64,
                 "entry_hash": "0" * 64,
             }
@@ -203,7 +205,12 @@ def run(engine: str, args, workdir: str) -> None:
         else:
             db.session.execute(text("ANALYZE"))
             db.session.commit()
-            indexes = 0
+            indexes = db.session.scalar(
+                text(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND sql LIKE "
+                    "'CREATE VIRTUAL TABLE fts_%'"
+                )
+            )
         lead = Actor(
             user_id=user.id,
             name="Bench",
@@ -213,7 +220,7 @@ def run(engine: str, args, workdir: str) -> None:
         print(
             f"{engine}: {args.agencies:,} agencies, {args.agencies * 3:,} officers, "
             f"{args.size:,} agreements, {args.decisions:,} decisions; "
-            f"trigram indexes: {indexes}"
+            f"{'trigram' if engine == 'postgresql' else 'FTS5 trigram'} indexes: {indexes}"
         )
 
         def ask(q: str):
@@ -247,6 +254,16 @@ def run(engine: str, args, workdir: str) -> None:
             )(dashboard.partnership(db.session, today=NOW.date(), settings=settings)),
             args.repeat,
         )
+        if engine == "sqlite":
+            condition = text_index.matching(
+                db.session, "fostering", AgreementVersion, AgreementVersion.title
+            )
+            query = select(AgreementVersion.agreement_id).where(condition)
+            compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+            plan = db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+            print("  plan of the title match:")
+            for row in plan:
+                print(f"    {row[-1]}")
         if engine == "postgresql":
             plan = db.session.execute(
                 text(

@@ -45,9 +45,13 @@ def render_item(type_, obj, autogen_context):
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """Leave the search's trigram indexes (PostgreSQL only, made by raw SQL in revision
-    e3b7c9d2f4a6, not in the models) out of the drift check."""
-    made_by_search = type_ == "index" and (name or "").startswith("ix_search_")
+    """Leave the search's indexes out of the drift check: PostgreSQL's trigram indexes
+    (ix_search_*, revision e3b7c9d2f4a6) and SQLite's FTS5 tables with their shadow tables
+    (fts_*, revision f1a2b3c4d5e6), each on one engine only, made by raw SQL, not in the
+    models."""
+    made_by_search = (type_ == "index" and (name or "").startswith("ix_search_")) or (
+        type_ == "table" and (name or "").startswith("fts_")
+    )
     return not (made_by_search and reflected and compare_to is None)
 
 

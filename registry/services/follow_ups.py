@@ -4,7 +4,7 @@ a chain of their own; and which decisions are due a follow-up."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -145,6 +145,36 @@ def follow_ups_of(session: Session, actor: Actor, decision_id: int) -> list[Deci
             .order_by(DecisionFollowUp.sequence)
         )
     )
+
+
+@dataclass(frozen=True)
+class Afterwards:
+    """What the follow-ups of one decision have recorded so far, for a list to show."""
+
+    follow_ups: int
+    consent_withdrawn: bool
+    share_stopped: bool
+
+
+def afterwards(session: Session, decision_ids: Iterable[int]) -> dict[int, Afterwards]:
+    """For each of these decisions that has follow-ups: how many, and whether any said the
+    consent was withdrawn or the share stopped (one query per 500 decisions)."""
+    wanted = sorted(set(decision_ids))
+    found: dict[int, Afterwards] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(
+                DecisionFollowUp.decision_id,
+                func.count(),
+                func.max(case((DecisionFollowUp.consent_withdrawn, 1), else_=0)),
+                func.max(case((DecisionFollowUp.share_stopped, 1), else_=0)),
+            )
+            .where(DecisionFollowUp.decision_id.in_(wanted[start : start + 500]))
+            .group_by(DecisionFollowUp.decision_id)
+        )
+        for decision_id, count, withdrawn, stopped in rows:
+            found[decision_id] = Afterwards(count, bool(withdrawn), bool(stopped))
+    return found
 
 
 def entry_holds(session: Session, entry: DecisionFollowUp) -> bool:

@@ -4,9 +4,9 @@ leads, the decisions they may read, by case reference.
 
 Each group is one query for its first few matches and one for how many there are (counted
 up to COUNT_LIMIT), so a search costs the same handful of queries however large the
-registry. Every match is `lower(column) LIKE '%words%'`: on PostgreSQL the trigram indexes
-the search migration makes (pg_trgm) answer it without reading the tables; SQLite reads
-the columns (docs/PERFORMANCE.md has the figures for both)."""
+registry. Every match is "this column contains these words, in any case", answered from an
+index on both engines (services/text_index.py): PostgreSQL's trigram indexes (pg_trgm),
+SQLite's FTS5 trigram tables (docs/PERFORMANCE.md has the figures for both)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from ..domain.lifecycle import StatusSettings
 from ..domain.vocab import Role
 from ..models import Agency, Agreement, AgreementVersion, DecisionRecord, Officer
 from .agreement_reads import Standing, standing
-from .paging import containing
+from .text_index import matching
 
 SHOWN = 10  # matches listed per group
 COUNT_LIMIT = 1000  # counted exactly up to this; beyond it, "more than 1,000"
@@ -67,8 +67,10 @@ def _agreements(
     # Two matches, each answered by its own index, joined as a UNION: with an OR between
     # them a database would read every agreement's reference row by row.
     matched = union(
-        select(Agreement.id).where(containing(q, Agreement.reference)),
-        select(AgreementVersion.agreement_id).where(containing(q, AgreementVersion.title)),
+        select(Agreement.id).where(matching(session, q, Agreement, Agreement.reference)),
+        select(AgreementVersion.agreement_id).where(
+            matching(session, q, AgreementVersion, AgreementVersion.title)
+        ),
     )
     query = select(Agreement.id).where(Agreement.id.in_(matched))
     total, more = _count(session, query)
@@ -85,7 +87,7 @@ def _agreements(
 
 def _agencies(session: Session, q: str) -> Group:
     query = select(Agency).where(
-        containing(q, Agency.name, Agency.ico_registration, Agency.ods_code)
+        matching(session, q, Agency, Agency.name, Agency.ico_registration, Agency.ods_code)
     )
     total, more = _count(session, query)
     items = list(session.scalars(query.order_by(Agency.name).limit(SHOWN)))
@@ -93,7 +95,7 @@ def _agencies(session: Session, q: str) -> Group:
 
 
 def _officers(session: Session, q: str) -> Group:
-    query = select(Officer).where(containing(q, Officer.name, Officer.email))
+    query = select(Officer).where(matching(session, q, Officer, Officer.name, Officer.email))
     total, more = _count(session, query)
     items = list(
         session.scalars(
@@ -116,7 +118,9 @@ def decisions_scope(actor: Actor):
 
 
 def _decisions(session: Session, q: str, scope) -> Group:
-    query = select(DecisionRecord).where(scope, containing(q, DecisionRecord.case_reference))
+    query = select(DecisionRecord).where(
+        scope, matching(session, q, DecisionRecord, DecisionRecord.case_reference)
+    )
     total, more = _count(session, query)
     items = list(session.scalars(query.order_by(DecisionRecord.sequence.desc()).limit(SHOWN)))
     return Group("decisions", "Your decisions", total, more, items)

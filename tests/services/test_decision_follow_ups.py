@@ -154,3 +154,29 @@ def test_follow_ups_removed_from_the_end_are_caught_by_the_signed_checkpoint(app
     assert result.exit_code == 1
     assert "The follow-ups to decisions end at follow-up 1" in result.output
     assert "entries were removed from the end" in result.output
+
+
+def test_the_decisions_list_says_which_decisions_had_consent_withdrawn_later(client, session, pair):
+    council, police = pair
+    user = make_user(session, agency=council)
+    withdrawn = make_decision(session, user, police, case_reference="CASE-WITHDRAWN-1")
+    stopped = make_decision(session, user, police, case_reference="CASE-STOPPED-1")
+    quiet = make_decision(session, user, police, case_reference="CASE-QUIET-1")
+    make_follow_up(session, user, withdrawn, consent_withdrawn=False, share_stopped=False)
+    make_follow_up(session, user, withdrawn)  # the second says consent was withdrawn
+    make_follow_up(session, user, stopped, consent_withdrawn=False)
+    client.sign_in(user)
+
+    rows = {
+        row.split("CASE-")[1].split("<")[0]: row
+        for row in client.get("/decisions")
+        .get_data(as_text=True)
+        .split('<tr class="govuk-table__row">')
+        if "CASE-" in row
+    }
+    assert "Consent withdrawn later" in rows["WITHDRAWN-1"]
+    assert "share stopped" in rows["WITHDRAWN-1"]
+    assert "Share stopped later" in rows["STOPPED-1"]
+    assert "Consent withdrawn" not in rows["STOPPED-1"]
+    assert "later" not in rows["QUIET-1"] and "follow-up" not in rows["QUIET-1"]
+    assert quiet.id not in follow_ups.afterwards(session, [quiet.id])

@@ -71,6 +71,17 @@ def test_officers_and_agencies_are_named_not_numbered(client, session):
     assert any("added the agency Riverside Council" in r for r in rows), rows
 
 
+def test_what_was_recorded_shows_dates_as_people_write_them(client, session):
+    council = make_agency(session, name="Riverside Council")
+    make_officer(session, council, name="Cal Guardian", role="caldicott_guardian")
+    client.sign_in(make_admin(session))
+    page = client.page("/admin/audit?entity=officer")
+    recorded = page.select_one("table.registry-audit .govuk-details__text").get_text(" ")
+    assert f"started on: {TODAY.day} {TODAY:%B %Y}" in recorded, recorded
+    assert TODAY.isoformat() not in recorded
+    assert "ended on: (none)" in recorded
+
+
 def test_the_filters_narrow_the_trail_and_are_kept_when_paging(client, session):
     council, police, protocol = _signed_agreement(session)
     other = make_agency(session, name="Faraway Trust")

@@ -143,6 +143,7 @@ def list_decisions():
         names=agency_service.agency_names(db.session, (r.to_agency_id for r in page.items)),
         labels=vocabularies.labels(db.session),
         outcomes=service.check_outcomes(db.session, (r.check_id for r in page.items)),
+        afterwards=follow_ups.afterwards(db.session, (r.id for r in page.items)),
     )
 
 
