@@ -1,5 +1,3 @@
-from datetime import date, datetime
-
 from flask import (
     Response,
     abort,
@@ -13,7 +11,6 @@ from flask import (
 
 from ...clock import now, today
 from ...domain.audit_words import ACTIONS
-from ...domain.dates import date_range_error
 from ...domain.errors import Conflict, ValidationFailed
 from ...domain.vocab import Role
 from ...extensions import db
@@ -23,7 +20,7 @@ from ...services import audit_trail as trail_service
 from ...services.audit_trail import ENTITY_KINDS
 from ...services.spreadsheet import with_bom
 from ..fields import attach_errors, choices
-from ..forms_util import page_args, search_arg
+from ..forms_util import day_range_args, page_args, search_arg
 from ..permissions import current_actor, signed_in
 from . import bp
 from .forms import UserForm, VocabularyForm
@@ -127,40 +124,15 @@ def edit_user(user_id: int):
     ), 422 if form.errors else 200
 
 
-def _typed_date(raw: str) -> date | None:
-    """A day as a date box sends it (2026-03-31) or as a person types it where the
-    browser has no date box (31/3/2026, 31 March 2026); None when it is no real day."""
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d %b %Y"):
-        try:
-            return datetime.strptime(raw, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
 def _trail_filters() -> tuple[trail_service.TrailFilters, dict[str, str]]:
     """The audit trail's filters from the query string, and what is wrong with any of
     them (by field id), so that a mistyped date is named rather than ignored."""
-    errors: dict[str, str] = {}
-    days: dict[str, date | None] = {}
-    for key, label in (("from", "The first date"), ("to", "The last date")):
-        raw = request.args.get(key, "").strip()[:20]
-        days[key] = None
-        if raw:
-            days[key] = _typed_date(raw)
-            if days[key] is None:
-                errors[key] = f"{label} must be a real date, for example 31 March 2026"
-            else:
-                problem = date_range_error(days[key], label)
-                if problem:
-                    errors[key], days[key] = problem, None
-    if days["from"] and days["to"] and days["to"] < days["from"]:
-        errors["to"] = "The last date must be the same as or after the first date"
+    first, last, errors = day_range_args()
     agency = request.args.get("agency", "")
     action = request.args.get("action", "")
     filters = trail_service.TrailFilters(
-        date_from=days["from"],
-        date_to=days["to"] if "to" not in errors else None,
+        date_from=first,
+        date_to=last,
         who=search_arg(),
         agency_id=int(agency) if agency.isdigit() and len(agency) < 10 else None,
         action=action if action in ACTIONS else "",

@@ -11,6 +11,7 @@ from ...domain.errors import ValidationFailed
 from ...domain.vocab import Role
 from ...extensions import db
 from ...services import audit_trail
+from ..forms_util import RANGE_BACKWARDS
 from ..permissions import signed_in
 from . import bp, contract
 from .body import query
@@ -51,7 +52,7 @@ def list_audit():
     if asked.action and asked.action not in ACTIONS:
         fields["action"] = "Give one of the registry's action codes"
     if asked.date_from and asked.date_to and asked.date_to < asked.date_from:
-        fields["date_to"] = "The last day must be the same as or after the first"
+        fields["date_to"] = RANGE_BACKWARDS
     if fields:
         raise ValidationFailed(fields)
     page = audit_trail.trail(

@@ -4,13 +4,13 @@ CSV and the summary page alike."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask import request
 
 from ...database import is_id
 from ...domain.decisions import CONSENT_LABELS, DECISION_LABELS
 from ...services.decisions import DecisionFilters
+from ..forms_util import day_range_args
 
 COVERAGE_LABELS = {
     "covered": "Covered by an agreement",
@@ -36,28 +36,9 @@ class AskedFilters:
         return {k: v for k, v in self.raw.items() if v}
 
 
-def _day(raw: str, name: str, label: str, errors: dict[str, str]) -> date | None:
-    if not raw:
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = f"{label} must be a real date, like 2026-03-31"
-        return None
-    if not 1900 <= day.year <= 2199:
-        errors[name] = f"{label} must be between the years 1900 and 2199"
-        return None
-    return day
-
-
 def asked_filters() -> AskedFilters:
     raw = {name: request.args.get(name, "").strip()[:40] for name in FIELDS}
-    errors: dict[str, str] = {}
-    start = _day(raw["from"], "from", "The first date", errors)
-    end = _day(raw["to"], "to", "The last date", errors)
-    if start and end and end < start:
-        errors["to"] = "The last date must be the same as or after the first date"
-        end = None
+    start, end, errors = day_range_args()
     agency = int(raw["to_agency_id"]) if raw["to_agency_id"].isdigit() else None
     filters = DecisionFilters(
         search=raw["q"],
