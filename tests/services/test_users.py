@@ -18,6 +18,35 @@ def test_passwords_are_argon2id_and_checked(session):
     )
 
 
+def test_a_hash_made_with_other_parameters_is_remade_at_the_next_sign_in(session):
+    from argon2 import PasswordHasher, extract_parameters
+
+    user = make_user(session)
+    right = "correct horse battery staple"
+    older = PasswordHasher(time_cost=3, memory_cost=2048, parallelism=2).hash(right)
+    user.password_hash = older
+    session.commit()
+    assert users.authenticate(session, user.email, "wrong password!!", now=FIXED_NOW) is None
+    session.refresh(user)
+    assert user.password_hash == older  # a wrong password changes nothing
+    assert users.authenticate(session, user.email, right, now=FIXED_NOW) == user
+    session.refresh(user)
+    now_made = extract_parameters(user.password_hash)
+    assert user.password_hash != older
+    assert (now_made.time_cost, now_made.memory_cost, now_made.parallelism) == (
+        users._hasher.time_cost,
+        users._hasher.memory_cost,
+        users._hasher.parallelism,
+    )
+    assert users.authenticate(session, user.email, right, now=FIXED_NOW) == user
+
+
+def test_the_registry_hashes_at_owasp_s_recommended_argon2id_parameters():
+    """OWASP's Password Storage Cheat Sheet: argon2id, 19 MiB, two passes, one lane. (The
+    tests themselves hash with a cheap hasher, conftest.py.)"""
+    assert users.ARGON2_PARAMETERS == {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
+
+
 def test_roles_and_agency_must_agree(session):
     agency = make_agency(session)
     with pytest.raises(ValidationFailed) as caught:
