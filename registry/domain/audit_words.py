@@ -67,6 +67,9 @@ ACTIONS: dict[str, ActionWords] = {
         "Data category saved", "saved the data category"
     ),
     "vocabulary.lawful_bases.save": ActionWords("Lawful basis saved", "saved the lawful basis"),
+    "vocabulary.transfer_methods.save": ActionWords(
+        "Transfer method saved", "saved the transfer method"
+    ),
 }
 
 

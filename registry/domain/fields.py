@@ -138,6 +138,12 @@ def name_key(value: str) -> str:
     return " ".join(folded.split())
 
 
+def digits(value: str) -> bool:
+    """Whether `value` is one or more of the digits 0 to 9: str.isdigit() alone is true of
+    "²" and other digits int() cannot read, which would reach int() and fail."""
+    return value.isascii() and value.isdigit()
+
+
 def blank(value: str | None) -> bool:
     """Whether text shows nothing to a reader: empty, spaces, or only invisible characters
     and fillers (a required reason of one zero-width space records no reason)."""

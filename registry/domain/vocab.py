@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from .fields import digits
+
 
 class AgencyKind(StrEnum):
     LOCAL_AUTHORITY = "local_authority"
@@ -134,7 +136,7 @@ _NUMBERS = re.compile(r"(\d+)")
 def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
     """Sorts text with its numbers read as numbers: paragraph 2 before paragraph 10."""
     return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+        (0, int(part), "") if digits(part) else (1, 0, part.casefold())
         for part in _NUMBERS.split(text)
         if part
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select, text
@@ -26,6 +26,19 @@ from .decisions import get_decision
 
 FOLLOW_UP_LOCK_KEY = 7_301_004
 DUE_SHOWN = 50
+# A follow-up the same person sends again, word for word, this soon after the first is the
+# same follow-up sent twice (a refresh that re-posts, a retry on a slow connection), not a
+# second event: it is answered with the first, never recorded again (nothing on the record
+# can be taken off it).
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+class Repeated(Exception):
+    """The follow-up asked for is already on the record (`entry`)."""
+
+    def __init__(self, entry: DecisionFollowUp):
+        super().__init__("This follow-up is already recorded")
+        self.entry = entry
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,32 @@ def record_follow_up(
         .limit(1)
     ).first()
     sequence, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    outcome = (data.outcome or "").strip()
+    earlier = session.scalar(
+        select(DecisionFollowUp)
+        .where(
+            DecisionFollowUp.decision_id == record.id,
+            DecisionFollowUp.user_id == user.id,
+            DecisionFollowUp.recorded_at >= (now - REPEAT_WINDOW).astimezone(UTC),
+        )
+        .order_by(DecisionFollowUp.sequence.desc())
+        .limit(1)
+    )
+    if earlier is not None and (
+        earlier.consent_withdrawn,
+        earlier.share_stopped,
+        earlier.information.value,
+        earlier.outcome,
+        earlier.next_follow_up_on,
+    ) == (
+        bool(data.consent_withdrawn),
+        bool(data.share_stopped),
+        str(data.information),
+        outcome,
+        data.next_follow_up_on,
+    ):
+        session.rollback()
+        raise Repeated(earlier)
     entry = DecisionFollowUp(
         sequence=sequence,
         decision_id=record.id,
@@ -123,7 +162,7 @@ def record_follow_up(
         consent_withdrawn=bool(data.consent_withdrawn),
         share_stopped=bool(data.share_stopped),
         information=InformationOutcome(str(data.information)),
-        outcome=(data.outcome or "").strip(),
+        outcome=outcome,
         next_follow_up_on=data.next_follow_up_on,
         previous_hash=previous,
         entry_hash="",

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from ..database import writes
 from ..domain.actor import Actor
 from ..domain.errors import RegistryError, ValidationFailed
+from ..domain.fields import digits
 from ..models import User
 from . import audit
 
@@ -122,7 +123,7 @@ def grouped(secret: str) -> str:
 def matching_step(secret: str, code: str | None, now: datetime) -> int | None:
     """The time step whose code this is, or None."""
     code = "".join((code or "").split())
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not digits(code):
         return None
     totp = pyotp.TOTP(secret)
     current = int(now.timestamp()) // STEP_SECONDS
@@ -136,7 +137,7 @@ def code_error(code: str | None) -> str | None:
     code = "".join((code or "").split())
     if not code:
         return "Enter the 6-digit code from your authenticator app"
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not digits(code):
         return "The code is 6 digits, like 123456"
     return None
 

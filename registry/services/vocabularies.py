@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..database import writes
@@ -96,9 +96,12 @@ def save_entry(
     criminal: bool = False,
     basis_kind: str | None = None,
     active: bool = True,
+    adding: bool = False,
     now: datetime,
 ) -> Any:
-    """Add an entry or change an existing one's label and flags (codes never change)."""
+    """Add an entry (`adding`: its code must be new) or change an existing one's label and
+    flags (codes never change). Two entries of one vocabulary never share a label: a
+    practitioner choosing between them could not tell them apart."""
     policy.require(policy.may_manage_users(actor), "Only the administrator edits vocabularies")
     if kind not in KINDS:
         raise NotFound(f"There is no vocabulary called {kind}")
@@ -117,9 +120,25 @@ def save_entry(
             basis = LawfulBasisKind(str(basis_kind))
         except ValueError:
             fields["kind"] = "Choose the kind: art6, art9, sch1 or statute"
+    entry = session.get(model, code) if "code" not in fields else None
+    if adding and entry is not None:
+        fields["code"] = (
+            f"The code {code} is already used by ‘{entry.label}’: choose another code, "
+            "or change that entry from the list"
+        )
+    if "label" not in fields:
+        twin = session.scalar(
+            select(model).where(
+                func.lower(model.label) == label.strip().lower(), model.code != code
+            )
+        )
+        if twin is not None:
+            fields["label"] = (
+                f"‘{twin.label}’ ({twin.code}) already has this label: give this entry "
+                "a label of its own"
+            )
     if fields:
         raise ValidationFailed(fields)
-    entry = session.get(model, code)
     before = None
     if entry is None:
         entry = model(code=code)

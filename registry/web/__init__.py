@@ -12,6 +12,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from ..clock import LONDON
 from ..domain.dates import long_date
+from ..domain.fields import digits
 from ..domain.vocab import (
     AGENCY_KIND_LABELS,
     EFFECTIVE_STATUS_LABELS,
@@ -123,7 +124,7 @@ def register_web(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(session_id: str):
         user_id, _, epoch = session_id.partition(":")
-        if not user_id.isdigit() or not epoch.isdigit():
+        if not digits(user_id) or not digits(epoch):
             return None
         user = db.session.get(User, int(user_id))
         if user is None or not user.active or user.session_epoch != int(epoch):

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from flask import request
 
 from ..domain.dates import date_range_error
+from ..domain.fields import digits
 
 # The words for a filter's dates, one place for every list that filters by a range of days
 # (the audit trail, the decisions and their summary; the API says the last the same way).
@@ -24,7 +25,7 @@ def form_data(form) -> dict:
 def page_args() -> dict[str, int]:
     """`page` from the query string, never less than 1 nor a non-number."""
     raw = request.args.get("page", "1")
-    page = int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
+    page = int(raw) if digits(raw) and 0 < len(raw) < 7 else 1
     return {"page": max(1, page), "per_page": 25}
 
 

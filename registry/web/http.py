@@ -11,6 +11,8 @@ from datetime import datetime
 
 from flask import Flask, Response, current_app, request
 
+from ..domain.fields import digits
+
 # Text that compresses well and is not compressed already (PDFs, images and zips are).
 # Not text/html: a page carries the session's CSRF token beside text reflected from the
 # request (a search, a form's values), and compressing the two together lets whoever sees
@@ -52,7 +54,7 @@ def _compressible(response: Response) -> bool:
     if "no-transform" in response.headers.get("Cache-Control", ""):
         return False
     length = response.headers.get("Content-Length")
-    if length is None or not length.isdigit():
+    if length is None or not digits(length):
         return True  # streamed: the length is not known, and may be large
     if response.status_code == 304 and length == "0":
         return True  # a register file's 304, which stands for a streamed 200

@@ -14,6 +14,7 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
 from ..clock import now
+from ..domain.fields import digits
 from ..extensions import db, limiter
 from ..models import User
 from ..services.demo import is_demo_account
@@ -78,7 +79,7 @@ def pending_user() -> User | None:
         session.pop("pending", None)
         return None
     user_id, _, epoch = str(pending.get("user", "")).partition(":")
-    if not user_id.isdigit() or not epoch.isdigit():
+    if not digits(user_id) or not digits(epoch):
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or user.session_epoch != int(epoch):

@@ -23,6 +23,8 @@ def test_the_practitioner_adds_and_reads_follow_ups(api_as, session):
     assert answer["sequence"] == 1 and answer["decision_id"] == decision.id
     assert answer["information"] == "deleted" and answer["next_follow_up_on"] == "2026-07-01"
     assert len(answer["entry_hash"]) == 64 and "user_id" not in answer
+    again = api.post(f"/decisions/{decision.id}/follow-ups", json=body)  # a retry
+    assert again.status_code == 200 and again.json == answer
     listed = api.get(f"/decisions/{decision.id}/follow-ups").json
     assert listed["total"] == 1 and listed["items"][0]["outcome"] == "Police confirmed deletion"
     # The IG lead of the agency reads them; another agency's does not.

@@ -57,7 +57,7 @@ def test_a_follow_up_changed_behind_the_registry_s_back_is_detected(app, session
     user = make_user(session, agency=council)
     decision = make_decision(session, user, police)
     make_follow_up(session, user, decision)
-    make_follow_up(session, user, decision)
+    make_follow_up(session, user, decision, outcome="They confirmed the deletion in writing")
     tamper(
         session,
         "decision_follow_ups",
@@ -144,7 +144,7 @@ def test_follow_ups_removed_from_the_end_are_caught_by_the_signed_checkpoint(app
     user = make_user(session, agency=council)
     decision = make_decision(session, user, police)
     make_follow_up(session, user, decision)
-    make_follow_up(session, user, decision)
+    make_follow_up(session, user, decision, outcome="They confirmed the deletion in writing")
     runner = app.test_cli_runner()
     first = runner.invoke(args=["verify-audit"])
     assert first.exit_code == 0 and "their follow-ups (2)" in first.output
@@ -180,3 +180,18 @@ def test_the_decisions_list_says_which_decisions_had_consent_withdrawn_later(cli
     assert "Consent withdrawn" not in rows["STOPPED-1"]
     assert "later" not in rows["QUIET-1"] and "follow-up" not in rows["QUIET-1"]
     assert quiet.id not in follow_ups.afterwards(session, [quiet.id])
+
+
+def test_the_same_follow_up_sent_again_soon_is_answered_with_the_first(session, pair):
+    council, police = pair
+    user = make_user(session, agency=council)
+    decision = make_decision(session, user, police)
+    first = make_follow_up(session, user, decision)
+    with pytest.raises(follow_ups.Repeated) as repeated:
+        make_follow_up(session, user, decision, now=FIXED_NOW + timedelta(minutes=9))
+    assert repeated.value.entry.id == first.id
+    assert follow_ups.length(session) == 1
+    # Worded differently, or the same words later, it is a new event on the record.
+    make_follow_up(session, user, decision, outcome="They deleted it again from a backup")
+    make_follow_up(session, user, decision, now=FIXED_NOW + timedelta(minutes=11))
+    assert follow_ups.length(session) == 3

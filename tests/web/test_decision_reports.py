@@ -115,9 +115,9 @@ def test_filters_are_kept_in_the_form_and_the_csv_exports_what_is_filtered(clien
 def test_a_bad_date_filter_is_named_not_a_server_error(client, session):
     lead = make_user(session, roles=("ig_lead",))
     client.sign_in(lead)
-    soup = client.page("/decisions?from=2026-13-40&to=2025-01-01")
+    soup = client.page("/decisions?from=2026-13-40&to=2025-01-01", status=400)
     assert "must be a real date" in words(soup.select_one(".govuk-error-summary"))
-    soup = client.page("/decisions?from=2026-06-01&to=2026-05-01")
+    soup = client.page("/decisions?from=2026-06-01&to=2026-05-01", status=400)
     assert "same as or after" in words(soup.select_one(".govuk-error-summary"))
     assert soup.select_one("#from")["value"] == "2026-06-01"  # what was typed stays
 

@@ -12,6 +12,7 @@ from flask import (
 from ...clock import now, today
 from ...domain.audit_words import ACTIONS
 from ...domain.errors import Conflict, ValidationFailed
+from ...domain.fields import digits
 from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agencies as agency_service
@@ -134,7 +135,7 @@ def _trail_filters() -> tuple[trail_service.TrailFilters, dict[str, str]]:
         date_from=first,
         date_to=last,
         who=search_arg(),
-        agency_id=int(agency) if agency.isdigit() and len(agency) < 10 else None,
+        agency_id=int(agency) if digits(agency) and len(agency) < 10 else None,
         action=action if action in ACTIONS else "",
         entity=request.args.get("entity", "") if request.args.get("entity") in ENTITY_KINDS else "",
     )
@@ -190,8 +191,8 @@ def audit_trail():
 def export_audit():
     """What the audit page shows with the same filters, every page of it, as CSV."""
     filters, errors = _trail_filters()
-    if errors:
-        abort(400)
+    if errors:  # the page names what is wrong, with everything typed kept
+        return redirect(url_for("admin.audit_trail", **request.args), 303)
     return Response(
         stream_with_context(with_bom(trail_service.trail_csv(db.session, filters))),
         mimetype="text/csv",
@@ -239,12 +240,13 @@ def edit_vocabulary(kind: str):
                 db.session,
                 current_actor(),
                 kind,
-                code=form.code.data,
+                code=existing.code if existing is not None else form.code.data,
                 label=form.label.data,
                 special=flag == "special",
                 criminal=flag == "criminal",
                 basis_kind=flag if kind == "lawful_bases" else None,
                 active=bool(form.active.data),
+                adding=existing is None,
                 now=now(),
             )
         except (ValidationFailed, Conflict) as exc:

@@ -7,6 +7,7 @@ from ...clock import now, today
 from ...domain import policy
 from ...domain.agreements import CHANGE_NAMES, parent_error
 from ...domain.errors import Conflict, ValidationFailed
+from ...domain.fields import digits
 from ...domain.vocab import (
     EFFECTIVE_STATUS_LABELS,
     LAWFUL_BASIS_KIND_HEADINGS,
@@ -53,7 +54,7 @@ ALIASES = {
 
 def _int_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if digits(raw) and len(raw) < 10 else None
 
 
 @bp.get("")
@@ -265,7 +266,7 @@ def edit_agreement(agreement_id: int):
                 agreement.id,
                 _content(form, agreement.tier),
                 now=now(),
-                lock_version=int(shown) if shown and shown.isdigit() else None,
+                lock_version=int(shown) if shown and digits(shown) else None,
             )
         except ValidationFailed as exc:
             attach_errors(form, exc.fields, ALIASES)
@@ -311,8 +312,8 @@ TIER3_ONLY = ("frequency", "frequency_detail", "transfer_methods", "data_items")
 def _content(form: AgreementForm, tier: int | None) -> dict:
     """What the form says; the tier-3 fields only for a tier 3 (no other tier's page
     shows them, so anything posted in them is not the user's)."""
-    disclosers = {int(i) for i in form.disclosers.data or [] if str(i).isdigit()}
-    receivers = {int(i) for i in form.receivers.data or [] if str(i).isdigit()}
+    disclosers = {int(i) for i in form.disclosers.data or [] if digits(str(i))}
+    receivers = {int(i) for i in form.receivers.data or [] if digits(str(i))}
     data = {
         "title": form.title.data or "",
         "purposes": form.purposes.data or [],

@@ -49,6 +49,10 @@ def list_follow_ups(decision_id: int):
     body=contract.FollowUpInput,
     response=contract.FollowUp,
     status=201,
+    also={
+        200: "The same follow-up (every field alike) sent again by the same person within "
+        "10 minutes: the one already recorded, not a second"
+    },
     errors=(400, 401, 403, 404, 422),
 )
 @signed_in(Role.PRACTITIONER, Role.IG_LEAD)  # the service decides whose (follow_ups.py)
@@ -57,18 +61,21 @@ def create_follow_up(decision_id: int):
     # An unknown or another agency's decision is said so before anything about the body.
     decision_service.get_decision(db.session, actor, decision_id)
     asked = parse(contract.FollowUpInput)
-    entry = service.record_follow_up(
-        db.session,
-        actor,
-        decision_id,
-        FollowUpInput(
-            consent_withdrawn=asked.consent_withdrawn,
-            share_stopped=asked.share_stopped,
-            information=asked.information.value,
-            outcome=asked.outcome,
-            next_follow_up_on=asked.next_follow_up_on,
-        ),
-        today=today(),
-        now=now(),
-    )
+    try:
+        entry = service.record_follow_up(
+            db.session,
+            actor,
+            decision_id,
+            FollowUpInput(
+                consent_withdrawn=asked.consent_withdrawn,
+                share_stopped=asked.share_stopped,
+                information=asked.information.value,
+                outcome=asked.outcome,
+                next_follow_up_on=asked.next_follow_up_on,
+            ),
+            today=today(),
+            now=now(),
+        )
+    except service.Repeated as repeated:
+        return jsonify(follow_up_json(repeated.entry)), 200
     return jsonify(follow_up_json(entry)), 201

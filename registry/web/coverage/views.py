@@ -2,6 +2,7 @@ from flask import abort, redirect, render_template, request, url_for
 
 from ...clock import now, today
 from ...domain.errors import ValidationFailed
+from ...domain.fields import digits
 from ...domain.vocab import Role
 from ...extensions import db
 from ...services import agencies as agency_service
@@ -50,7 +51,7 @@ def check_coverage():
                 if own is not None
                 else (
                     int(form.from_agency_id.data)
-                    if (form.from_agency_id.data or "").isdigit()
+                    if digits(form.from_agency_id.data or "")
                     else None
                 )
             )
@@ -60,7 +61,7 @@ def check_coverage():
                 CheckInput(
                     from_agency_id=source,
                     to_agency_id=int(form.to_agency_id.data)
-                    if form.to_agency_id.data.isdigit()
+                    if digits(form.to_agency_id.data)
                     else None,
                     purpose=form.purpose.data,
                     data_categories=form.data_categories.data,

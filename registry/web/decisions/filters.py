@@ -9,6 +9,7 @@ from flask import request
 
 from ...database import is_id
 from ...domain.decisions import CONSENT_LABELS, DECISION_LABELS
+from ...domain.fields import digits
 from ...services.decisions import DecisionFilters
 from ..forms_util import day_range_args
 
@@ -39,7 +40,7 @@ class AskedFilters:
 def asked_filters() -> AskedFilters:
     raw = {name: request.args.get(name, "").strip()[:40] for name in FIELDS}
     start, end, errors = day_range_args()
-    agency = int(raw["to_agency_id"]) if raw["to_agency_id"].isdigit() else None
+    agency = int(raw["to_agency_id"]) if digits(raw["to_agency_id"]) else None
     filters = DecisionFilters(
         search=raw["q"],
         recorded_from=start,

@@ -144,7 +144,7 @@ def list_decisions():
         labels=vocabularies.labels(db.session),
         outcomes=service.check_outcomes(db.session, (r.check_id for r in page.items)),
         afterwards=follow_ups.afterwards(db.session, (r.id for r in page.items)),
-    )
+    ), 400 if asked.errors else 200
 
 
 @bp.get("/summary")
@@ -214,6 +214,11 @@ def new_follow_up(decision_id: int):
                 )
             except ValidationFailed as exc:
                 attach_errors(form, exc.fields)
+            except follow_ups.Repeated:
+                flash("This follow-up was already recorded: it is shown once.", "success")
+                return redirect(
+                    url_for("decisions.show_decision", decision_id=decision_id) + "#follow-ups"
+                )
             else:
                 flash("Follow-up added. It cannot be changed.", "success")
                 return redirect(
@@ -229,7 +234,10 @@ def new_follow_up(decision_id: int):
 @bp.get("/export.csv")
 @signed_in(Role.PRACTITIONER, Role.IG_LEAD, Role.ADMIN)  # each its own (SPEC section 13)
 def export_decisions():
-    body = service.decisions_csv(db.session, current_actor(), asked_filters().filters)
+    asked = asked_filters()
+    if asked.errors:  # the page names what is wrong, with everything typed kept
+        return redirect(url_for("decisions.list_decisions", **asked.args), 303)
+    body = service.decisions_csv(db.session, current_actor(), asked.filters)
     return Response(
         BOM + body,  # so that Excel reads it as UTF-8
         mimetype="text/csv",

@@ -8,6 +8,7 @@ from ...clock import now, today
 from ...domain import policy
 from ...domain.dates import long_date
 from ...domain.errors import Conflict, ValidationFailed
+from ...domain.fields import digits
 from ...domain.vocab import Role
 from ...extensions import db
 from ...models import Agency
@@ -21,7 +22,7 @@ from .forms import DelegationForm, EndForm
 
 def _agency_arg() -> int | None:
     raw = request.args.get("agency_id", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if digits(raw) and len(raw) < 10 else None
 
 
 @bp.get("")
@@ -71,7 +72,7 @@ def new_delegation():
             delegation = service.create(
                 db.session,
                 actor,
-                delegate_id=int(raw) if raw.isdigit() and len(raw) < 10 else 0,
+                delegate_id=int(raw) if digits(raw) and len(raw) < 10 else 0,
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
                 now=now(),
