@@ -5,7 +5,12 @@ when a service writes an action code that has no phrase here."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from .dates import long_date
 
 
 @dataclass(frozen=True)
@@ -86,3 +91,32 @@ def sentence(who: str, action: str, subject: str) -> str:
     """`Jo Bloggs (IG lead, Council) signed ISA-2026-0006 'MASH information sharing'`."""
     verb = words_for(action).verb
     return f"{who} {verb} {subject}".strip()
+
+
+# Dates and times as records keep them (ISO 8601 in JSON).
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})")
+
+
+def shown(value: Any, when=None) -> str:
+    """A recorded value as people read it: dates long, yes and no, lists joined, nothing
+    as "(none)". `when` writes a date and time (the web layer's, in UK time)."""
+    if value is None or value == "" or value == []:
+        return "(none)"
+    if isinstance(value, datetime):
+        return when(value) if when else long_date(value.date())
+    if isinstance(value, date):
+        return long_date(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(shown(v, when) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')} {shown(v, when)}" for k, v in value.items())
+    if isinstance(value, str) and (_ISO_DATE.fullmatch(value) or _ISO_DATETIME.fullmatch(value)):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:  # 2026-02-30: shown as recorded
+            return value
+        return long_date(moment.date()) if len(value) == 10 else shown(moment, when)
+    return str(value)

@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..database import is_id
-from ..domain.audit_words import ACTIONS, sentence, words_for
-from ..domain.vocab import OFFICER_ROLE_LABELS, Role
+from ..domain.audit_words import ACTIONS, sentence, shown, words_for
+from ..domain.vocab import (
+    AGENCY_KIND_LABELS,
+    EFFECTIVE_STATUS_LABELS,
+    OFFICER_ROLE_LABELS,
+    ROLE_LABELS,
+    Role,
+)
 from ..models import (
     Agency,
     Agreement,
@@ -29,6 +36,7 @@ from ..models import (
     Party,
     User,
 )
+from . import vocabularies
 from .paging import Page, containing, paginate
 from .spreadsheet import safe_cell
 
@@ -84,6 +92,16 @@ class Subject:
 
 
 @dataclass
+class Change:
+    """One field of an entry's record, its ids named and its codes in words."""
+
+    label: str  # "owner", "status"
+    after: Any
+    before: Any = None
+    changed: bool = False  # the entry recorded a before, and this field differs
+
+
+@dataclass
 class Line:
     entry: AuditEntry
     who: str  # "Jo Bloggs (IG lead, Council)"
@@ -91,6 +109,26 @@ class Line:
     verb: str  # "signed"
     subject: Subject
     sentence: str  # who + verb + subject
+    changes: list[Change] = field(default_factory=list)  # what the entry recorded
+
+
+# Fields of a record that hold an id: what they name, and what the field is called.
+NAMED_FIELDS = {
+    "agency_id": ("agency", "agency"),
+    "owner_agency_id": ("agency", "owner"),
+    "parent_id": ("agreement", "parent agreement"),
+    "delegate_id": ("user", "delegate"),
+    "principal_id": ("user", "signatory"),
+    "replaces": ("officer", "replaces"),
+}
+# Fields that hold codes, and the words for them (vocabularies are read per page).
+CODED_FIELDS: dict[str, Mapping[Any, str]] = {
+    "status": EFFECTIVE_STATUS_LABELS,
+    "role": OFFICER_ROLE_LABELS,
+    "roles": ROLE_LABELS,
+    "kind": AGENCY_KIND_LABELS,
+}
+VOCABULARY_FIELDS = ("purposes", "data_categories", "lawful_bases", "transfer_methods")
 
 
 def action_choices() -> list[tuple[str, str]]:
@@ -229,6 +267,15 @@ def readable(session: Session, entries: Iterable[AuditEntry]) -> list[Line]:
     for e in entries:
         if is_id(e.entity_id):
             wanted.setdefault(e.entity_type, set()).add(e.entity_id)
+        for key, value in _recorded_fields(e):
+            if key in NAMED_FIELDS and is_id(value):
+                wanted.setdefault(NAMED_FIELDS[key][0], set()).add(value)
+            elif key == "parties" and isinstance(value, list):
+                wanted.setdefault("agency", set()).update(
+                    p["agency_id"]
+                    for p in value
+                    if isinstance(p, dict) and is_id(p.get("agency_id"))
+                )
     officers = _by_id(session, Officer, wanted.get("officer", set()), selectinload(Officer.agency))
     delegations = _by_id(
         session,
@@ -243,6 +290,7 @@ def readable(session: Session, entries: Iterable[AuditEntry]) -> list[Line]:
         wanted.get("agency", set()) | {d.agency_id for d in delegations.values()},  # type: ignore[attr-defined]
     )
     agreements = _agreements(session, wanted.get("agreement", set()))
+    words = vocabularies.labels(session) if entries else {}
     users = _users(
         session,
         {e.actor_user_id for e in entries if e.actor_user_id is not None}
@@ -261,9 +309,62 @@ def readable(session: Session, entries: Iterable[AuditEntry]) -> list[Line]:
                 verb=words_for(e.action).verb,
                 subject=subject,
                 sentence=sentence(who, e.action, subject.text),
+                changes=_changes_of(e, agencies, agreements, users, officers, words),
             )
         )
     return lines
+
+
+def _recorded_fields(entry: AuditEntry) -> Iterator[tuple[str, Any]]:
+    for snapshot in (entry.before, entry.after):
+        if isinstance(snapshot, dict):
+            yield from snapshot.items()
+
+
+def _changes_of(e: AuditEntry, agencies, agreements, users, officers, words) -> list[Change]:
+    """What the entry recorded, field by field, ids as names and codes as words; with a
+    before, only the fields that changed."""
+
+    def named(key: str, value: Any) -> Any:
+        if key in NAMED_FIELDS and is_id(value):
+            kind = NAMED_FIELDS[key][0]
+            if kind == "agreement":
+                return agreements[value][0] if value in agreements else "an agreement"
+            found = {"agency": agencies, "user": users, "officer": officers}[kind].get(value)
+            return found.name if found is not None else f"no longer in the registry ({value})"
+        if key == "parties" and isinstance(value, list):
+            return [_party(p, agencies) for p in value]
+        labels = CODED_FIELDS.get(key) or (words.get(key) if key in VOCABULARY_FIELDS else None)
+        if labels:
+            if isinstance(value, list):
+                return [labels.get(v, v) if isinstance(v, str) else v for v in value]
+            if isinstance(value, str):
+                return labels.get(value, value)
+        return value
+
+    before, after = e.before, e.after
+    if not isinstance(after, dict):
+        return []
+    label = {k: NAMED_FIELDS[k][1] if k in NAMED_FIELDS else k.replace("_", " ") for k in after}
+    if isinstance(before, dict) and before:
+        return [
+            Change(label[k], named(k, v), named(k, before.get(k)), changed=True)
+            for k, v in after.items()
+            if before.get(k) != v
+        ]
+    return [Change(label[k], named(k, v)) for k, v in after.items()]
+
+
+def _party(party: Any, agencies) -> Any:
+    """A party as recorded ({agency_id, may_disclose, may_receive, …}) in words."""
+    if not isinstance(party, dict) or not is_id(party.get("agency_id")):
+        return party
+    agency = agencies.get(party["agency_id"])
+    name = agency.name if agency is not None else f"agency {party['agency_id']}"
+    does = [
+        w for w, k in (("discloses", "may_disclose"), ("receives", "may_receive")) if party.get(k)
+    ]
+    return f"{name} ({' and '.join(does)})" if does else name
 
 
 def _recorded(entry: AuditEntry, key: str) -> str:
@@ -324,19 +425,17 @@ CSV_COLUMNS = (
 CSV_BATCH = 500
 
 
-def _changes(entry: AuditEntry) -> str:
-    before, after = entry.before or {}, entry.after or {}
-    if not isinstance(before, dict) or not isinstance(after, dict):
-        return ""
-    if before:
-        parts = [
-            f"{key.replace('_', ' ')}: {before.get(key)} → {value}"
-            for key, value in after.items()
-            if before.get(key) != value
-        ]
-    else:
-        parts = [f"{key.replace('_', ' ')}: {value}" for key, value in after.items()]
-    return "; ".join(parts)
+def _uk_time(moment: datetime) -> str:
+    return moment.astimezone(LONDON).strftime("%d %B %Y at %H:%M").lstrip("0")
+
+
+def _changes(line: Line) -> str:
+    return "; ".join(
+        f"{c.label}: {shown(c.before, _uk_time)} → {shown(c.after, _uk_time)}"
+        if c.changed
+        else f"{c.label}: {shown(c.after, _uk_time)}"
+        for c in line.changes
+    )
 
 
 def _csv_line(values: Iterable[object]) -> str:
@@ -371,7 +470,7 @@ def trail_csv(session: Session, filters: TrailFilters) -> Iterator[str]:
                     line.sentence,
                     line.what,
                     line.subject.text,
-                    _changes(e),
+                    _changes(line),
                     e.action,
                 )
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import date, datetime
 
@@ -11,6 +10,7 @@ from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 
 from ..clock import LONDON
+from ..domain.audit_words import shown
 from ..domain.dates import long_date
 from ..domain.fields import digits
 from ..domain.vocab import (
@@ -52,32 +52,9 @@ def _long_datetime(value: datetime | None) -> str:
     return f"{long_date(local.date())} at {local.strftime('%H:%M')}"
 
 
-# Dates and times as records keep them (ISO 8601 in JSON): shown long, in London time.
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})")
-
-
 def _display(value) -> str:
     """A value as people read it: dates long, nothing as "(none)"."""
-    if value is None or value == "":
-        return "(none)"
-    if isinstance(value, datetime):
-        return _long_datetime(value)
-    if isinstance(value, date):
-        return long_date(value)
-    if isinstance(value, str) and (_ISO_DATE.fullmatch(value) or _ISO_DATETIME.fullmatch(value)):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:  # 2026-02-30: shown as recorded
-            return value
-        return long_date(moment.date()) if len(value) == 10 else _long_datetime(moment)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(_display(v) for v in value) or "(none)"
-    if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')} {_display(v)}" for k, v in value.items())
-    return str(value)
+    return shown(value, _long_datetime)
 
 
 def register_web(app: Flask) -> None:

@@ -71,6 +71,27 @@ def test_officers_and_agencies_are_named_not_numbered(client, session):
     assert any("added the agency Riverside Council" in r for r in rows), rows
 
 
+def test_what_was_recorded_names_agencies_and_agreements_and_says_codes_in_words(client, session):
+    council, police, protocol = _signed_agreement(session)
+    client.sign_in(make_admin(session))
+    page = client.page(f"/admin/audit?action=agreement.create&agency={council.id}")
+    recorded = " ".join(page.select_one("table.registry-audit tbody").get_text(" ").split())
+    assert "owner: Council" in recorded
+    assert "status: Draft" in recorded
+    assert "Council (discloses and receives)" in recorded and "Police (" in recorded
+    assert "owner agency id" not in recorded and "draft," not in recorded
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    f"/admin/audit.csv?action=agreement.submit&agency={council.id}"
+                ).data.decode("utf-8-sig")
+            )
+        )
+    )
+    assert "status: Draft → Awaiting signatures" in rows[1][6], rows[1]
+
+
 def test_what_was_recorded_shows_dates_as_people_write_them(client, session):
     council = make_agency(session, name="Riverside Council")
     make_officer(session, council, name="Cal Guardian", role="caldicott_guardian")

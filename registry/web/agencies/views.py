@@ -8,7 +8,7 @@ from ...domain.errors import Conflict, ValidationFailed
 from ...domain.vocab import OFFICER_ROLE_LABELS, AgencyKind, OfficerRole, Role
 from ...extensions import db
 from ...services import agencies as service
-from ...services import audit
+from ...services import audit, audit_trail
 from ...services.agreement_reads import AgreementFilters, list_agreements, standing
 from ..fields import attach_errors
 from ..forms_util import form_data, page_args, search_arg
@@ -95,7 +95,9 @@ def show_agency(agency_id: int):
         ),
         may_edit=may_edit,
         gaps=service.officer_gaps(agency, day) if may_edit else [],
-        history=audit.history(db.session, "agency", agency.id) if may_edit else [],
+        history=audit_trail.readable(db.session, audit.history(db.session, "agency", agency.id))
+        if may_edit
+        else [],
     )
 
 
