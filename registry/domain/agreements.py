@@ -258,7 +258,8 @@ def _check_records(content: Content, errors: dict[str, str]) -> None:
         or text_error(link, "The link", multiline=False)
     ):
         errors["dpia_link"] = (
-            "Enter the link to the DPIA as a web address starting https://, or leave it blank"
+            "Enter the link to the DPIA as a web address starting https:// or http://, "
+            "or leave it blank"
         )
 
 

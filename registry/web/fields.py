@@ -9,11 +9,35 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from markupsafe import Markup, escape
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import html_params
 
 _PARTS = ("day", "month", "year")
-_DIGITS = re.compile(r"[0-9]{1,4}")
+
+
+def named(label: str, question: str = "Your answer") -> str:
+    """A field's label as the subject of an error message: without "(optional)", and a
+    label that is a question ("When will you follow up again?") as `question`."""
+    label = label.replace("(optional)", "").strip()
+    return question if label.endswith("?") else label
+
+
+class MaxLength:
+    """At most `max` characters, said in the field's own name, or `name` where the label
+    is a question (WTForms' Length says "Field cannot be longer than 10000 characters")."""
+
+    def __init__(self, max: int, name: str | None = None, message: str | None = None):
+        self.max, self.name, self.message = max, name, message
+
+    def __call__(self, form, field) -> None:
+        if field.data and len(field.data) > self.max:
+            name = self.name or named(field.label.text)
+            raise ValidationError(
+                self.message or f"{name} must be {self.max:,} characters or fewer"
+            )
+
+
+_DIGITS = re.compile(r"[0-9]{1,6}")  # more than 4 in a year is named as such, below
 
 
 def _described(field, error_id_and_hint: list[str], parts: list[Markup]) -> None:
@@ -152,6 +176,7 @@ class DateField(Field):
 
     def process_formdata(self, valuelist):
         values = [(v or "").strip() for v in valuelist]
+        called = named(self.label.text, "The date")
         parts = (values + ["", "", ""])[:3]
         self.raw_data = parts
         self.data = None
@@ -159,25 +184,25 @@ class DateField(Field):
         if not any(values):
             return
         if len(values) > 3:  # a page of ours sends three: a fourth is not a date we asked
-            self._problem = f"{self.label.text} must be a day, a month and a year"
+            self._problem = f"{called} must be a day, a month and a year"
             return
         missing = [name for name, value in zip(_PARTS, parts, strict=True) if not value]
         if missing:
-            self._problem = f"{self.label.text} must include a {' and a '.join(missing)}"
+            self._problem = f"{called} must include a {' and a '.join(missing)}"
             return
         # ASCII digits only (str.isdigit also takes other scripts' digits), and few enough
         # of them that no number is too large to turn into a date.
         if not all(_DIGITS.fullmatch(p) for p in parts):
-            self._problem = f"{self.label.text} must be a real date, written in numbers"
+            self._problem = f"{called} must be a real date, written in numbers"
             return
         day, month, year = (int(p) for p in parts)
         if not 1000 <= year <= 9999:
-            self._problem = f"{self.label.text}: the year must have 4 numbers"
+            self._problem = f"{called}: the year must have 4 numbers"
             return
         try:
             self.data = date(year, month, day)
         except ValueError:
-            self._problem = f"{self.label.text} must be a real date"
+            self._problem = f"{called} must be a real date"
 
     def pre_validate(self, form):
         if self._problem:

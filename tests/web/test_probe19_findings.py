@@ -3,6 +3,8 @@ pass once fixed. They fail on dae502a: see the probe's report for the steps by h
 
 from __future__ import annotations
 
+from bs4 import BeautifulSoup
+
 from registry.models import TransferMethod
 
 from ..factories import make_admin, make_agency, make_decision, make_user
@@ -102,3 +104,33 @@ def test_the_same_follow_up_form_sent_twice_is_recorded_once(client, session):
     client.post(url, data=form)
     page = " ".join(client.page(f"/decisions/{decision.id}").get_text(" ").split())
     assert page.count("The police deleted the referral") == 1
+
+
+def test_length_and_date_errors_name_the_field_in_words(client, session):
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    user = make_user(session, agency=council)
+    decision = make_decision(session, user, police)
+    client.sign_in(user)
+    url = f"/decisions/{decision.id}/follow-ups/new"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": client.csrf_token(url),
+            "consent_withdrawn": "no",
+            "share_stopped": "no",
+            "information": "kept",
+            "outcome": "x" * 10001,
+            "next_follow_up_on": ["1", "1", "99999"],
+        },
+    )
+    assert response.status_code == 422
+    summary = " ".join(
+        BeautifulSoup(response.data, "html.parser")
+        .select_one(".govuk-error-summary")
+        .get_text()
+        .split()
+    )
+    assert "What happened must be 10,000 characters or fewer" in summary
+    assert "The date: the year must have 4 numbers" in summary
+    assert "Field cannot be" not in summary and "(optional)" not in summary
+    assert "That cannot be saved" not in summary  # no vague third error beside the two

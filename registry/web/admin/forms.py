@@ -16,17 +16,17 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 from ...domain.vocab import ROLE_LABELS
-from ..fields import ListOfAgencies, choices
+from ..fields import ListOfAgencies, MaxLength, choices
 
 
 class UserForm(FlaskForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
-        validators=[InputRequired("Enter the user's name"), Length(max=200)],
+        validators=[InputRequired("Enter the user's name"), MaxLength(200)],
     )
     email = StringField(
         "Email address",
@@ -72,7 +72,7 @@ class VocabularyForm(FlaskForm):
         validators=[InputRequired("Enter a code")],
     )
     label = StringField(
-        "Label", widget=GovTextInput(), validators=[InputRequired("Enter a label"), Length(max=300)]
+        "Label", widget=GovTextInput(), validators=[InputRequired("Enter a label"), MaxLength(300)]
     )
     flag = RadioField("Kind", widget=GovRadioInput(), validators=[Optional()], choices=[])
     active = BooleanField("Offer it on new agreements", widget=GovCheckboxInput(), default=True)

@@ -7,10 +7,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 from ...domain.vocab import AGENCY_KIND_LABELS, OFFICER_ROLE_LABELS
-from ..fields import DateField, choices
+from ..fields import DateField, MaxLength, choices
 
 KIND_CHOICES = choices((k.value, label) for k, label in AGENCY_KIND_LABELS.items())
 
@@ -19,7 +19,7 @@ class AgencyForm(FlaskForm):
     name = StringField(
         "Agency name",
         widget=GovTextInput(),
-        validators=[InputRequired("Enter the agency's name"), Length(max=200)],
+        validators=[InputRequired("Enter the agency's name"), MaxLength(200)],
     )
     kind = RadioField(
         "Kind of agency",

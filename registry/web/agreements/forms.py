@@ -22,7 +22,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ...domain.agreements import MAX_DATA_ITEM_LENGTH, MAX_DATA_ITEMS
 from ...domain.vocab import (
@@ -31,7 +31,7 @@ from ...domain.vocab import (
     DPIA_OUTCOME_LABELS,
     FREQUENCY_LABELS,
 )
-from ..fields import DateField, ListOfAgencies, TicksOfAgencies, choices
+from ..fields import DateField, ListOfAgencies, MaxLength, TicksOfAgencies, choices
 
 
 class StartForm(FlaskForm):
@@ -76,7 +76,7 @@ class AgreementForm(FlaskForm):
     # later save is refused (services/agreements.update_draft).
     lock_version = HiddenField()
     title = StringField(
-        "Title", widget=GovTextInput(), validators=[InputRequired("Enter a title"), Length(max=200)]
+        "Title", widget=GovTextInput(), validators=[InputRequired("Enter a title"), MaxLength(200)]
     )
     disclosers = SelectMultipleField(
         "Agencies that may disclose", widget=TicksOfAgencies(), choices=[], validate_choice=False
@@ -101,17 +101,17 @@ class AgreementForm(FlaskForm):
     data_subjects = TextAreaField(
         "Whose information (data subjects)",
         widget=GovTextArea(),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), MaxLength(5000)],
     )
     retention = TextAreaField(
         "How long information is kept",
         widget=GovTextArea(),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), MaxLength(5000)],
     )
     security = TextAreaField(
         "How information is kept and sent securely",
         widget=GovTextArea(),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), MaxLength(5000)],
     )
     effective_from = DateField(
         "Date it takes effect",
@@ -149,7 +149,7 @@ class AgreementForm(FlaskForm):
         "More about how often (optional)",
         widget=GovTextInput(),
         description="For example, within 24 hours of each domestic abuse incident",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), MaxLength(200)],
     )
     transfer_methods = SelectMultipleField(
         "How is information sent?",
@@ -164,7 +164,7 @@ class AgreementForm(FlaskForm):
         description="One item a line, for example: name, date of birth, address, "
         f"nature of the incident. At most {MAX_DATA_ITEMS} items of "
         f"{MAX_DATA_ITEM_LENGTH} characters each",
-        validators=[Optional(), Length(max=MAX_DATA_ITEMS * (MAX_DATA_ITEM_LENGTH + 2))],
+        validators=[Optional(), MaxLength(MAX_DATA_ITEMS * (MAX_DATA_ITEM_LENGTH + 2))],
     )
     # Any tier: the controller relationship and the DPIA (issue 19).
     controller_relationship = RadioField(
@@ -183,7 +183,7 @@ class AgreementForm(FlaskForm):
         widget=GovTextInput(),
         description="The reference of the data protection impact assessment in your "
         "agency's records. Leave the DPIA questions blank if none was done",
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), MaxLength(100)],
     )
     dpia_completed_on = DateField(
         "Date the DPIA was completed",
@@ -200,8 +200,9 @@ class AgreementForm(FlaskForm):
     dpia_link = StringField(
         "Link to the DPIA (optional)",
         widget=GovTextInput(),
-        description="A web address starting https://, for partners who can open it",
-        validators=[Optional(), Length(max=500)],
+        description="A web address starting https:// (or http:// on an intranet), for "
+        "partners who can open it",
+        validators=[Optional(), MaxLength(500)],
     )
     submit = SubmitField("Save draft", widget=GovSubmitInput())
 
@@ -225,14 +226,14 @@ class FreshProof:
         # answers says so at once; whether it is right is the service's to say.
         validators=[
             InputRequired("Enter the 6-digit code from your authenticator app"),
-            Length(max=20),
+            MaxLength(20),
         ],
     )
     password = PasswordField(
         "Your password",
         widget=GovPasswordInput(),
         render_kw={"autocomplete": "current-password"},
-        validators=[InputRequired("Enter your password"), Length(max=1024)],
+        validators=[InputRequired("Enter your password"), MaxLength(1024)],
     )
 
     def keep_proof(self, two_factor: bool) -> None:
@@ -254,7 +255,10 @@ class DeclineForm(FreshProof, FlaskForm):
         "Why are you declining to sign?",
         widget=GovCharacterCount(),
         description="The information governance lead who owns the agreement will see this",
-        validators=[InputRequired("Say why you are declining to sign"), Length(max=2000)],
+        validators=[
+            InputRequired("Say why you are declining to sign"),
+            MaxLength(2000, "Your reason"),
+        ],
     )
     submit = SubmitField("Decline to sign", widget=GovSubmitInput())
 
@@ -275,7 +279,10 @@ class ReviewForm(FlaskForm):
     notes = TextAreaField(
         "What did the review find?",
         widget=GovTextArea(),
-        validators=[InputRequired("Say what the review found"), Length(max=5000)],
+        validators=[
+            InputRequired("Say what the review found"),
+            MaxLength(5000, "What the review found"),
+        ],
     )
     submit = SubmitField("Record review", widget=GovSubmitInput())
 
@@ -292,7 +299,10 @@ class WithdrawForm(FlaskForm):
         widget=GovCharacterCount(),
         description="Every party's information governance lead will see this, and it is "
         "printed on the agreement's PDF",
-        validators=[InputRequired("Give the reason for withdrawing"), Length(max=2000)],
+        validators=[
+            InputRequired("Give the reason for withdrawing"),
+            MaxLength(2000, "Your reason"),
+        ],
     )
     submit = SubmitField("Give notice of withdrawal", widget=GovSubmitInput())
 
@@ -301,6 +311,6 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(
         "Reason",
         widget=GovTextArea(),
-        validators=[InputRequired("Give the reason"), Length(max=2000)],
+        validators=[InputRequired("Give the reason"), MaxLength(2000, "Your reason")],
     )
     submit = SubmitField("Confirm", widget=GovSubmitInput())

@@ -299,11 +299,9 @@ def _add_rule_problems(
         {**_content(form, tier), "parent_id": parent_id}, tier=tier, owner_agency_id=owner_id
     )
     found = service.problems(db.session, content, today())
-    attach_errors(
-        form,
-        {k: v for k, v in found.items() if not getattr(form, ALIASES.get(k, k)).errors},
-        ALIASES,
-    )
+    unshown = {k: v for k, v in found.items() if not getattr(form, ALIASES.get(k, k)).errors}
+    if unshown:  # (given nothing, attach_errors would add a vague error of its own)
+        attach_errors(form, unshown, ALIASES)
 
 
 TIER3_ONLY = ("frequency", "frequency_detail", "transfer_methods", "data_items")

@@ -391,7 +391,7 @@ class AgreementUpdate(Request):
     )
     dpia_outcome: DpiaOutcome | None = None
     dpia_link: Annotated[str, Field(max_length=500, pattern=DPIA_LINK)] | None = Field(
-        default=None, description="Optional: the DPIA's web address, starting https://"
+        default=None, description="Optional: the DPIA's web address, starting https:// or http://"
     )
     lock_version: Annotated[
         int,

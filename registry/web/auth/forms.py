@@ -1,7 +1,9 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
+
+from ..fields import MaxLength
 
 
 class SignInForm(FlaskForm):
@@ -49,7 +51,7 @@ class TokenForm(FlaskForm):
         "Name (optional)",
         description="Something to tell this token apart, like the program that will use it",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=100, message="Use 100 characters or fewer")],
+        validators=[Optional(), MaxLength(100, message="Use 100 characters or fewer")],
     )
     submit = SubmitField("Create a token", widget=GovSubmitInput())
 

@@ -15,7 +15,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 from ...domain.decisions import (
     CONSENT_LABELS,
@@ -23,7 +23,7 @@ from ...domain.decisions import (
     INFORMATION_LABELS,
     KEY_QUESTIONS,
 )
-from ..fields import DateField, ListOfAgencies, choices
+from ..fields import DateField, ListOfAgencies, MaxLength, choices
 
 ANSWER_CHOICES = choices(
     [("yes", "Yes"), ("no", "No"), ("not_sure", "Not sure"), ("not_applicable", "Not applicable")]
@@ -80,20 +80,20 @@ class DecisionForm(FlaskForm):
         "If you are sharing without consent, why?",
         widget=GovTextArea(),
         description="For example: asking would put the child at greater risk",
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), MaxLength(5000, "The reason for sharing without consent")],
     )
     reasons = TextAreaField(
         "Your reasons",
         widget=GovTextArea(),
         description="What you weighed up. Do not write the names of the "
         "child or family: use your case reference below.",
-        validators=[InputRequired("Record the reasons for your decision"), Length(max=10000)],
+        validators=[InputRequired("Record the reasons for your decision"), MaxLength(10000)],
     )
     case_reference = StringField(
         "Case reference (optional)",
         widget=GovTextInput(),
         description="The reference from your own case system, like CS-104233. No names.",
-        validators=[Optional(), Length(max=40)],
+        validators=[Optional(), MaxLength(40)],
     )
     method = SelectField(
         "How was it shared? (optional)",
@@ -105,7 +105,7 @@ class DecisionForm(FlaskForm):
     expected_action = TextAreaField(
         "What should the receiver do with it? (optional)",
         widget=GovTextArea(),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), MaxLength(5000)],
     )
     follow_up_on = DateField("When will you follow up? (optional)", required=False)
     submit = SubmitField("Record decision", widget=GovSubmitInput())
@@ -155,7 +155,7 @@ class FollowUpForm(FlaskForm):
         widget=GovTextArea(),
         description="For example, who you spoke to and what they confirmed. Do not write "
         "the names of the child or family.",
-        validators=[Optional(), Length(max=10000)],
+        validators=[Optional(), MaxLength(10000, "What happened")],
     )
     next_follow_up_on = DateField(
         "When will you follow up again? (optional)",

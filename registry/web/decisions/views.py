@@ -126,7 +126,8 @@ def _add_rule_problems(form: DecisionForm) -> None:
         follow_up_on=form.follow_up_on.data,
         today=today(),
     )
-    attach_errors(form, {k: v for k, v in found.items() if not getattr(form, k).errors})
+    if unshown := {k: v for k, v in found.items() if not getattr(form, k).errors}:
+        attach_errors(form, unshown)  # (given nothing, it would add a vague error of its own)
 
 
 @bp.get("")
@@ -224,8 +225,8 @@ def new_follow_up(decision_id: int):
                 return redirect(
                     url_for("decisions.show_decision", decision_id=decision_id) + "#follow-ups"
                 )
-        else:
-            attach_errors(form, {k: v for k, v in problems.items() if not getattr(form, k).errors})
+        elif unshown := {k: v for k, v in problems.items() if not getattr(form, k).errors}:
+            attach_errors(form, unshown)
     return render_template("decisions/follow_up.html", form=form, record=record), (
         422 if form.errors else 200
     )
