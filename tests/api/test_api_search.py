@@ -52,7 +52,9 @@ def test_the_search_answers_groups_with_counts_in_the_documented_shape(api_as, s
 
     short = api.get("/search?q=ha")
     assert short.status_code == 422
-    assert "q" in short.get_json()["error"]["fields"]
+    assert short.get_json()["error"]["fields"]["q"].startswith("Give 3 to 200 characters")
+    spaced = api.get("/search?q=a%20%20%20%20").get_json()["error"]["fields"]["q"]
+    assert spaced == "Give at least 3 characters besides spaces to search for"
     _validate(document(), "/search", "get", short)
     assert api_as(None).get("/search?q=harbour").status_code == 401
 

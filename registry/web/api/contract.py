@@ -1055,6 +1055,10 @@ class TermsQuery(Query):
 
 
 class SearchQuery(Query):
+    messages: ClassVar[dict[str, str]] = {
+        "q": "Give 3 to 200 characters on one line to search for (fewer match too much "
+        "to be useful)"
+    }
     q: Annotated[str, Field(min_length=3, max_length=200, pattern=SINGLE_LINE)] = Field(
         description="At least 3 characters besides spaces: part of a reference, title, name, "
         "ICO number, ODS code, email address or case reference, in any case",

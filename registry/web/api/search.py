@@ -71,7 +71,7 @@ def search_registry():
     )
     if len(results.q) < service.MIN_LENGTH:
         raise ValidationFailed(
-            {"q": f"Give at least {service.MIN_LENGTH} characters to search for"}
+            {"q": f"Give at least {service.MIN_LENGTH} characters besides spaces to search for"}
         )
     return jsonify(
         q=results.q,
