@@ -4,6 +4,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -17,12 +18,11 @@ from ...domain.dates import date_range_error
 from ...domain.errors import Conflict, ValidationFailed
 from ...domain.vocab import Role
 from ...extensions import db
-from ...services import agencies as agency_service
 from ...services import audit, checkpoints, decisions, follow_ups, two_factor, users, vocabularies
 from ...services import audit_trail as trail_service
 from ...services.audit_trail import ENTITY_KINDS
 from ...services.spreadsheet import with_bom
-from ..fields import attach_errors, choices
+from ..fields import attach_errors, choices, read_agency_box
 from ..forms_util import page_args, search_arg
 from ..permissions import current_actor, signed_in
 from . import bp
@@ -47,13 +47,6 @@ VOCAB_TITLES = {
     "lawful_bases": "Lawful bases",
     "transfer_methods": "Transfer methods",
 }
-
-
-def _agency_choices(form: UserForm) -> None:
-    form.agency_id.choices = choices(
-        [("", "No agency (administrator)")]
-        + [(i, name) for i, name in agency_service.all_agency_names(db.session).items()]
-    )
 
 
 def _user_data(form: UserForm, include_password: bool) -> dict:
@@ -82,7 +75,6 @@ def list_users():
 @signed_in(Role.ADMIN)
 def new_user():
     form = UserForm()
-    _agency_choices(form)
     if form.validate_on_submit():
         try:
             user = users.create_user(
@@ -106,7 +98,6 @@ def edit_user(user_id: int):
     if request.method == "GET":
         form.roles.data = sorted(r.value for r in user.roles)
         form.agency_id.data = str(user.agency_id or "")
-    _agency_choices(form)
     if form.validate_on_submit():
         try:
             users.update_user(
@@ -156,16 +147,19 @@ def _trail_filters() -> tuple[trail_service.TrailFilters, dict[str, str]]:
                     errors[key], days[key] = problem, None
     if days["from"] and days["to"] and days["to"] < days["from"]:
         errors["to"] = "The last date must be the same as or after the first date"
-    agency = request.args.get("agency", "")
+    agency = read_agency_box(request.args, "agency")
+    if agency.problem:
+        errors["agency"] = agency.problem
     action = request.args.get("action", "")
     filters = trail_service.TrailFilters(
         date_from=days["from"],
         date_to=days["to"] if "to" not in errors else None,
         who=search_arg(),
-        agency_id=int(agency) if agency.isdigit() and len(agency) < 10 else None,
+        agency_id=agency.id,
         action=action if action in ACTIONS else "",
         entity=request.args.get("entity", "") if request.args.get("entity") in ENTITY_KINDS else "",
     )
+    g.agency_box = agency  # the page shows the box as read
     return filters, errors
 
 
@@ -206,7 +200,7 @@ def audit_trail():
         raw={k: request.args.get(k, "")[:20] for k in ("from", "to")},
         errors=errors,
         error_list=[{"text": text, "href": f"#{key}"} for key, text in errors.items()],
-        agencies=agency_service.all_agency_names(db.session),
+        agency_box=g.agency_box,
         actions=trail_service.action_choices(),
         entity_kinds=list(ENTITY_KINDS.items()),
         chains=chains,

@@ -11,6 +11,7 @@ from flask import request
 from ...database import is_id
 from ...domain.decisions import CONSENT_LABELS, DECISION_LABELS
 from ...services.decisions import DecisionFilters
+from ..fields import AgencyBox, read_agency_box
 
 COVERAGE_LABELS = {
     "covered": "Covered by an agreement",
@@ -29,6 +30,7 @@ class AskedFilters:
     raw: dict[str, str]
     filters: DecisionFilters
     errors: dict[str, str] = field(default_factory=dict)
+    agency: AgencyBox | None = None  # the receiving agency's box
 
     @property
     def args(self) -> dict[str, str]:
@@ -58,7 +60,11 @@ def asked_filters() -> AskedFilters:
     if start and end and end < start:
         errors["to"] = "The last date must be the same as or after the first date"
         end = None
-    agency = int(raw["to_agency_id"]) if raw["to_agency_id"].isdigit() else None
+    box = read_agency_box(request.args, "to_agency_id")
+    if box.problem:
+        errors["to_agency_id"] = box.problem
+    raw["to_agency_id"] = "" if box.id is None else str(box.id)  # links carry the id alone
+    agency = box.id
     filters = DecisionFilters(
         search=raw["q"],
         recorded_from=start,
@@ -69,4 +75,4 @@ def asked_filters() -> AskedFilters:
         consent=raw["consent"] if raw["consent"] in CONSENT_LABELS else None,
         coverage=raw["coverage"] if raw["coverage"] in COVERAGE_LABELS else None,
     )
-    return AskedFilters(raw, filters, errors)
+    return AskedFilters(raw, filters, errors, box)
