@@ -787,6 +787,15 @@ LOOKUP_LIMIT = 20  # matches a box lists under it
 LOOKUP_LONGEST = 200  # an agency's name is at most this long, so nothing longer matches
 
 
+def as_id(value: object) -> int | None:
+    """An id sent as text (ASCII digits an id column holds), or None."""
+    raw = str(value or "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
+        return None
+    number = int(raw)
+    return number if is_id(number) else None
+
+
 class AgencyMatch(NamedTuple):
     id: int
     name: str
@@ -873,10 +882,8 @@ def resolve_agency(
     the text is read: one agency whose name, ICO registration number or ODS code it is
     exactly, or else a problem naming the candidates (up to LOOKUP_LIMIT) to choose from.
     Blank text is no agency."""
-    chosen_id = int(chosen) if str(chosen or "").isdigit() else None
-    if chosen_id is not None and (
-        not is_id(chosen_id) or (within is not None and chosen_id not in within)
-    ):
+    chosen_id = as_id(chosen)
+    if chosen_id is not None and within is not None and chosen_id not in within:
         chosen_id = None
     if typed is None:
         if chosen_id is None or not agency_names(session, [chosen_id]):

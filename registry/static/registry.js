@@ -240,7 +240,10 @@ for (const parties of document.querySelectorAll("[data-registry-parties]")) {
     }
     setTimeout(() => {  // once the library has written the name in the box
       const input = document.getElementById("party");
-      if (input) input.value = "";
+      if (input) {  // through the library's own handler, so its state is cleared too
+        input.value = "";
+        input.dispatchEvent(new Event("input", {bubbles: true}));
+      }
     }, 0);
     return true;
   });

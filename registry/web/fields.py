@@ -21,6 +21,7 @@ from ..services.agencies import (
     LOOKUP_LONGEST,
     AgencyMatch,
     agency_names,
+    as_id,
     resolve_agency,
 )
 
@@ -359,7 +360,7 @@ class AgencyInput:
     def __call__(self, field, **kwargs) -> Markup:
         box = shown_box(
             field.name,
-            int(field.data) if str(field.data or "").isdigit() else None,
+            as_id(field.data),
             field.typed,
             None,
             field.candidates,

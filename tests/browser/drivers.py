@@ -109,7 +109,8 @@ class Keyboard(Mouse):
                 self.page.keyboard.press("Enter")
                 return
             self.page.keyboard.press("ArrowDown")
-        raise AssertionError(f"no {name} among the matches for {typed!r} in {field}: {options.all_inner_texts()} {highlighted.count()}")
+        listed = options.all_inner_texts()
+        raise AssertionError(f"no {name} among the matches for {typed!r} in {field}: {listed}")
 
     def press(self, locator) -> None:
         self._reach(locator)

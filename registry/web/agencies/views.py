@@ -58,7 +58,7 @@ def lookup_agencies():
     within = None
     asked = request.args.get("within", "")
     if asked:
-        view = parent_view(db.session, int(asked) if asked.isdigit() else None, today())
+        view = parent_view(db.session, service.as_id(asked), today())
         if view is None:
             return api_error(
                 404, "not_found", "No agreement has that id", {"within": "No agreement has that id"}

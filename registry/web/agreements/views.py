@@ -175,9 +175,7 @@ def new_agreement():
     if not request.args or not start.validate():
         return render_template("agreements/start.html", form=start, is_admin=actor.has(Role.ADMIN))
     chosen = start.owner_agency_id.data or ""  # the box's agency, once read (AgencyField)
-    owner_id = (
-        (int(chosen) if chosen.isdigit() else None) if actor.has(Role.ADMIN) else actor.agency_id
-    )
+    owner_id = agency_service.as_id(chosen) if actor.has(Role.ADMIN) else actor.agency_id
     problems = {}
     parent_id = _int_arg("parent_id")
     if error := parent_error(tier, parent_id, service.parent_view(db.session, parent_id, today())):
@@ -427,13 +425,11 @@ def _parties(form: AgreementForm) -> list[tuple[str, str, bool, bool]]:
     disclosers = [str(i) for i in form.disclosers.data or []]
     receivers = [str(i) for i in form.receivers.data or []]
     ids = list(dict.fromkeys(disclosers + receivers))
-    names = agency_service.agency_names(
-        db.session, (int(i) for i in ids if i.isdigit() and len(i) < 19)
-    )
+    names = agency_service.agency_names(db.session, (agency_service.as_id(i) for i in ids))
     rows = [
         (
             i,
-            names.get(int(i)) if i.isdigit() and len(i) < 19 else None,
+            names.get(agency_service.as_id(i) or 0),
             i in disclosers,
             i in receivers,
         )
