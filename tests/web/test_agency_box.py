@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import insert
 
-from registry.models import Agency
+from registry.models import Agency, User
 from registry.services.agencies import LOOKUP_LIMIT
 
 from ..factories import activate, chain, make_admin, make_agency, make_draft, make_user, party
@@ -95,6 +95,11 @@ def test_the_lookup_lists_at_most_its_limit_and_says_there_are_more(client, sess
     answer = client.get("/agencies/lookup?q=eastmoor").get_json()
     assert len(answer["agencies"]) == LOOKUP_LIMIT and answer["more"] is True
     assert client.get("/agencies/lookup?q=school 2").get_json()["more"] is False
+    # Among more matches than it lists: the exact name, then names that start with it.
+    make_agency(session, name="School Nurses")
+    make_agency(session, name="SCHOOL")
+    listed = _names(client.get("/agencies/lookup?q=school"))
+    assert listed[:3] == ["SCHOOL", "School Nurses", "Eastmoor School 00"], listed
 
 
 def test_the_lookup_within_an_agreement_offers_its_parties_alone(client, session, northshire):
@@ -201,7 +206,36 @@ def test_a_list_filter_reads_a_typed_agency_and_shows_only_its_name(client, sess
     assert not shown.find("option", string="Northshire Probation")  # no list of agencies
     ambiguous = client.page("/agreements?agency_text=northshire")
     assert "More than one agency matches" in ambiguous.select_one("#agency-error").text
+    summary = ambiguous.select_one(".govuk-error-summary a[href='#agency']")
+    assert "More than one agency matches" in summary.text
     assert len(ambiguous.select("input[type=radio][name=agency]")) == 3
+
+
+def test_the_administrator_names_an_owner_and_a_users_agency_by_typing(client, session, northshire):
+    client.sign_in(make_admin(session))
+    details = client.page("/agreements/new?tier=1&owner_agency_id=&owner_agency_id_text=za111111")
+    assert "owned by Northshire Council" in details.select_one(".govuk-caption-l").text
+    start = client.page("/agreements/new?tier=1&owner_agency_id_text=northshire")
+    assert "More than one agency matches" in start.select_one(".govuk-error-summary").text
+    assert len(start.select("input[type=radio][name=owner_agency_id]")) == 3
+    assert start.find("input", id="owner_agency_id")["value"] == "northshire"
+    made = client.submit(
+        "/admin/users/new",
+        {
+            "name": "Ria",
+            "email": "ria@example.org",
+            "roles": ["practitioner"],
+            "agency_id": "",
+            "agency_id_text": "Northshire Police",
+            "password": "a good long password",
+            "active": "y",
+        },
+    )
+    assert made.status_code == 302
+    session.rollback()
+    assert session.query(User).filter_by(email="ria@example.org").one().agency_id == (
+        northshire["police"].id
+    )
 
 
 # A protocol's parties ------------------------------------------------------------------
