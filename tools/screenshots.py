@@ -88,7 +88,7 @@ def main() -> int:
 
         def ask(to_agency: str, categories: list[str]) -> None:
             practitioner.goto("/coverage")
-            # The agency picker is an autocomplete over the select: type, then choose.
+            # The agency box lists matches from the server as one types: type, then choose.
             practitioner.fill("input#to_agency_id", to_agency)
             practitioner.locator(".autocomplete__option", has_text=to_agency).first.click()
             practitioner.select_option("select[name=purpose]", "mash_triage")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..database import is_id, writes
@@ -775,3 +775,173 @@ def _tell_partners(
             agency_id=agency.id,
             needs_acknowledgement=True,
         )
+
+
+# Choosing one agency among tens of thousands ----------------------------------------
+#
+# No page lists every agency (issue 20): a box takes part of a name, an ICO registration
+# number or an ODS code; with JavaScript the page asks lookup_agencies as the person types,
+# and without it the server reads what was typed with resolve_agency.
+
+LOOKUP_LIMIT = 20  # matches a box lists under it
+LOOKUP_LONGEST = 200  # an agency's name is at most this long, so nothing longer matches
+
+
+def as_id(value: object) -> int | None:
+    """An id sent as text (ASCII digits an id column holds), or None."""
+    raw = str(value or "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
+        return None
+    number = int(raw)
+    return number if is_id(number) else None
+
+
+class AgencyMatch(NamedTuple):
+    id: int
+    name: str
+    ico_registration: str
+    ods_code: str | None
+
+
+class Resolved(NamedTuple):
+    """What a typed agency comes to: one agency (id), or none with a problem to show and
+    the candidates to choose from."""
+
+    id: int | None
+    problem: str | None = None
+    candidates: tuple[AgencyMatch, ...] = ()
+
+
+def lookup_agencies(
+    session: Session,
+    typed: str,
+    *,
+    within: Collection[int] | None = None,
+    limit: int = LOOKUP_LIMIT,
+) -> tuple[list[AgencyMatch], bool]:
+    """Agencies whose name contains `typed`, or whose ICO registration number or ODS code
+    starts with it, in any case: an exact name or code first, then names that start with
+    it, then the rest, by name. Only agencies in `within` when given. Answers at most
+    `limit` and whether there were more.
+
+    Ranking every match would sort thousands for a letter or two (90 ms for "a" at 50,000
+    agencies on PostgreSQL), so the matches are read by name, `limit` + 1 at a time: when
+    that is all of them they are ranked here; when there are more, the exact codes and the
+    names starting with what was typed are read the same way and go first."""
+    wanted = " ".join(typed.split())
+    if not wanted or len(wanted) > LOOKUP_LONGEST:
+        return [], False
+    low = wanted.lower()
+    escaped = low.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # lower(column), as the trigram indexes on PostgreSQL are built (migration e3b7c9d2f4a6).
+    name, ico, ods = (
+        func.lower(c) for c in (Agency.name, Agency.ico_registration, Agency.ods_code)
+    )
+    starting = name.like(escaped + "%", escape="\\")
+    matching = or_(
+        name.contains(low, autoescape=True),
+        ico.like(escaped + "%", escape="\\"),
+        ods.like(escaped + "%", escape="\\"),
+    )
+    code = wanted.upper().replace(" ", "")  # as codes are kept (domain/fields.py)
+    exact_code = or_(Agency.ico_registration == code, Agency.ods_code == code)
+    allowed = None if within is None else set(within)
+
+    def first(where) -> list[AgencyMatch]:
+        query = select(Agency.id, Agency.name, Agency.ico_registration, Agency.ods_code).where(
+            where
+        )
+        query = query.order_by(Agency.name)
+        if allowed is None:
+            return [AgencyMatch(*row) for row in session.execute(query.limit(limit + 1))]
+        # A party list can run to thousands: read matches in order and keep those in it.
+        kept: list[AgencyMatch] = []
+        for row in session.execute(query.execution_options(yield_per=500)):
+            if row.id in allowed:
+                kept.append(AgencyMatch(*row))
+                if len(kept) > limit:
+                    break
+        return kept
+
+    every = first(matching)
+    if len(every) <= limit:  # all of them: ranked here
+        return sorted(
+            every,
+            key=lambda m: (
+                0 if _exactly(m, wanted) else 1 if m.name.lower().startswith(low) else 2,
+                m.name,
+            ),
+        ), False
+    ranked = [*first(or_(exact_code, name == low)), *first(starting), *every]
+    return list({m.id: m for m in ranked}.values())[:limit], True
+
+
+def _exactly(match: AgencyMatch, typed: str) -> bool:
+    key = name_key(typed)
+    return key in (name_key(match.name), match.ico_registration.casefold()) or (
+        match.ods_code is not None and key == match.ods_code.casefold()
+    )
+
+
+def resolve_agency(
+    session: Session,
+    typed: str | None,
+    chosen: object = None,
+    *,
+    within: Collection[int] | None = None,
+    what: str = "an agency",
+) -> Resolved:
+    """The agency a box names, for a page sent without JavaScript (or with it).
+
+    `typed` is the box's text (None: the page had no box, so `chosen` alone counts);
+    `chosen` the agency id the page sent beside it (picked from the matches, or the one
+    shown before). The id stands while the text still describes that agency; otherwise
+    the text is read: one agency whose name, ICO registration number or ODS code it is
+    exactly, or else a problem naming the candidates (up to LOOKUP_LIMIT) to choose from.
+    Blank text is no agency."""
+    chosen_id = as_id(chosen)
+    if chosen_id is not None and within is not None and chosen_id not in within:
+        chosen_id = None
+    if typed is None:
+        if chosen_id is None or not agency_names(session, [chosen_id]):
+            return Resolved(None)
+        return Resolved(chosen_id)
+    text = " ".join(typed.split())
+    if not text:
+        return Resolved(None)
+    if len(text) > LOOKUP_LONGEST:
+        return Resolved(None, f"No agency’s name is that long: type part of {what}’s name")
+    if chosen_id is not None:
+        row = session.execute(
+            select(Agency.id, Agency.name, Agency.ico_registration, Agency.ods_code).where(
+                Agency.id == chosen_id
+            )
+        ).first()
+        if row is not None:
+            match = AgencyMatch(*row)
+            low = text.casefold()
+            if (
+                low in match.name.casefold()
+                or match.ico_registration.casefold().startswith(low)
+                or (match.ods_code or "").casefold().startswith(low)
+            ):
+                return Resolved(match.id)
+    matches, more = lookup_agencies(session, text, within=within)
+    exact = [m for m in matches if _exactly(m, text)]
+    if len(exact) == 1:
+        return Resolved(exact[0].id)
+    if not matches:
+        return Resolved(
+            None,
+            f"No agency matches “{text}”: check the name, ICO registration number or ODS code"
+            + ("" if within is None else ", or choose one of those offered"),
+        )
+    if len(matches) == 1:
+        return Resolved(None, f"Did you mean {matches[0].name}? Choose it below", tuple(matches))
+    shown = f"the first {len(matches)} are" if more else "they are"
+    return Resolved(
+        None,
+        f"More than one agency matches “{text}”: choose one ({shown} listed below), "
+        "or type more of its name",
+        tuple(matches),
+    )

@@ -81,94 +81,179 @@ if (timeout) {
   }, Math.min(5000, warnFor / 4));
 }
 
-// Lists of agencies run to thousands. Where a form marks one (data-registry-autocomplete),
-// it becomes a box to type part of a name in, with up to 30 matches below it, names that
-// start with what was typed first (accessible-autocomplete, which keeps the list itself,
-// hidden, as what the form sends). Without JavaScript the plain list stays.
-const MOST_MATCHES = 30;
-for (const select of document.querySelectorAll("select[data-registry-autocomplete]")) {
-  if (!window.accessibleAutocomplete) break;
-  const id = select.id;
-  const options = [...select.options].filter((option) => option.value);
-  const names = options.map((option) => option.textContent.trim());
-  const byName = new Map(options.map((option) => [option.textContent.trim().toLowerCase(),
-                                                  option]));
-  // The form sends what the box says: a name it lists, or nothing (so the server asks
-  // again), never an agency chosen before the box was cleared or changed. The box's text
-  // is read again whenever it loses the focus and when the form is sent, as the library
-  // does not confirm every way of leaving it (after Escape, say).
-  function sendWhatTheBoxSays(chosen) {
-    const typed = chosen ?? document.getElementById(id)?.value ?? "";
-    const option = byName.get(typed.trim().toLowerCase());
-    select.value = option ? option.value : "";
-  }
-  select.form?.addEventListener("submit", () => sendWhatTheBoxSays(), {capture: true});
-  window.accessibleAutocomplete.enhanceSelectElement({
-    selectElement: select,
-    defaultValue: "",
-    minLength: 1,
-    source(query, populate) {
-      const wanted = query.trim().toLowerCase();
-      const starting = [];
-      const containing = [];
-      for (const name of names) {
-        const at = name.toLowerCase().indexOf(wanted);
-        if (at === 0) starting.push(name);
-        else if (at > 0 && containing.length < MOST_MATCHES) containing.push(name);
+// One agency among tens of thousands (issue 20): the server renders a text box and a
+// hidden id ([data-registry-agency-box], web/fields.py), and reads what was typed when a
+// page is sent without JavaScript. Here the box lists up to 20 matches from
+// /agencies/lookup as the person types; choosing one sets the hidden id. Typing again
+// clears it unless the text is still the chosen name, so the server reads the text.
+function escapeHtml(text) {
+  const span = document.createElement("span");
+  span.textContent = text;
+  return span.innerHTML;
+}
+
+function agencySource(lookup, state) {
+  let asked = 0;
+  let timer = null;
+  return (query, populate) => {
+    clearTimeout(timer);
+    const wanted = query.trim();
+    state.pending = Boolean(wanted);
+    if (!wanted) { populate([]); return; }
+    timer = setTimeout(async () => {
+      const mine = ++asked;
+      try {
+        const sep = lookup.includes("?") ? "&" : "?";
+        const answer = await fetch(`${lookup}${sep}q=${encodeURIComponent(wanted)}`,
+                                   {headers: {Accept: "application/json"}, credentials: "same-origin"});
+        const found = answer.ok ? await answer.json() : {agencies: []};
+        if (mine === asked) { state.pending = false; populate(found.agencies || []); }
+      } catch (error) {
+        if (mine === asked) { state.pending = false; populate([]); }
       }
-      populate(starting.concat(containing).slice(0, MOST_MATCHES));
+    }, 150);  // once typing pauses
+  };
+}
+
+function enhanceAgencyBox(group, onChosen) {
+  const input = group.querySelector("input.govuk-input");
+  const hidden = group.querySelector("input[data-registry-agency-id]");
+  if (!input || !hidden || !window.accessibleAutocomplete) return;
+  const holder = document.createElement("div");
+  holder.className = "registry-agency-autocomplete";
+  input.replaceWith(holder);
+  let chosenName = hidden.value ? input.value : null;
+  const state = {pending: false};
+  window.accessibleAutocomplete({
+    element: holder,
+    id: input.id,
+    name: input.name,
+    defaultValue: input.value,
+    minLength: 1,
+    autoselect: true,
+    inputClasses: input.className.replace("govuk-input", "").trim() || null,
+    source: agencySource(group.dataset.lookup, state),
+    templates: {
+      inputValue: (agency) => (agency && typeof agency === "object" ? agency.name : agency || ""),
+      suggestion: (agency) => {
+        if (!agency || typeof agency !== "object") return escapeHtml(agency || "");
+        const codes = `ICO ${agency.ico_registration}` + (agency.ods_code ? `, ODS ${agency.ods_code}` : "");
+        return `${escapeHtml(agency.name)} <span class="registry-agency-codes">${escapeHtml(codes)}</span>`;
+      },
     },
-    onConfirm(chosen) {
-      sendWhatTheBoxSays(chosen);
+    onConfirm(agency) {
+      if (!agency || typeof agency !== "object") return;
+      if (onChosen && onChosen(agency)) return;
+      hidden.value = String(agency.id);
+      chosenName = agency.name;
+      // A candidate ticked when the server asked which one: this choice replaces it.
+      for (const radio of group.querySelectorAll("input[type=radio]")) radio.checked = false;
     },
-    tNoResults: () => "No agency’s name contains that",
-    tStatusQueryTooShort: () => "Type part of an agency’s name",
+    tNoResults: () => (state.pending ? "Looking for agencies…" : "No agency matches that"),
+    tStatusQueryTooShort: () => "Type part of an agency’s name, or its ICO number or ODS code",
   });
-  document.getElementById(id)?.addEventListener("blur", () => {
-    setTimeout(() => sendWhatTheBoxSays(), 0);  // once the library has settled the text
+  const box = document.getElementById(input.id);
+  const described = input.getAttribute("aria-describedby");
+  if (box && described) box.setAttribute("aria-describedby", described);
+  box?.addEventListener("input", () => {
+    if (box.value.trim() !== chosenName) hidden.value = "";
+  });
+  return box;
+}
+
+// An agreement's parties (agreements/form.html): the box under the table adds the agency
+// chosen as a row, ticked both ways, and each row gets a button that takes it out. Without
+// JavaScript the Add button sends the form and the server adds it.
+function partyRow(agency) {
+  const row = document.createElement("tr");
+  row.className = "govuk-table__row";
+  const head = document.createElement("th");
+  head.scope = "row";
+  head.className = "govuk-table__header";
+  head.textContent = agency.name;
+  row.append(head);
+  for (const field of ["disclosers", "receivers"]) {
+    const cell = document.createElement("td");
+    cell.className = "govuk-table__cell";
+    const id = `${field}-${agency.id}`;
+    cell.innerHTML = `<div class="govuk-checkboxes govuk-checkboxes--small"><div class="govuk-checkboxes__item">
+      <input class="govuk-checkboxes__input" id="${id}" name="${field}" type="checkbox" value="${agency.id}" checked>
+      <label class="govuk-label govuk-checkboxes__label" for="${id}"><span class="govuk-visually-hidden"></span></label></div></div>`;
+    cell.querySelector(".govuk-visually-hidden").textContent = agency.name;
+    row.append(cell);
+  }
+  return row;
+}
+
+function addRemoveButton(row) {
+  const name = row.querySelector("th").textContent.trim();
+  const cell = document.createElement("td");
+  cell.className = "govuk-table__cell";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "govuk-button govuk-button--secondary govuk-!-margin-bottom-0 registry-remove-party";
+  button.innerHTML = 'Remove<span class="govuk-visually-hidden"></span>';
+  button.querySelector("span").textContent = ` ${name}`;
+  button.addEventListener("click", () => {
+    const next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    announce(`${name} removed from the parties`);
+    (next?.querySelector("button") || document.getElementById("party"))?.focus();
+  });
+  cell.append(button);
+  row.append(cell);
+}
+
+let announcer = null;
+function announce(text) {
+  announcer.textContent = text;
+}
+
+for (const parties of document.querySelectorAll("[data-registry-parties]")) {
+  const table = parties.querySelector("table");
+  const adder = document.querySelector("[data-registry-party-adder]");
+  const group = adder?.querySelector("[data-registry-agency-box]");
+  if (!table || !group || !window.accessibleAutocomplete) continue;
+  announcer = document.createElement("p");
+  announcer.className = "govuk-visually-hidden";
+  announcer.setAttribute("aria-live", "polite");
+  parties.append(announcer);
+  const headRow = table.querySelector("thead tr");
+  const action = document.createElement("th");
+  action.scope = "col";
+  action.className = "govuk-table__header";
+  action.innerHTML = '<span class="govuk-visually-hidden">Remove</span>';
+  headRow.append(action);
+  for (const row of table.querySelectorAll("tbody tr")) addRemoveButton(row);
+  const body = table.querySelector("tbody");
+  const box = enhanceAgencyBox(group, (agency) => {
+    const there = body.querySelector(`input[name=disclosers][value="${agency.id}"]`);
+    if (there) {
+      announce(`${agency.name} is already a party`);
+    } else {
+      const row = partyRow(agency);
+      addRemoveButton(row);
+      body.append(row);
+      table.hidden = false;
+      parties.querySelector("[data-registry-no-parties]")?.remove();
+      announce(`${agency.name} added to the parties, ticked to disclose and to receive`);
+    }
+    setTimeout(() => {  // once the library has written the name in the box
+      const input = document.getElementById("party");
+      if (input) {  // through the library's own handler, so its state is cleared too
+        input.value = "";
+        input.dispatchEvent(new Event("input", {bubbles: true}));
+      }
+    }, 0);
+    return true;
+  });
+  box?.addEventListener("keydown", (event) => {
+    // Enter with the list closed: the server reads what was typed, as without JavaScript.
+    if (event.key === "Enter" && !box.value.trim()) event.preventDefault();
   });
 }
 
-// An agreement's parties are ticked in two lists of agencies, which for a partnership's
-// protocol run to hundreds or thousands. A box above them shows only the agencies whose
-// name contains what is typed; ticked agencies stay ticked (and sent) while hidden.
-const MANY_PARTIES = 15;
-for (const lists of document.querySelectorAll("[data-registry-party-filter]")) {
-  const items = [...lists.querySelectorAll(".govuk-checkboxes__item")];
-  const perList = items.length / Math.max(1, lists.querySelectorAll(".govuk-checkboxes").length);
-  if (perList < MANY_PARTIES) continue;
-  const group = document.createElement("div");
-  group.className = "govuk-form-group";
-  group.innerHTML = `
-    <label class="govuk-label govuk-label--s" for="party-filter">Find an agency in the lists</label>
-    <div class="govuk-hint" id="party-filter-hint">Type part of its name; what is already
-      ticked stays ticked</div>
-    <input class="govuk-input govuk-!-width-one-half" id="party-filter" type="search"
-      autocomplete="off" spellcheck="false" aria-describedby="party-filter-hint">
-    <p class="govuk-body-s govuk-!-margin-top-2 govuk-!-margin-bottom-0" aria-live="polite"
-      data-party-filter-count></p>`;
-  lists.parentNode.insertBefore(group, lists);
-  const box = group.querySelector("input");
-  const count = group.querySelector("[data-party-filter-count]");
-  const texts = items.map((item) => item.textContent.trim().toLowerCase());
-  let timer = null;
-  function show() {
-    const wanted = box.value.trim().toLowerCase();
-    let shown = 0;
-    items.forEach((item, i) => {
-      const match = !wanted || texts[i].includes(wanted);
-      item.hidden = !match;
-      if (match) shown += 1;
-    });
-    count.textContent = wanted
-      ? `${Math.round(shown / (items.length / perList))} of ${perList} agencies match`
-      : "";
-  }
-  box.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(show, 150);  // once typing pauses: thousands of items to go through
-  });
-  box.addEventListener("keydown", (event) => {
-    if (event.key === "Enter") event.preventDefault();  // a search box, not the form's button
-  });
+for (const group of document.querySelectorAll("[data-registry-agency-box]")) {
+  if (group.closest("[data-registry-party-adder]")) continue;
+  enhanceAgencyBox(group);
 }

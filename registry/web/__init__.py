@@ -154,6 +154,10 @@ def register_web(app: Flask) -> None:
 
     app.before_request(enforce_limits)
 
+    from .fields import ANY_AGENCY_HINT, agency_box_html
+
+    app.jinja_env.globals.update(agency_field=agency_box_html, ANY_AGENCY_HINT=ANY_AGENCY_HINT)
+
     @app.context_processor
     def template_globals():
         return {

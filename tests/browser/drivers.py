@@ -99,15 +99,18 @@ class Keyboard(Mouse):
         self._reach(box)
         self.page.keyboard.press("Control+A")
         self.page.keyboard.type(typed)
-        options = self.page.locator(".autocomplete__option")
+        # Matches, not the line the box shows while it asks the server or finds none.
+        options = self.page.locator(".autocomplete__option:not(.autocomplete__option--no-results)")
         options.first.wait_for()
         highlighted = self.page.locator(".autocomplete__option--focused")
         for _ in range(options.count()):  # the first match starts highlighted
-            if highlighted.count() and highlighted.inner_text() == name:
+            # Each match reads its name, then its ICO number (and ODS code).
+            if highlighted.count() and highlighted.inner_text().startswith(f"{name} ICO "):
                 self.page.keyboard.press("Enter")
                 return
             self.page.keyboard.press("ArrowDown")
-        raise AssertionError(f"no {name} among the matches for {typed!r} in {field}")
+        listed = options.all_inner_texts()
+        raise AssertionError(f"no {name} among the matches for {typed!r} in {field}: {listed}")
 
     def press(self, locator) -> None:
         self._reach(locator)

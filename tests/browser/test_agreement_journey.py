@@ -8,6 +8,7 @@ Everyone signs in through the real sign-in page with a two-factor code."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from ..factories import activate, make_agency, make_draft, make_user, party
 from ..seal_jobs import seal_pending
@@ -39,9 +40,9 @@ def _draft(tab, protocol, agencies, title: str) -> str:
     act.go(page.get_by_role("button", name="Continue"))
     tab.axe()
     act.fill("input[name=title]", title)
-    for agency in agencies:
-        act.tick(f"input[name=disclosers][value='{agency.id}']")
-        act.tick(f"input[name=receivers][value='{agency.id}']")
+    for agency in agencies:  # each found by part of its name; added ticked both ways
+        act.pick("party", agency.name.split()[-1][:5], agency.name)
+        expect(page.locator(f"input[name=receivers][value='{agency.id}']")).to_be_checked()
     _complete_and_save(tab)
     return page.url
 
@@ -188,18 +189,14 @@ def test_an_agreement_is_drafted_signed_sealed_and_reviewed(
     assert len(tab.checked) >= 12
 
 
-SHOWN = (
-    "[...document.querySelectorAll('input[name=disclosers]')]"
-    ".filter(i => !i.closest('.govuk-checkboxes__item').hidden)"
-)
-
-
-def test_a_long_list_of_parties_is_narrowed_by_name(journey, live_session):
-    """Drafting under a protocol of many agencies: a box above the two lists shows only
-    the agencies whose name contains what is typed, and a ticked agency that the box hides
-    is still one of the parties saved."""
+def test_parties_are_found_by_name_added_and_removed(journey, live_session):
+    """Drafting under a protocol of many agencies: no list of them in the page; the box
+    offers only the protocol's parties whose name contains what is typed, a chosen one
+    becomes a row ticked both ways, a row can be taken out, and what is saved is what the
+    table shows."""
     council = make_agency(live_session, name="Northshire Council")
     police = make_agency(live_session, name="Northshire Police")
+    make_agency(live_session, name="Northshire Fire Service")  # not in the protocol
     schools = [make_agency(live_session, name=f"Eastmoor School {n:02d}") for n in range(16)]
     protocol = activate(
         live_session,
@@ -212,26 +209,27 @@ def test_a_long_list_of_parties_is_narrowed_by_name(journey, live_session):
     )
     tab = journey()
     tab.sign_in(make_user(live_session, roles=("ig_lead",), agency=council))
-    page = tab.page
+    page, act = tab.page, tab.act
     tab.visit(f"/agreements/new?tier=2&parent_id={protocol.id}")
-    assert page.locator("#party-filter").is_visible()
+    assert page.locator("input[name=disclosers]").count() == 0  # no agency listed yet
+    assert "Eastmoor School" not in page.content()
 
-    page.fill("#party-filter", "northshire")
-    page.wait_for_function(f"{SHOWN}.length === 2")
-    assert page.evaluate(f"{SHOWN}.map(i => i.labels[0].innerText.trim())") == [
-        "Northshire Council",
-        "Northshire Police",
-    ]
-    assert page.inner_text("[data-party-filter-count]") == "2 of 18 agencies match"
-    for agency in (council, police):
-        page.check(f"input[name=disclosers][value='{agency.id}']")
-        page.check(f"input[name=receivers][value='{agency.id}']")
-    page.keyboard.press("Enter")  # in the box: narrows, does not send the form
-    assert "/agreements/new?" in page.url
+    page.fill("input#party", "northshire")
+    options = page.locator(".autocomplete__option:not(.autocomplete__option--no-results)")
+    expect(options).to_have_text(
+        [re.compile(r"^Northshire Council ICO"), re.compile(r"^Northshire Police ICO")]
+    )
+    options.first.click()
+    act.pick("party", "police", "Northshire Police")
+    rows = page.locator("table.registry-parties tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.locator("input#party")).to_have_value("")  # ready for the next
+    page.uncheck(f"input[name=disclosers][value='{police.id}']")  # Police only receives
 
-    page.fill("#party-filter", "school 07")
-    page.wait_for_function(f"{SHOWN}.length === 1")
-    assert not page.is_visible(f"input[name=disclosers][value='{police.id}']")
+    act.pick("party", "school 07", "Eastmoor School 07")
+    expect(rows).to_have_count(3)
+    page.get_by_role("button", name="Remove Eastmoor School 07").click()
+    expect(rows).to_have_count(2)
     tab.axe()
     page.fill("input[name=title]", "Police and council only")
     _complete_and_save(tab)

@@ -48,7 +48,7 @@ def test_error_summaries_take_the_focus_and_keep_what_was_typed(journey, live_se
     tab.visit("/coverage")
     tab.act.pick("to_agency_id", "Pol", "Police")
     _sent_with_mistakes(tab, "Check")  # no purpose, no category
-    assert tab.page.input_value("select[name=to_agency_id]") == str(police.id)
+    assert tab.page.input_value("input[name=to_agency_id]") == str(police.id)
     assert tab.page.input_value("input#to_agency_id") == "Police"
     _first_link_focuses_its_field(tab)
 

@@ -21,7 +21,7 @@ def _check(tab, to_agency, categories):
     tab.visit("/coverage")
     # Part of the name, not its start: the box lists every agency whose name contains it.
     act.pick("to_agency_id", to_agency.name.split()[-1].lower(), to_agency.name)
-    assert page.input_value("select[name=to_agency_id]") == str(to_agency.id)
+    assert page.input_value("input[name=to_agency_id]") == str(to_agency.id)
     act.choose("select[name=purpose]", "mash_triage")
     for code in categories:
         act.tick(f"input[name=data_categories][value={code}]")
@@ -124,14 +124,14 @@ def test_the_agency_box_sends_only_a_name_it_lists(journey, live_app, live_sessi
         page.evaluate("() => new Promise(done => setTimeout(done, 0))")
 
     box.fill("shire p")
-    expect(page.locator(".autocomplete__option")).to_have_text(
-        ["Northshire Police", "Northshire Probation"]
+    expect(page.locator(".autocomplete__option")).to_have_text(  # each with its ICO number
+        [re.compile(r"^Northshire Police ICO \w+"), re.compile(r"^Northshire Probation ICO \w+")]
     )
     page.locator(".autocomplete__option", has_text="Northshire Probation").click()
     assert box.input_value() == "Northshire Probation"
-    probation = page.input_value("select[name=to_agency_id]")
+    probation = page.input_value("input[name=to_agency_id]")
     assert probation
-    sent = page.locator("select[name=to_agency_id]")
+    sent = page.locator("input[name=to_agency_id]")
     box.click()  # in and out again, changing nothing
     page.keyboard.press("Tab")
     settled()
@@ -148,14 +148,15 @@ def test_the_agency_box_sends_only_a_name_it_lists(journey, live_app, live_sessi
     settled()
     assert sent.input_value() == ""
 
-    box.fill("northshire prob")  # leaving the box takes the first match
+    box.fill("northshire prob")  # leaving the box takes the first match listed
+    expect(page.locator(".autocomplete__option").first).to_contain_text("Northshire Probation")
     page.keyboard.press("Tab")
     expect(box).to_have_value("Northshire Probation")
     expect(sent).to_have_value(probation)
     with page.expect_navigation():
         page.get_by_role("button", name="Check").click()
     assert page.locator(".govuk-error-summary").is_visible()  # no purpose yet
-    assert page.input_value("select[name=to_agency_id]") == probation
+    assert page.input_value("input[name=to_agency_id]") == probation
     assert page.locator("input#to_agency_id").input_value() == "Northshire Probation"
     assert refused == []
     context.close()

@@ -97,6 +97,7 @@ SPEC_ROLES: dict[str, frozenset[str]] = {
     # Agencies (§8 admin: "every agency"; IG lead: "edit its own agency and officers").
     "agencies.list_agencies": READ_AGENCIES,
     "agencies.show_agency": READ_AGENCIES,
+    "agencies.lookup_agencies": READ_AGENCIES,  # issue 20: the agency box asks it
     "api.list_agencies": READ_AGENCIES,
     "api.get_agency": READ_AGENCIES,
     "api.list_officers": READ_AGENCIES,

@@ -35,9 +35,8 @@ def test_practitioner_checks_a_covered_share_and_records_a_decision(client, sess
     assert "Lia Lead" in text
     record = answer.find("a", string="Record your decision")["href"]
     decision_form = client.page(record)
-    assert decision_form.find("select", attrs={"name": "to_agency_id"}).find(
-        "option", selected=True
-    )["value"] == str(police.id)
+    assert decision_form.find("input", attrs={"name": "to_agency_id"})["value"] == str(police.id)
+    assert decision_form.find("input", attrs={"name": "to_agency_id_text"})["value"] == "Police"
     response = client.submit(
         record,
         {
@@ -88,42 +87,42 @@ def test_check_form_errors_keep_what_was_typed(client, session):
     assert "Choose what the share is for" in summary
     assert "Choose at least one kind of information" in summary
     assert "must be a real date" in summary
-    assert soup.find("select", attrs={"name": "to_agency_id"}).find("option", selected=True)[
-        "value"
-    ] == str(police.id)
+    assert soup.find("input", attrs={"name": "to_agency_id"})["value"] == str(police.id)
+    assert soup.find("input", id="to_agency_id")["value"] == "Police"
 
 
-def test_the_list_of_agencies_is_gov_uk_markup_with_names_escaped(client, session):
+def test_the_agency_box_is_gov_uk_markup_with_names_escaped(client, session):
     council = make_agency(session, name="Council")
     odd = make_agency(session, name='Women\'s Aid <b>& "Friends"</b>')
     client.sign_in(make_user(session, agency=council))
     soup = client.page("/coverage")
-    box = soup.find("select", attrs={"name": "to_agency_id"})
-    assert box["class"] == ["govuk-select"] and box["data-registry-autocomplete"] == "agency"
+    box = soup.find("input", id="to_agency_id")
+    assert box["class"] == ["govuk-input"] and box["name"] == "to_agency_id_text"
+    assert box.find_parent(attrs={"data-registry-agency-box": True})["data-lookup"] == (
+        "/agencies/lookup"
+    )
     assert (
         soup.find("label", attrs={"for": box["id"]}).get_text(strip=True)
         == "Who do you want to share with?"
     )
-    assert [o.get_text() for o in box.find_all("option")] == [
-        "Choose an agency",
-        "Council",
-        'Women\'s Aid <b>& "Friends"</b>',
-    ]
-    assert box.find("b") is None  # the name is text, not markup
+    assert not soup.find("option", string="Council")  # no list of every agency
 
     response = client.submit(
         "/coverage",
         {"to_agency_id": "", "purpose": "mash_triage", "data_categories": ["identity_contact"]},
     )
     soup = BeautifulSoup(response.data, "html.parser")
-    box = soup.find("select", attrs={"name": "to_agency_id"})
-    assert box["class"] == ["govuk-select", "govuk-select--error"]
-    error = soup.find(id=box["aria-describedby"])
+    box = soup.find("input", id="to_agency_id")
+    assert box["class"] == ["govuk-input", "govuk-input--error"]
+    error = soup.find(id=box["aria-describedby"].split()[-1])
     assert error.get_text(" ", strip=True) == "Error: Choose who you want to share with"
     assert "govuk-form-group--error" in box.parent["class"]
     response = client.submit("/coverage", {"to_agency_id": str(odd.id), "purpose": ""})
-    box = BeautifulSoup(response.data, "html.parser").find("select", attrs={"name": "to_agency_id"})
-    assert box.find("option", selected=True)["value"] == str(odd.id)
+    soup = BeautifulSoup(response.data, "html.parser")
+    assert soup.find("input", attrs={"name": "to_agency_id"})["value"] == str(odd.id)
+    box = soup.find("input", id="to_agency_id")
+    assert box["value"] == 'Women\'s Aid <b>& "Friends"</b>' and box.find("b") is None
+    assert b"<b>& " not in response.data  # the name is text, not markup
 
 
 def test_someone_elses_check_and_decision_are_refused(client, session):

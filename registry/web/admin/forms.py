@@ -11,7 +11,6 @@ from wtforms import (
     BooleanField,
     PasswordField,
     RadioField,
-    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 
 from ...domain.vocab import ROLE_LABELS
-from ..fields import ListOfAgencies, MaxLength, choices
+from ..fields import AgencyField, MaxLength, choices
 
 
 class UserForm(FlaskForm):
@@ -39,11 +38,11 @@ class UserForm(FlaskForm):
         validators=[Optional()],
         description="Shown on the agreements a signatory signs",
     )
-    agency_id = SelectField(
+    agency_id = AgencyField(
         "Agency",
-        widget=ListOfAgencies(),
         validators=[Optional()],
-        description="Leave empty only for the administrator",
+        description="Type part of its name, or its ICO registration number or ODS code. "
+        "Leave empty only for the administrator",
     )
     roles = SelectMultipleField(
         "Roles",

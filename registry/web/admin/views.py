@@ -2,6 +2,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -12,15 +13,13 @@ from flask import (
 from ...clock import now, today
 from ...domain.audit_words import ACTIONS
 from ...domain.errors import Conflict, ValidationFailed
-from ...domain.fields import digits
 from ...domain.vocab import Role
 from ...extensions import db
-from ...services import agencies as agency_service
 from ...services import audit, checkpoints, decisions, follow_ups, two_factor, users, vocabularies
 from ...services import audit_trail as trail_service
 from ...services.audit_trail import ENTITY_KINDS
 from ...services.spreadsheet import with_bom
-from ..fields import attach_errors, choices
+from ..fields import attach_errors, choices, read_agency_box
 from ..forms_util import day_range_args, page_args, search_arg
 from ..permissions import current_actor, signed_in
 from . import bp
@@ -45,13 +44,6 @@ VOCAB_TITLES = {
     "lawful_bases": "Lawful bases",
     "transfer_methods": "Transfer methods",
 }
-
-
-def _agency_choices(form: UserForm) -> None:
-    form.agency_id.choices = choices(
-        [("", "No agency (administrator)")]
-        + [(i, name) for i, name in agency_service.all_agency_names(db.session).items()]
-    )
 
 
 def _user_data(form: UserForm, include_password: bool) -> dict:
@@ -80,7 +72,6 @@ def list_users():
 @signed_in(Role.ADMIN)
 def new_user():
     form = UserForm()
-    _agency_choices(form)
     if form.validate_on_submit():
         try:
             user = users.create_user(
@@ -104,7 +95,6 @@ def edit_user(user_id: int):
     if request.method == "GET":
         form.roles.data = sorted(r.value for r in user.roles)
         form.agency_id.data = str(user.agency_id or "")
-    _agency_choices(form)
     if form.validate_on_submit():
         try:
             users.update_user(
@@ -129,16 +119,19 @@ def _trail_filters() -> tuple[trail_service.TrailFilters, dict[str, str]]:
     """The audit trail's filters from the query string, and what is wrong with any of
     them (by field id), so that a mistyped date is named rather than ignored."""
     first, last, errors = day_range_args()
-    agency = request.args.get("agency", "")
+    agency = read_agency_box(request.args, "agency")
+    if agency.problem:
+        errors["agency"] = agency.problem
     action = request.args.get("action", "")
     filters = trail_service.TrailFilters(
         date_from=first,
         date_to=last,
         who=search_arg(),
-        agency_id=int(agency) if digits(agency) and len(agency) < 10 else None,
+        agency_id=agency.id,
         action=action if action in ACTIONS else "",
         entity=request.args.get("entity", "") if request.args.get("entity") in ENTITY_KINDS else "",
     )
+    g.agency_box = agency  # the page shows the box as read
     return filters, errors
 
 
@@ -179,7 +172,7 @@ def audit_trail():
         raw={k: request.args.get(k, "")[:20] for k in ("from", "to")},
         errors=errors,
         error_list=[{"text": text, "href": f"#{key}"} for key, text in errors.items()],
-        agencies=agency_service.all_agency_names(db.session),
+        agency_box=g.agency_box,
         actions=trail_service.action_choices(),
         entity_kinds=list(ENTITY_KINDS.items()),
         chains=chains,

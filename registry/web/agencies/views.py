@@ -1,4 +1,4 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 
 from ...clock import now, today
 from ...domain import policy
@@ -10,6 +10,8 @@ from ...extensions import db
 from ...services import agencies as service
 from ...services import audit, audit_trail
 from ...services.agreement_reads import AgreementFilters, list_agreements, standing
+from ...services.agreements import parent_view
+from ..errors import api_error
 from ..fields import attach_errors
 from ..forms_util import form_data, page_args, search_arg
 from ..permissions import current_actor, signed_in
@@ -44,6 +46,28 @@ def list_agencies():
         key_roles=[(r.value, OFFICER_ROLE_LABELS[r]) for r in KEY_ROLES],
         may_create=policy.may_create_agency(current_actor()),
     )
+
+
+@bp.get("/lookup")
+@signed_in()
+def lookup_agencies():
+    """The agencies a box offers as a person types (registry.js): at most LOOKUP_LIMIT
+    whose name contains `q` or whose ICO number or ODS code starts with it. With `within`,
+    an agreement's id, only that agreement's parties (those a tier 2 or 3 under it may
+    name). Every signed-in person reads the agency directory, so any of them may ask."""
+    within = None
+    asked = request.args.get("within", "")
+    if asked:
+        view = parent_view(db.session, service.as_id(asked), today())
+        if view is None:
+            return api_error(
+                404, "not_found", "No agreement has that id", {"within": "No agreement has that id"}
+            )
+        within = view.party_ids
+    matches, more = service.lookup_agencies(db.session, request.args.get("q", ""), within=within)
+    response = jsonify(agencies=[m._asdict() for m in matches], more=more)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -31,7 +31,7 @@ from ...domain.vocab import (
     DPIA_OUTCOME_LABELS,
     FREQUENCY_LABELS,
 )
-from ..fields import DateField, ListOfAgencies, MaxLength, TicksOfAgencies, choices
+from ..fields import AgencyField, DateField, MaxLength, choices
 
 
 class StartForm(FlaskForm):
@@ -61,13 +61,7 @@ class StartForm(FlaskForm):
         choices=[],
         validate_choice=False,
     )
-    owner_agency_id = SelectField(
-        "Which agency owns it?",
-        widget=ListOfAgencies(),
-        validators=[Optional()],
-        choices=[],
-        validate_choice=False,
-    )
+    owner_agency_id = AgencyField("Which agency owns it?", validators=[Optional()])
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
@@ -78,11 +72,17 @@ class AgreementForm(FlaskForm):
     title = StringField(
         "Title", widget=GovTextInput(), validators=[InputRequired("Enter a title"), MaxLength(200)]
     )
+    # The parties, as ticks in a table of the parties alone (agreements/form.html); `party`
+    # is the box that adds one (views._adding_a_party), never the whole list of agencies.
     disclosers = SelectMultipleField(
-        "Agencies that may disclose", widget=TicksOfAgencies(), choices=[], validate_choice=False
+        "Agencies that may disclose", choices=[], validate_choice=False
     )
-    receivers = SelectMultipleField(
-        "Agencies that may receive", widget=TicksOfAgencies(), choices=[], validate_choice=False
+    receivers = SelectMultipleField("Agencies that may receive", choices=[], validate_choice=False)
+    party = AgencyField(
+        "Add a party",
+        validators=[Optional()],
+        description="Type part of its name, or its ICO registration number or ODS code, "
+        "and choose it",
     )
     purposes = SelectMultipleField(
         "Purposes", widget=GovCheckboxesInput(), choices=[], validate_choice=False

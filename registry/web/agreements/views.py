@@ -33,7 +33,7 @@ from ...services.agreement_reads import (
 )
 from ...services.agreement_reads import list_agreements as find_agreements
 from ...services.dashboard import late_since
-from ..fields import attach_errors, choices
+from ..fields import attach_errors, choices, read_agency_box
 from ..forms_util import page_args, search_arg
 from ..http import revalidating
 from ..permissions import current_actor, signed_in
@@ -62,11 +62,12 @@ def _int_arg(name: str) -> int | None:
 def list_agreements():
     settings = status_settings()
     status = request.args.get("status", "")
+    box = read_agency_box(request.args, "agency")
     filters = AgreementFilters(
         search=search_arg(),
         tier=_int_arg("tier") if _int_arg("tier") in (1, 2, 3) else None,
         status=EffectiveStatus(status) if status in {s.value for s in EffectiveStatus} else None,
-        agency_id=_int_arg("agency"),
+        agency_id=box.id,
         purpose=request.args.get("purpose") or None,
         review_due=request.args.get("review_due") == "1",
         exceeds_parent=request.args.get("exceeds_parent") == "1",
@@ -81,7 +82,7 @@ def list_agreements():
         rows=rows,
         filters=filters,
         args=args,
-        agencies=agency_service.all_agency_names(db.session),
+        agency_box=box,
         labels=vocabularies.labels(db.session),
     )
 
@@ -162,11 +163,6 @@ def _start_choices(form: StartForm, tier: int | None) -> None:
             "agreement covers only agencies that are parties of every agreement above it: "
             "ask that agreement's owner to add your agency first."
         )
-    if actor.has(Role.ADMIN):
-        form.owner_agency_id.choices = choices(
-            [("", "Choose an agency")]
-            + [(i, name) for i, name in agency_service.all_agency_names(db.session).items()]
-        )
 
 
 @bp.get("/new")
@@ -179,7 +175,8 @@ def new_agreement():
     _start_choices(start, tier)
     if not request.args or not start.validate():
         return render_template("agreements/start.html", form=start, is_admin=actor.has(Role.ADMIN))
-    owner_id = _int_arg("owner_agency_id") if actor.has(Role.ADMIN) else actor.agency_id
+    chosen = start.owner_agency_id.data or ""  # the box's agency, once read (AgencyField)
+    owner_id = agency_service.as_id(chosen) if actor.has(Role.ADMIN) else actor.agency_id
     problems = {}
     parent_id = _int_arg("parent_id")
     if error := parent_error(tier, parent_id, service.parent_view(db.session, parent_id, today())):
@@ -212,6 +209,14 @@ def create_agreement():
         else current_actor().agency_id
     )
     _choices(form, tier, parent_id)
+    if _adding_a_party(form):
+        return _details_page(
+            form,
+            tier=tier,
+            parent_id=parent_id,
+            owner_id=owner_id,
+            status=422 if form.errors else 200,
+        )
     if form.validate_on_submit():
         try:
             agreement = service.create_draft(
@@ -257,7 +262,9 @@ def edit_agreement(agreement_id: int):
         form = AgreementForm()
     _choices(form, agreement.tier, agreement.parent_id)
     conflict = False
-    if form.validate_on_submit():
+    if request.method == "POST" and _adding_a_party(form):
+        pass  # shown again below with the party added, or with what is wrong
+    elif form.validate_on_submit():
         shown = form.lock_version.data
         try:
             service.update_draft(
@@ -360,10 +367,6 @@ def _choices(form: AgreementForm, tier: int | None, parent_id: int | None) -> No
     only its purposes and categories); retired vocabulary only where already chosen."""
     listing = vocabularies.listing(db.session)
     parent_view = service.parent_view(db.session, parent_id, today())
-    names = agency_service.all_agency_names(db.session)
-    agency_ids = (
-        list(names) if parent_view is None else [i for i in names if i in parent_view.party_ids]
-    )
 
     def chosen(field):
         return set(field.data or [])
@@ -389,9 +392,52 @@ def _choices(form: AgreementForm, tier: int | None, parent_id: int | None) -> No
         if e.active or e.code in chosen(form.lawful_bases)
     ]
     form.transfer_methods.choices = allowed(listing["transfer_methods"], form.transfer_methods)
-    party_choices = choices((i, names[i]) for i in agency_ids)
-    form.disclosers.choices = party_choices
-    form.receivers.choices = party_choices
+    # Under a parent, only its parties may be added (the lookup asks for those alone).
+    form.party.within = None if parent_view is None else parent_view.party_ids
+    form.party.within_id = None if parent_view is None else parent_id
+
+
+def _adding_a_party(form: AgreementForm) -> bool:
+    """Whether this post adds a party rather than saves: its Add button, or anything in
+    the box (so Enter in the box, or Save with a name left in it, adds it and shows the
+    page again, not saved). Adds it to both lists when the box names one agency."""
+    sent = request.form
+    if not (
+        "add_party" in sent
+        or (sent.get("party_text") or "").strip()
+        or any(v for v in sent.getlist("party"))
+    ):
+        return False
+    if form.party.validate(form) and form.party.data:
+        added = form.party.data
+        for field in (form.disclosers, form.receivers):
+            if added not in (field.data or []):
+                field.data = [*(field.data or []), added]
+        form.party.data, form.party.typed = "", None
+    elif not form.party.errors:
+        form.party.errors = ["Type the name, ICO registration number or ODS code of an agency"]
+    return True
+
+
+def _parties(form: AgreementForm) -> list[tuple[str, str, bool, bool]]:
+    """The parties the form holds, by name: (id, name, may disclose, may receive)."""
+    disclosers = [str(i) for i in form.disclosers.data or []]
+    receivers = [str(i) for i in form.receivers.data or []]
+    ids = list(dict.fromkeys(disclosers + receivers))
+    names = agency_service.agency_names(db.session, (agency_service.as_id(i) for i in ids))
+    rows = [
+        (
+            i,
+            names.get(agency_service.as_id(i) or 0),
+            i in disclosers,
+            i in receivers,
+        )
+        for i in ids
+    ]
+    return sorted(
+        ((i, name or f"Unknown agency (number {i[:20]})", d, r) for i, name, d, r in rows),
+        key=lambda row: row[1].casefold(),
+    )
 
 
 def _details_page(form, *, tier, parent_id, owner_id, agreement=None, status=200):
@@ -406,6 +452,7 @@ def _details_page(form, *, tier, parent_id, owner_id, agreement=None, status=200
         parent=parent,
         owner=owner,
         agreement=agreement,
+        parties=_parties(form),
         query={"tier": tier, "parent_id": parent_id or "", "owner_agency_id": owner_id or ""},
     ), status
 

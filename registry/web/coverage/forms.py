@@ -3,23 +3,14 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSelect, Go
 from wtforms import SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import InputRequired, Optional
 
-from ..fields import DateField, ListOfAgencies
+from ..fields import AgencyField, DateField
 
 
 class CoverageForm(FlaskForm):
     # Only the administrator chooses; everyone else shares from their own agency.
-    from_agency_id = SelectField(
-        "Sharing from",
-        widget=ListOfAgencies(),
-        choices=[],
-        validate_choice=False,
-        validators=[Optional()],
-    )
-    to_agency_id = SelectField(
+    from_agency_id = AgencyField("Sharing from", validators=[Optional()])
+    to_agency_id = AgencyField(
         "Who do you want to share with?",
-        widget=ListOfAgencies(),
-        choices=[],
-        validate_choice=False,
         validators=[InputRequired("Choose who you want to share with")],
     )
     purpose = SelectField(

@@ -17,10 +17,6 @@ from .forms import CoverageForm
 
 
 def _choices(form: CoverageForm) -> None:
-    names = agency_service.all_agency_names(db.session)
-    agencies = choices([("", "Choose an agency")] + list(names.items()))
-    form.from_agency_id.choices = agencies
-    form.to_agency_id.choices = agencies
     listing = vocabularies.listing(db.session)
     form.purpose.choices = choices(
         [("", "Choose a purpose")] + [(p.code, p.label) for p in listing["purposes"] if p.active]

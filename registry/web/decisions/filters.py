@@ -9,8 +9,8 @@ from flask import request
 
 from ...database import is_id
 from ...domain.decisions import CONSENT_LABELS, DECISION_LABELS
-from ...domain.fields import digits
 from ...services.decisions import DecisionFilters
+from ..fields import AgencyBox, read_agency_box
 from ..forms_util import day_range_args
 
 COVERAGE_LABELS = {
@@ -30,6 +30,7 @@ class AskedFilters:
     raw: dict[str, str]
     filters: DecisionFilters
     errors: dict[str, str] = field(default_factory=dict)
+    agency: AgencyBox | None = None  # the receiving agency's box
 
     @property
     def args(self) -> dict[str, str]:
@@ -40,7 +41,11 @@ class AskedFilters:
 def asked_filters() -> AskedFilters:
     raw = {name: request.args.get(name, "").strip()[:40] for name in FIELDS}
     start, end, errors = day_range_args()
-    agency = int(raw["to_agency_id"]) if digits(raw["to_agency_id"]) else None
+    box = read_agency_box(request.args, "to_agency_id")
+    if box.problem:
+        errors["to_agency_id"] = box.problem
+    raw["to_agency_id"] = "" if box.id is None else str(box.id)  # links carry the id alone
+    agency = box.id
     filters = DecisionFilters(
         search=raw["q"],
         recorded_from=start,
@@ -51,4 +56,4 @@ def asked_filters() -> AskedFilters:
         consent=raw["consent"] if raw["consent"] in CONSENT_LABELS else None,
         coverage=raw["coverage"] if raw["coverage"] in COVERAGE_LABELS else None,
     )
-    return AskedFilters(raw, filters, errors)
+    return AskedFilters(raw, filters, errors, box)

@@ -23,7 +23,7 @@ from ...domain.decisions import (
     INFORMATION_LABELS,
     KEY_QUESTIONS,
 )
-from ..fields import DateField, ListOfAgencies, MaxLength, choices
+from ..fields import AgencyField, DateField, MaxLength, choices
 
 ANSWER_CHOICES = choices(
     [("yes", "Yes"), ("no", "No"), ("not_sure", "Not sure"), ("not_applicable", "Not applicable")]
@@ -43,12 +43,8 @@ METHOD_CHOICES = choices(
 
 
 class DecisionForm(FlaskForm):
-    to_agency_id = SelectField(
-        "Sharing with",
-        widget=ListOfAgencies(),
-        choices=[],
-        validate_choice=False,
-        validators=[InputRequired("Choose who the share is with")],
+    to_agency_id = AgencyField(
+        "Sharing with", validators=[InputRequired("Choose who the share is with")]
     )
     purpose = SelectField(
         "Purpose",

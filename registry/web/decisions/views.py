@@ -27,8 +27,6 @@ from .forms import DecisionForm, FollowUpForm
 
 
 def _choices(form: DecisionForm) -> None:
-    names = agency_service.all_agency_names(db.session)
-    form.to_agency_id.choices = choices([("", "Choose an agency")] + list(names.items()))
     listing = vocabularies.listing(db.session)
     form.purpose.choices = choices(
         [("", "Choose a purpose")] + [(p.code, p.label) for p in listing["purposes"]]
@@ -105,7 +103,6 @@ def _filter_choices() -> dict:
     listing = vocabularies.listing(db.session)
     return {
         "purposes": [(p.code, p.label) for p in listing["purposes"]],
-        "agencies": list(agency_service.all_agency_names(db.session).items()),
         "decisions": [(k.value, v) for k, v in DECISION_LABELS.items()],
         "consents": [(k.value, v) for k, v in CONSENT_LABELS.items()],
         "coverages": list(COVERAGE_LABELS.items()),

@@ -11,18 +11,13 @@ from ...domain.errors import Conflict, ValidationFailed
 from ...domain.fields import digits
 from ...domain.vocab import Role
 from ...extensions import db
-from ...models import Agency
+from ...services import agencies as agency_service
 from ...services import delegations as service
-from ..fields import attach_errors
+from ..fields import attach_errors, read_agency_box
 from ..forms_util import page_args
 from ..permissions import current_actor, signed_in
 from . import bp
 from .forms import DelegationForm, EndForm
-
-
-def _agency_arg() -> int | None:
-    raw = request.args.get("agency_id", "")
-    return int(raw) if digits(raw) and len(raw) < 10 else None
 
 
 @bp.get("")
@@ -31,23 +26,19 @@ def list_delegations():
     """The administrator: every delegation, by agency and current only; an IG lead: its
     agency's; anyone else: those naming them."""
     actor = current_actor()
+    box = read_agency_box(request.args, "agency_id") if actor.has(Role.ADMIN) else None
     filters = service.DelegationFilters(
-        agency_id=_agency_arg() if actor.has(Role.ADMIN) else None,
+        agency_id=box.id if box else None,
         current_only=request.args.get("current") == "1",
     )
     day = today()
     page = service.list_delegations(db.session, actor, filters, today=day, **page_args())
-    agencies = (
-        db.session.query(Agency.id, Agency.name).order_by(Agency.name).all()
-        if actor.has(Role.ADMIN)
-        else []
-    )
     return render_template(
         "delegations/list.html",
         page=page,
         filters=filters,
-        agencies=agencies,
-        agency_names=dict(agencies),
+        agency_box=box,
+        agency_names=agency_service.agency_names(db.session, (d.agency_id for d in page.items)),
         day=day,
         status=service.status,
         may_end=lambda d: (
