@@ -260,17 +260,19 @@ def every_entry(
             after = (rows[-1][0], rows[-1][1])
 
 
-def last_change(session: Session) -> tuple[int, datetime | None]:
-    """The audit trail's newest entry (its sequence and time), or (0, None): every change
-    that can alter the register (an agreement's, an agency's name, a vocabulary's label)
-    is audited, so this moves whenever the register may have. One read of a unique index:
-    a download's validator costs this, not the register."""
+def last_change(session: Session) -> tuple[str, datetime | None]:
+    """The audit trail's newest entry: its sequence and hash, and its time; or ("0",
+    None). Every change that can alter the register (an agreement's, an agency's name, a
+    vocabulary's label) is audited, so this moves whenever the register may have. The
+    hash, which covers the whole trail before it, tells apart two entries of one sequence
+    (a database restored from a backup and changed again). One read of a unique index: a
+    download's validator costs this, not the register."""
     row = session.execute(
-        select(AuditEntry.sequence, AuditEntry.recorded_at)
+        select(AuditEntry.sequence, AuditEntry.entry_hash, AuditEntry.recorded_at)
         .order_by(AuditEntry.sequence.desc())
         .limit(1)
     ).first()
-    return (row[0], row[1]) if row else (0, None)
+    return (f"{row[0]}:{row[1]}", row[2]) if row else ("0", None)
 
 
 def csv_lines(items: Iterable[dict[str, Any]]) -> Iterator[str]:

@@ -21,12 +21,14 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 READ_SIZE = 64 * 1024
+PART_HOURS = 1
 SUFFIX = ".gz"
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -65,15 +67,28 @@ def keeping(
             out.write(packer.flush())
         os.replace(part, final)
         kept = True
-        for older in directory.glob(f"{_SAFE.sub('_', kind)}.*{SUFFIX}"):
-            if older != final:
-                older.unlink(missing_ok=True)  # a reader sending it keeps its open file
+        _tidy(directory, kind, final)
     finally:
         if not kept:
             part.unlink(missing_ok=True)
         close = getattr(chunks, "close", None)
         if close is not None:
             close()  # the register's rows are read on a connection of their own
+
+
+def _tidy(directory: Path, kind: str, kept: Path) -> None:
+    """Remove `kind`'s other copies (a reader sending one keeps its open file), and parts
+    an hour old: left by a server stopped while writing them."""
+    stem = _SAFE.sub("_", kind)
+    for older in directory.glob(f"{stem}.*{SUFFIX}"):
+        if older != kept:
+            older.unlink(missing_ok=True)
+    for part in directory.glob(f".{stem}.*.part"):
+        try:
+            if time.time() - part.stat().st_mtime > PART_HOURS * 3600:
+                part.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
 
 
 def unpacked(source: BinaryIO) -> Iterator[bytes]:

@@ -122,10 +122,10 @@ def _register_download(kind: str, chunks, mimetype: str, headers: dict | None = 
     when there is one, and otherwise streamed and copied as it goes (register_copies): the
     first byte at once either way, and the rows read and written once per change, not
     once per reader. A search's answer is streamed and not kept (there is no end to them)."""
-    sequence, changed = register.last_change(db.session)
+    version, changed = register.last_change(db.session)
     day = today()
     search, tier = search_arg(), _tier()
-    key = f"{kind}|{sequence}|{day}|{search}|{tier}|{status_settings()}"
+    key = f"{kind}|{version}|{day}|{search}|{tier}|{status_settings()}"
     etag = hashlib.sha256(key.encode()).hexdigest()[:40]
     midnight = datetime.combine(day, time(), tzinfo=LONDON).astimezone(UTC)
     packed = []
