@@ -124,14 +124,14 @@ def _register_download(kind: str, chunks, mimetype: str, headers: dict | None = 
     once per reader. A search's answer is streamed and not kept (there is no end to them)."""
     version, changed = register.last_change(db.session)
     day = today()
-    search, tier = search_arg(), _tier()
+    search, tier = search_arg().strip(), _tier()  # " " searches for nothing, as "" does
     key = f"{kind}|{version}|{day}|{search}|{tier}|{status_settings()}"
     etag = hashlib.sha256(key.encode()).hexdigest()[:40]
     midnight = datetime.combine(day, time(), tzinfo=LONDON).astimezone(UTC)
     packed = []
 
     def body():
-        if search.strip():
+        if search:
             return chunks()
         name = f"{kind}-tier-{tier or 'any'}"
         copy = register_copies.open_copy(_copies(), name, etag)
