@@ -258,6 +258,9 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         # expires.
         "SEAL_CRL": seal_crl,
         "SEAL_ON_ACTIVATION": True,
+        # This server's copies of the public register's downloads (services/
+        # register_copies.py); unset, `register-copies` in the instance folder.
+        "REGISTER_COPIES": env.get("REGISTER_COPIES") or None,
         # Sealed PDFs are made in the background (services/sealing.py): each serving
         # process runs a runner thread unless SEAL_JOBS_EMBEDDED=0 (then run the jobs from
         # a separate command); an idle runner looks for jobs every SEAL_JOBS_POLL_SECONDS;

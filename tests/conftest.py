@@ -121,6 +121,8 @@ def app(request, tmp_path, instance_dir):
     application.extensions["clock"] = lambda: FIXED_NOW
     # What verify-audit remembers of the checkpoints belongs to this test's database.
     application.config["CHAIN_CHECKPOINT_NOTE"] = str(tmp_path / "chain-checkpoints.json")
+    # And so do the copies of the register's files (the instance directory is shared).
+    application.config["REGISTER_COPIES"] = str(tmp_path / "register-copies")
     if request.param == "postgresql":
         _empty_postgres(application)
     with application.app_context():

@@ -25,6 +25,10 @@ from .paging import Page, containing, paginate
 from .spreadsheet import safe_cell
 from .vocabularies import labels
 
+# The register page counts the agreements in force up to this many (a thousand pages of
+# 25): counting a national register's million would read every one on each view.
+COUNT_UP_TO = 25_000
+
 COLUMNS = ("reference", "title", "tier", "purposes", "parties", "review_date", "effective_status")
 
 
@@ -41,11 +45,18 @@ def _in_force_query(
             or_(*(status_condition(v, s, today, settings) for s in IN_FORCE)),
         )
         .order_by(Agreement.tier, Agreement.reference)
+        # From the start of the register's order, as each batch of the downloads goes on
+        # from where the last ended: true of every agreement, but without it SQLite's
+        # planner starts from the review dates the status conditions name and sorts every
+        # agreement in force to find the first 25 (0.7 s at 100,000); with it, it walks
+        # ix_agreements_tier_reference and stops after them (under 1 ms).
     )
+    if tier in (1, 2, 3):  # one tier: the walk is along that tier's part of the index
+        query = query.where(Agreement.tier == tier, Agreement.reference > "")
+    else:
+        query = query.where(tuple_(Agreement.tier, Agreement.reference) > (0, ""))
     if search.strip():
         query = query.where(containing(search, v.title))
-    if tier in (1, 2, 3):
-        query = query.where(Agreement.tier == tier)
     return query
 
 
@@ -193,13 +204,15 @@ def in_force(
     page: int = 1,
     per_page: int = 50,
 ) -> Page:
-    """One page of the register: its entries, and how many agreements are in force."""
+    """One page of the register: its entries, and how many agreements are in force, up to
+    COUNT_UP_TO (the page then says there are more)."""
     found = paginate(
         session,
         _rows_query(today=today, settings=settings, search=search, tier=tier),
         page=page,
         per_page=per_page,
         rows=True,
+        count_up_to=COUNT_UP_TO,
     )
     return replace(
         found,
@@ -247,17 +260,19 @@ def every_entry(
             after = (rows[-1][0], rows[-1][1])
 
 
-def last_change(session: Session) -> tuple[int, datetime | None]:
-    """The audit trail's newest entry (its sequence and time), or (0, None): every change
-    that can alter the register (an agreement's, an agency's name, a vocabulary's label)
-    is audited, so this moves whenever the register may have. One read of a unique index:
-    a download's validator costs this, not the register."""
+def last_change(session: Session) -> tuple[str, datetime | None]:
+    """The audit trail's newest entry: its sequence and hash, and its time; or ("0",
+    None). Every change that can alter the register (an agreement's, an agency's name, a
+    vocabulary's label) is audited, so this moves whenever the register may have. The
+    hash, which covers the whole trail before it, tells apart two entries of one sequence
+    (a database restored from a backup and changed again). One read of a unique index: a
+    download's validator costs this, not the register."""
     row = session.execute(
-        select(AuditEntry.sequence, AuditEntry.recorded_at)
+        select(AuditEntry.sequence, AuditEntry.entry_hash, AuditEntry.recorded_at)
         .order_by(AuditEntry.sequence.desc())
         .limit(1)
     ).first()
-    return (row[0], row[1]) if row else (0, None)
+    return (f"{row[0]}:{row[1]}", row[2]) if row else ("0", None)
 
 
 def csv_lines(items: Iterable[dict[str, Any]]) -> Iterator[str]:

@@ -167,3 +167,109 @@ def test_the_downloads_say_what_the_register_pages_say(client, session, monkeypa
     for item, cells in zip(downloaded, paged, strict=True):
         assert cells[0].startswith(item["title"]) and cells[1] == str(item["tier"])
         assert cells[3] == ", ".join(item["parties"])
+
+
+def _copies(app):
+    from pathlib import Path
+
+    folder = Path(app.config["REGISTER_COPIES"])
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_a_download_after_the_first_is_sent_from_the_copy_byte_for_byte(
+    app, client, session, monkeypatch
+):
+    """The first whole download streams the register and keeps a copy; until the register
+    changes the others are that copy, plain or gzipped, the same bytes, with the same tag."""
+    import gzip
+
+    from registry.services import register
+
+    world(session)
+    firsts = {path: client.get(path) for path in ("/register.csv", "/register.json")}
+    assert all(first.data for first in firsts.values())  # read whole: now kept
+    assert len(_copies(app)) == 2
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the register was read again")
+
+    monkeypatch.setattr(register, "every_entry", no_reading)
+    for path, first in firsts.items():
+        with client.get(path) as again:  # the copy is closed with the answer
+            assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+            assert again.mimetype == first.mimetype
+        with client.get(path, headers={"Accept-Encoding": "gzip"}) as packed:
+            assert packed.headers["Content-Encoding"] == "gzip"
+            assert packed.headers["ETag"] == "W/" + first.headers["ETag"]
+            assert "Accept-Encoding" in packed.headers["Vary"]
+            assert int(packed.headers["Content-Length"]) == len(packed.data)
+            assert gzip.decompress(packed.data) == first.data
+    with client.get("/register.csv") as again:
+        assert again.headers["Content-Disposition"] == "attachment; filename=register.csv"
+
+
+def test_a_change_to_the_register_changes_its_tag_and_its_files(app, client, session):
+    import gzip
+
+    protocol, mash, flow = world(session)
+    before = client.get("/register.json")
+    assert mash.reference in before.get_data(as_text=True)
+    with client.get("/register.json", headers={"Accept-Encoding": "gzip"}) as packed:
+        assert packed.headers["Content-Length"]  # from the copy
+    agreement_lifecycle.terminate(session, ADMIN, mash.id, "replaced", now=FIXED_NOW)
+    session.commit()
+
+    after = client.get("/register.json", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    assert mash.reference not in after.get_data(as_text=True)
+    assert after.get_json()["total"] == before.get_json()["total"] - 1
+    with client.get("/register.json", headers={"Accept-Encoding": "gzip"}) as packed:
+        assert packed.headers["ETag"] == "W/" + after.headers["ETag"]
+        assert gzip.decompress(packed.data) == after.data
+    assert len(_copies(app)) == 1  # the old version's copy is gone
+
+
+def test_a_reader_who_stops_early_leaves_no_copy(app, client, session, monkeypatch):
+    from registry.services import register
+
+    monkeypatch.setattr(register, "BATCH", 1)
+    world(session)
+    stopped = client.get("/register.csv", buffered=False)
+    body = iter(stopped.response)
+    next(body)
+    stopped.close()
+    assert _copies(app) == []  # nor a half-written part
+    whole = client.get("/register.csv")
+    assert len(list(csv.reader(io.StringIO(whole.data.decode("utf-8-sig"))))) == 4
+    assert len(_copies(app)) == 1
+
+
+def test_a_searched_download_is_streamed_and_not_kept(app, client, session):
+    world(session)
+    found = client.get("/register.json?q=mash").get_json()
+    assert found["total"] == 1
+    assert _copies(app) == []
+    assert client.get("/register.json?tier=2").get_json()["total"] == 1
+    assert len(_copies(app)) == 1  # a tier is one of four: kept
+
+
+def test_the_register_page_counts_up_to_a_bound_and_says_there_are_more(
+    client, session, monkeypatch
+):
+    """Counting every agreement in force on each view reads a national register whole: the
+    page counts up to COUNT_UP_TO (2 here, with 3 in force), pages through those, and
+    points to the search, the tiers and the downloads for the rest."""
+    from registry.services import paging, register
+
+    monkeypatch.setattr(paging, "MAX_PER_PAGE", 1)
+    monkeypatch.setattr(register, "COUNT_UP_TO", 2)
+    world(session)
+    page = client.page("/register")
+    text = page.select_one("main").get_text(" ", strip=True)
+    assert "More than 2 results" in text and "page 1 of 2" in text
+    assert "search by title or choose a tier" in text
+    last = client.page("/register?page=40")  # past the counted pages: the last of them
+    assert "page 2 of 2" in last.select_one("main").get_text(" ", strip=True)
+    assert len(last.select("tbody tr")) == 1
+    narrowed = client.page("/register?tier=2").select_one("main").get_text(" ", strip=True)
+    assert "More than" not in narrowed and "1 result" in narrowed

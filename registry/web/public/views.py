@@ -1,17 +1,19 @@
 """The public register: open to anyone, holding nothing private."""
 
 import hashlib
+import os
 from datetime import UTC, datetime, time
 from pathlib import Path
 
 from flask import Response, abort, current_app, render_template, request
+from werkzeug.wsgi import ClosingIterator, wrap_file
 
 from ...clock import LONDON, now, today
 from ...extensions import db, limiter
-from ...services import pdfs, register, reviews
+from ...services import pdfs, register, register_copies, reviews
 from ...services.spreadsheet import with_bom
 from ..forms_util import page_args, search_arg
-from ..http import revalidating
+from ..http import accepts_gzip, gzipped_already, revalidating
 from ..permissions import public
 from ..settings import status_settings
 from . import bp
@@ -105,22 +107,53 @@ def show_register():
     )
 
 
-def _register_download(kind: str, body, mimetype: str, headers: dict | None = None):
+def _copies() -> Path:
+    """Where this server keeps its copies of the register's files (services/register_copies)."""
+    configured = current_app.config.get("REGISTER_COPIES")
+    return Path(configured) if configured else Path(current_app.instance_path) / "register-copies"
+
+
+def _register_download(kind: str, chunks, mimetype: str, headers: dict | None = None):
     """A register file that revalidates. What is in force changes with the day as well as
     with the data, so the validators are the newest audited change, the day and the
-    filters: a cheap read, where the file itself is the whole register."""
-    sequence, changed = register.last_change(db.session)
+    filters: a cheap read, where the file itself is the whole register.
+
+    The whole register, or one tier of it, is sent from this server's copy at this version
+    when there is one, and otherwise streamed and copied as it goes (register_copies): the
+    first byte at once either way, and the rows read and written once per change, not
+    once per reader. A search's answer is streamed and not kept (there is no end to them)."""
+    version, changed = register.last_change(db.session)
     day = today()
-    key = f"{kind}|{sequence}|{day}|{search_arg()}|{_tier()}|{status_settings()}"
+    search, tier = search_arg().strip(), _tier()  # " " searches for nothing, as "" does
+    key = f"{kind}|{version}|{day}|{search}|{tier}|{status_settings()}"
+    etag = hashlib.sha256(key.encode()).hexdigest()[:40]
     midnight = datetime.combine(day, time(), tzinfo=LONDON).astimezone(UTC)
-    return revalidating(
+    packed = []
+
+    def body():
+        if search:
+            return chunks()
+        name = f"{kind}-tier-{tier or 'any'}"
+        copy = register_copies.open_copy(_copies(), name, etag)
+        if copy is None:
+            return register_copies.keeping(_copies(), name, etag, chunks())
+        if accepts_gzip():
+            packed.append(copy)
+            return wrap_file(request.environ, copy, register_copies.READ_SIZE)
+        # Closed when the server is done with the body, even one never read (a HEAD).
+        return ClosingIterator(register_copies.unpacked(copy), copy.close)
+
+    response = revalidating(
         body,
-        etag=hashlib.sha256(key.encode()).hexdigest()[:40],
+        etag=etag,
         last_modified=max(changed, midnight) if changed else midnight,
         mimetype=mimetype,
         headers=headers,
         cache_control="no-cache",  # public: any cache may keep it, checking each time
     )
+    if packed:
+        gzipped_already(response, os.fstat(packed[0].fileno()).st_size)
+    return response
 
 
 @bp.get("/register.json")

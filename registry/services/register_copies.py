@@ -1,0 +1,104 @@
+"""Copies of the public register's files, kept on this server's disk between changes.
+
+A download of the whole register reads every agreement in force and writes it out, about
+30 seconds of a processor at a million agreements. Whatever anyone downloads is the same
+until the register changes, so the first whole download after a change is streamed to its
+reader (the first bytes at once) and written, gzipped, beside it; the ones after it are
+sent from that file, at the speed of the disk. A copy is named by the download's ETag,
+which the register's version (newest audited change, the day, the settings) decides: a
+change makes a new name, and the old copy is never sent again (it is removed when the
+new one is kept).
+
+A copy becomes visible whole or not at all: it is written under a name of its own and
+renamed into place only after the last row (a rename within one directory is atomic),
+and a reader that stops early leaves nothing behind. Each server keeps its own copies
+(several app servers share a database, not a disk): a change costs each server one
+streamed download. Two readers making the same copy at once each write their own file
+and the second rename replaces the first with identical bytes."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+READ_SIZE = 64 * 1024
+PART_HOURS = 1
+SUFFIX = ".gz"
+_SAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def _name(kind: str, etag: str) -> str:
+    """`kind` names what is copied (a format and its filter), `etag` which version."""
+    return f"{_SAFE.sub('_', kind)}.{_SAFE.sub('_', etag)}{SUFFIX}"
+
+
+def open_copy(directory: Path, kind: str, etag: str) -> BinaryIO | None:
+    """The copy of `kind` at this version, open for reading (gzip), or None when there is
+    none yet. Open at once: a newer copy kept meanwhile removes this one's name, not the
+    file a reader has open."""
+    try:
+        return (directory / _name(kind, etag)).open("rb")
+    except FileNotFoundError:
+        return None
+
+
+def keeping(
+    directory: Path, kind: str, etag: str, chunks: Iterable[str | bytes]
+) -> Iterator[str | bytes]:
+    """`chunks` passed on as they come, and written gzipped to a copy that is kept once
+    the last one has been passed on. A reader that goes away early (the server closes
+    this generator) or a failure on the way leaves no copy."""
+    directory.mkdir(parents=True, exist_ok=True)
+    final = directory / _name(kind, etag)
+    part = directory / f".{final.name}.{secrets.token_hex(8)}.part"
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: the gzip format
+    kept = False
+    try:
+        with part.open("wb") as out:
+            for chunk in chunks:
+                out.write(packer.compress(chunk.encode() if isinstance(chunk, str) else chunk))
+                yield chunk
+            out.write(packer.flush())
+        os.replace(part, final)
+        kept = True
+        _tidy(directory, kind, final)
+    finally:
+        if not kept:
+            part.unlink(missing_ok=True)
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()  # the register's rows are read on a connection of their own
+
+
+def _tidy(directory: Path, kind: str, kept: Path) -> None:
+    """Remove `kind`'s other copies (a reader sending one keeps its open file), and parts
+    an hour old: left by a server stopped while writing them."""
+    stem = _SAFE.sub("_", kind)
+    for older in directory.glob(f"{stem}.*{SUFFIX}"):
+        if older != kept:
+            older.unlink(missing_ok=True)
+    for part in directory.glob(f".{stem}.*.part"):
+        try:
+            if time.time() - part.stat().st_mtime > PART_HOURS * 3600:
+                part.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
+
+
+def unpacked(source: BinaryIO) -> Iterator[bytes]:
+    """A copy as it was written, for a reader that does not take gzip (the caller closes
+    `source`)."""
+    unpacker = zlib.decompressobj(31)
+    while block := source.read(READ_SIZE):
+        data = unpacker.decompress(block)
+        if data:
+            yield data
+    tail = unpacker.flush()
+    if tail:
+        yield tail
