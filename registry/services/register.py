@@ -21,8 +21,9 @@ from ..domain.lifecycle import StatusSettings, effective_status
 from ..domain.vocab import IN_FORCE, EffectiveStatus
 from ..models import Agency, Agreement, AgreementVersion, AuditEntry, Party, VersionPurpose
 from .agreement_reads import shown_version_condition, status_condition
-from .paging import Page, containing, paginate
+from .paging import Page, paginate
 from .spreadsheet import safe_cell
+from .text_index import matching
 from .vocabularies import labels
 
 # The register page counts the agreements in force up to this many (a thousand pages of
@@ -33,7 +34,14 @@ COLUMNS = ("reference", "title", "tier", "purposes", "parties", "review_date", "
 
 
 def _in_force_query(
-    v, columns, *, today: date, settings: StatusSettings, search: str, tier: int | None
+    session: Session,
+    v,
+    columns,
+    *,
+    today: date,
+    settings: StatusSettings,
+    search: str,
+    tier: int | None,
 ) -> Select:
     """`columns` of the agreements in force, each joined to `v`, the version it is shown
     by, in the register's order (tier, then reference)."""
@@ -56,7 +64,7 @@ def _in_force_query(
     else:
         query = query.where(tuple_(Agreement.tier, Agreement.reference) > (0, ""))
     if search.strip():
-        query = query.where(containing(search, v.title))
+        query = query.where(matching(session, search, v, v.title))
     return query
 
 
@@ -109,11 +117,14 @@ def _code(value: Any) -> str | None:
     return None if value is None else getattr(value, "value", str(value))
 
 
-def _rows_query(*, today: date, settings: StatusSettings, search: str, tier: int | None) -> Select:
+def _rows_query(
+    session: Session, *, today: date, settings: StatusSettings, search: str, tier: int | None
+) -> Select:
     """What the register shows of each agreement in force, as plain rows (the ORM's
     objects, with each party's agency, cost ten times the reading)."""
     v = aliased(AgreementVersion)
     return _in_force_query(
+        session,
         v,
         (
             Agreement.tier,
@@ -208,7 +219,7 @@ def in_force(
     COUNT_UP_TO (the page then says there are more)."""
     found = paginate(
         session,
-        _rows_query(today=today, settings=settings, search=search, tier=tier),
+        _rows_query(session, today=today, settings=settings, search=search, tier=tier),
         page=page,
         per_page=per_page,
         rows=True,
@@ -240,8 +251,8 @@ def every_entry(
     """The whole register, every agreement in force as an entry, however many there are:
     read BATCH at a time, each batch after the last one's tier and reference, on a
     connection of its own, so the memory is one batch's."""
-    query = _rows_query(today=today, settings=settings, search=search, tier=tier)
     with Session(engine) as session:
+        query = _rows_query(session, today=today, settings=settings, search=search, tier=tier)
         purpose_labels = labels(session)["purposes"]
         conn = session.connection()
         after: tuple[int, str] | None = None

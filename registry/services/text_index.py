@@ -15,7 +15,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from sqlalchemy import ColumnElement, column, literal_column, select, table, text
+from sqlalchemy import ColumnElement, column, inspect, literal_column, select, table, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -48,9 +48,10 @@ def phrase(words: str) -> str:
 
 
 def matching(session: Session, words: str, model: Any, *columns: Any) -> ColumnElement[bool]:
-    """Rows of `model` where one of `columns` (its own) contains `words`, in any case."""
+    """Rows of `model` (a mapped class, or an alias of one) where one of `columns` (its
+    own) contains `words`, in any case."""
     wanted = words.strip()
-    fts = f"fts_{model.__table__.name}"
+    fts = f"fts_{inspect(model).mapper.local_table.name}"  # a class or an alias of one
     if len(wanted) < 3 or fts not in _fts_tables(session):
         return containing(words, *columns)
     names = " ".join(c.expression.name for c in columns)
