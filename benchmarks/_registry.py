@@ -137,9 +137,24 @@ def _insert(table, rows, bar=None):
 class Loader:
     """Loads agencies once, then tops the agreements up to each size asked for."""
 
-    def __init__(self, agencies: int, seed: int = 7, region: int = REGION):
+    def __init__(
+        self,
+        agencies: int,
+        seed: int = 7,
+        region: int = REGION,
+        spread: float = 0.0,
+        hub: int | None = None,
+        hub_agreements: int = 0,
+    ):
         self.agencies = agencies
         self.region = region  # agencies per partnership: tier-2 and -3 parties come from one
+        # The share of tier-2 agreements whose six parties are drawn from every agency
+        # rather than from one partnership (the national shape beside the partnerships).
+        self.spread = spread
+        # One agency made a party to about `hub_agreements` tier-2 agreements of the first
+        # top-up (a county council that signs with everyone): its pages list thousands.
+        self.hub = hub
+        self.hub_agreements = hub_agreements
         self.rnd = random.Random(seed)
         self.next_id = 1
         self.regional: dict[int, int] = {}  # region → protocol id
@@ -246,8 +261,10 @@ class Loader:
                 rows["categories"].append({"version_id": n, "category_code": code})
         return n
 
-    def top_up(self, total: int) -> None:
-        """Add tier-2 and tier-3 agreements until the registry holds `total` agreements."""
+    def top_up(self, total: int, analyse: bool = True, final_total: int | None = None) -> None:
+        """Add tier-2 and tier-3 agreements until the registry holds `total` agreements.
+        `analyse` False leaves the statistics and sequences to a later top-up (a load in
+        steps); `final_total` is the size the steps lead to (for the hub's share)."""
         rows: dict[str, list] = {
             k: []
             for k in ("agreements", "versions", "parties", "signatures", "purposes", "categories")
@@ -269,7 +286,17 @@ class Loader:
                 parties = self.rnd.sample(parent_parties, self.rnd.randint(2, 3))
                 self._agreement(3, parent, parties[0], parties, rows)
             else:
-                parties = self.rnd.sample(range(base + 1, base + size + 1), 6)
+                if self.spread and self.rnd.random() < self.spread:
+                    parties = self.rnd.sample(range(1, self.agencies + 1), 6)
+                    region = min((parties[0] - 1) // size, regions - 1)
+                else:
+                    parties = self.rnd.sample(range(base + 1, base + size + 1), 6)
+                if (
+                    self.hub
+                    and self.hub not in parties
+                    and self.rnd.random() < self.hub_agreements / (0.7 * (final_total or total))
+                ):
+                    parties[-1] = self.hub
                 n = self._agreement(2, self.regional[region], parties[0], parties, rows)
                 self.tier2[region].append((n, parties))
                 self.pairs.append((parties[0], parties[1]))
@@ -284,6 +311,8 @@ class Loader:
             _insert(VersionPurpose.__table__, rows["purposes"], bar)
             _insert(VersionCategory.__table__, rows["categories"], bar)
         db.session.commit()
+        if not analyse:
+            return
         if db.engine.dialect.name == "postgresql":
             for table in (
                 "agencies",
