@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..domain.actor import Actor
 from ..domain.agencies import KEY_ROLES
@@ -28,7 +28,9 @@ from .agreement_reads import (
     Standing,
     list_agreements,
     party_to,
+    shown_version_condition,
     standing,
+    status_condition,
 )
 from .decisions import without_cover
 from .delegations import delegated_agency_ids
@@ -36,7 +38,9 @@ from .delegations import delegated_agency_ids
 
 @dataclass
 class Dashboard:
+    # The first AGREEMENTS_SHOWN of the agency's agreements, and how many it has in all.
     agreements: list[tuple[Agreement, Standing]] = field(default_factory=list)
+    agreements_total: int = 0
     reviews: list[tuple[Agreement, Standing]] = field(default_factory=list)
     # the agency's own agreements that grant more than their parent now allows
     beyond_parent: list[tuple[Agreement, Standing]] = field(default_factory=list)
@@ -133,21 +137,53 @@ def partnership(
     )
 
 
-def _agency_agreements(session: Session, agency_id: int) -> list[Agreement]:
-    """The agency's agreements with the versions, parties and signatures the board looks
-    at, in three queries rather than a few per agreement."""
+AGREEMENTS_SHOWN = 50  # of the agency's agreements on its home page; the list has the rest
+
+
+def _agency_agreements(session: Session, condition, limit: int | None = None) -> list[Agreement]:
+    """The agency's agreements matching `condition`, with the versions, parties and
+    signatures the board looks at, in three queries rather than a few per agreement."""
     versions = selectinload(Agreement.versions)
-    return list(
-        session.scalars(
-            select(Agreement)
-            .where(party_to(agency_id))
-            .order_by(Agreement.reference)
-            .options(
-                versions.selectinload(AgreementVersion.parties),
-                versions.selectinload(AgreementVersion.signatures),
+    query = (
+        select(Agreement)
+        .where(condition)
+        .order_by(Agreement.reference)
+        .options(
+            versions.selectinload(AgreementVersion.parties),
+            versions.selectinload(AgreementVersion.signatures),
+        )
+    )
+    return list(session.scalars(query.limit(limit) if limit else query))
+
+
+def _needing_attention(agency_id: int, today: date, settings: StatusSettings):
+    """SQL: the agency's agreements the board's lists might name (a version awaiting
+    signatures; or owned by the agency and beyond its parent or due for review): a
+    superset the loop in `build` narrows, so that an agency party to thousands of
+    agreements reads only these, not every one."""
+    v = aliased(AgreementVersion)
+    review = or_(
+        *(
+            status_condition(v, s, today, settings)
+            for s in (
+                EffectiveStatus.REVIEW_DUE,
+                EffectiveStatus.REVIEW_OVERDUE,
+                EffectiveStatus.LAPSED,
             )
         )
     )
+    awaiting = exists().where(
+        AgreementVersion.agreement_id == Agreement.id,
+        AgreementVersion.status == VersionStatus.AWAITING_SIGNATURES,
+    )
+    owned = and_(
+        Agreement.owner_agency_id == agency_id,
+        or_(
+            Agreement.exceeds_parent.is_not(None),
+            exists().where(v.agreement_id == Agreement.id, shown_version_condition(v), review),
+        ),
+    )
+    return and_(party_to(agency_id), or_(awaiting, owned))
 
 
 def build(session: Session, actor: Actor, *, today: date, settings: StatusSettings) -> Dashboard:
@@ -169,14 +205,21 @@ def build(session: Session, actor: Actor, *, today: date, settings: StatusSettin
                 .limit(5)
             )
         )
-    agreements = _agency_agreements(session, actor.agency_id)
+    # The agency's agreements: the first AGREEMENTS_SHOWN by reference, and the count.
+    shown = _agency_agreements(session, party_to(actor.agency_id), AGREEMENTS_SHOWN)
+    board.agreements = [(a, standing(a, today, settings)) for a in shown]
+    board.agreements_total = (
+        len(shown)
+        if len(shown) < AGREEMENTS_SHOWN
+        else session.scalar(select(func.count()).where(party_to(actor.agency_id))) or 0
+    )
+    agreements = _agency_agreements(session, _needing_attention(actor.agency_id, today, settings))
     # A signatory's current delegate signs for the agency too (services/delegations.py).
     signs = actor.has(Role.SIGNATORY) or actor.agency_id in delegated_agency_ids(
         session, actor.user_id, today
     )
     for agreement in agreements:
         where = standing(agreement, today, settings)
-        board.agreements.append((agreement, where))
         latest = agreement.latest
         if latest.status == VersionStatus.AWAITING_SIGNATURES:
             if (
