@@ -176,6 +176,11 @@ def status_condition(v, status: EffectiveStatus, today: date, settings: StatusSe
     return conditions.get(status, false())
 
 
+# The lists people page through count their matches up to this and say "more than"
+# beyond it (counting every one of a million agreements took seconds); the API counts all.
+PAGES_COUNT_UP_TO = 10_000
+
+
 @dataclass
 class AgreementFilters:
     search: str = ""
@@ -197,14 +202,17 @@ def list_agreements(
     settings: StatusSettings,
     page: int = 1,
     per_page: int = 50,
+    count_up_to: int | None = None,
 ) -> Page:
-    """Agreements matching the filters, each judged by the version it is shown by."""
+    """Agreements matching the filters, each judged by the version it is shown by (the
+    versions read with them: the page shows each one's standing)."""
     v = aliased(AgreementVersion)
     query = (
         select(Agreement)
         .join(v, v.agreement_id == Agreement.id)
         .where(shown_version_condition(v))
         .order_by(Agreement.reference.desc())
+        .options(selectinload(Agreement.versions))
     )
     if filters.search.strip():
         query = query.where(containing(filters.search, v.title, Agreement.reference))
@@ -239,7 +247,7 @@ def list_agreements(
                 )
             )
         )
-    return paginate(session, query, page=page, per_page=per_page)
+    return paginate(session, query, page=page, per_page=per_page, count_up_to=count_up_to)
 
 
 def waiting_for_signatures_since(day: date):

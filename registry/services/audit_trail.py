@@ -155,10 +155,21 @@ def _query(filters: TrailFilters):
     return query
 
 
-def trail(session: Session, filters: TrailFilters, *, page: int = 1, per_page: int = 25) -> Page:
+def trail(
+    session: Session,
+    filters: TrailFilters,
+    *,
+    page: int = 1,
+    per_page: int = 25,
+    count_up_to: int | None = None,
+) -> Page:
     """One page of the filtered trail, newest first, each entry as a Line."""
     result = paginate(
-        session, _query(filters).order_by(AuditEntry.sequence.desc()), page=page, per_page=per_page
+        session,
+        _query(filters).order_by(AuditEntry.sequence.desc()),
+        page=page,
+        per_page=per_page,
+        count_up_to=count_up_to,
     )
     result.items = readable(session, result.items)
     return result
