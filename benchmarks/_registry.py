@@ -10,6 +10,7 @@ regions of 500), and a check judges each of them."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -18,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import click
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import JSON, create_engine, insert, text
 from sqlalchemy.exc import OperationalError
 
 from registry import create_app
@@ -128,10 +129,34 @@ def _batches(rows, size=5000):
 
 
 def _insert(table, rows, bar=None):
+    """Insert `rows` (dicts with the same keys) into `table`: by COPY on PostgreSQL (about
+    four times as fast as batched INSERTs), else executemany in batches."""
+    if db.session.get_bind().dialect.name == "postgresql" and rows:
+        _copy(table, rows, bar)
+        return
     for chunk in _batches(rows):
         db.session.execute(insert(table), chunk)
         if bar is not None:
             bar.update(len(chunk))
+
+
+def _copy(table, rows, bar=None):
+    columns = list(rows[0])
+    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor = db.session.connection().connection.dbapi_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for n, row in enumerate(rows, 1):
+            copy.write_row(
+                [
+                    json.dumps(row[c]) if c in as_json and row[c] is not None else row[c]
+                    for c in columns
+                ]
+            )
+            if bar is not None and n % 5000 == 0:
+                bar.update(5000)
+    if bar is not None:
+        bar.update(len(rows) % 5000)
 
 
 class Loader:
