@@ -146,7 +146,13 @@ def status_condition(v, status: EffectiveStatus, today: date, settings: StatusSe
         EffectiveStatus.SUSPENDED: VersionStatus.SUSPENDED,
     }
     if status in stored:
-        return v.status == stored[status]
+        # The versions of a stored status are few (drafts, those awaiting signatures…):
+        # asked as a list from the status index, which SQLite's planner would not choose
+        # for `status = …` (its statistics see only the average status, most of a
+        # registry's versions being in force).
+        return v.id.in_(
+            select(AgreementVersion.id).where(AgreementVersion.status == stored[status])
+        )
     terminated_by_date = and_(
         Agreement.terminates_on.is_not(None), Agreement.terminates_on <= today
     )
@@ -254,10 +260,13 @@ def waiting_for_signatures_since(day: date):
     """SQL: one of the agreement's versions was sent for signature before `day` (a day in
     London) and still awaits a signature."""
     start = datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
-    return exists().where(
-        AgreementVersion.agreement_id == Agreement.id,
-        AgreementVersion.status == VersionStatus.AWAITING_SIGNATURES,
-        AgreementVersion.submitted_at < start,
+    # Asked as a list of agreements (read from the versions' status index) rather than of
+    # each agreement in turn: they are few, the agreements a million.
+    return Agreement.id.in_(
+        select(AgreementVersion.agreement_id).where(
+            AgreementVersion.status == VersionStatus.AWAITING_SIGNATURES,
+            AgreementVersion.submitted_at < start,
+        )
     )
 
 
