@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from ..database import is_id
@@ -116,21 +116,26 @@ def _agency_condition(agency_id: int):
             ),
         )
     )
-    return or_(
-        and_(AuditEntry.entity_type == "agency", AuditEntry.entity_id == agency_id),
-        and_(
-            AuditEntry.entity_type == "officer",
-            AuditEntry.entity_id.in_(select(Officer.id).where(Officer.agency_id == agency_id)),
-        ),
-        and_(AuditEntry.entity_type == "user", AuditEntry.entity_id.in_(people)),
-        and_(AuditEntry.entity_type == "agreement", AuditEntry.entity_id.in_(agreements)),
-        and_(
-            AuditEntry.entity_type == "delegation",
-            AuditEntry.entity_id.in_(
-                select(Delegation.id).where(Delegation.agency_id == agency_id)
+    about = (
+        ("agency", select(literal(agency_id))),
+        ("officer", select(Officer.id).where(Officer.agency_id == agency_id)),
+        ("user", people),
+        ("agreement", agreements),
+        ("delegation", select(Delegation.id).where(Delegation.agency_id == agency_id)),
+    )
+    # Asked as one list of entries, each part read from an index (the entity index, the
+    # actor index): as a condition on each entry, the trail's million were read in turn
+    # to count one agency's (0.8 s on SQLite).
+    return AuditEntry.id.in_(
+        union_all(
+            *(
+                select(AuditEntry.id).where(
+                    AuditEntry.entity_type == kind, AuditEntry.entity_id.in_(ids)
+                )
+                for kind, ids in about
             ),
-        ),
-        AuditEntry.actor_user_id.in_(people),
+            select(AuditEntry.id).where(AuditEntry.actor_user_id.in_(people)),
+        )
     )
 
 
