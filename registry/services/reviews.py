@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..database import begin_write, writes
 from ..domain.dates import long_date
@@ -25,7 +25,12 @@ from ..models import (
     User,
 )
 from .agencies import holders_on
-from .agreement_reads import party_to, shown_version_condition, standing, status_condition
+from .agreement_reads import (
+    party_to,
+    shown_version_condition,
+    standing,
+    status_condition,
+)
 from .notifications import ig_leads, notify
 from .paging import Page, containing, paginate
 
@@ -225,6 +230,7 @@ def _upcoming(
             ),
         )
         .order_by(v.review_date, Agreement.reference)
+        .options(selectinload(Agreement.versions))  # each row's standing, in one query
     )
     if agency_id is not None:
         query = query.where(party_to(agency_id))
@@ -258,13 +264,16 @@ def upcoming_page(
     status: EffectiveStatus | None = None,
     page: int = 1,
     per_page: int = 50,
+    count_up_to: int | None = None,
 ) -> Page:
-    """One page of `upcoming`."""
+    """One page of `upcoming`, counted up to `count_up_to` if given (the administrator's
+    calendar holds every agreement in force: a million nationally)."""
     found = paginate(
         session,
         _upcoming(agency_id, today=today, settings=settings, search=search, status=status),
         page=page,
         per_page=per_page,
+        count_up_to=count_up_to,
     )
     return replace(found, items=[(a, standing(a, today, settings)) for a in found.items])
 

@@ -171,6 +171,7 @@ def test_an_underscore_searches_for_itself(client, crowded, session):
 # module that holds it, and what the download link then says.
 BOUNDED = [
     ("/agreements", "registry.web.agreements.views", None),
+    ("/agreements/reviews", "registry.web.agreements.views", None),
     ("/decisions?purpose=mash_triage", "registry.web.decisions.views", "Download the more than 20"),
     ("/admin/audit", "registry.web.admin.views", "Download these more than 20 entries"),
 ]

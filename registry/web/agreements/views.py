@@ -481,6 +481,7 @@ def review_calendar():
         settings=status_settings(),
         search=search,
         status=status,
+        count_up_to=PAGES_COUNT_UP_TO,
         **page_args(),
     )
     feed = None
