@@ -176,9 +176,20 @@ def send(session: Session, reminders: list[Reminder], *, now: datetime) -> int:
     return sent
 
 
-@writes
 def calendar_token(session: Session, agency_id: int, *, renew: bool = False) -> str:
-    """The agency's calendar feed secret, made on first use (or anew to revoke old links)."""
+    """The agency's calendar feed secret, made on first use (or anew to revoke old links).
+    Read without opening a write: on SQLite that ends the request's read transaction,
+    and the calendar's agreements, already read, were read again one by one."""
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise LookupError(agency_id)
+    if renew or not agency.calendar_token:
+        return _new_calendar_token(session, agency_id, renew=renew)
+    return agency.calendar_token
+
+
+@writes
+def _new_calendar_token(session: Session, agency_id: int, *, renew: bool) -> str:
     agency = session.get(Agency, agency_id)
     if agency is None:
         raise LookupError(agency_id)
