@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, literal, or_, select, union_all
+from sqlalchemy import and_, false, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from ..database import is_id
@@ -106,21 +106,20 @@ def _agency_condition(agency_id: int):
     """Entries about the agency, its officers, its people's accounts, its delegations and
     the agreements it owns or is a party to, or made by one of its people."""
     people = select(User.id).where(User.agency_id == agency_id)
-    agreements = select(Agreement.id).where(
-        or_(
-            Agreement.owner_agency_id == agency_id,
-            Agreement.id.in_(
-                select(AgreementVersion.agreement_id)
-                .join(Party, Party.version_id == AgreementVersion.id)
-                .where(Party.agency_id == agency_id)
-            ),
-        )
+    # The agreements it owns and those it is a party to, asked apart: as one OR,
+    # PostgreSQL guessed half the registry and read every agreement's entries.
+    owned = select(Agreement.id).where(Agreement.owner_agency_id == agency_id)
+    party = (
+        select(AgreementVersion.agreement_id)
+        .join(Party, Party.version_id == AgreementVersion.id)
+        .where(Party.agency_id == agency_id)
     )
     about = (
         ("agency", select(literal(agency_id))),
         ("officer", select(Officer.id).where(Officer.agency_id == agency_id)),
         ("user", people),
-        ("agreement", agreements),
+        ("agreement", owned),
+        ("agreement", party),
         ("delegation", select(Delegation.id).where(Delegation.agency_id == agency_id)),
     )
     # Asked as one list of entries, each part read from an index (the entity index, the
