@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -16,7 +16,8 @@ from ..domain.errors import NotFound
 from ..domain.lifecycle import StatusSettings, effective_status
 from ..domain.vocab import IN_FORCE, EffectiveStatus, VersionStatus
 from ..models import Agreement, AgreementVersion, Party, VersionPurpose
-from .paging import Page, containing, paginate
+from .paging import Page, paginate
+from .text_index import matching
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -221,7 +222,25 @@ def list_agreements(
         .options(selectinload(Agreement.versions))
     )
     if filters.search.strip():
-        query = query.where(containing(filters.search, v.title, Agreement.reference))
+        # The shown version's title or the reference; first narrowed to the agreements
+        # with either (each read from its own trigram index on PostgreSQL): an OR across
+        # the two tables read every agreement (2.8 s at a million).
+        # (On SQLite from its FTS5 trigram tables: services/text_index.py.)
+        titled = select(AgreementVersion.id).where(
+            matching(session, filters.search, AgreementVersion, AgreementVersion.title)
+        )
+        referenced = select(Agreement.id).where(
+            matching(session, filters.search, Agreement, Agreement.reference)
+        )
+        query = query.where(
+            Agreement.id.in_(
+                union_all(
+                    select(AgreementVersion.agreement_id).where(AgreementVersion.id.in_(titled)),
+                    referenced,
+                )
+            ),
+            or_(v.id.in_(titled), Agreement.id.in_(referenced)),
+        )
     if filters.tier:
         query = query.where(Agreement.tier == filters.tier)
     if filters.agency_id:
