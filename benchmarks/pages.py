@@ -1,94 +1,105 @@
-"""The pages that look across the registry, timed on a national-scale registry.
+"""Every page a person opens, timed whole on a national registry (issue 20 point 3).
 
-    .venv/bin/python benchmarks/pages.py                         # SQLite, 100,000 agreements
-    .venv/bin/python benchmarks/pages.py --engine postgresql --size 10000
+    .venv/bin/python benchmarks/national.py --engine sqlite --size 100000   # once
+    .venv/bin/python benchmarks/pages.py --engine sqlite --size 100000
+    .venv/bin/python benchmarks/pages.py --engine postgresql --size 1000000 --repeat 10
+    .venv/bin/python benchmarks/pages.py --database sqlite:////tmp/x.db --only audit
 
-Loads the coverage benchmark's synthetic registry (5,000 agencies in partnerships of 100,
-tier-2 and tier-3 agreements of a few parties each, all active and signed), appends an
-audit trail of --audit entries, then times, each --repeat times (the median and the
-slowest are printed), the reads behind the pages that are not about one agreement: the
-coverage map, the review calendar, an agency's home page, the parents offered when
-drafting, the audit page's chain check, the public register's pages, and the whole
-public register as CSV (what register.csv, register.json and `flask export` read). Each
-read but the last must depend on what the page shows, not on how large the registry is
-(issue 3's rule for the coverage check, applied to them)."""
+Reads the registry benchmarks/national.py loaded (it is not changed, but for the rows a
+page writes itself, such as a review calendar's feed token), signs a Flask test client in
+as each of national.py's users (the session made as the sign-in page makes it), and gets
+each page --repeat times after one unmeasured request, in turns (page 1, page 2, …, then
+again), so that a drift of this shared machine's speed falls on every page alike. For
+each page it prints the p50 and p95 of the whole request as the server spends it (routing,
+queries, templates; no network), the number of SQL statements one request sends (counted
+by an SQLAlchemy before_cursor_execute event), and the size of the HTML. Target (issue
+20): p95 <= 300 ms for each."""
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._registry import (  # noqa: E402
-    NOW,
-    REGION,
-    Loader,
-    drop_databases,
-    fresh_database,
-    make_app,
-    today,
-)
+from sqlalchemy import event, select  # noqa: E402
+
+from benchmarks._registry import percentile  # noqa: E402
+from benchmarks.national import DEFAULT_DIR, HUB, USERS, database_url  # noqa: E402
+from registry import create_app  # noqa: E402
 from registry.clock import system_now  # noqa: E402
-from registry.domain.actor import Actor  # noqa: E402
-from registry.domain.lifecycle import StatusSettings  # noqa: E402
-from registry.domain.vocab import Role  # noqa: E402
 from registry.extensions import db  # noqa: E402
-from registry.services import (  # noqa: E402
-    audit,
-    coverage_map,
-    dashboard,
-    register,
-    reviews,
-)
-from registry.services.agreement_reads import parents_for  # noqa: E402
-from registry.services.users import create_user  # noqa: E402
+from registry.models import User  # noqa: E402
+
+TARGET_MS = 300
+
+# (who, label, url): who is a key of national.USERS, or None for a visitor.
+PAGES = [
+    ("admin", "home, administrator", "/"),
+    ("ig_lead", "home, IG lead", "/"),
+    ("signatory", "home, signatory", "/"),
+    ("practitioner", "home, practitioner", "/"),
+    ("ig_lead", "agreements, no filter", "/agreements"),
+    ("ig_lead", "agreements, page 1000", "/agreements?page=1000"),
+    ("ig_lead", "agreements, search 'Agreement 4242'", "/agreements?q=Agreement+4242"),
+    ("ig_lead", "agreements, tier 1", "/agreements?tier=1"),
+    ("ig_lead", "agreements, tier 3", "/agreements?tier=3"),
+    ("ig_lead", "agreements, status active", "/agreements?status=active"),
+    ("ig_lead", "agreements, status review due", "/agreements?status=review_due"),
+    ("ig_lead", "agreements, status draft (none)", "/agreements?status=draft"),
+    ("ig_lead", "agreements, agency = the hub", f"/agreements?agency={HUB}"),
+    ("ig_lead", "agreements, purpose MASH triage", "/agreements?purpose=mash_triage"),
+    ("ig_lead", "agreements, review due soon", "/agreements?review_due=1"),
+    ("ig_lead", "agreements, exceeds its parent", "/agreements?exceeds_parent=1"),
+    ("ig_lead", "agreements, signatures late", "/agreements?signatures_late=1"),
+    (
+        "ig_lead",
+        "agreements, hub + tier 2 + active + MASH",
+        f"/agreements?agency={HUB}&tier=2&status=active&purpose=mash_triage",
+    ),
+    ("ig_lead", "agreement with 100 parties (1)", "/agreements/1"),
+    ("admin", "agency with thousands (hub), admin", f"/agencies/{HUB}"),
+    ("ig_lead", "agency with thousands (hub), its lead", f"/agencies/{HUB}"),
+    ("ig_lead", "review calendar, the hub's lead", "/agreements/reviews"),
+    ("admin", "review calendar, administrator", "/agreements/reviews"),
+    ("ig_lead", "coverage map, MASH triage", "/coverage/map?purpose=mash_triage"),
+    (
+        "ig_lead",
+        "coverage map, MASH, search 'Agency 01'",
+        "/coverage/map?purpose=mash_triage&q=Agency+01",
+    ),
+    (None, "public register, page 1", "/register"),
+    ("practitioner", "decisions, the hub's practitioner", "/decisions"),
+    ("admin", "decisions, administrator (all)", "/decisions"),
+    ("admin", "decisions, administrator, page 2000", "/decisions?page=2000"),
+    ("admin", "audit trail, no filter", "/admin/audit"),
+    ("admin", "audit trail, page 20000", "/admin/audit?page=20000"),
+    ("admin", "audit trail, agency = the hub", f"/admin/audit?agency={HUB}"),
+    ("admin", "audit trail, who 'Officer 7'", "/admin/audit?q=Officer+7"),
+    ("admin", "audit trail, action agreement.sign", "/admin/audit?action=agreement.sign"),
+]
 
 
-def append_audit(entries: int) -> None:
-    actor = Actor(user_id=None, name="Benchmark")
-    for n in range(entries):
-        audit.record(
-            db.session,
-            actor=actor,
-            action="agency.save",
-            entity_type="agency",
-            entity_id=n % 5000 + 1,
-            before={"name": f"Agency {n}"},
-            after={"name": f"Agency {n}", "ico_registration": "Z1234567"},
-            now=NOW,
-        )
-        if n % 1000 == 999:
-            db.session.commit()
-    db.session.commit()
-
-
-def whole_register(settings: StatusSettings) -> str:
-    lines = register.csv_lines(register.every_entry(db.engine, today=today(), settings=settings))
-    rows, size = -1, 0  # the header is not an agreement
-    for line in lines:
-        rows += line.count("\n")
-        size += len(line)
-    return f"{rows:,} agreements, {size / 2**20:.1f} MiB"
-
-
-def timed(label: str, read, repeat: int) -> None:
-    times, shown = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        shown = read()
-        times.append(time.perf_counter() - started)
-        db.session.remove()
-    print(
-        f"{label:58} median {statistics.median(times) * 1000:7.0f} ms   "
-        f"slowest {max(times) * 1000:7.0f} ms   ({shown})"
-    )
+def signed_in_client(app, email: str | None):
+    client = app.test_client()
+    if email is None:
+        return client
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            raise SystemExit(f"no user {email}: load the registry with benchmarks/national.py")
+        user_id = user.get_id()
+    stamp = system_now().timestamp()
+    with client.session_transaction() as session:
+        session["_user_id"] = user_id
+        session["_fresh"] = True
+        session["sid"] = "benchmark"
+        session["signed_in_at"] = stamp
+        session["seen_at"] = stamp
+    return client
 
 
 def main() -> int:
@@ -96,123 +107,74 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--engine", default="sqlite", choices=("sqlite", "postgresql"))
-    parser.add_argument("--size", type=int, default=100_000, help="agreements")
-    parser.add_argument("--agencies", type=int, default=5000)
-    parser.add_argument("--region", type=int, default=REGION)
-    parser.add_argument("--audit", type=int, default=20_000, help="audit entries")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--size", type=int, default=100_000, help="which national.py load")
+    parser.add_argument("--database", help="a database URL instead of --engine and --size")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--only", default="", help="pages whose label contains this")
+    parser.add_argument(
+        "--without-agency-lists",
+        action="store_true",
+        help="leave out the every-agency <select> of the list pages' filters (what branch "
+        "i20-agencies replaces with a search box), to time the rest of each page",
+    )
     parser.add_argument(
         "--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="registry-pages-")
-    try:
-        app = make_app(fresh_database(args.engine, workdir, args.pg_admin_url), workdir)
-        loader = Loader(args.agencies, region=args.region)
-        settings = StatusSettings()
-        with app.app_context():
-            loader.load_agencies()
-            create_user(
-                db.session,
-                None,
-                email="bench@example.org",
-                name="Bench",  # signs
-                password="benchmark password",
-                roles=["signatory"],
-                agency_id=1,
-                now=system_now(),
-            )
-            loader.top_up(args.size)
-            append_audit(args.audit)
-            agency = loader.pairs[0][0]
-            lead = Actor(
-                user_id=None,
-                name="IG lead",
-                agency_id=agency,
-                roles=frozenset({Role.IG_LEAD, Role.SIGNATORY}),
-            )
-            print(
-                f"{args.engine}: {args.agencies:,} agencies, {args.size:,} agreements, "
-                f"{args.audit:,} audit entries; agency {agency} is a party to "
-                f"{len(reviews.upcoming(db.session, agency, today=today(), settings=settings))}"
-            )
-            reads = [
-                (
-                    "coverage map, one purpose, first 60 agencies",
-                    lambda: (
-                        coverage_map.build(
-                            db.session, "mash_triage", today=today(), settings=settings
-                        ).total
-                    ),
-                ),
-                (
-                    "coverage map, agencies named 'Agency 01…' and partners",
-                    lambda: (
-                        coverage_map.build(
-                            db.session,
-                            "mash_triage",
-                            today=today(),
-                            settings=settings,
-                            search="Agency 01",
-                        ).total
-                    ),
-                ),
-                (
-                    "review calendar, administrator, first page",
-                    lambda: (
-                        reviews.upcoming_page(
-                            db.session, None, today=today(), settings=settings
-                        ).total
-                    ),
-                ),
-                (
-                    "review calendar, one agency, first page",
-                    lambda: (
-                        reviews.upcoming_page(
-                            db.session, agency, today=today(), settings=settings
-                        ).total
-                    ),
-                ),
-                (
-                    "home page of one agency's IG lead",
-                    lambda: len(
-                        dashboard.build(
-                            db.session, lead, today=today(), settings=settings
-                        ).agreements
-                    ),
-                ),
-                (
-                    "parents offered to that IG lead for a tier 3",
-                    lambda: len(parents_for(db.session, 3, today(), settings, agency)),
-                ),
-                (
-                    f"audit chain check ({args.audit:,} entries)",
-                    lambda: audit.verify(db.session) or "intact",
-                ),
-                (
-                    "public register, first page of 50",
-                    lambda: register.in_force(db.session, today=today(), settings=settings).total,
-                ),
-                (
-                    "public register, page 150",
-                    lambda: (
-                        register.in_force(
-                            db.session, today=today(), settings=settings, page=150
-                        ).total
-                    ),
-                ),
-                (
-                    "the whole public register as CSV (register.csv, flask export)",
-                    lambda: whole_register(settings),
-                ),
-            ]
-            for label, read in reads:
-                timed(label, read, args.repeat)
-            db.engine.dispose()
-    finally:
-        if args.engine == "postgresql":
-            drop_databases(args.pg_admin_url)
-        shutil.rmtree(workdir, ignore_errors=True)
+    url = args.database or database_url(args.engine, args.size, None, args.pg_admin_url)
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": f"{DEFAULT_DIR}/instance",
+            "SECRET_KEY": "benchmark",
+            "TWO_FACTOR_ROLES": [],
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    if args.without_agency_lists:
+        from registry.services import agencies
+
+        agencies.all_agency_names = lambda session: {}
+    statements = [0]
+    with app.app_context():
+        event.listen(
+            db.engine,
+            "before_cursor_execute",
+            lambda *a, **k: statements.__setitem__(0, statements[0] + 1),
+        )
+    clients = {
+        who: signed_in_client(app, USERS[who][0] if who else None)
+        for who in {w for w, _, _ in PAGES}
+    }
+    pages = [p for p in PAGES if args.only.lower() in p[1].lower()]
+    times: dict[str, list[float]] = {label: [] for _, label, _ in pages}
+    counts: dict[str, tuple[int, int, int]] = {}
+    for turn in range(args.repeat + 1):
+        for who, label, path in pages:
+            statements[0] = 0
+            started = time.perf_counter()
+            response = clients[who].get(path)
+            spent = time.perf_counter() - started
+            if turn == 0:  # warms the caches a running server would have warm
+                if response.status_code != 200:
+                    print(f"{label}: {path} answered {response.status_code}", file=sys.stderr)
+                counts[label] = (statements[0], len(response.data), response.status_code)
+            else:
+                times[label].append(spent)
+        print(f"turn {turn} of {args.repeat}", file=sys.stderr, end="\r")
+    print(f"{url}: {args.repeat} requests of each page, after one unmeasured")
+    print(f"{'page':46} {'p50 ms':>7} {'p95 ms':>7} {'SQL':>5} {'KB':>6}")
+    over = []
+    for _who, label, _path in pages:
+        p50, p95 = percentile(times[label], 50) * 1000, percentile(times[label], 95) * 1000
+        sql, size, status = counts[label]
+        flag = "" if p95 <= TARGET_MS else "  over"
+        if status != 200:
+            flag += f"  HTTP {status}"
+        if flag:
+            over.append(label)
+        print(f"{label:46} {p50:7.0f} {p95:7.0f} {sql:5d} {size / 1024:6.0f}{flag}")
+    print(f"{len(pages) - len(over)} of {len(pages)} pages within p95 <= {TARGET_MS} ms")
     return 0
 
 

@@ -68,6 +68,14 @@ class Agreement(db.Model):
         CheckConstraint("reference LIKE 'ISA-____-%'", name="reference_format"),
         # The public register's order: its downloads read it in batches from a key.
         Index("ix_agreements_tier_reference", "tier", "reference"),
+        # The few agreements beyond their parent (a filter, the administrator's figure),
+        # found without reading the others.
+        Index(
+            "ix_agreements_exceeding_parent",
+            "reference",
+            sqlite_where=text("exceeds_parent IS NOT NULL"),
+            postgresql_where=text("exceeds_parent IS NOT NULL"),
+        ),
     )
 
     @property
@@ -171,6 +179,9 @@ class AgreementVersion(db.Model):
             sqlite_where=text(_OPEN),
             postgresql_where=text(_OPEN),
         ),
+        # Versions by status (drafts, those awaiting signatures and since when): the few
+        # of a status found without reading a national registry's million.
+        Index("ix_agreement_versions_status_submitted", "status", "submitted_at"),
     )
 
     @property

@@ -31,6 +31,8 @@ class AuditEntry(db.Model):
     __table_args__ = (
         CheckConstraint("sequence >= 1", name="sequence_positive"),
         Index("ix_audit_entries_entity", "entity_type", "entity_id"),
+        # The entries made by an agency's people (the trail filtered by agency).
+        Index("ix_audit_entries_actor", "actor_user_id"),
     )
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from ..database import is_id
@@ -144,31 +144,35 @@ def _agency_condition(agency_id: int):
     """Entries about the agency, its officers, its people's accounts, its delegations and
     the agreements it owns or is a party to, or made by one of its people."""
     people = select(User.id).where(User.agency_id == agency_id)
-    agreements = select(Agreement.id).where(
-        or_(
-            Agreement.owner_agency_id == agency_id,
-            Agreement.id.in_(
-                select(AgreementVersion.agreement_id)
-                .join(Party, Party.version_id == AgreementVersion.id)
-                .where(Party.agency_id == agency_id)
-            ),
-        )
+    # The agreements it owns and those it is a party to, asked apart: as one OR,
+    # PostgreSQL guessed half the registry and read every agreement's entries.
+    owned = select(Agreement.id).where(Agreement.owner_agency_id == agency_id)
+    party = (
+        select(AgreementVersion.agreement_id)
+        .join(Party, Party.version_id == AgreementVersion.id)
+        .where(Party.agency_id == agency_id)
     )
-    return or_(
-        and_(AuditEntry.entity_type == "agency", AuditEntry.entity_id == agency_id),
-        and_(
-            AuditEntry.entity_type == "officer",
-            AuditEntry.entity_id.in_(select(Officer.id).where(Officer.agency_id == agency_id)),
-        ),
-        and_(AuditEntry.entity_type == "user", AuditEntry.entity_id.in_(people)),
-        and_(AuditEntry.entity_type == "agreement", AuditEntry.entity_id.in_(agreements)),
-        and_(
-            AuditEntry.entity_type == "delegation",
-            AuditEntry.entity_id.in_(
-                select(Delegation.id).where(Delegation.agency_id == agency_id)
+    about = (
+        ("agency", select(literal(agency_id))),
+        ("officer", select(Officer.id).where(Officer.agency_id == agency_id)),
+        ("user", people),
+        ("agreement", owned),
+        ("agreement", party),
+        ("delegation", select(Delegation.id).where(Delegation.agency_id == agency_id)),
+    )
+    # Asked as one list of entries, each part read from an index (the entity index, the
+    # actor index): as a condition on each entry, the trail's million were read in turn
+    # to count one agency's (0.8 s on SQLite).
+    return AuditEntry.id.in_(
+        union_all(
+            *(
+                select(AuditEntry.id).where(
+                    AuditEntry.entity_type == kind, AuditEntry.entity_id.in_(ids)
+                )
+                for kind, ids in about
             ),
-        ),
-        AuditEntry.actor_user_id.in_(people),
+            select(AuditEntry.id).where(AuditEntry.actor_user_id.in_(people)),
+        )
     )
 
 
@@ -193,10 +197,21 @@ def _query(filters: TrailFilters):
     return query
 
 
-def trail(session: Session, filters: TrailFilters, *, page: int = 1, per_page: int = 25) -> Page:
+def trail(
+    session: Session,
+    filters: TrailFilters,
+    *,
+    page: int = 1,
+    per_page: int = 25,
+    count_up_to: int | None = None,
+) -> Page:
     """One page of the filtered trail, newest first, each entry as a Line."""
     result = paginate(
-        session, _query(filters).order_by(AuditEntry.sequence.desc()), page=page, per_page=per_page
+        session,
+        _query(filters).order_by(AuditEntry.sequence.desc()),
+        page=page,
+        per_page=per_page,
+        count_up_to=count_up_to,
     )
     result.items = readable(session, result.items)
     return result

@@ -321,13 +321,14 @@ def list_decisions(
     *,
     page: int = 1,
     per_page: int = 50,
+    count_up_to: int | None = None,
 ) -> Page:
     query = filtered(
         select(DecisionRecord).order_by(DecisionRecord.sequence.desc()),
         actor,
         filters or DecisionFilters(),
     )
-    return paginate(session, query, page=page, per_page=per_page)
+    return paginate(session, query, page=page, per_page=per_page, count_up_to=count_up_to)
 
 
 def check_outcomes(session: Session, check_ids: Iterable[str | None]) -> dict[str, Outcome]:

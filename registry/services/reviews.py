@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..database import begin_write, writes
 from ..domain.dates import long_date
@@ -25,7 +25,12 @@ from ..models import (
     User,
 )
 from .agencies import holders_on
-from .agreement_reads import party_to, shown_version_condition, standing, status_condition
+from .agreement_reads import (
+    party_to,
+    shown_version_condition,
+    standing,
+    status_condition,
+)
 from .notifications import ig_leads, notify
 from .paging import Page, containing, paginate
 
@@ -171,9 +176,20 @@ def send(session: Session, reminders: list[Reminder], *, now: datetime) -> int:
     return sent
 
 
-@writes
 def calendar_token(session: Session, agency_id: int, *, renew: bool = False) -> str:
-    """The agency's calendar feed secret, made on first use (or anew to revoke old links)."""
+    """The agency's calendar feed secret, made on first use (or anew to revoke old links).
+    Read without opening a write: on SQLite that ends the request's read transaction,
+    and the calendar's agreements, already read, were read again one by one."""
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise LookupError(agency_id)
+    if renew or not agency.calendar_token:
+        return _new_calendar_token(session, agency_id, renew=renew)
+    return agency.calendar_token
+
+
+@writes
+def _new_calendar_token(session: Session, agency_id: int, *, renew: bool) -> str:
     agency = session.get(Agency, agency_id)
     if agency is None:
         raise LookupError(agency_id)
@@ -225,6 +241,7 @@ def _upcoming(
             ),
         )
         .order_by(v.review_date, Agreement.reference)
+        .options(selectinload(Agreement.versions))  # each row's standing, in one query
     )
     if agency_id is not None:
         query = query.where(party_to(agency_id))
@@ -258,13 +275,16 @@ def upcoming_page(
     status: EffectiveStatus | None = None,
     page: int = 1,
     per_page: int = 50,
+    count_up_to: int | None = None,
 ) -> Page:
-    """One page of `upcoming`."""
+    """One page of `upcoming`, counted up to `count_up_to` if given (the administrator's
+    calendar holds every agreement in force: a million nationally)."""
     found = paginate(
         session,
         _upcoming(agency_id, today=today, settings=settings, search=search, status=status),
         page=page,
         per_page=per_page,
+        count_up_to=count_up_to,
     )
     return replace(found, items=[(a, standing(a, today, settings)) for a in found.items])
 

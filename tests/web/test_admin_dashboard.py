@@ -153,3 +153,32 @@ def test_other_roles_do_not_see_the_partnership_figures(client, session):
         client.sign_in(make_user(session, roles=roles, agency=council))
         assert client.page("/").select_one("#partnership-title") is None, roles
         client.post("/sign-out", data={"csrf_token": client.csrf_token("/")})
+
+
+def test_a_figure_past_the_home_page_s_bound_says_more_than_and_the_api_counts_all(
+    client, session, monkeypatch
+):
+    from registry.domain.lifecycle import StatusSettings
+    from registry.services import dashboard
+
+    _partnership(session)  # one agreement late for signatures: a second beside it
+    clinic, school = make_agency(session, name="Clinic"), make_agency(session, name="School")
+    protocol = activate(
+        session,
+        make_draft(session, tier=1, owner=clinic, parties=[party(clinic), party(school)]),
+    )
+    late = make_draft(
+        session, owner=clinic, parent=protocol, parties=[party(clinic), party(school)]
+    )
+    agreement_lifecycle.submit(
+        session, ig_lead_actor(clinic), late.id, now=FIXED_NOW - timedelta(days=40)
+    )
+    monkeypatch.setattr(dashboard, "PAGES_COUNT_UP_TO", 1)
+    client.sign_in(make_admin(session))
+    home = client.page("/")
+    late_figure = home.select_one("#figure-signatures").get_text(" ", strip=True)
+    assert late_figure == "more than 1 agreements have waited more than 30 days for signatures"
+    overdue = home.select_one("#figure-overdue").get_text(" ", strip=True)
+    assert overdue == "1 agreement is overdue for review"  # at the bound, not past it
+    whole = dashboard.partnership(session, today=TODAY, settings=StatusSettings())
+    assert whole.signatures_late == 2 and not whole.more  # as the API counts: all

@@ -159,6 +159,39 @@ def test_the_home_page_shows_what_waits_for_each_agency(client, session):
     assert protocol.reference in agreements.get_text()
 
 
+def test_the_home_page_of_an_agency_in_many_agreements_lists_the_first_and_links_the_rest(
+    client, session, monkeypatch
+):
+    from registry.services import dashboard
+
+    from ..factories import activate, make_draft, party
+
+    monkeypatch.setattr(dashboard, "AGREEMENTS_SHOWN", 1)
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol, _ = chain(session, council, police)  # ISA-…1 and ISA-…2, both active
+    waiting = activate(  # the last by reference: not among those listed, still to sign
+        session,
+        make_draft(
+            session,
+            owner=council,
+            parent=protocol,
+            title="MASH",
+            parties=[party(council), party(police)],
+        ),
+        skip=(police,),
+    )
+    client.sign_in(make_user(session, roles=("signatory",), agency=police))
+    home = client.page("/")
+    listed = home.find("h2", string="Waiting for your signature").find_next("ul").get_text()
+    assert waiting.reference in listed
+    table = home.find("h2", string="Your agency's agreements").find_next("table")
+    assert len(table.select("tbody tr")) == 1 and protocol.reference in table.get_text()
+    text = home.select_one("main").get_text(" ", strip=True)
+    assert "Your agency is a party to 3 agreements; the first 1 are below" in text
+    link = home.find("a", string="See all 3 in the agreements list")
+    assert link["href"] == f"/agreements?agency={police.id}"
+
+
 def test_an_agency_in_many_agreements_shows_the_first_and_says_where_the_rest_are(
     client, session, monkeypatch
 ):

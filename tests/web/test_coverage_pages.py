@@ -247,3 +247,14 @@ def test_the_coverage_map_shows_sixty_agencies_at_most_and_finds_others_by_name(
     assert len(many.select("table.registry-map tbody tr")) == 10
     none = client.page("/coverage/map?purpose=mash_triage&q=nobody")
     assert "No agency whose name contains “nobody”" in none.get_text()
+
+
+def test_the_coverage_map_counts_its_agencies_up_to_a_bound(client, session, monkeypatch):
+    from registry.services import coverage_map
+
+    monkeypatch.setattr(coverage_map, "COUNT_UP_TO", 62)
+    agencies = _partnership_in_groups(session, 65)
+    client.sign_in(make_user(session, agency=agencies[0]))
+    page = client.page("/coverage/map?purpose=mash_triage")
+    assert len(page.select("table.registry-map tbody tr")) == 60
+    assert "first 60 of more than 62 agencies" in page.select_one(".govuk-inset-text").get_text()

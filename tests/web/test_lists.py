@@ -165,3 +165,32 @@ def test_an_underscore_searches_for_itself(client, crowded, session):
         row.get_text(" ", strip=True) for row in client.page("/agencies?q=_").select("tbody tr")
     ]
     assert len(rows) == 1 and "Health_Visitors" in rows[0], rows
+
+
+# The lists whose count stops at a bound (a national registry's millions of rows), the
+# module that holds it, and what the download link then says.
+BOUNDED = [
+    ("/agreements", "registry.web.agreements.views", None),
+    ("/agreements/reviews", "registry.web.agreements.views", None),
+    ("/decisions?purpose=mash_triage", "registry.web.decisions.views", "Download the more than 20"),
+    ("/admin/audit", "registry.web.admin.views", "Download these more than 20 entries"),
+]
+
+
+@pytest.mark.parametrize("path,module,download", BOUNDED, ids=[p for p, _, _ in BOUNDED])
+def test_a_list_longer_than_its_count_says_more_than_and_pages_that_far(
+    client, crowded, monkeypatch, path, module, download
+):
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module(module), "PAGES_COUNT_UP_TO", 20)
+    client.sign_in(crowded)
+    first = client.page(path)
+    said = " ".join(first.select_one("main").get_text(" ").split())
+    assert "More than 20 results: pages of the first 20, page 1 of" in said, said[-400:]
+    if download:
+        assert download in said
+    # A page past the counted ones shows the last counted page, not an empty one.
+    far = client.page(f"{path}{'&' if '?' in path else '?'}page=50")
+    assert far.select("tbody tr"), path
+    assert "page 50 of" not in far.get_text(" ")

@@ -17,6 +17,7 @@ from ...domain.vocab import Role
 from ...extensions import db
 from ...services import audit, checkpoints, decisions, follow_ups, two_factor, users, vocabularies
 from ...services import audit_trail as trail_service
+from ...services.agreement_reads import PAGES_COUNT_UP_TO
 from ...services.audit_trail import ENTITY_KINDS
 from ...services.spreadsheet import with_bom
 from ..fields import attach_errors, choices, read_agency_box
@@ -139,7 +140,7 @@ def _trail_filters() -> tuple[trail_service.TrailFilters, dict[str, str]]:
 @signed_in(Role.ADMIN)
 def audit_trail():
     filters, errors = _trail_filters()
-    page = trail_service.trail(db.session, filters, **page_args())
+    page = trail_service.trail(db.session, filters, count_up_to=PAGES_COUNT_UP_TO, **page_args())
     # The whole chain is checked here only while that takes about a second; a longer one
     # is left to `verify-audit`, which the page then names.
     # The signed checkpoints too: a chain cut short, or rewritten and re-hashed, verifies

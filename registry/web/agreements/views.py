@@ -21,6 +21,7 @@ from ...services import agencies as agency_service
 from ...services import agreements as service
 from ...services import audit, delegations, downloads, pdfs, reviews, sealing, vocabularies
 from ...services.agreement_reads import (
+    PAGES_COUNT_UP_TO,
     AgreementFilters,
     agreement_to_show,
     amendments,
@@ -73,7 +74,14 @@ def list_agreements():
         exceeds_parent=request.args.get("exceeds_parent") == "1",
         waiting_since=late_since(today()) if request.args.get("signatures_late") == "1" else None,
     )
-    page = find_agreements(db.session, filters, today=today(), settings=settings, **page_args())
+    page = find_agreements(
+        db.session,
+        filters,
+        today=today(),
+        settings=settings,
+        count_up_to=PAGES_COUNT_UP_TO,
+        **page_args(),
+    )
     rows = [(a, standing(a, today(), settings)) for a in page.items]
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
@@ -519,6 +527,7 @@ def review_calendar():
         settings=status_settings(),
         search=search,
         status=status,
+        count_up_to=PAGES_COUNT_UP_TO,
         **page_args(),
     )
     feed = None

@@ -14,6 +14,7 @@ from ...extensions import db
 from ...services import agencies as agency_service
 from ...services import decisions as service
 from ...services import follow_ups, vocabularies
+from ...services.agreement_reads import PAGES_COUNT_UP_TO
 from ...services.coverage import get_check
 from ...services.decisions import DecisionInput
 from ...services.follow_ups import FollowUpInput
@@ -132,7 +133,9 @@ def _add_rule_problems(form: DecisionForm) -> None:
 def list_decisions():
     actor = current_actor()
     asked = asked_filters()
-    page = service.list_decisions(db.session, actor, asked.filters, **page_args())
+    page = service.list_decisions(
+        db.session, actor, asked.filters, count_up_to=PAGES_COUNT_UP_TO, **page_args()
+    )
     return render_template(
         "decisions/list.html",
         page=page,
