@@ -123,6 +123,37 @@ def make_app(url: str, instance: str):
     return app
 
 
+def settle(*, checkpoint: bool = False) -> None:
+    """After a bulk load: sequences past the loaded ids (PostgreSQL), and what autovacuum
+    would do to freshly loaded tables, planner statistics and a visibility map (so the
+    party index answers index-only); on SQLite, ANALYZE, and with `checkpoint` the log
+    written into the file."""
+    if db.engine.dialect.name == "postgresql":
+        for table in (
+            "agencies",
+            "officers",
+            "agreements",
+            "agreement_versions",
+            "signatures",
+            "users",
+        ):
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                )
+            )
+        db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        return
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    if checkpoint:
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def _batches(rows, size=5000):
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
@@ -338,29 +369,7 @@ class Loader:
         db.session.commit()
         if not analyse:
             return
-        if db.engine.dialect.name == "postgresql":
-            for table in (
-                "agencies",
-                "officers",
-                "agreements",
-                "agreement_versions",
-                "signatures",
-                "users",
-            ):
-                db.session.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT coalesce(max(id), 1) FROM {table}))"
-                    )
-                )
-            db.session.commit()
-            # What autovacuum would do to freshly loaded tables: statistics and a visibility
-            # map (so the party index answers index-only).
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM ANALYZE")
-        else:
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+        settle()
 
     def sample_questions(self, count: int) -> list[dict]:
         """Mostly pairs that share an agreement (so the check has work to do), some not."""

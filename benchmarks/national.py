@@ -50,6 +50,7 @@ from benchmarks._registry import (  # noqa: E402
     Loader,
     _insert,
     make_app,
+    settle,
 )
 from registry.clock import system_now  # noqa: E402
 from registry.extensions import db  # noqa: E402
@@ -229,26 +230,6 @@ def _drop_search_indexes(tables: tuple[str, ...]) -> list[str]:
     return [definition for _, definition in found]
 
 
-def finish(engine_name: str) -> None:
-    """Sequences past the loaded ids, and fresh planner statistics."""
-    if engine_name == "postgresql":
-        for table in ("agencies", "officers", "agreements", "agreement_versions", "signatures"):
-            db.session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
-                )
-            )
-        db.session.commit()
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
-    else:
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -311,7 +292,7 @@ def main() -> int:
             f"{args.audit:,} audit entries",
             lambda: load_audit(args.audit, args.agencies, args.size, rnd),
         )
-        clock.part("statistics (ANALYZE)", lambda: finish(db.engine.dialect.name))
+        clock.part("statistics (ANALYZE)", lambda: settle(checkpoint=True))
         hub = db.session.execute(
             text("SELECT count(DISTINCT version_id) FROM agreement_parties WHERE agency_id = :a"),
             {"a": HUB},
