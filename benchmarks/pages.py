@@ -112,12 +112,6 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--only", default="", help="pages whose label contains this")
     parser.add_argument(
-        "--without-agency-lists",
-        action="store_true",
-        help="leave out the every-agency <select> of the list pages' filters (what branch "
-        "i20-agencies replaces with a search box), to time the rest of each page",
-    )
-    parser.add_argument(
         "--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
     args = parser.parse_args()
@@ -131,10 +125,6 @@ def main() -> int:
             "RATELIMIT_ENABLED": False,
         }
     )
-    if args.without_agency_lists:
-        from registry.services import agencies
-
-        agencies.all_agency_names = lambda session: {}
     statements = [0]
     with app.app_context():
         event.listen(

@@ -255,11 +255,6 @@ def list_agencies(
     return paginate(session, query, page=page, per_page=per_page)
 
 
-def all_agency_names(session: Session) -> dict[int, str]:
-    """Every agency's name, by name: for the lists a form offers (thousands nationally)."""
-    return dict(session.execute(select(Agency.id, Agency.name).order_by(Agency.name)).all())
-
-
 def agency_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     """The names of these agencies only (unknown ids are left out): for pages that show a
     few, so they need not read the whole registry's."""
