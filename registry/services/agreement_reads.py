@@ -138,6 +138,18 @@ def shown_version_condition(v):
     )
 
 
+DUE_FOR_REVIEW = (
+    EffectiveStatus.REVIEW_DUE,
+    EffectiveStatus.REVIEW_OVERDUE,
+    EffectiveStatus.LAPSED,
+)
+
+
+def any_status(v, statuses, today: date, settings: StatusSettings):
+    """SQL that holds when the version's effective status is one of `statuses`."""
+    return or_(*(status_condition(v, s, today, settings) for s in statuses))
+
+
 def status_condition(v, status: EffectiveStatus, today: date, settings: StatusSettings):
     """SQL that holds exactly when domain.lifecycle.effective_status gives `status`."""
     stored = {
@@ -260,18 +272,7 @@ def list_agreements(
     if filters.waiting_since:
         query = query.where(waiting_for_signatures_since(filters.waiting_since))
     if filters.review_due:
-        query = query.where(
-            or_(
-                *(
-                    status_condition(v, s, today, settings)
-                    for s in (
-                        EffectiveStatus.REVIEW_DUE,
-                        EffectiveStatus.REVIEW_OVERDUE,
-                        EffectiveStatus.LAPSED,
-                    )
-                )
-            )
-        )
+        query = query.where(any_status(v, DUE_FOR_REVIEW, today, settings))
     return paginate(session, query, page=page, per_page=per_page, count_up_to=count_up_to)
 
 
@@ -332,15 +333,11 @@ def parents_for(
     if tier not in (2, 3):
         return []
     v = aliased(AgreementVersion)
-    ended = or_(
-        *(
-            status_condition(v, s, today, settings)
-            for s in (
-                EffectiveStatus.TERMINATED,
-                EffectiveStatus.SUPERSEDED,
-                EffectiveStatus.EXPIRED,
-            )
-        )
+    ended = any_status(
+        v,
+        (EffectiveStatus.TERMINATED, EffectiveStatus.SUPERSEDED, EffectiveStatus.EXPIRED),
+        today,
+        settings,
     )
     query = (
         select(Agreement.id, Agreement.reference, v.title, Agreement.tier)

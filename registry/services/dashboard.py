@@ -24,15 +24,16 @@ from ..models import (
 from . import inbox, outbox
 from .agencies import officer_gaps, without_holder
 from .agreement_reads import (
+    DUE_FOR_REVIEW,
     LONDON,
     PAGES_COUNT_UP_TO,
     AgreementFilters,
     Standing,
+    any_status,
     list_agreements,
     party_to,
     shown_version_condition,
     standing,
-    status_condition,
 )
 from .decisions import without_cover
 from .delegations import delegated_agency_ids
@@ -176,16 +177,7 @@ def _needing_attention(agency_id: int, today: date, settings: StatusSettings):
     superset the loop in `build` narrows, so that an agency party to thousands of
     agreements reads only these, not every one."""
     v = aliased(AgreementVersion)
-    review = or_(
-        *(
-            status_condition(v, s, today, settings)
-            for s in (
-                EffectiveStatus.REVIEW_DUE,
-                EffectiveStatus.REVIEW_OVERDUE,
-                EffectiveStatus.LAPSED,
-            )
-        )
-    )
+    review = any_status(v, DUE_FOR_REVIEW, today, settings)
     awaiting = exists().where(
         AgreementVersion.agreement_id == Agreement.id,
         AgreementVersion.status == VersionStatus.AWAITING_SIGNATURES,
@@ -269,11 +261,7 @@ def build(session: Session, actor: Actor, *, today: date, settings: StatusSettin
             if agreement.owner_agency_id == actor.agency_id:
                 signed = sum(1 for p in latest.parties if latest.signature_for(p.agency_id))
                 board.awaiting.append((agreement, latest, signed))
-        if agreement.owner_agency_id == actor.agency_id and where.status in (
-            EffectiveStatus.REVIEW_DUE,
-            EffectiveStatus.REVIEW_OVERDUE,
-            EffectiveStatus.LAPSED,
-        ):
+        if agreement.owner_agency_id == actor.agency_id and where.status in DUE_FOR_REVIEW:
             board.reviews.append((agreement, where))
         if agreement.owner_agency_id == actor.agency_id and agreement.exceeds_parent:
             board.beyond_parent.append((agreement, where))

@@ -14,13 +14,13 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Select, or_, select, tuple_
+from sqlalchemy import Connection, Engine, Row, Select, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from ..domain.lifecycle import StatusSettings, effective_status
 from ..domain.vocab import IN_FORCE, EffectiveStatus
 from ..models import Agency, Agreement, AgreementVersion, AuditEntry, Party, VersionPurpose
-from .agreement_reads import shown_version_condition, status_condition
+from .agreement_reads import any_status, shown_version_condition
 from .paging import Page, paginate
 from .spreadsheet import safe_cell
 from .text_index import matching
@@ -50,7 +50,7 @@ def _in_force_query(
         .join(v, v.agreement_id == Agreement.id)
         .where(
             shown_version_condition(v),
-            or_(*(status_condition(v, s, today, settings) for s in IN_FORCE)),
+            any_status(v, IN_FORCE, today, settings),
         )
         .order_by(Agreement.tier, Agreement.reference)
         # From the start of the register's order, as each batch of the downloads goes on

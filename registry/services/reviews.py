@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..database import begin_write, writes
@@ -26,10 +26,10 @@ from ..models import (
 )
 from .agencies import holders_on
 from .agreement_reads import (
+    any_status,
     party_to,
     shown_version_condition,
     standing,
-    status_condition,
 )
 from .notifications import ig_leads, notify
 from .paging import Page, containing, paginate
@@ -81,7 +81,7 @@ def pending(
         .join(v, v.agreement_id == Agreement.id)
         .where(
             shown_version_condition(v),
-            or_(*(status_condition(v, s, today, window) for s in STAGES)),
+            any_status(v, STAGES, today, window),
         )
         .order_by(Agreement.reference)
     )
@@ -233,12 +233,7 @@ def _upcoming(
         .join(v, v.agreement_id == Agreement.id)
         .where(
             shown_version_condition(v),
-            or_(
-                *(
-                    status_condition(v, s, today, settings)
-                    for s in ((status,) if status in LIVE else LIVE)
-                )
-            ),
+            any_status(v, (status,) if status in LIVE else LIVE, today, settings),
         )
         .order_by(v.review_date, Agreement.reference)
         .options(selectinload(Agreement.versions))  # each row's standing, in one query
