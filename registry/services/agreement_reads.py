@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, false, func, or_, select, union_all
+from sqlalchemy import Select, and_, exists, false, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -353,11 +353,16 @@ def parents_for(
     ]
 
 
-def party_to(agency_id: int):
-    """SQL: the agreement has a version the agency is a party to (read from the party
-    index, so only that agency's agreements are visited)."""
-    return Agreement.id.in_(
+def agreement_ids_of(agency_id: int) -> Select:
+    """SQL: the ids of the agreements with a version the agency is a party to, read from
+    the party index (so only that agency's agreements are visited); an id may repeat."""
+    return (
         select(AgreementVersion.agreement_id)
         .join(Party, Party.version_id == AgreementVersion.id)
         .where(Party.agency_id == agency_id)
     )
+
+
+def party_to(agency_id: int):
+    """SQL: the agreement has a version the agency is a party to."""
+    return Agreement.id.in_(agreement_ids_of(agency_id))

@@ -19,7 +19,6 @@ from ..models import (
     AgreementVersion,
     DecisionRecord,
     Notification,
-    Party,
 )
 from . import inbox, outbox
 from .agencies import officer_gaps, without_holder
@@ -29,6 +28,7 @@ from .agreement_reads import (
     PAGES_COUNT_UP_TO,
     AgreementFilters,
     Standing,
+    agreement_ids_of,
     any_status,
     list_agreements,
     party_to,
@@ -217,14 +217,7 @@ def build(session: Session, actor: Actor, *, today: date, settings: StatusSettin
     # both from its own agreements found once through the party index (MATERIALIZED):
     # otherwise PostgreSQL walked every agreement by reference until it had met 50 of an
     # agency's (30,000 at a million for an agency party to 3,665; docs/EXPLAIN.md).
-    mine = (
-        select(AgreementVersion.agreement_id)
-        .join(Party, Party.version_id == AgreementVersion.id)
-        .where(Party.agency_id == actor.agency_id)
-        .distinct()
-        .cte("mine")
-        .prefix_with("MATERIALIZED")
-    )
+    mine = agreement_ids_of(actor.agency_id).distinct().cte("mine").prefix_with("MATERIALIZED")
     # The count rides along with the first rows (a window over the join), so the agency's
     # agreements are found once, not once for the rows and again for the count.
     first = session.execute(
