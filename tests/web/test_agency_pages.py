@@ -128,14 +128,11 @@ def test_a_practitioner_sees_no_gaps_or_edit_links(client, session):
     assert page.find("a", string="Edit agency details") is None
 
 
-def test_the_home_page_shows_what_waits_for_each_agency(client, session):
+def _awaiting_police(session, council, police, protocol):
+    """A tier 2 'MASH' under `protocol`, signed by the council, awaiting the police."""
     from ..factories import activate, make_draft, party
 
-    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
-    protocol = activate(
-        session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
-    )
-    waiting = activate(
+    return activate(
         session,
         make_draft(
             session,
@@ -146,6 +143,16 @@ def test_the_home_page_shows_what_waits_for_each_agency(client, session):
         ),
         skip=(police,),
     )
+
+
+def test_the_home_page_shows_what_waits_for_each_agency(client, session):
+    from ..factories import activate, make_draft, party
+
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    )
+    waiting = _awaiting_police(session, council, police, protocol)
     client.sign_in(make_user(session, roles=("signatory",), agency=police))
     home = client.page("/")
     listed = home.find("h2", string="Waiting for your signature").find_next("ul").get_text()
@@ -164,22 +171,11 @@ def test_the_home_page_of_an_agency_in_many_agreements_lists_the_first_and_links
 ):
     from registry.services import dashboard
 
-    from ..factories import activate, make_draft, party
-
     monkeypatch.setattr(dashboard, "AGREEMENTS_SHOWN", 1)
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     protocol, _ = chain(session, council, police)  # ISA-…1 and ISA-…2, both active
-    waiting = activate(  # the last by reference: not among those listed, still to sign
-        session,
-        make_draft(
-            session,
-            owner=council,
-            parent=protocol,
-            title="MASH",
-            parties=[party(council), party(police)],
-        ),
-        skip=(police,),
-    )
+    # the last by reference: not among those listed, still to sign
+    waiting = _awaiting_police(session, council, police, protocol)
     client.sign_in(make_user(session, roles=("signatory",), agency=police))
     home = client.page("/")
     listed = home.find("h2", string="Waiting for your signature").find_next("ul").get_text()
