@@ -125,18 +125,33 @@ def load_users() -> dict[str, int]:
     return ids
 
 
+def _insert_all(table, rows, count: int, label: str, batch: int = 50_000) -> None:
+    """`rows` (count of them, made as they are needed) into `table`, `batch` at a time,
+    with a progress bar, and committed."""
+    with click.progressbar(length=count, label=label, file=sys.stderr) as bar:
+        held: list[dict] = []
+        for row in rows:
+            held.append(row)
+            if len(held) == batch:
+                _insert(table, held, bar)
+                held = []
+        if held:
+            _insert(table, held, bar)
+    db.session.commit()
+
+
 def load_decisions(count: int, agencies: int, users: dict[str, int], rnd) -> None:
     """`count` decisions over the last two years; a fifth by the hub's practitioner,
     the rest by the same account on behalf of other agencies (the list filters by the
     recording agency, so the hub sees about a fifth)."""
     practitioner = users["practitioner"]
-    with click.progressbar(length=count, label="decisions", file=sys.stderr) as bar:
-        rows = []
+
+    def rows():
         for n in range(1, count + 1):
             agency = HUB if n % 5 == 0 else rnd.randint(2, agencies)
             to = rnd.randint(1, agencies)
             share = rnd.random() < 0.8
-            rows.append(
+            yield (
                 {
                     "sequence": n,
                     "recorded_at": NOW - timedelta(minutes=(count - n) * 7),
@@ -162,12 +177,8 @@ def load_decisions(count: int, agencies: int, users: dict[str, int], rnd) -> Non
                     "entry_hash": _fake_hash("d", n),
                 }
             )
-            if len(rows) == 50_000:
-                _insert(DecisionRecord.__table__, rows, bar)
-                rows = []
-        if rows:
-            _insert(DecisionRecord.__table__, rows, bar)
-    db.session.commit()
+
+    _insert_all(DecisionRecord.__table__, rows(), count, "decisions")
 
 
 ACTIONS = ("agency.save", "officer.add", "agreement.draft", "agreement.sign", "user.create")
@@ -178,13 +189,13 @@ def load_audit(count: int, agencies: int, agreements: int, rnd) -> None:
     start = db.session.execute(
         text("SELECT coalesce(max(sequence), 0) FROM audit_entries")
     ).scalar()
-    with click.progressbar(length=count, label="audit entries", file=sys.stderr) as bar:
-        rows = []
+
+    def rows():
         for n in range(start + 1, start + count + 1):
             action = ACTIONS[n % len(ACTIONS)]
             kind = "agreement" if action.startswith("agreement") else "agency"
             entity = rnd.randint(1, agreements if kind == "agreement" else agencies)
-            rows.append(
+            yield (
                 {
                     "sequence": n,
                     "recorded_at": NOW - timedelta(seconds=(start + count - n) * 90),
@@ -199,12 +210,8 @@ def load_audit(count: int, agencies: int, agreements: int, rnd) -> None:
                     "entry_hash": _fake_hash("a", n),
                 }
             )
-            if len(rows) == 50_000:
-                _insert(AuditEntry.__table__, rows, bar)
-                rows = []
-        if rows:
-            _insert(AuditEntry.__table__, rows, bar)
-    db.session.commit()
+
+    _insert_all(AuditEntry.__table__, rows(), count, "audit entries")
 
 
 def _replica_role(connection, _record) -> None:
