@@ -22,7 +22,8 @@ import os
 
 # Worker processes (GUNICORN_WORKERS or --workers) and threads in each.
 workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
-worker_class = "gthread"
+# gunicorn's gthread, closing connections without stalling its main loop (registry/serving.py).
+worker_class = "registry.serving.ThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 
 # A worker whose main loop is silent this long is killed and replaced (with threads, a

@@ -77,6 +77,39 @@ def test_stalled_and_costly_uploads_at_once_leave_the_server_answering(tmp_path)
         server.wait(timeout=30)
 
 
+def test_clients_that_keep_their_end_open_after_connection_close_do_not_stall_it(tmp_path):
+    """gunicorn 27 lingers up to 2 s on its main loop when it closes a connection the
+    client keeps open: ten such clients held /healthz 8 s on two workers. Each still gets
+    its whole answer, and its connection is closed by the server soon after."""
+    server, port = serve(tmp_path, "--workers", "2", "--threads", "4")
+    held: list[socket.socket] = []
+    try:
+        for _ in range(4):
+            request(port, "GET", "/healthz")
+        for _ in range(10):
+            client = socket.create_connection(("127.0.0.1", port))
+            client.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            held.append(client)
+        time.sleep(0.05)
+        waits = []
+        for _ in range(10):
+            begun = time.monotonic()
+            assert request(port, "GET", "/healthz", timeout=10)[0] == 200
+            waits.append(time.monotonic() - begun)
+        assert max(waits) < 1.0, waits
+        for client in held:
+            client.settimeout(10)
+            answer = b""
+            while chunk := client.recv(4096):  # b"" once the server has closed it
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b'"status":"ok"}\n')
+    finally:
+        for client in held:
+            client.close()
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def test_threads_of_one_worker_share_one_hot_pool(tmp_path, monkeypatch):
     """gthread serves a worker's first requests at once: they must not each make (and
     leak) a pool of their own on the hot path (making one is slowed here, so that the

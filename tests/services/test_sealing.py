@@ -18,7 +18,7 @@ from pathlib import Path
 from registry import create_app
 from registry.extensions import db
 from registry.models import AuditEntry, IssuedPdf, SealJob, SealJobState
-from registry.services import agreement_lifecycle, pdfs, sealing, signing
+from registry.services import agreement_lifecycle, outbox, pdfs, sealing, signing
 from registry.services.users import issue_token
 
 from ..factories import (
@@ -377,14 +377,16 @@ def test_the_runner_starts_under_a_real_server_only(app, instance_dir):
     served.test_client().get("/healthz")  # Werkzeug's test client: no server named
     assert not sealing._running(served)
     served.test_client().get("/healthz", environ_base={"SERVER_SOFTWARE": "gunicorn/23"})
-    assert sealing._running(served)
+    assert sealing._running(served) and outbox.running(served)
+    # Both stopped: a sender left running would deliver later tests' notifications.
     sealing._started[id(served)].stop(timeout=60)
-    turned_off = create_app({**config, "SEAL_JOBS_EMBEDDED": False})
+    outbox.stop_sender(served, timeout=60)
+    turned_off = create_app({**config, "SEAL_JOBS_EMBEDDED": False, "OUTBOX_EMBEDDED": False})
     turned_off.test_client().get("/healthz", environ_base={"SERVER_SOFTWARE": "gunicorn/23"})
-    assert not sealing._running(turned_off)
+    assert not sealing._running(turned_off) and not outbox.running(turned_off)
     testing = create_app({**config, "TESTING": True})
     testing.test_client().get("/healthz", environ_base={"SERVER_SOFTWARE": "gunicorn/23"})
-    assert not sealing._running(testing)
+    assert not sealing._running(testing) and not outbox.running(testing)
     for made in (served, turned_off, testing):
         with made.app_context():
             db.engine.dispose()
