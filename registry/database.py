@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from functools import wraps
 from threading import Lock
-from typing import TypeGuard
+from typing import Any, TypeGuard
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 WRITE = {"registry_write": True}
 
@@ -123,3 +126,29 @@ def writes(service):
             raise
 
     return wrapper
+
+
+class unindexed(FunctionElement):  # noqa: N801 (used as SQL, like func.lower)
+    """SQL: the column itself, which SQLite is not to look rows up by (`+column`: SQLite's
+    way to keep the planner off that column's index). For a list walked in the order of
+    another index: SQLite, holding no statistics of a column's values, reads every row in
+    a range of review dates and sorts them, where walking the agreements by reference
+    stops after a page (4.4 s against 0.2 ms for the in-force agreements at a million).
+    PostgreSQL, which knows the spread of its columns, is left to choose."""
+
+    name = "unindexed"
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.clauses, **kw))

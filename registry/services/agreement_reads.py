@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, exists, false, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
+from ..database import unindexed
 from ..domain.agreements import Content, PartyTerms
 from ..domain.errors import NotFound
 from ..domain.lifecycle import StatusSettings, effective_status
@@ -145,13 +146,17 @@ DUE_FOR_REVIEW = (
 )
 
 
-def any_status(v, statuses, today: date, settings: StatusSettings):
+def any_status(v, statuses, today: date, settings: StatusSettings, *, walked: bool = False):
     """SQL that holds when the version's effective status is one of `statuses`."""
-    return or_(*(status_condition(v, s, today, settings) for s in statuses))
+    return or_(*(status_condition(v, s, today, settings, walked=walked) for s in statuses))
 
 
-def status_condition(v, status: EffectiveStatus, today: date, settings: StatusSettings):
-    """SQL that holds exactly when domain.lifecycle.effective_status gives `status`."""
+def status_condition(
+    v, status: EffectiveStatus, today: date, settings: StatusSettings, *, walked: bool = False
+):
+    """SQL that holds exactly when domain.lifecycle.effective_status gives `status`.
+    `walked`: for a list read in another index's order on SQLite, whose planner would
+    otherwise read every version in a range of dates and sort them (database.unindexed)."""
     stored = {
         EffectiveStatus.DRAFT: VersionStatus.DRAFT,
         EffectiveStatus.AWAITING_SIGNATURES: VersionStatus.AWAITING_SIGNATURES,
@@ -174,23 +179,24 @@ def status_condition(v, status: EffectiveStatus, today: date, settings: StatusSe
             v.status == VersionStatus.TERMINATED,
             and_(v.status == VersionStatus.ACTIVE, terminated_by_date),
         )
-    live = and_(v.status == VersionStatus.ACTIVE, ~terminated_by_date)
-    expired = and_(v.end_date.is_not(None), v.end_date < today)
-    scheduled = v.effective_from > today
+    kept = unindexed if walked else (lambda column: column)
+    version_status, end_date = kept(v.status), kept(v.end_date)
+    effective_from, review_date = kept(v.effective_from), kept(v.review_date)
+    live = and_(version_status == VersionStatus.ACTIVE, ~terminated_by_date)
+    expired = and_(end_date.is_not(None), end_date < today)
+    scheduled = effective_from > today
     lapse_line = today - timedelta(days=settings.grace_days)
     notice_line = today + timedelta(days=settings.notice_days)
     started = and_(live, ~expired, ~scheduled)
     conditions = {
         EffectiveStatus.EXPIRED: and_(live, expired),
         EffectiveStatus.SCHEDULED: and_(live, ~expired, scheduled),
-        EffectiveStatus.LAPSED: and_(started, v.review_date < lapse_line),
+        EffectiveStatus.LAPSED: and_(started, review_date < lapse_line),
         EffectiveStatus.REVIEW_OVERDUE: and_(
-            started, v.review_date < today, v.review_date >= lapse_line
+            started, review_date < today, review_date >= lapse_line
         ),
-        EffectiveStatus.REVIEW_DUE: and_(
-            started, v.review_date >= today, v.review_date <= notice_line
-        ),
-        EffectiveStatus.ACTIVE: and_(started, v.review_date > notice_line),
+        EffectiveStatus.REVIEW_DUE: and_(started, review_date >= today, review_date <= notice_line),
+        EffectiveStatus.ACTIVE: and_(started, review_date > notice_line),
     }
     return conditions.get(status, false())
 
@@ -256,8 +262,11 @@ def list_agreements(
     if filters.tier:
         query = query.where(Agreement.tier == filters.tier)
     if filters.agency_id:
+        # Asked as the list of its versions from the party index: an agency is a party to
+        # few of a registry's agreements (the busiest of 50,000 to 3,665 of a million), and
+        # SQLite otherwise asked every version in turn (0.55 s).
         query = query.where(
-            exists().where(Party.version_id == v.id, Party.agency_id == filters.agency_id)
+            v.id.in_(select(Party.version_id).where(Party.agency_id == filters.agency_id))
         )
     if filters.purpose:
         query = query.where(
@@ -265,15 +274,35 @@ def list_agreements(
                 VersionPurpose.version_id == v.id, VersionPurpose.purpose_code == filters.purpose
             )
         )
-    if filters.status:
-        query = query.where(status_condition(v, filters.status, today, settings))
     if filters.exceeds_parent:
         query = query.where(Agreement.exceeds_parent.is_not(None))
     if filters.waiting_since:
         query = query.where(waiting_for_signatures_since(filters.waiting_since))
-    if filters.review_due:
-        query = query.where(any_status(v, DUE_FOR_REVIEW, today, settings))
-    return paginate(session, query, page=page, per_page=per_page, count_up_to=count_up_to)
+
+    def by_status(walked: bool) -> Select:
+        statused = query
+        if filters.status:
+            statused = statused.where(
+                status_condition(v, filters.status, today, settings, walked=walked)
+            )
+        if filters.review_due:
+            statused = statused.where(any_status(v, DUE_FOR_REVIEW, today, settings, walked=walked))
+        return statused
+
+    chosen = by_status(walked=False)
+    if (filters.status or filters.review_due) and session.get_bind().dialect.name == "sqlite":
+        # SQLite cannot tell how many match before it reads them: when at least
+        # WALK_FROM do, the list is read walking the agreements in reference order,
+        # which finds a page among many at once (see status_condition); when fewer do,
+        # from the dates' index, which finds the few at once.
+        probe = chosen.order_by(None).limit(WALK_FROM)
+        if session.scalar(select(func.count()).select_from(probe.subquery())) == WALK_FROM:
+            chosen = by_status(walked=True)
+    return paginate(session, chosen, page=page, per_page=per_page, count_up_to=count_up_to)
+
+
+# See list_agreements.
+WALK_FROM = 1_000
 
 
 def waiting_for_signatures_since(day: date):

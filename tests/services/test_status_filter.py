@@ -83,3 +83,51 @@ def test_the_review_calendar_pages_what_the_domain_rule_lists(session, spread, d
     for status in reviews.LIVE:
         only = reviews.upcoming(session, None, today=day, settings=SETTINGS, status=status)
         assert [a.id for a, _ in only] == [a.id for w, a in live if w.status == status]
+
+
+@pytest.mark.parametrize("days", [-400, 0, 300])
+def test_a_list_walked_in_reference_order_finds_the_same_agreements(
+    session, spread, days, monkeypatch
+):
+    """SQLite reads a status's many matches by walking the agreements in reference order
+    (WALK_FROM lowered here so that every status is walked): the same agreements, in the
+    same order, page by page, as read from the dates' index."""
+    from sqlalchemy import event
+
+    from registry.services import agreement_reads
+
+    day = TODAY + timedelta(days=days)
+    asked = [AgreementFilters(status=status) for status in EffectiveStatus] + [
+        AgreementFilters(review_due=True)
+    ]
+
+    def lists(per_page: int) -> list[list[list[int]]]:
+        return [
+            [
+                [a.id for a in page.items]
+                for page in (
+                    list_agreements(
+                        session, f, today=day, settings=SETTINGS, page=n, per_page=per_page
+                    )
+                    for n in (1, 2, 3)
+                )
+            ]
+            for f in asked
+        ]
+
+    read = lists(2)
+    statements: list[str] = []
+    engine = session.get_bind()
+    listen = lambda _c, _cur, statement, *_rest: statements.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listen)
+    monkeypatch.setattr(agreement_reads, "WALK_FROM", 1)
+    try:
+        walked = lists(2)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert walked == read
+    assert any(ids for pages in read for ids in pages)
+    if engine.dialect.name == "sqlite":
+        assert any("+agreement_versions_1.review_date" in s for s in statements)
+    else:
+        assert not any("+agreement_versions_1" in s for s in statements)
