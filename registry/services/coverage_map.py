@@ -76,9 +76,12 @@ def build(
     if search.strip():
         # Read once each (MATERIALIZED): PostgreSQL otherwise planned to walk every agency
         # by name and find the versions again for each (minutes at 100,000 agreements).
+        # The agencies found asked as a list, read from their parties' index (SQLite
+        # otherwise read every agreement's purposes first).
         versions = (
-            for_purpose.join(Agency, Agency.id == Party.agency_id)
-            .where(containing(search, Agency.name))
+            for_purpose.where(
+                Party.agency_id.in_(select(Agency.id).where(containing(search, Agency.name)))
+            )
             .cte("found_versions")
             .prefix_with("MATERIALIZED")
         )
@@ -89,7 +92,16 @@ def build(
             .cte("takers")
             .prefix_with("MATERIALIZED")
         )
-        taking_part = select(Agency.id, Agency.name).join(takers, takers.c.agency_id == Agency.id)
+        # Counted in the same statement (a window over every taker): the takers are all
+        # found to order them by name anyway, and counting apart found them twice.
+        found = session.execute(
+            select(Agency.id, Agency.name, func.count().over())
+            .join(takers, takers.c.agency_id == Agency.id)
+            .order_by(Agency.name, Agency.id)
+            .limit(limit)
+        ).all()
+        agencies = [(i, n) for i, n, _ in found]
+        total = min(found[0][2], COUNT_UP_TO + 1) if found else 0  # as counted below
     else:
         # Each agency asked whether it takes part, in name order, until the grid is
         # full: nationally almost every agency does, and listing them all first read
@@ -103,17 +115,19 @@ def build(
             Agreement.tier.in_((2, 3)),
         )
         taking_part = select(Agency.id, Agency.name).where(takes_part)
-    # Counted up to a bound ("of more than 300"), for the same reason.
-    total = (
-        session.scalar(
-            select(func.count()).select_from(taking_part.limit(COUNT_UP_TO + 1).subquery())
+        # Counted up to a bound ("of more than 300"), for the same reason.
+        total = (
+            session.scalar(
+                select(func.count()).select_from(taking_part.limit(COUNT_UP_TO + 1).subquery())
+            )
+            or 0
         )
-        or 0
-    )
-    agencies = [
-        (i, n)
-        for i, n in session.execute(taking_part.order_by(Agency.name, Agency.id).limit(limit)).all()
-    ]
+        agencies = [
+            (i, n)
+            for i, n in session.execute(
+                taking_part.order_by(Agency.name, Agency.id).limit(limit)
+            ).all()
+        ]
     shown = [i for i, _ in agencies]
     # Only the agreements two of the agencies shown are parties to can fill a cell: an
     # agency in thousands of agreements (a county council) shares few with the others
