@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..domain.coverage import Outcome
@@ -76,6 +85,21 @@ class DecisionRecord(db.Model):
         ),
         Index("ix_decisions_agency_sequence", "agency_id", "sequence"),
         Index("ix_decisions_user_sequence", "user_id", "sequence"),
+        # The follow-ups due on a home page (services/follow_ups.due_follow_ups).
+        Index(
+            "ix_decisions_user_follow_up",
+            "user_id",
+            "follow_up_on",
+            sqlite_where=text("follow_up_on IS NOT NULL"),
+            postgresql_where=text("follow_up_on IS NOT NULL"),
+        ),
+        Index(
+            "ix_decisions_agency_follow_up",
+            "agency_id",
+            "follow_up_on",
+            sqlite_where=text("follow_up_on IS NOT NULL"),
+            postgresql_where=text("follow_up_on IS NOT NULL"),
+        ),
     )
 
 
@@ -107,4 +131,10 @@ class DecisionFollowUp(db.Model):
         CheckConstraint("sequence >= 1", name="sequence_positive"),
         CheckConstraint("length(outcome) > 0", name="outcome_given"),
         Index("ix_decision_follow_ups_decision_sequence", "decision_id", "sequence"),
+        Index(
+            "ix_decision_follow_ups_next",
+            "next_follow_up_on",
+            sqlite_where=text("next_follow_up_on IS NOT NULL"),
+            postgresql_where=text("next_follow_up_on IS NOT NULL"),
+        ),
     )

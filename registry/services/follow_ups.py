@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import case, func, select, text, union
 from sqlalchemy.orm import Session
 
 from ..database import writes
@@ -270,10 +270,17 @@ def due_follow_ups(
         (last_sub.c.id.is_(None), DecisionRecord.follow_up_on),
         else_=last_sub.c.next_follow_up_on,
     ).label("due_on")
+    # The candidates first, each from a partial index: the person's (or agency's)
+    # decisions dated for a follow-up by today, and those with a follow-up that set a
+    # next date by today (the latest follow-up decides below); not every decision.
+    candidates = union(
+        select(DecisionRecord.id).where(scope, DecisionRecord.follow_up_on <= today),
+        select(DecisionFollowUp.decision_id).where(DecisionFollowUp.next_follow_up_on <= today),
+    )
     query = (
         select(DecisionRecord, due_on, last_sub.c.id.is_not(None).label("before"))
         .outerjoin(last_sub, last_sub.c.decision_id == DecisionRecord.id)
-        .where(scope, due_on.is_not(None), due_on <= today)
+        .where(DecisionRecord.id.in_(candidates), scope, due_on.is_not(None), due_on <= today)
     )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(due_on, DecisionRecord.sequence).limit(limit)).all()
