@@ -31,7 +31,6 @@ from .agreement_reads import (
     agreement_ids_of,
     any_status,
     list_agreements,
-    party_to,
     shown_version_condition,
     standing,
 )
@@ -161,21 +160,11 @@ def partnership(
 AGREEMENTS_SHOWN = 50  # of the agency's agreements on its home page; the list has the rest
 
 
-def _with_what_the_board_reads(query):
-    """`query` (of agreements) loading the versions, parties and signatures the board looks
-    at, in three queries rather than a few per agreement."""
-    versions = selectinload(Agreement.versions)
-    return query.options(
-        versions.selectinload(AgreementVersion.parties),
-        versions.selectinload(AgreementVersion.signatures),
-    )
-
-
 def _needing_attention(agency_id: int, today: date, settings: StatusSettings):
-    """SQL: the agency's agreements the board's lists might name (a version awaiting
-    signatures; or owned by the agency and beyond its parent or due for review): a
-    superset the loop in `build` narrows, so that an agency party to thousands of
-    agreements reads only these, not every one."""
+    """SQL, of one of the agency's agreements: the board's lists might name it (a version
+    awaiting signatures; or owned by the agency and beyond its parent or due for review):
+    a superset the loop in `build` narrows, so that an agency party to thousands of
+    agreements loads only these, not every one."""
     v = aliased(AgreementVersion)
     review = any_status(v, DUE_FOR_REVIEW, today, settings)
     awaiting = exists().where(
@@ -189,7 +178,7 @@ def _needing_attention(agency_id: int, today: date, settings: StatusSettings):
             exists().where(v.agreement_id == Agreement.id, shown_version_condition(v), review),
         ),
     )
-    return and_(party_to(agency_id), or_(awaiting, owned))
+    return or_(awaiting, owned)
 
 
 def build(session: Session, actor: Actor, *, today: date, settings: StatusSettings) -> Dashboard:
@@ -213,30 +202,38 @@ def build(session: Session, actor: Actor, *, today: date, settings: StatusSettin
                 .limit(5)
             )
         )
-    # The agency's agreements: the first AGREEMENTS_SHOWN by reference, and the count,
-    # both from its own agreements found once through the party index (MATERIALIZED):
+    # The agency's agreements, found once through the party index (MATERIALIZED):
     # otherwise PostgreSQL walked every agreement by reference until it had met 50 of an
-    # agency's (30,000 at a million for an agency party to 3,665; docs/EXPLAIN.md).
+    # agency's (30,000 at a million for an agency party to 3,665; docs/EXPLAIN.md). One
+    # statement reads from them the first AGREEMENTS_SHOWN by reference, their count (a
+    # window), and those the board's lists might name, so that they are found once a page.
     mine = agreement_ids_of(actor.agency_id).distinct().cte("mine").prefix_with("MATERIALIZED")
-    # The count rides along with the first rows (a window over the join), so the agency's
-    # agreements are found once, not once for the rows and again for the count.
-    first = session.execute(
-        _with_what_the_board_reads(
-            select(Agreement, func.count().over())
-            .join(mine, mine.c.agreement_id == Agreement.id)
-            .order_by(Agreement.reference)
-            .limit(AGREEMENTS_SHOWN)
+    ranked = (
+        select(
+            Agreement,
+            func.count().over().label("total"),
+            func.row_number().over(order_by=Agreement.reference).label("place"),
+            _needing_attention(actor.agency_id, today, settings).label("attention"),
+        )
+        .join(mine, mine.c.agreement_id == Agreement.id)
+        .subquery()
+    )
+    agreement = aliased(Agreement, ranked)
+    versions = selectinload(agreement.versions)
+    read = session.execute(
+        select(agreement, ranked.c.total, ranked.c.place, ranked.c.attention)
+        .where(or_(ranked.c.place <= AGREEMENTS_SHOWN, ranked.c.attention))
+        .order_by(ranked.c.place)
+        .options(
+            versions.selectinload(AgreementVersion.parties),
+            versions.selectinload(AgreementVersion.signatures),
         )
     ).all()
-    board.agreements = [(a, standing(a, today, settings)) for a, _ in first]
-    board.agreements_total = first[0][1] if first else 0
-    agreements = session.scalars(
-        _with_what_the_board_reads(
-            select(Agreement)
-            .where(_needing_attention(actor.agency_id, today, settings))
-            .order_by(Agreement.reference)
-        )
-    )
+    board.agreements = [
+        (a, standing(a, today, settings)) for a, _, place, _ in read if place <= AGREEMENTS_SHOWN
+    ]
+    board.agreements_total = read[0][1] if read else 0
+    agreements = [a for a, _, _, attention in read if attention]
     # A signatory's current delegate signs for the agency too (services/delegations.py).
     signs = actor.has(Role.SIGNATORY) or actor.agency_id in delegated_agency_ids(
         session, actor.user_id, today
