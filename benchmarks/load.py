@@ -1038,11 +1038,14 @@ def main() -> int:
     def stop_on_sigterm(*_):
         raise KeyboardInterrupt
 
+    # Ctrl-C or SIGTERM: the servers are stopped on the way out (even when this process
+    # was started with SIGINT ignored, as a shell's background job is).
     signal.signal(signal.SIGTERM, stop_on_sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     restart: dict = {}
     record = Record()
     began = datetime.now(UTC)
-    failed = False
+    interrupted = False
     try:
         servers.start("A")
         servers.start("B")
@@ -1080,6 +1083,8 @@ def main() -> int:
         for thread in threads:
             thread.join(timeout=max(1.0, deadline - time.perf_counter() + 130))
         elapsed = time.perf_counter() - record.started
+    except KeyboardInterrupt:
+        interrupted = True
     except BaseException:
         for log in sorted(workdir.glob("*.log")):
             print(f"--- {log.name}, its end:", file=sys.stderr)
@@ -1093,6 +1098,9 @@ def main() -> int:
                 print(f"{log}, what it said beyond the ordinary:", file=sys.stderr)
                 print("\n".join(said[-300:]), file=sys.stderr)
         shutil.rmtree(workdir, ignore_errors=True)
+    if interrupted:
+        print("interrupted: the servers are stopped; nothing reported", file=sys.stderr)
+        return 130
     print(
         f"load test: {url}; two gunicorn servers of {WORKERS} workers behind nginx; "
         f"{os.cpu_count()} cores"
