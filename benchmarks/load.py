@@ -287,7 +287,13 @@ class Visitor:
         try:
             self.think(0, 3)  # not every user at the same instant
             while True:
-                self.visit()
+                try:
+                    self.visit()
+                except Stop:
+                    raise
+                except Exception as exc:  # an answer the step cannot read: an error too
+                    self.record.error(type(self).__name__, f"{type(exc).__name__}: {exc}")
+                    self.think(1, 3)
         except Stop:
             pass
         finally:
