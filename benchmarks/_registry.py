@@ -395,6 +395,14 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
+def percentiles(values: list[float], pcts: tuple[float, ...]) -> tuple[float, ...]:
+    """Several percentiles of `values` (as percentile: the nearest rank on the sorted
+    values, none made up between two), sorting once."""
+    ordered = sorted(values)
+    last = len(ordered) - 1
+    return tuple(ordered[min(last, int(round(p / 100 * last)))] for p in pcts)
+
+
 def today() -> date:
     return TODAY
 

@@ -12,9 +12,13 @@ protocol signed by its 100 agencies (so agreement 1 has 100 parties); tier-2 agr
 six parties, half of them drawn from one partnership and half from every agency in the
 country (--spread), and tier-3 agreements of two or three of a tier-2's parties, all
 active and signed; agency 1 (the hub) is a party to about --hub-agreements tier-2
-agreements. Beside them: --decisions share/no-share decisions (a fifth of them recorded by
-the hub's practitioner), --audit audit entries, and one user of each role, all with the
-password "national benchmark" and no two-factor set up:
+agreements, and to --awaiting more (tier-2 under agreement 1, with two other agencies of
+its partnership) that every party has signed but the hub: they await its signature, for
+benchmarks/load.py's signatories (made through the services, so their content hash is
+real and the hub's signature makes each one active and sealed). Beside them: --decisions
+share/no-share decisions (a fifth of them recorded by the hub's practitioner), --audit
+audit entries, and one user of each role, all with the password "national benchmark" and
+no two-factor set up:
 
     admin@national.bench        administrator
     lead@national.bench         IG lead of the hub (and signatory)
@@ -54,7 +58,9 @@ from benchmarks._registry import (  # noqa: E402
 )
 from registry.clock import system_now  # noqa: E402
 from registry.extensions import db  # noqa: E402
-from registry.models import AuditEntry, DecisionRecord, User  # noqa: E402
+from registry.models import AuditEntry, DecisionRecord, Signature, User  # noqa: E402
+from registry.services import agreement_lifecycle  # noqa: E402
+from registry.services.agreements import create_draft  # noqa: E402
 from registry.services.users import create_user  # noqa: E402
 
 PASSWORD = "national benchmark"
@@ -214,6 +220,57 @@ def load_audit(count: int, agencies: int, agreements: int, rnd) -> None:
     _insert_all(AuditEntry.__table__, rows(), count, "audit entries")
 
 
+def load_awaiting(count: int, agencies: int, users: dict[str, int], rnd) -> None:
+    """`count` tier-2 agreements under agreement 1 (the hub's partnership's protocol),
+    drafted and submitted by the hub's IG lead through the services (so each version's
+    content hash is the real one and its signatories are told), then signed for its two
+    other parties: each awaits the hub's signature alone."""
+    lead = db.session.get(User, users["ig_lead"])
+    assert lead is not None
+    actor = lead.actor()
+    region = list(range(2, min(agencies, 100) + 1))
+    with click.progressbar(range(count), label="awaiting the hub", file=sys.stderr) as bar:
+        for n in bar:
+            others = rnd.sample(region, 2)
+            now = system_now()
+            agreement = create_draft(
+                db.session,
+                actor,
+                {
+                    "title": f"Awaiting the hub {n + 1}",
+                    "tier": 2,
+                    "owner_agency_id": HUB,
+                    "parent_id": 1,
+                    "purposes": [rnd.choice(PURPOSES)],
+                    "data_categories": ["identity_contact"],
+                    "lawful_bases": ["art6_1_e"],
+                    "effective_from": (NOW - timedelta(days=1)).date(),
+                    "parties": [
+                        {"agency_id": a, "may_disclose": True, "may_receive": True}
+                        for a in (HUB, *others)
+                    ],
+                },
+                now=now,
+            )
+            agreement_lifecycle.submit(db.session, actor, agreement.id, now=now)
+            version = agreement.latest
+            for agency in others:
+                db.session.add(
+                    Signature(
+                        version_id=version.id,
+                        agency_id=agency,
+                        user_id=users["admin"],
+                        signatory_name="Signer",
+                        job_title="Director",
+                        agency_name=f"Agency {agency:05d}",
+                        content_sha256=version.content_sha256,
+                        signed_at=now,
+                        proof="password",
+                    )
+                )
+            db.session.commit()
+
+
 def _replica_role(connection, _record) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
@@ -248,6 +305,9 @@ def main() -> int:
     parser.add_argument("--hub-agreements", type=int, default=3000)
     parser.add_argument("--decisions", type=int, default=100_000)
     parser.add_argument("--audit", type=int, default=1_000_000, help="audit entries")
+    parser.add_argument(
+        "--awaiting", type=int, default=500, help="agreements awaiting the hub's signature"
+    )
     parser.add_argument("--path", help="the SQLite file")
     parser.add_argument(
         "--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -300,6 +360,13 @@ def main() -> int:
             lambda: load_audit(args.audit, args.agencies, args.size, rnd),
         )
         clock.part("statistics (ANALYZE)", lambda: settle(checkpoint=True))
+        if db.engine.dialect.name == "postgresql":
+            event.remove(db.engine, "connect", _replica_role)  # the services' checks on
+            db.engine.dispose()
+        clock.part(
+            f"{args.awaiting:,} awaiting the hub's signature",
+            lambda: load_awaiting(args.awaiting, args.agencies, users, rnd),
+        )
         hub = db.session.execute(
             text("SELECT count(DISTINCT version_id) FROM agreement_parties WHERE agency_id = :a"),
             {"a": HUB},
@@ -309,6 +376,7 @@ def main() -> int:
     print(
         f"{args.engine}: {args.agencies:,} agencies, {args.size:,} agreements "
         f"(agency {HUB} a party to {hub:,}; agreement 1 has 100 parties), "
+        f"{args.awaiting:,} awaiting the hub's signature, "
         f"{args.decisions:,} decisions, {args.audit:,} audit entries "
         f"in {time.perf_counter() - started:.0f} s"
     )

@@ -304,14 +304,23 @@ REFERENCE_LOCK_KEY = 7_301_002
 
 def _next_reference(session: Session, year: int) -> str:
     """The next ISA-YYYY-NNNN. Writers queue for it: on PostgreSQL behind an advisory lock
-    held to the end of the transaction, on SQLite behind BEGIN IMMEDIATE."""
+    held to the end of the transaction, on SQLite behind BEGIN IMMEDIATE.
+
+    The year's highest number is not its highest reference as text: past 9999 the numbers
+    grow a digit, and "ISA-2026-9999" sorts after "ISA-2026-10000" (the 10,001st agreement
+    of a year was given the 10,000th's reference, and refused). So the number follows
+    the year's newest agreement (the highest id: references are given in the order rows
+    are made, under the lock), or the highest as text when that is higher; each is one
+    read of an index."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REFERENCE_LOCK_KEY})
     prefix = f"ISA-{year}-"
-    last = session.scalar(
-        select(func.max(Agreement.reference)).where(Agreement.reference.like(prefix + "%"))
+    of_year = Agreement.reference.like(prefix + "%")
+    newest = session.scalar(
+        select(Agreement.reference).where(of_year).order_by(Agreement.id.desc()).limit(1)
     )
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    highest = session.scalar(select(func.max(Agreement.reference)).where(of_year))
+    number = max((int(r.rsplit("-", 1)[1]) for r in (newest, highest) if r), default=0) + 1
     return reference_for(year, number)
 
 

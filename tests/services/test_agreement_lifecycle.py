@@ -7,7 +7,7 @@ import pytest
 from registry.domain.errors import Conflict, Forbidden, ValidationFailed
 from registry.domain.lifecycle import StatusSettings
 from registry.domain.vocab import EffectiveStatus, VersionStatus
-from registry.models import AuditEntry, Signature
+from registry.models import Agreement, AuditEntry, Signature
 from registry.services import agreement_lifecycle as lifecycle
 from registry.services import agreements, signing
 from registry.services.agreement_reads import (
@@ -48,6 +48,25 @@ def test_references_read_like_isa_year_number(session, three):
     protocol, tier2 = chain(session, *three)
     assert protocol.reference == "ISA-2026-0001"
     assert tier2.reference == "ISA-2026-0002"
+
+
+def test_a_year_goes_on_past_its_ten_thousandth_reference(session, three):
+    council, police, _ = three
+    for number in (9999, 10000):  # as text, the 9,999th sorts after the 10,000th
+        session.add(
+            Agreement(
+                reference=f"ISA-2026-{number}",
+                tier=1,
+                owner_agency_id=council.id,
+                created_at=FIXED_NOW,
+            )
+        )
+    session.commit()
+    drafts = [
+        make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+        for _ in range(2)
+    ]
+    assert [d.reference for d in drafts] == ["ISA-2026-10001", "ISA-2026-10002"]
 
 
 def test_submit_freezes_content_and_signatures_activate(session, three):
