@@ -182,6 +182,13 @@ class AgreementVersion(db.Model):
         # Versions by status (drafts, those awaiting signatures and since when): the few
         # of a status found without reading a national registry's million.
         Index("ix_agreement_versions_status_submitted", "status", "submitted_at"),
+        # Versions with an end date (few): the expired found without reading every version.
+        Index(
+            "ix_agreement_versions_ending",
+            "end_date",
+            sqlite_where=text("end_date IS NOT NULL"),
+            postgresql_where=text("end_date IS NOT NULL"),
+        ),
     )
 
     @property
