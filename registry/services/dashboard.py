@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
@@ -60,6 +61,9 @@ class Dashboard:
     undelivered: outbox.Failures | None = None
     # The administrator's view across the partnership.
     partnership: Partnership | None = None
+    # Each list of the board shows its first this many, and says how many there are (a
+    # hub agency may have hundreds waiting to sign: a page of them all was 250 KB).
+    list_shown: ClassVar[int] = 50
 
 
 @dataclass

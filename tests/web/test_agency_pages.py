@@ -188,6 +188,28 @@ def test_the_home_page_of_an_agency_in_many_agreements_lists_the_first_and_links
     assert link["href"] == f"/agreements?agency={police.id}"
 
 
+def test_a_long_list_to_sign_shows_the_first_and_says_where_the_rest_are(
+    client, session, monkeypatch
+):
+    from registry.services import dashboard
+
+    monkeypatch.setattr(dashboard.Dashboard, "list_shown", 1)
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol, _ = chain(session, council, police)
+    first = _awaiting_police(session, council, police, protocol)
+    second = _awaiting_police(session, council, police, protocol)
+    client.sign_in(make_user(session, roles=("signatory",), agency=police))
+    home = client.page("/")
+    listed = home.find("h2", string="Waiting for your signature").find_next("ul")
+    assert len(listed.select("li")) == 1 and first.reference in listed.get_text()
+    text = home.select_one("main").get_text(" ", strip=True)
+    assert "2 agreements are waiting for your agency's signature; the first 1 are below" in text
+    link = home.find("a", string="See them in the agreements list")
+    assert link["href"] == f"/agreements?status=awaiting_signatures&agency={police.id}"
+    found = client.page(link["href"]).select_one("main").get_text()
+    assert first.reference in found and second.reference in found
+
+
 def test_an_agency_in_many_agreements_shows_the_first_and_says_where_the_rest_are(
     client, session, monkeypatch
 ):
