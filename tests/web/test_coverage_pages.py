@@ -225,6 +225,14 @@ def test_the_coverage_map_for_sixty_agencies_from_a_handful_of_queries(client, s
     assert len(covered) == 6 * 10 * 9  # each group of ten shares among itself
     first = rows[0].find_all("td")
     assert first[1].find("a") is not None and first[10].find("a") is None
+    # What a screen reader says of each kind of cell.
+    names = [r.th.get_text(strip=True).split(". ", 1)[1] for r in rows]
+    hidden = [td.select_one(".govuk-visually-hidden").get_text() for td in first[:11]]
+    assert hidden[0] == "same agency"
+    reference = first[1].a["href"], first[1].a["title"]
+    assert hidden[1].startswith(f" {names[0]} to {names[1]} under ISA-")
+    assert reference[1] == f"{names[0]} to {names[1]}: {hidden[1].rsplit(' ', 1)[1]}"
+    assert hidden[10] == f"{names[0]} to {names[10]}: not covered"
 
 
 def test_the_coverage_map_shows_sixty_agencies_at_most_and_finds_others_by_name(client, session):

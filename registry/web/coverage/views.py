@@ -14,6 +14,7 @@ from ..permissions import current_actor, signed_in
 from ..settings import status_settings
 from . import bp
 from .forms import CoverageForm
+from .grid import grid_rows
 
 
 def _choices(form: CoverageForm) -> None:
@@ -113,6 +114,7 @@ def show_map():
         purpose_options=[(p.code, p.label) for p in listing["purposes"]],
         purpose=purpose,
         grid=grid,
+        grid_rows=grid_rows,
         search=search,
         as_list=request.args.get("view") == "list",  # the same answers, one agency at a time
     )
