@@ -18,6 +18,7 @@ Issue 16's retest: three connections that sent `POST /verify` headers with
 - Bounds on the request line and headers, a worker timeout, and a short keep-alive.
 """
 
+import gc
 import os
 
 # Worker processes (GUNICORN_WORKERS or --workers) and threads in each.
@@ -60,3 +61,9 @@ def post_worker_init(worker):
 
     start_runner(worker.wsgi)
     start_sender(worker.wsgi)
+    # What the worker has loaded (the app, its modules, templates, SQLAlchemy's mappers)
+    # lives as long as it does: kept out of the garbage collector's full passes, which
+    # otherwise walked all of it whenever a page made many objects (an agreement of 100
+    # parties: median 172 ms against 87 with this, at a million agreements).
+    gc.collect()
+    gc.freeze()

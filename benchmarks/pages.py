@@ -18,6 +18,7 @@ by an SQLAlchemy before_cursor_execute event), and the size of the HTML. Target 
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from pathlib import Path
@@ -151,6 +152,10 @@ def main() -> int:
                 counts[label] = (statements[0], len(response.data), response.status_code)
             else:
                 times[label].append(spent)
+        if turn == 0:
+            # As gunicorn.conf.py has each worker do once the app is loaded.
+            gc.collect()
+            gc.freeze()
         print(f"turn {turn} of {args.repeat}", file=sys.stderr, end="\r")
     print(f"{url}: {args.repeat} requests of each page, after one unmeasured")
     print(f"{'page':46} {'p50 ms':>7} {'p95 ms':>7} {'SQL':>5} {'KB':>6}")

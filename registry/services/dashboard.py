@@ -10,7 +10,6 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..domain.actor import Actor
-from ..domain.agencies import KEY_ROLES
 from ..domain.decisions import Decision
 from ..domain.lifecycle import StatusSettings
 from ..domain.vocab import EffectiveStatus, OfficerRole, Role, VersionStatus
@@ -22,7 +21,7 @@ from ..models import (
     Notification,
 )
 from . import inbox, outbox
-from .agencies import officer_gaps, without_holder
+from .agencies import key_post_gaps, officer_gaps
 from .agreement_reads import (
     DUE_FOR_REVIEW,
     LONDON,
@@ -129,16 +128,7 @@ def partnership(
             without_cover(),
         )
     )
-    gaps = [
-        (
-            role,
-            session.scalar(
-                select(func.count()).select_from(Agency).where(without_holder(role, today))
-            )
-            or 0,
-        )
-        for role in KEY_ROLES
-    ]
+    gaps = key_post_gaps(session, today)
     counted = {
         name: _count(session, filters, today, settings, count_up_to)
         for name, filters in (

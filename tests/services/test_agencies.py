@@ -122,3 +122,39 @@ def test_agency_names_reads_only_the_agencies_asked_for(session):
     # Past one statement's share of parameters, every name still comes back.
     many = [*range(-2500, 0), council.id, police.id]  # read third, after 2,500 unknown
     assert agencies.agency_names(session, many) == {council.id: "Council", police.id: "Police"}
+
+
+def test_key_post_gaps_count_as_each_role_asked_alone(session):
+    """The administrator's figures: one pass over officers and agencies gives, for each key
+    post, the agencies that need it and have nobody holding it today (past and future
+    holders do not count), as counting `without_holder` role by role does."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from registry.domain.agencies import KEY_ROLES
+    from registry.models import Agency
+
+    council = make_agency(session, kind="local_authority")
+    trust = make_agency(session, kind="health")
+    school = make_agency(session, kind="education")
+    make_agency(session, kind="police")
+    make_officer(session, council, role="lead_information_officer")
+    make_officer(session, council, role="caldicott_guardian")
+    make_officer(session, trust, role="siro")
+    make_officer(
+        session, school, role="lead_information_officer", started_on=TODAY + timedelta(days=3)
+    )
+    counted = agencies.key_post_gaps(session, TODAY)
+    alone = [
+        (
+            role,
+            session.scalar(
+                select(func.count()).select_from(Agency).where(agencies.without_holder(role, TODAY))
+            ),
+        )
+        for role in KEY_ROLES
+    ]
+    assert counted == alone
+    # The lead: all but the council (the school's starts later).
+    assert dict(counted)[KEY_ROLES[0]] == 3
