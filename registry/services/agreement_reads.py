@@ -16,7 +16,7 @@ from ..domain.agreements import Content, PartyTerms
 from ..domain.errors import NotFound
 from ..domain.lifecycle import StatusSettings, effective_status
 from ..domain.vocab import IN_FORCE, EffectiveStatus, VersionStatus
-from ..models import Agreement, AgreementVersion, Party, VersionPurpose
+from ..models import Agreement, AgreementVersion, Party, Signature, VersionPurpose
 from .paging import Page, paginate
 from .text_index import matching
 
@@ -217,6 +217,9 @@ class AgreementFilters:
     exceeds_parent: bool = False
     # A version has waited for signatures since before this day (issue 19's dashboard).
     waiting_since: date | None = None
+    # Some version (an amendment too) waits for signatures; and for this agency's.
+    awaiting: bool = False
+    unsigned_by: int | None = None
 
 
 def list_agreements(
@@ -278,6 +281,8 @@ def list_agreements(
         query = query.where(Agreement.exceeds_parent.is_not(None))
     if filters.waiting_since:
         query = query.where(waiting_for_signatures_since(filters.waiting_since))
+    if filters.awaiting or filters.unsigned_by:
+        query = query.where(awaiting_signatures(filters.unsigned_by))
 
     def by_status(walked: bool) -> Select:
         statused = query
@@ -317,6 +322,26 @@ def waiting_for_signatures_since(day: date):
             AgreementVersion.submitted_at < start,
         )
     )
+
+
+def awaiting_signatures(agency_id: int | None = None):
+    """SQL: one of the agreement's versions (an amendment too, while the version before it
+    stays in force) waits for signatures; given an agency, for that agency's, as a party
+    that has not signed its content (what the home page's "Waiting for your signature"
+    lists). Asked as a list of agreements from the versions' status index: they are few."""
+    waiting = select(AgreementVersion.agreement_id).where(
+        AgreementVersion.status == VersionStatus.AWAITING_SIGNATURES
+    )
+    if agency_id is not None:
+        waiting = waiting.join(Party, Party.version_id == AgreementVersion.id).where(
+            Party.agency_id == agency_id,
+            ~exists().where(
+                Signature.version_id == AgreementVersion.id,
+                Signature.agency_id == agency_id,
+                Signature.content_sha256 == AgreementVersion.content_sha256,
+            ),
+        )
+    return Agreement.id.in_(waiting)
 
 
 def ancestors(agreement: Agreement) -> list[Agreement]:

@@ -205,9 +205,38 @@ def test_a_long_list_to_sign_shows_the_first_and_says_where_the_rest_are(
     text = home.select_one("main").get_text(" ", strip=True)
     assert "2 agreements are waiting for your agency's signature; the first 1 are below" in text
     link = home.find("a", string="See them in the agreements list")
-    assert link["href"] == f"/agreements?status=awaiting_signatures&agency={police.id}"
+    assert link["href"] == f"/agreements?unsigned=1&agency={police.id}"
     found = client.page(link["href"]).select_one("main").get_text()
     assert first.reference in found and second.reference in found
+
+
+def test_the_list_of_agreements_to_sign_has_amendments_and_leaves_out_the_signed(client, session):
+    """The home page's link to every agreement waiting for the agency's signature: an
+    amendment waiting (its version before still in force) is there, one the agency has
+    signed is not; "Waiting for signatures" alone lists both."""
+    from registry.services import agreement_lifecycle, signing
+
+    from ..factories import FIXED_NOW, ig_lead_actor, signatory_for
+
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol, mash = chain(session, council, police)
+    new = _awaiting_police(session, council, police, protocol)
+    agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
+    agreement_lifecycle.submit(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
+    signing.sign(
+        session, signatory_for(session, council).actor(), mash.id, proof="password", now=FIXED_NOW
+    )
+    client.sign_in(make_user(session, roles=("signatory",), agency=council))
+    found = client.page(f"/agreements?unsigned=1&agency={council.id}")
+    assert "No agreements match" in found.get_text() or not found.select("tbody tr")
+    listed = client.page(f"/agreements?unsigned=1&agency={police.id}")
+    references = [a.get_text(strip=True) for a in listed.select("tbody tr td:first-child a")]
+    assert sorted(references) == sorted([mash.reference, new.reference])
+    assert listed.select_one("#unsigned").has_attr("checked")
+    both = client.page("/agreements?awaiting=1")
+    assert sorted(a.get_text(strip=True) for a in both.select("tbody tr td:first-child a")) == (
+        sorted([mash.reference, new.reference])
+    )
 
 
 def test_an_agency_in_many_agreements_shows_the_first_and_says_where_the_rest_are(

@@ -73,6 +73,8 @@ def list_agreements():
         review_due=request.args.get("review_due") == "1",
         exceeds_parent=request.args.get("exceeds_parent") == "1",
         waiting_since=late_since(today()) if request.args.get("signatures_late") == "1" else None,
+        awaiting=request.args.get("awaiting") == "1",
+        unsigned_by=box.id if request.args.get("unsigned") == "1" else None,
     )
     page = find_agreements(
         db.session,
