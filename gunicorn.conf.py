@@ -20,12 +20,24 @@ Issue 16's retest: three connections that sent `POST /verify` headers with
 
 import gc
 import os
+import resource
 
 # Worker processes (GUNICORN_WORKERS or --workers) and threads in each.
 workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
 # gunicorn's gthread, closing connections without stalling its main loop (registry/serving.py).
 worker_class = "registry.serving.ThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+
+# Open files: the soft limit raised to the hard one where it is lower (systemd starts
+# services with 1,024 soft and 524,288 hard), and each worker's connections kept well
+# within it, leaving room for its database connections, PDFs and logs: a worker that runs
+# out of file descriptors dies on its next accept (1,200 idle clients did it at 1,024).
+_soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+_wanted = 65536 if _hard == resource.RLIM_INFINITY else min(_hard, 65536)
+if _soft != resource.RLIM_INFINITY and _soft < _wanted:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (_wanted, _hard))
+    _soft = _wanted
+worker_connections = 1000 if _soft == resource.RLIM_INFINITY else max(64, min(1000, _soft // 2))
 
 # A worker whose main loop is silent this long is killed and replaced (with threads, a
 # long request does not silence it: the main loop keeps its heartbeat).

@@ -11,7 +11,10 @@ such clients kept /healthz waiting eight seconds on two workers (tests/pdf/test_
 
 Here the same linger happens in the main loop's poller instead: the socket is
 half-closed, read from whenever it has bytes, and closed when the client closes, after
-64 KB, or after two seconds, without the loop ever waiting on it."""
+64 KB, or after two seconds, without the loop ever waiting on it. A lingering socket
+still counts as one of the worker's connections until it is closed, as in gunicorn's own
+close: the worker takes no more than worker_connections, and a worker stopping gracefully
+waits for it (exiting first reset the connection and cut off the last answer)."""
 
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ class _Lingering:
     sock: socket.socket
     until: float
     drained: int = 0
+    ended: bool = False
 
 
 class ThreadWorker(GunicornThreadWorker):  # type: ignore[misc]  # gunicorn has no types
@@ -61,6 +65,7 @@ class ThreadWorker(GunicornThreadWorker):  # type: ignore[misc]  # gunicorn has 
             util.close(sock)
             return
         self.lingering.append(lingering)
+        self.nr_conns += 1  # counted until closed: accept pauses, a graceful stop waits
 
     def _drain(self, lingering: _Lingering, _sock: socket.socket) -> None:
         try:
@@ -74,6 +79,10 @@ class ThreadWorker(GunicornThreadWorker):  # type: ignore[misc]  # gunicorn has 
             self._end(lingering)
 
     def _end(self, lingering: _Lingering) -> None:
+        if lingering.ended:
+            return
+        lingering.ended = True
+        self.nr_conns -= 1
         with contextlib.suppress(OSError, ValueError, KeyError):  # ended already
             self.poller.unregister(lingering.sock)
         util.close(lingering.sock)

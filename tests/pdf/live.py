@@ -52,8 +52,11 @@ def multipart(token: str, pdf: bytes) -> tuple[bytes, str]:
     return body, f"multipart/form-data; boundary={boundary}"
 
 
-def serve(tmp_path: Path, *flags: str) -> tuple[subprocess.Popen, int]:
-    """gunicorn serving a migrated, empty database, once it answers /healthz. Stop it with
+def serve(
+    tmp_path: Path, *flags: str, prefix: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen, int]:
+    """gunicorn serving a migrated, empty database, once it answers /healthz (started
+    through `prefix`, such as prlimit, when given). Stop it with
     `server.terminate(); server.wait()`."""
     instance = tmp_path / "instance"
     url = f"sqlite:///{tmp_path / 'registry.db'}"
@@ -76,6 +79,7 @@ def serve(tmp_path: Path, *flags: str) -> tuple[subprocess.Popen, int]:
         env.pop(name, None)
     server = subprocess.Popen(
         [
+            *prefix,
             str(Path(sys.executable).parent / "gunicorn"),
             *flags,
             "--bind",
@@ -113,3 +117,17 @@ def verify_form(port: int) -> tuple[str, str]:
     token = token or re.search(rb'name="csrf_token" value="([^"]+)"', page)
     assert token is not None
     return headers["Set-Cookie"].split(";")[0], token.group(1).decode()
+
+
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    """The pids of a gunicorn server's workers (its master's children)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if stat[1] == str(server.pid):
+                found.append(int(entry))
+    return found

@@ -5,16 +5,21 @@ serves with threads and bounds how long a body may stall."""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import signal
 import socket
 import threading
 import time
 
+import pytest
 from sqlalchemy import create_engine
 
 from registry.database import hot_engine
 
 from .hostile import hostile_pdf
-from .live import multipart, request, serve, verify_form
+from .live import multipart, request, serve, verify_form, worker_pids
 
 
 def _stalled_upload(port: int) -> socket.socket:
@@ -103,6 +108,67 @@ def test_clients_that_keep_their_end_open_after_connection_close_do_not_stall_it
             while chunk := client.recv(4096):  # b"" once the server has closed it
                 answer += chunk
             assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b'"status":"ok"}\n')
+    finally:
+        for client in held:
+            client.close()
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_a_worker_stopping_gracefully_still_delivers_its_last_answer_whole(tmp_path):
+    """A restart (SIGTERM to a worker) while a kept-alive client sends one more request
+    with a body the app does not read: its answer arrives whole, not cut off by a reset
+    (the lingering close is waited for before the worker exits)."""
+    server, port = serve(tmp_path, "--workers", "1")
+    try:
+        (pid,) = worker_pids(server)
+        client = socket.create_connection(("127.0.0.1", port), timeout=10)
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        client.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = b""
+        while not first.endswith(b"}\n"):
+            first += client.recv(4096)
+        os.kill(pid, signal.SIGTERM)
+        time.sleep(0.2)
+        body = b"x" * 60_000
+        client.sendall(
+            b"GET /static/govuk/govuk-frontend.min.css HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body) + body
+        )
+        time.sleep(0.5)
+        answer = b""
+        while chunk := client.recv(4096):
+            answer += chunk
+        head, _, content = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200")
+        length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))
+        assert len(content) == length
+        client.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs util-linux's prlimit")
+def test_more_idle_clients_than_open_files_leave_the_worker_alive(tmp_path):
+    """Under systemd's default of 1,024 open files, 1,200 clients that keep their end open
+    after a `Connection: close` answer: every one is answered and the worker lives (it
+    died of EMFILE on its next accept before worker_connections was kept within the
+    limit)."""
+    server, port = serve(tmp_path, "--workers", "1", prefix=("prlimit", "--nofile=1024:1024"))
+    held: list[socket.socket] = []
+    try:
+        before = worker_pids(server)
+        for _ in range(1200):
+            client = socket.create_connection(("127.0.0.1", port), timeout=30)
+            client.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            held.append(client)
+        answered = 0
+        for client in held:
+            if client.recv(200).startswith(b"HTTP/1.1 200"):
+                answered += 1
+        assert answered == 1200
+        assert worker_pids(server) == before
     finally:
         for client in held:
             client.close()
