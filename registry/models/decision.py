@@ -22,6 +22,10 @@ from ..domain.decisions import Consent, Decision, InformationOutcome
 from ..extensions import db
 from .types import UTCDateTime, enum_column
 
+# The rows the partial indexes for the follow-ups due hold (services/follow_ups.py).
+_DATED = "follow_up_on IS NOT NULL"
+_NEXT_DATED = "next_follow_up_on IS NOT NULL"
+
 
 class CoverageCheck(db.Model):
     """One check, stored with its whole answer so a decision can cite what was seen."""
@@ -90,15 +94,15 @@ class DecisionRecord(db.Model):
             "ix_decisions_user_follow_up",
             "user_id",
             "follow_up_on",
-            sqlite_where=text("follow_up_on IS NOT NULL"),
-            postgresql_where=text("follow_up_on IS NOT NULL"),
+            sqlite_where=text(_DATED),
+            postgresql_where=text(_DATED),
         ),
         Index(
             "ix_decisions_agency_follow_up",
             "agency_id",
             "follow_up_on",
-            sqlite_where=text("follow_up_on IS NOT NULL"),
-            postgresql_where=text("follow_up_on IS NOT NULL"),
+            sqlite_where=text(_DATED),
+            postgresql_where=text(_DATED),
         ),
     )
 
@@ -134,7 +138,7 @@ class DecisionFollowUp(db.Model):
         Index(
             "ix_decision_follow_ups_next",
             "next_follow_up_on",
-            sqlite_where=text("next_follow_up_on IS NOT NULL"),
-            postgresql_where=text("next_follow_up_on IS NOT NULL"),
+            sqlite_where=text(_NEXT_DATED),
+            postgresql_where=text(_NEXT_DATED),
         ),
     )

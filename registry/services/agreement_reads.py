@@ -314,24 +314,21 @@ def waiting_for_signatures_since(day: date):
     """SQL: one of the agreement's versions was sent for signature before `day` (a day in
     London) and still awaits a signature."""
     start = datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
-    # Asked as a list of agreements (read from the versions' status index) rather than of
-    # each agreement in turn: they are few, the agreements a million.
-    return Agreement.id.in_(
-        select(AgreementVersion.agreement_id).where(
-            AgreementVersion.status == VersionStatus.AWAITING_SIGNATURES,
-            AgreementVersion.submitted_at < start,
-        )
-    )
+    return awaiting_signatures(submitted_before=start)
 
 
-def awaiting_signatures(agency_id: int | None = None):
+def awaiting_signatures(agency_id: int | None = None, *, submitted_before: datetime | None = None):
     """SQL: one of the agreement's versions (an amendment too, while the version before it
     stays in force) waits for signatures; given an agency, for that agency's, as a party
     that has not signed its content (what the home page's "Waiting for your signature"
-    lists). Asked as a list of agreements from the versions' status index: they are few."""
+    lists); given a time, sent for signature before it. Asked as a list of agreements
+    (read from the versions' status index) rather than of each agreement in turn: they
+    are few, the agreements a million."""
     waiting = select(AgreementVersion.agreement_id).where(
         AgreementVersion.status == VersionStatus.AWAITING_SIGNATURES
     )
+    if submitted_before is not None:
+        waiting = waiting.where(AgreementVersion.submitted_at < submitted_before)
     if agency_id is not None:
         waiting = waiting.join(Party, Party.version_id == AgreementVersion.id).where(
             Party.agency_id == agency_id,
