@@ -241,11 +241,12 @@ def test_the_coverage_map_shows_sixty_agencies_at_most_and_finds_others_by_name(
     page = client.page("/coverage/map?purpose=mash_triage")
     assert len(page.select("table.registry-map tbody tr")) == 60
     assert "first 60 of 65 agencies" in page.select_one(".govuk-inset-text").get_text()
-    # Agency 64 and those it shares with (its group: 60 to 64), not its whole protocol.
+    # Agency 64 first, then those it shares with (its group: 60 to 63), not its whole
+    # protocol.
     found = client.page("/coverage/map?purpose=mash_triage&q=agency+64")
     rows = found.select("table.registry-map tbody tr")
     assert [r.th.get_text(strip=True) for r in rows] == [
-        f"{i}. Agency {n}" for i, n in enumerate(range(60, 65), start=1)
+        f"{i}. Agency {n}" for i, n in enumerate((64, 60, 61, 62, 63), start=1)
     ]
     assert len(found.select("td.registry-map__cell--yes")) == 5 * 4
     assert found.select_one(".govuk-inset-text") is None
@@ -255,6 +256,49 @@ def test_the_coverage_map_shows_sixty_agencies_at_most_and_finds_others_by_name(
     assert len(many.select("table.registry-map tbody tr")) == 10
     none = client.page("/coverage/map?purpose=mash_triage&q=nobody")
     assert "No agency whose name contains “nobody”" in none.get_text()
+
+
+def test_a_search_of_the_coverage_map_shows_the_agencies_found_before_their_partners(
+    client, session, monkeypatch
+):
+    agencies = _partnership_in_groups(session, 65)
+    client.sign_in(make_user(session, agency=agencies[0]))
+    # "5" is in five names of the groups 00 to 49 and in every name of the group 50 to 59.
+    page = client.page("/coverage/map?purpose=mash_triage&q=5")
+    names = [r.th.get_text(strip=True).split(". ", 1)[1] for r in page.select("tbody tr")]
+    found = [f"Agency {n}" for n in ("05", "15", "25", "35", "45", *range(50, 60))]
+    partners = [f"Agency {n:02d}" for n in range(50) if n % 10 != 5]
+    assert names == found + partners
+    # Agency 05 may disclose to its partner Agency 00, shown after the agencies found.
+    cell = page.select("tbody tr")[0].find_all("td")[names.index("Agency 00")]
+    assert "Agency 05 to Agency 00 under ISA-" in cell.get_text()
+    assert page.select_one(".govuk-inset-text") is None  # all 60 shown
+    cut = client.page("/coverage/map?purpose=mash_triage&q=agency")
+    assert len(cut.select("tbody tr")) == 60
+    said = " ".join(cut.select_one(".govuk-inset-text").get_text().split())
+    assert said.startswith(
+        "The map shows the first 60 of 65 agencies: those whose name contains “agency” first, "
+        "then the agencies they share with for this purpose, each in name order."
+    )
+
+    # More found by name than the count goes to: the grid is theirs, and no partner is read.
+    from registry.clock import today
+    from registry.domain.lifecycle import StatusSettings
+    from registry.services import coverage_map
+
+    monkeypatch.setattr(coverage_map, "COUNT_UP_TO", 5)
+    grid = coverage_map.build(
+        session, "mash_triage", today=today(), settings=StatusSettings(), search="5", limit=4
+    )
+    assert [name for _, name in grid.agencies] == found[:4]
+    assert grid.more and grid.cut
+    # Fewer than the bound: the partners are counted too.
+    monkeypatch.setattr(coverage_map, "COUNT_UP_TO", 300)
+    grid = coverage_map.build(
+        session, "mash_triage", today=today(), settings=StatusSettings(), search="5", limit=4
+    )
+    assert [name for _, name in grid.agencies] == found[:4]
+    assert grid.total == len(found) + len(partners) and not grid.more
 
 
 def test_the_coverage_map_counts_its_agencies_up_to_a_bound(client, session, monkeypatch):
