@@ -220,6 +220,8 @@ class AgreementFilters:
     # Some version (an amendment too) waits for signatures; and for this agency's.
     awaiting: bool = False
     unsigned_by: int | None = None
+    # Owned by this agency (the home page's lists are of the agreements it owns).
+    owned_by: int | None = None
 
 
 def list_agreements(
@@ -264,6 +266,8 @@ def list_agreements(
         )
     if filters.tier:
         query = query.where(Agreement.tier == filters.tier)
+    if filters.owned_by:
+        query = query.where(Agreement.owner_agency_id == filters.owned_by)
     if filters.agency_id:
         # Asked as the list of its versions from the party index: an agency is a party to
         # few of a registry's agreements (the busiest of 50,000 to 3,665 of a million), and

@@ -210,6 +210,43 @@ def test_a_long_list_to_sign_shows_the_first_and_says_where_the_rest_are(
     assert first.reference in found and second.reference in found
 
 
+def test_the_ig_leads_long_lists_link_to_the_agreements_its_agency_owns(
+    client, session, monkeypatch
+):
+    """The home page's "signatures awaited" counts the agreements the agency owns; its link
+    lists those, not also one another agency owns that it is a party to."""
+    from registry.services import dashboard
+
+    from ..factories import activate, make_draft, party
+
+    monkeypatch.setattr(dashboard.Dashboard, "list_shown", 1)
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol, _ = chain(session, council, police)
+    first = _awaiting_police(session, council, police, protocol)
+    second = _awaiting_police(session, council, police, protocol)
+    theirs = activate(  # owned by the police, waiting for the council
+        session,
+        make_draft(session, owner=police, parent=protocol, parties=[party(police), party(council)]),
+        skip=(council,),
+    )
+    client.sign_in(make_user(session, roles=("ig_lead",), agency=council))
+    home = client.page("/")
+    text = home.select_one("main").get_text(" ", strip=True)
+    assert "2 agreements your agency owns are waiting for signatures; the first 1" in text
+    link = home.find("h2", string="Signatures awaited").find_next(
+        "a", string="See them in the agreements list"
+    )
+    assert link["href"] == f"/agreements?awaiting=1&agency={council.id}&owned=1"
+    listed = client.page(link["href"])
+    references = [a.get_text(strip=True) for a in listed.select("tbody tr td:first-child a")]
+    assert sorted(references) == sorted([first.reference, second.reference])
+    assert theirs.reference not in listed.get_text()
+    assert listed.select_one("#owned").has_attr("checked")
+    # Without "owned", the party's list has the police's agreement too.
+    party_to = client.page(f"/agreements?awaiting=1&agency={council.id}").get_text()
+    assert theirs.reference in party_to
+
+
 def test_the_list_of_agreements_to_sign_has_amendments_and_leaves_out_the_signed(client, session):
     """The home page's link to every agreement waiting for the agency's signature: an
     amendment waiting (its version before still in force) is there, one the agency has

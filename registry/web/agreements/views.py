@@ -75,6 +75,7 @@ def list_agreements():
         waiting_since=late_since(today()) if request.args.get("signatures_late") == "1" else None,
         awaiting=request.args.get("awaiting") == "1",
         unsigned_by=box.id if request.args.get("unsigned") == "1" else None,
+        owned_by=box.id if request.args.get("owned") == "1" else None,
     )
     page = find_agreements(
         db.session,
