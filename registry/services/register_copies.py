@@ -13,11 +13,20 @@ A copy becomes visible whole or not at all: it is written under a name of its ow
 renamed into place only after the last row (a rename within one directory is atomic),
 and a reader that stops early leaves nothing behind. Each server keeps its own copies
 (several app servers share a database, not a disk): a change costs each server one
-streamed download. Two readers making the same copy at once each write their own file
-and the second rename replaces the first with identical bytes."""
+streamed download.
+
+One copy of a kind is written at a time on a server: a reader who comes while one is being
+written (by any of the server's workers) is sent the newest copy kept, whole and with its
+own ETag, rather than reading the register once more. A burst of readers after a change
+otherwise each read the whole register at once (a minute of a processor each at a
+million). If no copy has been kept yet, or the one being written has not grown for
+STALLED_SECONDS (its writer stopped, or its reader stalled), the reader streams as the
+first did. Two readers starting the same copy at the same instant may still each write
+their own file: the second rename replaces the first with identical bytes."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -29,6 +38,7 @@ from typing import BinaryIO
 
 READ_SIZE = 64 * 1024
 PART_HOURS = 1
+STALLED_SECONDS = 30
 SUFFIX = ".gz"
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -46,6 +56,40 @@ def open_copy(directory: Path, kind: str, etag: str) -> BinaryIO | None:
         return (directory / _name(kind, etag)).open("rb")
     except FileNotFoundError:
         return None
+
+
+def is_kept(directory: Path, kind: str, etag: str) -> bool:
+    """Whether the copy of `kind` at this version has been kept."""
+    return (directory / _name(kind, etag)).exists()
+
+
+def being_written(directory: Path, kind: str) -> bool:
+    """Whether a copy of `kind` (of any version) is being written on this server: a part
+    that has grown within STALLED_SECONDS."""
+    now = time.time()
+    for part in directory.glob(f".{_SAFE.sub('_', kind)}.*.part"):
+        try:
+            if now - part.stat().st_mtime < STALLED_SECONDS:
+                return True
+        except FileNotFoundError:
+            pass  # kept or abandoned meanwhile
+    return False
+
+
+def newest_copy(directory: Path, kind: str) -> tuple[BinaryIO, str] | None:
+    """The newest copy of `kind` kept (of an earlier version), open for reading, and its
+    ETag; None when there is none."""
+    stem = _SAFE.sub("_", kind)
+    found = []
+    for copy in directory.glob(f"{stem}.*{SUFFIX}"):
+        with contextlib.suppress(FileNotFoundError):  # removed by a newer copy meanwhile
+            found.append((copy.stat().st_mtime, copy))
+    for _, copy in sorted(found, reverse=True):
+        try:
+            return copy.open("rb"), copy.name[len(stem) + 1 : -len(SUFFIX)]
+        except FileNotFoundError:
+            continue  # removed by a newer copy meanwhile: that one is found next time
+    return None
 
 
 def keeping(

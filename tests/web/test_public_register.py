@@ -1,5 +1,6 @@
 import csv
 import io
+from pathlib import Path
 
 from registry.services import agreement_lifecycle
 
@@ -170,8 +171,6 @@ def test_the_downloads_say_what_the_register_pages_say(client, session, monkeypa
 
 
 def _copies(app):
-    from pathlib import Path
-
     folder = Path(app.config["REGISTER_COPIES"])
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
@@ -227,6 +226,54 @@ def test_a_change_to_the_register_changes_its_tag_and_its_files(app, client, ses
         assert packed.headers["ETag"] == "W/" + after.headers["ETag"]
         assert gzip.decompress(packed.data) == after.data
     assert len(_copies(app)) == 1  # the old version's copy is gone
+
+
+def test_while_a_copy_is_written_readers_are_sent_the_one_before(
+    app, client, session, monkeypatch
+):
+    """One copy written at a time: a reader who comes while the new version's copy is being
+    written gets the copy kept before it, whole, under its own tag, and the register is not
+    read again; once that writing has stalled, a reader streams the new version."""
+    import gzip
+    import os
+    import time
+
+    from registry.services import register, register_copies
+
+    protocol, mash, flow = world(session)
+    before = client.get("/register.json")
+    assert mash.reference in before.get_data(as_text=True)
+    agreement_lifecycle.terminate(session, ADMIN, mash.id, "replaced", now=FIXED_NOW)
+    session.commit()
+    folder = Path(app.config["REGISTER_COPIES"])
+    part = folder / ".json-tier-any.0123456789abcdef.feedface.part"  # another worker's
+    part.write_bytes(b"")
+
+    real = register.every_entry
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the register was read again")
+
+    monkeypatch.setattr(register, "every_entry", no_reading)
+    with client.get("/register.json") as again:  # the copy is closed with the answer
+        assert again.status_code == 200 and again.data == before.data
+        assert again.headers["ETag"] == before.headers["ETag"]
+        assert "Last-Modified" not in again.headers
+    with client.get("/register.json", headers={"Accept-Encoding": "gzip"}) as packed:
+        assert gzip.decompress(packed.data) == before.data
+        assert int(packed.headers["Content-Length"]) == len(packed.data)
+    same = client.get("/register.json", headers={"If-None-Match": before.headers["ETag"]})
+    assert same.status_code == 304
+    # The register (CSV) of which no copy was ever kept is streamed as before.
+    monkeypatch.setattr(register, "every_entry", real)
+    assert mash.reference not in client.get("/register.csv").get_data(as_text=True)
+
+    stalled = time.time() - register_copies.STALLED_SECONDS - 1
+    os.utime(part, (stalled, stalled))
+    after = client.get("/register.json")
+    assert after.headers["ETag"] != before.headers["ETag"] and after.headers["Last-Modified"]
+    assert mash.reference not in after.get_data(as_text=True)
+    assert after.get_json()["total"] == before.get_json()["total"] - 1
 
 
 def test_a_reader_who_stops_early_leaves_no_copy(app, client, session, monkeypatch):

@@ -128,15 +128,28 @@ def _register_download(kind: str, chunks, mimetype: str, headers: dict | None = 
     key = f"{kind}|{version}|{day}|{search}|{tier}|{status_settings()}"
     etag = hashlib.sha256(key.encode()).hexdigest()[:40]
     midnight = datetime.combine(day, time(), tzinfo=LONDON).astimezone(UTC)
+    last_modified: datetime | None = max(changed, midnight) if changed else midnight
+    name = f"{kind}-tier-{tier or 'any'}"
+    earlier = None
+    copies = _copies()
+    if (
+        not search
+        and not register_copies.is_kept(copies, name, etag)
+        and register_copies.being_written(copies, name)
+    ):
+        # One copy written at a time: meanwhile the newest kept, as it is (its own tag;
+        # its time of change is not known here, so no Last-Modified).
+        earlier = register_copies.newest_copy(copies, name)
+        if earlier is not None:
+            etag, last_modified = earlier[1], None
     packed = []
 
     def body():
         if search:
             return chunks()
-        name = f"{kind}-tier-{tier or 'any'}"
-        copy = register_copies.open_copy(_copies(), name, etag)
+        copy = earlier[0] if earlier else register_copies.open_copy(copies, name, etag)
         if copy is None:
-            return register_copies.keeping(_copies(), name, etag, chunks())
+            return register_copies.keeping(copies, name, etag, chunks())
         if accepts_gzip():
             packed.append(copy)
             return wrap_file(request.environ, copy, register_copies.READ_SIZE)
@@ -146,11 +159,13 @@ def _register_download(kind: str, chunks, mimetype: str, headers: dict | None = 
     response = revalidating(
         body,
         etag=etag,
-        last_modified=max(changed, midnight) if changed else midnight,
+        last_modified=last_modified,
         mimetype=mimetype,
         headers=headers,
         cache_control="no-cache",  # public: any cache may keep it, checking each time
     )
+    if earlier and response.status_code in (304, 412):
+        earlier[0].close()  # the body was not wanted
     if packed:
         gzipped_already(response, os.fstat(packed[0].fileno()).st_size)
     return response
