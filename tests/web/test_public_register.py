@@ -228,9 +228,7 @@ def test_a_change_to_the_register_changes_its_tag_and_its_files(app, client, ses
     assert len(_copies(app)) == 1  # the old version's copy is gone
 
 
-def test_while_a_copy_is_written_readers_are_sent_the_one_before(
-    app, client, session, monkeypatch
-):
+def test_while_a_copy_is_written_readers_are_sent_the_one_before(app, client, session, monkeypatch):
     """One copy written at a time: a reader who comes while the new version's copy is being
     written gets the copy kept before it, whole, under its own tag, and the register is not
     read again; once that writing has stalled, a reader streams the new version."""
