@@ -274,6 +274,36 @@ def test_while_a_copy_is_written_readers_are_sent_the_one_before(app, client, se
     assert after.get_json()["total"] == before.get_json()["total"] - 1
 
 
+def test_a_reader_who_has_the_version_being_written_is_not_sent_the_one_before(
+    app, client, session, tmp_path
+):
+    """A reader who already has the new version (from another server, which has kept its
+    copy: servers share a database, not a disk) asks again while this server writes it: it
+    is told its copy is current (304), not sent the older copy under the older tag."""
+    protocol, mash, flow = world(session)
+    before = client.get("/register.json")
+    assert mash.reference in before.get_data(as_text=True)  # read whole: its copy is kept
+    agreement_lifecycle.terminate(session, ADMIN, mash.id, "replaced", now=FIXED_NOW)
+    session.commit()
+    here = app.config["REGISTER_COPIES"]
+    app.config["REGISTER_COPIES"] = str(tmp_path / "another-server")
+    try:
+        current = client.get("/register.json")
+        assert mash.reference not in current.get_data(as_text=True)
+    finally:
+        app.config["REGISTER_COPIES"] = here
+    assert current.headers["ETag"] != before.headers["ETag"]
+    part = Path(here) / ".json-tier-any.0123456789abcdef.feedface.part"  # being written
+    part.write_bytes(b"")
+    asked = client.get("/register.json", headers={"If-None-Match": current.headers["ETag"]})
+    assert asked.status_code == 304
+    assert asked.headers["ETag"] == current.headers["ETag"]
+    # Without the newer tag, the copy before is sent meanwhile, as it is.
+    with client.get("/register.json") as meanwhile:  # the copy is closed with the answer
+        assert meanwhile.headers["ETag"] == before.headers["ETag"]
+        assert meanwhile.data == before.data
+
+
 def test_a_reader_who_stops_early_leaves_no_copy(app, client, session, monkeypatch):
     from registry.services import register
 

@@ -134,6 +134,9 @@ def _register_download(kind: str, chunks, mimetype: str, headers: dict | None = 
     copies = _copies()
     if (
         not search
+        # A reader who already has this version (from another server, which kept it) is
+        # told so (304), not sent an older one.
+        and not request.if_none_match.contains_weak(etag)
         and not register_copies.is_kept(copies, name, etag)
         and register_copies.being_written(copies, name)
     ):
