@@ -39,6 +39,10 @@ from typing import BinaryIO
 READ_SIZE = 64 * 1024
 PART_HOURS = 1
 STALLED_SECONDS = 30
+# How long other readers wait on one copy being written: it is written as fast as its
+# reader takes it, and a slow reader would otherwise keep everyone else on the version
+# before for as long as it liked (hours, for a million agreements at a few KB/s).
+WRITING_AT_MOST_SECONDS = 300
 SUFFIX = ".gz"
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -68,12 +72,21 @@ def being_written(directory: Path, kind: str) -> bool:
     that has grown within STALLED_SECONDS."""
     now = time.time()
     for part in directory.glob(f".{_SAFE.sub('_', kind)}.*.part"):
+        started = _started(part)
+        if started is None or now - started > WRITING_AT_MOST_SECONDS:
+            continue
         try:
             if now - part.stat().st_mtime < STALLED_SECONDS:
                 return True
         except FileNotFoundError:
             pass  # kept or abandoned meanwhile
     return False
+
+
+def _started(part: Path) -> float | None:
+    """When a part was begun: the seconds since the epoch its name carries (`keeping`)."""
+    pieces = part.name.split(".")
+    return float(pieces[-3]) if len(pieces) >= 4 and pieces[-3].isdigit() else None
 
 
 def newest_copy(directory: Path, kind: str) -> tuple[BinaryIO, str] | None:
@@ -100,7 +113,7 @@ def keeping(
     this generator) or a failure on the way leaves no copy."""
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / _name(kind, etag)
-    part = directory / f".{final.name}.{secrets.token_hex(8)}.part"
+    part = directory / f".{final.name}.{int(time.time())}.{secrets.token_hex(8)}.part"
     packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: the gzip format
     kept = False
     try:

@@ -1,5 +1,6 @@
 import csv
 import io
+import time
 from pathlib import Path
 
 from registry.services import agreement_lifecycle
@@ -234,7 +235,6 @@ def test_while_a_copy_is_written_readers_are_sent_the_one_before(app, client, se
     read again; once that writing has stalled, a reader streams the new version."""
     import gzip
     import os
-    import time
 
     from registry.services import register, register_copies
 
@@ -244,7 +244,8 @@ def test_while_a_copy_is_written_readers_are_sent_the_one_before(app, client, se
     agreement_lifecycle.terminate(session, ADMIN, mash.id, "replaced", now=FIXED_NOW)
     session.commit()
     folder = Path(app.config["REGISTER_COPIES"])
-    part = folder / ".json-tier-any.0123456789abcdef.feedface.part"  # another worker's
+    # Another worker's copy of the new version, begun now.
+    part = folder / f".json-tier-any.0123456789abcdef.gz.{int(time.time())}.feedface.part"
     part.write_bytes(b"")
 
     real = register.every_entry
@@ -266,8 +267,19 @@ def test_while_a_copy_is_written_readers_are_sent_the_one_before(app, client, se
     monkeypatch.setattr(register, "every_entry", real)
     assert mash.reference not in client.get("/register.csv").get_data(as_text=True)
 
+    def tag_sent() -> str:
+        with client.get("/register.json", buffered=False) as answer:  # not read: not kept
+            return answer.headers["ETag"]
+
+    # A part that has not grown for STALLED_SECONDS is not waited on: its writer stopped.
     stalled = time.time() - register_copies.STALLED_SECONDS - 1
     os.utime(part, (stalled, stalled))
+    assert tag_sent() != before.headers["ETag"]
+    # Nor one begun too long ago, growing still (a slow reader takes it).
+    begun = int(time.time()) - register_copies.WRITING_AT_MOST_SECONDS - 1
+    part = part.rename(part.with_name(f".json-tier-any.0123456789abcdef.gz.{begun}.f.part"))
+    os.utime(part)
+    assert tag_sent() != before.headers["ETag"]
     after = client.get("/register.json")
     assert after.headers["ETag"] != before.headers["ETag"] and after.headers["Last-Modified"]
     assert mash.reference not in after.get_data(as_text=True)
@@ -293,8 +305,8 @@ def test_a_reader_who_has_the_version_being_written_is_not_sent_the_one_before(
     finally:
         app.config["REGISTER_COPIES"] = here
     assert current.headers["ETag"] != before.headers["ETag"]
-    part = Path(here) / ".json-tier-any.0123456789abcdef.feedface.part"  # being written
-    part.write_bytes(b"")
+    being_written = f".json-tier-any.0123456789abcdef.gz.{int(time.time())}.feedface.part"
+    (Path(here) / being_written).write_bytes(b"")
     asked = client.get("/register.json", headers={"If-None-Match": current.headers["ETag"]})
     assert asked.status_code == 304
     assert asked.headers["ETag"] == current.headers["ETag"]
