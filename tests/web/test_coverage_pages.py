@@ -254,6 +254,9 @@ def test_the_coverage_map_shows_sixty_agencies_at_most_and_finds_others_by_name(
     # A name found in several groups shows each with its partners, 60 at most.
     many = client.page("/coverage/map?purpose=mash_triage&q=agency+0")  # Agency 00 to 09
     assert len(many.select("table.registry-map tbody tr")) == 10
+    spaces = client.page("/coverage/map?purpose=mash_triage&q=+++")
+    assert "first 60 of 65 agencies, in name order" in spaces.get_text()  # no search
+    assert "q=" not in spaces.find("a", string="Show as a list")["href"]
     none = client.page("/coverage/map?purpose=mash_triage&q=nobody")
     assert "No agency whose name contains “nobody”" in none.get_text()
 

@@ -100,7 +100,7 @@ def show_map():
     listing = vocabularies.listing(db.session)
     purpose = request.args.get("purpose") or ""
     known = {p.code for p in listing["purposes"]}
-    search = search_arg()
+    search = search_arg().strip()  # spaces alone are no search, and said as none
     grid = (
         coverage_map.build(
             db.session, purpose, today=today(), settings=status_settings(), search=search
