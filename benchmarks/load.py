@@ -578,10 +578,11 @@ http {{
 class Servers:
     """nginx and the two gunicorn servers, started and always stopped again."""
 
-    def __init__(self, workdir: Path, url: str, redis_url: str):
+    def __init__(self, workdir: Path, url: str, redis_url: str, pool: int):
         self.dir = workdir
         self.url = url
         self.redis_url = redis_url
+        self.pool = pool
         self.gunicorn: dict[str, subprocess.Popen] = {}
         self.nginx: subprocess.Popen | None = None
         self.secret = uuid.uuid4().hex
@@ -605,6 +606,7 @@ class Servers:
                 "REGISTRY_URL": f"http://127.0.0.1:{FRONT}",
                 "TWO_FACTOR_ROLES": "",
                 "GUNICORN_WORKERS": str(WORKERS),
+                "REGISTRY_DB_POOL_SIZE": str(self.pool),
                 "BENCH_SERVER": name,
             }
         )
@@ -690,6 +692,10 @@ def logged(path: Path) -> list[str]:
     for line in path.read_text(errors="replace").splitlines():
         if line.startswith("Fatal Python error"):
             fault = 200  # faulthandler's stacks of every thread follow
+        elif line.startswith("Traceback"):
+            fault = 60  # the traceback's lines follow, up to the next log record
+        elif fault and line.startswith("[20"):
+            fault = 0
         if fault or wrong.search(line):
             said.append(line)
             fault = max(0, fault - 1)
@@ -818,6 +824,20 @@ def world_of(url: str, size: int, counts: dict[str, int]) -> dict:
         db.session.remove()
         db.engine.dispose()
     return world
+
+
+def pool_size_for(url: str) -> int:
+    """Connections each pool of a worker may hold, so that both servers together stay
+    within PostgreSQL's max_connections (beyond it, PostgreSQL refuses a connection and a
+    request answers 503: session 14's first run at SQLAlchemy's default pools, 5 with 10
+    more at need, had 44 such errors on a slow machine)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            allowed = int(conn.execute(text("SHOW max_connections")).scalar_one())
+    finally:
+        engine.dispose()
+    return max(1, (allowed - 10) // (2 * WORKERS * 2))
 
 
 def missing_writes(url: str, record: Record) -> dict[str, int]:
@@ -1039,7 +1059,15 @@ def main() -> int:
     empty_redis(args.redis_url)
     workdir = Path(tempfile.mkdtemp(prefix="registry-load-"))
     os.chmod(workdir, 0o755)
-    servers = Servers(workdir, url, args.redis_url)
+    pool = pool_size_for(url)
+    print(
+        f"  each worker's two database pools hold {pool} connections each "
+        f"(REGISTRY_DB_POOL_SIZE: 2 servers x {WORKERS} workers x 2 x {pool} within the "
+        "server's max_connections, less 10 for the rest)",
+        file=sys.stderr,
+        flush=True,
+    )
+    servers = Servers(workdir, url, args.redis_url, pool)
 
     def stop_on_sigterm(*_):
         raise KeyboardInterrupt

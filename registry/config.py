@@ -32,6 +32,23 @@ def _bounded(env: dict[str, str], name: str, default: int, low: int, high: int) 
     return value
 
 
+def _pool(env: dict[str, str], database_url: str) -> dict[str, int]:
+    """REGISTRY_DB_POOL_SIZE: how many connections each of a worker's two pools (the
+    pages' and the coverage check's, database.hot_engine) keeps to PostgreSQL, and no more:
+    a thread that finds them all in use waits for one (up to 30 s, then a 503). Unset,
+    SQLAlchemy's 5 with 10 more at need, each. A national deployment sizes it so that
+    servers x workers x 2 x this stays within PostgreSQL's max_connections (README)."""
+    if not env.get("REGISTRY_DB_POOL_SIZE"):
+        return {}
+    size = _bounded(env, "REGISTRY_DB_POOL_SIZE", 5, 1, 1000)
+    if not database_url.startswith("postgresql"):
+        raise ConfigError(
+            "REGISTRY_DB_POOL_SIZE is for PostgreSQL: SQLite opens its file, not connections "
+            "to a server (unset it)"
+        )
+    return {"pool_size": size, "max_overflow": 0}
+
+
 def _paths(env: dict[str, str], name: str) -> list[str]:
     """A list of files in one setting, separated like PATH."""
     return [p.strip() for p in env.get(name, "").split(os.pathsep) if p.strip()]
@@ -215,7 +232,7 @@ def load_config(env: dict[str, str] | None = None, instance: Path | None = None)
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": _secret_key(env, instance, production),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **_pool(env, database_url)},
         "PARTNERSHIP_NAME": env.get("PARTNERSHIP_NAME", "Northshire Safeguarding Partnership"),
         "REVIEW_NOTICE_DAYS": _int(env, "REVIEW_NOTICE_DAYS", 90),
         "REVIEW_GRACE_DAYS": _int(env, "REVIEW_GRACE_DAYS", 90),

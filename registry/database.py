@@ -7,7 +7,7 @@ from threading import Lock
 from typing import Any, TypeGuard
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import QueuePool, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
@@ -85,6 +85,8 @@ def hot_engine(engine: Engine) -> Engine:
 
 def _make_hot(engine: Engine) -> Engine:
     options: dict = {"isolation_level": "AUTOCOMMIT"}
+    if isinstance(engine.pool, QueuePool):  # sized as the main pool (REGISTRY_DB_POOL_SIZE)
+        options.update(pool_size=engine.pool.size(), max_overflow=engine.pool._max_overflow)
     if engine.dialect.name == "postgresql":
         options["connect_args"] = {
             "options": "-c plan_cache_mode=force_generic_plan -c synchronous_commit=off"

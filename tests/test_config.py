@@ -132,3 +132,32 @@ def test_development_runs_its_own_timestamp_authority_and_names_itself_on_loopba
 def test_a_trust_setting_that_cannot_work_is_named(tmp_path, setting, value, named):
     with pytest.raises(ConfigError, match=named):
         load_config({**PRODUCTION, setting: value}, tmp_path)
+
+
+def test_the_database_pools_are_sized_from_the_environment(tmp_path):
+    """REGISTRY_DB_POOL_SIZE bounds both of a worker's pools (no overflow), so that a
+    national deployment keeps within PostgreSQL's max_connections."""
+    from registry import create_app
+    from registry.database import hot_engine
+    from registry.extensions import db
+
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/unused"  # never connected to here
+    options = load_config({"REGISTRY_DATABASE_URL": url, "REGISTRY_DB_POOL_SIZE": "3"}, tmp_path)
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": options["SQLALCHEMY_ENGINE_OPTIONS"],
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "test",
+        }
+    )
+    with app.app_context():
+        for engine in (db.engine, hot_engine(db.engine)):
+            assert engine.pool.size() == 3 and engine.pool._max_overflow == 0
+        db.engine.dispose()
+    unset = load_config({"REGISTRY_DATABASE_URL": url}, tmp_path)
+    assert unset["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+    with pytest.raises(ConfigError, match="REGISTRY_DB_POOL_SIZE must be from 1"):
+        load_config({"REGISTRY_DATABASE_URL": url, "REGISTRY_DB_POOL_SIZE": "0"}, tmp_path)
+    with pytest.raises(ConfigError, match="REGISTRY_DB_POOL_SIZE is for PostgreSQL"):
+        load_config({"REGISTRY_DB_POOL_SIZE": "3"}, tmp_path)

@@ -11,6 +11,7 @@ import psycopg
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import RegistryError
@@ -76,6 +77,8 @@ def _retry_after(exc: HTTPException) -> str:
 
 def _unavailable(exc: Exception) -> bool:
     """A database that cannot be reached or stayed locked, not a mistake in a query."""
+    if isinstance(exc, PoolTimeout):
+        return True  # every connection of this worker's pool stayed in use (REGISTRY_DB_POOL_SIZE)
     cause = getattr(exc, "orig", None) or exc
     if isinstance(cause, psycopg.OperationalError):
         return True
@@ -118,6 +121,7 @@ def register_error_handlers(app: Flask) -> None:
         return _with_headers(_answer(exc.code or 500, code, exc.description or exc.name), exc)
 
     @app.errorhandler(SQLAlchemyOperationalError)
+    @app.errorhandler(PoolTimeout)
     @app.errorhandler(psycopg.OperationalError)
     @app.errorhandler(sqlite3.OperationalError)
     def database_unavailable(exc: Exception):

@@ -146,6 +146,17 @@ def test_a_database_that_is_not_answering_gives_503_not_500(app, client, session
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "2"
     assert response.get_json()["error"]["code"] == "database_unavailable"
+    # Every connection of the worker's pool in use past the pool's wait: the same.
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    monkeypatch.setattr(
+        api_coverage, "run_check", fails_with(PoolTimeout("QueuePool limit of size 2 reached"))
+    )
+    response = client.post(
+        "/api/v1/coverage", json=question, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "database_unavailable"
     # A mistake in a query is not "unavailable": it stays a logged 500.
     monkeypatch.setattr(
         api_coverage, "run_check", fails_with(psycopg.ProgrammingError("a mistake in a query"))
