@@ -14,10 +14,11 @@ What it starts (and stops again, however the run ends), all on this machine:
   nginx on 127.0.0.1:5601, the one address every virtual user sends to: an upstream of
       A and B, round robin, with `proxy_next_upstream error timeout` (a request that
       cannot reach a stopped server goes to the other) and no kept-alive upstream
-      connections (a stopped server's idle connection cannot swallow a POST). One
-      window stays: a request that reached B's listening socket in the instant before
-      B's workers closed it is reset; nginx sends a GET on to A, but not a POST, which
-      B might have acted on: such a POST is a 502, and counted as an error. nginx passes
+      connections (a stopped server's idle connection cannot swallow a POST). B is
+      taken out of the upstream before it is stopped: a request waiting in a stopped
+      server's listening queue is reset, and nginx sends a reset GET on to A but not a
+      POST, which B might have acted on (session 14, on a slow machine: three 502s when
+      B was stopped while nginx still sent to it). nginx passes
       the client's address in X-Forwarded-For and the app trusts one proxy
       (REGISTRY_TRUSTED_PROXIES=1): each virtual user sends from its own loopback
       address (127.1.x.y), so the per-address sign-in limit applies to each as to a
@@ -54,11 +55,12 @@ first pages compile their templates) and then --seconds:
                          the hub's signature (national.py --awaiting: the sign page, then
                          the form with the password; the hub's signature is the last,
                          so each activates its agreement and queues its sealed PDF); out
-At --restart-at seconds (into the measured part), server B is sent SIGTERM (gunicorn's
-graceful stop: it finishes the requests it has), started again --down seconds after it
-has stopped, and the run goes on. Each write the service acknowledged (a decision
-answered 201, a draft saved, a signature: the page after it says so) is looked for in
-the database at the end.
+At --restart-at seconds (into the measured part), server B is taken out of nginx's
+upstream (a reload), as a rolling restart does, then sent SIGTERM (gunicorn's graceful
+stop: it finishes the requests it has), started again --down seconds after it has
+stopped, put back into nginx once it answers /healthz, and the run goes on. Each write
+the service acknowledged (a decision answered 201, a draft saved, a signature: the page
+after it says so) is looked for in the database at the end.
 
 Printed: requests per second; for each kind of request, its count, p50/p95/p99 from the
 client, and the app's, SQL's and the password hash's share of it; every error by kind and
@@ -109,6 +111,7 @@ from benchmarks.national import HUB, PASSWORD, USERS, database_url  # noqa: E402
 FRONT = 5601
 SERVERS = {"A": 5602, "B": 5603}
 WORKERS = 4
+DRAIN_SECONDS = 3
 SIGN_IN_TARGET_MS = 500
 # Share of the virtual users of each kind (the rest are practitioners).
 MIX = {"reader": 0.25, "ig_lead": 0.15, "signatory": 0.10}
@@ -556,7 +559,7 @@ http {{
     client_max_body_size 3m;
     upstream registry {{
         server 127.0.0.1:{a};
-        server 127.0.0.1:{b};
+        server 127.0.0.1:{b}{b_down};
     }}
     server {{
         listen 127.0.0.1:{front};
@@ -648,12 +651,33 @@ class Servers:
         process.wait(timeout=60)
         return time.perf_counter() - started
 
-    def start_front(self, nginx: str) -> None:
+    def _write_front(self, b_down: bool) -> Path:
         conf = self.dir / "nginx.conf"
         conf.write_text(
-            NGINX.format(dir=self.dir, a=SERVERS["A"], b=SERVERS["B"], front=FRONT),
+            NGINX.format(
+                dir=self.dir,
+                a=SERVERS["A"],
+                b=SERVERS["B"],
+                b_down=" down" if b_down else "",
+                front=FRONT,
+            ),
             encoding="utf-8",
         )
+        return conf
+
+    def send_to_b(self, sending: bool) -> None:
+        """Take B out of nginx's upstream (or put it back), as a rolling restart does
+        before it stops a server: nginx reloads its configuration (SIGHUP), its old worker
+        finishing the requests it has. Stopping a server nginx still sends to resets the
+        connections waiting in its listening socket's queue, and nginx cannot send a
+        reset POST elsewhere (the server might have acted on it): a 502 each."""
+        self._write_front(b_down=not sending)
+        assert self.nginx is not None
+        self.nginx.send_signal(signal.SIGHUP)
+        time.sleep(DRAIN_SECONDS)  # the reload, and the requests B has, finish
+
+    def start_front(self, nginx: str) -> None:
+        conf = self._write_front(b_down=False)
         with open(self.dir / "nginx-stderr.log", "ab") as log:
             self.nginx = subprocess.Popen(
                 [nginx, "-p", str(self.dir), "-c", str(conf), "-g", "daemon off;"],
@@ -985,8 +1009,10 @@ def restart_lines(samples: list[Sample], restart: dict) -> list[str]:
     """Which server answered, and the slowest answer, in each phase of B's restart (by
     when the answer came)."""
     end = float("inf")
+    drained = restart.get("drained_at", restart["sent_at"])
     marks = [
-        ("before", float("-inf"), restart["sent_at"]),
+        ("before", float("-inf"), drained),
+        ("B out of nginx, running", drained, restart["sent_at"]),
         ("B stopping (SIGTERM sent)", restart["sent_at"], restart["stopped_at"]),
         ("B stopped", restart["stopped_at"], restart["start_at"]),
         ("B starting", restart["start_at"], restart.get("serving_at", end)),
@@ -1105,6 +1131,8 @@ def main() -> int:
             thread.start()
         if 0 < restart_at < args.seconds:
             time.sleep(max(0.0, record.started + restart_at - time.perf_counter()))
+            restart["drained_at"] = time.perf_counter() - record.started
+            servers.send_to_b(False)
             restart["sent_at"] = time.perf_counter() - record.started
             restart["stop_seconds"] = servers.stop("B")
             restart["stopped_at"] = time.perf_counter() - record.started
@@ -1113,6 +1141,7 @@ def main() -> int:
             restart["start_at"] = time.perf_counter() - record.started
             servers.start("B")
             restart["serving_at"] = time.perf_counter() - record.started
+            servers.send_to_b(True)
             print(f"  B serving at {restart['serving_at']:.1f} s", file=sys.stderr, flush=True)
         for thread in threads:
             thread.join(timeout=max(1.0, deadline - time.perf_counter() + 130))

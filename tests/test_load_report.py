@@ -53,10 +53,18 @@ def test_where_the_time_went_adds_the_parts_up_to_the_clients_time():
 
 
 def test_each_phase_of_the_restart_counts_the_answers_by_server():
-    restart = {"sent_at": 10, "stopped_at": 12, "start_at": 20, "serving_at": 25, "stop_seconds": 2}
+    restart = {
+        "drained_at": 8,
+        "sent_at": 10,
+        "stopped_at": 12,
+        "start_at": 20,
+        "serving_at": 25,
+        "stop_seconds": 2,
+    }
     samples = [
         sample(0.01, 0.01, server="A", at=5),
         sample(0.01, 0.01, server="B", at=6),
+        sample(0.05, 0.01, server="B", at=9),  # B's last answers, after it left nginx
         sample(0.02, 0.01, server="B", at=11),
         sample(0.03, 0.01, server="A", at=15),
         sample(4.00, 0.01, server="B", at=24),  # waited for B's workers to boot
@@ -65,6 +73,7 @@ def test_each_phase_of_the_restart_counts_the_answers_by_server():
     rows = {line[2:30].strip(): line[30:].split() for line in restart_lines(samples, restart)[2:]}
     assert rows == {
         "before": ["1", "1", "10"],
+        "B out of nginx, running": ["0", "1", "50"],
         "B stopping (SIGTERM sent)": ["0", "1", "20"],
         "B stopped": ["1", "0", "30"],
         "B starting": ["0", "1", "4000"],
