@@ -112,6 +112,15 @@ FRONT = 5601
 SERVERS = {"A": 5602, "B": 5603}
 WORKERS = 4
 DRAIN_SECONDS = 3
+# What sending on a kept-alive connection the other end has closed looks like. nginx closes
+# a client's connection only between requests (at a reload, or its keep-alive timeout), so
+# such a request was never read, and may be sent again (RFC 9112 section 9.3.1: a client
+# that can tell a request was never applied).
+STALE_CONNECTION = (
+    http.client.RemoteDisconnected,
+    BrokenPipeError,
+    ConnectionResetError,
+)
 SIGN_IN_TARGET_MS = 500
 # Share of the virtual users of each kind (the rest are practitioners).
 MIX = {"reader": 0.25, "ig_lead": 0.15, "signatory": 0.10}
@@ -200,6 +209,7 @@ class Visitor:
         self.rnd = random.Random(n)
         self.cookies: dict[str, str] = {}
         self.conn: http.client.HTTPConnection | None = None
+        self.answered = 0  # requests answered on self.conn
 
     # plumbing
 
@@ -235,21 +245,31 @@ class Visitor:
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         started = time.perf_counter()
-        try:
-            conn = self._connection()
-            conn.request(method, path, body=body, headers=sent)
-            response = conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            self.record.error(kind, type(exc).__name__)
-            if self.conn is not None:
-                self.conn.close()
-            self.conn = None
-            return None
+        for attempt in (1, 2):
+            reused = self.conn is not None and self.answered > 0
+            try:
+                conn = self._connection()
+                conn.request(method, path, body=body, headers=sent)
+                response = conn.getresponse()
+                data = response.read()
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                if self.conn is not None:
+                    self.conn.close()
+                self.conn = None
+                if attempt == 1 and reused and isinstance(exc, STALE_CONNECTION):
+                    # A kept-alive connection the front closed while it was idle (nginx
+                    # does at a reload): the request never reached it, and is sent again
+                    # on a new connection, as browsers and HTTP libraries do.
+                    continue
+                self.record.error(kind, type(exc).__name__)
+                return None
+        self.answered = self.answered + 1 if self.conn is not None else 0
         spent = time.perf_counter() - started
         if response.will_close:
             conn.close()
             self.conn = None
+            self.answered = 0
         for raw in response.headers.get_all("Set-Cookie") or []:
             self._keep(raw)
         app, sql, queries, hashed, server = bench_time(response.getheader("X-Bench-Time"))
