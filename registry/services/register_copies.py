@@ -20,9 +20,10 @@ written (by any of the server's workers) is sent the newest copy kept, whole and
 own ETag, rather than reading the register once more. A burst of readers after a change
 otherwise each read the whole register at once (a minute of a processor each at a
 million). If no copy has been kept yet, or the one being written has not grown for
-STALLED_SECONDS (its writer stopped, or its reader stalled), the reader streams as the
-first did. Two readers starting the same copy at the same instant may still each write
-their own file: the second rename replaces the first with identical bytes."""
+STALLED_SECONDS (its writer stopped, or its reader stalled) or was begun more than
+WRITING_AT_MOST_SECONDS ago (its reader is slow), the reader streams as the first did.
+Two readers starting the same copy at the same instant may still each write their own
+file: the second rename replaces the first with identical bytes."""
 
 from __future__ import annotations
 
@@ -47,9 +48,13 @@ SUFFIX = ".gz"
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
+def _stem(kind: str) -> str:
+    return _SAFE.sub("_", kind)
+
+
 def _name(kind: str, etag: str) -> str:
     """`kind` names what is copied (a format and its filter), `etag` which version."""
-    return f"{_SAFE.sub('_', kind)}.{_SAFE.sub('_', etag)}{SUFFIX}"
+    return f"{_stem(kind)}.{_SAFE.sub('_', etag)}{SUFFIX}"
 
 
 def open_copy(directory: Path, kind: str, etag: str) -> BinaryIO | None:
@@ -62,16 +67,20 @@ def open_copy(directory: Path, kind: str, etag: str) -> BinaryIO | None:
         return None
 
 
-def is_kept(directory: Path, kind: str, etag: str) -> bool:
-    """Whether the copy of `kind` at this version has been kept."""
-    return (directory / _name(kind, etag)).exists()
+def while_writing(directory: Path, kind: str, etag: str) -> tuple[BinaryIO, str] | None:
+    """What to send instead of streaming `kind` at version `etag`: while another copy of
+    it is being written and this version's is not kept, the newest copy kept (open) and
+    its ETag; otherwise None."""
+    if (directory / _name(kind, etag)).exists() or not being_written(directory, kind):
+        return None
+    return newest_copy(directory, kind)
 
 
 def being_written(directory: Path, kind: str) -> bool:
     """Whether a copy of `kind` (of any version) is being written on this server: a part
-    that has grown within STALLED_SECONDS."""
+    begun within WRITING_AT_MOST_SECONDS that has grown within STALLED_SECONDS."""
     now = time.time()
-    for part in directory.glob(f".{_SAFE.sub('_', kind)}.*.part"):
+    for part in directory.glob(f".{_stem(kind)}.*.part"):
         started = _started(part)
         if started is None or now - started > WRITING_AT_MOST_SECONDS:
             continue
@@ -92,7 +101,7 @@ def _started(part: Path) -> float | None:
 def newest_copy(directory: Path, kind: str) -> tuple[BinaryIO, str] | None:
     """The newest copy of `kind` kept (of an earlier version), open for reading, and its
     ETag; None when there is none."""
-    stem = _SAFE.sub("_", kind)
+    stem = _stem(kind)
     found = []
     for copy in directory.glob(f"{stem}.*{SUFFIX}"):
         with contextlib.suppress(FileNotFoundError):  # removed by a newer copy meanwhile
@@ -136,7 +145,7 @@ def keeping(
 def _tidy(directory: Path, kind: str, kept: Path) -> None:
     """Remove `kind`'s other copies (a reader sending one keeps its open file), and parts
     an hour old: left by a server stopped while writing them."""
-    stem = _SAFE.sub("_", kind)
+    stem = _stem(kind)
     for older in directory.glob(f"{stem}.*{SUFFIX}"):
         if older != kept:
             older.unlink(missing_ok=True)

@@ -130,19 +130,14 @@ def _register_download(kind: str, chunks, mimetype: str, headers: dict | None = 
     midnight = datetime.combine(day, time(), tzinfo=LONDON).astimezone(UTC)
     last_modified: datetime | None = max(changed, midnight) if changed else midnight
     name = f"{kind}-tier-{tier or 'any'}"
-    earlier = None
     copies = _copies()
-    if (
-        not search
-        # A reader who already has this version (from another server, which kept it) is
-        # told so (304), not sent an older one.
-        and not request.if_none_match.contains_weak(etag)
-        and not register_copies.is_kept(copies, name, etag)
-        and register_copies.being_written(copies, name)
-    ):
+    earlier = None
+    # A reader who already has this version (from another server, which kept it) is told
+    # so (304), not sent an older one.
+    if not search and not request.if_none_match.contains_weak(etag):
         # One copy written at a time: meanwhile the newest kept, as it is (its own tag;
         # its time of change is not known here, so no Last-Modified).
-        earlier = register_copies.newest_copy(copies, name)
+        earlier = register_copies.while_writing(copies, name, etag)
         if earlier is not None:
             etag, last_modified = earlier[1], None
     packed = []
