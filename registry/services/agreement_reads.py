@@ -222,6 +222,8 @@ class AgreementFilters:
     unsigned_by: int | None = None
     # Owned by this agency (the home page's lists are of the agreements it owns).
     owned_by: int | None = None
+    # Made under this agreement (an agreement's page links here for all of its children).
+    parent_id: int | None = None
 
 
 def list_agreements(
@@ -268,6 +270,8 @@ def list_agreements(
         query = query.where(Agreement.tier == filters.tier)
     if filters.owned_by:
         query = query.where(Agreement.owner_agency_id == filters.owned_by)
+    if filters.parent_id:
+        query = query.where(Agreement.parent_id == filters.parent_id)
     if filters.agency_id:
         # Asked as the list of its versions from the party index: an agency is a party to
         # few of a registry's agreements (the busiest of 50,000 to 3,665 of a million), and
@@ -356,15 +360,29 @@ def ancestors(agreement: Agreement) -> list[Agreement]:
     return chain
 
 
-def children(session: Session, agreement: Agreement) -> list[Agreement]:
-    return list(
+# An agreement's page lists this many of the agreements made under it, in reference
+# order, and links to the agreements list for the rest: a partnership's protocol can have
+# thousands (1,885 at a million made its page 218 KB and most of its time).
+CHILDREN_SHOWN = 20
+
+
+def children(session: Session, agreement: Agreement) -> tuple[list[Agreement], int]:
+    """The first CHILDREN_SHOWN agreements made under this one, and how many there are."""
+    limit = CHILDREN_SHOWN
+    under = Agreement.parent_id == agreement.id
+    shown = list(
         session.scalars(
             select(Agreement)
-            .where(Agreement.parent_id == agreement.id)
+            .where(under)
             .order_by(Agreement.reference)
+            .limit(limit)
             .options(selectinload(Agreement.versions))
         )
     )
+    total = len(shown)
+    if total == limit:
+        total = session.scalar(select(func.count()).select_from(Agreement).where(under)) or 0
+    return shown, total
 
 
 def amendments(agreement: Agreement) -> list[tuple[AgreementVersion, list]]:

@@ -477,3 +477,56 @@ def test_a_signatory_is_warned_before_signing_a_version_its_parent_no_longer_all
     assert "Exceeds its parent" in page
     assert f"{mash.reference} now allows less than this version" in page
     assert f"is not among the purposes of {mash.reference}" in page
+
+
+def test_a_protocol_page_lists_the_first_agreements_under_it_and_links_to_all(
+    client, session, monkeypatch
+):
+    from registry.services import agreement_reads
+
+    monkeypatch.setattr(agreement_reads, "CHILDREN_SHOWN", 2)
+    council = make_agency(session, name="Council")
+    police = make_agency(session, name="Police", kind="police")
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(council), party(police)])
+    )
+    under = [
+        make_draft(
+            session,
+            tier=2,
+            owner=council,
+            parent=protocol,
+            parties=[party(council), party(police)],
+            title=t,
+        )
+        for t in ("Early help", "MASH", "Missing children")
+    ]
+    other = make_draft(
+        session, tier=1, owner=police, parties=[party(police), party(council)], title="Elsewhere"
+    )
+    client.sign_in(make_user(session, roles=("practitioner",), agency=council))
+
+    page = client.page(f"/agreements/{protocol.id}")
+    row = next(
+        r for r in page.select(".govuk-summary-list__row") if "Agreements under it" in r.get_text()
+    )
+    first_two = sorted(under, key=lambda a: a.reference)[:2]
+    assert [a.get_text(" ", strip=True).split()[0] for a in row.select("li a")] == [
+        a.reference for a in first_two
+    ]
+    link = row.find("a", string=lambda s: s and "See all 3 agreements" in s)
+    assert link is not None and link["href"] == f"/agreements?parent={protocol.id}"
+
+    listed = client.page(link["href"])
+    refs = {a.get_text() for a in listed.select("tbody tr td:first-child a")}
+    assert refs == {a.reference for a in under} and other.reference not in refs
+    banner = listed.select_one(".govuk-inset-text").get_text(" ", strip=True)
+    assert f"Agreements made under {protocol.reference}" in banner
+    # Other filters keep the parent: the form sends it again.
+    assert listed.find("input", attrs={"name": "parent", "value": str(protocol.id)}) is not None
+    narrowed = client.page(f"/agreements?parent={protocol.id}&q=MASH")
+    assert [a.get_text() for a in narrowed.select("tbody tr td:first-child a")] == [
+        next(a.reference for a in under if (a.latest.title == "MASH"))
+    ]
+    unknown = client.page("/agreements?parent=999999").get_text(" ", strip=True)
+    assert "There is no agreement 999999" in unknown

@@ -16,7 +16,7 @@ from ...domain.vocab import (
     VersionStatus,
 )
 from ...extensions import db
-from ...models import Agency
+from ...models import Agency, Agreement
 from ...services import agencies as agency_service
 from ...services import agreements as service
 from ...services import audit, delegations, downloads, pdfs, reviews, sealing, vocabularies
@@ -76,6 +76,7 @@ def list_agreements():
         awaiting=request.args.get("awaiting") == "1",
         unsigned_by=box.id if request.args.get("unsigned") == "1" else None,
         owned_by=box.id if request.args.get("owned") == "1" else None,
+        parent_id=_int_arg("parent"),
     )
     page = find_agreements(
         db.session,
@@ -94,6 +95,7 @@ def list_agreements():
         filters=filters,
         args=args,
         agency_box=box,
+        parent=db.session.get(Agreement, filters.parent_id) if filters.parent_id else None,
         labels=vocabularies.labels(db.session),
     )
 
@@ -110,6 +112,7 @@ def show_agreement(agreement_id: int):
     shown = get_version(agreement, number) if number else where.shown
     party_ids = [p.agency_id for p in latest.parties]
     may_manage = policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id)
+    under, under_total = children(db.session, agreement)
     return render_template(
         "agreements/show.html",
         agreement=agreement,
@@ -117,7 +120,8 @@ def show_agreement(agreement_id: int):
         latest=latest,
         shown=shown,
         chain=ancestors(agreement),
-        children=children(db.session, agreement),
+        children=under,
+        children_total=under_total,
         amendments=amendments(agreement),
         labels=vocabularies.labels(db.session),
         DIFF_NAMES=CHANGE_NAMES,
