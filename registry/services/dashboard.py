@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import ClassVar
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..domain.actor import Actor
@@ -30,6 +30,7 @@ from .agreement_reads import (
     Standing,
     agreement_ids_of,
     any_status,
+    awaiting_signatures,
     list_agreements,
     shown_version_condition,
     standing,
@@ -49,6 +50,9 @@ class Dashboard:
     # (agreement, version awaiting signatures, parties whose signature binds its content)
     awaiting: list[tuple[Agreement, AgreementVersion, int]] = field(default_factory=list)
     to_sign: list[tuple[Agreement, AgreementVersion]] = field(default_factory=list)
+    # How many each of the two lists above would hold: each holds its first list_shown.
+    awaiting_total: int = 0
+    to_sign_total: int = 0
     gaps: list[str] = field(default_factory=list)
     my_decisions: list[DecisionRecord] = field(default_factory=list)
     # The user's own unread notifications (count and the latest few), for every role.
@@ -154,25 +158,25 @@ def partnership(
 AGREEMENTS_SHOWN = 50  # of the agency's agreements on its home page; the list has the rest
 
 
-def _needing_attention(agency_id: int, today: date, settings: StatusSettings):
-    """SQL, of one of the agency's agreements: the board's lists might name it (a version
-    awaiting signatures; or owned by the agency and beyond its parent or due for review):
-    a superset the loop in `build` narrows, so that an agency party to thousands of
-    agreements loads only these, not every one."""
+def _awaiting_version(agreement: Agreement) -> AgreementVersion:
+    """The version waiting for signatures (an amendment's, while the one before it stays
+    in force): the newest such, as the agreements list's filters find it."""
+    waiting = [v for v in agreement.versions if v.status == VersionStatus.AWAITING_SIGNATURES]
+    return max(waiting, key=lambda v: v.number) if waiting else agreement.latest
+
+
+def _owned_needing_attention(agency_id: int, today: date, settings: StatusSettings):
+    """SQL, of one of the agency's agreements: owned by the agency and beyond its parent
+    or due for review (a superset the loop in `build` narrows by each one's standing)."""
     v = aliased(AgreementVersion)
     review = any_status(v, DUE_FOR_REVIEW, today, settings)
-    awaiting = exists().where(
-        AgreementVersion.agreement_id == Agreement.id,
-        AgreementVersion.status == VersionStatus.AWAITING_SIGNATURES,
-    )
-    owned = and_(
+    return and_(
         Agreement.owner_agency_id == agency_id,
         or_(
             Agreement.exceeds_parent.is_not(None),
             exists().where(v.agreement_id == Agreement.id, shown_version_condition(v), review),
         ),
     )
-    return or_(awaiting, owned)
 
 
 def build(session: Session, actor: Actor, *, today: date, settings: StatusSettings) -> Dashboard:
@@ -196,27 +200,55 @@ def build(session: Session, actor: Actor, *, today: date, settings: StatusSettin
                 .limit(5)
             )
         )
+    # A signatory's current delegate signs for the agency too (services/delegations.py).
+    signs = actor.has(Role.SIGNATORY) or actor.agency_id in delegated_agency_ids(
+        session, actor.user_id, today
+    )
     # The agency's agreements, found once through the party index (MATERIALIZED):
     # otherwise PostgreSQL walked every agreement by reference until it had met 50 of an
     # agency's (30,000 at a million for an agency party to 3,665; docs/EXPLAIN.md). One
-    # statement reads from them the first AGREEMENTS_SHOWN by reference, their count (a
-    # window), and those the board's lists might name, so that they are found once a page.
+    # statement reads from them the first AGREEMENTS_SHOWN by reference and their count
+    # (windows), and the two signature lists' lengths and first `list_shown` (the same SQL
+    # as the agreements list's filters their "see them" links open), with the owned ones
+    # that may be due for review or beyond their parent: a hub with 500 waiting for its
+    # signature loads 50 of them with their parties and signatures, not 500.
     mine = agreement_ids_of(actor.agency_id).distinct().cte("mine").prefix_with("MATERIALIZED")
+    to_sign = awaiting_signatures(actor.agency_id) if signs else false()
+    awaited = and_(Agreement.owner_agency_id == actor.agency_id, awaiting_signatures())
     ranked = (
         select(
             Agreement,
             func.count().over().label("total"),
             func.row_number().over(order_by=Agreement.reference).label("place"),
-            _needing_attention(actor.agency_id, today, settings).label("attention"),
+            to_sign.label("to_sign"),
+            func.row_number()
+            .over(partition_by=to_sign, order_by=Agreement.reference)
+            .label("to_sign_place"),
+            func.count().filter(to_sign).over().label("to_sign_total"),
+            awaited.label("awaited"),
+            func.row_number()
+            .over(partition_by=awaited, order_by=Agreement.reference)
+            .label("awaited_place"),
+            func.count().filter(awaited).over().label("awaited_total"),
+            _owned_needing_attention(actor.agency_id, today, settings).label("owned"),
         )
         .join(mine, mine.c.agreement_id == Agreement.id)
         .subquery()
     )
     agreement = aliased(Agreement, ranked)
     versions = selectinload(agreement.versions)
+    shown = board.list_shown
     read = session.execute(
-        select(agreement, ranked.c.total, ranked.c.place, ranked.c.attention)
-        .where(or_(ranked.c.place <= AGREEMENTS_SHOWN, ranked.c.attention))
+        select(agreement, ranked.c.place, ranked.c.to_sign, ranked.c.awaited, ranked.c.owned)
+        .add_columns(ranked.c.total, ranked.c.to_sign_total, ranked.c.awaited_total)
+        .where(
+            or_(
+                ranked.c.place <= AGREEMENTS_SHOWN,
+                ranked.c.owned,
+                and_(ranked.c.to_sign, ranked.c.to_sign_place <= shown),
+                and_(ranked.c.awaited, ranked.c.awaited_place <= shown),
+            )
+        )
         .order_by(ranked.c.place)
         .options(
             versions.selectinload(AgreementVersion.parties),
@@ -224,30 +256,23 @@ def build(session: Session, actor: Actor, *, today: date, settings: StatusSettin
         )
     ).all()
     board.agreements = [
-        (a, standing(a, today, settings)) for a, _, place, _ in read if place <= AGREEMENTS_SHOWN
+        (a, standing(a, today, settings)) for a, place, *_ in read if place <= AGREEMENTS_SHOWN
     ]
-    board.agreements_total = read[0][1] if read else 0
-    agreements = [a for a, _, _, attention in read if attention]
-    # A signatory's current delegate signs for the agency too (services/delegations.py).
-    signs = actor.has(Role.SIGNATORY) or actor.agency_id in delegated_agency_ids(
-        session, actor.user_id, today
-    )
-    for agreement in agreements:
+    if read:
+        board.agreements_total, board.to_sign_total, board.awaiting_total = read[0][5:8]
+    for agreement, _, signing, awaiting, owned, *_ in read:
+        if signing and len(board.to_sign) < shown:
+            board.to_sign.append((agreement, _awaiting_version(agreement)))
+        if awaiting and len(board.awaiting) < shown:
+            version = _awaiting_version(agreement)
+            signed = sum(1 for p in version.parties if version.signature_for(p.agency_id))
+            board.awaiting.append((agreement, version, signed))
+        if not owned:
+            continue
         where = standing(agreement, today, settings)
-        latest = agreement.latest
-        if latest.status == VersionStatus.AWAITING_SIGNATURES:
-            if (
-                signs
-                and any(p.agency_id == actor.agency_id for p in latest.parties)
-                and not latest.signature_for(actor.agency_id)
-            ):
-                board.to_sign.append((agreement, latest))
-            if agreement.owner_agency_id == actor.agency_id:
-                signed = sum(1 for p in latest.parties if latest.signature_for(p.agency_id))
-                board.awaiting.append((agreement, latest, signed))
-        if agreement.owner_agency_id == actor.agency_id and where.status in DUE_FOR_REVIEW:
+        if where.status in DUE_FOR_REVIEW:
             board.reviews.append((agreement, where))
-        if agreement.owner_agency_id == actor.agency_id and agreement.exceeds_parent:
+        if agreement.exceeds_parent:
             board.beyond_parent.append((agreement, where))
     if actor.has(Role.IG_LEAD):
         agency = session.get(Agency, actor.agency_id)

@@ -293,3 +293,32 @@ def test_an_agency_in_many_agreements_shows_the_first_and_says_where_the_rest_ar
     assert link["href"] == f"/agreements?agency={council.id}"
     listed = client.page(link["href"])
     assert len(listed.select("tbody tr")) == 2
+
+
+def test_the_home_page_lists_an_amendment_waiting_and_counts_as_its_link_does(
+    client, session, monkeypatch
+):
+    """The home page's "Waiting for your signature" names the version that waits (an
+    amendment's, its version before in force), and its count is the linked list's."""
+    from registry.services import agreement_lifecycle, dashboard
+
+    from ..factories import FIXED_NOW, ig_lead_actor
+
+    monkeypatch.setattr(dashboard.Dashboard, "list_shown", 1)
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    protocol, mash = chain(session, council, police)
+    later = _awaiting_police(session, council, police, protocol)
+    agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
+    agreement_lifecycle.submit(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
+    client.sign_in(make_user(session, roles=("signatory",), agency=police))
+    home = client.page("/")
+    listed = home.find("h2", string="Waiting for your signature").find_next("ul")
+    first = min([mash, later], key=lambda a: a.reference)
+    assert len(listed.select("li")) == 1 and first.reference in listed.get_text()
+    if first is mash:
+        assert "version 2" in listed.get_text()
+    text = home.select_one("main").get_text(" ", strip=True)
+    assert "2 agreements are waiting for your agency's signature; the first 1 are below" in text
+    link = home.find("a", string="See them in the agreements list")
+    found = client.page(link["href"])
+    assert len(found.select("tbody tr")) == 2
