@@ -322,3 +322,15 @@ def test_the_home_page_lists_an_amendment_waiting_and_counts_as_its_link_does(
     link = home.find("a", string="See them in the agreements list")
     found = client.page(link["href"])
     assert len(found.select("tbody tr")) == 2
+
+
+def test_a_one_party_filter_without_a_party_says_so_rather_than_narrowing_nothing(client, session):
+    council = make_agency(session, name="Council")
+    client.sign_in(make_user(session, roles=("ig_lead",), agency=council))
+    for ticked in ("owned=1", "unsigned=1"):
+        page = client.page(f"/agreements?{ticked}")
+        summary = page.select_one(".govuk-error-summary")
+        assert summary is not None and "Choose the party" in summary.get_text()
+        assert summary.find("a")["href"] == "#agency"
+    chosen = client.page(f"/agreements?owned=1&agency={council.id}")
+    assert chosen.select_one(".govuk-error-summary") is None

@@ -58,12 +58,22 @@ def _int_arg(name: str) -> int | None:
     return int(raw) if digits(raw) and len(raw) < 10 else None
 
 
+PARTY_NEEDED = (
+    "Choose the party: “Waiting for the party's signature” and “Owned by the party” "
+    "narrow the list to one agency's agreements, and the list below is not narrowed by them"
+)
+
+
 @bp.get("")
 @signed_in()
 def list_agreements():
     settings = status_settings()
     status = request.args.get("status", "")
     box = read_agency_box(request.args, "agency")
+    one_party = [n for n in ("unsigned", "owned") if request.args.get(n) == "1"]
+    if one_party and box.id is None and not box.problem:
+        # Ticked without a party, they would narrow nothing while looking applied.
+        box = box._replace(problem=PARTY_NEEDED)
     filters = AgreementFilters(
         search=search_arg(),
         tier=_int_arg("tier") if _int_arg("tier") in (1, 2, 3) else None,
