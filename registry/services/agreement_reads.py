@@ -272,7 +272,9 @@ def list_agreements(
         query = query.where(Agreement.owner_agency_id == filters.owned_by)
     if filters.parent_id:
         query = query.where(Agreement.parent_id == filters.parent_id)
-    if filters.agency_id:
+    if filters.agency_id and filters.agency_id != filters.unsigned_by:
+        # (Waiting for this agency's signature already makes it a party, of the version
+        # waiting: an amendment may add it to an agreement whose shown version lacks it.)
         # Asked as the list of its versions from the party index: an agency is a party to
         # few of a registry's agreements (the busiest of 50,000 to 3,665 of a million), and
         # SQLite otherwise asked every version in turn (0.55 s).

@@ -334,3 +334,54 @@ def test_a_one_party_filter_without_a_party_says_so_rather_than_narrowing_nothin
         assert summary.find("a")["href"] == "#agency"
     chosen = client.page(f"/agreements?owned=1&agency={council.id}")
     assert chosen.select_one(".govuk-error-summary") is None
+
+
+def test_an_amendment_adding_a_party_is_in_its_list_to_sign_as_on_the_home_page(client, session):
+    """An amendment that adds Health waits for Health's signature while the version in
+    force does not name Health: the home page lists it, and so does the list its link
+    opens (it narrowed to agreements whose shown version names the party, and lost it)."""
+    from registry.services import agreement_lifecycle, agreements
+
+    from ..factories import FIXED_NOW, activate, ig_lead_actor, make_draft, party
+
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    health = make_agency(session, name="Health", kind="health")
+    protocol = activate(
+        session,
+        make_draft(
+            session,
+            tier=1,
+            owner=council,
+            parties=[party(council), party(police), party(health)],
+        ),
+    )
+    two = activate(
+        session,
+        make_draft(
+            session, owner=council, parent=protocol, parties=[party(council), party(police)]
+        ),
+    )
+    agreement_lifecycle.amend(session, ig_lead_actor(council), two.id, now=FIXED_NOW)
+    agreements.update_draft(
+        session,
+        ig_lead_actor(council),
+        two.id,
+        {"parties": [party(council), party(police), party(health)]},
+        now=FIXED_NOW,
+    )
+    agreement_lifecycle.submit(session, ig_lead_actor(council), two.id, now=FIXED_NOW)
+    client.sign_in(make_user(session, roles=("signatory",), agency=health))
+    listed = client.page("/").find("h2", string="Waiting for your signature").find_next("ul")
+    assert two.reference in listed.get_text() and "version 2" in listed.get_text()
+    found = client.page(f"/agreements?unsigned=1&agency={health.id}")
+    assert [a.get_text() for a in found.select("tbody tr td:first-child a")] == [two.reference]
+
+
+def test_a_parent_that_is_not_a_number_lists_nothing_and_says_so(client, session):
+    council = make_agency(session, name="Council")
+    police = make_agency(session, name="Police")
+    chain(session, council, police)
+    client.sign_in(make_user(session, agency=council))
+    page = client.page("/agreements?parent=abc")
+    assert "There is no agreement abc" in page.select_one(".govuk-inset-text").get_text()
+    assert not page.select("tbody tr")

@@ -86,7 +86,8 @@ def list_agreements():
         awaiting=request.args.get("awaiting") == "1",
         unsigned_by=box.id if request.args.get("unsigned") == "1" else None,
         owned_by=box.id if request.args.get("owned") == "1" else None,
-        parent_id=_int_arg("parent"),
+        # Not a number: no agreement is made under it (the page says so).
+        parent_id=_int_arg("parent") or (-1 if request.args.get("parent", "").strip() else None),
     )
     page = find_agreements(
         db.session,
