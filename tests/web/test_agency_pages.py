@@ -332,8 +332,10 @@ def test_a_one_party_filter_without_a_party_says_so_rather_than_narrowing_nothin
         summary = page.select_one(".govuk-error-summary")
         assert summary is not None and "Choose the party" in summary.get_text()
         assert summary.find("a")["href"] == "#agency"
+        assert page.title.get_text().startswith("Error: ")
     chosen = client.page(f"/agreements?owned=1&agency={council.id}")
     assert chosen.select_one(".govuk-error-summary") is None
+    assert not chosen.title.get_text().startswith("Error")
 
 
 def test_an_amendment_adding_a_party_is_in_its_list_to_sign_as_on_the_home_page(client, session):
