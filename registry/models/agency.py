@@ -74,4 +74,7 @@ class Officer(db.Model):
 
     __table_args__ = (
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ended_after_start"),
+        # Who holds each post on a day, agency by agency, read from the index alone (the
+        # administrator's key-post gaps: services/agencies.key_post_gaps).
+        Index("ix_officers_role_agency", "role", "agency_id", "started_on", "ended_on"),
     )
