@@ -63,5 +63,8 @@ def entry_holds(
 
 
 def length(session: Session, model: Any) -> int:
-    """How many entries the chain holds."""
-    return session.scalar(select(func.count()).select_from(model)) or 0
+    """How many entries the chain holds: its last entry's sequence, read from the
+    sequence's unique index (counting a million audit entries took 45 ms of every audit
+    trail page). An entry taken out of the middle leaves the number as it was, and is
+    what verifying the chain reports (the hash after the gap no longer follows)."""
+    return session.scalar(select(func.max(model.sequence))) or 0

@@ -85,3 +85,18 @@ def test_a_trail_too_long_to_check_while_waiting_is_left_to_verify_audit(
     assert "Integrity checked for the audit trail" not in page.get_text() and not checks
     assert "too many to check while you wait" in page.select_one(".govuk-inset-text").get_text()
     assert "verify-audit" in page.select_one(".govuk-inset-text").get_text()
+
+
+def test_the_audit_page_says_how_many_entries_each_chain_holds(client, session):
+    from sqlalchemy import func, select
+
+    from registry.models import AuditEntry
+
+    client.sign_in(make_admin(session))
+    make_agency(session, name="Council")
+    make_agency(session, name="Police")
+    entries = session.scalar(select(func.count()).select_from(AuditEntry))
+    assert entries >= 3
+    text = " ".join(client.page("/admin/audit").get_text(" ").split())
+    assert f"Integrity checked for the audit trail ({entries:,})" in text
+    assert "Integrity checked for the decision records (0)" in text
