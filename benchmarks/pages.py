@@ -72,6 +72,12 @@ PAGES = [
         "coverage map, MASH, search 'Agency 01'",
         "/coverage/map?purpose=mash_triage&q=Agency+01",
     ),
+    (
+        # About 100 agencies' names contain it: few enough that their partners are read.
+        "ig_lead",
+        "coverage map, MASH, search 'Agency 123'",
+        "/coverage/map?purpose=mash_triage&q=Agency+123",
+    ),
     (None, "public register, page 1", "/register"),
     ("practitioner", "decisions, the hub's practitioner", "/decisions"),
     ("admin", "decisions, administrator (all)", "/decisions"),

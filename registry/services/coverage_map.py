@@ -107,22 +107,30 @@ def build(
         agencies += partners
         total = min(total + more, COUNT_UP_TO + 1)
     shown = [i for i, _ in agencies]
-    # Only the agreements two of the agencies shown are parties to can fill a cell: an
-    # agency in thousands of agreements (a county council) shares few with the others
-    # shown, and reading all of its took most of the page's time.
-    candidates = (
-        select(AgreementVersion.agreement_id)
-        .distinct()
-        .where(AgreementVersion.id.in_(for_purpose.where(Party.agency_id.in_(shown))))
+    # Only an agreement with a version two of the agencies shown are parties to can fill a
+    # cell (both must be parties to the version in force): those versions first, from the
+    # party index (the few that two shown agencies share), then which of them are for the
+    # purpose. The other way round asked the purpose of every version of every agency
+    # shown (10,691 for the first 60 at a million, the hub among them: 66 ms, now 20 ms).
+    two_shown = (
+        select(Party.version_id)
+        .where(Party.agency_id.in_(shown))
+        .group_by(Party.version_id)
+        .having(func.count(Party.agency_id.distinct()) > 1)
     )
     ids = (
         list(
             session.scalars(
                 select(AgreementVersion.agreement_id)
-                .join(Party, Party.version_id == AgreementVersion.id)
-                .where(AgreementVersion.agreement_id.in_(candidates), Party.agency_id.in_(shown))
-                .group_by(AgreementVersion.agreement_id)
-                .having(func.count(Party.agency_id.distinct()) > 1)
+                .distinct()
+                .join(VersionPurpose, VersionPurpose.version_id == AgreementVersion.id)
+                .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+                .where(
+                    AgreementVersion.id.in_(two_shown),
+                    VersionPurpose.purpose_code == purpose,
+                    Agreement.tier.in_((2, 3)),
+                )
+                .order_by(AgreementVersion.agreement_id)
             )
         )
         if shown
@@ -178,10 +186,12 @@ def _partners(
     )
     # Counted in the same statement (a window over every partner): they are all found to
     # order them by name anyway, and counting apart found them twice.
+    # Asked as membership of the partners' list (a hashed lookup), not a join: PostgreSQL
+    # misjudged the list as every agency and joined by walking the agencies by name,
+    # scanning the whole list for each (35 s for a name 100 agencies share).
     rows = session.execute(
         select(Agency.id, Agency.name, func.count().over())
-        .join(takers, takers.c.agency_id == Agency.id)
-        .where(~named)
+        .where(Agency.id.in_(select(takers.c.agency_id)), ~named)
         .order_by(Agency.name, Agency.id)
         .limit(max(room, 1))  # a row at least, to read the count
     ).all()
