@@ -261,3 +261,27 @@ def make_follow_up(session, user: User, decision, **fields):
     return record_follow_up(
         session, user.actor(), decision.id, FollowUpInput(**data), today=now.date(), now=now
     )
+
+
+def amendment_adding(session, owner: Agency, other: Agency, added: Agency) -> Agreement:
+    """A tier-2 agreement of `owner` and `other` in force, under a protocol of all three,
+    with an amendment drafted that adds `added` (the version in force does not name it)."""
+    protocol = activate(
+        session,
+        make_draft(
+            session, tier=1, owner=owner, parties=[party(owner), party(other), party(added)]
+        ),
+    )
+    two = activate(
+        session,
+        make_draft(session, owner=owner, parent=protocol, parties=[party(owner), party(other)]),
+    )
+    agreement_lifecycle.amend(session, ig_lead_actor(owner), two.id, now=FIXED_NOW)
+    agreements.update_draft(
+        session,
+        ig_lead_actor(owner),
+        two.id,
+        {"parties": [party(owner), party(other), party(added)]},
+        now=FIXED_NOW,
+    )
+    return two

@@ -15,6 +15,7 @@ from ..factories import (
     FIXED_NOW,
     TODAY,
     activate,
+    amendment_adding,
     chain,
     ig_lead_actor,
     make_agency,
@@ -72,28 +73,7 @@ def test_an_amendment_adding_a_party_gives_not_signed_until_signed(session):
     council, police, school = (
         make_agency(session, name=n) for n in ("Council", "Police", "School")
     )
-    protocol = activate(
-        session,
-        make_draft(
-            session, tier=1, owner=council, parties=[party(council), party(police), party(school)]
-        ),
-    )
-    mash = activate(
-        session,
-        make_draft(
-            session, owner=council, parent=protocol, parties=[party(council), party(police)]
-        ),
-    )
-    agreement_lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
-    from registry.services import agreements
-
-    agreements.update_draft(
-        session,
-        ig_lead_actor(council),
-        mash.id,
-        {"parties": [party(council), party(police), party(school)]},
-        now=FIXED_NOW,
-    )
+    mash = amendment_adding(session, council, police, school)
     user = make_user(session, agency=school)
     _, answer = ask(session, user, school, police)
     assert [r.code for r in answer.reasons] == ["not_signed"]

@@ -342,35 +342,13 @@ def test_an_amendment_adding_a_party_is_in_its_list_to_sign_as_on_the_home_page(
     """An amendment that adds Health waits for Health's signature while the version in
     force does not name Health: the home page lists it, and so does the list its link
     opens (it narrowed to agreements whose shown version names the party, and lost it)."""
-    from registry.services import agreement_lifecycle, agreements
+    from registry.services import agreement_lifecycle
 
-    from ..factories import FIXED_NOW, activate, ig_lead_actor, make_draft, party
+    from ..factories import FIXED_NOW, amendment_adding, ig_lead_actor
 
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     health = make_agency(session, name="Health", kind="health")
-    protocol = activate(
-        session,
-        make_draft(
-            session,
-            tier=1,
-            owner=council,
-            parties=[party(council), party(police), party(health)],
-        ),
-    )
-    two = activate(
-        session,
-        make_draft(
-            session, owner=council, parent=protocol, parties=[party(council), party(police)]
-        ),
-    )
-    agreement_lifecycle.amend(session, ig_lead_actor(council), two.id, now=FIXED_NOW)
-    agreements.update_draft(
-        session,
-        ig_lead_actor(council),
-        two.id,
-        {"parties": [party(council), party(police), party(health)]},
-        now=FIXED_NOW,
-    )
+    two = amendment_adding(session, council, police, health)
     agreement_lifecycle.submit(session, ig_lead_actor(council), two.id, now=FIXED_NOW)
     client.sign_in(make_user(session, roles=("signatory",), agency=health))
     listed = client.page("/").find("h2", string="Waiting for your signature").find_next("ul")
