@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from ..domain.actor import Actor
 from ..domain.decisions import Decision
 from ..domain.lifecycle import StatusSettings
-from ..domain.vocab import EffectiveStatus, OfficerRole, Role, VersionStatus
+from ..domain.vocab import EffectiveStatus, OfficerRole, Role
 from ..models import (
     Agency,
     Agreement,
@@ -158,13 +158,6 @@ def partnership(
 AGREEMENTS_SHOWN = 50  # of the agency's agreements on its home page; the list has the rest
 
 
-def _awaiting_version(agreement: Agreement) -> AgreementVersion:
-    """The version waiting for signatures (an amendment's, while the one before it stays
-    in force): the newest such, as the agreements list's filters find it."""
-    waiting = [v for v in agreement.versions if v.status == VersionStatus.AWAITING_SIGNATURES]
-    return max(waiting, key=lambda v: v.number) if waiting else agreement.latest
-
-
 def _owned_needing_attention(agency_id: int, today: date, settings: StatusSettings):
     """SQL, of one of the agency's agreements: owned by the agency and beyond its parent
     or due for review (a superset the loop in `build` narrows by each one's standing)."""
@@ -264,14 +257,17 @@ def build(session: Session, actor: Actor, *, today: date, settings: StatusSettin
         (a, standing(a, today, settings)) for a, place, *_ in read if place <= AGREEMENTS_SHOWN
     ]
     if read:
-        board.agreements_total, board.to_sign_total, board.awaiting_total = read[0][5:8]
+        first = read[0]
+        board.agreements_total = first.total
+        board.to_sign_total, board.awaiting_total = first.to_sign_total, first.awaited_total
     for agreement, _, signing, awaiting, owned, *_ in read:
+        # The version waiting (an amendment's, the one before it staying in force).
+        waiting = agreement.open_version or agreement.latest
         if signing and len(board.to_sign) < shown:
-            board.to_sign.append((agreement, _awaiting_version(agreement)))
+            board.to_sign.append((agreement, waiting))
         if awaiting and len(board.awaiting) < shown:
-            version = _awaiting_version(agreement)
-            signed = sum(1 for p in version.parties if version.signature_for(p.agency_id))
-            board.awaiting.append((agreement, version, signed))
+            signed = sum(1 for p in waiting.parties if waiting.signature_for(p.agency_id))
+            board.awaiting.append((agreement, waiting, signed))
         if not owned:
             continue
         where = standing(agreement, today, settings)
