@@ -286,6 +286,20 @@ def notice_problems(
     return fields
 
 
+def check_not_owner(agreement: Agreement, agency_id: int | None) -> None:
+    """The owning agency cannot give notice on its own agreement. Its IG lead manages the
+    agreement (amends, reviews, terminates it) and must stay one of its parties: an owner
+    that had left would be taken out of every amendment, which it could then not save,
+    and nobody else could keep the agreement up to date. To leave, it terminates."""
+    if agency_id is not None and agency_id == agreement.owner_agency_id:
+        raise Conflict(
+            f"{agreement.owner.name} owns {agreement.reference}, so it cannot withdraw from "
+            "it. To end its part, its information governance lead can terminate the "
+            "agreement (every party is told); another party can then draft a replacement.",
+            code="owner_cannot_withdraw",
+        )
+
+
 @writes
 def withdraw(
     session: Session,
@@ -316,6 +330,7 @@ def withdraw(
         raise ValidationFailed(
             {"agency_id": f"That agency is not a party to {agreement.reference}"}
         )
+    check_not_owner(agreement, agency_id)
     if any(w.agency_id == agency_id for w in agreement.withdrawals):
         raise Conflict(
             f"That agency has already given notice on {agreement.reference}",

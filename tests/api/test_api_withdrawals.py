@@ -97,3 +97,17 @@ def test_a_notice_in_effect_is_409_and_the_administrator_may_cancel(api_as, sess
     done = admin.delete(f"/agreements/{mash.id}/withdrawals/{mash.latest.parties[2].agency_id}")
     assert done.status_code == 200
     assert [w["agency_name"] for w in done.get_json()["withdrawals"]] == ["Police"]
+
+
+def test_the_owner_cannot_give_notice_on_its_own_agreement(api_as, session):
+    (council, _, _), mash, _ = _setting(session, api_as)
+    council_lead = api_as(make_user(session, roles=("ig_lead",), agency=council))
+    refused = council_lead.post(
+        f"/agreements/{mash.id}/withdraw",
+        {"agency_id": council.id, "effective_on": "2026-07-15", "reason": REASON},
+    )
+    assert_error(refused, 409)
+    assert refused.get_json()["error"]["code"] == "owner_cannot_withdraw"
+    assert "terminate" in refused.get_json()["error"]["message"]
+    session.rollback()
+    assert session.query(Withdrawal).count() == 0

@@ -559,3 +559,38 @@ def test_a_party_under_notice_stays_a_party_until_its_date(session, three):
     later = FIXED_NOW + timedelta(days=60)
     version = lifecycle.amend(session, ig_lead_actor(council), mash.id, now=later)
     assert police.id not in {p.agency_id for p in version.parties}
+
+
+def test_the_owner_cannot_withdraw_so_its_amendments_stay_its_own(session, three):
+    """Found by the lifecycle machine: an owner that gave notice was left out of the next
+    amendment of its own agreement, which then could not be saved ("must be one of its
+    parties") nor handed to anyone. The notice is refused; it terminates instead."""
+    council, police, hospital = three
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(a) for a in three])
+    )
+    tier2 = activate(
+        session,
+        make_draft(session, owner=council, parent=protocol, parties=[party(a) for a in three]),
+    )
+    lead = make_user(session, roles=("ig_lead",), agency=council)
+    with pytest.raises(Conflict) as refused:
+        lifecycle.withdraw(
+            session,
+            lead.actor(),
+            tier2.id,
+            agency_id=council.id,
+            effective_on=TODAY,
+            reason="Leaving",
+            today=TODAY,
+            now=FIXED_NOW,
+        )
+    assert refused.value.code == "owner_cannot_withdraw"
+    assert "terminate" in refused.value.message
+    session.rollback()
+    assert tier2.withdrawals == []
+    lifecycle.amend(session, lead.actor(), tier2.id, now=FIXED_NOW)
+    edited = agreements.update_draft(
+        session, lead.actor(), tier2.id, {"title": "Renamed"}, now=FIXED_NOW
+    )
+    assert {p.agency_id for p in edited.latest.parties} == {a.id for a in three}

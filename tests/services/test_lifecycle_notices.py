@@ -285,7 +285,7 @@ def test_a_parent_narrowed_below_a_child_tells_the_child_s_owner_once(session, p
     # A later change to the parent that leaves the flow still beyond it tells no one again.
     lifecycle.suspend(session, ADMIN, mash.id, "Checking", now=FIXED_NOW)
     lifecycle.resume(session, ADMIN, mash.id, "Checked", now=FIXED_NOW)
-    _withdraw(session, people["council_lead"], mash, council, days=0)
+    _withdraw(session, people["police_lead"], mash, police, days=0)
     assert len(_told(session, NotificationEvent.PARENT_NARROWED)) == 1
 
 

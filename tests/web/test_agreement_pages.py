@@ -174,7 +174,7 @@ def test_amendment_shows_changes_against_the_version_before(client, session):
 def test_odd_input_never_gives_a_server_error(client, session):
     a, b = make_agency(session, name="A"), make_agency(session, name="B")
     _, tier2 = chain(session, a, b)
-    client.sign_in(make_user(session, roles=("ig_lead",), agency=a))
+    client.sign_in(make_user(session, roles=("ig_lead",), agency=b))  # a party, not its owner
     assert client.get("/agreements/999999").status_code == 404
     assert client.get(f"/agreements/{tier2.id}?version=99").status_code == 404
     assert client.get("/agreements?tier=9&status=bogus&agency=x&page=-1").status_code == 200

@@ -297,14 +297,14 @@ DELEGATION_ENDS = {"delegations.end_delegation", "api.end_delegation"}
 # A notice of withdrawal: its agency's IG lead, or the administrator. They act on an
 # agreement in force under that agency's notice.
 NOTICE_CANCELS = {"agreements.cancel_withdrawal", "api.cancel_withdrawal"}
+NOTICES = {"agreements.withdraw_agreement", "api.withdraw_agreement"}
 # Only for one's own agency, whoever one is.
 PARTY_ACTIONS = {
     "agreements.sign_agreement",
     "agreements.decline_agreement",
     "api.sign_agreement",
     "api.decline_agreement",
-    "agreements.withdraw_agreement",
-    "api.withdraw_agreement",
+    *NOTICES,
 }
 # (The decision page has no "from" field: it records as the practitioner's own agency
 # whatever is posted, so it has no other agency's thing to refuse.)
@@ -410,8 +410,13 @@ def world(session):
             session, owner=agency, parent=protocol, parties=parties, title=f"In force {key}"
         )
         things[(key, "active")] = activate(session, active).id
+        # Notices are given on agreements the third agency owns: an owner cannot withdraw.
+        things[(key, "joined")] = activate(
+            session,
+            make_draft(session, owner=c, parent=protocol, parties=parties, title=f"Joined {key}"),
+        ).id
         noticed = make_draft(
-            session, owner=agency, parent=protocol, parties=parties, title=f"Noticed {key}"
+            session, owner=c, parent=protocol, parties=parties, title=f"Noticed {key}"
         )
         activate(session, noticed)
         agreement_lifecycle.withdraw(
@@ -499,6 +504,7 @@ def _ids(endpoint: str, key: str, things) -> dict:
     kind = "draft" if endpoint in DRAFT_ROUTES else "awaiting"
     if endpoint not in DRAFT_ROUTES | AWAITING_ROUTES:
         kind = "noticed" if endpoint in NOTICE_CANCELS else "active"
+        kind = "joined" if endpoint in NOTICES else kind
     return {
         "agency_id": things[(key, "agency")],
         "officer_id": things[(key, "officer")],

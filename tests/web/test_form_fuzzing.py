@@ -97,6 +97,7 @@ def test_forms_answer_odd_input_without_a_server_error(app, session):
     practitioner = _client(app, make_user(session, agency=council))
     signatory = _client(app, make_user(session, roles=("signatory",), agency=police))
     lead = _client(app, make_user(session, roles=("ig_lead",), agency=council))
+    police_lead = _client(app, make_user(session, roles=("ig_lead",), agency=police))
     forms = [
         (admin, "/agencies/new"),
         (admin, f"/agencies/{council.id}/edit"),
@@ -107,7 +108,7 @@ def test_forms_answer_odd_input_without_a_server_error(app, session):
         (lead, f"/agreements/{draft.id}/edit"),
         (lead, f"/agreements/{tier2.id}/review"),
         (lead, f"/agreements/{tier2.id}/terminate"),
-        (lead, f"/agreements/{tier2.id}/withdraw"),
+        (police_lead, f"/agreements/{tier2.id}/withdraw"),  # a party; the owner cannot
         (lead, "/account/password"),
         (admin, f"/agreements/{tier2.id}/suspend"),
         (signatory, f"/agreements/{awaiting.id}/decline"),

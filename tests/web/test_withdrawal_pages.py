@@ -171,3 +171,30 @@ def test_a_date_in_the_past_and_no_reason_are_both_said_at_once(client, session)
     assert "Give the reason for withdrawing" in summary
     assert "The date must be today (15 June 2026) or later" in summary
     assert _notices(session) == 0
+
+
+def test_the_owner_is_not_offered_a_notice_and_is_told_how_to_leave(client, session):
+    """An owner that withdrew would be dropped from every amendment of its own agreement
+    and could then save none of them (the lifecycle machine's finding): it terminates
+    instead, and the page says so rather than offering what will be refused."""
+    mash, police_lead, council_lead = _setting(session)
+    client.sign_in(council_lead)
+    page = client.page(f"/agreements/{mash.id}")
+    links = [a.get_text(strip=True) for a in page.select(".registry-actions a")]
+    assert "Give notice that your agency withdraws" not in links
+    assert "Terminate this agreement" in links
+    response = client.get(f"/agreements/{mash.id}/withdraw", follow_redirects=True)
+    text = " ".join(BeautifulSoup(response.data, "html.parser").get_text(" ").split())
+    assert f"Council owns {mash.reference}, so it cannot withdraw from it" in text
+    assert "terminate the agreement" in text
+    posted = client.submit(  # a form kept open from before: refused, back to the agreement
+        f"/agreements/{mash.id}/withdraw",
+        {"effective_on": ["15", "7", "2026"], "reason": REASON},
+        token_from=f"/agreements/{mash.id}",
+    )
+    assert posted.status_code == 302
+    assert _notices(session) == 0
+    _switch(client, police_lead)  # a party that does not own it is still offered it
+    page = client.page(f"/agreements/{mash.id}")
+    links = [a.get_text(strip=True) for a in page.select(".registry-actions a")]
+    assert "Give notice that your agency withdraws" in links

@@ -261,6 +261,10 @@ def withdraw_agreement(agreement_id: int):
         policy.may_give_notice(actor, [p.agency_id for p in version.parties]),
         f"Your agency is not a party to {agreement.reference}",
     )
+    try:
+        lifecycle.check_not_owner(agreement, actor.agency_id)
+    except Conflict as exc:
+        return _conflict(agreement.id, exc)
     form = WithdrawForm()
     if form.validate_on_submit():
         try:

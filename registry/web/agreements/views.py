@@ -155,6 +155,7 @@ def show_agreement(agreement_id: int):
         may_withdraw=(
             agreement.current is not None
             and actor.agency_id in party_ids
+            and actor.agency_id != agreement.owner_agency_id
             and policy.may_withdraw(actor, actor.agency_id)
             and not any(w.agency_id == actor.agency_id for w in agreement.withdrawals)
         ),
