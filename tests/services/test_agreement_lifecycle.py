@@ -35,6 +35,20 @@ from ..factories import (
 SETTINGS = StatusSettings()
 
 
+def _notice(session, lead, agreement, agency, days=0):
+    """`lead` gives `agency`'s notice of withdrawal from `agreement`, `days` from today."""
+    return lifecycle.withdraw(
+        session,
+        lead.actor(),
+        agreement.id,
+        agency_id=agency.id,
+        effective_on=TODAY + timedelta(days=days),
+        reason="The service moves to the new provider",
+        today=TODAY,
+        now=FIXED_NOW,
+    )
+
+
 @pytest.fixture
 def three(session):
     return (
@@ -325,53 +339,17 @@ def test_withdrawal_from_a_date_and_termination_below_two_parties(session, three
     )
     police_lead = make_user(session, roles=("ig_lead",), agency=police)
     with pytest.raises(ValidationFailed):  # not in the past
-        lifecycle.withdraw(
-            session,
-            police_lead.actor(),
-            tier2.id,
-            agency_id=police.id,
-            effective_on=TODAY - timedelta(days=1),
-            reason="The service moves to the new provider",
-            today=TODAY,
-            now=FIXED_NOW,
-        )
+        _notice(session, police_lead, tier2, police, days=-1)
     with pytest.raises(Forbidden):  # only for its own agency
-        lifecycle.withdraw(
-            session,
-            police_lead.actor(),
-            tier2.id,
-            agency_id=council.id,
-            effective_on=TODAY,
-            reason="The service moves to the new provider",
-            today=TODAY,
-            now=FIXED_NOW,
-        )
-    lifecycle.withdraw(
-        session,
-        police_lead.actor(),
-        tier2.id,
-        agency_id=police.id,
-        effective_on=TODAY + timedelta(days=10),
-        reason="The service moves to the new provider",
-        today=TODAY,
-        now=FIXED_NOW,
-    )
+        _notice(session, police_lead, tier2, council)
+    _notice(session, police_lead, tier2, police, days=10)
     assert tier2.terminates_on == TODAY + timedelta(days=10)
     assert standing(tier2, TODAY, SETTINGS).status != EffectiveStatus.TERMINATED
     assert (
         standing(tier2, TODAY + timedelta(days=10), SETTINGS).status == EffectiveStatus.TERMINATED
     )
     # Withdrawing from the protocol today leaves it two parties: it continues.
-    lifecycle.withdraw(
-        session,
-        police_lead.actor(),
-        protocol.id,
-        agency_id=police.id,
-        effective_on=TODAY,
-        reason="The service moves to the new provider",
-        today=TODAY,
-        now=FIXED_NOW,
-    )
+    _notice(session, police_lead, protocol, police)
     assert protocol.latest.status == VersionStatus.ACTIVE
 
 
@@ -540,16 +518,7 @@ def test_a_party_under_notice_stays_a_party_until_its_date(session, three):
     _, mash = chain(session, council, police)
     flow = police_to_council(session, mash, police, council)
     police_lead = make_user(session, roles=("ig_lead",), agency=police)
-    lifecycle.withdraw(
-        session,
-        police_lead.actor(),
-        mash.id,
-        agency_id=police.id,
-        effective_on=TODAY + timedelta(days=45),
-        reason="The service moves to the new provider",
-        today=TODAY,
-        now=FIXED_NOW,
-    )
+    _notice(session, police_lead, mash, police, days=45)
     session.expire_all()
     assert flow.exceeds_parent is None
     version = lifecycle.amend(session, ig_lead_actor(council), mash.id, now=FIXED_NOW)
@@ -575,16 +544,7 @@ def test_the_owner_cannot_withdraw_so_its_amendments_stay_its_own(session, three
     )
     lead = make_user(session, roles=("ig_lead",), agency=council)
     with pytest.raises(Conflict) as refused:
-        lifecycle.withdraw(
-            session,
-            lead.actor(),
-            tier2.id,
-            agency_id=council.id,
-            effective_on=TODAY,
-            reason="Leaving",
-            today=TODAY,
-            now=FIXED_NOW,
-        )
+        _notice(session, lead, tier2, council)
     assert refused.value.code == "owner_cannot_withdraw"
     assert "terminate" in refused.value.message
     session.rollback()
