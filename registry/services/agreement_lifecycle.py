@@ -290,14 +290,23 @@ def check_not_owner(agreement: Agreement, agency_id: int | None) -> None:
     """The owning agency cannot give notice on its own agreement. Its IG lead manages the
     agreement (amends, reviews, terminates it) and must stay one of its parties: an owner
     that had left would be taken out of every amendment, which it could then not save,
-    and nobody else could keep the agreement up to date. To leave, it terminates."""
-    if agency_id is not None and agency_id == agreement.owner_agency_id:
+    and nobody else could keep the agreement up to date."""
+    if agency_id is None or agency_id != agreement.owner_agency_id:
+        return
+    owns = f"{agreement.owner.name} owns {agreement.reference}, so it cannot withdraw from it."
+    if agreement.tier == 1:
+        # Terminating a protocol takes every agreement under it out of force: not advice
+        # to give for one agency's leaving.
         raise Conflict(
-            f"{agreement.owner.name} owns {agreement.reference}, so it cannot withdraw from "
-            "it. To end its part, its information governance lead can terminate the "
-            "agreement (every party is told); another party can then draft a replacement.",
+            f"{owns} Every agreement under this protocol depends on it: speak to the "
+            "registry's administrator about who should own it.",
             code="owner_cannot_withdraw",
         )
+    raise Conflict(
+        f"{owns} To end it, terminate it instead (every party is told); another party can "
+        "then draft a replacement.",
+        code="owner_cannot_withdraw",
+    )
 
 
 @writes
@@ -478,8 +487,7 @@ def cancel_withdrawal(
     if row.effective_on <= today:
         raise Conflict(
             f"The notice took effect on {long_date(row.effective_on)}, so it can no longer be "
-            f"cancelled. To bring the agency back, amend {agreement.reference} to add it as a "
-            "party again.",
+            "cancelled. To share with the agency again, draft a new agreement with it.",
             code="notice_in_effect",
         )
     version = agreement.current or agreement.latest

@@ -294,6 +294,22 @@ def problems(session: Session, content: Content, on: date) -> dict[str, str]:
     return fields
 
 
+def _rejoining(session: Session, agreement: Agreement, content: Content, on: date) -> str | None:
+    """An agency whose withdrawal has taken effect stays withdrawn from the agreement: an
+    amendment naming it again would be signed and come into force without covering it
+    (coverage asks whether a party had withdrawn). Said when it is put back, not after."""
+    back = agreement.withdrawn_by(on) & {p.agency_id for p in content.parties}
+    if not back:
+        return None
+    names = agency_names(session, back)
+    who = ", ".join(sorted(names[i] for i in back))
+    return (
+        f"{who} withdrew from {agreement.reference} and cannot rejoin it: take "
+        f"{'it' if len(back) == 1 else 'them'} out of the parties, and draft a new agreement "
+        "to share with them again"
+    )
+
+
 def validate(session: Session, content: Content, on: date) -> None:
     if fields := problems(session, content, on):
         raise ValidationFailed(fields)
@@ -461,7 +477,12 @@ def update_draft(
         owner_agency_id=agreement.owner_agency_id,
         base=content_of(version),
     )
-    validate(session, content, now.astimezone(LONDON).date())
+    day = now.astimezone(LONDON).date()
+    fields = problems(session, content, day)
+    if rejoining := _rejoining(session, agreement, content, day):
+        fields.setdefault("parties", rejoining)
+    if fields:
+        raise ValidationFailed(fields)
     agreement.parent_id = content.parent_id
     write_content(version, content)
     flag_modified(agreement, "parent_id")  # every edit moves lock_version on

@@ -554,3 +554,40 @@ def test_the_owner_cannot_withdraw_so_its_amendments_stay_its_own(session, three
         session, lead.actor(), tier2.id, {"title": "Renamed"}, now=FIXED_NOW
     )
     assert {p.agency_id for p in edited.latest.parties} == {a.id for a in three}
+
+
+def test_the_protocol_s_owner_is_not_told_to_terminate_it(session, three):
+    """Terminating a protocol takes every agreement under it out of force (the probe's
+    finding): its owner is sent to the administrator instead."""
+    council = three[0]
+    protocol, _ = chain(session, *three)
+    lead = make_user(session, roles=("ig_lead",), agency=council)
+    with pytest.raises(Conflict) as refused:
+        _notice(session, lead, protocol, council)
+    assert refused.value.code == "owner_cannot_withdraw"
+    assert "terminate" not in refused.value.message
+    assert "speak to the registry's administrator" in refused.value.message
+
+
+def test_an_agency_whose_withdrawal_took_effect_cannot_be_put_back_by_an_amendment(session, three):
+    """Put back and signed, it was still not covered (coverage asks whether a party had
+    withdrawn): the probe's finding. The amendment says so when the party is added."""
+    council, police, hospital = three
+    protocol, tier2 = chain(session, *three)
+    _notice(session, make_user(session, roles=("ig_lead",), agency=police), tier2, police)
+    lead = ig_lead_actor(council)
+    draft = lifecycle.amend(session, lead, tier2.id, now=FIXED_NOW)
+    assert police.id not in {p.agency_id for p in draft.parties}
+    with pytest.raises(ValidationFailed) as refused:
+        agreements.update_draft(
+            session,
+            lead,
+            tier2.id,
+            {"parties": [party(council), party(police), party(hospital)]},
+            now=FIXED_NOW,
+        )
+    assert refused.value.fields["parties"].startswith(
+        f"Police withdrew from {tier2.reference} and cannot rejoin it"
+    )
+    session.rollback()
+    agreements.update_draft(session, lead, tier2.id, {"title": "Without Police"}, now=FIXED_NOW)

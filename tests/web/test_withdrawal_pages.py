@@ -183,10 +183,12 @@ def test_the_owner_is_not_offered_a_notice_and_is_told_how_to_leave(client, sess
     links = [a.get_text(strip=True) for a in page.select(".registry-actions a")]
     assert "Give notice that your agency withdraws" not in links
     assert "Terminate this agreement" in links
+    why = " ".join(page.select_one(".registry-actions").get_text(" ").split())
+    assert "Your agency owns this agreement, so it cannot give notice of withdrawal" in why
     response = client.get(f"/agreements/{mash.id}/withdraw", follow_redirects=True)
     text = " ".join(BeautifulSoup(response.data, "html.parser").get_text(" ").split())
     assert f"Council owns {mash.reference}, so it cannot withdraw from it" in text
-    assert "terminate the agreement" in text
+    assert "To end it, terminate it instead" in text
     posted = client.submit(  # a form kept open from before: refused, back to the agreement
         f"/agreements/{mash.id}/withdraw",
         {"effective_on": ["15", "7", "2026"], "reason": REASON},

@@ -159,6 +159,7 @@ def show_agreement(agreement_id: int):
             and policy.may_withdraw(actor, actor.agency_id)
             and not any(w.agency_id == actor.agency_id for w in agreement.withdrawals)
         ),
+        owner_lead=policy.is_ig_lead_of(actor, agreement.owner_agency_id),
         may_suspend=policy.may_suspend(actor),
         may_terminate=policy.may_terminate(actor, agreement.owner_agency_id),
         confirm=ConfirmForm(),
