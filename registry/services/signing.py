@@ -34,7 +34,14 @@ from ..models import (
     User,
 )
 from . import delegations, sealing, two_factor, users
-from .agreement_lifecycle import acting_user, load_locked, london_day, record, version_hash
+from .agreement_lifecycle import (
+    acting_user,
+    load_locked,
+    london_day,
+    record,
+    termination_date,
+    version_hash,
+)
 from .agreement_reads import get_agreement
 from .agreements import audit_view, restamp_parentage
 from .notifications import ig_leads, notify
@@ -270,6 +277,17 @@ def _activate(
         session.flush()  # one current version at a time (a partial unique index holds it)
     version.status = VersionStatus.ACTIVE
     version.activated_at = now
+    # Notices count against the parties the new version names: one that adds a party may
+    # lift an end the notices had scheduled, one that takes a party out may bring one.
+    was_ending = agreement.terminates_on
+    agreement.terminates_on = termination_date(
+        {p.agency_id for p in version.parties}, agreement.withdrawals
+    )
+    ending = (
+        {"terminates_on": agreement.terminates_on and agreement.terminates_on.isoformat()}
+        if agreement.terminates_on != was_ending
+        else {}
+    )
     restamp_parentage(session, agreement, london_day(now))
     # Sealed in the background (services/sealing.py): the signer does not wait for it.
     # The job is named here; its completion is recorded as agreement.seal, with the
@@ -281,7 +299,12 @@ def _activate(
         "activate",
         agreement,
         None,
-        {"version": version.number, "status": "active", "seal_job": job.id if job else None},
+        {
+            "version": version.number,
+            "status": "active",
+            "seal_job": job.id if job else None,
+            **ending,
+        },
         now,
     )
     _tell_activated(session, agreement, version, now)

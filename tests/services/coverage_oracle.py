@@ -61,7 +61,12 @@ def in_force(agreement: Agreement, on: date) -> Terms | None:
     if not active:
         return None
     version = active[-1]
-    if agreement.terminates_on is not None and on >= agreement.terminates_on:
+    # SPEC section 4: an agreement left with fewer than two parties terminates. Read from
+    # the notices and the version's parties, not from the agreement's terminates_on, which
+    # the code under test keeps (and once kept wrongly across an amendment).
+    gone = {w.agency_id for w in agreement.withdrawals if w.effective_on <= on}
+    gone &= set(version.parties)
+    if gone and len(set(version.parties) - gone) < 2:
         return None
     if on < version.effective_from:
         return None

@@ -591,3 +591,53 @@ def test_an_agency_whose_withdrawal_took_effect_cannot_be_put_back_by_an_amendme
     )
     session.rollback()
     agreements.update_draft(session, lead, tier2.id, {"title": "Without Police"}, now=FIXED_NOW)
+
+
+def _amended(session, agreement, owner, parties):
+    """`agreement` amended by its owner to these parties, signed by all: in force."""
+    lifecycle.amend(session, ig_lead_actor(owner), agreement.id, now=FIXED_NOW)
+    agreements.update_draft(
+        session, ig_lead_actor(owner), agreement.id, {"parties": parties}, now=FIXED_NOW
+    )
+    return activate(session, agreement)
+
+
+def test_an_amendment_that_adds_a_party_lifts_the_end_a_notice_had_scheduled(session, three):
+    """The probe's finding: a two-party agreement under one party's notice was to end on
+    that day; an amendment adding a third party, signed by all, still ended it then."""
+    council, police, hospital = three
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(a) for a in three])
+    )
+    two = activate(
+        session,
+        make_draft(
+            session, owner=council, parent=protocol, parties=[party(council), party(police)]
+        ),
+    )
+    _notice(session, make_user(session, roles=("ig_lead",), agency=police), two, police, days=30)
+    assert two.terminates_on == TODAY + timedelta(days=30)
+    _amended(session, two, council, [party(council), party(police), party(hospital)])
+    assert two.terminates_on is None
+    later = standing(two, TODAY + timedelta(days=40), SETTINGS)
+    assert later.status != EffectiveStatus.TERMINATED
+
+
+def test_an_amendment_that_takes_a_party_out_brings_the_end_a_notice_now_causes(session, three):
+    """Three parties, one under notice: an amendment taking out another leaves two, one of
+    them leaving, so the agreement ends on the notice's day (SPEC section 4)."""
+    council, police, hospital = three
+    protocol, tier2 = chain(session, *three)
+    _notice(session, make_user(session, roles=("ig_lead",), agency=police), tier2, police, days=30)
+    assert tier2.terminates_on is None
+    _amended(session, tier2, council, [party(council), party(police)])
+    assert tier2.terminates_on == TODAY + timedelta(days=30)
+    assert standing(tier2, TODAY + timedelta(days=30), SETTINGS).status == (
+        EffectiveStatus.TERMINATED
+    )
+    [entry] = [
+        e
+        for e in session.query(AuditEntry).filter_by(entity_id=tier2.id)
+        if e.action == "agreement.activate" and e.after.get("version") == 2
+    ]
+    assert entry.after["terminates_on"] == (TODAY + timedelta(days=30)).isoformat()
