@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .dates import long_date
 from .errors import Conflict
 from .vocab import EffectiveStatus, VersionStatus
 
@@ -112,3 +113,17 @@ def check_can_terminate(status: VersionStatus, reference: str, number: int) -> N
 
 def check_can_review(status: VersionStatus, reference: str, number: int) -> None:
     _require(status, {VersionStatus.ACTIVE}, "reviewed", reference, number)
+
+
+def check_not_ended(reference: str, terminates_on: date | None, today: date) -> None:
+    """An agreement that notices left with fewer than two parties ended on that day, for
+    good (SPEC section 4), though its version reads active until someone terminates it:
+    nothing more is opened, edited, submitted, signed, reviewed, suspended or resumed on
+    it (an amendment coming into force would otherwise bring it back)."""
+    if terminates_on is not None and terminates_on <= today:
+        raise Conflict(
+            f"{reference} ended on {long_date(terminates_on)}, when fewer than two parties "
+            "remained, so it can no longer be changed or signed. To go on sharing, draft a "
+            "new agreement.",
+            code="wrong_state",
+        )

@@ -32,7 +32,13 @@ from ..models import (
 from . import audit, lifecycle_notices, sealing
 from .agencies import agency_names
 from .agreement_reads import content_of, get_agreement
-from .agreements import audit_view, restamp_parentage, validate, write_content
+from .agreements import (
+    audit_view,
+    departed_parties,
+    problems,
+    restamp_parentage,
+    write_content,
+)
 
 
 def version_hash(version: AgreementVersion) -> str:
@@ -94,7 +100,13 @@ def submit(session: Session, actor: Actor, agreement_id: int, *, now: datetime) 
     )
     version = agreement.latest
     lifecycle.check_can_submit(version.status, agreement.reference, version.number)
-    validate(session, content_of(version), london_day(now))  # the parent may have changed since
+    lifecycle.check_not_ended(agreement.reference, agreement.terminates_on, london_day(now))
+    content = content_of(version)
+    fields = problems(session, content, london_day(now))  # the parent may have changed since
+    if departed := departed_parties(session, agreement, content, london_day(now)):
+        fields.setdefault("parties", departed)
+    if fields:
+        raise ValidationFailed(fields)
     before = audit_view(version)
     version.content_sha256 = version_hash(version)
     version.status = VersionStatus.AWAITING_SIGNATURES
@@ -119,6 +131,7 @@ def amend(
         policy.may_manage_agreement(actor, agreement.tier, agreement.owner_agency_id),
         f"Only the owning agency's information governance lead can amend {agreement.reference}",
     )
+    lifecycle.check_not_ended(agreement.reference, agreement.terminates_on, london_day(now))
     current = agreement.current
     open_version = agreement.open_version
     lifecycle.check_can_amend(
@@ -176,6 +189,7 @@ def review(
         policy.may_review(actor, agreement.owner_agency_id),
         f"Only the owning agency's information governance lead can review {agreement.reference}",
     )
+    lifecycle.check_not_ended(agreement.reference, agreement.terminates_on, today)
     current = agreement.current
     if current is None:
         raise Conflict(
@@ -298,8 +312,9 @@ def check_not_owner(agreement: Agreement, agency_id: int | None) -> None:
         # Terminating a protocol takes every agreement under it out of force: not advice
         # to give for one agency's leaving.
         raise Conflict(
-            f"{owns} Every agreement under this protocol depends on it: speak to the "
-            "registry's administrator about who should own it.",
+            f"{owns} Every agreement under this protocol depends on it, so terminating it "
+            "would end them too, and the registry cannot yet hand a protocol to another "
+            "owner: speak to the registry's administrator.",
             code="owner_cannot_withdraw",
         )
     raise Conflict(
@@ -347,6 +362,7 @@ def withdraw(
         )
     if version.status in (VersionStatus.TERMINATED, VersionStatus.SUPERSEDED):
         raise Conflict(f"{agreement.reference} has ended", code="wrong_state")
+    lifecycle.check_not_ended(agreement.reference, agreement.terminates_on, today)
     if agreement.current is None:
         raise Conflict(
             f"{agreement.reference} has never been in force, so there is nothing to withdraw "
@@ -545,6 +561,7 @@ def suspend(
     policy.require(policy.may_suspend(actor), "Only the administrator can suspend an agreement")
     version = agreement.current or agreement.latest
     lifecycle.check_can_suspend(version.status, agreement.reference, version.number)
+    lifecycle.check_not_ended(agreement.reference, agreement.terminates_on, london_day(now))
     version.status, version.status_reason = VersionStatus.SUSPENDED, reason
     record(
         session,
@@ -577,6 +594,7 @@ def resume(
     policy.require(policy.may_suspend(actor), "Only the administrator can resume an agreement")
     version = agreement.current or agreement.latest
     lifecycle.check_can_resume(version.status, agreement.reference, version.number)
+    lifecycle.check_not_ended(agreement.reference, agreement.terminates_on, london_day(now))
     version.status, version.status_reason = VersionStatus.ACTIVE, reason
     record(
         session,

@@ -27,7 +27,7 @@ from ..domain.agreements import (
 from ..domain.dates import long_date
 from ..domain.errors import Conflict, ValidationFailed
 from ..domain.fields import one_line
-from ..domain.lifecycle import check_can_edit
+from ..domain.lifecycle import check_can_edit, check_not_ended
 from ..domain.vocab import ControllerRelationship, DpiaOutcome, Frequency, VersionStatus
 from ..models import (
     Agency,
@@ -294,19 +294,24 @@ def problems(session: Session, content: Content, on: date) -> dict[str, str]:
     return fields
 
 
-def _rejoining(session: Session, agreement: Agreement, content: Content, on: date) -> str | None:
-    """An agency whose withdrawal has taken effect stays withdrawn from the agreement: an
-    amendment naming it again would be signed and come into force without covering it
-    (coverage asks whether a party had withdrawn). Said when it is put back, not after."""
-    back = agreement.withdrawn_by(on) & {p.agency_id for p in content.parties}
-    if not back:
+def departed_parties(
+    session: Session, agreement: Agreement, content: Content, on: date
+) -> str | None:
+    """An agency whose withdrawal has taken effect stays withdrawn from the agreement: a
+    new version naming it would be signed and come into force without covering it
+    (coverage asks whether a party had withdrawn). Said when the draft is saved or
+    submitted, whether it was put back or was still there when its notice took effect."""
+    gone = agreement.withdrawn_by(on) & {p.agency_id for p in content.parties}
+    if not gone:
         return None
-    names = agency_names(session, back)
-    who = ", ".join(sorted(names[i] for i in back))
+    names = agency_names(session, gone)
+    who = ", ".join(sorted(names[i] for i in gone))
+    one = len(gone) == 1
     return (
-        f"{who} withdrew from {agreement.reference} and cannot rejoin it: take "
-        f"{'it' if len(back) == 1 else 'them'} out of the parties, and draft a new agreement "
-        "to share with them again"
+        f"{who} {'has' if one else 'have'} withdrawn from {agreement.reference} and cannot be "
+        f"{'a party' if one else 'parties'} to a new version of it: take "
+        f"{'it' if one else 'them'} out of the parties (to share with "
+        f"{'it' if one else 'them'} again, draft a new agreement)"
     )
 
 
@@ -463,6 +468,7 @@ def update_draft(
     )
     version = agreement.latest
     check_can_edit(version.status, agreement.reference, version.number)
+    check_not_ended(agreement.reference, agreement.terminates_on, now.astimezone(LONDON).date())
     changes = {k: v for k, v in data.items() if k in CONTENT_FIELDS}
     if (
         "parent_id" in changes
@@ -479,8 +485,8 @@ def update_draft(
     )
     day = now.astimezone(LONDON).date()
     fields = problems(session, content, day)
-    if rejoining := _rejoining(session, agreement, content, day):
-        fields.setdefault("parties", rejoining)
+    if departed := departed_parties(session, agreement, content, day):
+        fields.setdefault("parties", departed)
     if fields:
         raise ValidationFailed(fields)
     agreement.parent_id = content.parent_id

@@ -140,6 +140,7 @@ def _awaiting(
     # Who may sign is decided first (403), then the state (409): someone who could never
     # sign learns nothing of the agreement's state.
     lifecycle.check_can_sign(version.status, agreement.reference, version.number)
+    lifecycle.check_not_ended(agreement.reference, agreement.terminates_on, day)
     return version, delegation
 
 

@@ -514,8 +514,9 @@ def test_a_party_under_notice_stays_a_party_until_its_date(session, three):
     """A review found that opening an amendment silently dropped a party that had given
     notice for a later date (stopping its cover weeks early), and that its children were
     flagged as exceeding the parent at once."""
+    # Three parties, so that the agreement goes on without the police (with two it ends).
+    _, mash = chain(session, *three)
     council, police, _ = three
-    _, mash = chain(session, council, police)
     flow = police_to_council(session, mash, police, council)
     police_lead = make_user(session, roles=("ig_lead",), agency=police)
     _notice(session, police_lead, mash, police, days=45)
@@ -587,7 +588,7 @@ def test_an_agency_whose_withdrawal_took_effect_cannot_be_put_back_by_an_amendme
             now=FIXED_NOW,
         )
     assert refused.value.fields["parties"].startswith(
-        f"Police withdrew from {tier2.reference} and cannot rejoin it"
+        f"Police has withdrawn from {tier2.reference} and cannot be a party to a new version"
     )
     session.rollback()
     agreements.update_draft(session, lead, tier2.id, {"title": "Without Police"}, now=FIXED_NOW)
@@ -641,3 +642,68 @@ def test_an_amendment_that_takes_a_party_out_brings_the_end_a_notice_now_causes(
         if e.action == "agreement.activate" and e.after.get("version") == 2
     ]
     assert entry.after["terminates_on"] == (TODAY + timedelta(days=30)).isoformat()
+
+
+def test_an_agreement_that_notices_ended_stays_ended(session, three):
+    """The probe's finding: two parties, one leaving; once its day had come the agreement
+    read as terminated, yet it could be amended, and the amendment coming into force
+    brought it back (covering the days it had been ended). Nothing more is done on it."""
+    council, police, hospital = three
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(a) for a in three])
+    )
+    two = activate(
+        session,
+        make_draft(
+            session, owner=council, parent=protocol, parties=[party(council), party(police)]
+        ),
+    )
+    # An amendment waiting for signatures when the end comes cannot then be signed.
+    lifecycle.amend(session, ig_lead_actor(council), two.id, now=FIXED_NOW)
+    lifecycle.submit(session, ig_lead_actor(council), two.id, now=FIXED_NOW)
+    _notice(session, make_user(session, roles=("ig_lead",), agency=police), two, police, days=1)
+    later, day3 = FIXED_NOW + timedelta(days=3), TODAY + timedelta(days=3)
+    ended = f"{two.reference} ended on 16 June 2026, when fewer than two parties remained"
+    attempts = {
+        "sign": lambda: signing.sign(
+            session, signatory_for(session, council).actor(), two.id, proof="password", now=later
+        ),
+        "review": lambda: lifecycle.review(
+            session,
+            ig_lead_actor(council),
+            two.id,
+            outcome="continue",
+            notes="Still needed",
+            today=day3,
+            now=later,
+        ),
+        "suspend": lambda: lifecycle.suspend(session, ADMIN, two.id, "Checking", now=later),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises(Conflict) as refused:
+            attempt()
+        assert refused.value.message.startswith(ended), what
+        session.rollback()
+    assert two.latest.signatures == []
+    assert standing(two, day3, SETTINGS).status == EffectiveStatus.TERMINATED
+
+
+def test_a_draft_whose_party_has_left_since_it_was_opened_is_not_submitted(session, three):
+    """The probe's finding: an amendment opened while Police was under notice, its day
+    passing while it was a draft, could be submitted and signed naming Police, a party
+    no longer covered. Submitting says to take it out, as saving does."""
+    council, police, hospital = three
+    protocol, tier2 = chain(session, *three)
+    lead = ig_lead_actor(council)
+    lifecycle.amend(session, lead, tier2.id, now=FIXED_NOW)
+    _notice(session, make_user(session, roles=("ig_lead",), agency=police), tier2, police, days=1)
+    later = FIXED_NOW + timedelta(days=3)
+    with pytest.raises(ValidationFailed) as refused:
+        lifecycle.submit(session, lead, tier2.id, now=later)
+    assert "Police has withdrawn from" in refused.value.fields["parties"]
+    session.rollback()
+    agreements.update_draft(
+        session, lead, tier2.id, {"parties": [party(council), party(hospital)]}, now=later
+    )
+    lifecycle.submit(session, lead, tier2.id, now=later)
+    assert tier2.latest.status == VersionStatus.AWAITING_SIGNATURES

@@ -363,6 +363,8 @@ def machine_for(app, reset):
                 else {p.agency_id for p in latest.parties}
             )
             rejoins = bool(target.withdrawn_by(self.today) & after)
+            # Notices that left fewer than two parties ended it for good (SPEC section 4).
+            ended = target.terminates_on is not None and target.terminates_on <= self.today
             saved = self.attempt(
                 drafting.update_draft,
                 session,
@@ -372,7 +374,11 @@ def machine_for(app, reset):
                 now=self.now(),
             )
             if editable and target.tier == 3:
-                assert (saved is not None) == (not (wider or rejoins)), (wider, rejoins)
+                assert (saved is not None) == (not (wider or rejoins or ended)), (
+                    wider,
+                    rejoins,
+                    ended,
+                )
 
         @precondition(lambda self: len(self.agreements()) > 1)
         @rule(
