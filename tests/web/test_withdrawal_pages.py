@@ -200,3 +200,24 @@ def test_the_owner_is_not_offered_a_notice_and_is_told_how_to_leave(client, sess
     page = client.page(f"/agreements/{mash.id}")
     links = [a.get_text(strip=True) for a in page.select(".registry-actions a")]
     assert "Give notice that your agency withdraws" in links
+
+
+def test_an_agreement_that_notices_ended_offers_nothing_more(app, client, session):
+    """Once the day came on which a notice left one party, the page offered the owner
+    Amend and Record a review, each then refused: it now offers neither."""
+    council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
+    _, pair = chain(session, council, police)
+    police_lead = make_user(session, roles=("ig_lead",), agency=police)
+    council_lead = make_user(session, roles=("ig_lead",), agency=council)
+    client.sign_in(police_lead)
+    assert _give_notice(client, pair, days=1).status_code == 302
+    _switch(client, council_lead)
+    page = client.page(f"/agreements/{pair.id}")
+    assert page.find("button", string="Amend") is not None  # before its day
+    app.extensions["clock"] = lambda: FIXED_NOW + timedelta(days=3)
+    client.get("/")  # three days on, the session has long timed out: it is ended
+    client.sign_in(council_lead)
+    page = client.page(f"/agreements/{pair.id}")
+    assert page.find("button", string="Amend") is None
+    assert page.find("a", string="Record a review") is None
+    assert "Terminated" in page.select_one("h1 + p").get_text()
