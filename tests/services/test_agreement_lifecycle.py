@@ -35,6 +35,18 @@ from ..factories import (
 SETTINGS = StatusSettings()
 
 
+def _two_under_a_protocol(session, three):
+    """A protocol of all three agencies, and a tier 2 of the first two under it, in force."""
+    council, police, _ = three
+    protocol = activate(
+        session, make_draft(session, tier=1, owner=council, parties=[party(a) for a in three])
+    )
+    pair = make_draft(
+        session, owner=council, parent=protocol, parties=[party(council), party(police)]
+    )
+    return protocol, activate(session, pair)
+
+
 def _notice(session, lead, agreement, agency, days=0):
     """`lead` gives `agency`'s notice of withdrawal from `agreement`, `days` from today."""
     return lifecycle.withdraw(
@@ -286,7 +298,7 @@ def test_an_amendment_s_own_earlier_review_date_stands_when_no_review_came_betwe
 
 def test_review_terminate_and_amend(session, three):
     council = three[0]
-    protocol, tier2 = chain(session, *three)
+    _, tier2 = chain(session, *three)
     lead = make_user(session, roles=("ig_lead",), agency=council)
     lifecycle.review(
         session,
@@ -328,15 +340,7 @@ def test_review_of_another_agencys_agreement_is_forbidden(session, three):
 
 def test_withdrawal_from_a_date_and_termination_below_two_parties(session, three):
     council, police, hospital = three
-    protocol = activate(
-        session, make_draft(session, tier=1, owner=council, parties=[party(a) for a in three])
-    )
-    tier2 = activate(
-        session,
-        make_draft(
-            session, owner=council, parent=protocol, parties=[party(council), party(police)]
-        ),
-    )
+    protocol, tier2 = _two_under_a_protocol(session, three)
     police_lead = make_user(session, roles=("ig_lead",), agency=police)
     with pytest.raises(ValidationFailed):  # not in the past
         _notice(session, police_lead, tier2, police, days=-1)
@@ -574,7 +578,7 @@ def test_an_agency_whose_withdrawal_took_effect_cannot_be_put_back_by_an_amendme
     """Put back and signed, it was still not covered (coverage asks whether a party had
     withdrawn): the probe's finding. The amendment says so when the party is added."""
     council, police, hospital = three
-    protocol, tier2 = chain(session, *three)
+    _, tier2 = chain(session, *three)
     _notice(session, make_user(session, roles=("ig_lead",), agency=police), tier2, police)
     lead = ig_lead_actor(council)
     draft = lifecycle.amend(session, lead, tier2.id, now=FIXED_NOW)
@@ -607,15 +611,7 @@ def test_an_amendment_that_adds_a_party_lifts_the_end_a_notice_had_scheduled(ses
     """The probe's finding: a two-party agreement under one party's notice was to end on
     that day; an amendment adding a third party, signed by all, still ended it then."""
     council, police, hospital = three
-    protocol = activate(
-        session, make_draft(session, tier=1, owner=council, parties=[party(a) for a in three])
-    )
-    two = activate(
-        session,
-        make_draft(
-            session, owner=council, parent=protocol, parties=[party(council), party(police)]
-        ),
-    )
+    _, two = _two_under_a_protocol(session, three)
     _notice(session, make_user(session, roles=("ig_lead",), agency=police), two, police, days=30)
     assert two.terminates_on == TODAY + timedelta(days=30)
     _amended(session, two, council, [party(council), party(police), party(hospital)])
@@ -628,7 +624,7 @@ def test_an_amendment_that_takes_a_party_out_brings_the_end_a_notice_now_causes(
     """Three parties, one under notice: an amendment taking out another leaves two, one of
     them leaving, so the agreement ends on the notice's day (SPEC section 4)."""
     council, police, hospital = three
-    protocol, tier2 = chain(session, *three)
+    _, tier2 = chain(session, *three)
     _notice(session, make_user(session, roles=("ig_lead",), agency=police), tier2, police, days=30)
     assert tier2.terminates_on is None
     _amended(session, tier2, council, [party(council), party(police)])
@@ -649,15 +645,7 @@ def test_an_agreement_that_notices_ended_stays_ended(session, three):
     read as terminated, yet it could be amended, and the amendment coming into force
     brought it back (covering the days it had been ended). Nothing more is done on it."""
     council, police, hospital = three
-    protocol = activate(
-        session, make_draft(session, tier=1, owner=council, parties=[party(a) for a in three])
-    )
-    two = activate(
-        session,
-        make_draft(
-            session, owner=council, parent=protocol, parties=[party(council), party(police)]
-        ),
-    )
+    _, two = _two_under_a_protocol(session, three)
     # An amendment waiting for signatures when the end comes cannot then be signed.
     lifecycle.amend(session, ig_lead_actor(council), two.id, now=FIXED_NOW)
     lifecycle.submit(session, ig_lead_actor(council), two.id, now=FIXED_NOW)
@@ -693,7 +681,7 @@ def test_a_draft_whose_party_has_left_since_it_was_opened_is_not_submitted(sessi
     passing while it was a draft, could be submitted and signed naming Police, a party
     no longer covered. Submitting says to take it out, as saving does."""
     council, police, hospital = three
-    protocol, tier2 = chain(session, *three)
+    _, tier2 = chain(session, *three)
     lead = ig_lead_actor(council)
     lifecycle.amend(session, lead, tier2.id, now=FIXED_NOW)
     _notice(session, make_user(session, roles=("ig_lead",), agency=police), tier2, police, days=1)
