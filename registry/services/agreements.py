@@ -84,7 +84,10 @@ def parent_view(session: Session, parent_id: int | None, on: date) -> ParentView
 
 
 def view_of(parent: Agreement, version: AgreementVersion, on: date) -> ParentView:
-    usable = version.status not in _ENDED
+    # Ended: terminated, replaced, or left by notices with fewer than two parties (on that
+    # day, for good, though its version still reads active).
+    ended_by_notices = parent.terminates_on is not None and parent.terminates_on <= on
+    usable = version.status not in _ENDED and not ended_by_notices
     withdrawn = parent.withdrawn_by(on)
     return ParentView(
         reference=parent.reference,

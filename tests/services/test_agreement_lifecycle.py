@@ -695,3 +695,31 @@ def test_a_draft_whose_party_has_left_since_it_was_opened_is_not_submitted(sessi
     )
     lifecycle.submit(session, lead, tier2.id, now=later)
     assert tier2.latest.status == VersionStatus.AWAITING_SIGNATURES
+
+
+def test_nothing_new_is_made_under_an_agreement_that_notices_ended(session, three):
+    """A tier 3 could still be drafted under a tier 2 that notices had ended (its version
+    still reads active): the probe's note, refused as under a terminated one."""
+    council, police, _ = three
+    _, two = _two_under_a_protocol(session, three)
+    _notice(session, make_user(session, roles=("ig_lead",), agency=police), two, police, days=1)
+    later = FIXED_NOW + timedelta(days=3)
+    data = {
+        "title": "A flow under it",
+        "tier": 3,
+        "owner_agency_id": council.id,
+        "parent_id": two.id,
+        "purposes": ["mash_triage"],
+        "data_categories": ["identity_contact"],
+        "lawful_bases": ["art6_1_e"],
+        "effective_from": TODAY + timedelta(days=3),
+        "parties": [party(council), party(police)],
+    }
+    with pytest.raises(ValidationFailed) as refused:
+        agreements.create_draft(session, ig_lead_actor(council), data, now=later)
+    assert refused.value.fields["parent_id"] == (
+        f"{two.reference} has ended and cannot take new agreements"
+    )
+    session.rollback()
+    made = agreements.create_draft(session, ig_lead_actor(council), data, now=FIXED_NOW)
+    assert made.parent_id == two.id  # the day before, it could

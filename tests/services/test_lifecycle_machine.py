@@ -187,6 +187,10 @@ def machine_for(app, reset):
                 )
             return False
 
+        def ended(self, agreement) -> bool:
+            """Notices left it fewer than two parties: ended for good (SPEC section 4)."""
+            return agreement.terminates_on is not None and agreement.terminates_on <= self.today
+
         def create(self, tier, *, owner, parties, purposes, categories, parent, effective=None):
             parties = {**parties, owner: parties.get(owner, (True, True))}
             data = self.content(
@@ -286,7 +290,7 @@ def machine_for(app, reset):
             usable = (parent.current or parent.latest).status not in (
                 VersionStatus.TERMINATED,
                 VersionStatus.SUPERSEDED,
-            )
+            ) and not self.ended(parent)
             wider = self.exceeds(
                 parent.id,
                 {**parties, owner: parties.get(owner, (True, True))},
@@ -343,7 +347,7 @@ def machine_for(app, reset):
                 wider = (above.current or above.latest).status in (
                     VersionStatus.TERMINATED,
                     VersionStatus.SUPERSEDED,
-                )
+                ) or self.ended(above)
                 wider = wider or self.exceeds(
                     target.parent_id,
                     parties
@@ -363,8 +367,7 @@ def machine_for(app, reset):
                 else {p.agency_id for p in latest.parties}
             )
             rejoins = bool(target.withdrawn_by(self.today) & after)
-            # Notices that left fewer than two parties ended it for good (SPEC section 4).
-            ended = target.terminates_on is not None and target.terminates_on <= self.today
+            ended = self.ended(target)
             saved = self.attempt(
                 drafting.update_draft,
                 session,
