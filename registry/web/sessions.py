@@ -109,6 +109,8 @@ def enforce_limits():
             f"{config['SESSION_MAX_HOURS']} hours. Sign in again to carry on.",
             "info",
         )
+        if request.endpoint == "auth.sign_in":
+            return None  # the sign-in page itself, with the message (not sent back to it)
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.sign_in", next=target))
     # A page asking whether its session is still open (registry.js, at the end of its

@@ -200,6 +200,14 @@ def test_sessions_end_after_30_idle_minutes_and_after_12_hours(client, session, 
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in?next=/agreements")
     assert b"You were signed out" in client.get("/sign-in").data
+    # Timed out on the sign-in page itself: the form at once, not a redirect back to it
+    # (it was /sign-in?next=/sign-in).
+    client.sign_in(user)
+    _at(app, FIXED_NOW + timedelta(minutes=29 + 31 + 31))
+    response = client.get("/sign-in")
+    assert response.status_code == 200
+    assert b"You were signed out" in response.data
+    assert client.get("/agreements").status_code == 302  # and the session has ended
 
     _at(app, FIXED_NOW)
     client.sign_in(user)
