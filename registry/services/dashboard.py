@@ -200,7 +200,8 @@ def build(session: Session, actor: Actor, *, today: date, settings: StatusSettin
     # The agency's agreements, found once through the party index (MATERIALIZED):
     # otherwise PostgreSQL walked every agreement by reference until it had met 50 of an
     # agency's (30,000 at a million for an agency party to 3,665; docs/EXPLAIN.md). One
-    # statement reads from them the first AGREEMENTS_SHOWN by reference and their count
+    # statement reads from them the newest AGREEMENTS_SHOWN by reference (as the agreements
+    # list their links open runs, so its first page starts with them) and their count
     # (windows), and the two signature lists' lengths and first `list_shown` (the same SQL
     # as the agreements list's filters their "see them" links open), with the owned ones
     # that may be due for review or beyond their parent: a hub with 500 waiting for its
@@ -217,15 +218,15 @@ def build(session: Session, actor: Actor, *, today: date, settings: StatusSettin
         select(
             Agreement,
             func.count().over().label("total"),
-            func.row_number().over(order_by=Agreement.reference).label("place"),
+            func.row_number().over(order_by=Agreement.reference.desc()).label("place"),
             to_sign.label("to_sign"),
             func.row_number()
-            .over(partition_by=to_sign, order_by=Agreement.reference)
+            .over(partition_by=to_sign, order_by=Agreement.reference.desc())
             .label("to_sign_place"),
             func.count().filter(to_sign).over().label("to_sign_total"),
             awaited.label("awaited"),
             func.row_number()
-            .over(partition_by=awaited, order_by=Agreement.reference)
+            .over(partition_by=awaited, order_by=Agreement.reference.desc())
             .label("awaited_place"),
             func.count().filter(awaited).over().label("awaited_total"),
             _owned_needing_attention(actor.agency_id, today, settings).label("owned"),

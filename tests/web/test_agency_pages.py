@@ -174,14 +174,14 @@ def test_the_home_page_of_an_agency_in_many_agreements_lists_the_first_and_links
     monkeypatch.setattr(dashboard, "AGREEMENTS_SHOWN", 1)
     council, police = make_agency(session, name="Council"), make_agency(session, name="Police")
     protocol, _ = chain(session, council, police)  # ISA-…1 and ISA-…2, both active
-    # the last by reference: not among those listed, still to sign
+    # the newest by reference: the one listed, as on the agreements list's first page
     waiting = _awaiting_police(session, council, police, protocol)
     client.sign_in(make_user(session, roles=("signatory",), agency=police))
     home = client.page("/")
     listed = home.find("h2", string="Waiting for your signature").find_next("ul").get_text()
     assert waiting.reference in listed
     table = home.find("h2", string="Your agency's agreements").find_next("table")
-    assert len(table.select("tbody tr")) == 1 and protocol.reference in table.get_text()
+    assert len(table.select("tbody tr")) == 1 and waiting.reference in table.get_text()
     text = home.select_one("main").get_text(" ", strip=True)
     assert "Your agency is a party to 3 agreements; the first 1 are below" in text
     link = home.find("a", string="See all 3 in the agreements list")
@@ -201,13 +201,17 @@ def test_a_long_list_to_sign_shows_the_first_and_says_where_the_rest_are(
     client.sign_in(make_user(session, roles=("signatory",), agency=police))
     home = client.page("/")
     listed = home.find("h2", string="Waiting for your signature").find_next("ul")
-    assert len(listed.select("li")) == 1 and first.reference in listed.get_text()
+    # Newest first, as the agreements list runs: its first page starts with those shown.
+    assert len(listed.select("li")) == 1 and second.reference in listed.get_text()
     text = home.select_one("main").get_text(" ", strip=True)
     assert "2 agreements are waiting for your agency's signature; the first 1 are below" in text
     link = home.find("a", string="See them in the agreements list")
     assert link["href"] == f"/agreements?unsigned=1&agency={police.id}"
-    found = client.page(link["href"]).select_one("main").get_text()
-    assert first.reference in found and second.reference in found
+    rows = client.page(link["href"]).select("main tbody tr")
+    assert [r.find("a").get_text(strip=True) for r in rows] == [
+        second.reference,
+        first.reference,
+    ]
 
 
 def test_the_ig_leads_long_lists_link_to_the_agreements_its_agency_owns(
@@ -313,7 +317,7 @@ def test_the_home_page_lists_an_amendment_waiting_and_counts_as_its_link_does(
     client.sign_in(make_user(session, roles=("signatory",), agency=police))
     home = client.page("/")
     listed = home.find("h2", string="Waiting for your signature").find_next("ul")
-    first = min([mash, later], key=lambda a: a.reference)
+    first = max([mash, later], key=lambda a: a.reference)  # newest first, as the list runs
     assert len(listed.select("li")) == 1 and first.reference in listed.get_text()
     if first is mash:
         assert "version 2" in listed.get_text()
