@@ -115,12 +115,17 @@ def check_can_review(status: VersionStatus, reference: str, number: int) -> None
     _require(status, {VersionStatus.ACTIVE}, "reviewed", reference, number)
 
 
+def ended_by_notices(terminates_on: date | None, on: date) -> bool:
+    """Whether notices that left fewer than two parties had ended the agreement by `on`:
+    on that day, for good (SPEC section 4), though its version reads active until someone
+    terminates it."""
+    return terminates_on is not None and terminates_on <= on
+
+
 def check_not_ended(reference: str, terminates_on: date | None, today: date) -> None:
-    """An agreement that notices left with fewer than two parties ended on that day, for
-    good (SPEC section 4), though its version reads active until someone terminates it:
-    nothing more is opened, edited, submitted, signed, reviewed, suspended or resumed on
-    it (an amendment coming into force would otherwise bring it back)."""
-    if terminates_on is not None and terminates_on <= today:
+    """Nothing more is opened, edited, submitted, signed, reviewed, suspended or resumed
+    on an agreement notices ended (an amendment coming into force would bring it back)."""
+    if terminates_on is not None and ended_by_notices(terminates_on, today):
         raise Conflict(
             f"{reference} ended on {long_date(terminates_on)}, when fewer than two parties "
             "remained, so it can no longer be changed or signed. To go on sharing, draft a "

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.lifecycle import ended_by_notices
 from ..domain.vocab import (
     ControllerRelationship,
     DpiaOutcome,
@@ -94,6 +95,9 @@ class Agreement(db.Model):
         """The agencies whose withdrawal has taken effect by `on`: one that has given
         notice for a later date is still a party until then (SPEC section 4)."""
         return {w.agency_id for w in self.withdrawals if w.effective_on <= on}
+
+    def ended_by_notices(self, on: date) -> bool:
+        return ended_by_notices(self.terminates_on, on)
 
     @property
     def open_version(self) -> AgreementVersion | None:

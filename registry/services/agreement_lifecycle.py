@@ -32,13 +32,7 @@ from ..models import (
 from . import audit, lifecycle_notices, sealing
 from .agencies import agency_names
 from .agreement_reads import content_of, get_agreement
-from .agreements import (
-    audit_view,
-    departed_parties,
-    problems,
-    restamp_parentage,
-    write_content,
-)
+from .agreements import audit_view, restamp_parentage, validate_version, write_content
 
 
 def version_hash(version: AgreementVersion) -> str:
@@ -100,13 +94,10 @@ def submit(session: Session, actor: Actor, agreement_id: int, *, now: datetime) 
     )
     version = agreement.latest
     lifecycle.check_can_submit(version.status, agreement.reference, version.number)
-    lifecycle.check_not_ended(agreement.reference, agreement.terminates_on, london_day(now))
-    content = content_of(version)
-    fields = problems(session, content, london_day(now))  # the parent may have changed since
-    if departed := departed_parties(session, agreement, content, london_day(now)):
-        fields.setdefault("parties", departed)
-    if fields:
-        raise ValidationFailed(fields)
+    day = london_day(now)
+    lifecycle.check_not_ended(agreement.reference, agreement.terminates_on, day)
+    # The parent, and the parties' notices, may have changed since it was saved.
+    validate_version(session, agreement, content_of(version), day)
     before = audit_view(version)
     version.content_sha256 = version_hash(version)
     version.status = VersionStatus.AWAITING_SIGNATURES

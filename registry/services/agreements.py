@@ -84,10 +84,8 @@ def parent_view(session: Session, parent_id: int | None, on: date) -> ParentView
 
 
 def view_of(parent: Agreement, version: AgreementVersion, on: date) -> ParentView:
-    # Ended: terminated, replaced, or left by notices with fewer than two parties (on that
-    # day, for good, though its version still reads active).
-    ended_by_notices = parent.terminates_on is not None and parent.terminates_on <= on
-    usable = version.status not in _ENDED and not ended_by_notices
+    # Ended: terminated, replaced, or left by notices with fewer than two parties.
+    usable = version.status not in _ENDED and not parent.ended_by_notices(on)
     withdrawn = parent.withdrawn_by(on)
     return ParentView(
         reference=parent.reference,
@@ -318,6 +316,16 @@ def departed_parties(
     )
 
 
+def validate_version(session: Session, agreement: Agreement, content: Content, on: date) -> None:
+    """`validate` for a version of an existing agreement (saved or submitted): its content,
+    and no party whose notice has taken effect."""
+    fields = problems(session, content, on)
+    if departed := departed_parties(session, agreement, content, on):
+        fields.setdefault("parties", departed)
+    if fields:
+        raise ValidationFailed(fields)
+
+
 def validate(session: Session, content: Content, on: date) -> None:
     if fields := problems(session, content, on):
         raise ValidationFailed(fields)
@@ -471,7 +479,8 @@ def update_draft(
     )
     version = agreement.latest
     check_can_edit(version.status, agreement.reference, version.number)
-    check_not_ended(agreement.reference, agreement.terminates_on, now.astimezone(LONDON).date())
+    day = now.astimezone(LONDON).date()
+    check_not_ended(agreement.reference, agreement.terminates_on, day)
     changes = {k: v for k, v in data.items() if k in CONTENT_FIELDS}
     if (
         "parent_id" in changes
@@ -486,12 +495,7 @@ def update_draft(
         owner_agency_id=agreement.owner_agency_id,
         base=content_of(version),
     )
-    day = now.astimezone(LONDON).date()
-    fields = problems(session, content, day)
-    if departed := departed_parties(session, agreement, content, day):
-        fields.setdefault("parties", departed)
-    if fields:
-        raise ValidationFailed(fields)
+    validate_version(session, agreement, content, day)
     agreement.parent_id = content.parent_id
     write_content(version, content)
     flag_modified(agreement, "parent_id")  # every edit moves lock_version on

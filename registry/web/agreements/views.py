@@ -160,7 +160,7 @@ def show_agreement(agreement_id: int):
             and not any(w.agency_id == actor.agency_id for w in agreement.withdrawals)
         ),
         owner_lead=policy.is_ig_lead_of(actor, agreement.owner_agency_id),
-        ended=agreement.terminates_on is not None and agreement.terminates_on <= today(),
+        ended=agreement.ended_by_notices(today()),
         may_suspend=policy.may_suspend(actor),
         may_terminate=policy.may_terminate(actor, agreement.owner_agency_id),
         confirm=ConfirmForm(),
